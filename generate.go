@@ -1,0 +1,13 @@
+// Package harborgo is the module root. It holds no code users import: it anchors the
+// //go:generate lines that turn spec/*.yaml into typed clients under generated/, and
+// (in tools.go) pins the generator version. Import github.com/harborai/harbor-go/harbor.
+//
+// Regenerate every client with:
+//
+//	go generate ./...
+//
+// The generator runs through `go run` at the version go.mod pins, so the output is the
+// same on every machine; CI fails if it leaves a diff.
+package harborgo
+
+//go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config spec/deepseek.codegen.yaml spec/deepseek.yaml
