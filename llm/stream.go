@@ -1,0 +1,136 @@
+package llm
+
+import (
+	"errors"
+	"io"
+	"iter"
+	"sync"
+)
+
+// ChunkSource produces a stream's chunks. Providers implement it over the vendor's
+// SSE body; tests can implement it (or use StreamOf) to fake a stream.
+type ChunkSource interface {
+	// Next returns the next chunk, io.EOF after the last one, or an error.
+	Next() (Chunk, error)
+	// Close releases the underlying connection. Called exactly once.
+	Close() error
+}
+
+// Stream is a pull-style stream of chunks:
+//
+//	s, err := client.Chat.Completions.Stream(ctx, req)
+//	if err != nil { … }
+//	defer s.Close()
+//	for s.Next() {
+//		fmt.Print(s.Current().Choices[0].Delta.Content)
+//	}
+//	if err := s.Err(); err != nil { … }
+//
+// or, with range-over-func, `for chunk, err := range s.All()`. A Stream is meant for
+// one goroutine; Close may be called from any goroutine, any number of times.
+type Stream struct {
+	src   ChunkSource
+	cur   Chunk
+	err   error
+	usage *Usage
+	done  bool
+
+	closeOnce sync.Once
+	closeErr  error
+	closed    chan struct{}
+}
+
+// NewStream wraps a ChunkSource. Use it to return fake streams from test doubles.
+func NewStream(src ChunkSource) *Stream {
+	return &Stream{src: src, closed: make(chan struct{})}
+}
+
+// StreamOf returns a Stream that yields chunks and then ends with err (nil for a
+// clean end). Handy in users' tests.
+func StreamOf(err error, chunks ...Chunk) *Stream {
+	return NewStream(&sliceSource{chunks: chunks, err: err})
+}
+
+// Next advances to the next chunk and reports whether there is one. It returns false
+// at the end of the stream or on error; check Err.
+func (s *Stream) Next() bool {
+	if s.done {
+		return false
+	}
+	select {
+	case <-s.closed:
+		s.done, s.err = true, ErrStreamClosed
+		return false
+	default:
+	}
+	c, err := s.src.Next()
+	if err != nil {
+		s.done = true
+		if !errors.Is(err, io.EOF) {
+			s.err = err
+		}
+		s.Close()
+		return false
+	}
+	if c.Usage != nil {
+		s.usage = c.Usage
+	}
+	s.cur = c
+	return true
+}
+
+// Current returns the chunk Next advanced to.
+func (s *Stream) Current() Chunk { return s.cur }
+
+// Err returns the error that ended the stream, or nil after a clean end.
+func (s *Stream) Err() error { return s.err }
+
+// Usage returns the token usage reported so far; after a clean end, the final usage.
+func (s *Stream) Usage() *Usage { return s.usage }
+
+// Close releases the connection. It is idempotent and safe to call concurrently with
+// Next; a Next after Close returns false with Err ErrStreamClosed (unless the stream
+// had already ended).
+func (s *Stream) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.closed)
+		s.closeErr = s.src.Close()
+	})
+	return s.closeErr
+}
+
+// All returns the stream as an iterator. It yields each chunk with a nil error, and a
+// final zero chunk with the error if the stream failed. Breaking out of the loop closes
+// the stream.
+func (s *Stream) All() iter.Seq2[Chunk, error] {
+	return func(yield func(Chunk, error) bool) {
+		defer s.Close()
+		for s.Next() {
+			if !yield(s.cur, nil) {
+				return
+			}
+		}
+		if s.err != nil {
+			yield(Chunk{}, s.err)
+		}
+	}
+}
+
+type sliceSource struct {
+	chunks []Chunk
+	err    error
+}
+
+func (f *sliceSource) Next() (Chunk, error) {
+	if len(f.chunks) == 0 {
+		if f.err != nil {
+			return Chunk{}, f.err
+		}
+		return Chunk{}, io.EOF
+	}
+	c := f.chunks[0]
+	f.chunks = f.chunks[1:]
+	return c, nil
+}
+
+func (f *sliceSource) Close() error { return nil }
