@@ -1,0 +1,215 @@
+package harbor
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/harborai/harbor-go/llm"
+	"github.com/harborai/harbor-go/providers/deepseek"
+)
+
+// builtins are the vendors every Client knows. They are descriptors only: nothing is
+// constructed until a request needs one.
+func builtins() []Descriptor {
+	return []Descriptor{deepseek.Descriptor()}
+}
+
+// slot holds one provider of one Client: its descriptor and, once bound, the instance.
+type slot struct {
+	desc Descriptor
+	mu   sync.Mutex
+	p    atomic.Pointer[llm.Provider]
+}
+
+// route is where a model name goes: a slot, and the model name to send (the vendor's
+// own name after alias and "vendor/" rewriting).
+type route struct {
+	s     *slot
+	model string
+}
+
+// routeTable is immutable once published; lookups take no lock and allocate nothing.
+// Registering a provider builds a new table (copy-on-write) and swaps the pointer.
+type routeTable struct {
+	exact    map[string]route // model ids and aliases
+	byName   map[string]*slot // provider names, for "vendor/model"
+	prefixes []prefixRoute    // longest first
+	slots    []*slot
+	models   atomic.Pointer[[]Model] // Models() result, built once per table
+}
+
+type prefixRoute struct {
+	prefix string
+	s      *slot
+}
+
+// newSlots makes one unbound slot per descriptor; a later descriptor with the same
+// name replaces an earlier one (users override built-ins that way).
+func newSlots(descs []Descriptor) []*slot {
+	var slots []*slot
+	for _, d := range descs {
+		slots = replaceSlot(slots, &slot{desc: d})
+	}
+	return slots
+}
+
+func replaceSlot(slots []*slot, s *slot) []*slot {
+	for i, old := range slots {
+		if old.desc.Name == s.desc.Name {
+			out := append([]*slot(nil), slots...)
+			out[i] = s
+			return out
+		}
+	}
+	return append(slots[:len(slots):len(slots)], s)
+}
+
+// buildTable indexes slots by model id, provider name, prefix and alias.
+func buildTable(slots []*slot, aliases map[string]string) (*routeTable, error) {
+	t := &routeTable{exact: map[string]route{}, byName: map[string]*slot{}, slots: slots}
+	for _, s := range slots {
+		t.byName[s.desc.Name] = s
+		for _, m := range s.desc.Models {
+			t.exact[m.ID] = route{s: s, model: m.ID}
+		}
+		for _, p := range s.desc.Prefixes {
+			t.prefixes = append(t.prefixes, prefixRoute{prefix: p, s: s})
+		}
+	}
+	sort.SliceStable(t.prefixes, func(i, j int) bool { return len(t.prefixes[i].prefix) > len(t.prefixes[j].prefix) })
+	for name, target := range aliases {
+		r, ok := t.lookup(target)
+		if !ok {
+			return nil, fmt.Errorf("harbor: alias %q -> %q: no provider serves %q", name, target, target)
+		}
+		t.exact[name] = r
+	}
+	return t, nil
+}
+
+// lookup resolves a model name: exact ids and aliases, then "vendor/model", then prefixes.
+func (t *routeTable) lookup(model string) (route, bool) {
+	if r, ok := t.exact[model]; ok {
+		return r, true
+	}
+	if i := strings.IndexByte(model, '/'); i > 0 {
+		if s, ok := t.byName[model[:i]]; ok {
+			rest := model[i+1:]
+			if r, ok := t.exact[rest]; ok && r.s == s {
+				return r, true // "deepseek/deepseek-chat" still gets the alias handling
+			}
+			return route{s: s, model: rest}, rest != ""
+		}
+	}
+	for _, p := range t.prefixes {
+		if strings.HasPrefix(model, p.prefix) {
+			return route{s: p.s, model: model}, true
+		}
+	}
+	return route{}, false
+}
+
+// table returns the Client's routing table, building it on first use.
+func (c *Client) table() (*routeTable, error) {
+	if t := c.routes.Load(); t != nil {
+		return t, nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t := c.routes.Load(); t != nil {
+		return t, nil
+	}
+	t, err := buildTable(newSlots(append(builtins(), c.opts.descriptors...)), c.opts.aliases)
+	if err != nil {
+		return nil, err
+	}
+	c.routes.Store(t)
+	return t, nil
+}
+
+// Register adds (or replaces) a provider at runtime. Requests already routed keep
+// their provider; later ones see the new table. Replacing a provider drops its bound
+// instance.
+func (c *Client) Register(d Descriptor) error {
+	if d.Name == "" || d.New == nil {
+		return fmt.Errorf("harbor: Register needs a Descriptor with a Name and a New function")
+	}
+	if _, err := c.table(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t, err := buildTable(replaceSlot(c.routes.Load().slots, &slot{desc: d}), c.opts.aliases)
+	if err != nil {
+		return err
+	}
+	c.routes.Store(t)
+	return nil
+}
+
+// resolve finds the route for a model name.
+func (c *Client) resolve(model string) (route, error) {
+	t, err := c.table()
+	if err != nil {
+		return route{}, err
+	}
+	r, ok := t.lookup(model)
+	if !ok {
+		return route{}, &Error{Model: model, Kind: ErrUnknownModel, Message: fmt.Sprintf(
+			"no provider serves model %q; use a listed model (client.Models()), an alias, or the vendor/model form (%s)",
+			model, strings.Join(providerNames(t), ", "))}
+	}
+	return r, nil
+}
+
+func providerNames(t *routeTable) []string {
+	names := make([]string, 0, len(t.slots))
+	for _, s := range t.slots {
+		names = append(names, s.desc.Name+"/…")
+	}
+	return names
+}
+
+// provider returns the slot's provider, building it on first use: once, however many
+// goroutines ask at the same time. A failed build is not cached, so fixing the
+// environment and retrying works.
+func (c *Client) provider(s *slot) (llm.Provider, error) {
+	if p := s.p.Load(); p != nil {
+		return *p, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p := s.p.Load(); p != nil {
+		return *p, nil
+	}
+	cfg := c.opts.Providers[s.desc.Name]
+	cfg.HTTP = c.doer()
+	if cfg.Getenv == nil {
+		cfg.Getenv = c.opts.Getenv
+	}
+	p, err := s.desc.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s.p.Store(&p)
+	return p, nil
+}
+
+// BoundProviders lists the providers this Client has built so far, in registration
+// order. Right after New it is empty: binding is lazy.
+func (c *Client) BoundProviders() []string {
+	t := c.routes.Load()
+	if t == nil {
+		return nil
+	}
+	var names []string
+	for _, s := range t.slots {
+		if s.p.Load() != nil {
+			names = append(names, s.desc.Name)
+		}
+	}
+	return names
+}

@@ -1,0 +1,83 @@
+package harbor
+
+import (
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/harborai/harbor-go/llm"
+)
+
+// newTransport builds the one pooled transport a Client uses for every vendor: sized
+// for many concurrent calls to few hosts, HTTP/2 when the vendor offers it, and
+// separate connect and response-header timeouts.
+func newTransport(o *Options) *http.Transport {
+	dialer := &net.Dialer{Timeout: o.ConnectTimeout, KeepAlive: 30 * time.Second}
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           dialer.DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          0, // no global cap; the per-host cap is what matters
+		MaxIdleConnsPerHost:   o.MaxIdleConnsPerHost,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   o.ConnectTimeout,
+		ResponseHeaderTimeout: o.ResponseHeaderTimeout,
+		ExpectContinueTimeout: time.Second,
+	}
+}
+
+// keepPool hides the transport's CloseIdleConnections from http.Client.
+// go-retryablehttp calls HTTPClient.CloseIdleConnections whenever it gives up on a
+// request; on a pool shared by every call of the Client that would drop healthy
+// connections of unrelated calls and force fresh TLS handshakes. Client.Close still
+// closes them on purpose.
+type keepPool struct{ rt http.RoundTripper }
+
+func (k keepPool) RoundTrip(r *http.Request) (*http.Response, error) { return k.rt.RoundTrip(r) }
+
+// errIdle is returned by a body read that was cut because no byte arrived within the
+// idle timeout.
+type errIdle struct{ d time.Duration }
+
+func (e errIdle) Error() string {
+	return "no data from the vendor for " + e.d.String() + " (idle timeout)"
+}
+func (e errIdle) Unwrap() error { return llm.ErrTimeout }
+
+// idleBody closes the body when no read completes within d, which unblocks a read
+// stuck on a silent connection; the read then reports errIdle.
+type idleBody struct {
+	rc    io.ReadCloser
+	d     time.Duration
+	t     *time.Timer
+	fired atomic.Bool
+}
+
+func newIdleBody(rc io.ReadCloser, d time.Duration) *idleBody {
+	b := &idleBody{rc: rc, d: d}
+	b.t = time.AfterFunc(d, func() {
+		b.fired.Store(true)
+		rc.Close()
+	})
+	return b
+}
+
+func (b *idleBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	if err != nil {
+		if b.fired.Load() && !errors.Is(err, io.EOF) {
+			return n, errIdle{b.d}
+		}
+		return n, err
+	}
+	b.t.Reset(b.d)
+	return n, nil
+}
+
+func (b *idleBody) Close() error {
+	b.t.Stop()
+	return b.rc.Close()
+}

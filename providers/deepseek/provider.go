@@ -1,0 +1,260 @@
+package deepseek
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"strings"
+
+	gen "github.com/harborai/harbor-go/generated/deepseek"
+	"github.com/harborai/harbor-go/internal/wire"
+	"github.com/harborai/harbor-go/llm"
+)
+
+// Name is the provider name used in routing ("deepseek/deepseek-v4-pro").
+const Name = "deepseek"
+
+// DefaultBaseURL is DeepSeek's public endpoint.
+const DefaultBaseURL = "https://api.deepseek.com"
+
+// Environment variables read when the Config leaves the field empty.
+const (
+	EnvAPIKey  = "DEEPSEEK_API_KEY"
+	EnvBaseURL = "DEEPSEEK_BASE_URL"
+)
+
+// Alias rewrites a model name to a current model and a thinking mode.
+type Alias struct {
+	Model    string
+	Thinking string // llm.ThinkingEnabled or llm.ThinkingDisabled
+}
+
+// DefaultLegacyAliases maps the names DeepSeek retired on 2026-07-24 to what they
+// meant: deepseek-v4-flash without and with thinking.
+func DefaultLegacyAliases() map[string]Alias {
+	return map[string]Alias{
+		"deepseek-chat":     {Model: "deepseek-v4-flash", Thinking: llm.ThinkingDisabled},
+		"deepseek-reasoner": {Model: "deepseek-v4-flash", Thinking: llm.ThinkingEnabled},
+	}
+}
+
+// Options are DeepSeek-specific settings, passed as llm.Config.Options.
+type Options struct {
+	// LegacyAliases overrides DefaultLegacyAliases. A non-nil empty map disables the
+	// rewriting (the vendor will then answer 400 for retired names).
+	LegacyAliases map[string]Alias
+}
+
+// Descriptor describes the provider to harbor's router without building it.
+func Descriptor() llm.Descriptor {
+	return llm.Descriptor{
+		Name: Name,
+		Models: []llm.Model{
+			{ID: "deepseek-v4-flash", Object: "model", OwnedBy: "deepseek", Provider: Name},
+			{ID: "deepseek-v4-pro", Object: "model", OwnedBy: "deepseek", Provider: Name},
+			{ID: "deepseek-chat", Object: "model", OwnedBy: "deepseek", Provider: Name, AliasOf: "deepseek-v4-flash"},
+			{ID: "deepseek-reasoner", Object: "model", OwnedBy: "deepseek", Provider: Name, AliasOf: "deepseek-v4-flash"},
+		},
+		Prefixes: []string{"deepseek-"},
+		New:      New,
+	}
+}
+
+// Provider talks to DeepSeek. Build it with New; harbor does that lazily.
+type Provider struct {
+	gen     *gen.Client
+	key     string
+	aliases map[string]Alias
+}
+
+// New builds the provider from cfg, falling back to DEEPSEEK_API_KEY and
+// DEEPSEEK_BASE_URL. It fails with llm.ErrNoCredentials when no key is found.
+func New(cfg llm.Config) (llm.Provider, error) {
+	getenv := cfg.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	key := cfg.APIKey
+	if key == "" {
+		key = getenv(EnvAPIKey)
+	}
+	if key == "" {
+		return nil, &llm.Error{Provider: Name, Kind: llm.ErrNoCredentials,
+			Message: "no DeepSeek API key: set " + EnvAPIKey + " or use harbor.WithAPIKey(\"deepseek\", key)"}
+	}
+	base := cfg.BaseURL
+	if base == "" {
+		base = getenv(EnvBaseURL)
+	}
+	if base == "" {
+		base = DefaultBaseURL
+	}
+	if !strings.HasPrefix(base, "http://") && !strings.HasPrefix(base, "https://") {
+		return nil, &llm.Error{Provider: Name, Kind: llm.ErrInvalidRequest,
+			Message: "base URL must start with http:// or https://, got " + llm.Redact(base, key)}
+	}
+	doer := cfg.HTTP
+	if doer == nil {
+		doer = http.DefaultClient
+	}
+	p := &Provider{key: key, aliases: DefaultLegacyAliases()}
+	if o, ok := cfg.Options.(Options); ok && o.LegacyAliases != nil {
+		p.aliases = o.LegacyAliases
+	}
+	auth := "Bearer " + key
+	g, err := gen.NewClient(base, gen.WithHTTPClient(doer), gen.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
+		r.Header.Set("Authorization", auth)
+		return nil
+	}))
+	if err != nil {
+		return nil, &llm.Error{Provider: Name, Kind: llm.ErrInvalidRequest, Message: "bad base URL: " + llm.Redact(err.Error(), key)}
+	}
+	p.gen = g
+	return p, nil
+}
+
+// Name returns "deepseek".
+func (p *Provider) Name() string { return Name }
+
+func editors(call *llm.CallOptions, stream bool) []gen.RequestEditorFn {
+	if !stream && (call == nil || len(call.Header) == 0) {
+		return nil
+	}
+	return []gen.RequestEditorFn{func(_ context.Context, r *http.Request) error {
+		if stream {
+			r.Header.Set("Accept", "text/event-stream")
+		}
+		if call != nil {
+			for k, vs := range call.Header {
+				for _, v := range vs {
+					r.Header.Add(k, v)
+				}
+			}
+		}
+		return nil
+	}}
+}
+
+// Chat sends a non-streaming request.
+func (p *Provider) Chat(ctx context.Context, req *llm.ChatRequest, call *llm.CallOptions) (*llm.ChatCompletion, error) {
+	body, err := p.encode(req, false)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := p.gen.CreateChatCompletionWithBody(ctx, "application/json", bodyReader(body), editors(call, false)...)
+	if err != nil {
+		return nil, wire.TransportError(Name, req.Model, err, p.key)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, p.statusError(req.Model, resp)
+	}
+	var out gen.ChatCompletion
+	var decodeErr error
+	err = wire.ReadBody(resp, func(b []byte) error {
+		if decodeErr = unmarshal(b, &out); decodeErr != nil {
+			return wire.BadResponse(Name, req.Model, decodeErr, b, p.key)
+		}
+		return nil
+	})
+	if err != nil {
+		if decodeErr != nil {
+			return nil, err
+		}
+		return nil, wire.TransportError(Name, req.Model, err, p.key)
+	}
+	res := fromCompletion(&out)
+	res.RequestID = wire.RequestID(resp.Header)
+	return res, nil
+}
+
+// ChatStream sends a streaming request and returns once headers arrive.
+func (p *Provider) ChatStream(ctx context.Context, req *llm.ChatRequest, call *llm.CallOptions) (llm.ChunkSource, error) {
+	body, err := p.encode(req, true)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := p.gen.CreateChatCompletionWithBody(ctx, "application/json", bodyReader(body), editors(call, true)...)
+	if err != nil {
+		return nil, wire.TransportError(Name, req.Model, err, p.key)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, p.statusError(req.Model, resp)
+	}
+	if ct := resp.Header.Get("Content-Type"); strings.HasPrefix(ct, "application/json") {
+		// A JSON body where a stream was asked for: an error object, or a bad proxy.
+		var se error
+		_ = wire.ReadBody(resp, func(b []byte) error {
+			se = wire.StatusError(Name, req.Model, resp, b, p.key)
+			if e := se.(*llm.Error); e.Message == "" || e.Kind == llm.ErrBadResponse {
+				e.Kind, e.Message = llm.ErrBadResponse, "expected an event stream, got JSON: "+wire.Snippet(b, p.key)
+			}
+			return nil
+		})
+		return nil, se
+	}
+	return newStream(resp, req.Model, p.key), nil
+}
+
+func (p *Provider) statusError(model string, resp *http.Response) error {
+	var out error
+	err := wire.ReadBody(resp, func(b []byte) error {
+		out = wire.StatusError(Name, model, resp, b, p.key)
+		return nil
+	})
+	if out == nil {
+		return wire.TransportError(Name, model, err, p.key)
+	}
+	return out
+}
+
+// ListModels asks the vendor for the models the key can use.
+func (p *Provider) ListModels(ctx context.Context) ([]llm.Model, error) {
+	resp, err := p.gen.ListModels(ctx)
+	if err != nil {
+		return nil, wire.TransportError(Name, "", err, p.key)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, p.statusError("", resp)
+	}
+	var list gen.ModelList
+	if err := wire.DecodeJSON(resp, &list); err != nil {
+		return nil, &llm.Error{Provider: Name, Kind: llm.ErrBadResponse, Message: "cannot decode model list", Err: err}
+	}
+	out := make([]llm.Model, len(list.Data))
+	for i, m := range list.Data {
+		out[i] = llm.Model{ID: m.Id, Object: string(m.Object), OwnedBy: m.OwnedBy, Provider: Name}
+	}
+	return out, nil
+}
+
+// Balance is the account balance, one entry per currency. Amounts are decimal strings,
+// as the vendor sends them, so no precision is lost.
+type Balance struct {
+	IsAvailable bool
+	Infos       []BalanceInfo
+}
+
+// BalanceInfo is the balance in one currency.
+type BalanceInfo struct {
+	Currency, Total, Granted, ToppedUp string
+}
+
+// Balance asks the vendor for the account balance.
+func (p *Provider) Balance(ctx context.Context) (*Balance, error) {
+	resp, err := p.gen.GetUserBalance(ctx)
+	if err != nil {
+		return nil, wire.TransportError(Name, "", err, p.key)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, p.statusError("", resp)
+	}
+	var b gen.Balance
+	if err := wire.DecodeJSON(resp, &b); err != nil {
+		return nil, &llm.Error{Provider: Name, Kind: llm.ErrBadResponse, Message: "cannot decode balance", Err: err}
+	}
+	out := &Balance{IsAvailable: b.IsAvailable}
+	for _, i := range b.BalanceInfos {
+		out.Infos = append(out.Infos, BalanceInfo{Currency: string(i.Currency), Total: i.TotalBalance, Granted: i.GrantedBalance, ToppedUp: i.ToppedUpBalance})
+	}
+	return out, nil
+}

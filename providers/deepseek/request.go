@@ -1,0 +1,255 @@
+package deepseek
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"regexp"
+	"strings"
+
+	gen "github.com/harborai/harbor-go/generated/deepseek"
+	"github.com/harborai/harbor-go/llm"
+)
+
+var (
+	toolNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+	userIDRE   = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,512}$`)
+)
+
+func bodyReader(b []byte) io.Reader { return bytes.NewReader(b) }
+
+func unmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// encode applies DeepSeek's rules to req and returns the JSON body to send.
+func (p *Provider) encode(req *llm.ChatRequest, stream bool) ([]byte, error) {
+	model := req.Model
+	var thinking string // "" leaves the vendor default (enabled on v4)
+	if a, ok := p.aliases[model]; ok {
+		model, thinking = a.Model, a.Thinking
+	}
+	bad := func(param, format string, args ...any) error {
+		e := llm.InvalidRequest(Name, req.Model, param, format, args...)
+		return e
+	}
+	if t := req.Thinking; t != nil {
+		if t.Type != llm.ThinkingEnabled && t.Type != llm.ThinkingDisabled {
+			return nil, bad("thinking", "DeepSeek supports thinking enabled or disabled, not %q", t.Type)
+		}
+		thinking = t.Type
+	}
+	if v, ok := req.N.Get(); ok && v != 1 {
+		return nil, bad("n", "DeepSeek returns one choice per request; n=%d is not supported", v)
+	}
+	if req.Seed.IsSet() {
+		return nil, bad("seed", "DeepSeek does not support seed")
+	}
+	if req.ParallelToolCalls.IsSet() {
+		return nil, bad("parallel_tool_calls", "DeepSeek does not support parallel_tool_calls")
+	}
+	if len(req.Stop) > 16 {
+		return nil, bad("stop", "DeepSeek accepts at most 16 stop sequences, got %d", len(req.Stop))
+	}
+	if len(req.Tools) > 128 {
+		return nil, bad("tools", "DeepSeek accepts at most 128 tools, got %d", len(req.Tools))
+	}
+	if req.User != "" && !userIDRE.MatchString(req.User) {
+		return nil, bad("user", "DeepSeek's user_id must match [a-zA-Z0-9_-]{1,512}")
+	}
+	if v, ok := req.MaxTokens.Get(); ok && v > 393216 {
+		return nil, bad("max_tokens", "DeepSeek allows max_tokens up to 393216, got %d", v)
+	}
+
+	out := gen.ChatCompletionRequest{
+		Model:            model,
+		Messages:         make([]gen.Message, len(req.Messages)),
+		FrequencyPenalty: req.FrequencyPenalty.Ptr(),
+		PresencePenalty:  req.PresencePenalty.Ptr(),
+		Temperature:      req.Temperature.Ptr(),
+		TopP:             req.TopP.Ptr(),
+		MaxTokens:        req.MaxTokens.Ptr(),
+		Logprobs:         req.Logprobs.Ptr(),
+		TopLogprobs:      req.TopLogprobs.Ptr(),
+		Stop:             req.Stop,
+	}
+	if out.MaxTokens == nil {
+		out.MaxTokens = req.MaxCompletionTokens.Ptr()
+	}
+	if req.User != "" {
+		u := req.User
+		out.UserId = &u
+	}
+	if thinking != "" {
+		out.Thinking = &gen.Thinking{Type: gen.ThinkingType(thinking)}
+	}
+	if e := req.ReasoningEffort; e != "" {
+		switch e {
+		case "low", "medium", "high", "max", "xhigh":
+			re := gen.ChatCompletionRequestReasoningEffort(e)
+			out.ReasoningEffort = &re
+		default:
+			return nil, bad("reasoning_effort", "DeepSeek accepts reasoning_effort low, medium, high, max or xhigh, not %q", e)
+		}
+	}
+	if rf := req.ResponseFormat; rf != nil {
+		switch rf.Type {
+		case "text":
+		case "json_object":
+			if !mentionsJSON(req.Messages) {
+				return nil, bad("response_format", `DeepSeek's json_object mode needs the word "json" in the prompt (say what JSON you want)`)
+			}
+		default:
+			return nil, bad("response_format", "DeepSeek supports response_format text and json_object only, not %q", rf.Type)
+		}
+		out.ResponseFormat = &gen.ResponseFormat{Type: gen.ResponseFormatType(rf.Type)}
+	}
+	if stream {
+		t := true
+		out.Stream = &t
+		out.StreamOptions = &gen.StreamOptions{IncludeUsage: &t}
+	}
+
+	// Messages. The current turn is everything after the last user message.
+	lastUser := -1
+	for i := range req.Messages {
+		if req.Messages[i].Role == llm.RoleUser {
+			lastUser = i
+		}
+	}
+	thinkingOn := thinking != llm.ThinkingDisabled
+	for i := range req.Messages {
+		m := &req.Messages[i]
+		g := &out.Messages[i]
+		g.Role = gen.MessageRole(m.Role)
+		for j := range m.Parts {
+			if m.Parts[j].Type != llm.PartText {
+				return nil, bad("messages", "messages[%d]: DeepSeek accepts text only, not %s parts", i, m.Parts[j].Type)
+			}
+		}
+		text := m.Text()
+		if text != "" || len(m.ToolCalls) == 0 {
+			g.Content = &text
+		}
+		if m.Name != "" {
+			name := m.Name
+			g.Name = &name
+		}
+		if m.ToolCallID != "" {
+			id := m.ToolCallID
+			g.ToolCallId = &id
+		}
+		if m.ReasoningContent != "" && m.Role == llm.RoleAssistant {
+			rc := m.ReasoningContent
+			g.ReasoningContent = &rc
+		}
+		if len(m.ToolCalls) > 0 {
+			if thinkingOn && i > lastUser && m.ReasoningContent == "" {
+				return nil, bad("messages", "messages[%d]: in thinking mode DeepSeek needs the assistant turn's reasoning_content sent back with its tool_calls; pass the assistant message from the previous response unchanged", i)
+			}
+			g.ToolCalls = make([]gen.ToolCall, len(m.ToolCalls))
+			for j, tc := range m.ToolCalls {
+				g.ToolCalls[j] = gen.ToolCall{Id: tc.ID, Type: "function", Function: gen.FunctionCall{Name: tc.Function.Name, Arguments: tc.Function.Arguments}}
+			}
+		}
+	}
+
+	if len(req.Tools) > 0 {
+		out.Tools = make([]gen.Tool, len(req.Tools))
+		for i, t := range req.Tools {
+			if !toolNameRE.MatchString(t.Function.Name) {
+				return nil, bad("tools", "tools[%d]: DeepSeek function names must match [A-Za-z0-9_-]{1,64}, got %q", i, t.Function.Name)
+			}
+			fd := gen.FunctionDefinition{Name: t.Function.Name, Strict: t.Function.Strict.Ptr()}
+			if t.Function.Description != "" {
+				d := t.Function.Description
+				fd.Description = &d
+			}
+			if t.Function.Parameters != nil {
+				raw, err := rawJSON(t.Function.Parameters)
+				if err != nil {
+					return nil, bad("tools", "tools[%d].function.parameters: %v", i, err)
+				}
+				fd.Parameters = &raw
+			}
+			out.Tools[i] = gen.Tool{Type: "function", Function: fd}
+		}
+	}
+	if tc := req.ToolChoice; tc != nil {
+		var choice gen.ToolChoice
+		var err error
+		if tc.Function != "" {
+			n := gen.NamedToolChoice{Type: "function"}
+			n.Function.Name = tc.Function
+			err = choice.FromNamedToolChoice(n)
+		} else {
+			err = choice.FromToolChoice0(gen.ToolChoice0(tc.Mode))
+		}
+		if err != nil {
+			return nil, bad("tool_choice", "%v", err)
+		}
+		out.ToolChoice = &choice
+	}
+
+	body, err := json.Marshal(&out)
+	if err != nil {
+		return nil, bad("", "cannot encode request: %v", err)
+	}
+	if len(req.ExtraBody) > 0 {
+		if body, err = mergeExtra(body, req.ExtraBody); err != nil {
+			return nil, bad("extra_body", "cannot merge ExtraBody: %v", err)
+		}
+	}
+	return body, nil
+}
+
+func mentionsJSON(msgs []llm.Message) bool {
+	for i := range msgs {
+		if strings.Contains(strings.ToLower(msgs[i].Text()), "json") {
+			return true
+		}
+	}
+	return false
+}
+
+func rawJSON(v any) (json.RawMessage, error) {
+	switch x := v.(type) {
+	case json.RawMessage:
+		if !json.Valid(x) {
+			return nil, errInvalidJSON
+		}
+		return x, nil
+	case []byte:
+		if !json.Valid(x) {
+			return nil, errInvalidJSON
+		}
+		return json.RawMessage(x), nil
+	case string:
+		if !json.Valid([]byte(x)) {
+			return nil, errInvalidJSON
+		}
+		return json.RawMessage(x), nil
+	}
+	return json.Marshal(v)
+}
+
+var errInvalidJSON = jsonError("not valid JSON")
+
+type jsonError string
+
+func (e jsonError) Error() string { return string(e) }
+
+// mergeExtra sets ExtraBody's keys at the top level of the encoded body; a key that
+// harbor also set is overridden. This slow path runs only when ExtraBody is used.
+func mergeExtra(body []byte, extra map[string]any) ([]byte, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(body, &m); err != nil {
+		return nil, err
+	}
+	for k, v := range extra {
+		raw, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		m[k] = raw
+	}
+	return json.Marshal(m)
+}

@@ -1,0 +1,87 @@
+package deepseek
+
+import (
+	gen "github.com/harborai/harbor-go/generated/deepseek"
+	"github.com/harborai/harbor-go/llm"
+)
+
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+func fromCompletion(c *gen.ChatCompletion) *llm.ChatCompletion {
+	out := &llm.ChatCompletion{
+		ID:                c.Id,
+		Object:            string(c.Object),
+		Created:           c.Created,
+		Model:             c.Model,
+		SystemFingerprint: str(c.SystemFingerprint),
+		Choices:           make([]llm.Choice, len(c.Choices)),
+	}
+	for i := range c.Choices {
+		ch := &c.Choices[i]
+		m := llm.Message{
+			Role:             llm.RoleAssistant,
+			Content:          str(ch.Message.Content),
+			ReasoningContent: str(ch.Message.ReasoningContent),
+		}
+		if n := len(ch.Message.ToolCalls); n > 0 {
+			m.ToolCalls = make([]llm.ToolCall, n)
+			for j, tc := range ch.Message.ToolCalls {
+				m.ToolCalls[j] = llm.ToolCall{ID: tc.Id, Type: string(tc.Type), Function: llm.FunctionCall{Name: tc.Function.Name, Arguments: tc.Function.Arguments}}
+			}
+		}
+		out.Choices[i] = llm.Choice{Index: ch.Index, Message: m, Logprobs: fromLogprobs(ch.Logprobs)}
+		if ch.FinishReason != nil {
+			out.Choices[i].FinishReason = string(*ch.FinishReason)
+		}
+	}
+	if c.Usage != nil {
+		out.Usage = fromUsage(c.Usage)
+	}
+	return out
+}
+
+func fromUsage(u *gen.Usage) llm.Usage {
+	out := llm.Usage{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, TotalTokens: u.TotalTokens}
+	if u.PromptCacheHitTokens != nil {
+		out.PromptCacheHitTokens = *u.PromptCacheHitTokens
+	}
+	if u.PromptCacheMissTokens != nil {
+		out.PromptCacheMissTokens = *u.PromptCacheMissTokens
+	}
+	if d := u.PromptTokensDetails; d != nil && d.CachedTokens != nil {
+		out.PromptTokensDetails = &llm.PromptTokensDetails{CachedTokens: *d.CachedTokens}
+	}
+	if d := u.CompletionTokensDetails; d != nil && d.ReasoningTokens != nil {
+		out.CompletionTokensDetails = &llm.CompletionTokensDetails{ReasoningTokens: *d.ReasoningTokens}
+	}
+	return out
+}
+
+func fromLogprobs(l *gen.Logprobs) *llm.Logprobs {
+	if l == nil || (len(l.Content) == 0 && len(l.ReasoningContent) == 0) {
+		return nil
+	}
+	return &llm.Logprobs{Content: fromTokens(l.Content), ReasoningContent: fromTokens(l.ReasoningContent)}
+}
+
+func fromTokens(ts []gen.TokenLogprob) []llm.TokenLogprob {
+	if len(ts) == 0 {
+		return nil
+	}
+	out := make([]llm.TokenLogprob, len(ts))
+	for i, t := range ts {
+		out[i] = llm.TokenLogprob{Token: t.Token, Logprob: t.Logprob, Bytes: t.Bytes}
+		if len(t.TopLogprobs) > 0 {
+			out[i].TopLogprobs = make([]llm.TopLogprob, len(t.TopLogprobs))
+			for j, tp := range t.TopLogprobs {
+				out[i].TopLogprobs[j] = llm.TopLogprob{Token: tp.Token, Logprob: tp.Logprob, Bytes: tp.Bytes}
+			}
+		}
+	}
+	return out
+}
