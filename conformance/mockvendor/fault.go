@@ -1,0 +1,85 @@
+package mockvendor
+
+import "time"
+
+// Fault is one injected failure. Enqueue faults on a mock; each chat request
+// consumes the next one (FIFO). The zero Fault injects nothing, which is
+// useful to let a request through between two failing ones.
+//
+// When several fields are set they combine in this order: Latency first,
+// then Reset, else Status, else the stream cuts (TruncateAfter, AbortAfter)
+// which only affect streaming responses.
+type Fault struct {
+	// Status, when non-zero, answers with this HTTP status and the vendor's
+	// documented error body for it, without validating the request.
+	// Statuses outside 400–599 are answered as 500, since anything else
+	// would not be an error response.
+	Status int
+	// Message overrides the vendor's default error message for Status.
+	Message string
+	// RetryAfter, when non-empty, is sent as the Retry-After header with a
+	// Status fault (DeepSeek itself never sends one; this tests clients that
+	// honour it).
+	RetryAfter string
+	// Reset hijacks the connection and closes it (with an RST where the
+	// platform allows) before any response byte, so the client sees a
+	// transport error rather than an HTTP status. Where the connection
+	// cannot be hijacked (HTTP/2, a ResponseRecorder) the response is
+	// aborted as for AbortAfter.
+	Reset bool
+	// TruncateAfter, if positive, ends a streaming body cleanly after this
+	// many data events, without "data: [DONE]". The terminating [DONE] is
+	// itself the last event, so a value equal to the number of JSON chunks
+	// delivers the finish chunk but no [DONE]; a larger value has no effect.
+	TruncateAfter int
+	// AbortAfter, if positive, breaks the connection after this many data
+	// events (counted as for TruncateAfter), so the client reads an
+	// unexpected EOF mid-body. It works by panicking with
+	// http.ErrAbortHandler, which net/http servers (and httptest) turn into
+	// a silent connection close; a caller invoking ServeHTTP by hand with a
+	// ResponseRecorder must recover it or avoid this fault.
+	AbortAfter int
+	// Latency is an extra delay before the response headers, on top of the
+	// mock's configured latency. It ends early if the request's context is
+	// cancelled.
+	Latency time.Duration
+}
+
+// RateLimited is DeepSeek's 429 for exceeding the account's concurrency
+// limit. retryAfter, if non-empty, is sent as Retry-After.
+func RateLimited(retryAfter string) Fault {
+	return Fault{Status: 429, RetryAfter: retryAfter}
+}
+
+// ServerError is a 500 with the vendor's server_error body.
+func ServerError() Fault { return Fault{Status: 500} }
+
+// Overloaded is DeepSeek's 503 "Server overloaded, please try again later.".
+func Overloaded() Fault { return Fault{Status: 503} }
+
+// InsufficientBalance is DeepSeek's 402 "Insufficient Balance".
+func InsufficientBalance() Fault { return Fault{Status: 402} }
+
+// Unauthorized is a 401 authentication failure, regardless of the key sent.
+func Unauthorized() Fault { return Fault{Status: 401} }
+
+// InvalidParams is a 422 deserialization failure whose message ends in msg
+// (the vendor's default detail when msg is empty).
+func InvalidParams(msg string) Fault {
+	f := Fault{Status: 422}
+	if msg != "" {
+		f.Message = deserializePrefix + msg
+	}
+	return f
+}
+
+// ConnectionReset drops the connection without any response.
+func ConnectionReset() Fault { return Fault{Reset: true} }
+
+// TruncatedStream ends a stream cleanly, without [DONE], after afterEvents
+// data events. Non-streaming requests are unaffected.
+func TruncatedStream(afterEvents int) Fault { return Fault{TruncateAfter: afterEvents} }
+
+// AbortedStream breaks a stream's connection after afterEvents data events.
+// Non-streaming requests are unaffected.
+func AbortedStream(afterEvents int) Fault { return Fault{AbortAfter: afterEvents} }
