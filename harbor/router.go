@@ -159,7 +159,7 @@ func (c *Client) resolve(model string) (route, error) {
 	r, ok := t.lookup(model)
 	if !ok {
 		return route{}, &Error{Model: model, Kind: ErrUnknownModel, Message: fmt.Sprintf(
-			"no provider serves model %q; use a listed model (client.Models()), an alias, or the vendor/model form (%s)",
+			"no provider serves model %q; see Client.Models() or `harbor models`, or use the vendor/model form (%s)",
 			model, strings.Join(providerNames(t), ", "))}
 	}
 	return r, nil
