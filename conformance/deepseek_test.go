@@ -1,0 +1,339 @@
+package conformance
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/harborai/harbor-go/conformance/mockvendor"
+	"github.com/harborai/harbor-go/harbor"
+	"github.com/harborai/harbor-go/llm"
+)
+
+const dsKey = "sk-conformance-0123456789abcdef"
+
+func user(s string) []harbor.Message { return []harbor.Message{harbor.UserMessage(s)} }
+
+var thinkingOff = &harbor.Thinking{Type: harbor.ThinkingDisabled}
+
+// dsCase is one row of DeepSeek's conformance table.
+type dsCase struct {
+	name   string
+	quirk  string // what in shared/vendors.md §1/§5 this row pins
+	cfg    mockvendor.DeepSeekConfig
+	faults []mockvendor.Fault
+	req    harbor.ChatRequest
+	stream bool
+
+	// what harbor must send (JSON pointers into the last request body), and how many
+	// HTTP requests the vendor must see (-1: don't check; 0: rejected before I/O)
+	sent     map[string]any
+	notSent  []string
+	requests int
+
+	// what the caller must get
+	err                     error
+	text, reasoning, finish string
+	check                   func(t *testing.T, r *result, reqs []mockvendor.RecordedRequest)
+}
+
+var deepseekCases = []dsCase{
+	{
+		name: "plain answer", quirk: "OpenAI-shaped request and response; bearer auth",
+		req:  harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi"), Thinking: thinkingOff},
+		sent: map[string]any{"/model": "deepseek-v4-flash", "/messages/0/role": "user", "/messages/0/content": "hi", "/thinking/type": "disabled"},
+		text: "Hello! You said: hi", finish: "stop", requests: 1,
+		check: func(t *testing.T, r *result, reqs []mockvendor.RecordedRequest) {
+			assert.Equal(t, "Bearer "+dsKey, reqs[0].Header.Get("Authorization"))
+			assert.Equal(t, "/chat/completions", reqs[0].Path)
+			require.NotNil(t, r.Usage)
+			assert.Equal(t, r.Usage.PromptTokens, r.Usage.PromptCacheHitTokens+r.Usage.PromptCacheMissTokens, "hit + miss = prompt")
+			assert.Equal(t, r.Usage.PromptTokens+r.Usage.CompletionTokens, r.Usage.TotalTokens)
+		},
+	},
+	{
+		name: "legacy deepseek-chat", quirk: "retired 2026-07-24: becomes v4-flash without thinking",
+		req:  harbor.ChatRequest{Model: "deepseek-chat", Messages: user("hi")},
+		sent: map[string]any{"/model": "deepseek-v4-flash", "/thinking/type": "disabled"},
+		text: "Hello! You said: hi", reasoning: "", finish: "stop", requests: 1,
+	},
+	{
+		name: "legacy deepseek-reasoner", quirk: "retired 2026-07-24: becomes v4-flash with thinking",
+		req:  harbor.ChatRequest{Model: "deepseek-reasoner", Messages: user("hi")},
+		sent: map[string]any{"/model": "deepseek-v4-flash", "/thinking/type": "enabled"},
+		text: "Hello! You said: hi", reasoning: `The user said "hi". I will answer briefly.`, finish: "stop", requests: 1,
+	},
+	{
+		name: "explicit thinking wins over the alias", quirk: "alias mode is overridable",
+		req:  harbor.ChatRequest{Model: "deepseek-reasoner", Messages: user("hi"), Thinking: thinkingOff},
+		sent: map[string]any{"/model": "deepseek-v4-flash", "/thinking/type": "disabled"},
+		text: "Hello! You said: hi", requests: 1,
+	},
+	{
+		name: "thinking is the v4 default", quirk: "no thinking field: vendor default (enabled) and reasoning comes back",
+		req:     harbor.ChatRequest{Model: "deepseek-v4-pro", Messages: user("why")},
+		notSent: []string{"/thinking"},
+		text:    "Hello! You said: why", reasoning: `The user said "why". I will answer briefly.`, requests: 1,
+	},
+	{
+		name: "text parts are joined into a string", quirk: "content is a string only (arrays get 422)",
+		req:  harbor.ChatRequest{Model: "deepseek-v4-flash", Thinking: thinkingOff, Messages: []harbor.Message{harbor.UserParts(harbor.TextPart("two "), harbor.TextPart("parts"))}},
+		sent: map[string]any{"/messages/0/content": "two parts"},
+		text: "Hello! You said: two parts", requests: 1,
+	},
+	{
+		name: "image parts are refused before I/O", quirk: "DeepSeek is text-only",
+		req: harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: []harbor.Message{harbor.UserParts(harbor.ImagePart("https://x/y.png", ""))}},
+		err: harbor.ErrInvalidRequest, requests: 0,
+	},
+	{
+		name: "temperature 0 is sent", quirk: "zero is a value, not unset",
+		req:  harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi"), Thinking: thinkingOff, Temperature: harbor.Some(0.0), TopP: harbor.Some(1.0), MaxTokens: harbor.Some(100)},
+		sent: map[string]any{"/temperature": 0, "/top_p": 1, "/max_tokens": 100}, requests: 1,
+	},
+	{
+		name: "user becomes user_id", quirk: "top-level user_id, not OpenAI's user",
+		req:  harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi"), Thinking: thinkingOff, User: "u_42"},
+		sent: map[string]any{"/user_id": "u_42"}, notSent: []string{"/user"}, requests: 1,
+	},
+	{
+		name: "extra body passes through", quirk: "vendor fields harbor has no name for",
+		req:  harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi"), Thinking: thinkingOff, ExtraBody: map[string]any{"frequency_penalty": 0.5}},
+		sent: map[string]any{"/frequency_penalty": 0.5}, requests: 1,
+	},
+	{
+		name: "queued blank lines before the JSON body", quirk: "non-streaming responses preceded by blank lines while queued",
+		cfg:  mockvendor.DeepSeekConfig{QueueBlankLines: 5},
+		req:  harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi"), Thinking: thinkingOff},
+		text: "Hello! You said: hi", requests: 1,
+	},
+	{
+		name: "stream with keep-alives and reasoning", quirk: ": keep-alive comments; reasoning chunks with content null; usage on the finish chunk",
+		cfg:    mockvendor.DeepSeekConfig{KeepAlives: 3},
+		req:    harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("stream me")},
+		stream: true,
+		sent:   map[string]any{"/stream": true, "/stream_options/include_usage": true},
+		text:   "Hello! You said: stream me", reasoning: `The user said "stream me". I will answer briefly.`, finish: "stop", requests: 1,
+		check: func(t *testing.T, r *result, reqs []mockvendor.RecordedRequest) {
+			assert.Equal(t, "text/event-stream", reqs[0].Header.Get("Accept"))
+			require.NotNil(t, r.Usage, "usage is delivered at the end")
+			assert.Positive(t, r.Usage.CompletionTokensDetails.ReasoningTokens)
+		},
+	},
+	{
+		name: "json_object needs the word json", quirk: `prompt must contain "json" (vendor 400)`,
+		req: harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("give me an object"), ResponseFormat: &harbor.ResponseFormat{Type: "json_object"}},
+		err: harbor.ErrInvalidRequest, requests: 0,
+	},
+	{
+		name: "json_object with json in the prompt", quirk: "response_format json_object",
+		req:  harbor.ChatRequest{Model: "deepseek-v4-flash", Thinking: thinkingOff, Messages: user("answer in JSON"), ResponseFormat: &harbor.ResponseFormat{Type: "json_object"}},
+		sent: map[string]any{"/response_format/type": "json_object"}, requests: 1,
+	},
+	{
+		name: "json_schema is refused before I/O", quirk: "no json_schema on DeepSeek",
+		req: harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("json"), ResponseFormat: &harbor.ResponseFormat{Type: "json_schema", JSONSchema: &harbor.JSONSchema{Name: "x"}}},
+		err: harbor.ErrInvalidRequest, requests: 0,
+	},
+	{
+		name: "reasoning eats the budget", quirk: "HTTP 200, content \"\", finish_reason length — not an error",
+		req:  harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("think hard"), MaxTokens: harbor.Some(3)},
+		text: "", finish: "length", requests: 1,
+	},
+	{
+		name: "insufficient_system_resource passes through", quirk: "DeepSeek-only finish reason",
+		req:    harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("[[insufficient]]"), Thinking: thinkingOff},
+		finish: harbor.FinishReasonInsufficientSystemResource, requests: 1,
+	},
+	{
+		name: "tool call streamed", quirk: "tool_calls deltas concatenate by index",
+		req:    harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("weather in Paris"), Thinking: thinkingOff, Tools: []harbor.Tool{harbor.FunctionTool("get_weather", "Weather", map[string]any{"type": "object"})}},
+		stream: true, finish: "tool_calls", requests: 1,
+		sent: map[string]any{"/tools/0/function/name": "get_weather", "/tools/0/function/parameters/type": "object"},
+		check: func(t *testing.T, r *result, _ []mockvendor.RecordedRequest) {
+			require.Len(t, r.ToolCalls, 1)
+			assert.Equal(t, "get_weather", r.ToolCalls[0].Function.Name)
+			assert.JSONEq(t, `{"query":"weather in Paris"}`, r.ToolCalls[0].Function.Arguments)
+		},
+	},
+	{
+		name: "thinking tool turn without reasoning_content is caught before I/O", quirk: "vendor 400s when reasoning_content is not sent back",
+		req: harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: []harbor.Message{
+			harbor.UserMessage("weather?"),
+			{Role: "assistant", ToolCalls: []harbor.ToolCall{{ID: "call_1", Type: "function", Function: harbor.FunctionCall{Name: "w", Arguments: "{}"}}}},
+			harbor.ToolMessage("call_1", "sunny"),
+		}},
+		err: harbor.ErrInvalidRequest, requests: 0,
+	},
+
+	// Errors: every documented status maps to a class; transient ones are retried.
+	{
+		name: "401 bad key", quirk: "authentication_error; key masked by vendor, never echoed by harbor",
+		cfg: mockvendor.DeepSeekConfig{APIKey: "sk-the-right-one"},
+		req: harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi")}, err: harbor.ErrAuthentication, requests: 1,
+	},
+	{
+		name: "402 insufficient balance", quirk: "402 unknown_error",
+		faults: []mockvendor.Fault{mockvendor.InsufficientBalance()},
+		req:    harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi")}, err: harbor.ErrInsufficientBalance, requests: 1,
+	},
+	{
+		name: "422 invalid parameters", quirk: "422 is a client error, not retried",
+		faults: []mockvendor.Fault{mockvendor.InvalidParams("Failed to deserialize the JSON body into the target type")},
+		req:    harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi")}, err: harbor.ErrInvalidRequest, requests: 1,
+	},
+	{
+		name: "429 then success", quirk: "concurrency limit; Retry-After honoured and retried",
+		faults: []mockvendor.Fault{mockvendor.RateLimited("0")},
+		req:    harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi"), Thinking: thinkingOff}, text: "Hello! You said: hi", requests: 2,
+	},
+	{
+		name: "429 persistent", quirk: "rate limit surfaces with RetryAfter",
+		faults: []mockvendor.Fault{mockvendor.RateLimited("1"), mockvendor.RateLimited("1"), mockvendor.RateLimited("1")},
+		req:    harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi")}, err: harbor.ErrRateLimited, requests: 3,
+	},
+	{
+		name: "500 then success", quirk: "server error retried",
+		faults: []mockvendor.Fault{mockvendor.ServerError()},
+		req:    harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi"), Thinking: thinkingOff}, text: "Hello! You said: hi", requests: 2,
+	},
+	{
+		name: "503 overloaded until retries run out", quirk: "overload is ErrServer",
+		faults: []mockvendor.Fault{mockvendor.Overloaded(), mockvendor.Overloaded(), mockvendor.Overloaded()},
+		req:    harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi")}, err: harbor.ErrServer, requests: 3,
+	},
+	{
+		name: "connection reset then success", quirk: "resets are retried before any byte reached the caller",
+		faults: []mockvendor.Fault{mockvendor.ConnectionReset()},
+		req:    harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi"), Thinking: thinkingOff}, text: "Hello! You said: hi", requests: 2,
+	},
+	{
+		name: "stream ends without [DONE]", quirk: "a clean close before the end marker is truncation",
+		faults: []mockvendor.Fault{mockvendor.TruncatedStream(2)},
+		req:    harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi")}, stream: true, err: harbor.ErrStreamTruncated, requests: 1,
+	},
+	{
+		name: "stream aborted mid-way", quirk: "never retried once bytes reached the caller",
+		faults: []mockvendor.Fault{mockvendor.AbortedStream(2)},
+		req:    harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi")}, stream: true, err: harbor.ErrStreamTruncated, requests: 1,
+	},
+	{
+		name: "retired name sent as-is when aliases are disabled", quirk: "vendor's 400 for retired names surfaces as ErrInvalidRequest",
+		req: harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi"), ExtraBody: map[string]any{"model": "deepseek-chat"}},
+		err: harbor.ErrInvalidRequest, requests: 1,
+	},
+}
+
+func TestDeepSeek(t *testing.T) {
+	for _, tc := range deepseekCases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := tc.cfg
+			key := dsKey
+			if cfg.APIKey == "" {
+				cfg.APIKey = dsKey
+			} else {
+				key = dsKey // deliberately the wrong key
+			}
+			m := mockvendor.NewDeepSeek(cfg)
+			m.Enqueue(tc.faults...)
+			srv, err := mockvendor.Listen("127.0.0.1:0", m)
+			require.NoError(t, err)
+			defer srv.Close()
+			c := harbor.Must(harbor.New(
+				harbor.WithGetenv(func(string) string { return "" }),
+				harbor.WithAPIKey("deepseek", key),
+				harbor.WithBaseURL("deepseek", srv.URL()),
+				harbor.WithRetryWait(0, 0),
+			))
+			call := create
+			if tc.stream {
+				call = stream
+			}
+			req := tc.req
+			r, err := call(ctxT(t), c, &req)
+			reqs := m.Requests()
+			if tc.requests >= 0 {
+				assert.Len(t, reqs, tc.requests, "requests the vendor saw")
+			}
+			if tc.err != nil {
+				wantErr(t, err, tc.err)
+				assert.NotContains(t, err.Error(), key, "keys never appear in errors")
+			} else {
+				require.NoError(t, err)
+				if tc.text != "" || tc.finish == "length" {
+					assert.Equal(t, tc.text, r.Text)
+				}
+				if tc.reasoning != "" || tc.name == "legacy deepseek-chat" {
+					assert.Equal(t, tc.reasoning, r.Reasoning)
+				}
+				if tc.finish != "" {
+					assert.Equal(t, tc.finish, r.Finish)
+				}
+			}
+			if len(tc.sent) > 0 || len(tc.notSent) > 0 {
+				assertSent(t, sentBody(t, reqs, len(reqs)-1), tc.sent, tc.notSent)
+			}
+			if tc.check != nil {
+				tc.check(t, r, reqs)
+			}
+		})
+	}
+}
+
+// TestDeepSeekToolLoopWithThinking runs the documented multi-turn flow: the model
+// calls a tool in thinking mode, the caller sends back the assistant message as
+// returned (reasoning_content included) plus the tool result, and the vendor accepts it.
+func TestDeepSeekToolLoopWithThinking(t *testing.T) {
+	m := mockvendor.NewDeepSeek(mockvendor.DeepSeekConfig{APIKey: dsKey})
+	srv, err := mockvendor.Listen("127.0.0.1:0", m)
+	require.NoError(t, err)
+	defer srv.Close()
+	c := harbor.Must(harbor.New(harbor.WithGetenv(func(string) string { return "" }),
+		harbor.WithAPIKey("deepseek", dsKey), harbor.WithBaseURL("deepseek", srv.URL())))
+	ctx := context.Background()
+	req := &harbor.ChatRequest{Model: "deepseek-reasoner", Messages: user("weather in Paris"),
+		Tools: []harbor.Tool{harbor.FunctionTool("get_weather", "", nil)}}
+	r1, err := create(ctx, c, req)
+	require.NoError(t, err)
+	require.Equal(t, "tool_calls", r1.Finish)
+	require.NotEmpty(t, r1.Message.ReasoningContent)
+	req.Messages = append(req.Messages, r1.Message, harbor.ToolMessage(r1.ToolCalls[0].ID, "sunny, 21°C"))
+	r2, err := create(ctx, c, req)
+	require.NoError(t, err)
+	assert.Equal(t, "Tool result: sunny, 21°C", r2.Text)
+	body := sentBody(t, m.Requests(), 1)
+	assertSent(t, body, map[string]any{
+		"/messages/1/role":              "assistant",
+		"/messages/1/reasoning_content": r1.Message.ReasoningContent,
+		"/messages/1/tool_calls/0/id":   r1.ToolCalls[0].ID,
+		"/messages/2/tool_call_id":      r1.ToolCalls[0].ID,
+		"/messages/2/content":           "sunny, 21°C",
+		"/tools/0/function/name":        "get_weather",
+		"/thinking/type":                "enabled",
+	}, []string{"/messages/1/content"})
+}
+
+// TestDeepSeekBalanceAndModels covers the two management endpoints of the spec.
+func TestDeepSeekBalanceAndModels(t *testing.T) {
+	m := mockvendor.NewDeepSeek(mockvendor.DeepSeekConfig{APIKey: dsKey})
+	srv, err := mockvendor.Listen("127.0.0.1:0", m)
+	require.NoError(t, err)
+	defer srv.Close()
+	c := harbor.Must(harbor.New(harbor.WithGetenv(func(string) string { return "" }),
+		harbor.WithAPIKey("deepseek", dsKey), harbor.WithBaseURL("deepseek", srv.URL())))
+	models, err := c.ListRemoteModels(context.Background(), "deepseek")
+	require.NoError(t, err)
+	require.NotEmpty(t, models)
+	assert.Equal(t, "deepseek-v4-flash", models[0].ID)
+
+	p, err := deepseekProvider(srv.URL())
+	require.NoError(t, err)
+	b, err := p.Balance(context.Background())
+	require.NoError(t, err)
+	assert.True(t, b.IsAvailable)
+	assert.Equal(t, "59.40", b.Infos[0].Total, "amounts stay decimal strings")
+}
+
+var _ llm.Provider = (*deepseekProviderT)(nil)
