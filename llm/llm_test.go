@@ -77,7 +77,7 @@ func TestRedact(t *testing.T) {
 		"auth Bearer bce-v3/ALTAK-xyz/0123456789":           "auth [redacted]",
 		"key bce-v3/ALTAK-xyz/0123 leaked":                  "key [redacted] leaked",
 		"Authentication Fails, Your api key: ****abcd is …": "Authentication Fails, Your api key: ****abcd is …",
-		"plain message":                                     "plain message",
+		"plain message": "plain message",
 	}
 	for in, want := range cases {
 		assert.Equal(t, want, Redact(in), in)
