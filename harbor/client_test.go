@@ -222,3 +222,8 @@ func TestTemperatureZeroIsSent(t *testing.T) {
 	assert.True(t, ok)
 	assert.Zero(t, v)
 }
+
+func TestNewAllocatesOnlyTheClient(t *testing.T) {
+	allocs := testing.AllocsPerRun(100, func() { _, _ = harbor.New() })
+	assert.LessOrEqual(t, allocs, 1.0, "New allocates the Client and nothing else")
+}
