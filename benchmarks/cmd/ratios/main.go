@@ -1,0 +1,227 @@
+// Command ratios runs harbor and the hand-written floor client side by side
+// against the DeepSeek mock (served by a child process) and prints, per
+// scenario, the median client CPU ns/op, wall ns/op, B/op and allocs/op of
+// each, and the ratio harbor/floor.
+//
+//	cd benchmarks && go run ./cmd/ratios -out results/latest.md
+//
+// Rounds are interleaved (harbor, floor, harbor, floor…, the order flipped
+// every other round) so that drift of a noisy machine hits both sides alike.
+// Client CPU comes from getrusage(RUSAGE_SELF), user+sys, around the timed
+// loop: the mock is another process, so this is the client's CPU alone.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/harborai/harbor-go/benchmarks"
+	"github.com/harborai/harbor-go/benchmarks/internal/mockproc"
+)
+
+func main() {
+	mockproc.ServeIfChild()
+
+	testing.Init() // registers -test.benchtime, which testing.Benchmark reads
+	rounds := flag.Int("rounds", 8, "interleaved rounds; medians are taken over them")
+	benchtime := flag.String("benchtime", "1s", "time (or Nx iterations) per benchmark run")
+	out := flag.String("out", "", "also write the Markdown to this file")
+	flag.Parse()
+	if *rounds < 1 {
+		fatal(fmt.Errorf("-rounds must be >= 1"))
+	}
+	if err := flag.Set("test.benchtime", *benchtime); err != nil {
+		fatal(fmt.Errorf("-benchtime: %w", err))
+	}
+
+	md, err := run(*rounds, *benchtime)
+	if err != nil {
+		fatal(err)
+	}
+	fmt.Print(md)
+	if *out != "" {
+		if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+			fatal(err)
+		}
+		if err := os.WriteFile(*out, []byte(md), 0o644); err != nil {
+			fatal(err)
+		}
+	}
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "ratios:", err)
+	os.Exit(1)
+}
+
+// sample is one benchmark run's per-op figures.
+type sample struct {
+	cpu, wall, bytes, allocs float64
+}
+
+func cpuNow() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// measure runs fn with testing.Benchmark. testing.Benchmark calls fn with a
+// growing b.N and reports the last call, so the CPU delta kept is the last
+// call's too.
+func measure(fn func(*testing.B)) (sample, error) {
+	var cpu time.Duration
+	var n int
+	failed := false
+	r := testing.Benchmark(func(b *testing.B) {
+		defer func() { failed = failed || b.Failed() }() // runs after b.Fatal too
+		start := cpuNow()
+		fn(b)
+		cpu, n = cpuNow()-start, b.N
+	})
+	if failed || r.N == 0 || n != r.N {
+		return sample{}, fmt.Errorf("benchmark failed (N=%d, last call N=%d)", r.N, n)
+	}
+	N := float64(r.N)
+	return sample{
+		cpu:    float64(cpu.Nanoseconds()) / N,
+		wall:   float64(r.T.Nanoseconds()) / N,
+		bytes:  float64(r.MemBytes) / N,
+		allocs: float64(r.MemAllocs) / N,
+	}, nil
+}
+
+type series []sample
+
+func (s series) median(f func(sample) float64) float64 {
+	v := make([]float64, len(s))
+	for i := range s {
+		v[i] = f(s[i])
+	}
+	slices.Sort(v)
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
+}
+
+var metrics = []struct {
+	name string
+	get  func(sample) float64
+}{
+	{"client CPU ns/op", func(s sample) float64 { return s.cpu }},
+	{"wall ns/op", func(s sample) float64 { return s.wall }},
+	{"B/op", func(s sample) float64 { return s.bytes }},
+	{"allocs/op", func(s sample) float64 { return s.allocs }},
+}
+
+func run(rounds int, benchtime string) (string, error) {
+	proc, err := mockproc.Start()
+	if err != nil {
+		return "", err
+	}
+	defer proc.Close()
+	env, err := benchmarks.NewEnv(proc.URL, mockproc.APIKey)
+	if err != nil {
+		return "", err
+	}
+	defer env.Close()
+
+	pairs := env.Pairs()
+	solo := []struct {
+		name string
+		fn   func(*testing.B)
+	}{
+		{"New", benchmarks.BenchNew(proc.URL, mockproc.APIKey)},
+		{"Route", env.BenchRoute},
+	}
+	harborRes := make([]series, len(pairs))
+	floorRes := make([]series, len(pairs))
+	soloRes := make([]series, len(solo))
+
+	began := time.Now()
+	for r := range rounds {
+		for i, p := range pairs {
+			order := []struct {
+				name string
+				fn   func(*testing.B)
+				dst  *series
+			}{{"harbor", p.Harbor, &harborRes[i]}, {"floor", p.Floor, &floorRes[i]}}
+			if r%2 == 1 {
+				order[0], order[1] = order[1], order[0]
+			}
+			for _, o := range order {
+				s, err := measure(o.fn)
+				if err != nil {
+					return "", fmt.Errorf("%s/%s: %w", p.Name, o.name, err)
+				}
+				*o.dst = append(*o.dst, s)
+				fmt.Fprintf(os.Stderr, "round %d/%d %-18s %-6s cpu %9.0f ns/op  wall %9.0f ns/op  %7.0f B/op  %5.1f allocs/op\n",
+					r+1, rounds, p.Name, o.name, s.cpu, s.wall, s.bytes, s.allocs)
+			}
+		}
+		for i, sb := range solo {
+			s, err := measure(sb.fn)
+			if err != nil {
+				return "", fmt.Errorf("%s: %w", sb.name, err)
+			}
+			soloRes[i] = append(soloRes[i], s)
+		}
+	}
+
+	var b strings.Builder
+	fmt.Fprintf(&b, "# harbor vs floor (hand-written net/http + encoding/json client)\n\n")
+	fmt.Fprintf(&b, "DeepSeek mock in a child process on loopback; medians of %d interleaved rounds, -benchtime %s; %s %s/%s, GOMAXPROCS %d, %s; run took %s.\n",
+		rounds, benchtime, runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0), time.Now().UTC().Format("2006-01-02 15:04 UTC"), time.Since(began).Round(time.Second))
+	fmt.Fprintf(&b, "Client CPU is getrusage(RUSAGE_SELF) user+sys per op. Ratio = harbor/floor; the budget is client CPU ratio <= 1.00.\n")
+	for i, p := range pairs {
+		fmt.Fprintf(&b, "\n## %s\n\n| metric | harbor | floor | harbor/floor |\n|---|---:|---:|---:|\n", p.Name)
+		for _, m := range metrics {
+			h, f := harborRes[i].median(m.get), floorRes[i].median(m.get)
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", m.name, num(h), num(f), ratio(h, f))
+		}
+		per := make([]float64, rounds)
+		for r := range rounds {
+			per[r] = harborRes[i][r].cpu / floorRes[i][r].cpu
+		}
+		slices.Sort(per)
+		fmt.Fprintf(&b, "\nCPU ratio per round: min %.2f, max %.2f.\n", per[0], per[len(per)-1])
+	}
+	fmt.Fprintf(&b, "\n## harbor only\n\n| benchmark | client CPU ns/op | wall ns/op | B/op | allocs/op |\n|---|---:|---:|---:|---:|\n")
+	for i, sb := range solo {
+		s := soloRes[i]
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", sb.name,
+			num(s.median(metrics[0].get)), num(s.median(metrics[1].get)), num(s.median(metrics[2].get)), num(s.median(metrics[3].get)))
+	}
+	return b.String(), nil
+}
+
+func num(v float64) string {
+	switch {
+	case v >= 100:
+		return fmt.Sprintf("%.0f", v)
+	case v >= 10:
+		return fmt.Sprintf("%.1f", v)
+	default:
+		return fmt.Sprintf("%.2f", v)
+	}
+}
+
+func ratio(h, f float64) string {
+	if f == 0 {
+		if h == 0 {
+			return "1.00"
+		}
+		return "—"
+	}
+	return fmt.Sprintf("%.2f", h/f)
+}
