@@ -286,12 +286,7 @@ func TestDeepSeek(t *testing.T) {
 // calls a tool in thinking mode, the caller sends back the assistant message as
 // returned (reasoning_content included) plus the tool result, and the vendor accepts it.
 func TestDeepSeekToolLoopWithThinking(t *testing.T) {
-	m := mockvendor.NewDeepSeek(mockvendor.DeepSeekConfig{APIKey: dsKey})
-	srv, err := mockvendor.Listen("127.0.0.1:0", m)
-	require.NoError(t, err)
-	defer srv.Close()
-	c := harbor.Must(harbor.New(harbor.WithGetenv(func(string) string { return "" }),
-		harbor.WithAPIKey("deepseek", dsKey), harbor.WithBaseURL("deepseek", srv.URL())))
+	m, _, c := startDeepSeek(t)
 	ctx := context.Background()
 	req := &harbor.ChatRequest{Model: "deepseek-reasoner", Messages: user("weather in Paris"),
 		Tools: []harbor.Tool{harbor.FunctionTool("get_weather", "", nil)}}
@@ -317,12 +312,7 @@ func TestDeepSeekToolLoopWithThinking(t *testing.T) {
 
 // TestDeepSeekBalanceAndModels covers the two management endpoints of the spec.
 func TestDeepSeekBalanceAndModels(t *testing.T) {
-	m := mockvendor.NewDeepSeek(mockvendor.DeepSeekConfig{APIKey: dsKey})
-	srv, err := mockvendor.Listen("127.0.0.1:0", m)
-	require.NoError(t, err)
-	defer srv.Close()
-	c := harbor.Must(harbor.New(harbor.WithGetenv(func(string) string { return "" }),
-		harbor.WithAPIKey("deepseek", dsKey), harbor.WithBaseURL("deepseek", srv.URL())))
+	_, srv, c := startDeepSeek(t)
 	models, err := c.ListRemoteModels(context.Background(), "deepseek")
 	require.NoError(t, err)
 	require.NotEmpty(t, models)
@@ -334,6 +324,19 @@ func TestDeepSeekBalanceAndModels(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, b.IsAvailable)
 	assert.Equal(t, "59.40", b.Infos[0].Total, "amounts stay decimal strings")
+}
+
+// startDeepSeek serves a mock DeepSeek (key dsKey) for one test and returns a
+// harbor client pointed at it.
+func startDeepSeek(t *testing.T) (*mockvendor.DeepSeek, *mockvendor.Server, *harbor.Client) {
+	t.Helper()
+	m := mockvendor.NewDeepSeek(mockvendor.DeepSeekConfig{APIKey: dsKey})
+	srv, err := mockvendor.Listen("127.0.0.1:0", m)
+	require.NoError(t, err)
+	t.Cleanup(func() { srv.Close() })
+	c := harbor.Must(harbor.New(harbor.WithGetenv(func(string) string { return "" }),
+		harbor.WithAPIKey("deepseek", dsKey), harbor.WithBaseURL("deepseek", srv.URL())))
+	return m, srv, c
 }
 
 var _ llm.Provider = (*deepseekProviderT)(nil)

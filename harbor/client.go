@@ -94,7 +94,17 @@ type call struct {
 	cancel context.CancelFunc
 }
 
+// prepare counts the request and, on failure, the error.
 func (c *Client) prepare(ctx context.Context, req *ChatRequest, opts []Option) (*call, error) {
+	c.stats.requests.Add(1)
+	k, err := c.prepareCall(ctx, req, opts)
+	if err != nil {
+		c.stats.fail(err)
+	}
+	return k, err
+}
+
+func (c *Client) prepareCall(ctx context.Context, req *ChatRequest, opts []Option) (*call, error) {
 	if req == nil {
 		return nil, llm.InvalidRequest("", "", "", "request is nil")
 	}
@@ -154,10 +164,8 @@ func annotate(err error, provider, model string) error {
 // Options given here apply to this call only (Header, RequestTimeout).
 func (cc Completions) Create(ctx context.Context, req *ChatRequest, opts ...Option) (*ChatCompletion, error) {
 	c := cc.c
-	c.stats.requests.Add(1)
 	k, err := c.prepare(ctx, req, opts)
 	if err != nil {
-		c.stats.fail(err)
 		return nil, err
 	}
 	defer k.done()
@@ -178,10 +186,8 @@ func (cc Completions) Create(ctx context.Context, req *ChatRequest, opts ...Opti
 // bounds the stream until it is closed).
 func (cc Completions) Stream(ctx context.Context, req *ChatRequest, opts ...Option) (*Stream, error) {
 	c := cc.c
-	c.stats.requests.Add(1)
 	k, err := c.prepare(ctx, req, opts)
 	if err != nil {
-		c.stats.fail(err)
 		return nil, err
 	}
 	c.stats.inFlight.Add(1)
