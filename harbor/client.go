@@ -3,6 +3,7 @@ package harbor
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -214,7 +215,7 @@ type trackedSource struct {
 
 func (t *trackedSource) Next() (llm.Chunk, error) {
 	c, err := t.src.Next()
-	if err != nil && !t.failed && !errors.Is(err, errEOF) {
+	if err != nil && !t.failed && !errors.Is(err, io.EOF) {
 		t.failed = true
 		t.stats.fail(err)
 		err = annotate(err, t.k.name, t.model)

@@ -3,12 +3,9 @@ package harbor
 import (
 	"context"
 	"fmt"
-	"io"
 
 	"github.com/harborai/harbor-go/llm"
 )
-
-var errEOF = io.EOF
 
 // Models lists every model this Client can route to by name, from the providers'
 // built-in tables: no network, no provider built. The slice is shared and must not

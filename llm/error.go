@@ -2,6 +2,7 @@ package llm
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -164,7 +165,7 @@ func KindForStatus(status int) (kind error, transient bool) {
 func InvalidRequest(provider, model, param, format string, args ...any) *Error {
 	msg := format
 	if len(args) > 0 {
-		msg = sprintf(format, args...)
+		msg = fmt.Sprintf(format, args...)
 	}
 	return &Error{Provider: provider, Model: model, Param: param, Message: msg, Kind: ErrInvalidRequest}
 }

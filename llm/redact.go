@@ -1,12 +1,9 @@
 package llm
 
 import (
-	"fmt"
 	"regexp"
 	"strings"
 )
-
-func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
 
 // secretPatterns match credential shapes of the vendors harbor speaks to, so that a
 // key echoed back by a vendor (or by a proxy in an HTML error page) never reaches an

@@ -28,8 +28,7 @@ func (p *Provider) encode(req *llm.ChatRequest, stream bool) ([]byte, error) {
 		model, thinking = a.Model, a.Thinking
 	}
 	bad := func(param, format string, args ...any) error {
-		e := llm.InvalidRequest(Name, req.Model, param, format, args...)
-		return e
+		return llm.InvalidRequest(Name, req.Model, param, format, args...)
 	}
 	if t := req.Thinking; t != nil {
 		if t.Type != llm.ThinkingEnabled && t.Type != llm.ThinkingDisabled {
