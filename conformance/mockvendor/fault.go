@@ -39,6 +39,21 @@ type Fault struct {
 	// a silent connection close; a caller invoking ServeHTTP by hand with a
 	// ResponseRecorder must recover it or avoid this fault.
 	AbortAfter int
+	// Code overrides the vendor error code sent with Status, for vendors
+	// whose codes are finer than the status (Ark's
+	// "RateLimitExceeded.EndpointTPMExceeded", Qianfan v2's
+	// "tpm_rate_limit_exceeded"). Empty means the mock's default for Status.
+	Code string
+	// ErrorCode, when non-zero, makes vendors that report errors inside an
+	// HTTP 200 body (Qianfan v1) answer {"error_code":ErrorCode,"error_msg":…}
+	// — also in place of a requested stream. Mocks of vendors without such
+	// bodies ignore it.
+	ErrorCode int
+	// ErrorAfter, if positive, ends a stream after this many data events
+	// with the vendor's mid-stream error event (for example Ark's
+	// data: {"error":{…}}) instead of the rest of the answer. Non-streaming
+	// requests are unaffected.
+	ErrorAfter int
 	// Latency is an extra delay before the response headers, on top of the
 	// mock's configured latency. It ends early if the request's context is
 	// cancelled.
