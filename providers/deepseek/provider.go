@@ -1,10 +1,10 @@
 package deepseek
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
-	"os"
-	"strings"
 
 	gen "github.com/harborai/harbor-go/generated/deepseek"
 	"github.com/harborai/harbor-go/internal/wire"
@@ -70,39 +70,21 @@ type Provider struct {
 // New builds the provider from cfg, falling back to DEEPSEEK_API_KEY and
 // DEEPSEEK_BASE_URL. It fails with llm.ErrNoCredentials when no key is found.
 func New(cfg llm.Config) (llm.Provider, error) {
-	getenv := cfg.Getenv
-	if getenv == nil {
-		getenv = os.Getenv
-	}
-	key := cfg.APIKey
+	getenv := wire.Getenv(&cfg)
+	key := wire.Setting(cfg.APIKey, getenv, EnvAPIKey)
 	if key == "" {
-		key = getenv(EnvAPIKey)
+		return nil, wire.NoCredentials(Name, "no DeepSeek API key: set "+EnvAPIKey+" or use harbor.WithAPIKey(\"deepseek\", key)")
 	}
-	if key == "" {
-		return nil, &llm.Error{Provider: Name, Kind: llm.ErrNoCredentials,
-			Message: "no DeepSeek API key: set " + EnvAPIKey + " or use harbor.WithAPIKey(\"deepseek\", key)"}
-	}
-	base := cfg.BaseURL
-	if base == "" {
-		base = getenv(EnvBaseURL)
-	}
-	if base == "" {
-		base = DefaultBaseURL
-	}
-	if !strings.HasPrefix(base, "http://") && !strings.HasPrefix(base, "https://") {
-		return nil, &llm.Error{Provider: Name, Kind: llm.ErrInvalidRequest,
-			Message: "base URL must start with http:// or https://, got " + llm.Redact(base, key)}
-	}
-	doer := cfg.HTTP
-	if doer == nil {
-		doer = http.DefaultClient
+	base, err := wire.BaseURL(Name, cfg.BaseURL, getenv, EnvBaseURL, DefaultBaseURL, key)
+	if err != nil {
+		return nil, err
 	}
 	p := &Provider{key: key, aliases: DefaultLegacyAliases()}
 	if o, ok := cfg.Options.(Options); ok && o.LegacyAliases != nil {
 		p.aliases = o.LegacyAliases
 	}
 	auth := "Bearer " + key
-	g, err := gen.NewClient(base, gen.WithHTTPClient(doer), gen.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
+	g, err := gen.NewClient(base, gen.WithHTTPClient(wire.Doer(&cfg)), gen.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
 		r.Header.Set("Authorization", auth)
 		return nil
 	}))
@@ -117,22 +99,10 @@ func New(cfg llm.Config) (llm.Provider, error) {
 func (p *Provider) Name() string { return Name }
 
 func editors(call *llm.CallOptions, stream bool) []gen.RequestEditorFn {
-	if !stream && (call == nil || len(call.Header) == 0) {
-		return nil
+	if e := wire.Editor(call, stream); e != nil {
+		return []gen.RequestEditorFn{e}
 	}
-	return []gen.RequestEditorFn{func(_ context.Context, r *http.Request) error {
-		if stream {
-			r.Header.Set("Accept", "text/event-stream")
-		}
-		if call != nil {
-			for k, vs := range call.Header {
-				for _, v := range vs {
-					r.Header.Add(k, v)
-				}
-			}
-		}
-		return nil
-	}}
+	return nil
 }
 
 // Chat sends a non-streaming request.
@@ -141,26 +111,16 @@ func (p *Provider) Chat(ctx context.Context, req *llm.ChatRequest, call *llm.Cal
 	if err != nil {
 		return nil, err
 	}
-	resp, err := p.gen.CreateChatCompletionWithBody(ctx, "application/json", bodyReader(body), editors(call, false)...)
+	resp, err := p.gen.CreateChatCompletionWithBody(ctx, "application/json", bytes.NewReader(body), editors(call, false)...)
 	if err != nil {
 		return nil, wire.TransportError(Name, req.Model, err, p.key)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, p.statusError(req.Model, resp)
+		return nil, wire.ReadError(Name, req.Model, resp, p.key)
 	}
 	var out gen.ChatCompletion
-	var decodeErr error
-	err = wire.ReadBody(resp, func(b []byte) error {
-		if decodeErr = unmarshal(b, &out); decodeErr != nil {
-			return wire.BadResponse(Name, req.Model, decodeErr, b, p.key)
-		}
-		return nil
-	})
-	if err != nil {
-		if decodeErr != nil {
-			return nil, err
-		}
-		return nil, wire.TransportError(Name, req.Model, err, p.key)
+	if err := wire.Decode(Name, req.Model, resp, &out, json.Unmarshal, p.key); err != nil {
+		return nil, err
 	}
 	res := fromCompletion(&out)
 	res.RequestID = wire.RequestID(resp.Header)
@@ -173,38 +133,17 @@ func (p *Provider) ChatStream(ctx context.Context, req *llm.ChatRequest, call *l
 	if err != nil {
 		return nil, err
 	}
-	resp, err := p.gen.CreateChatCompletionWithBody(ctx, "application/json", bodyReader(body), editors(call, true)...)
+	resp, err := p.gen.CreateChatCompletionWithBody(ctx, "application/json", bytes.NewReader(body), editors(call, true)...)
 	if err != nil {
 		return nil, wire.TransportError(Name, req.Model, err, p.key)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, p.statusError(req.Model, resp)
+		return nil, wire.ReadError(Name, req.Model, resp, p.key)
 	}
-	if ct := resp.Header.Get("Content-Type"); strings.HasPrefix(ct, "application/json") {
-		// A JSON body where a stream was asked for: an error object, or a bad proxy.
-		var se error
-		_ = wire.ReadBody(resp, func(b []byte) error {
-			se = wire.StatusError(Name, req.Model, resp, b, p.key)
-			if e := se.(*llm.Error); e.Message == "" || e.Kind == llm.ErrBadResponse {
-				e.Kind, e.Message = llm.ErrBadResponse, "expected an event stream, got JSON: "+wire.Snippet(b, p.key)
-			}
-			return nil
-		})
-		return nil, se
+	if e := wire.NotAStream(Name, req.Model, resp, p.key); e != nil {
+		return nil, e
 	}
-	return newStream(resp, req.Model, p.key), nil
-}
-
-func (p *Provider) statusError(model string, resp *http.Response) error {
-	var out error
-	err := wire.ReadBody(resp, func(b []byte) error {
-		out = wire.StatusError(Name, model, resp, b, p.key)
-		return nil
-	})
-	if out == nil {
-		return wire.TransportError(Name, model, err, p.key)
-	}
-	return out
+	return wire.NewStream(resp, Name, req.Model, decodeChunk, p.key), nil
 }
 
 // ListModels asks the vendor for the models the key can use.
@@ -214,7 +153,7 @@ func (p *Provider) ListModels(ctx context.Context) ([]llm.Model, error) {
 		return nil, wire.TransportError(Name, "", err, p.key)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, p.statusError("", resp)
+		return nil, wire.ReadError(Name, "", resp, p.key)
 	}
 	var list gen.ModelList
 	if err := wire.DecodeJSON(resp, &list); err != nil {
@@ -246,7 +185,7 @@ func (p *Provider) Balance(ctx context.Context) (*Balance, error) {
 		return nil, wire.TransportError(Name, "", err, p.key)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, p.statusError("", resp)
+		return nil, wire.ReadError(Name, "", resp, p.key)
 	}
 	var b gen.Balance
 	if err := wire.DecodeJSON(resp, &b); err != nil {

@@ -1,13 +1,11 @@
 package deepseek
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
 	"regexp"
-	"strings"
 
 	gen "github.com/harborai/harbor-go/generated/deepseek"
+	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
 
@@ -15,10 +13,6 @@ var (
 	toolNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 	userIDRE   = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,512}$`)
 )
-
-func bodyReader(b []byte) io.Reader { return bytes.NewReader(b) }
-
-func unmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
 // encode applies DeepSeek's rules to req and returns the JSON body to send.
 func (p *Provider) encode(req *llm.ChatRequest, stream bool) ([]byte, error) {
@@ -93,7 +87,7 @@ func (p *Provider) encode(req *llm.ChatRequest, stream bool) ([]byte, error) {
 		switch rf.Type {
 		case "text":
 		case "json_object":
-			if !mentionsJSON(req.Messages) {
+			if !wire.MentionsJSON(req.Messages) {
 				return nil, bad("response_format", `DeepSeek's json_object mode needs the word "json" in the prompt (say what JSON you want)`)
 			}
 		default:
@@ -163,7 +157,7 @@ func (p *Provider) encode(req *llm.ChatRequest, stream bool) ([]byte, error) {
 				fd.Description = &d
 			}
 			if t.Function.Parameters != nil {
-				raw, err := rawJSON(t.Function.Parameters)
+				raw, err := wire.RawJSON(t.Function.Parameters)
 				if err != nil {
 					return nil, bad("tools", "tools[%d].function.parameters: %v", i, err)
 				}
@@ -193,62 +187,9 @@ func (p *Provider) encode(req *llm.ChatRequest, stream bool) ([]byte, error) {
 		return nil, bad("", "cannot encode request: %v", err)
 	}
 	if len(req.ExtraBody) > 0 {
-		if body, err = mergeExtra(body, req.ExtraBody); err != nil {
+		if body, err = wire.MergeExtra(body, req.ExtraBody); err != nil {
 			return nil, bad("extra_body", "cannot merge ExtraBody: %v", err)
 		}
 	}
 	return body, nil
-}
-
-func mentionsJSON(msgs []llm.Message) bool {
-	for i := range msgs {
-		if strings.Contains(strings.ToLower(msgs[i].Text()), "json") {
-			return true
-		}
-	}
-	return false
-}
-
-func rawJSON(v any) (json.RawMessage, error) {
-	switch x := v.(type) {
-	case json.RawMessage:
-		if !json.Valid(x) {
-			return nil, errInvalidJSON
-		}
-		return x, nil
-	case []byte:
-		if !json.Valid(x) {
-			return nil, errInvalidJSON
-		}
-		return json.RawMessage(x), nil
-	case string:
-		if !json.Valid([]byte(x)) {
-			return nil, errInvalidJSON
-		}
-		return json.RawMessage(x), nil
-	}
-	return json.Marshal(v)
-}
-
-var errInvalidJSON = jsonError("not valid JSON")
-
-type jsonError string
-
-func (e jsonError) Error() string { return string(e) }
-
-// mergeExtra sets ExtraBody's keys at the top level of the encoded body; a key that
-// harbor also set is overridden. This slow path runs only when ExtraBody is used.
-func mergeExtra(body []byte, extra map[string]any) ([]byte, error) {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(body, &m); err != nil {
-		return nil, err
-	}
-	for k, v := range extra {
-		raw, err := json.Marshal(v)
-		if err != nil {
-			return nil, err
-		}
-		m[k] = raw
-	}
-	return json.Marshal(m)
 }

@@ -2,15 +2,9 @@ package deepseek
 
 import (
 	gen "github.com/harborai/harbor-go/generated/deepseek"
+	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
-
-func str(p *string) string {
-	if p == nil {
-		return ""
-	}
-	return *p
-}
 
 func fromCompletion(c *gen.ChatCompletion) *llm.ChatCompletion {
 	out := &llm.ChatCompletion{
@@ -18,15 +12,15 @@ func fromCompletion(c *gen.ChatCompletion) *llm.ChatCompletion {
 		Object:            string(c.Object),
 		Created:           c.Created,
 		Model:             c.Model,
-		SystemFingerprint: str(c.SystemFingerprint),
+		SystemFingerprint: wire.Str(c.SystemFingerprint),
 		Choices:           make([]llm.Choice, len(c.Choices)),
 	}
 	for i := range c.Choices {
 		ch := &c.Choices[i]
 		m := llm.Message{
 			Role:             llm.RoleAssistant,
-			Content:          str(ch.Message.Content),
-			ReasoningContent: str(ch.Message.ReasoningContent),
+			Content:          wire.Str(ch.Message.Content),
+			ReasoningContent: wire.Str(ch.Message.ReasoningContent),
 		}
 		if n := len(ch.Message.ToolCalls); n > 0 {
 			m.ToolCalls = make([]llm.ToolCall, n)

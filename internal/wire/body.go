@@ -1,0 +1,70 @@
+package wire
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+
+	"github.com/harborai/harbor-go/llm"
+)
+
+// RawJSON turns a tool's parameters (a Go value, or JSON as json.RawMessage,
+// []byte or string) into raw JSON, checking that pre-encoded input is valid.
+func RawJSON(v any) (json.RawMessage, error) {
+	var b []byte
+	switch x := v.(type) {
+	case json.RawMessage:
+		b = x
+	case []byte:
+		b = x
+	case string:
+		b = []byte(x)
+	default:
+		return json.Marshal(v)
+	}
+	if !json.Valid(b) {
+		return nil, errInvalidJSON
+	}
+	return json.RawMessage(b), nil
+}
+
+var errInvalidJSON = errors.New("not valid JSON")
+
+// MergeExtra sets extra's keys at the top level of the encoded body; a key the
+// provider also set is overridden. This slow path runs only when ExtraBody is used.
+func MergeExtra(body []byte, extra map[string]any) ([]byte, error) {
+	if len(extra) == 0 {
+		return body, nil
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(body, &m); err != nil {
+		return nil, err
+	}
+	for k, v := range extra {
+		raw, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		m[k] = raw
+	}
+	return json.Marshal(m)
+}
+
+// MentionsJSON reports whether any message mentions "json", which vendors' JSON
+// modes require of the prompt.
+func MentionsJSON(msgs []llm.Message) bool {
+	for i := range msgs {
+		if strings.Contains(strings.ToLower(msgs[i].Text()), "json") {
+			return true
+		}
+	}
+	return false
+}
+
+// Str dereferences an optional string from a generated type.
+func Str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}

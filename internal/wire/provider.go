@@ -1,0 +1,133 @@
+package wire
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"strings"
+
+	"github.com/harborai/harbor-go/llm"
+)
+
+// Getenv returns cfg.Getenv, or os.Getenv when it is nil.
+func Getenv(cfg *llm.Config) func(string) string {
+	if cfg.Getenv != nil {
+		return cfg.Getenv
+	}
+	return os.Getenv
+}
+
+// Setting returns explicit when it is set, else the environment variable env.
+func Setting(explicit string, getenv func(string) string, env string) string {
+	if explicit != "" || env == "" {
+		return explicit
+	}
+	return getenv(env)
+}
+
+// NoCredentials is the error a provider returns when no key is configured; hint
+// says how to set one.
+func NoCredentials(provider, hint string) *llm.Error {
+	return &llm.Error{Provider: provider, Kind: llm.ErrNoCredentials, Message: hint}
+}
+
+// BaseURL picks the base URL (explicit, then env, then def) and checks its scheme.
+// secrets are redacted from the error, in case a key was pasted into the URL.
+func BaseURL(provider, explicit string, getenv func(string) string, env, def string, secrets ...string) (string, error) {
+	base := Setting(explicit, getenv, env)
+	if base == "" {
+		base = def
+	}
+	if !strings.HasPrefix(base, "http://") && !strings.HasPrefix(base, "https://") {
+		return "", &llm.Error{Provider: provider, Kind: llm.ErrInvalidRequest,
+			Message: "base URL must start with http:// or https://, got " + llm.Redact(base, secrets...)}
+	}
+	return strings.TrimRight(base, "/"), nil
+}
+
+// Doer returns cfg.HTTP, or http.DefaultClient when a provider is built outside harbor.
+func Doer(cfg *llm.Config) llm.Doer {
+	if cfg.HTTP != nil {
+		return cfg.HTTP
+	}
+	return http.DefaultClient
+}
+
+// Editor returns a request editor that asks for an event stream when stream is set
+// and adds the per-call headers; nil when there is nothing to add, so the common
+// call allocates no closure. Generated clients take it after a conversion to their
+// own RequestEditorFn type.
+func Editor(call *llm.CallOptions, stream bool) func(context.Context, *http.Request) error {
+	if !stream && (call == nil || len(call.Header) == 0) {
+		return nil
+	}
+	return func(_ context.Context, r *http.Request) error {
+		if stream {
+			r.Header.Set("Accept", "text/event-stream")
+		}
+		if call != nil {
+			for k, vs := range call.Header {
+				for _, v := range vs {
+					r.Header.Add(k, v)
+				}
+			}
+		}
+		return nil
+	}
+}
+
+// ReadError reads the body of a non-2xx response and turns it into an *llm.Error
+// (see StatusError).
+func ReadError(provider, model string, resp *http.Response, secrets ...string) *llm.Error {
+	var out *llm.Error
+	err := ReadBody(resp, func(b []byte) error {
+		out = StatusError(provider, model, resp, b, secrets...)
+		return nil
+	})
+	if out == nil {
+		return TransportError(provider, model, err, secrets...)
+	}
+	return out
+}
+
+// Decode reads a 2xx JSON body into v. A body that does not decode is an
+// ErrBadResponse; a body that cannot be read, a transport error.
+func Decode(provider, model string, resp *http.Response, v any, decode func([]byte, any) error, secrets ...string) error {
+	var bad error
+	err := ReadBody(resp, func(b []byte) error {
+		if err := decode(b, v); err != nil {
+			bad = BadResponse(provider, model, err, b, secrets...)
+			return bad
+		}
+		return nil
+	})
+	switch {
+	case err == nil:
+		return nil
+	case bad != nil:
+		return bad
+	default:
+		return TransportError(provider, model, err, secrets...)
+	}
+}
+
+// NotAStream reports (as an error, after reading the body) a JSON answer where an
+// event stream was asked for: the vendor's error object, or a proxy gone wrong. It
+// returns nil when resp is not JSON.
+func NotAStream(provider, model string, resp *http.Response, secrets ...string) *llm.Error {
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		return nil
+	}
+	var out *llm.Error
+	err := ReadBody(resp, func(b []byte) error {
+		out = StatusError(provider, model, resp, b, secrets...)
+		if out.Message == "" || out.Type == "" && out.Code == "" {
+			out.Kind, out.Message = llm.ErrBadResponse, "expected an event stream, got JSON: "+Snippet(b, secrets...)
+		}
+		return nil
+	})
+	if out == nil {
+		return TransportError(provider, model, err, secrets...)
+	}
+	return out
+}

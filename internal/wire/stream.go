@@ -1,0 +1,95 @@
+package wire
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/harborai/harbor-go/internal/sse"
+	"github.com/harborai/harbor-go/llm"
+)
+
+// ChunkDecoder turns one SSE data payload into a chunk. last reports that the vendor
+// marked this event as the final one (Wenxin v1's is_end), so the stream ends after
+// it without waiting for a [DONE] that will never come. A decoder may keep state
+// across calls (to drop repeated roles, say): one decoder serves one stream.
+type ChunkDecoder func(data []byte) (c llm.Chunk, last bool, err error)
+
+// Stream is an llm.ChunkSource over a vendor's SSE body. It handles what OpenAI-style
+// vendors have in common: `data: [DONE]` ends the stream, an end of body before the
+// end marker is ErrStreamTruncated, and an error object in place of a chunk (`data:
+// {"error":…}` or a bare `{"error":…}` line) ends it with that error. Everything
+// vendor-specific is in the ChunkDecoder.
+type Stream struct {
+	resp    *http.Response
+	dec     *sse.Decoder
+	decode  ChunkDecoder
+	prov    string
+	model   string
+	secrets []string
+	ended   bool // the vendor's end marker was seen, or an error returned
+}
+
+// NewStream wraps resp, whose body is an event stream.
+func NewStream(resp *http.Response, provider, model string, decode ChunkDecoder, secrets ...string) *Stream {
+	return &Stream{resp: resp, dec: sse.NewDecoder(resp.Body), decode: decode, prov: provider, model: model, secrets: secrets}
+}
+
+var (
+	doneMarker  = []byte("[DONE]")
+	errorPrefix = []byte(`{"error"`)
+)
+
+// Next returns the next chunk, or io.EOF after the end marker.
+func (s *Stream) Next() (llm.Chunk, error) {
+	for {
+		if s.ended {
+			return llm.Chunk{}, io.EOF
+		}
+		ev, err := s.dec.Next()
+		if err != nil {
+			s.ended = true
+			if errors.Is(err, io.EOF) {
+				return llm.Chunk{}, &llm.Error{Provider: s.prov, Model: s.model, Kind: llm.ErrStreamTruncated, Transient: true,
+					Message: "the stream ended before the vendor's end marker"}
+			}
+			return llm.Chunk{}, TransportError(s.prov, s.model, err, s.secrets...)
+		}
+		data := bytes.TrimSpace(ev.Data)
+		if len(data) == 0 {
+			continue
+		}
+		if bytes.Equal(data, doneMarker) {
+			s.ended = true
+			return llm.Chunk{}, io.EOF
+		}
+		if bytes.HasPrefix(data, errorPrefix) {
+			s.ended = true
+			return llm.Chunk{}, MidStreamError(s.prov, s.model, s.resp.Header, data, s.secrets...)
+		}
+		c, last, err := s.decode(data)
+		if err != nil {
+			s.ended = true
+			var le *llm.Error
+			if errors.As(err, &le) {
+				return llm.Chunk{}, le
+			}
+			return llm.Chunk{}, BadResponse(s.prov, s.model, err, data, s.secrets...)
+		}
+		s.ended = last
+		return c, nil
+	}
+}
+
+// Close releases the connection.
+func (s *Stream) Close() error { return s.resp.Body.Close() }
+
+// MidStreamError turns an OpenAI-shaped error object that arrived inside a 200
+// stream into an *llm.Error of Kind ErrServer unless its type or code says otherwise.
+// It is not retried: part of the answer may already be with the caller.
+func MidStreamError(provider, model string, h http.Header, data []byte, secrets ...string) *llm.Error {
+	e := StatusError(provider, model, &http.Response{StatusCode: http.StatusInternalServerError, Header: h}, data, secrets...)
+	e.StatusCode, e.Transient, e.RetryAfter = 0, false, 0
+	return e
+}
