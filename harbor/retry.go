@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/harborai/harbor-go/internal/wire"
+	"github.com/harborai/harbor-go/llm"
 )
 
 // retryDoer is the llm.Doer every provider sends through: go-retryablehttp over the
@@ -30,6 +31,11 @@ func newRetryDoer(o *Options, rt http.RoundTripper, st *stats) *retryDoer {
 		CheckRetry: func(ctx context.Context, resp *http.Response, err error) (bool, error) {
 			if ctx.Err() != nil {
 				return false, ctx.Err()
+			}
+			if err == nil && resp.StatusCode == http.StatusOK {
+				// Only a provider can tell a 200 that is really a transient failure.
+				classify, _ := ctx.Value(classifierKey{}).(func(*http.Response) bool)
+				return classify != nil && classify(resp), nil
 			}
 			retry, perr := retryablehttp.DefaultRetryPolicy(ctx, resp, err)
 			if retry && resp != nil && wire.RetryAfter(resp.Header) > maxAfter {
@@ -64,6 +70,16 @@ func newRetryDoer(o *Options, rt http.RoundTripper, st *stats) *retryDoer {
 	return &retryDoer{rc: rc, idle: o.IdleTimeout, stats: st}
 }
 
+// classifierKey carries DoClassified's retry function to CheckRetry, which
+// go-retryablehttp configures per client, not per request.
+type classifierKey struct{}
+
+// DoClassified is Do, with retry deciding which 200 responses are transient
+// failures (see llm.ClassifyingDoer).
+func (d *retryDoer) DoClassified(req *http.Request, retry func(*http.Response) bool) (*http.Response, error) {
+	return d.Do(req.WithContext(context.WithValue(req.Context(), classifierKey{}, retry)))
+}
+
 // Do sends req with retries. Retries happen only before a response is returned, so a
 // stream is never retried once its body reaches the caller.
 func (d *retryDoer) Do(req *http.Request) (*http.Response, error) {
@@ -83,3 +99,5 @@ func (d *retryDoer) Do(req *http.Request) (*http.Response, error) {
 	}
 	return resp, nil
 }
+
+var _ llm.ClassifyingDoer = (*retryDoer)(nil)

@@ -45,6 +45,21 @@ type Doer interface {
 	Do(req *http.Request) (*http.Response, error)
 }
 
+// ClassifyingDoer is a Doer that can also retry responses only the vendor's adapter
+// can recognise as transient: Wenxin v1 reports "server busy" or "rate limited" as an
+// HTTP 200 whose JSON body carries an error_code. harbor's Doer implements it, so such
+// retries follow the Client's retry policy (attempts, backoff, deadline, stats) like
+// any 429 or 503.
+//
+// retry is called with every 200 response before it is returned; it may read the
+// body, but must then replace resp.Body with an equivalent reader (the caller will
+// read it if retry returns false). Returning true discards the response and tries
+// again while attempts remain; after the last attempt the response is returned as is.
+type ClassifyingDoer interface {
+	Doer
+	DoClassified(req *http.Request, retry func(resp *http.Response) bool) (*http.Response, error)
+}
+
 // Config is what a provider is built from.
 type Config struct {
 	APIKey    string
