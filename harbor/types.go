@@ -18,6 +18,8 @@ type (
 	ResponseFormat          = llm.ResponseFormat
 	JSONSchema              = llm.JSONSchema
 	Thinking                = llm.Thinking
+	WebSearch               = llm.WebSearch
+	SearchResult            = llm.SearchResult
 	ChatCompletion          = llm.ChatCompletion
 	Choice                  = llm.Choice
 	Usage                   = llm.Usage

@@ -47,6 +47,9 @@ type ChatRequest struct {
 	// ReasoningEffort: "minimal", "low", "medium", "high", "max" — vendors map or reject
 	// values they lack (DeepSeek: low/medium→high, xhigh→max).
 	ReasoningEffort string `json:"reasoning_effort,omitempty"`
+	// WebSearch asks Baidu's ERNIE models to search the web (Qianfan v2's web_search;
+	// Wenxin v1's disable_search/enable_citation/enable_trace). Other vendors reject it.
+	WebSearch *WebSearch `json:"web_search,omitempty"`
 
 	// Stream is set by the gateway when it decodes a request; the SDK ignores it:
 	// Create never streams and Stream always does.
@@ -63,6 +66,17 @@ const (
 	ThinkingDisabled = "disabled"
 	ThinkingAuto     = "auto"
 )
+
+// WebSearch configures Baidu's web search. Results come back in
+// ChatCompletion.SearchResults.
+type WebSearch struct {
+	Enable         bool     `json:"enable"`
+	EnableCitation bool     `json:"enable_citation,omitzero"`
+	EnableTrace    bool     `json:"enable_trace,omitzero"`
+	EnableStatus   bool     `json:"enable_status,omitzero"`
+	SearchNum      Opt[int] `json:"search_num,omitzero"`    // 1–28 on Qianfan v2
+	ReferenceNum   Opt[int] `json:"reference_num,omitzero"` // how many results the answer may cite
+}
 
 // Thinking selects reasoning mode.
 type Thinking struct {

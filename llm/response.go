@@ -22,11 +22,20 @@ type ChatCompletion struct {
 	ServiceTier       string   `json:"service_tier,omitempty"`
 	Choices           []Choice `json:"choices"`
 	Usage             Usage    `json:"usage"`
+	// SearchResults lists the pages a web-searching model used (Baidu's web_search).
+	SearchResults []SearchResult `json:"search_results,omitempty"`
 
 	// Provider names the provider that served the call ("deepseek"); not sent on the wire.
 	Provider string `json:"-"`
 	// RequestID is the vendor's request id when it sends one, for support tickets.
 	RequestID string `json:"-"`
+}
+
+// SearchResult is one web page a model consulted.
+type SearchResult struct {
+	Index int    `json:"index"`
+	URL   string `json:"url"`
+	Title string `json:"title"`
 }
 
 // Choice is one candidate answer.

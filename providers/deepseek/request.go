@@ -33,6 +33,9 @@ func (p *Provider) encode(req *llm.ChatRequest, stream bool) ([]byte, error) {
 	if v, ok := req.N.Get(); ok && v != 1 {
 		return nil, bad("n", "DeepSeek returns one choice per request; n=%d is not supported", v)
 	}
+	if req.WebSearch != nil {
+		return nil, bad("web_search", "DeepSeek's API has no web search (web_search is a Baidu ERNIE option)")
+	}
 	if req.Seed.IsSet() {
 		return nil, bad("seed", "DeepSeek does not support seed")
 	}
