@@ -1,9 +1,11 @@
 package harbor_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/harborai/harbor-go/harbor"
+	"github.com/harborai/harbor-go/llm"
 )
 
 const okBody = `{"id":"1","object":"chat.completion","created":1,"model":"deepseek-v4-flash","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}`
@@ -235,4 +238,68 @@ func TestPerCallHeader(t *testing.T) {
 	_, err = c.Chat.Completions.Create(context.Background(), hello)
 	require.NoError(t, err)
 	assert.Equal(t, "", got.Load(), "a per-call header does not leak into later calls")
+}
+
+// doerProvider hands its Doer to the test, as a vendor adapter would use it.
+type doerProvider struct{ http llm.Doer }
+
+func (doerProvider) Name() string { return "twohundred" }
+func (doerProvider) Chat(context.Context, *llm.ChatRequest, *llm.CallOptions) (*llm.ChatCompletion, error) {
+	return nil, errors.New("unused")
+}
+func (doerProvider) ChatStream(context.Context, *llm.ChatRequest, *llm.CallOptions) (llm.ChunkSource, error) {
+	return nil, errors.New("unused")
+}
+
+// The Doer harbor gives providers retries 200 responses the provider classifies as
+// transient (Wenxin v1's error_code bodies), within the same retry budget.
+func TestClassifiedOKResponsesAreRetried(t *testing.T) {
+	v := newVendor(t, func(n int64, w http.ResponseWriter, r *http.Request) {
+		if n <= 2 {
+			fmt.Fprint(w, `{"error_code":18,"error_msg":"Open api qps request limit reached"}`)
+			return
+		}
+		fmt.Fprint(w, `{"result":"ok"}`)
+	})
+	var got llm.Doer
+	c := harbor.Must(harbor.New(noEnv(t), harbor.WithRetryWait(time.Millisecond, 2*time.Millisecond),
+		harbor.WithProvider(harbor.Descriptor{Name: "twohundred", Prefixes: []string{"th-"},
+			New: func(cfg llm.Config) (llm.Provider, error) { got = cfg.HTTP; return doerProvider{cfg.HTTP}, nil }})))
+	_, _ = c.Chat.Completions.Create(context.Background(), &harbor.ChatRequest{Model: "th-1", Messages: []harbor.Message{harbor.UserMessage("x")}})
+	cd, ok := got.(llm.ClassifyingDoer)
+	require.True(t, ok, "harbor's Doer implements llm.ClassifyingDoer")
+
+	var seen []string
+	classify := func(resp *http.Response) bool {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		resp.Body = io.NopCloser(bytes.NewReader(b))
+		seen = append(seen, string(b))
+		return bytes.Contains(b, []byte(`"error_code":18`))
+	}
+	req, _ := http.NewRequest(http.MethodPost, v.URL, strings.NewReader(`{}`))
+	resp, err := cd.DoClassified(req, classify)
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, `{"result":"ok"}`, string(body), "the classifier's body replacement is what the caller reads")
+	assert.EqualValues(t, 3, v.hits.Load(), "two transient 200s retried")
+	assert.Len(t, seen, 3)
+
+	// Out of attempts: the last classified response comes back intact.
+	v.hits.Store(-10)
+	req, _ = http.NewRequest(http.MethodPost, v.URL, strings.NewReader(`{}`))
+	resp, err = cd.DoClassified(req, classify)
+	require.NoError(t, err)
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Contains(t, string(body), `"error_code":18`)
+
+	// Plain Do never consults a classifier.
+	v.hits.Store(0)
+	req, _ = http.NewRequest(http.MethodPost, v.URL, strings.NewReader(`{}`))
+	resp, err = got.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.EqualValues(t, 1, v.hits.Load())
 }
