@@ -57,6 +57,43 @@
 // request consumes the next one in FIFO order. Presets such as
 // [RateLimited] and [TruncatedStream] name the common cases.
 //
+// # Qianfan v1
+//
+// [QianfanV1] mocks Baidu's legacy Wenxin API: an OAuth token endpoint
+// ([QianfanV1.TokenFetches] counts grants, [QianfanV1.ExpireTokens] forces
+// error_code 111) and chat by endpoint path with ?access_token=. It uses the
+// same toy model; prompt_tokens also counts the top-level system string (its
+// words plus one), a "function" message plays the part of a tool result, and
+// the first of "functions" (or the one named by tool_choice) is called when
+// the last message is from the user. Errors, validation included, are HTTP
+// 200 bodies with error_code; streams end with an is_end event, no [DONE].
+//
+// # Ark
+//
+// [Ark] mocks Volcengine Ark (Doubao) with the same toy model and [Fault]
+// queue. Models may be named by endpoint id ([ArkConfig.Endpoints]); the
+// thinking default is per model, max_tokens bounds the answer only and
+// max_completion_tokens the answer plus reasoning. Presets such as
+// [ArkRateLimited] and [ArkMidStreamError] name Ark's own failures.
+//
+// # Qianfan v2
+//
+// [QianfanV2] mocks Baidu's OpenAI-style v2 API with the same toy model:
+// "as-" ids (also at the top level of error bodies), finish_reason "normal"
+// for plain ERNIE answers ("stop" on deepseek-*), reasoning_content on the
+// thinking models, search_results with web_search.enable (their titles' words
+// are added to prompt_tokens as search_tokens), strict user/assistant
+// alternation, and streams with "event:" lines on the first and finish
+// chunks. Presets: [QianfanV2RateLimited], [QianfanV2TPMLimited],
+// [QianfanV2StreamError].
+//
+// # OpenAI-compatible
+//
+// [OpenAI] mocks a generic OpenAI-compatible endpoint (OpenAI, DashScope,
+// Moonshot, Zhipu, local servers) with OpenAI's validation wording, "chatcmpl-"
+// ids, n, logprobs and the include_usage usage chunk; it never reasons. Both
+// it and [QianfanV2] treat "[[insufficient]]" as plain text.
+//
 // # Concurrency
 //
 // Mocks and [Server] are safe for concurrent use. Recording can be switched
