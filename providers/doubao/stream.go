@@ -1,0 +1,101 @@
+package doubao
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+
+	gen "github.com/harborai/harbor-go/generated/ark"
+	"github.com/harborai/harbor-go/internal/wire"
+	"github.com/harborai/harbor-go/llm"
+)
+
+// stream is wire.Stream with Ark's error mapping applied to errors that arrive
+// inside the stream (`data: {"error":…}` or a bare `{"error":…}` line).
+type stream struct{ *wire.Stream }
+
+// Next returns the next chunk, io.EOF after `data: [DONE]`, or an *llm.Error.
+func (s stream) Next() (llm.Chunk, error) {
+	c, err := s.Stream.Next()
+	if err != nil && !errors.Is(err, io.EOF) {
+		var e *llm.Error
+		if errors.As(err, &e) {
+			return c, classify(e)
+		}
+	}
+	return c, err
+}
+
+// newChunkDecoder returns the decoder for one stream. Ark repeats "role":"assistant"
+// in every delta; OpenAI sends it on a candidate's first delta only, so the decoder
+// remembers which candidates already had theirs. The rest needs no state: the
+// finish_reason key Ark leaves out until the last chunk decodes as "", reasoning
+// chunks' "content":"" is simply empty, and the usage-only chunk (choices:[]) that
+// include_usage adds after the finish chunk becomes a chunk with no choices and the
+// usage, the last before [DONE].
+func newChunkDecoder() wire.ChunkDecoder {
+	var roleSent []bool // by choice index
+	return func(data []byte) (llm.Chunk, bool, error) {
+		var c gen.ChatCompletionChunk
+		if err := json.Unmarshal(data, &c); err != nil {
+			return llm.Chunk{}, false, err
+		}
+		out := fromChunk(&c)
+		for i := range out.Choices {
+			ch := &out.Choices[i]
+			if ch.Delta.Role == "" || ch.Index < 0 {
+				continue
+			}
+			for len(roleSent) <= ch.Index {
+				roleSent = append(roleSent, false)
+			}
+			if roleSent[ch.Index] {
+				ch.Delta.Role = ""
+			}
+			roleSent[ch.Index] = true
+		}
+		return out, false, nil
+	}
+}
+
+func fromChunk(c *gen.ChatCompletionChunk) llm.Chunk {
+	out := llm.Chunk{
+		ID:      c.Id,
+		Object:  string(c.Object),
+		Created: c.Created,
+		Model:   c.Model,
+		Choices: make([]llm.ChunkChoice, len(c.Choices)),
+	}
+	for i := range c.Choices {
+		ch := &c.Choices[i]
+		d := llm.Delta{Content: wire.Str(ch.Delta.Content), ReasoningContent: wire.Str(ch.Delta.ReasoningContent)}
+		if ch.Delta.Role != nil {
+			d.Role = string(*ch.Delta.Role)
+		}
+		if n := len(ch.Delta.ToolCalls); n > 0 {
+			d.ToolCalls = make([]llm.ToolCallDelta, n)
+			for j, tc := range ch.Delta.ToolCalls {
+				td := llm.ToolCallDelta{Index: j, ID: wire.Str(tc.Id)} // the SDK treats index as optional
+				if tc.Index != nil {
+					td.Index = *tc.Index
+				}
+				if tc.Type != nil {
+					td.Type = string(*tc.Type)
+				}
+				if tc.Function != nil {
+					td.Function = llm.FunctionCallDelta{Name: wire.Str(tc.Function.Name), Arguments: wire.Str(tc.Function.Arguments)}
+				}
+				d.ToolCalls[j] = td
+			}
+		}
+		out.Choices[i] = llm.ChunkChoice{Index: ch.Index, Delta: d, Logprobs: fromLogprobs(ch.Logprobs)}
+		if ch.FinishReason != nil {
+			out.Choices[i].FinishReason = string(*ch.FinishReason)
+		}
+	}
+	if c.Usage != nil {
+		u := fromUsage(c.Usage)
+		out.Usage = &u
+	}
+	return out
+}
