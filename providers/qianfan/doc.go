@@ -1,0 +1,58 @@
+// Package qianfan adapts Baidu Qianfan's OpenAI-style v2 API
+// (https://qianfan.baidubce.com/v2) to harbor's types, through the client generated
+// from spec/qianfan-v2.yaml.
+//
+// # Why a package of its own
+//
+// Qianfan v2 is a separate provider from wenxin (the legacy v1 API) because the two
+// share nothing on the wire: v2 takes a console key as a Bearer token where v1
+// exchanges a key pair for a 30-day access token; v2 speaks OpenAI's request,
+// response and stream shapes where v1 has `result`, `is_end` and a top-level
+// `system`; v2 reports errors with real HTTP statuses where v1 answers 200 with an
+// error_code. Both serve ERNIE, so routing splits on the name: the lower-case
+// `ernie-*` names (Qianfan v2's own spelling) route here by default; v1 is reached
+// with the upper-case official names (ERNIE-4.0-8K) or "wenxin/…". Other models
+// Baidu hosts (deepseek-v3, deepseek-r1…) are reached as "qianfan/<model>", so that
+// bare deepseek-* names keep going to DeepSeek itself.
+//
+// # Vendor rules it applies (shared/vendors.md §4)
+//
+//   - Auth is `Authorization: Bearer bce-v3/…`; Config.AppID (else QIANFAN_APPID)
+//     is sent as the `appid` header, which picks the Qianfan application.
+//   - Message order is checked before I/O, because the vendor's 400
+//     invalid_messages does not say what is wrong: the first message is user or
+//     system, the system message only comes first, user and assistant turns
+//     alternate, and the last message is user or tool — user only for ERNIE 4.5 and
+//     X1 Turbo, which refuse a trailing tool result. An assistant turn that calls
+//     tools, followed by the tool results (and possibly the assistant's answer),
+//     counts as one assistant turn, so ordinary tool loops pass.
+//     Options.LooseMessageOrder turns the checks off should Baidu relax them.
+//   - stop takes at most 4 strings of at most 20 characters; web_search.search_num
+//     and reference_num lie in 1–28; seed in (0, 2147483647); penalty_score (sent
+//     through ExtraBody) in [1, 2]; metadata (Options.Metadata or ExtraBody) at most
+//     16 string entries; user, system and tool messages need non-blank content.
+//     These are checked locally for the same reason: a clear message instead of
+//     the vendor's "Invalid Argument".
+//   - Content is text; a message with image parts is sent as OpenAI-style parts
+//     (for the multimodal models, unconfirmed), other part kinds are rejected.
+//   - n > 1, logprobs, thinking and reasoning_effort are rejected before I/O:
+//     Qianfan v2 as recorded has no such fields, and harbor never drops a field
+//     silently. Vendor fields harbor has no type for go through ExtraBody.
+//   - MaxTokens is sent as max_completion_tokens: v2 dropped v1's
+//     max_output_tokens, and whether it takes max_tokens is unconfirmed.
+//   - ChatRequest.WebSearch becomes `web_search`; the pages used come back in
+//     ChatCompletion.SearchResults. (llm.Chunk has no such field, so a stream's
+//     search results are not passed on.)
+//   - finish_reason "normal", ERNIE's word for a natural end, becomes "stop", so
+//     callers test one value whatever the vendor.
+//   - Streams always ask for include_usage, so the real usage arrives on the last
+//     chunk; zero placeholders on other chunks are dropped. Chunks whose object
+//     says chat.completion are normalised to chat.completion.chunk. `: keep-alive`
+//     comments and `event:` lines are noise the SSE decoder skips.
+//   - Errors keep the vendor's code and type. The request id comes from the
+//     X-Request-Id header or, failing that, the body's top-level "id" (also the
+//     completion id on success, the "as-…" id Baidu support asks for).
+//     invalid_model stays ErrInvalidRequest (its status) with a hint that the name
+//     is unknown or not enabled; no_parameter_permission is ErrPermission, since
+//     the key itself is valid; rpm/tpm_rate_limit_exceeded are ErrRateLimited.
+package qianfan

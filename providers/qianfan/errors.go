@@ -1,0 +1,94 @@
+package qianfan
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"github.com/harborai/harbor-go/internal/wire"
+	"github.com/harborai/harbor-go/llm"
+)
+
+// Qianfan v2 error codes (vendors.md §4).
+const (
+	CodeMalformedJSON         = "malformed_json"
+	CodeInvalidModel          = "invalid_model"
+	CodeInvalidMessages       = "invalid_messages"
+	CodeCharactersTooLong     = "characters_too_long"
+	CodeTokensTooLong         = "tokens_too_long"
+	CodeInvalidArgument       = "invalid_argument"
+	CodeAccessDenied          = "access_denied"
+	CodeNoParameterPermission = "no_parameter_permission"
+	CodeRPMRateLimitExceeded  = "rpm_rate_limit_exceeded"
+	CodeTPMRateLimitExceeded  = "tpm_rate_limit_exceeded"
+)
+
+// readError turns a non-2xx response into an *llm.Error: the OpenAI-like body read
+// by wire.StatusError, plus Qianfan's top-level request id and code refinements.
+func (p *Provider) readError(model string, resp *http.Response) *llm.Error {
+	var out *llm.Error
+	err := wire.ReadBody(resp, func(b []byte) error {
+		out = refine(wire.StatusError(Name, model, resp, b, p.key), b)
+		return nil
+	})
+	if out == nil {
+		return wire.TransportError(Name, model, err, p.key)
+	}
+	return out
+}
+
+// refine adds what the status alone does not say. body, when given, is the error
+// body, whose top-level "id" is the request id when no X-Request-Id header came.
+func refine(e *llm.Error, body []byte) *llm.Error {
+	if e.RequestID == "" && len(body) > 0 {
+		var top struct {
+			ID string `json:"id"`
+		}
+		if json.Unmarshal(body, &top) == nil {
+			e.RequestID = top.ID
+		}
+	}
+	switch e.Code {
+	case CodeInvalidModel:
+		// Kept as ErrInvalidRequest (the status), but say which name to fix.
+		e.Message = withHint(e.Message, "Qianfan v2 does not know model "+strconv.Quote(e.Model)+
+			" or it is not enabled for this account; v2 model names are lower-case (ernie-4.0-8k), the upper-case ones are v1 (wenxin)")
+	case CodeCharactersTooLong, CodeTokensTooLong:
+		e.Message = withHint(e.Message, "the conversation is longer than the model's input limit; drop early turns or pick a longer-context model")
+	}
+	switch kind, known := codeKinds[e.Code]; {
+	case e.Code == CodeNoParameterPermission:
+		// The key is valid; the account may not use a parameter (or the appid).
+		e.Kind, e.Transient = llm.ErrPermission, false
+	case e.Code == CodeRPMRateLimitExceeded || e.Code == CodeTPMRateLimitExceeded:
+		// A mid-stream error (status 0) is never retried: part of the answer is out.
+		e.Kind, e.Transient = llm.ErrRateLimited, e.StatusCode != 0
+	case known && e.StatusCode < 300:
+		// An error object in a 200 answer or inside a stream: the status says
+		// nothing, the code does.
+		e.Kind, e.Transient = kind, false
+	}
+	return e
+}
+
+// codeKinds classifies the documented codes for errors that arrive without a
+// telling HTTP status.
+var codeKinds = map[string]error{
+	CodeMalformedJSON:         llm.ErrInvalidRequest,
+	CodeInvalidModel:          llm.ErrInvalidRequest,
+	CodeInvalidMessages:       llm.ErrInvalidRequest,
+	CodeCharactersTooLong:     llm.ErrInvalidRequest,
+	CodeTokensTooLong:         llm.ErrInvalidRequest,
+	CodeInvalidArgument:       llm.ErrInvalidRequest,
+	CodeAccessDenied:          llm.ErrAuthentication,
+	CodeNoParameterPermission: llm.ErrPermission,
+	CodeRPMRateLimitExceeded:  llm.ErrRateLimited,
+	CodeTPMRateLimitExceeded:  llm.ErrRateLimited,
+}
+
+func withHint(msg, hint string) string {
+	if msg == "" {
+		return hint
+	}
+	return msg + " (" + hint + ")"
+}

@@ -1,0 +1,71 @@
+package qianfan
+
+import (
+	gen "github.com/harborai/harbor-go/generated/qianfanv2"
+	"github.com/harborai/harbor-go/internal/wire"
+	"github.com/harborai/harbor-go/llm"
+)
+
+// finishNormal is ERNIE's finish_reason for a natural end, OpenAI's "stop".
+const finishNormal = "normal"
+
+func finishReason(f *gen.FinishReason) string {
+	switch {
+	case f == nil:
+		return ""
+	case *f == finishNormal:
+		return llm.FinishReasonStop
+	}
+	return string(*f)
+}
+
+func fromCompletion(c *gen.ChatCompletion) *llm.ChatCompletion {
+	out := &llm.ChatCompletion{
+		ID:      c.Id,
+		Object:  string(c.Object),
+		Created: c.Created,
+		Model:   c.Model,
+		Choices: make([]llm.Choice, len(c.Choices)),
+	}
+	for i := range c.Choices {
+		ch := &c.Choices[i]
+		m := llm.Message{
+			Role:             llm.RoleAssistant,
+			Content:          wire.Str(ch.Message.Content),
+			ReasoningContent: wire.Str(ch.Message.ReasoningContent),
+			ToolCalls:        toolCalls(ch.Message.ToolCalls),
+		}
+		out.Choices[i] = llm.Choice{Index: ch.Index, Message: m, FinishReason: finishReason(ch.FinishReason)}
+	}
+	if c.Usage != nil {
+		out.Usage = fromUsage(c.Usage)
+	}
+	if n := len(c.SearchResults); n > 0 {
+		out.SearchResults = make([]llm.SearchResult, n)
+		for i, r := range c.SearchResults {
+			out.SearchResults[i] = llm.SearchResult{Index: r.Index, URL: r.Url, Title: r.Title}
+		}
+	}
+	return out
+}
+
+func toolCalls(tcs []gen.ToolCall) []llm.ToolCall {
+	if len(tcs) == 0 {
+		return nil
+	}
+	out := make([]llm.ToolCall, len(tcs))
+	for i, tc := range tcs {
+		out[i] = llm.ToolCall{ID: tc.Id, Type: string(tc.Type), Function: llm.FunctionCall{Name: tc.Function.Name, Arguments: tc.Function.Arguments}}
+	}
+	return out
+}
+
+// fromUsage maps the counts harbor has fields for; search_tokens (the part of
+// prompt_tokens a web search added) has none and stays inside prompt_tokens.
+func fromUsage(u *gen.Usage) llm.Usage {
+	out := llm.Usage{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, TotalTokens: u.TotalTokens}
+	if d := u.PromptTokensDetails; d != nil && d.CachedTokens != nil {
+		out.PromptTokensDetails = &llm.PromptTokensDetails{CachedTokens: *d.CachedTokens}
+	}
+	return out
+}

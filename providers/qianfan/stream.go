@@ -1,0 +1,75 @@
+package qianfan
+
+import (
+	"encoding/json"
+	"errors"
+
+	gen "github.com/harborai/harbor-go/generated/qianfanv2"
+	"github.com/harborai/harbor-go/internal/wire"
+	"github.com/harborai/harbor-go/llm"
+)
+
+// chunkObject is the object every harbor chunk carries, whatever Qianfan wrote.
+const chunkObject = "chat.completion.chunk"
+
+// stream classifies an error event by its code (a mid-stream rate limit is
+// ErrRateLimited, not a generic server error); the rest is wire.Stream.
+type stream struct{ *wire.Stream }
+
+func (s stream) Next() (llm.Chunk, error) {
+	c, err := s.Stream.Next()
+	var e *llm.Error
+	if err != nil && errors.As(err, &e) && e.Code != "" {
+		refine(e, nil)
+	}
+	return c, err
+}
+
+// decodeChunk decodes one event of Qianfan v2's SSE body. wire.Stream does the rest:
+// `: keep-alive` comments and `event:` lines are skipped, `data: [DONE]` ends the
+// stream, and `{"error":…}` events end it with that error.
+func decodeChunk(data []byte) (llm.Chunk, bool, error) {
+	var c gen.ChatCompletionChunk
+	if err := json.Unmarshal(data, &c); err != nil {
+		return llm.Chunk{}, false, err
+	}
+	return fromChunk(&c), false, nil
+}
+
+func fromChunk(c *gen.ChatCompletionChunk) llm.Chunk {
+	out := llm.Chunk{
+		ID:      c.Id,
+		Object:  chunkObject, // some models say chat.completion [?]
+		Created: c.Created,
+		Model:   wire.Str(c.Model),
+		Choices: make([]llm.ChunkChoice, len(c.Choices)),
+	}
+	for i := range c.Choices {
+		ch := &c.Choices[i]
+		d := llm.Delta{Content: wire.Str(ch.Delta.Content), ReasoningContent: wire.Str(ch.Delta.ReasoningContent)}
+		if ch.Delta.Role != nil {
+			d.Role = string(*ch.Delta.Role)
+		}
+		if n := len(ch.Delta.ToolCalls); n > 0 {
+			d.ToolCalls = make([]llm.ToolCallDelta, n)
+			for j, tc := range ch.Delta.ToolCalls {
+				td := llm.ToolCallDelta{Index: tc.Index, ID: wire.Str(tc.Id)}
+				if tc.Type != nil {
+					td.Type = string(*tc.Type)
+				}
+				if tc.Function != nil {
+					td.Function = llm.FunctionCallDelta{Name: wire.Str(tc.Function.Name), Arguments: wire.Str(tc.Function.Arguments)}
+				}
+				d.ToolCalls[j] = td
+			}
+		}
+		out.Choices[i] = llm.ChunkChoice{Index: ch.Index, Delta: d, FinishReason: finishReason(ch.FinishReason)}
+	}
+	// Without include_usage Qianfan may put a zero placeholder on every chunk; only
+	// real counts are passed on, so the stream's usage is the last chunk's.
+	if u := c.Usage; u != nil && (u.PromptTokens != 0 || u.CompletionTokens != 0 || u.TotalTokens != 0) {
+		v := fromUsage(u)
+		out.Usage = &v
+	}
+	return out
+}
