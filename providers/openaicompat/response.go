@@ -1,0 +1,83 @@
+package openaicompat
+
+import (
+	gen "github.com/harborai/harbor-go/generated/openai"
+	"github.com/harborai/harbor-go/internal/wire"
+	"github.com/harborai/harbor-go/llm"
+)
+
+func fromCompletion(c *gen.ChatCompletion) *llm.ChatCompletion {
+	out := &llm.ChatCompletion{
+		ID:                c.Id,
+		Object:            c.Object,
+		Created:           c.Created,
+		Model:             c.Model,
+		SystemFingerprint: wire.Str(c.SystemFingerprint),
+		ServiceTier:       wire.Str(c.ServiceTier),
+		Choices:           make([]llm.Choice, len(c.Choices)),
+	}
+	if out.Object == "" {
+		out.Object = "chat.completion"
+	}
+	for i := range c.Choices {
+		src := &c.Choices[i]
+		dst := &out.Choices[i]
+		dst.Index = src.Index
+		dst.FinishReason = wire.Str(src.FinishReason)
+		dst.Logprobs = logprobs(src.Logprobs)
+		dst.Message = llm.Message{
+			Role:             llm.RoleAssistant,
+			Content:          wire.Str(src.Message.Content),
+			ReasoningContent: wire.Str(src.Message.ReasoningContent),
+			ToolCalls:        toolCalls(src.Message.ToolCalls),
+		}
+	}
+	if c.Usage != nil {
+		out.Usage = usage(c.Usage)
+	}
+	return out
+}
+
+func toolCalls(tcs []gen.ToolCall) []llm.ToolCall {
+	if len(tcs) == 0 {
+		return nil
+	}
+	out := make([]llm.ToolCall, len(tcs))
+	for i := range tcs {
+		tc := &tcs[i]
+		out[i] = llm.ToolCall{ID: tc.Id, Type: string(tc.Type), Function: llm.FunctionCall{Name: tc.Function.Name, Arguments: tc.Function.Arguments}}
+		if out[i].Type == "" {
+			out[i].Type = "function"
+		}
+	}
+	return out
+}
+
+func usage(u *gen.Usage) llm.Usage {
+	out := llm.Usage{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, TotalTokens: u.TotalTokens}
+	if d := u.PromptTokensDetails; d != nil && d.CachedTokens != nil {
+		out.PromptTokensDetails = &llm.PromptTokensDetails{CachedTokens: *d.CachedTokens}
+	}
+	if d := u.CompletionTokensDetails; d != nil && d.ReasoningTokens != nil {
+		out.CompletionTokensDetails = &llm.CompletionTokensDetails{ReasoningTokens: *d.ReasoningTokens}
+	}
+	return out
+}
+
+func logprobs(l *gen.Logprobs) *llm.Logprobs {
+	if l == nil || len(l.Content) == 0 {
+		return nil
+	}
+	toks := make([]llm.TokenLogprob, len(l.Content))
+	for i := range l.Content {
+		t := &l.Content[i]
+		toks[i] = llm.TokenLogprob{Token: t.Token, Logprob: t.Logprob, Bytes: t.Bytes}
+		if len(t.TopLogprobs) > 0 {
+			toks[i].TopLogprobs = make([]llm.TopLogprob, len(t.TopLogprobs))
+			for j, alt := range t.TopLogprobs {
+				toks[i].TopLogprobs[j] = llm.TopLogprob{Token: alt.Token, Logprob: alt.Logprob, Bytes: alt.Bytes}
+			}
+		}
+	}
+	return &llm.Logprobs{Content: toks}
+}
