@@ -86,8 +86,9 @@ func (s *Stream) Next() (llm.Chunk, error) {
 func (s *Stream) Close() error { return s.resp.Body.Close() }
 
 // MidStreamError turns an OpenAI-shaped error object that arrived inside a 200
-// stream into an *llm.Error of Kind ErrServer unless its type or code says otherwise.
-// It is not retried: part of the answer may already be with the caller.
+// stream into an *llm.Error of Kind ErrServer, keeping the vendor's type and code for
+// providers that refine the Kind from them. It is not marked retryable: part of the
+// answer may already be with the caller.
 func MidStreamError(provider, model string, h http.Header, data []byte, secrets ...string) *llm.Error {
 	e := StatusError(provider, model, &http.Response{StatusCode: http.StatusInternalServerError, Header: h}, data, secrets...)
 	e.StatusCode, e.Transient, e.RetryAfter = 0, false, 0
