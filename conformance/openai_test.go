@@ -1,0 +1,552 @@
+package conformance
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/harborai/harbor-go/conformance/mockvendor"
+	"github.com/harborai/harbor-go/harbor"
+	"github.com/harborai/harbor-go/providers/openaicompat"
+)
+
+// The generic OpenAI-compatible provider (providers/openaicompat, built into harbor
+// as "openai") against mockvendor.OpenAI, plus a user endpoint registered at runtime.
+
+const (
+	oaiKey      = "sk-conformance-openai-0123456789"
+	oaiMoonKey  = "sk-conformance-moonshot-0123456789"
+	oaiChatPath = "/v1/chat/completions"
+)
+
+// oaiCase is one row of the OpenAI-compatible conformance table. Each row runs as
+// Create and as Stream unless only says otherwise, each time against a fresh mock.
+type oaiCase struct {
+	name  string
+	quirk string // what in providers/openaicompat/doc.go this row pins
+	cfg   mockvendor.OpenAIConfig
+	// endpoint, when set, is registered on the client (with BaseURL and APIKey
+	// pointing at the mock) and the request goes to it instead of "openai".
+	endpoint *openaicompat.Endpoint
+	key      string // the client's key; oaiKey when empty
+	faults   []mockvendor.Fault
+	req      harbor.ChatRequest
+	only     string // "create" or "stream"; empty runs both
+	bug      string // a known bug this row documents: skipped with "BUG: …"
+
+	sent     map[string]any
+	notSent  []string
+	requests int // -1: don't check; 0: rejected before I/O
+
+	err        error
+	code, typ  string
+	msgHas     string
+	retryable  *bool
+	text       string
+	finish     string
+	check      func(t *testing.T, o *oaiOut, reqs []mockvendor.RecordedRequest)
+	minElapsed time.Duration
+}
+
+var (
+	oaiTrue, oaiFalse = true, false
+	oaiLookup         = []harbor.Tool{harbor.FunctionTool("lookup", "Look something up", map[string]any{"type": "object", "properties": map[string]any{"query": map[string]any{"type": "string"}}})}
+	oaiCallTurn       = harbor.Message{Role: harbor.RoleAssistant, ReasoningContent: "I should look it up.",
+		ToolCalls: []harbor.ToolCall{{ID: "call_7", Type: "function", Function: harbor.FunctionCall{Name: "lookup", Arguments: `{"query":"harbor"}`}}}}
+)
+
+var oaiCases = []oaiCase{
+	{
+		name: "plain answer", quirk: "OpenAI request and response; Bearer auth; /v1/chat/completions",
+		cfg:  mockvendor.OpenAIConfig{APIKey: oaiKey, Models: []string{"gpt-4o-mini"}},
+		req:  harbor.ChatRequest{Model: "gpt-4o-mini", Messages: oaiMsgs(harbor.SystemMessage("be brief"), harbor.UserMessage("hi")), Temperature: harbor.Some(0.0)},
+		sent: map[string]any{"/model": "gpt-4o-mini", "/messages/0/role": "system", "/messages/1/content": "hi", "/temperature": 0},
+		text: "Hello! You said: hi", finish: "stop", requests: 1,
+		check: func(t *testing.T, o *oaiOut, reqs []mockvendor.RecordedRequest) {
+			assert.Equal(t, "POST", reqs[0].Method)
+			assert.Equal(t, oaiChatPath, reqs[0].Path)
+			assert.Equal(t, "Bearer "+oaiKey, reqs[0].Header.Get("Authorization"))
+			require.NotNil(t, o.Usage)
+			assert.Equal(t, harbor.Usage{PromptTokens: 5, CompletionTokens: 4, TotalTokens: 9,
+				PromptTokensDetails: &harbor.PromptTokensDetails{}, CompletionTokensDetails: &harbor.CompletionTokensDetails{}}, *o.Usage)
+			if o.completion != nil {
+				assert.Equal(t, "openai", o.completion.Provider)
+				assert.True(t, strings.HasPrefix(o.completion.ID, "chatcmpl-"))
+				assert.Equal(t, "fp_mock_openai", o.completion.SystemFingerprint)
+			}
+		},
+	},
+	{
+		name: "stream with the include_usage usage chunk", quirk: "stream_options.include_usage always asked; usage on a last chunk with no choices",
+		req:  harbor.ChatRequest{Model: "gpt-4o", Messages: user("stream me")},
+		only: "stream",
+		sent: map[string]any{"/stream": true, "/stream_options": map[string]any{"include_usage": true}},
+		text: "Hello! You said: stream me", finish: "stop", requests: 1,
+		check: func(t *testing.T, o *oaiOut, reqs []mockvendor.RecordedRequest) {
+			assert.Equal(t, "text/event-stream", reqs[0].Header.Get("Accept"))
+			require.GreaterOrEqual(t, len(o.chunks), 2)
+			for i, c := range o.chunks[:len(o.chunks)-1] {
+				assert.Nil(t, c.Usage, "chunk %d: usage is null until the usage chunk", i)
+				assert.Equal(t, "chat.completion.chunk", c.Object)
+			}
+			last := o.chunks[len(o.chunks)-1]
+			assert.Empty(t, last.Choices, "the usage chunk has no choices")
+			require.NotNil(t, last.Usage)
+			assert.Equal(t, 3, last.Usage.PromptTokens)
+			assert.Equal(t, 5, last.Usage.CompletionTokens)
+			assert.Equal(t, 8, last.Usage.TotalTokens)
+			assert.Equal(t, "stop", o.chunks[len(o.chunks)-2].Choices[0].FinishReason, "finish comes before the usage chunk")
+		},
+	},
+	{
+		name: "stop is always an array", quirk: "stop sent as an array, which every server accepts",
+		req:  harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi"), Stop: []string{"END"}, MaxTokens: harbor.Some(50), User: "u_42"},
+		sent: map[string]any{"/stop": []string{"END"}, "/max_tokens": 50, "/user": "u_42"}, notSent: []string{"/max_completion_tokens"},
+		requests: 1,
+	},
+	{
+		name: "max_completion_tokens is not converted", quirk: "max_tokens and max_completion_tokens sent as set",
+		req:  harbor.ChatRequest{Model: "gpt-4o", Messages: user("tell me a long story"), MaxCompletionTokens: harbor.Some(3)},
+		sent: map[string]any{"/max_completion_tokens": 3}, notSent: []string{"/max_tokens"},
+		text: "Hello! You said:", finish: "length", requests: 1,
+	},
+	{
+		name: "reasoning_effort passes through", quirk: "the server judges reasoning_effort values",
+		req:  harbor.ChatRequest{Model: "o4-mini", Messages: user("hi"), ReasoningEffort: "low"},
+		sent: map[string]any{"/reasoning_effort": "low"}, notSent: []string{"/thinking"}, requests: 1,
+	},
+
+	// Tools.
+	{
+		name: "tool call", quirk: "tools and tool_calls; content null on a tool turn",
+		req:    harbor.ChatRequest{Model: "gpt-4o", Messages: user("find harbor"), Tools: oaiLookup},
+		sent:   map[string]any{"/tools/0/type": "function", "/tools/0/function/name": "lookup", "/tools/0/function/parameters/type": "object"},
+		finish: "tool_calls", requests: 1,
+		check: func(t *testing.T, o *oaiOut, _ []mockvendor.RecordedRequest) {
+			require.Len(t, o.ToolCalls, 1)
+			assert.Equal(t, "lookup", o.ToolCalls[0].Function.Name)
+			assert.Equal(t, "function", o.ToolCalls[0].Type)
+			assert.NotEmpty(t, o.ToolCalls[0].ID)
+			assert.JSONEq(t, `{"query":"find harbor"}`, o.ToolCalls[0].Function.Arguments)
+			assert.Empty(t, o.Text)
+		},
+	},
+	{
+		name: "tool result turn", quirk: "assistant tool turn without content; reasoning_content dropped (OpenAI rejects it on input)",
+		req: harbor.ChatRequest{Model: "gpt-4o", Tools: oaiLookup, Messages: oaiMsgs(harbor.UserMessage("find harbor"), oaiCallTurn, harbor.ToolMessage("call_7", "an SDK"))},
+		sent: map[string]any{"/messages/1/role": "assistant", "/messages/1/tool_calls/0/id": "call_7", "/messages/1/tool_calls/0/function/name": "lookup",
+			"/messages/2/role": "tool", "/messages/2/tool_call_id": "call_7", "/messages/2/content": "an SDK"},
+		notSent: []string{"/messages/1/content", "/messages/1/reasoning_content"},
+		text:    "Tool result: an SDK", finish: "stop", requests: 1,
+	},
+
+	// Thinking and other non-OpenAI fields.
+	{
+		name: "thinking is refused before I/O", quirk: "OpenAI has no thinking switch",
+		req: harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi"), Thinking: &harbor.Thinking{Type: harbor.ThinkingEnabled}},
+		err: harbor.ErrInvalidRequest, msgHas: "PassThinking", requests: 0,
+	},
+	{
+		name: "thinking is sent with PassThinking", quirk: "Endpoint.PassThinking: {\"thinking\":{\"type\":…}} and reasoning_content sent back",
+		endpoint: &openaicompat.Endpoint{Name: "glmlike", Prefixes: []string{"glmx-"}, PassThinking: true},
+		req: harbor.ChatRequest{Model: "glmx-4", Thinking: &harbor.Thinking{Type: harbor.ThinkingEnabled}, Tools: oaiLookup,
+			Messages: oaiMsgs(harbor.UserMessage("find harbor"), oaiCallTurn, harbor.ToolMessage("call_7", "an SDK"))},
+		sent: map[string]any{"/model": "glmx-4", "/thinking/type": "enabled", "/messages/1/reasoning_content": "I should look it up."},
+		text: "Tool result: an SDK", requests: 1,
+		check: func(t *testing.T, o *oaiOut, _ []mockvendor.RecordedRequest) {
+			if o.completion != nil {
+				assert.Equal(t, "glmlike", o.completion.Provider)
+			}
+		},
+	},
+	{
+		name: "web_search is refused before I/O", quirk: "web_search is Baidu's, not OpenAI's",
+		req: harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi"), WebSearch: &harbor.WebSearch{Enable: true}},
+		err: harbor.ErrInvalidRequest, msgHas: "web_search", requests: 0,
+	},
+	{
+		name: "extra body passes through", quirk: "server fields harbor has no name for",
+		req:  harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi"), ExtraBody: map[string]any{"service_tier": "flex"}},
+		sent: map[string]any{"/service_tier": "flex"}, requests: 1,
+	},
+
+	// Errors.
+	{
+		name: "401 bad key", quirk: "invalid_api_key; the vendor masks the key, harbor never echoes it",
+		cfg: mockvendor.OpenAIConfig{APIKey: "sk-the-right-one-0000000000"},
+		req: harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi")},
+		err: harbor.ErrAuthentication, code: "invalid_api_key", typ: "invalid_request_error", retryable: &oaiFalse, requests: 1,
+	},
+	{
+		name: "404 model_not_found", quirk: "unknown model is a 404 on OpenAI",
+		cfg: mockvendor.OpenAIConfig{Models: []string{"gpt-4o"}},
+		req: harbor.ChatRequest{Model: "gpt-4.1", Messages: user("hi")},
+		err: harbor.ErrNotFound, code: "model_not_found", typ: "invalid_request_error", msgHas: "gpt-4.1", requests: 1,
+	},
+	{
+		name: "400 vendor-side validation", quirk: "json_object without the word json: the server's 400",
+		req: harbor.ChatRequest{Model: "gpt-4o", Messages: user("give me an object"), ResponseFormat: &harbor.ResponseFormat{Type: "json_object"}},
+		err: harbor.ErrInvalidRequest, typ: "invalid_request_error", msgHas: "json", requests: 1,
+	},
+	{
+		name: "429 insufficient_quota is a balance error", quirk: "429 insufficient_quota -> ErrInsufficientBalance, not retryable",
+		faults: []mockvendor.Fault{mockvendor.OpenAIInsufficientQuota(), mockvendor.OpenAIInsufficientQuota(), mockvendor.OpenAIInsufficientQuota()},
+		req:    harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi")},
+		err:    harbor.ErrInsufficientBalance, code: "insufficient_quota", typ: "insufficient_quota", retryable: &oaiFalse, requests: -1,
+	},
+	{
+		name: "429 insufficient_quota is not retried", quirk: "waiting will not refill the account: one request only",
+		faults: []mockvendor.Fault{mockvendor.OpenAIInsufficientQuota(), mockvendor.OpenAIInsufficientQuota(), mockvendor.OpenAIInsufficientQuota()},
+		req:    harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi")},
+		err:    harbor.ErrInsufficientBalance, code: "insufficient_quota", requests: 1,
+		bug: "harbor/retry.go:40 retries every 429 through retryablehttp.DefaultRetryPolicy before the provider reads the body, " +
+			"so OpenAI's insufficient_quota (reported as non-retryable ErrInsufficientBalance) is sent 3 times with backoff",
+	},
+	{
+		name: "429 then success", quirk: "rate limit retried",
+		faults: []mockvendor.Fault{mockvendor.RateLimited("")},
+		req:    harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi")}, text: "Hello! You said: hi", requests: 2,
+	},
+	{
+		name: "429 Retry-After honoured", quirk: "Retry-After waited before the retry",
+		faults: []mockvendor.Fault{mockvendor.RateLimited("1")},
+		req:    harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi")}, text: "Hello! You said: hi", requests: 2,
+		minElapsed: 900 * time.Millisecond,
+	},
+	{
+		name: "429 persistent", quirk: "rate_limit_exceeded surfaces after the retries",
+		faults: []mockvendor.Fault{mockvendor.RateLimited(""), mockvendor.RateLimited(""), mockvendor.RateLimited("")},
+		req:    harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi")},
+		err:    harbor.ErrRateLimited, code: "rate_limit_exceeded", typ: "requests", retryable: &oaiTrue, requests: 3,
+	},
+	{
+		name: "500 then success", quirk: "server error retried",
+		faults: []mockvendor.Fault{mockvendor.ServerError()},
+		req:    harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi")}, text: "Hello! You said: hi", requests: 2,
+	},
+	{
+		name: "503 until retries run out", quirk: "overload is ErrServer",
+		faults: []mockvendor.Fault{mockvendor.Overloaded(), mockvendor.Overloaded(), mockvendor.Overloaded()},
+		req:    harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi")},
+		err:    harbor.ErrServer, code: "server_error", typ: "server_error", requests: 3,
+	},
+
+	// Streams that do not end well.
+	{
+		name: "stream ends without [DONE]", quirk: "a clean close before [DONE] is truncation",
+		faults: []mockvendor.Fault{mockvendor.TruncatedStream(2)},
+		req:    harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi")}, only: "stream",
+		err: harbor.ErrStreamTruncated, requests: 1,
+	},
+	{
+		name: "stream ends after the usage chunk but before [DONE]", quirk: "the end marker is [DONE]",
+		faults: []mockvendor.Fault{mockvendor.TruncatedStream(7)}, // role, 4 words, finish, usage; then no [DONE]
+		req:    harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi")}, only: "stream",
+		err: harbor.ErrStreamTruncated, requests: 1,
+		check: func(t *testing.T, o *oaiOut, _ []mockvendor.RecordedRequest) {
+			assert.NotNil(t, o.Usage, "the usage chunk did arrive")
+		},
+	},
+	{
+		name: "stream aborted mid-body", quirk: "never retried once bytes reached the caller",
+		faults: []mockvendor.Fault{mockvendor.AbortedStream(2)},
+		req:    harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi")}, only: "stream",
+		err: harbor.ErrStreamTruncated, requests: 1,
+	},
+	{
+		name: "mid-stream error event", quirk: `data: {"error":{…}} ends the stream`,
+		faults: []mockvendor.Fault{{ErrorAfter: 2}},
+		req:    harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi")}, only: "stream",
+		err: harbor.ErrServer, code: "server_error", typ: "server_error", retryable: &oaiFalse, requests: 1,
+	},
+}
+
+func TestOaiConformance(t *testing.T) {
+	for _, tc := range oaiCases {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, mode := range [...]string{"create", "stream"} {
+				if tc.only != "" && tc.only != mode {
+					continue
+				}
+				t.Run(mode, func(t *testing.T) { oaiRun(t, &tc, mode == "stream") })
+			}
+		})
+	}
+}
+
+func oaiRun(t *testing.T, tc *oaiCase, streaming bool) {
+	if tc.bug != "" {
+		t.Skip("BUG: " + tc.bug)
+	}
+	m := mockvendor.NewOpenAI(tc.cfg)
+	m.Enqueue(tc.faults...)
+	srv, err := mockvendor.Listen("127.0.0.1:0", m)
+	require.NoError(t, err)
+	defer srv.Close()
+
+	key := tc.key
+	if key == "" {
+		key = oaiKey
+	}
+	c := oaiClient(srv.URL()+"/v1", key)
+	provider := "openai"
+	if tc.endpoint != nil {
+		e := *tc.endpoint
+		e.BaseURL, e.APIKey = srv.URL()+"/v1", key
+		require.NoError(t, c.Register(e.Descriptor()))
+		provider = e.Name
+	}
+
+	req := tc.req
+	start := time.Now()
+	o, err := oaiCall(ctxT(t), c, &req, streaming)
+	elapsed := time.Since(start)
+	reqs := m.Requests()
+	if tc.requests >= 0 {
+		assert.Len(t, reqs, tc.requests, "requests the vendor saw")
+	}
+	if tc.minElapsed > 0 {
+		assert.GreaterOrEqual(t, elapsed, tc.minElapsed, "Retry-After honoured")
+	}
+	if tc.err != nil {
+		wantErr(t, err, tc.err)
+		assert.NotContains(t, err.Error(), key, "keys never appear in errors")
+		var he *harbor.Error
+		require.ErrorAs(t, err, &he)
+		assert.Equal(t, provider, he.Provider)
+		if tc.code != "" {
+			assert.Equal(t, tc.code, he.Code, "Error.Code")
+		}
+		if tc.typ != "" {
+			assert.Equal(t, tc.typ, he.Type, "Error.Type")
+		}
+		if tc.msgHas != "" {
+			assert.Contains(t, he.Message, tc.msgHas)
+		}
+		if tc.retryable != nil {
+			assert.Equal(t, *tc.retryable, he.Retryable(), "Error.Retryable")
+		}
+	} else {
+		require.NoError(t, err)
+		if tc.text != "" {
+			assert.Equal(t, tc.text, o.Text)
+		}
+		if tc.finish != "" {
+			assert.Equal(t, tc.finish, o.Finish)
+		}
+		assert.Empty(t, o.Reasoning, "this mock never reasons")
+	}
+	if len(tc.sent) > 0 || len(tc.notSent) > 0 {
+		body := sentBody(t, reqs, len(reqs)-1)
+		assertSent(t, body, tc.sent, tc.notSent)
+		if streaming {
+			assertSent(t, body, map[string]any{"/stream": true, "/stream_options/include_usage": true}, nil)
+		} else {
+			assertSent(t, body, nil, []string{"/stream", "/stream_options"})
+		}
+	}
+	if tc.check != nil {
+		tc.check(t, o, reqs)
+	}
+}
+
+// oaiClient is a harbor client whose built-in "openai" provider talks to baseURL
+// with key, reading nothing from the environment, with near-zero retry waits.
+func oaiClient(baseURL, key string) *harbor.Client {
+	return harbor.Must(harbor.New(
+		harbor.WithGetenv(func(string) string { return "" }),
+		harbor.WithProviderConfig("openai", harbor.ProviderConfig{APIKey: key, BaseURL: baseURL}),
+		harbor.WithRetryWait(time.Millisecond, 2*time.Millisecond),
+	))
+}
+
+// oaiOut is what one call produced: the harness's result plus what only one of the
+// two ways has.
+type oaiOut struct {
+	result
+	completion *harbor.ChatCompletion // Create only
+	chunks     []harbor.Chunk         // Stream only
+}
+
+func oaiMsgs(ms ...harbor.Message) []harbor.Message { return ms }
+
+// oaiCall runs req as Create or as Stream. It never returns a nil *oaiOut.
+func oaiCall(ctx context.Context, c *harbor.Client, req *harbor.ChatRequest, streaming bool) (*oaiOut, error) {
+	o := &oaiOut{}
+	if !streaming {
+		res, err := c.Chat.Completions.Create(ctx, req)
+		if err != nil {
+			return o, err
+		}
+		o.completion = res
+		ch := res.Choices[0]
+		u := res.Usage
+		o.result = result{Text: ch.Message.Content, Reasoning: ch.Message.ReasoningContent, Finish: ch.FinishReason,
+			ToolCalls: ch.Message.ToolCalls, Usage: &u, Message: ch.Message}
+		return o, nil
+	}
+	s, err := c.Chat.Completions.Stream(ctx, req)
+	if err != nil {
+		return o, err
+	}
+	defer s.Close()
+	var serr error
+	for chunk, err := range s.All() {
+		if err != nil {
+			serr = err
+			break
+		}
+		o.chunks = append(o.chunks, chunk)
+	}
+	o.result = oaiFold(o.chunks)
+	return o, serr
+}
+
+// oaiFold assembles chunks the way a caller would.
+func oaiFold(chunks []harbor.Chunk) result {
+	r := result{Chunks: len(chunks)}
+	var text, reasoning strings.Builder
+	calls := map[int]*harbor.ToolCall{}
+	for _, chunk := range chunks {
+		for _, ch := range chunk.Choices {
+			text.WriteString(ch.Delta.Content)
+			reasoning.WriteString(ch.Delta.ReasoningContent)
+			if ch.FinishReason != "" {
+				r.Finish = ch.FinishReason
+			}
+			for _, d := range ch.Delta.ToolCalls {
+				tc := calls[d.Index]
+				if tc == nil {
+					tc = &harbor.ToolCall{}
+					calls[d.Index] = tc
+				}
+				if d.ID != "" {
+					tc.ID, tc.Type = d.ID, d.Type
+				}
+				tc.Function.Name += d.Function.Name
+				tc.Function.Arguments += d.Function.Arguments
+			}
+		}
+		if chunk.Usage != nil {
+			r.Usage = chunk.Usage
+		}
+	}
+	for i := 0; i < len(calls); i++ {
+		r.ToolCalls = append(r.ToolCalls, *calls[i])
+	}
+	r.Text, r.Reasoning = text.String(), reasoning.String()
+	return r
+}
+
+// TestOaiToolRoundTrip runs the tool loop end to end as Create and as Stream: the
+// assistant turn goes back as returned (content null), then the tool result.
+func TestOaiToolRoundTrip(t *testing.T) {
+	for _, streaming := range []bool{false, true} {
+		t.Run(map[bool]string{false: "create", true: "stream"}[streaming], func(t *testing.T) {
+			m := mockvendor.NewOpenAI(mockvendor.OpenAIConfig{APIKey: oaiKey})
+			srv, err := mockvendor.Listen("127.0.0.1:0", m)
+			require.NoError(t, err)
+			defer srv.Close()
+			c := oaiClient(srv.URL()+"/v1", oaiKey)
+
+			req := &harbor.ChatRequest{Model: "gpt-4.1", Tools: oaiLookup, ToolChoice: &harbor.ToolChoice{Function: "lookup"}, Messages: user("find harbor")}
+			r1, err := oaiCall(ctxT(t), c, req, streaming)
+			require.NoError(t, err)
+			require.Equal(t, "tool_calls", r1.Finish)
+			require.Len(t, r1.ToolCalls, 1)
+			turn := harbor.Message{Role: harbor.RoleAssistant, ToolCalls: r1.ToolCalls}
+			if !streaming {
+				turn = r1.Message
+			}
+			req.ToolChoice = nil
+			req.Messages = append(req.Messages, turn, harbor.ToolMessage(r1.ToolCalls[0].ID, "harbor is an SDK"))
+			r2, err := oaiCall(ctxT(t), c, req, streaming)
+			require.NoError(t, err)
+			assert.Equal(t, "Tool result: harbor is an SDK", r2.Text)
+			assert.Equal(t, "stop", r2.Finish)
+
+			reqs := m.Requests()
+			require.Len(t, reqs, 2)
+			assertSent(t, sentBody(t, reqs, 0), map[string]any{"/tool_choice": map[string]any{"type": "function", "function": map[string]any{"name": "lookup"}}}, nil)
+			assertSent(t, sentBody(t, reqs, 1), map[string]any{
+				"/messages/1/role":                  "assistant",
+				"/messages/1/tool_calls/0/id":       r1.ToolCalls[0].ID,
+				"/messages/1/tool_calls/0/function": map[string]any{"name": "lookup", "arguments": r1.ToolCalls[0].Function.Arguments},
+				"/messages/2/tool_call_id":          r1.ToolCalls[0].ID,
+				"/messages/2/content":               "harbor is an SDK",
+			}, []string{"/messages/1/content", "/tool_choice"})
+		})
+	}
+}
+
+// TestOaiRegisteredEndpoint registers a user endpoint at runtime and calls it by
+// prefix, by alias and in the "moonshot/…" form: the request carries the server's
+// model name, the endpoint's key and base URL, and only the providers actually
+// called are bound.
+func TestOaiRegisteredEndpoint(t *testing.T) {
+	openai := mockvendor.NewOpenAI(mockvendor.OpenAIConfig{APIKey: oaiKey})
+	oSrv, err := mockvendor.Listen("127.0.0.1:0", openai)
+	require.NoError(t, err)
+	defer oSrv.Close()
+	moon := mockvendor.NewOpenAI(mockvendor.OpenAIConfig{APIKey: oaiMoonKey, Models: []string{"kimi-k2", "kimi-latest", "moonshot-v1-8k"}})
+	mSrv, err := mockvendor.Listen("127.0.0.1:0", moon)
+	require.NoError(t, err)
+	defer mSrv.Close()
+	c := oaiClient(oSrv.URL()+"/v1", oaiKey)
+	ctx := ctxT(t)
+
+	assert.Empty(t, c.BoundProviders(), "binding is lazy")
+	_, err = c.Chat.Completions.Create(ctx, &harbor.ChatRequest{Model: "kimi-k2", Messages: user("hi")})
+	require.ErrorIs(t, err, harbor.ErrUnknownModel, "no provider claims kimi- yet")
+	assert.Empty(t, c.BoundProviders(), "an unknown model binds nothing")
+
+	require.NoError(t, c.Register(openaicompat.Endpoint{
+		Name:     "moonshot",
+		BaseURL:  mSrv.URL() + "/v1",
+		APIKey:   oaiMoonKey,
+		Prefixes: []string{"kimi-"},
+		Aliases:  map[string]string{"fast": "kimi-k2"},
+	}.Descriptor()))
+	assert.Empty(t, c.BoundProviders(), "registering binds nothing")
+
+	calls := []struct {
+		model, sent string
+	}{
+		{"kimi-k2", "kimi-k2"},                        // by prefix
+		{"kimi-latest", "kimi-latest"},                // by prefix, another name
+		{"fast", "kimi-k2"},                           // by alias: the server's name is sent
+		{"moonshot/kimi-latest", "kimi-latest"},       // "name/model": the prefix is stripped
+		{"moonshot/fast", "kimi-k2"},                  // "name/alias" still resolves the alias
+		{"moonshot/moonshot-v1-8k", "moonshot-v1-8k"}, // a name no prefix claims
+	}
+	n := 0
+	for _, call := range calls {
+		for _, streaming := range []bool{false, true} {
+			o, err := oaiCall(ctx, c, &harbor.ChatRequest{Model: call.model, Messages: user("hi")}, streaming)
+			require.NoError(t, err, "%s (stream %v)", call.model, streaming)
+			assert.Equal(t, "Hello! You said: hi", o.Text)
+			n++
+			reqs := moon.Requests()
+			require.Len(t, reqs, n)
+			last := reqs[n-1]
+			assert.Equal(t, oaiChatPath, last.Path)
+			assert.Equal(t, "Bearer "+oaiMoonKey, last.Header.Get("Authorization"), "the endpoint's own key")
+			assertSent(t, sentBody(t, reqs, n-1), map[string]any{"/model": call.sent}, nil)
+			if o.completion != nil {
+				assert.Equal(t, "moonshot", o.completion.Provider)
+			}
+		}
+	}
+	assert.Empty(t, openai.Requests(), "nothing reached the built-in openai endpoint")
+	assert.Equal(t, []string{"moonshot"}, c.BoundProviders(), "only the providers actually called are bound")
+
+	// A model the endpoint does not claim goes to the built-in, which is bound then.
+	_, err = c.Chat.Completions.Create(ctx, &harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi")})
+	require.NoError(t, err)
+	assert.Len(t, openai.Requests(), 1)
+	assert.ElementsMatch(t, []string{"openai", "moonshot"}, c.BoundProviders())
+}

@@ -1,0 +1,729 @@
+package conformance
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/harborai/harbor-go/conformance/mockvendor"
+	"github.com/harborai/harbor-go/harbor"
+	"github.com/harborai/harbor-go/providers/qianfan"
+)
+
+// Baidu Qianfan v2 (shared/vendors.md §4 and its column of §5) against
+// mockvendor.QianfanV2, through harbor's built-in "qianfan" provider.
+
+const (
+	qf2Key   = "bce-v3/ALTAK-conformance/0123456789abcdef"
+	qf2AppID = "app-conformance-7"
+)
+
+// qf2ID is the shape of Qianfan's ids ("as-" + 10 lower-case alphanumerics), on
+// completions and at the top level of error bodies.
+const qf2ID = `^as-[0-9a-z]{10}$`
+
+// qf2Case is one row of Qianfan v2's conformance table. Each row runs as Create and
+// as Stream unless only says otherwise, each time against a fresh mock.
+type qf2Case struct {
+	name  string
+	quirk string // what in shared/vendors.md §4/§5 this row pins
+	cfg   mockvendor.QianfanV2Config
+	// pcfg is the client's ProviderConfig; APIKey defaults to qf2Key and BaseURL to
+	// the mock's URL + base (base defaults to "/v2").
+	pcfg   harbor.ProviderConfig
+	base   string
+	faults []mockvendor.Fault
+	req    harbor.ChatRequest
+	opts   []harbor.Option // per call
+	only   string          // "create" or "stream"; empty runs both
+	bug    string          // a known provider bug this row documents: skipped with "BUG: …"
+
+	// what harbor must send (JSON pointers into the last request body), and how many
+	// HTTP requests the vendor must see (-1: don't check; 0: rejected before I/O)
+	sent     map[string]any
+	notSent  []string
+	requests int
+
+	// what the caller must get on failure
+	err        error
+	code, typ  string
+	requestID  string // regexp for Error.RequestID (and a Create's RequestID on success)
+	retryAfter time.Duration
+	msgHas     string
+	minElapsed time.Duration
+
+	// and on success
+	text, reasoning, finish string
+	noReasoning             bool
+	check                   func(t *testing.T, o *qf2Out, reqs []mockvendor.RecordedRequest)
+}
+
+var qf2Weather = []harbor.Tool{harbor.FunctionTool("get_weather", "Weather of a city", map[string]any{"type": "object", "properties": map[string]any{"city": map[string]any{"type": "string"}}})}
+
+// qf2CallTurn is an assistant turn that called get_weather, as Qianfan returned it.
+var qf2CallTurn = harbor.Message{Role: harbor.RoleAssistant, ToolCalls: []harbor.ToolCall{{ID: "call_1", Type: "function", Function: harbor.FunctionCall{Name: "get_weather", Arguments: `{"city":"Beijing"}`}}}}
+
+func qf2Msgs(ms ...harbor.Message) []harbor.Message { return ms }
+
+var qf2Cases = []qf2Case{
+	// Auth and routing.
+	{
+		name: "bearer bce-v3 key and appid header", quirk: "Authorization: Bearer bce-v3/…; optional appid header picks the application",
+		cfg:  mockvendor.QianfanV2Config{APIKey: qf2Key, AppID: qf2AppID},
+		pcfg: harbor.ProviderConfig{AppID: qf2AppID},
+		req:  harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")},
+		sent: map[string]any{"/model": "ernie-4.0-8k", "/messages/0/role": "user", "/messages/0/content": "hi"},
+		text: "Hello! You said: hi", finish: "stop", noReasoning: true, requests: 1, requestID: qf2ID,
+		check: func(t *testing.T, o *qf2Out, reqs []mockvendor.RecordedRequest) {
+			assert.Equal(t, "POST", reqs[0].Method)
+			assert.Equal(t, "/v2/chat/completions", reqs[0].Path)
+			assert.Equal(t, "Bearer "+qf2Key, reqs[0].Header.Get("Authorization"))
+			assert.Equal(t, qf2AppID, reqs[0].Header.Get("appid"))
+			require.NotNil(t, o.Usage)
+			assert.Equal(t, harbor.Usage{PromptTokens: 2, CompletionTokens: 4, TotalTokens: 6}, *o.Usage)
+			if o.completion != nil {
+				assert.Equal(t, "qianfan", o.completion.Provider)
+				assert.Equal(t, o.completion.ID, o.completion.RequestID, "without X-Request-Id the as- id is the request id")
+			}
+		},
+	},
+	{
+		name: "no appid configured sends no appid header", quirk: "appid is optional",
+		req:  harbor.ChatRequest{Model: "ernie-speed-8k", Messages: user("hi")},
+		text: "Hello! You said: hi", requests: 1,
+		check: func(t *testing.T, _ *qf2Out, reqs []mockvendor.RecordedRequest) {
+			_, ok := reqs[0].Header["Appid"]
+			assert.False(t, ok, "no appid header without ProviderConfig.AppID")
+		},
+	},
+	{
+		name: "qianfan/<model> reaches hosted DeepSeek", quirk: "non-ERNIE models Baidu hosts; finish_reason already stop",
+		req:  harbor.ChatRequest{Model: "qianfan/deepseek-v3", Messages: user("hi")},
+		sent: map[string]any{"/model": "deepseek-v3"},
+		text: "Hello! You said: hi", finish: "stop", requests: 1,
+	},
+	{
+		name: "X-Request-Id is echoed and wins", quirk: "optional X-Request-Id header is echoed by the vendor",
+		req:  harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")},
+		opts: []harbor.Option{harbor.WithHeader("X-Request-Id", "rid-conformance-1")},
+		only: "create", requests: 1, requestID: "^rid-conformance-1$",
+		check: func(t *testing.T, _ *qf2Out, reqs []mockvendor.RecordedRequest) {
+			assert.Equal(t, "rid-conformance-1", reqs[0].Header.Get("X-Request-Id"))
+		},
+	},
+
+	// Strict alternation, checked before I/O.
+	{
+		name: "system then user is accepted", quirk: "first message user or system",
+		req:  harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: qf2Msgs(harbor.SystemMessage("be brief"), harbor.UserMessage("hi"))},
+		sent: map[string]any{"/messages/0/role": "system", "/messages/1/role": "user"},
+		text: "Hello! You said: hi", requests: 1,
+	},
+	{
+		name: "first message assistant is refused before I/O", quirk: "first message user or system",
+		req: harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: qf2Msgs(harbor.AssistantMessage("hello"), harbor.UserMessage("hi"))},
+		err: harbor.ErrInvalidRequest, msgHas: "first message", requests: 0,
+	},
+	{
+		name: "system message after the first is refused before I/O", quirk: "system only first",
+		req: harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: qf2Msgs(harbor.UserMessage("hi"), harbor.AssistantMessage("yes"), harbor.SystemMessage("be brief"), harbor.UserMessage("again"))},
+		err: harbor.ErrInvalidRequest, msgHas: "system", requests: 0,
+	},
+	{
+		name: "two user turns in a row are refused before I/O", quirk: "strict alternation",
+		req: harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: qf2Msgs(harbor.UserMessage("one"), harbor.UserMessage("two"))},
+		err: harbor.ErrInvalidRequest, msgHas: "alternate", requests: 0,
+	},
+	{
+		name: "two assistant turns in a row are refused before I/O", quirk: "strict alternation",
+		req: harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: qf2Msgs(harbor.UserMessage("one"), harbor.AssistantMessage("a"), harbor.AssistantMessage("b"), harbor.UserMessage("two"))},
+		err: harbor.ErrInvalidRequest, msgHas: "alternate", requests: 0,
+	},
+	{
+		name: "last message assistant is refused before I/O", quirk: "last user or tool",
+		req: harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: qf2Msgs(harbor.UserMessage("hi"), harbor.AssistantMessage("hello"))},
+		err: harbor.ErrInvalidRequest, msgHas: "last message", requests: 0,
+	},
+	{
+		name: "alternating history is accepted", quirk: "strict alternation",
+		req: harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: qf2Msgs(harbor.SystemMessage("s"), harbor.UserMessage("one"),
+			harbor.AssistantMessage("a"), harbor.UserMessage("two"))},
+		text: "Hello! You said: two", requests: 1,
+	},
+	{
+		name: "trailing tool result is accepted on ernie-4.0", quirk: "last user or tool",
+		req:  harbor.ChatRequest{Model: "ernie-4.0-8k", Tools: qf2Weather, Messages: qf2Msgs(harbor.UserMessage("weather in Beijing"), qf2CallTurn, harbor.ToolMessage("call_1", "sunny"))},
+		sent: map[string]any{"/messages/1/role": "assistant", "/messages/1/tool_calls/0/id": "call_1", "/messages/2/role": "tool", "/messages/2/tool_call_id": "call_1", "/messages/2/content": "sunny"},
+		text: "Tool result: sunny", finish: "stop", requests: 1,
+	},
+	{
+		name: "trailing tool result is refused on ernie-4.5 before I/O", quirk: "ERNIE 4.5: last message must be user",
+		req: harbor.ChatRequest{Model: "ernie-4.5-turbo-32k", Tools: qf2Weather, Messages: qf2Msgs(harbor.UserMessage("weather in Beijing"), qf2CallTurn, harbor.ToolMessage("call_1", "sunny"))},
+		err: harbor.ErrInvalidRequest, msgHas: "ernie-4.5-turbo-32k", requests: 0,
+	},
+	{
+		name: "trailing tool result is refused on ernie-x1-turbo before I/O", quirk: "X1 Turbo: last message must be user",
+		req: harbor.ChatRequest{Model: "ernie-x1-turbo-32k", Tools: qf2Weather, Messages: qf2Msgs(harbor.UserMessage("weather in Beijing"), qf2CallTurn, harbor.ToolMessage("call_1", "sunny"))},
+		err: harbor.ErrInvalidRequest, msgHas: "ernie-x1-turbo-32k", requests: 0,
+	},
+	{
+		name: "LooseMessageOrder lets the vendor judge", quirk: "vendor-side 400 invalid_messages with top-level id",
+		pcfg: harbor.ProviderConfig{Options: qianfan.Options{LooseMessageOrder: true}},
+		req:  harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: qf2Msgs(harbor.UserMessage("one"), harbor.UserMessage("two"))},
+		err:  harbor.ErrInvalidRequest, code: "invalid_messages", typ: "invalid_request_error", requestID: qf2ID, requests: 1,
+	},
+
+	// Parameters.
+	{
+		name: "four stops of twenty characters are sent", quirk: "stop ≤4 × ≤20 characters (characters, not bytes)",
+		req: harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi"),
+			Stop: []string{"END", "这是一个二十个字符长的停止序列用于测试限", "abcdefghijklmnopqrst", "。"}},
+		sent:     map[string]any{"/stop": []string{"END", "这是一个二十个字符长的停止序列用于测试限", "abcdefghijklmnopqrst", "。"}},
+		requests: 1,
+	},
+	{
+		name: "five stops are refused before I/O", quirk: "stop ≤4",
+		req: harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi"), Stop: []string{"a", "b", "c", "d", "e"}},
+		err: harbor.ErrInvalidRequest, msgHas: "stop", requests: 0,
+	},
+	{
+		name: "a 21-character stop is refused before I/O", quirk: "stop strings ≤20 characters",
+		req: harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi"), Stop: []string{"abcdefghijklmnopqrstu"}},
+		err: harbor.ErrInvalidRequest, msgHas: "stop", requests: 0,
+	},
+	{
+		name: "max_tokens is sent as max_completion_tokens", quirk: "v2 takes max_completion_tokens (max_tokens unconfirmed)",
+		req:  harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("tell me a long story"), MaxTokens: harbor.Some(3)},
+		sent: map[string]any{"/max_completion_tokens": 3}, notSent: []string{"/max_tokens"},
+		text: "Hello! You said:", finish: "length", requests: 1,
+	},
+	{
+		name: "thinking is refused before I/O", quirk: "v2 has no thinking switch: pick a thinking model",
+		req: harbor.ChatRequest{Model: "ernie-x1-32k", Messages: user("hi"), Thinking: thinkingOff},
+		err: harbor.ErrInvalidRequest, requests: 0,
+	},
+	{
+		name: "temperature and top_p are sent", quirk: "OpenAI-style sampling fields",
+		req:  harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi"), Temperature: harbor.Some(0.5), TopP: harbor.Some(0.7), Seed: harbor.Some(int64(42))},
+		sent: map[string]any{"/temperature": 0.5, "/top_p": 0.7, "/seed": 42}, requests: 1,
+	},
+
+	// web_search.
+	{
+		name: "web_search is sent and search_results come back", quirk: "web_search {enable, search_num…}; top-level search_results",
+		req: harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("weather today"),
+			WebSearch: &harbor.WebSearch{Enable: true, EnableCitation: true, SearchNum: harbor.Some(3)}},
+		sent:     map[string]any{"/web_search/enable": true, "/web_search/enable_citation": true, "/web_search/search_num": 3},
+		notSent:  []string{"/web_search/enable_trace"},
+		text:     "Hello! You said: weather today",
+		requests: 1,
+		check: func(t *testing.T, o *qf2Out, _ []mockvendor.RecordedRequest) {
+			if o.completion == nil {
+				return // llm.Chunk has no SearchResults: documented as not passed on
+			}
+			require.Len(t, o.completion.SearchResults, 3)
+			assert.Equal(t, harbor.SearchResult{Index: 1, URL: "https://example.com/search/1?q=weather+today", Title: "Result 1 for weather today"}, o.completion.SearchResults[0])
+			assert.Equal(t, 3, o.completion.SearchResults[2].Index)
+		},
+	},
+	{
+		name: "web_search off is sent as an explicit false", quirk: "web_search.enable false",
+		req:  harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi"), WebSearch: &harbor.WebSearch{}},
+		sent: map[string]any{"/web_search/enable": false}, requests: 1, only: "create",
+		check: func(t *testing.T, o *qf2Out, _ []mockvendor.RecordedRequest) {
+			assert.Empty(t, o.completion.SearchResults)
+		},
+	},
+	{
+		name: "search_num 0 is refused before I/O", quirk: "search_num 1–28",
+		req: harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi"), WebSearch: &harbor.WebSearch{Enable: true, SearchNum: harbor.Some(0)}},
+		err: harbor.ErrInvalidRequest, msgHas: "search_num", requests: 0,
+	},
+	{
+		name: "search_num 29 is refused before I/O", quirk: "search_num 1–28",
+		req: harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi"), WebSearch: &harbor.WebSearch{Enable: true, SearchNum: harbor.Some(29)}},
+		err: harbor.ErrInvalidRequest, msgHas: "search_num", requests: 0,
+	},
+	{
+		name: "search_num 28 is sent", quirk: "search_num 1–28 (upper bound inclusive)",
+		req:  harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi"), WebSearch: &harbor.WebSearch{Enable: true, SearchNum: harbor.Some(28)}},
+		sent: map[string]any{"/web_search/search_num": 28}, requests: 1, only: "create",
+		check: func(t *testing.T, o *qf2Out, _ []mockvendor.RecordedRequest) {
+			assert.Len(t, o.completion.SearchResults, 28)
+		},
+	},
+
+	// Responses.
+	{
+		name: "finish_reason normal becomes stop", quirk: "ERNIE's finish_reason normal",
+		req:    harbor.ChatRequest{Model: "ernie-3.5-8k", Messages: user("hello")},
+		finish: "stop", text: "Hello! You said: hello", requests: 1,
+	},
+	{
+		name: "reasoning_content on ernie-x1", quirk: "message.reasoning_content / delta.reasoning_content on thinking models",
+		req:  harbor.ChatRequest{Model: "ernie-x1-32k", Messages: user("why")},
+		text: "Hello! You said: why", reasoning: `The user said "why". I will answer briefly.`, finish: "stop", requests: 1,
+		notSent: []string{"/thinking"},
+		check: func(t *testing.T, o *qf2Out, _ []mockvendor.RecordedRequest) {
+			require.NotNil(t, o.Usage)
+			assert.Equal(t, 4+8, o.Usage.CompletionTokens, "reasoning words count toward completion_tokens")
+		},
+	},
+	{
+		name: "reasoning_content on ernie-x1-turbo", quirk: "thinking models: ernie-x1*",
+		req:  harbor.ChatRequest{Model: "ernie-x1-turbo-32k", Messages: user("why")},
+		text: "Hello! You said: why", reasoning: `The user said "why". I will answer briefly.`, finish: "stop", requests: 1,
+	},
+	{
+		name: "content filter finish", quirk: "flag/ban_round choices end with content_filter",
+		req:    harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("[[content_filter]]")},
+		finish: "content_filter", requests: 1,
+	},
+	{
+		name: "tool call", quirk: "OpenAI-style tools and tool_calls",
+		req:    harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("weather in Beijing"), Tools: qf2Weather},
+		sent:   map[string]any{"/tools/0/type": "function", "/tools/0/function/name": "get_weather", "/tools/0/function/parameters/type": "object"},
+		finish: "tool_calls", requests: 1,
+		check: func(t *testing.T, o *qf2Out, _ []mockvendor.RecordedRequest) {
+			require.Len(t, o.ToolCalls, 1)
+			assert.Equal(t, "get_weather", o.ToolCalls[0].Function.Name)
+			assert.Equal(t, "function", o.ToolCalls[0].Type)
+			assert.NotEmpty(t, o.ToolCalls[0].ID)
+			assert.JSONEq(t, `{"query":"weather in Beijing"}`, o.ToolCalls[0].Function.Arguments)
+		},
+	},
+
+	// Streams.
+	{
+		name: "stream with keep-alives, event lines and usage last", quirk: ": keep-alive and event: noise; usage on the last chunk; [DONE]",
+		cfg:  mockvendor.QianfanV2Config{KeepAlives: 3},
+		req:  harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("stream me")},
+		only: "stream",
+		sent: map[string]any{"/stream": true, "/stream_options/include_usage": true},
+		text: "Hello! You said: stream me", finish: "stop", requests: 1,
+		check: func(t *testing.T, o *qf2Out, reqs []mockvendor.RecordedRequest) {
+			assert.Equal(t, "text/event-stream", reqs[0].Header.Get("Accept"))
+			require.NotEmpty(t, o.chunks)
+			for i, c := range o.chunks {
+				assert.Equal(t, "chat.completion.chunk", c.Object)
+				assert.Regexp(t, qf2ID, c.ID)
+				if i < len(o.chunks)-1 {
+					assert.Nil(t, c.Usage, "chunk %d: usage only on the last chunk", i)
+				}
+			}
+			last := o.chunks[len(o.chunks)-1]
+			require.NotNil(t, last.Usage, "usage arrives on the last chunk")
+			assert.Equal(t, harbor.Usage{PromptTokens: 3, CompletionTokens: 5, TotalTokens: 8}, *last.Usage)
+			require.Len(t, last.Choices, 1)
+			assert.Equal(t, "stop", last.Choices[0].FinishReason, "the finish chunk carries the usage")
+		},
+	},
+	{
+		name: "stream ends without [DONE]", quirk: "a clean close before [DONE] is truncation",
+		faults: []mockvendor.Fault{mockvendor.TruncatedStream(2)},
+		req:    harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")}, only: "stream",
+		err: harbor.ErrStreamTruncated, requests: 1,
+	},
+	{
+		name: "stream ends after the finish chunk but before [DONE]", quirk: "the end marker is [DONE], not finish_reason",
+		faults: []mockvendor.Fault{mockvendor.TruncatedStream(6)}, // role, 4 words, finish: 6 chunks, then no [DONE]
+		req:    harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")}, only: "stream",
+		err: harbor.ErrStreamTruncated, requests: 1,
+		check: func(t *testing.T, o *qf2Out, _ []mockvendor.RecordedRequest) {
+			assert.Equal(t, "stop", o.Finish, "the finish chunk did arrive")
+		},
+	},
+	{
+		name: "stream aborted mid-body", quirk: "never retried once bytes reached the caller",
+		faults: []mockvendor.Fault{mockvendor.AbortedStream(2)},
+		req:    harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")}, only: "stream",
+		err: harbor.ErrStreamTruncated, requests: 1,
+	},
+	{
+		name: "mid-stream error event", quirk: `data: {"error":{…},"id":…} ends the stream`,
+		faults: []mockvendor.Fault{mockvendor.QianfanV2StreamError(2)},
+		req:    harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")}, only: "stream",
+		err: harbor.ErrServer, code: "internal_error", typ: "server_error", requests: 1,
+		check: func(t *testing.T, o *qf2Out, _ []mockvendor.RecordedRequest) {
+			assert.Equal(t, 2, o.Chunks, "the chunks before the error reached the caller")
+		},
+	},
+	{
+		name: "mid-stream error event carries the top-level id", quirk: "error bodies with top-level id -> RequestID",
+		faults: []mockvendor.Fault{mockvendor.QianfanV2StreamError(2)},
+		req:    harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")}, only: "stream",
+		err: harbor.ErrServer, requestID: qf2ID, requests: 1,
+		bug: "providers/qianfan/stream.go: stream.Next calls refine(e, nil), so the top-level \"id\" of an in-band error event " +
+			"is never read and Error.RequestID stays empty (doc.go promises the body's id when no X-Request-Id came)",
+	},
+	{
+		name: "mid-stream rate limit is ErrRateLimited and not retried", quirk: "tpm_rate_limit_exceeded inside a stream",
+		faults: []mockvendor.Fault{{ErrorAfter: 2, Code: qianfan.CodeTPMRateLimitExceeded}},
+		req:    harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")}, only: "stream",
+		err: harbor.ErrRateLimited, code: "tpm_rate_limit_exceeded", requests: 1,
+		check: func(t *testing.T, o *qf2Out, _ []mockvendor.RecordedRequest) {
+			assert.False(t, o.herr.Retryable(), "part of the answer is out: not retryable")
+		},
+	},
+
+	// Errors: every documented code maps to a class; transient ones are retried.
+	{
+		name: "401 access_denied", quirk: "401 access_denied: bad or missing key",
+		cfg: mockvendor.QianfanV2Config{APIKey: "bce-v3/ALTAK-the-right-one/ffff"},
+		req: harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")},
+		err: harbor.ErrAuthentication, code: "access_denied", typ: "access_denied", requestID: qf2ID, requests: 1,
+	},
+	{
+		name: "401 no_parameter_permission for a foreign appid", quirk: "no_parameter_permission: valid key, not allowed",
+		cfg:  mockvendor.QianfanV2Config{APIKey: qf2Key, AppID: qf2AppID},
+		pcfg: harbor.ProviderConfig{AppID: "app-someone-else"},
+		req:  harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")},
+		err:  harbor.ErrPermission, code: "no_parameter_permission", requestID: qf2ID, requests: 1,
+	},
+	{
+		name: "401 no_parameter_permission without the appid", quirk: "appid header required by the application",
+		cfg: mockvendor.QianfanV2Config{APIKey: qf2Key, AppID: qf2AppID},
+		req: harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")},
+		err: harbor.ErrPermission, code: "no_parameter_permission", requests: 1,
+	},
+	{
+		name: "400 invalid_model", quirk: "invalid_model with top-level id; hint about lower-case v2 names",
+		req: harbor.ChatRequest{Model: "ernie-9.9-8k", Messages: user("hi")},
+		err: harbor.ErrInvalidRequest, code: "invalid_model", typ: "invalid_request_error", requestID: qf2ID, msgHas: "lower-case", requests: 1,
+	},
+	{
+		name: "400 tokens_too_long", quirk: "tokens_too_long with a hint",
+		req: harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user(strings.Repeat("word ", 9000))},
+		err: harbor.ErrInvalidRequest, code: "tokens_too_long", requestID: qf2ID, msgHas: "input limit", requests: 1,
+	},
+	{
+		name: "error id in the body vs X-Request-Id", quirk: "the header wins over the body's top-level id",
+		req:  harbor.ChatRequest{Model: "ernie-9.9-8k", Messages: user("hi")},
+		opts: []harbor.Option{harbor.WithHeader("X-Request-Id", "rid-conformance-2")},
+		err:  harbor.ErrInvalidRequest, code: "invalid_model", requestID: "^rid-conformance-2$", requests: 1,
+	},
+	{
+		name: "429 rpm then success", quirk: "rpm_rate_limit_exceeded retried",
+		faults: []mockvendor.Fault{mockvendor.QianfanV2RateLimited("")},
+		req:    harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")}, text: "Hello! You said: hi", requests: 2,
+	},
+	{
+		name: "429 tpm then success", quirk: "tpm_rate_limit_exceeded retried like any 429",
+		faults: []mockvendor.Fault{mockvendor.QianfanV2TPMLimited()},
+		req:    harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")}, text: "Hello! You said: hi", requests: 2,
+	},
+	{
+		name: "429 Retry-After honoured", quirk: "Retry-After is waited before the retry",
+		faults: []mockvendor.Fault{mockvendor.QianfanV2RateLimited("1")},
+		req:    harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")}, text: "Hello! You said: hi", requests: 2,
+		minElapsed: 900 * time.Millisecond,
+	},
+	{
+		name: "429 Retry-After beyond the cap is returned", quirk: "a pause longer than MaxRetryAfter is not waited",
+		faults: []mockvendor.Fault{mockvendor.QianfanV2RateLimited("120")},
+		req:    harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")},
+		err:    harbor.ErrRateLimited, code: "rpm_rate_limit_exceeded", typ: "rate_limit_exceeded", retryAfter: 120 * time.Second, requests: 1,
+	},
+	{
+		name: "429 persistent", quirk: "rate limit surfaces after the retries",
+		faults: []mockvendor.Fault{mockvendor.QianfanV2RateLimited(""), mockvendor.QianfanV2TPMLimited(), mockvendor.QianfanV2RateLimited("")},
+		req:    harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")},
+		err:    harbor.ErrRateLimited, code: "rpm_rate_limit_exceeded", requestID: qf2ID, requests: 3,
+		check: func(t *testing.T, o *qf2Out, _ []mockvendor.RecordedRequest) {
+			assert.True(t, o.herr.Retryable())
+		},
+	},
+	{
+		name: "500 then success", quirk: "server error retried",
+		faults: []mockvendor.Fault{mockvendor.ServerError()},
+		req:    harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")}, text: "Hello! You said: hi", requests: 2,
+	},
+	{
+		name: "503 until retries run out", quirk: "overload is ErrServer",
+		faults: []mockvendor.Fault{mockvendor.Overloaded(), mockvendor.Overloaded(), mockvendor.Overloaded()},
+		req:    harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")},
+		err:    harbor.ErrServer, typ: "server_error", requestID: qf2ID, requests: 3,
+	},
+	{
+		name: "connection reset then success", quirk: "resets retried before any byte reached the caller",
+		faults: []mockvendor.Fault{mockvendor.ConnectionReset()},
+		req:    harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")}, text: "Hello! You said: hi", requests: 2,
+	},
+	{
+		name: "402 is a balance error", quirk: "no balance code documented for v2: classified by status",
+		faults: []mockvendor.Fault{{Status: 402}},
+		req:    harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")},
+		err:    harbor.ErrInsufficientBalance, requestID: qf2ID, requests: 1,
+	},
+	{
+		name: "403 access_denied is a permission error", quirk: "403 (account overdue or not allowed)",
+		faults: []mockvendor.Fault{{Status: 403}},
+		req:    harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")},
+		err:    harbor.ErrPermission, code: "access_denied", requests: 1,
+	},
+	{
+		name: "404 for a wrong base path", quirk: "only /v2/chat/completions exists",
+		base: "/v3",
+		req:  harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")},
+		err:  harbor.ErrNotFound, requestID: qf2ID, requests: 1,
+	},
+}
+
+func TestQf2Conformance(t *testing.T) {
+	for _, tc := range qf2Cases {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, mode := range [...]string{"create", "stream"} {
+				if tc.only != "" && tc.only != mode {
+					continue
+				}
+				t.Run(mode, func(t *testing.T) { qf2Run(t, &tc, mode == "stream") })
+			}
+		})
+	}
+}
+
+func qf2Run(t *testing.T, tc *qf2Case, streaming bool) {
+	if tc.bug != "" {
+		t.Skip("BUG: " + tc.bug)
+	}
+	cfg := tc.cfg
+	if cfg.Now == nil {
+		cfg.Now = func() time.Time { return time.Unix(1766977481, 0) }
+	}
+	m := mockvendor.NewQianfanV2(cfg)
+	m.Enqueue(tc.faults...)
+	srv, err := mockvendor.Listen("127.0.0.1:0", m)
+	require.NoError(t, err)
+	defer srv.Close()
+
+	pcfg := tc.pcfg
+	if pcfg.APIKey == "" {
+		pcfg.APIKey = qf2Key
+	}
+	base := tc.base
+	if base == "" {
+		base = "/v2"
+	}
+	pcfg.BaseURL = srv.URL() + base
+	c := qf2Client(pcfg)
+
+	req := tc.req
+	start := time.Now()
+	o, err := qf2Call(ctxT(t), c, &req, streaming, tc.opts...)
+	elapsed := time.Since(start)
+	reqs := m.Requests()
+	if tc.requests >= 0 {
+		assert.Len(t, reqs, tc.requests, "requests the vendor saw")
+	}
+	if tc.minElapsed > 0 {
+		assert.GreaterOrEqual(t, elapsed, tc.minElapsed, "Retry-After honoured")
+	}
+	if tc.err != nil {
+		wantErr(t, err, tc.err)
+		assert.NotContains(t, err.Error(), pcfg.APIKey, "keys never appear in errors")
+		var he *harbor.Error
+		require.ErrorAs(t, err, &he)
+		o.herr = he
+		assert.Equal(t, "qianfan", he.Provider)
+		if tc.code != "" {
+			assert.Equal(t, tc.code, he.Code, "Error.Code")
+		}
+		if tc.typ != "" {
+			assert.Equal(t, tc.typ, he.Type, "Error.Type")
+		}
+		if tc.requestID != "" {
+			assert.Regexp(t, tc.requestID, he.RequestID, "Error.RequestID")
+		}
+		if tc.retryAfter != 0 {
+			assert.Equal(t, tc.retryAfter, he.RetryAfter, "Error.RetryAfter")
+		}
+		if tc.msgHas != "" {
+			assert.Contains(t, he.Message, tc.msgHas)
+		}
+	} else {
+		require.NoError(t, err)
+		if tc.text != "" {
+			assert.Equal(t, tc.text, o.Text)
+		}
+		if tc.reasoning != "" || tc.noReasoning {
+			assert.Equal(t, tc.reasoning, o.Reasoning)
+		}
+		if tc.finish != "" {
+			assert.Equal(t, tc.finish, o.Finish)
+		}
+		if tc.requestID != "" && o.completion != nil {
+			assert.Regexp(t, tc.requestID, o.completion.RequestID, "ChatCompletion.RequestID")
+		}
+		if o.completion != nil {
+			assert.Regexp(t, qf2ID, o.completion.ID, "completion ids keep the as- prefix")
+		}
+	}
+	if len(tc.sent) > 0 || len(tc.notSent) > 0 {
+		body := sentBody(t, reqs, len(reqs)-1)
+		assertSent(t, body, tc.sent, tc.notSent)
+		if streaming {
+			assertSent(t, body, map[string]any{"/stream": true, "/stream_options/include_usage": true}, nil)
+		} else {
+			assertSent(t, body, nil, []string{"/stream", "/stream_options"})
+		}
+	}
+	if tc.check != nil {
+		tc.check(t, o, reqs)
+	}
+}
+
+// qf2Client is a harbor client with cfg as the "qianfan" provider's configuration,
+// nothing from the environment and near-zero retry waits.
+func qf2Client(cfg harbor.ProviderConfig) *harbor.Client {
+	return harbor.Must(harbor.New(
+		harbor.WithGetenv(func(string) string { return "" }),
+		harbor.WithProviderConfig("qianfan", cfg),
+		harbor.WithRetryWait(time.Millisecond, 2*time.Millisecond),
+	))
+}
+
+// qf2Out is what one call produced: the harness's result plus what only one of the
+// two ways has (the completion, the raw chunks) and the *harbor.Error, if any.
+type qf2Out struct {
+	result
+	completion *harbor.ChatCompletion // Create only
+	chunks     []harbor.Chunk         // Stream only
+	herr       *harbor.Error
+}
+
+// qf2Call runs req as Create or as Stream. It never returns a nil *qf2Out.
+func qf2Call(ctx context.Context, c *harbor.Client, req *harbor.ChatRequest, streaming bool, opts ...harbor.Option) (*qf2Out, error) {
+	o := &qf2Out{}
+	if !streaming {
+		res, err := c.Chat.Completions.Create(ctx, req, opts...)
+		if err != nil {
+			return o, err
+		}
+		o.completion = res
+		ch := res.Choices[0]
+		u := res.Usage
+		o.result = result{Text: ch.Message.Content, Reasoning: ch.Message.ReasoningContent, Finish: ch.FinishReason,
+			ToolCalls: ch.Message.ToolCalls, Usage: &u, Message: ch.Message}
+		return o, nil
+	}
+	s, err := c.Chat.Completions.Stream(ctx, req, opts...)
+	if err != nil {
+		return o, err
+	}
+	defer s.Close()
+	var serr error
+	for chunk, err := range s.All() {
+		if err != nil {
+			serr = err
+			break
+		}
+		o.chunks = append(o.chunks, chunk)
+	}
+	o.result = qf2Fold(o.chunks)
+	return o, serr
+}
+
+// qf2Fold assembles chunks the way a caller would.
+func qf2Fold(chunks []harbor.Chunk) result {
+	var r result
+	var text, reasoning strings.Builder
+	calls := map[int]*harbor.ToolCall{}
+	for _, chunk := range chunks {
+		r.Chunks++
+		for _, ch := range chunk.Choices {
+			text.WriteString(ch.Delta.Content)
+			reasoning.WriteString(ch.Delta.ReasoningContent)
+			if ch.FinishReason != "" {
+				r.Finish = ch.FinishReason
+			}
+			for _, d := range ch.Delta.ToolCalls {
+				tc := calls[d.Index]
+				if tc == nil {
+					tc = &harbor.ToolCall{}
+					calls[d.Index] = tc
+				}
+				if d.ID != "" {
+					tc.ID, tc.Type = d.ID, d.Type
+				}
+				tc.Function.Name += d.Function.Name
+				tc.Function.Arguments += d.Function.Arguments
+			}
+		}
+		if chunk.Usage != nil {
+			r.Usage = chunk.Usage
+		}
+	}
+	for i := 0; i < len(calls); i++ {
+		r.ToolCalls = append(r.ToolCalls, *calls[i])
+	}
+	r.Text, r.Reasoning = text.String(), reasoning.String()
+	return r
+}
+
+// TestQf2ToolRoundTrip runs the tool loop end to end, Create and Stream: the model
+// calls get_weather, the caller sends back the assistant turn as returned plus the
+// tool result, and the strict alternation (assistant-with-calls, tool, then answer)
+// passes harbor's check and the vendor's.
+func TestQf2ToolRoundTrip(t *testing.T) {
+	for _, streaming := range []bool{false, true} {
+		t.Run(map[bool]string{false: "create", true: "stream"}[streaming], func(t *testing.T) {
+			m := mockvendor.NewQianfanV2(mockvendor.QianfanV2Config{APIKey: qf2Key})
+			srv, err := mockvendor.Listen("127.0.0.1:0", m)
+			require.NoError(t, err)
+			defer srv.Close()
+			c := qf2Client(harbor.ProviderConfig{APIKey: qf2Key, BaseURL: srv.URL() + "/v2"})
+
+			req := &harbor.ChatRequest{Model: "ernie-4.0-turbo-8k", Tools: qf2Weather, Messages: user("weather in Beijing")}
+			r1, err := qf2Call(ctxT(t), c, req, streaming)
+			require.NoError(t, err)
+			require.Equal(t, "tool_calls", r1.Finish)
+			require.Len(t, r1.ToolCalls, 1)
+			turn := harbor.Message{Role: harbor.RoleAssistant, Content: r1.Text, ToolCalls: r1.ToolCalls}
+			if !streaming {
+				turn = r1.Message
+			}
+			req.Messages = append(req.Messages, turn, harbor.ToolMessage(r1.ToolCalls[0].ID, "sunny, 21°C"))
+			r2, err := qf2Call(ctxT(t), c, req, streaming)
+			require.NoError(t, err)
+			assert.Equal(t, "Tool result: sunny, 21°C", r2.Text)
+			assert.Equal(t, "stop", r2.Finish, "normal is stop")
+
+			reqs := m.Requests()
+			require.Len(t, reqs, 2)
+			assertSent(t, sentBody(t, reqs, 1), map[string]any{
+				"/messages/1/role":                       "assistant",
+				"/messages/1/tool_calls/0/id":            r1.ToolCalls[0].ID,
+				"/messages/1/tool_calls/0/type":          "function",
+				"/messages/1/tool_calls/0/function":      map[string]any{"name": "get_weather", "arguments": r1.ToolCalls[0].Function.Arguments},
+				"/messages/2/role":                       "tool",
+				"/messages/2/tool_call_id":               r1.ToolCalls[0].ID,
+				"/messages/2/content":                    "sunny, 21°C",
+				"/tools/0/function/name":                 "get_weather",
+				"/tools/0/function/parameters/type":      "object",
+				"/messages/0/content":                    "weather in Beijing",
+				"/messages/1/tool_calls/0/function/name": "get_weather",
+			}, nil)
+		})
+	}
+}
+
+// TestQf2ErrorsAreHarborErrors pins the rest of a vendor 400 as the caller sees it:
+// status, the model asked for, and not retryable.
+func TestQf2ErrorsAreHarborErrors(t *testing.T) {
+	m := mockvendor.NewQianfanV2(mockvendor.QianfanV2Config{APIKey: qf2Key})
+	srv, err := mockvendor.Listen("127.0.0.1:0", m)
+	require.NoError(t, err)
+	defer srv.Close()
+	c := qf2Client(harbor.ProviderConfig{APIKey: qf2Key, BaseURL: srv.URL() + "/v2"})
+	_, err = c.Chat.Completions.Create(ctxT(t), &harbor.ChatRequest{Model: "ernie-9.9-8k", Messages: user("hi")})
+	var he *harbor.Error
+	require.True(t, errors.As(err, &he))
+	assert.Equal(t, 400, he.HTTPStatusCode())
+	assert.Equal(t, "ernie-9.9-8k", he.Model)
+	assert.False(t, he.Retryable())
+}
