@@ -1,0 +1,178 @@
+package wenxin
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	gen "github.com/harborai/harbor-go/generated/qianfanv1"
+	"github.com/harborai/harbor-go/internal/wire"
+	"github.com/harborai/harbor-go/llm"
+)
+
+// Name is the provider name used in routing ("wenxin/ernie-4.0-8k").
+const Name = "wenxin"
+
+// DefaultBaseURL is Baidu's public endpoint; the token and chat APIs share the host.
+const DefaultBaseURL = "https://aip.baidubce.com"
+
+// Environment variables read when the Config leaves the field empty.
+const (
+	EnvAPIKey    = "WENXIN_API_KEY"
+	EnvSecretKey = "WENXIN_SECRET_KEY"
+	EnvBaseURL   = "WENXIN_BASE_URL"
+)
+
+// Options are Wenxin-specific settings, passed as llm.Config.Options.
+type Options struct {
+	// Endpoints adds to or overrides DefaultEndpoints: model name (matched
+	// case-insensitively) -> wenxinworkshop endpoint, the last part of the chat URL.
+	// Add the models you deployed yourself here.
+	Endpoints map[string]string
+	// PenaltyScore, when non-zero, is sent as penalty_score (Wenxin's repetition
+	// penalty, 1.0–2.0) on every request. ExtraBody{"penalty_score": …} sets it per call.
+	PenaltyScore float64
+}
+
+// Descriptor describes the provider to harbor's router without building it. It
+// claims the official mixed-case names ("ERNIE-4.0-8K") and the "ERNIE-" prefix; the
+// lower-case ernie-* names belong to Qianfan v2, and "wenxin/ernie-4.0-8k" reaches v1.
+func Descriptor() llm.Descriptor {
+	return llm.Descriptor{
+		Name:     Name,
+		Models:   models(),
+		Prefixes: []string{"ERNIE-"},
+		New:      New,
+	}
+}
+
+// Provider talks to Baidu's legacy Wenxin API. Build it with New; harbor does that
+// lazily.
+type Provider struct {
+	gen       *gen.Client
+	tokens    *tokenSource
+	endpoints map[string]string
+	penalty   float64
+}
+
+// New builds the provider from cfg, falling back to WENXIN_API_KEY,
+// WENXIN_SECRET_KEY and WENXIN_BASE_URL. It does no I/O: the access token is fetched
+// on first use. It fails with llm.ErrNoCredentials when the key or the secret is missing.
+func New(cfg llm.Config) (llm.Provider, error) {
+	getenv := wire.Getenv(&cfg)
+	key := wire.Setting(cfg.APIKey, getenv, EnvAPIKey)
+	secret := wire.Setting(cfg.SecretKey, getenv, EnvSecretKey)
+	if key == "" || secret == "" {
+		missing := "API key and secret key"
+		if key != "" {
+			missing = "secret key"
+		} else if secret != "" {
+			missing = "API key"
+		}
+		return nil, wire.NoCredentials(Name, "no Wenxin "+missing+": set "+EnvAPIKey+" and "+EnvSecretKey+
+			", or use harbor.WithAPIKey(\"wenxin\", key) with the secret key in harbor.WithProviderConfig(\"wenxin\", harbor.ProviderConfig{APIKey: key, SecretKey: secret})")
+	}
+	base, err := wire.BaseURL(Name, cfg.BaseURL, getenv, EnvBaseURL, DefaultBaseURL, key, secret)
+	if err != nil {
+		return nil, err
+	}
+	o, _ := cfg.Options.(Options)
+	if o.PenaltyScore != 0 && !(o.PenaltyScore >= 1 && o.PenaltyScore <= 2) {
+		return nil, llm.InvalidRequest(Name, "", "penalty_score", "wenxin.Options.PenaltyScore must be between 1.0 and 2.0, got %g", o.PenaltyScore)
+	}
+	g, err := gen.NewClient(base, gen.WithHTTPClient(doer(&cfg)))
+	if err != nil {
+		return nil, &llm.Error{Provider: Name, Kind: llm.ErrInvalidRequest, Message: "bad base URL: " + llm.Redact(err.Error(), key, secret)}
+	}
+	return &Provider{
+		gen:       g,
+		tokens:    &tokenSource{gen: g, key: key, secret: secret, now: time.Now},
+		endpoints: buildEndpoints(o.Endpoints),
+		penalty:   o.PenaltyScore,
+	}, nil
+}
+
+// Name returns "wenxin".
+func (p *Provider) Name() string { return Name }
+
+// Chat sends a non-streaming request.
+func (p *Provider) Chat(ctx context.Context, req *llm.ChatRequest, call *llm.CallOptions) (*llm.ChatCompletion, error) {
+	ep, body, err := p.encode(req, false)
+	if err != nil {
+		return nil, err
+	}
+	out, resp, _, err := p.send(ctx, req.Model, ep, body, call, false)
+	if err != nil {
+		return nil, err
+	}
+	res := fromResponse(out, req.Model)
+	if res.RequestID = wire.RequestID(resp.Header); res.RequestID == "" {
+		res.RequestID = out.Id
+	}
+	return res, nil
+}
+
+// ChatStream sends a streaming request and returns once headers arrive.
+func (p *Provider) ChatStream(ctx context.Context, req *llm.ChatRequest, call *llm.CallOptions) (llm.ChunkSource, error) {
+	ep, body, err := p.encode(req, true)
+	if err != nil {
+		return nil, err
+	}
+	_, resp, tok, err := p.send(ctx, req.Model, ep, body, call, true)
+	if err != nil {
+		return nil, err
+	}
+	d := &chunkDecoder{model: req.Model, requestID: wire.RequestID(resp.Header), secrets: []string{tok, p.tokens.key, p.tokens.secret}}
+	return wire.NewStream(resp, Name, req.Model, d.decode, d.secrets...), nil
+}
+
+// send posts body to the endpoint with a valid access token. When the vendor answers
+// 110/111 (token invalid or expired) it drops that token and sends once more with a
+// fresh one — the only retry a provider does itself; transient codes are retried by
+// harbor's Doer (see transientOK).
+//
+// A JSON answer is decoded and returned as out (never an error_code body: those
+// become errors). With stream set, an event stream is returned undecoded in resp.
+// tok is the access token the answer was got with, for redaction.
+func (p *Provider) send(ctx context.Context, model, ep string, body []byte, call *llm.CallOptions, stream bool) (out *gen.ChatResponse, resp *http.Response, tok string, err error) {
+	var eds []gen.RequestEditorFn
+	if e := wire.Editor(call, stream); e != nil {
+		eds = []gen.RequestEditorFn{e}
+	}
+	for attempt := 0; ; attempt++ {
+		tok, err = p.tokens.get(ctx, model)
+		if err != nil {
+			return nil, nil, "", err
+		}
+		secrets := [...]string{tok, p.tokens.key, p.tokens.secret}
+		resp, err = p.gen.CreateChatCompletionWithBody(ctx, ep, &gen.CreateChatCompletionParams{AccessToken: tok},
+			"application/json", bytes.NewReader(body), eds...)
+		if err != nil {
+			return nil, nil, "", transportError(model, err, secrets[:]...)
+		}
+		if resp.StatusCode != http.StatusOK {
+			return nil, nil, "", statusError(model, resp, secrets[:]...)
+		}
+		if stream && !isJSON(resp.Header) {
+			return nil, resp, tok, nil
+		}
+		out = new(gen.ChatResponse)
+		if err = wire.Decode(Name, model, resp, out, json.Unmarshal, secrets[:]...); err != nil {
+			return nil, nil, "", err
+		}
+		if out.ErrorCode != 0 {
+			if isTokenError(out.ErrorCode) && attempt == 0 {
+				p.tokens.invalidate(tok)
+				continue
+			}
+			return nil, nil, "", codeError(model, out, wire.RequestID(resp.Header), secrets[:]...)
+		}
+		if stream {
+			return nil, nil, "", &llm.Error{Provider: Name, Model: model, Kind: llm.ErrBadResponse, RequestID: wire.RequestID(resp.Header),
+				Message: "asked for an event stream, got a JSON answer without error_code"}
+		}
+		return out, resp, tok, nil
+	}
+}
