@@ -11,3 +11,7 @@
 package harborgo
 
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config spec/deepseek.codegen.yaml spec/deepseek.yaml
+//go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config spec/ark.codegen.yaml spec/ark.yaml
+//go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config spec/qianfan-v1.codegen.yaml spec/qianfan-v1.yaml
+//go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config spec/qianfan-v2.codegen.yaml spec/qianfan-v2.yaml
+//go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config spec/openai.codegen.yaml spec/openai.yaml

@@ -126,13 +126,23 @@ func TestRouting(t *testing.T) {
 		{"house", "acme", "acme-large"},
 		{"acme/anything", "acme", "anything"},
 		{"acme-small", "acme", "acme-small"},
+		{"doubao-seed-1-6-251015", "doubao", "doubao-seed-1-6-251015"},
+		{"ep-20240607092512-c5wnh", "doubao", "ep-20240607092512-c5wnh"},  // Ark endpoint id
+		{"doubao/deepseek-v3-2-251201", "doubao", "deepseek-v3-2-251201"}, // third party on Ark
+		{"ernie-x1-turbo-32k", "qianfan", "ernie-x1-turbo-32k"},
+		{"ernie-9.0-new", "qianfan", "ernie-9.0-new"},
+		{"qianfan/deepseek-r1", "qianfan", "deepseek-r1"},
+		{"ERNIE-4.0-8K", "wenxin", "ERNIE-4.0-8K"},
+		{"wenxin/ernie-4.0-8k", "wenxin", "ernie-4.0-8k"},
+		{"gpt-4o", "openai", "gpt-4o"},
+		{"o3-mini", "openai", "o3-mini"},
 	}
 	for _, tc := range cases {
 		p, m, err := c.Route(tc.in)
 		require.NoError(t, err, tc.in)
 		assert.Equal(t, tc.provider+" "+tc.model, p+" "+m, tc.in)
 	}
-	for _, bad := range []string{"gpt-unknown", "nobody/model", "deepseek/", ""} {
+	for _, bad := range []string{"llama-unknown", "nobody/model", "deepseek/", ""} {
 		_, _, err := c.Route(bad)
 		require.ErrorIs(t, err, harbor.ErrUnknownModel, bad)
 	}

@@ -88,3 +88,64 @@ func ExampleError() {
 	// Output:
 	// 401 true false
 }
+
+// streamReasoning is the whole program a user writes: it streams a reasoning answer
+// from whichever vendor serves model. Only the model name changes between vendors.
+func streamReasoning(client *harbor.Client, model, prompt string) (reasoning, answer string, err error) {
+	stream, err := client.Chat.Completions.Stream(context.Background(), &harbor.ChatRequest{
+		Model:    model,
+		Messages: []harbor.Message{harbor.UserMessage(prompt)},
+	})
+	if err != nil {
+		return "", "", err
+	}
+	defer stream.Close()
+	for chunk, err := range stream.All() {
+		if err != nil {
+			return reasoning, answer, err
+		}
+		for _, c := range chunk.Choices {
+			reasoning += c.Delta.ReasoningContent
+			answer += c.Delta.Content
+		}
+	}
+	return reasoning, answer, nil
+}
+
+// One client, three vendors: DeepSeek, Doubao (Volcengine Ark) and Wenxin/ERNIE
+// (Baidu Qianfan), each a mock speaking that vendor's own wire format. Against the real
+// APIs, drop the WithProviderConfig options and set DEEPSEEK_API_KEY, ARK_API_KEY and
+// QIANFAN_API_KEY.
+func Example_vendors() {
+	ds, _ := mockvendor.Listen("", mockvendor.NewDeepSeek(mockvendor.DeepSeekConfig{}))
+	ark, _ := mockvendor.Listen("", mockvendor.NewArk(mockvendor.ArkConfig{}))
+	qf, _ := mockvendor.Listen("", mockvendor.NewQianfanV2(mockvendor.QianfanV2Config{}))
+	defer ds.Close()
+	defer ark.Close()
+	defer qf.Close()
+	client := harbor.Must(harbor.New(
+		harbor.WithProviderConfig("deepseek", harbor.ProviderConfig{APIKey: "sk-mock", BaseURL: ds.URL()}),
+		harbor.WithProviderConfig("doubao", harbor.ProviderConfig{APIKey: "ark-mock", BaseURL: ark.URL() + "/api/v3"}),
+		harbor.WithProviderConfig("qianfan", harbor.ProviderConfig{APIKey: "bce-v3/ALTAK-mock/x", BaseURL: qf.URL() + "/v2"}),
+	))
+
+	for _, model := range []string{"deepseek-reasoner", "doubao-seed-1-6-251015", "ernie-x1-turbo-32k"} {
+		reasoning, answer, err := streamReasoning(client, model, "Why is the sky blue?")
+		if err != nil {
+			panic(err)
+		}
+		fmt.Printf("%s\n  reasoning: %s\n  answer: %s\n", model, reasoning, answer)
+	}
+	fmt.Println("bound:", client.BoundProviders())
+	// Output:
+	// deepseek-reasoner
+	//   reasoning: The user said "Why is the sky blue?". I will answer briefly.
+	//   answer: Hello! You said: Why is the sky blue?
+	// doubao-seed-1-6-251015
+	//   reasoning: The user said "Why is the sky blue?". I will answer briefly.
+	//   answer: Hello! You said: Why is the sky blue?
+	// ernie-x1-turbo-32k
+	//   reasoning: The user said "Why is the sky blue?". I will answer briefly.
+	//   answer: Hello! You said: Why is the sky blue?
+	// bound: [deepseek doubao qianfan]
+}

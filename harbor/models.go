@@ -3,6 +3,7 @@ package harbor
 import (
 	"context"
 	"fmt"
+	"sort"
 
 	"github.com/harborai/harbor-go/llm"
 )
@@ -27,8 +28,22 @@ func (c *Client) Models() []Model {
 			all = append(all, m)
 		}
 	}
+	for _, name := range sortedKeys(c.opts.aliases) {
+		if r, ok := t.exact[name]; ok {
+			all = append(all, Model{ID: name, Object: "model", Provider: r.s.desc.Name, AliasOf: r.s.desc.Name + "/" + r.model})
+		}
+	}
 	t.models.Store(&all)
 	return all
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // Route reports which provider serves a model name and the model id it will send,

@@ -78,6 +78,18 @@ func WithBaseURL(provider, url string) Option {
 	return func(o *Options) { o.editProvider(provider, func(c *ProviderConfig) { c.BaseURL = url }) }
 }
 
+// WithSecretKey sets the second credential of providers that need one: Wenxin v1
+// exchanges its API key and secret key for an access token.
+func WithSecretKey(provider, secret string) Option {
+	return func(o *Options) { o.editProvider(provider, func(c *ProviderConfig) { c.SecretKey = secret }) }
+}
+
+// WithAppID sets the application id of providers that take one (Qianfan v2's appid
+// header).
+func WithAppID(provider, appID string) Option {
+	return func(o *Options) { o.editProvider(provider, func(c *ProviderConfig) { c.AppID = appID }) }
+}
+
 // WithProviderConfig replaces a provider's whole configuration (keys, base URL,
 // provider-specific Options such as deepseek.Options).
 func WithProviderConfig(provider string, cfg ProviderConfig) Option {

@@ -9,12 +9,23 @@ import (
 
 	"github.com/harborai/harbor-go/llm"
 	"github.com/harborai/harbor-go/providers/deepseek"
+	"github.com/harborai/harbor-go/providers/doubao"
+	"github.com/harborai/harbor-go/providers/openaicompat"
+	"github.com/harborai/harbor-go/providers/qianfan"
+	"github.com/harborai/harbor-go/providers/wenxin"
 )
 
 // builtins are the vendors every Client knows. They are descriptors only: nothing is
-// constructed until a request needs one.
+// constructed until a request needs one. Order matters only for equal-length
+// prefixes, and none are shared.
 func builtins() []Descriptor {
-	return []Descriptor{deepseek.Descriptor()}
+	return []Descriptor{
+		deepseek.Descriptor(),
+		doubao.Descriptor(),
+		qianfan.Descriptor(),
+		wenxin.Descriptor(),
+		openaicompat.Descriptor(),
+	}
 }
 
 // slot holds one provider of one Client: its descriptor and, once bound, the instance.
