@@ -3,10 +3,12 @@
 //
 //	harbor chat [-m MODEL] [--stream] [--mock] "prompt"
 //	harbor models [--remote] [--mock]
-//	harbor mock [--addr 127.0.0.1:8700]
+//	harbor mock [--addr 127.0.0.1:8700] [--vendor deepseek,doubao,wenxin,qianfan,openai]
 //
-// With no API key in the environment, chat and models answer from the built-in mock
-// vendors (offline) and say so; set DEEPSEEK_API_KEY to talk to the real API.
+// When the routed vendor's credentials are not in the environment, chat and models
+// answer from the built-in mock of that vendor (offline) and say so; set them
+// (DEEPSEEK_API_KEY, ARK_API_KEY, WENXIN_API_KEY + WENXIN_SECRET_KEY,
+// QIANFAN_API_KEY, OPENAI_API_KEY) to talk to the real API.
 package main
 
 import (
@@ -33,7 +35,7 @@ type env struct {
 	tty            bool // stderr is a terminal: reasoning may be dimmed
 }
 
-const usage = `harbor — one OpenAI-style API over DeepSeek and friends
+const usage = `harbor — one OpenAI-style API over DeepSeek, Doubao, Wenxin/Qianfan and OpenAI-compatible vendors
 
 Usage:
   harbor chat [flags] "prompt"     ask a model (prompt from stdin when omitted)

@@ -62,9 +62,9 @@ func TestChatAgainstARealEndpointWhenKeySet(t *testing.T) {
 }
 
 func TestChatErrors(t *testing.T) {
-	code, _, errs := runCLI(t, nil, "", "chat", "-m", "gpt-9", "hi")
+	code, _, errs := runCLI(t, nil, "", "chat", "-m", "no-such-model", "hi")
 	assert.Equal(t, 1, code)
-	assert.Contains(t, errs, `no provider serves model "gpt-9"`)
+	assert.Contains(t, errs, `no provider serves model "no-such-model"`)
 	assert.Equal(t, 1, strings.Count(errs, "harbor:"), "one prefix, not stacked")
 
 	code, _, errs = runCLI(t, nil, "", "chat", "--mock")
@@ -93,4 +93,35 @@ func TestModels(t *testing.T) {
 	code, out, errs = runCLI(t, nil, "", "models", "--remote", "deepseek", "--mock")
 	require.Equal(t, 0, code, errs)
 	assert.Contains(t, out, "deepseek-v4-flash")
+}
+
+// Every built-in vendor answers offline from its mock, streamed and not, with the
+// same command and only the model name changed.
+func TestChatEveryVendorOffline(t *testing.T) {
+	for _, tc := range []struct{ model, provider, env string }{
+		{"deepseek-reasoner", "deepseek", "DEEPSEEK_API_KEY"},
+		{"doubao-seed-1-6-251015", "doubao", "ARK_API_KEY"},
+		{"ERNIE-4.0-8K", "wenxin", "WENXIN_API_KEY"},
+		{"ernie-x1-turbo-32k", "qianfan", "QIANFAN_API_KEY"},
+		{"gpt-4o", "openai", "OPENAI_API_KEY"},
+	} {
+		for _, stream := range []bool{false, true} {
+			args := []string{"chat", "-m", tc.model, "hi there"}
+			if stream {
+				args = append(args, "--stream")
+			}
+			code, out, errs := runCLI(t, nil, "", args...)
+			require.Equal(t, 0, code, "%s stream=%v: %s", tc.model, stream, errs)
+			assert.Equal(t, "Hello! You said: hi there\n", out, tc.model)
+			assert.Contains(t, errs, tc.env, tc.model)
+			assert.Contains(t, errs, "not set", tc.model)
+			assert.Contains(t, errs, "mock "+tc.provider, tc.model)
+		}
+	}
+}
+
+func TestMockCommandRejectsUnknownVendor(t *testing.T) {
+	code, _, errs := runCLI(t, nil, "", "mock", "--vendor", "nope")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errs, `no mock for "nope"`)
 }

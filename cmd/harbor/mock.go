@@ -5,31 +5,81 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
+	"strconv"
+	"strings"
 
 	"github.com/harborai/harbor-go/conformance/mockvendor"
 )
 
 func mockCmd(ctx context.Context, args []string, e env) int {
 	fs := flag.NewFlagSet("harbor mock", flag.ContinueOnError)
-	addr := fs.String("addr", "127.0.0.1:0", "loopback address for the mock DeepSeek")
-	key := fs.String("key", mockKey, "API key the mock accepts (empty: any)")
+	addr := fs.String("addr", "127.0.0.1:0", "loopback address of the first mock; with a fixed port, the others take the next ports")
+	only := fs.String("vendor", "all", "comma-separated providers to serve ("+strings.Join(vendorNames(), ", ")+")")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: harbor mock [--addr 127.0.0.1:PORT] [--vendor deepseek,doubao,…]\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
 	rest, err := parseInterspersed(fs, args, e.stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
 	if err != nil || len(rest) > 0 {
-		fmt.Fprintln(e.stderr, "usage: harbor mock [--addr 127.0.0.1:PORT] [--key KEY]")
+		fs.Usage()
 		return 2
 	}
-	srv, err := mockvendor.Listen(*addr, mockvendor.NewDeepSeek(mockvendor.DeepSeekConfig{APIKey: *key}))
+	selected, err := selectVendors(*only)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "harbor mock: %v\n", err)
-		return 1
+		return 2
 	}
-	defer srv.Close()
-	fmt.Fprintf(e.stdout, "mock deepseek listening on %s\n", srv.URL())
-	fmt.Fprintf(e.stdout, "point harbor (or any OpenAI-style client) at it:\n  export DEEPSEEK_BASE_URL=%s DEEPSEEK_API_KEY=%s\n", srv.URL(), *key)
-	fmt.Fprintln(e.stdout, "Ctrl-C stops it.")
+	host, port, err := net.SplitHostPort(*addr)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "harbor mock: --addr %q: %v\n", *addr, err)
+		return 2
+	}
+	first, err := strconv.Atoi(port)
+	if err != nil || first < 0 || first > 65535 {
+		fmt.Fprintf(e.stderr, "harbor mock: --addr %q: the port must be a number\n", *addr)
+		return 2
+	}
+	for i, v := range selected {
+		p := 0
+		if first != 0 {
+			p = first + i
+		}
+		srv, err := mockvendor.Listen(net.JoinHostPort(host, strconv.Itoa(p)), v.mock())
+		if err != nil {
+			fmt.Fprintf(e.stderr, "harbor mock: %s: %v\n", v.provider, err)
+			return 1
+		}
+		defer srv.Close()
+		fmt.Fprintf(e.stdout, "mock %-8s %s\n  %s\n", v.provider, srv.URL(), v.exports(srv.URL()))
+	}
+	fmt.Fprintln(e.stdout, "Point harbor (or any client of these APIs) at them with the exports above. Ctrl-C stops.")
 	<-ctx.Done()
 	return 0
+}
+
+func vendorNames() []string {
+	names := make([]string, len(vendors))
+	for i, v := range vendors {
+		names[i] = v.provider
+	}
+	return names
+}
+
+func selectVendors(list string) ([]vendor, error) {
+	if list == "" || list == "all" {
+		return vendors, nil
+	}
+	var out []vendor
+	for _, name := range strings.Split(list, ",") {
+		v, ok := findVendor(strings.TrimSpace(name))
+		if !ok {
+			return nil, fmt.Errorf("no mock for %q; choose from %s", name, strings.Join(vendorNames(), ", "))
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
