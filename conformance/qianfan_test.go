@@ -223,8 +223,14 @@ var qf2Cases = []qf2Case{
 		text:     "Hello! You said: weather today",
 		requests: 1,
 		check: func(t *testing.T, o *qf2Out, _ []mockvendor.RecordedRequest) {
-			if o.completion == nil {
-				return // llm.Chunk has no SearchResults: documented as not passed on
+			if o.completion == nil { // streamed: the sources ride on one chunk
+				var got []harbor.SearchResult
+				for _, c := range o.chunks {
+					got = append(got, c.SearchResults...)
+				}
+				require.Len(t, got, 3)
+				assert.Equal(t, "https://example.com/search/1?q=weather+today", got[0].URL)
+				return
 			}
 			require.Len(t, o.completion.SearchResults, 3)
 			assert.Equal(t, harbor.SearchResult{Index: 1, URL: "https://example.com/search/1?q=weather+today", Title: "Result 1 for weather today"}, o.completion.SearchResults[0])

@@ -11,6 +11,9 @@ type Chunk struct {
 	SystemFingerprint string        `json:"system_fingerprint,omitempty"`
 	Choices           []ChunkChoice `json:"choices"`
 	Usage             *Usage        `json:"usage,omitempty"`
+	// SearchResults carries web_search's sources on the chunk that brought them
+	// (Qianfan sends them once, early in the stream).
+	SearchResults []SearchResult `json:"search_results,omitempty"`
 }
 
 // ChunkChoice is one candidate's delta. FinishReason is "" until the candidate ends.

@@ -40,11 +40,18 @@ func fromCompletion(c *gen.ChatCompletion) *llm.ChatCompletion {
 	if c.Usage != nil {
 		out.Usage = fromUsage(c.Usage)
 	}
-	if n := len(c.SearchResults); n > 0 {
-		out.SearchResults = make([]llm.SearchResult, n)
-		for i, r := range c.SearchResults {
-			out.SearchResults[i] = llm.SearchResult{Index: r.Index, URL: r.Url, Title: r.Title}
-		}
+	out.SearchResults = searchResults(c.SearchResults)
+	return out
+}
+
+// searchResults maps web_search's sources; nil when there are none.
+func searchResults(rs []gen.SearchResult) []llm.SearchResult {
+	if len(rs) == 0 {
+		return nil
+	}
+	out := make([]llm.SearchResult, len(rs))
+	for i, r := range rs {
+		out[i] = llm.SearchResult{Index: r.Index, URL: r.Url, Title: r.Title}
 	}
 	return out
 }

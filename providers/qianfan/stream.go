@@ -71,5 +71,6 @@ func fromChunk(c *gen.ChatCompletionChunk) llm.Chunk {
 		v := fromUsage(u)
 		out.Usage = &v
 	}
+	out.SearchResults = searchResults(c.SearchResults)
 	return out
 }
