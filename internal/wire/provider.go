@@ -53,15 +53,19 @@ func Doer(cfg *llm.Config) llm.Doer {
 	return http.DefaultClient
 }
 
-// Editor returns a request editor that asks for an event stream when stream is set
-// and adds the per-call headers; nil when there is nothing to add, so the common
-// call allocates no closure. Generated clients take it after a conversion to their
-// own RequestEditorFn type.
-func Editor(call *llm.CallOptions, stream bool) func(context.Context, *http.Request) error {
+// EditorFn is the shape of every generated client's RequestEditorFn.
+type EditorFn interface {
+	~func(context.Context, *http.Request) error
+}
+
+// Editors returns the request editors for one call, typed for a generated client:
+// one that asks for an event stream when stream is set and adds the per-call headers,
+// or none when there is nothing to add, so the common call allocates no closure.
+func Editors[F EditorFn](call *llm.CallOptions, stream bool) []F {
 	if !stream && (call == nil || len(call.Header) == 0) {
 		return nil
 	}
-	return func(_ context.Context, r *http.Request) error {
+	return []F{func(_ context.Context, r *http.Request) error {
 		if stream {
 			r.Header.Set("Accept", "text/event-stream")
 		}
@@ -73,7 +77,31 @@ func Editor(call *llm.CallOptions, stream bool) func(context.Context, *http.Requ
 			}
 		}
 		return nil
+	}}
+}
+
+// Bearer returns a generated client's editor that authenticates with an API key.
+func Bearer[F EditorFn](key string) F {
+	auth := "Bearer " + key
+	return func(_ context.Context, r *http.Request) error {
+		r.Header.Set("Authorization", auth)
+		return nil
 	}
+}
+
+// OptionsOf returns a provider's typed options from llm.Config.Options, which may
+// hold them by value or by pointer; the zero T when absent.
+func OptionsOf[T any](v any) T {
+	switch o := v.(type) {
+	case T:
+		return o
+	case *T:
+		if o != nil {
+			return *o
+		}
+	}
+	var zero T
+	return zero
 }
 
 // ReadError reads the body of a non-2xx response and turns it into an *llm.Error

@@ -82,8 +82,19 @@ func (s *Stream) Next() (llm.Chunk, error) {
 	}
 }
 
-// Close releases the connection.
-func (s *Stream) Close() error { return s.resp.Body.Close() }
+// Close releases the connection. After the end marker the few bytes left (the
+// event's closing newline, the chunked-encoding trailer) are read first, so the
+// connection goes back to the pool instead of being torn down; a stream abandoned
+// early is closed without reading on.
+func (s *Stream) Close() error {
+	if s.ended {
+		_, _ = io.CopyN(io.Discard, s.resp.Body, drainLimit)
+	}
+	return s.resp.Body.Close()
+}
+
+// drainLimit bounds what Close reads after the end marker.
+const drainLimit = 4 << 10
 
 // MidStreamError turns an OpenAI-shaped error object that arrived inside a 200
 // stream into an *llm.Error of Kind ErrServer, keeping the vendor's type and code for

@@ -80,14 +80,10 @@ func New(cfg llm.Config) (llm.Provider, error) {
 		return nil, err
 	}
 	p := &Provider{key: key, aliases: DefaultLegacyAliases()}
-	if o, ok := cfg.Options.(Options); ok && o.LegacyAliases != nil {
+	if o := wire.OptionsOf[Options](cfg.Options); o.LegacyAliases != nil {
 		p.aliases = o.LegacyAliases
 	}
-	auth := "Bearer " + key
-	g, err := gen.NewClient(base, gen.WithHTTPClient(wire.Doer(&cfg)), gen.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
-		r.Header.Set("Authorization", auth)
-		return nil
-	}))
+	g, err := gen.NewClient(base, gen.WithHTTPClient(wire.Doer(&cfg)), gen.WithRequestEditorFn(wire.Bearer[gen.RequestEditorFn](key)))
 	if err != nil {
 		return nil, &llm.Error{Provider: Name, Kind: llm.ErrInvalidRequest, Message: "bad base URL: " + llm.Redact(err.Error(), key)}
 	}
@@ -98,20 +94,13 @@ func New(cfg llm.Config) (llm.Provider, error) {
 // Name returns "deepseek".
 func (p *Provider) Name() string { return Name }
 
-func editors(call *llm.CallOptions, stream bool) []gen.RequestEditorFn {
-	if e := wire.Editor(call, stream); e != nil {
-		return []gen.RequestEditorFn{e}
-	}
-	return nil
-}
-
 // Chat sends a non-streaming request.
 func (p *Provider) Chat(ctx context.Context, req *llm.ChatRequest, call *llm.CallOptions) (*llm.ChatCompletion, error) {
 	body, err := p.encode(req, false)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := p.gen.CreateChatCompletionWithBody(ctx, "application/json", bytes.NewReader(body), editors(call, false)...)
+	resp, err := p.gen.CreateChatCompletionWithBody(ctx, "application/json", bytes.NewReader(body), wire.Editors[gen.RequestEditorFn](call, false)...)
 	if err != nil {
 		return nil, wire.TransportError(Name, req.Model, err, p.key)
 	}
@@ -133,7 +122,7 @@ func (p *Provider) ChatStream(ctx context.Context, req *llm.ChatRequest, call *l
 	if err != nil {
 		return nil, err
 	}
-	resp, err := p.gen.CreateChatCompletionWithBody(ctx, "application/json", bytes.NewReader(body), editors(call, true)...)
+	resp, err := p.gen.CreateChatCompletionWithBody(ctx, "application/json", bytes.NewReader(body), wire.Editors[gen.RequestEditorFn](call, true)...)
 	if err != nil {
 		return nil, wire.TransportError(Name, req.Model, err, p.key)
 	}

@@ -97,15 +97,7 @@ func New(cfg llm.Config) (llm.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	var opts Options
-	switch o := cfg.Options.(type) {
-	case Options:
-		opts = o
-	case *Options:
-		if o != nil {
-			opts = *o
-		}
-	}
+	opts := wire.OptionsOf[Options](cfg.Options)
 	p := &Provider{key: key}
 	if len(opts.Endpoints) > 0 {
 		p.endpoints = make(map[string]string, len(opts.Endpoints)) // a copy: the caller may reuse the map
@@ -117,11 +109,7 @@ func New(cfg llm.Config) (llm.Provider, error) {
 			p.endpoints[name] = id
 		}
 	}
-	auth := "Bearer " + key
-	g, err := gen.NewClient(base, gen.WithHTTPClient(wire.Doer(&cfg)), gen.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
-		r.Header.Set("Authorization", auth)
-		return nil
-	}))
+	g, err := gen.NewClient(base, gen.WithHTTPClient(wire.Doer(&cfg)), gen.WithRequestEditorFn(wire.Bearer[gen.RequestEditorFn](key)))
 	if err != nil {
 		return nil, &llm.Error{Provider: Name, Kind: llm.ErrInvalidRequest, Message: "bad base URL: " + llm.Redact(err.Error(), key)}
 	}
@@ -132,17 +120,10 @@ func New(cfg llm.Config) (llm.Provider, error) {
 // Name returns "doubao".
 func (p *Provider) Name() string { return Name }
 
-func editors(call *llm.CallOptions, stream bool) []gen.RequestEditorFn {
-	if e := wire.Editor(call, stream); e != nil {
-		return []gen.RequestEditorFn{e}
-	}
-	return nil
-}
-
 // send posts an encoded chat request and returns the 200 response, or the vendor's
 // error mapped by errors.go.
 func (p *Provider) send(ctx context.Context, model string, body []byte, call *llm.CallOptions, stream bool) (*http.Response, error) {
-	resp, err := p.gen.CreateChatCompletionWithBody(ctx, nil, "application/json", bytes.NewReader(body), editors(call, stream)...)
+	resp, err := p.gen.CreateChatCompletionWithBody(ctx, nil, "application/json", bytes.NewReader(body), wire.Editors[gen.RequestEditorFn](call, stream)...)
 	if err != nil {
 		return nil, wire.TransportError(Name, model, err, p.key)
 	}

@@ -47,15 +47,7 @@ func (e Endpoint) New(cfg llm.Config) (llm.Provider, error) {
 	if key != "" {
 		hdr.Set("Authorization", "Bearer "+key)
 	}
-	var opts Options
-	switch o := cfg.Options.(type) {
-	case Options:
-		opts = o
-	case *Options:
-		if o != nil {
-			opts = *o
-		}
-	}
+	opts := wire.OptionsOf[Options](cfg.Options)
 	for _, h := range []http.Header{e.Header, opts.Header} {
 		for k, vs := range h {
 			hdr[http.CanonicalHeaderKey(k)] = append([]string(nil), vs...)
@@ -126,13 +118,6 @@ func secretsOf(key string, hdr http.Header) []string {
 // Name returns the endpoint's name.
 func (p *Provider) Name() string { return p.name }
 
-func editors(call *llm.CallOptions, stream bool) []gen.RequestEditorFn {
-	if e := wire.Editor(call, stream); e != nil {
-		return []gen.RequestEditorFn{e}
-	}
-	return nil
-}
-
 // Chat sends a non-streaming request.
 func (p *Provider) Chat(ctx context.Context, req *llm.ChatRequest, call *llm.CallOptions) (*llm.ChatCompletion, error) {
 	resp, err := p.send(ctx, req, call, false)
@@ -168,7 +153,7 @@ func (p *Provider) send(ctx context.Context, req *llm.ChatRequest, call *llm.Cal
 	if err != nil {
 		return nil, err
 	}
-	resp, err := p.gen.CreateChatCompletionWithBody(ctx, "application/json", bytes.NewReader(body), editors(call, stream)...)
+	resp, err := p.gen.CreateChatCompletionWithBody(ctx, "application/json", bytes.NewReader(body), wire.Editors[gen.RequestEditorFn](call, stream)...)
 	if err != nil {
 		return nil, wire.TransportError(p.name, req.Model, err, p.secrets...)
 	}

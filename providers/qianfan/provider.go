@@ -93,31 +93,19 @@ func New(cfg llm.Config) (llm.Provider, error) {
 		p.chat = &gen.CreateChatCompletionParams{Appid: &app}
 		p.list = &gen.ListModelsParams{Appid: &app}
 	}
-	var o *Options
-	switch v := cfg.Options.(type) {
-	case Options:
-		o = &v
-	case *Options:
-		o = v
+	o := wire.OptionsOf[Options](cfg.Options)
+	if len(o.Metadata) > MaxMetadata {
+		return nil, &llm.Error{Provider: Name, Kind: llm.ErrInvalidRequest,
+			Message: "Options.Metadata has more than 16 entries; Qianfan accepts at most 16"}
 	}
-	if o != nil {
-		if len(o.Metadata) > MaxMetadata {
-			return nil, &llm.Error{Provider: Name, Kind: llm.ErrInvalidRequest,
-				Message: "Options.Metadata has more than 16 entries; Qianfan accepts at most 16"}
-		}
-		p.loose = o.LooseMessageOrder
-		if len(o.Metadata) > 0 { // a copy: the caller may reuse its map
-			p.metadata = make(map[string]string, len(o.Metadata))
-			for k, v := range o.Metadata {
-				p.metadata[k] = v
-			}
+	p.loose = o.LooseMessageOrder
+	if len(o.Metadata) > 0 { // a copy: the caller may reuse its map
+		p.metadata = make(map[string]string, len(o.Metadata))
+		for k, v := range o.Metadata {
+			p.metadata[k] = v
 		}
 	}
-	auth := "Bearer " + key
-	g, err := gen.NewClient(base, gen.WithHTTPClient(wire.Doer(&cfg)), gen.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
-		r.Header.Set("Authorization", auth)
-		return nil
-	}))
+	g, err := gen.NewClient(base, gen.WithHTTPClient(wire.Doer(&cfg)), gen.WithRequestEditorFn(wire.Bearer[gen.RequestEditorFn](key)))
 	if err != nil {
 		return nil, &llm.Error{Provider: Name, Kind: llm.ErrInvalidRequest, Message: "bad base URL: " + llm.Redact(err.Error(), key)}
 	}
@@ -128,20 +116,13 @@ func New(cfg llm.Config) (llm.Provider, error) {
 // Name returns "qianfan".
 func (p *Provider) Name() string { return Name }
 
-func editors(call *llm.CallOptions, stream bool) []gen.RequestEditorFn {
-	if e := wire.Editor(call, stream); e != nil {
-		return []gen.RequestEditorFn{e}
-	}
-	return nil
-}
-
 // Chat sends a non-streaming request.
 func (p *Provider) Chat(ctx context.Context, req *llm.ChatRequest, call *llm.CallOptions) (*llm.ChatCompletion, error) {
 	body, err := p.encode(req, false)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := p.gen.CreateChatCompletionWithBody(ctx, p.chat, "application/json", bytes.NewReader(body), editors(call, false)...)
+	resp, err := p.gen.CreateChatCompletionWithBody(ctx, p.chat, "application/json", bytes.NewReader(body), wire.Editors[gen.RequestEditorFn](call, false)...)
 	if err != nil {
 		return nil, wire.TransportError(Name, req.Model, err, p.key)
 	}
@@ -166,7 +147,7 @@ func (p *Provider) ChatStream(ctx context.Context, req *llm.ChatRequest, call *l
 	if err != nil {
 		return nil, err
 	}
-	resp, err := p.gen.CreateChatCompletionWithBody(ctx, p.chat, "application/json", bytes.NewReader(body), editors(call, true)...)
+	resp, err := p.gen.CreateChatCompletionWithBody(ctx, p.chat, "application/json", bytes.NewReader(body), wire.Editors[gen.RequestEditorFn](call, true)...)
 	if err != nil {
 		return nil, wire.TransportError(Name, req.Model, err, p.key)
 	}

@@ -78,7 +78,7 @@ func New(cfg llm.Config) (llm.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	o, _ := cfg.Options.(Options)
+	o := wire.OptionsOf[Options](cfg.Options)
 	if o.PenaltyScore != 0 && !(o.PenaltyScore >= 1 && o.PenaltyScore <= 2) {
 		return nil, llm.InvalidRequest(Name, "", "penalty_score", "wenxin.Options.PenaltyScore must be between 1.0 and 2.0, got %g", o.PenaltyScore)
 	}
@@ -137,10 +137,7 @@ func (p *Provider) ChatStream(ctx context.Context, req *llm.ChatRequest, call *l
 // become errors). With stream set, an event stream is returned undecoded in resp.
 // tok is the access token the answer was got with, for redaction.
 func (p *Provider) send(ctx context.Context, model, ep string, body []byte, call *llm.CallOptions, stream bool) (out *gen.ChatResponse, resp *http.Response, tok string, err error) {
-	var eds []gen.RequestEditorFn
-	if e := wire.Editor(call, stream); e != nil {
-		eds = []gen.RequestEditorFn{e}
-	}
+	eds := wire.Editors[gen.RequestEditorFn](call, stream)
 	for attempt := 0; ; attempt++ {
 		tok, err = p.tokens.get(ctx, model)
 		if err != nil {
