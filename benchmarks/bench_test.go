@@ -36,8 +36,8 @@ func env(tb testing.TB) *Env {
 		if mockProc, mockErr = mockproc.Start(); mockErr != nil {
 			return
 		}
-		if mockEnv, mockErr = NewEnv(mockProc.URL, mockproc.APIKey); mockErr != nil {
-			mockErr = fmt.Errorf("against %s: %w", mockProc.URL, mockErr)
+		if mockEnv, mockErr = NewEnv(mockProc.URLs, nil); mockErr != nil {
+			mockErr = fmt.Errorf("against %v: %w", mockProc.URLs, mockErr)
 		}
 	})
 	if mockErr != nil {
@@ -46,15 +46,35 @@ func env(tb testing.TB) *Env {
 	return mockEnv
 }
 
-func runPair(b *testing.B, name string) {
-	for _, p := range env(b).Pairs() {
-		if p.Name == name {
+// runPair runs scenario kind ("Create", "Stream", "CreateParallel64") for
+// DeepSeek as the sub-benchmarks harbor and floor (the historical names), and
+// for every other vendor that has it as <vendor>/harbor and <vendor>/floor.
+func runPair(b *testing.B, kind string) {
+	e := env(b)
+	found := false
+	for _, p := range e.Pairs() {
+		switch {
+		case p.Name == kind:
 			b.Run("harbor", p.Harbor)
 			b.Run("floor", p.Floor)
-			return
+		case p.Name == kind+"/"+p.Vendor:
+			b.Run(p.Vendor, func(b *testing.B) {
+				b.Run("harbor", p.Harbor)
+				b.Run("floor", p.Floor)
+			})
+		default:
+			continue
+		}
+		found = true
+	}
+	if !found {
+		b.Fatalf("no scenario %q", kind)
+	}
+	if kind != "CreateParallel64" {
+		for v, why := range e.Skipped {
+			b.Run(v, func(b *testing.B) { b.Skip(why) })
 		}
 	}
-	b.Fatalf("no scenario %q", name)
 }
 
 func BenchmarkCreate(b *testing.B)           { runPair(b, "Create") }
@@ -65,4 +85,4 @@ func BenchmarkNew(b *testing.B) {
 	BenchNew("http://127.0.0.1:1", mockproc.APIKey)(b) // New does no I/O
 }
 
-func BenchmarkRoute(b *testing.B) { env(b).BenchRoute(b) }
+func BenchmarkRoute(b *testing.B) { env(b).Vendor(DeepSeek).BenchRoute(b) }

@@ -1,7 +1,8 @@
-// Package benchmarks measures harbor against the "floor": a hand-written
-// net/http + encoding/json DeepSeek client doing the same call with nothing
-// around it. The floor is what a careful engineer writes without an SDK, so
-// harbor's budget is client CPU per call at or below it (ratio <= 1.0).
+// Package benchmarks measures harbor against the "floor": hand-written
+// net/http + encoding/json clients doing the same calls with nothing around
+// them, one per wire format (OpenAI-shaped chat completions, Wenxin v1). The
+// floor is what a careful engineer writes without an SDK, so harbor's budget is
+// client CPU per call at or below it (ratio <= 1.0).
 package benchmarks
 
 import (
@@ -18,19 +19,10 @@ import (
 	"time"
 )
 
-// Floor is a minimal DeepSeek chat client: its own wire structs for exactly the
-// fields used, one pooled transport, no retries, no stats.
-type Floor struct {
-	url  string // base URL + "/chat/completions"
-	auth string
-	tr   *http.Transport
-	hc   *http.Client
-}
-
-// NewFloor returns a Floor for baseURL. The transport is tuned like harbor's
-// (256 idle connections per host) so that only the client code differs.
-func NewFloor(baseURL, apiKey string) *Floor {
-	tr := &http.Transport{
+// floorTransport returns a transport tuned like harbor's (256 idle connections
+// per host), so that only the client code differs.
+func floorTransport() *http.Transport {
+	return &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		ForceAttemptHTTP2:     true,
@@ -41,12 +33,46 @@ func NewFloor(baseURL, apiKey string) *Floor {
 		ResponseHeaderTimeout: 2 * time.Minute,
 		ExpectContinueTimeout: time.Second,
 	}
-	return &Floor{
-		url:  strings.TrimRight(baseURL, "/") + "/chat/completions",
-		auth: "Bearer " + apiKey,
-		tr:   tr,
-		hc:   &http.Client{Transport: tr},
+}
+
+// FloorConfig points an OpenAI-shaped Floor at one vendor.
+type FloorConfig struct {
+	Vendor  string // for error messages ("deepseek")
+	BaseURL string // "http://127.0.0.1:port/api/v3"
+	Path    string // appended to BaseURL; "" means "/chat/completions"
+	Auth    string // the Authorization header value ("Bearer sk-…")
+}
+
+// Floor is a minimal OpenAI-shaped chat client (DeepSeek, Doubao on Ark,
+// Qianfan v2, OpenAI): its own wire structs for exactly the fields used, one
+// pooled transport, no retries, no stats.
+type Floor struct {
+	vendor string
+	url    string // base URL + path
+	auth   string
+	tr     *http.Transport
+	hc     *http.Client
+}
+
+// NewOpenAIFloor returns a Floor for cfg.
+func NewOpenAIFloor(cfg FloorConfig) *Floor {
+	path := cfg.Path
+	if path == "" {
+		path = "/chat/completions"
 	}
+	tr := floorTransport()
+	return &Floor{
+		vendor: cfg.Vendor,
+		url:    strings.TrimRight(cfg.BaseURL, "/") + path,
+		auth:   cfg.Auth,
+		tr:     tr,
+		hc:     &http.Client{Transport: tr},
+	}
+}
+
+// NewFloor returns a DeepSeek Floor for baseURL.
+func NewFloor(baseURL, apiKey string) *Floor {
+	return NewOpenAIFloor(FloorConfig{Vendor: "deepseek", BaseURL: baseURL, Auth: "Bearer " + apiKey})
 }
 
 // Close releases idle connections.
@@ -54,13 +80,15 @@ func (f *Floor) Close() { f.tr.CloseIdleConnections() }
 
 // FloorRequest is the request body.
 type FloorRequest struct {
-	Model         string              `json:"model"`
-	Messages      []FloorMessage      `json:"messages"`
-	Thinking      *FloorThinking      `json:"thinking,omitempty"`
-	Temperature   float64             `json:"temperature"`
-	MaxTokens     int                 `json:"max_tokens"`
-	Stream        bool                `json:"stream,omitempty"`
-	StreamOptions *FloorStreamOptions `json:"stream_options,omitempty"`
+	Model       string         `json:"model"`
+	Messages    []FloorMessage `json:"messages"`
+	Thinking    *FloorThinking `json:"thinking,omitempty"`
+	Temperature float64        `json:"temperature"`
+	MaxTokens   int            `json:"max_tokens,omitempty"`
+	// MaxCompletionTokens replaces max_tokens for Qianfan v2, which has none.
+	MaxCompletionTokens int                 `json:"max_completion_tokens,omitempty"`
+	Stream              bool                `json:"stream,omitempty"`
+	StreamOptions       *FloorStreamOptions `json:"stream_options,omitempty"`
 }
 
 // FloorMessage is one conversation turn.
@@ -69,7 +97,7 @@ type FloorMessage struct {
 	Content string `json:"content"`
 }
 
-// FloorThinking switches DeepSeek's reasoning on or off.
+// FloorThinking switches DeepSeek's and Ark's reasoning on or off.
 type FloorThinking struct {
 	Type string `json:"type"`
 }
@@ -79,7 +107,8 @@ type FloorStreamOptions struct {
 	IncludeUsage bool `json:"include_usage"`
 }
 
-// FloorUsage counts tokens.
+// FloorUsage counts tokens. The cache counts are DeepSeek's; other vendors
+// leave them 0.
 type FloorUsage struct {
 	PromptTokens          int `json:"prompt_tokens"`
 	CompletionTokens      int `json:"completion_tokens"`
@@ -120,6 +149,15 @@ type FloorChunk struct {
 		FinishReason *string `json:"finish_reason"`
 	} `json:"choices"`
 	Usage *FloorUsage `json:"usage"`
+	// Error is an in-band error event (Ark, Qianfan v2, OpenAI send
+	// data: {"error":{…}} when a stream fails midway).
+	Error *FloorError `json:"error"`
+}
+
+// FloorError is the OpenAI-shaped error object.
+type FloorError struct {
+	Message string `json:"message"`
+	Code    any    `json:"code"`
 }
 
 func (f *Floor) post(ctx context.Context, body []byte, stream bool) (*http.Response, error) {
@@ -139,7 +177,7 @@ func (f *Floor) post(ctx context.Context, body []byte, stream bool) (*http.Respo
 	if resp.StatusCode != http.StatusOK {
 		defer resp.Body.Close()
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
-		return nil, fmt.Errorf("deepseek: HTTP %d: %s", resp.StatusCode, bytes.TrimSpace(msg))
+		return nil, fmt.Errorf("%s: HTTP %d: %s", f.vendor, resp.StatusCode, bytes.TrimSpace(msg))
 	}
 	return resp, nil
 }
@@ -159,11 +197,11 @@ func (f *Floor) Create(ctx context.Context, req *FloorRequest) (*FloorCompletion
 	defer resp.Body.Close()
 	var out FloorCompletion
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		return nil, fmt.Errorf("deepseek: decode response: %w", err)
+		return nil, fmt.Errorf("%s: decode response: %w", f.vendor, err)
 	}
 	_, _ = io.Copy(io.Discard, resp.Body) // read to EOF so the connection is reused
 	if len(out.Choices) == 0 {
-		return nil, errors.New("deepseek: response has no choices")
+		return nil, fmt.Errorf("%s: response has no choices", f.vendor)
 	}
 	return &out, nil
 }
@@ -184,20 +222,22 @@ func (f *Floor) Stream(ctx context.Context, req *FloorRequest) (*FloorStream, er
 	}
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 0, 4096), 1<<20)
-	return &FloorStream{body: resp.Body, sc: sc}, nil
+	return &FloorStream{vendor: f.vendor, body: resp.Body, sc: sc}, nil
 }
 
-// ErrFloorTruncated reports a stream that ended before data: [DONE].
-var ErrFloorTruncated = errors.New("deepseek: stream ended before [DONE]")
+// ErrFloorTruncated reports a stream that ended before its end marker
+// (data: [DONE], or Wenxin's is_end event).
+var ErrFloorTruncated = errors.New("floor: stream ended before its end marker")
 
 // FloorStream reads SSE lines and decodes every data: event.
 type FloorStream struct {
-	body  io.ReadCloser
-	sc    *bufio.Scanner
-	cur   FloorChunk
-	err   error
-	done  bool
-	clean bool // saw [DONE]
+	vendor string
+	body   io.ReadCloser
+	sc     *bufio.Scanner
+	cur    FloorChunk
+	err    error
+	done   bool
+	clean  bool // saw [DONE]
 }
 
 var (
@@ -226,7 +266,11 @@ func (s *FloorStream) Next() bool {
 		}
 		var c FloorChunk
 		if err := json.Unmarshal(data, &c); err != nil {
-			s.done, s.err = true, fmt.Errorf("deepseek: decode chunk: %w", err)
+			s.done, s.err = true, fmt.Errorf("%s: decode chunk: %w", s.vendor, err)
+			return false
+		}
+		if c.Error != nil {
+			s.done, s.err = true, fmt.Errorf("%s: stream error %v: %s", s.vendor, c.Error.Code, c.Error.Message)
 			return false
 		}
 		s.cur = c

@@ -5,81 +5,257 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 
+	"github.com/harborai/harbor-go/benchmarks/internal/mockproc"
 	"github.com/harborai/harbor-go/harbor"
 )
 
 // The fixed request every scenario sends: a realistic short chat turn with
-// thinking off, so that answers are plain content.
+// thinking off (where the vendor has a switch), so that answers are plain
+// content.
 const (
-	Model        = "deepseek-v4-flash"
 	SystemPrompt = "You are a concise support assistant for a shipping company. Answer in plain English, in at most three sentences, and never invent tracking numbers."
 	UserPrompt   = "My parcel left Rotterdam on Monday and the tracking page has not changed since. What usually causes that kind of delay?"
 	Temperature  = 0.7
 	MaxTokens    = 256
 )
 
+// Vendor names (harbor's provider names) and the one model benchmarked for each.
+const (
+	DeepSeek = mockproc.DeepSeek
+	Doubao   = mockproc.Doubao
+	Wenxin   = mockproc.Wenxin
+	Qianfan  = mockproc.Qianfan
+	OpenAI   = mockproc.OpenAI
+
+	Model          = "deepseek-v4-flash" // DeepSeek
+	DoubaoModel    = "doubao-seed-1-6-251015"
+	WenxinModel    = "ERNIE-4.0-8K"
+	WenxinEndpoint = "completions_pro" // ERNIE-4.0-8K's wenxinworkshop endpoint
+	QianfanModel   = "ernie-4.5-turbo-128k"
+	OpenAIModel    = "gpt-4o"
+)
+
+// Vendors lists every vendor benchmarked, in report order.
+var Vendors = slices.Clone(mockproc.Vendors)
+
+// vendorSpec is how one vendor is called: the model, the path its API lives
+// under on the mock (as on the real host), the key, and the request fields that
+// differ between vendors.
+type vendorSpec struct {
+	model  string
+	prefix string // appended to the mock URL: harbor's base URL, and the floor's
+	apiKey string
+	// thinking: the vendor has a thinking switch, sent as disabled (DeepSeek and
+	// Ark reason by default on these models).
+	thinking bool
+	// maxCompletion: max_tokens goes on the wire as max_completion_tokens
+	// (Qianfan v2 has no max_tokens).
+	maxCompletion bool
+}
+
+var specs = map[string]vendorSpec{
+	DeepSeek: {model: Model, apiKey: mockproc.APIKey, thinking: true},
+	Doubao:   {model: DoubaoModel, prefix: "/api/v3", apiKey: mockproc.APIKey, thinking: true},
+	Wenxin:   {model: WenxinModel, apiKey: mockproc.WenxinAPIKey},
+	Qianfan:  {model: QianfanModel, prefix: "/v2", apiKey: mockproc.QianfanAPIKey, maxCompletion: true},
+	OpenAI:   {model: OpenAIModel, prefix: "/v1", apiKey: mockproc.APIKey},
+}
+
+// ModelOf returns the model benchmarked for vendor.
+func ModelOf(vendor string) string { return specs[vendor].model }
+
 // Parallelism is the number of goroutines the parallel scenario aims for.
 const Parallelism = 64
 
-// HarborOptions configures harbor against the mock at url: key and base URL
-// given explicitly, environment ignored, retries and stats left on (defaults).
+var noEnv = harbor.WithGetenv(func(string) string { return "" })
+
+// HarborOptions configures harbor against the DeepSeek mock at url: key and
+// base URL given explicitly, environment ignored, retries and stats left on
+// (defaults).
 func HarborOptions(url, apiKey string) []harbor.Option {
 	return []harbor.Option{
 		harbor.WithAPIKey("deepseek", apiKey),
 		harbor.WithBaseURL("deepseek", url),
-		harbor.WithGetenv(func(string) string { return "" }),
+		noEnv,
 	}
 }
 
-// HarborRequest returns the fixed request in harbor's types.
-func HarborRequest() *harbor.ChatRequest {
-	return &harbor.ChatRequest{
-		Model:       Model,
-		Messages:    []harbor.Message{harbor.SystemMessage(SystemPrompt), harbor.UserMessage(UserPrompt)},
+// VendorHarborOptions configures harbor for one vendor against its mock at url
+// (the mock's root; the vendor's path prefix is added here), like HarborOptions.
+func VendorHarborOptions(vendor, url string) []harbor.Option {
+	s := specs[vendor]
+	switch vendor {
+	case DeepSeek:
+		return HarborOptions(url, s.apiKey)
+	case Wenxin:
+		return []harbor.Option{
+			harbor.WithProviderConfig(Wenxin, harbor.ProviderConfig{
+				APIKey: mockproc.WenxinAPIKey, SecretKey: mockproc.WenxinSecretKey, BaseURL: url + s.prefix}),
+			noEnv,
+		}
+	}
+	return []harbor.Option{
+		harbor.WithAPIKey(vendor, s.apiKey),
+		harbor.WithBaseURL(vendor, url+s.prefix),
+		noEnv,
+	}
+}
+
+func messages() []harbor.Message {
+	return []harbor.Message{harbor.SystemMessage(SystemPrompt), harbor.UserMessage(UserPrompt)}
+}
+
+// HarborRequest returns DeepSeek's fixed request in harbor's types.
+func HarborRequest() *harbor.ChatRequest { return HarborRequestFor(DeepSeek) }
+
+// HarborRequestFor returns vendor's fixed request in harbor's types: the same
+// for every vendor but the model, and thinking off where the vendor has the
+// switch (the others reject the field).
+func HarborRequestFor(vendor string) *harbor.ChatRequest {
+	s := specs[vendor]
+	r := &harbor.ChatRequest{
+		Model:       s.model,
+		Messages:    messages(),
 		Temperature: harbor.Some(Temperature),
 		MaxTokens:   harbor.Some(MaxTokens),
-		Thinking:    &harbor.Thinking{Type: harbor.ThinkingDisabled},
 	}
+	if s.thinking {
+		r.Thinking = &harbor.Thinking{Type: harbor.ThinkingDisabled}
+	}
+	return r
 }
 
-// FloorRequestFixture returns the fixed request in the floor's types.
-func FloorRequestFixture() *FloorRequest {
-	return &FloorRequest{
-		Model:       Model,
+// FloorRequestFixture returns DeepSeek's fixed request in the floor's types.
+func FloorRequestFixture() *FloorRequest { return FloorRequestFor(DeepSeek) }
+
+// FloorRequestFor returns vendor's fixed request in the OpenAI-shaped floor's
+// types, with the same fields on the wire as harbor sends.
+func FloorRequestFor(vendor string) *FloorRequest {
+	s := specs[vendor]
+	r := &FloorRequest{
+		Model:       s.model,
 		Messages:    []FloorMessage{{Role: "system", Content: SystemPrompt}, {Role: "user", Content: UserPrompt}},
-		Thinking:    &FloorThinking{Type: "disabled"},
 		Temperature: Temperature,
-		MaxTokens:   MaxTokens,
+	}
+	if s.maxCompletion {
+		r.MaxCompletionTokens = MaxTokens
+	} else {
+		r.MaxTokens = MaxTokens
+	}
+	if s.thinking {
+		r.Thinking = &FloorThinking{Type: "disabled"}
+	}
+	return r
+}
+
+// WenxinRequestFixture returns the fixed request in the Wenxin floor's types:
+// the system prompt at the top level, max_tokens as max_output_tokens.
+func WenxinRequestFixture() *WenxinRequest {
+	return &WenxinRequest{
+		System:          SystemPrompt,
+		Messages:        []FloorMessage{{Role: "user", Content: UserPrompt}},
+		Temperature:     Temperature,
+		MaxOutputTokens: MaxTokens,
 	}
 }
 
-// Env holds one harbor client and one floor client pointed at the same mock.
-type Env struct {
-	URL    string
+// ErrWenxinNotBuiltin is why the wenxin scenarios are skipped while harbor's
+// router has no built-in wenxin provider (ERNIE-4.0-8K routes nowhere).
+var ErrWenxinNotBuiltin = errors.New("harbor has no built-in wenxin provider (ERNIE-4.0-8K does not route to wenxin)")
+
+// VendorEnv holds one harbor client and one floor client pointed at the same
+// vendor mock.
+type VendorEnv struct {
+	Vendor string
+	Model  string
 	Harbor *harbor.Client
+
+	// The floor: Floor for OpenAI-shaped vendors, Wenxin for wenxin.
 	Floor  *Floor
+	Wenxin *WenxinFloor
 
 	hreq *harbor.ChatRequest
 	freq *FloorRequest
+	wreq *WenxinRequest
 }
 
-// NewEnv builds both clients and warms them up: the provider is bound, and
-// both pools hold enough connections for the parallel scenario.
-func NewEnv(url, apiKey string) (*Env, error) {
-	h, err := harbor.New(HarborOptions(url, apiKey)...)
+// Env holds one VendorEnv per benchmarked vendor.
+type Env struct {
+	Vendors []*VendorEnv
+	// Skipped maps the vendors asked for but not benchmarked to the reason.
+	Skipped map[string]error
+}
+
+// NewEnv builds both clients for each of vendors (all of Vendors if nil)
+// against the mocks at urls (vendor -> mock root URL, as mockproc.Proc.URLs)
+// and warms them up: providers are bound, wenxin's token is fetched, and
+// DeepSeek's pools hold enough connections for the parallel scenario. A vendor
+// harbor cannot serve yet is left out and listed in Skipped.
+func NewEnv(urls map[string]string, vendors []string) (*Env, error) {
+	if vendors == nil {
+		vendors = Vendors
+	}
+	e := &Env{Skipped: map[string]error{}}
+	for _, v := range vendors {
+		if _, ok := specs[v]; !ok {
+			e.Close()
+			return nil, fmt.Errorf("unknown vendor %q (known: %s)", v, strings.Join(Vendors, ", "))
+		}
+		if urls[v] == "" {
+			e.Close()
+			return nil, fmt.Errorf("no mock URL for %s", v)
+		}
+		ve, err := newVendorEnv(v, urls[v])
+		if errors.Is(err, ErrWenxinNotBuiltin) {
+			e.Skipped[v] = err
+			continue
+		}
+		if err != nil {
+			e.Close()
+			return nil, fmt.Errorf("%s: %w", v, err)
+		}
+		e.Vendors = append(e.Vendors, ve)
+	}
+	return e, nil
+}
+
+func newVendorEnv(vendor, url string) (*VendorEnv, error) {
+	s := specs[vendor]
+	h, err := harbor.New(VendorHarborOptions(vendor, url)...)
 	if err != nil {
 		return nil, err
 	}
-	e := &Env{URL: url, Harbor: h, Floor: NewFloor(url, apiKey), hreq: HarborRequest(), freq: FloorRequestFixture()}
-	ctx := context.Background()
-	for _, op := range []func(context.Context) error{e.harborCreate, e.floorCreate, e.harborStream, e.floorStream} {
-		if err := op(ctx); err != nil {
-			e.Close()
-			return nil, fmt.Errorf("warm-up: %w", err)
+	if p, _, err := h.Route(s.model); err != nil || p != vendor {
+		_ = h.Close()
+		if vendor == Wenxin {
+			return nil, ErrWenxinNotBuiltin
 		}
+		return nil, fmt.Errorf("harbor routes %s to %q (%v)", s.model, p, err)
+	}
+	e := &VendorEnv{Vendor: vendor, Model: s.model, Harbor: h, hreq: HarborRequestFor(vendor)}
+	if vendor == Wenxin {
+		e.Wenxin, e.wreq = NewWenxinFloor(url+s.prefix, mockproc.WenxinAPIKey, mockproc.WenxinSecretKey), WenxinRequestFixture()
+	} else {
+		e.Floor = NewOpenAIFloor(FloorConfig{Vendor: vendor, BaseURL: url + s.prefix, Auth: "Bearer " + s.apiKey})
+		e.freq = FloorRequestFor(vendor)
+	}
+	ctx := context.Background()
+	for _, op := range []struct {
+		name string
+		run  func(context.Context) error
+	}{{"harbor Create", e.harborCreate}, {"floor Create", e.floorCreate}, {"harbor Stream", e.harborStream}, {"floor Stream", e.floorStream}} {
+		if err := op.run(ctx); err != nil {
+			e.Close()
+			return nil, fmt.Errorf("warm-up, %s: %w", op.name, err)
+		}
+	}
+	if vendor != DeepSeek { // only DeepSeek has a parallel scenario
+		return e, nil
 	}
 	for _, op := range []func(context.Context) error{e.harborCreate, e.floorCreate} {
 		var wg sync.WaitGroup
@@ -100,15 +276,37 @@ func NewEnv(url, apiKey string) (*Env, error) {
 	return e, nil
 }
 
-// Close releases both clients' idle connections.
+// Vendor returns the VendorEnv of vendor, nil if it is not benchmarked.
+func (e *Env) Vendor(vendor string) *VendorEnv {
+	for _, v := range e.Vendors {
+		if v.Vendor == vendor {
+			return v
+		}
+	}
+	return nil
+}
+
+// Close releases every client's idle connections.
 func (e *Env) Close() {
+	for _, v := range e.Vendors {
+		v.Close()
+	}
+}
+
+// Close releases both clients' idle connections.
+func (e *VendorEnv) Close() {
 	_ = e.Harbor.Close()
-	e.Floor.Close()
+	if e.Floor != nil {
+		e.Floor.Close()
+	}
+	if e.Wenxin != nil {
+		e.Wenxin.Close()
+	}
 }
 
 var errEmpty = errors.New("empty answer")
 
-func (e *Env) harborCreate(ctx context.Context) error {
+func (e *VendorEnv) harborCreate(ctx context.Context) error {
 	res, err := e.Harbor.Chat.Completions.Create(ctx, e.hreq)
 	if err != nil {
 		return err
@@ -119,7 +317,17 @@ func (e *Env) harborCreate(ctx context.Context) error {
 	return nil
 }
 
-func (e *Env) floorCreate(ctx context.Context) error {
+func (e *VendorEnv) floorCreate(ctx context.Context) error {
+	if e.Wenxin != nil {
+		res, err := e.Wenxin.Create(ctx, WenxinEndpoint, e.wreq)
+		if err != nil {
+			return err
+		}
+		if res.Result == "" {
+			return errEmpty
+		}
+		return nil
+	}
 	res, err := e.Floor.Create(ctx, e.freq)
 	if err != nil {
 		return err
@@ -130,7 +338,7 @@ func (e *Env) floorCreate(ctx context.Context) error {
 	return nil
 }
 
-func (e *Env) harborStream(ctx context.Context) error {
+func (e *VendorEnv) harborStream(ctx context.Context) error {
 	s, err := e.Harbor.Chat.Completions.Stream(ctx, e.hreq)
 	if err != nil {
 		return err
@@ -153,7 +361,10 @@ func (e *Env) harborStream(ctx context.Context) error {
 	return nil
 }
 
-func (e *Env) floorStream(ctx context.Context) error {
+func (e *VendorEnv) floorStream(ctx context.Context) error {
+	if e.Wenxin != nil {
+		return e.wenxinStream(ctx)
+	}
 	s, err := e.Floor.Stream(ctx, e.freq)
 	if err != nil {
 		return err
@@ -175,6 +386,29 @@ func (e *Env) floorStream(ctx context.Context) error {
 		return err
 	}
 	if n == 0 || usage == nil {
+		return errEmpty
+	}
+	return nil
+}
+
+func (e *VendorEnv) wenxinStream(ctx context.Context) error {
+	s, err := e.Wenxin.Stream(ctx, WenxinEndpoint, e.wreq)
+	if err != nil {
+		return err
+	}
+	n := 0
+	var usage WenxinUsage
+	for s.Next() {
+		c := s.Current()
+		n += len(c.Result)
+		usage = c.Usage // cumulative: the is_end event's is the total
+	}
+	err = s.Err()
+	_ = s.Close()
+	if err != nil {
+		return err
+	}
+	if n == 0 || usage.TotalTokens == 0 {
 		return errEmpty
 	}
 	return nil
@@ -211,23 +445,37 @@ func parallel(op func(context.Context) error) func(*testing.B) {
 
 // Pair is one scenario run by both clients.
 type Pair struct {
-	Name          string
+	Name          string // "Create" (DeepSeek), "Create/doubao"…
+	Vendor        string
 	Harbor, Floor func(*testing.B)
 }
 
-// Pairs returns the side-by-side scenarios: Create, Stream (every chunk
-// consumed) and CreateParallel64 (about 64 goroutines sharing one client).
+// Pairs returns the side-by-side scenarios. DeepSeek keeps its historical
+// names: Create, Stream (every chunk consumed) and CreateParallel64 (about 64
+// goroutines sharing one client). Every other vendor has Create/<vendor> and
+// Stream/<vendor>.
 func (e *Env) Pairs() []Pair {
-	return []Pair{
-		{"Create", serial(e.harborCreate), serial(e.floorCreate)},
-		{"Stream", serial(e.harborStream), serial(e.floorStream)},
-		{"CreateParallel64", parallel(e.harborCreate), parallel(e.floorCreate)},
+	var out []Pair
+	for _, v := range e.Vendors {
+		suffix := "/" + v.Vendor
+		if v.Vendor == DeepSeek {
+			suffix = ""
+		}
+		out = append(out,
+			Pair{"Create" + suffix, v.Vendor, serial(v.harborCreate), serial(v.floorCreate)},
+			Pair{"Stream" + suffix, v.Vendor, serial(v.harborStream), serial(v.floorStream)},
+		)
+		if v.Vendor == DeepSeek {
+			out = append(out, Pair{"CreateParallel64", v.Vendor, parallel(v.harborCreate), parallel(v.floorCreate)})
+		}
 	}
+	return out
 }
 
 var sinkClient *harbor.Client
 
-// BenchNew measures harbor.New with the benchmark's options (built once).
+// BenchNew measures harbor.New with the DeepSeek benchmark's options (built
+// once).
 func BenchNew(url, apiKey string) func(*testing.B) {
 	opts := HarborOptions(url, apiKey)
 	return func(b *testing.B) {
@@ -245,14 +493,14 @@ func BenchNew(url, apiKey string) func(*testing.B) {
 var sinkString string
 
 // BenchRoute measures client.Route on a warm client; the budget is 0 allocs.
-func (e *Env) BenchRoute(b *testing.B) {
-	if _, _, err := e.Harbor.Route(Model); err != nil {
+func (e *VendorEnv) BenchRoute(b *testing.B) {
+	if _, _, err := e.Harbor.Route(e.Model); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		p, _, err := e.Harbor.Route(Model)
+		p, _, err := e.Harbor.Route(e.Model)
 		if err != nil {
 			b.Fatal(err)
 		}

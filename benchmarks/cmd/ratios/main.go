@@ -1,9 +1,12 @@
-// Command ratios runs harbor and the hand-written floor client side by side
-// against the DeepSeek mock (served by a child process) and prints, per
+// Command ratios runs harbor and the hand-written floor clients side by side
+// against the vendor mocks (served by a child process) and prints, per
 // scenario, the median client CPU ns/op, wall ns/op, B/op and allocs/op of
-// each, and the ratio harbor/floor.
+// each, and the ratio harbor/floor. Scenarios: Create, Stream and
+// CreateParallel64 on DeepSeek, and Create/<vendor>, Stream/<vendor> for every
+// other vendor (one model each).
 //
 //	cd benchmarks && go run ./cmd/ratios -out results/latest.md
+//	cd benchmarks && go run ./cmd/ratios -vendors deepseek,doubao -rounds 3 -benchtime 200ms
 //
 // Rounds are interleaved (harbor, floor, harbor, floor…, the order flipped
 // every other round) so that drift of a noisy machine hits both sides alike.
@@ -34,6 +37,7 @@ func main() {
 	rounds := flag.Int("rounds", 8, "interleaved rounds; medians are taken over them")
 	benchtime := flag.String("benchtime", "1s", "time (or Nx iterations) per benchmark run")
 	out := flag.String("out", "", "also write the Markdown to this file")
+	vendorList := flag.String("vendors", strings.Join(benchmarks.Vendors, ","), "comma-separated vendors to benchmark ("+strings.Join(benchmarks.Vendors, ", ")+")")
 	flag.Parse()
 	if *rounds < 1 {
 		fatal(fmt.Errorf("-rounds must be >= 1"))
@@ -42,7 +46,12 @@ func main() {
 		fatal(fmt.Errorf("-benchtime: %w", err))
 	}
 
-	md, err := run(*rounds, *benchtime)
+	vendors, err := parseVendors(*vendorList)
+	if err != nil {
+		fatal(fmt.Errorf("-vendors: %w", err))
+	}
+
+	md, err := run(*rounds, *benchtime, vendors)
 	if err != nil {
 		fatal(err)
 	}
@@ -55,6 +64,31 @@ func main() {
 			fatal(err)
 		}
 	}
+}
+
+// parseVendors splits list and checks every name, keeping the report order of
+// benchmarks.Vendors.
+func parseVendors(list string) ([]string, error) {
+	want := map[string]bool{}
+	for _, v := range strings.Split(list, ",") {
+		if v = strings.TrimSpace(strings.ToLower(v)); v == "" {
+			continue
+		}
+		if !slices.Contains(benchmarks.Vendors, v) {
+			return nil, fmt.Errorf("unknown vendor %q (known: %s)", v, strings.Join(benchmarks.Vendors, ", "))
+		}
+		want[v] = true
+	}
+	var out []string
+	for _, v := range benchmarks.Vendors {
+		if want[v] {
+			out = append(out, v)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no vendor given")
+	}
+	return out, nil
 }
 
 func fatal(err error) {
@@ -124,25 +158,34 @@ var metrics = []struct {
 	{"allocs/op", func(s sample) float64 { return s.allocs }},
 }
 
-func run(rounds int, benchtime string) (string, error) {
+func run(rounds int, benchtime string, vendors []string) (string, error) {
 	proc, err := mockproc.Start()
 	if err != nil {
 		return "", err
 	}
 	defer proc.Close()
-	env, err := benchmarks.NewEnv(proc.URL, mockproc.APIKey)
+	env, err := benchmarks.NewEnv(proc.URLs, vendors)
 	if err != nil {
 		return "", err
 	}
 	defer env.Close()
+	for _, v := range vendors {
+		if why := env.Skipped[v]; why != nil {
+			fmt.Fprintf(os.Stderr, "skipped %s: %v\n", v, why)
+		}
+	}
+	if len(env.Vendors) == 0 {
+		return "", fmt.Errorf("every vendor asked for was skipped")
+	}
 
 	pairs := env.Pairs()
-	solo := []struct {
+	type soloBench struct {
 		name string
 		fn   func(*testing.B)
-	}{
-		{"New", benchmarks.BenchNew(proc.URL, mockproc.APIKey)},
-		{"Route", env.BenchRoute},
+	}
+	solo := []soloBench{{"New", benchmarks.BenchNew(proc.URL, mockproc.APIKey)}}
+	if ds := env.Vendor(benchmarks.DeepSeek); ds != nil {
+		solo = append(solo, soloBench{"Route", ds.BenchRoute})
 	}
 	harborRes := make([]series, len(pairs))
 	floorRes := make([]series, len(pairs))
@@ -178,22 +221,49 @@ func run(rounds int, benchtime string) (string, error) {
 		}
 	}
 
+	// perRound returns the sorted per-round CPU ratios of pair i.
+	perRound := func(i int) []float64 {
+		per := make([]float64, rounds)
+		for r := range rounds {
+			per[r] = harborRes[i][r].cpu / floorRes[i][r].cpu
+		}
+		slices.Sort(per)
+		return per
+	}
+
 	var b strings.Builder
-	fmt.Fprintf(&b, "# harbor vs floor (hand-written net/http + encoding/json client)\n\n")
-	fmt.Fprintf(&b, "DeepSeek mock in a child process on loopback; medians of %d interleaved rounds, -benchtime %s; %s %s/%s, GOMAXPROCS %d, %s; run took %s.\n",
+	fmt.Fprintf(&b, "# harbor vs floor (hand-written net/http + encoding/json clients)\n\n")
+	fmt.Fprintf(&b, "Vendor mocks in a child process on loopback; medians of %d interleaved rounds, -benchtime %s; %s %s/%s, GOMAXPROCS %d, %s; run took %s.\n",
 		rounds, benchtime, runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0), time.Now().UTC().Format("2006-01-02 15:04 UTC"), time.Since(began).Round(time.Second))
 	fmt.Fprintf(&b, "Client CPU is getrusage(RUSAGE_SELF) user+sys per op. Ratio = harbor/floor; the budget is client CPU ratio <= 1.00.\n")
+	var models []string
+	for _, v := range env.Vendors {
+		models = append(models, v.Vendor+" "+v.Model)
+	}
+	fmt.Fprintf(&b, "Models: %s.\n", strings.Join(models, ", "))
+	for _, v := range vendors {
+		if why := env.Skipped[v]; why != nil {
+			fmt.Fprintf(&b, "Skipped %s: %v.\n", v, why)
+		}
+	}
+
+	fmt.Fprintf(&b, "\n## Summary\n\n| scenario | client CPU ns/op harbor | floor | CPU harbor/floor | per-round CPU ratio min–max | B/op harbor/floor | allocs/op harbor/floor |\n|---|---:|---:|---:|---:|---:|---:|\n")
+	for i, p := range pairs {
+		med := func(m int, s []series) float64 { return s[i].median(metrics[m].get) }
+		per := perRound(i)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %.2f–%.2f | %s | %s |\n", p.Name,
+			num(med(0, harborRes)), num(med(0, floorRes)), ratio(med(0, harborRes), med(0, floorRes)),
+			per[0], per[len(per)-1],
+			ratio(med(2, harborRes), med(2, floorRes)), ratio(med(3, harborRes), med(3, floorRes)))
+	}
+
 	for i, p := range pairs {
 		fmt.Fprintf(&b, "\n## %s\n\n| metric | harbor | floor | harbor/floor |\n|---|---:|---:|---:|\n", p.Name)
 		for _, m := range metrics {
 			h, f := harborRes[i].median(m.get), floorRes[i].median(m.get)
 			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", m.name, num(h), num(f), ratio(h, f))
 		}
-		per := make([]float64, rounds)
-		for r := range rounds {
-			per[r] = harborRes[i][r].cpu / floorRes[i][r].cpu
-		}
-		slices.Sort(per)
+		per := perRound(i)
 		fmt.Fprintf(&b, "\nCPU ratio per round: min %.2f, max %.2f.\n", per[0], per[len(per)-1])
 	}
 	fmt.Fprintf(&b, "\n## harbor only\n\n| benchmark | client CPU ns/op | wall ns/op | B/op | allocs/op |\n|---|---:|---:|---:|---:|\n")

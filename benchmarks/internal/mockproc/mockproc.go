@@ -1,11 +1,12 @@
-// Package mockproc serves the DeepSeek mock from a child process, so that the
-// mock's CPU time and allocations never show up in the benchmarked client's
+// Package mockproc serves the vendor mocks from a child process, so that the
+// mocks' CPU time and allocations never show up in the benchmarked client's
 // numbers (runtime.MemStats and getrusage(RUSAGE_SELF) are per process).
 //
 // The child is the benchmark binary itself, re-executed with HARBOR_BENCH_MOCK=1:
-// call ServeIfChild first thing in TestMain or main. The child prints the mock's
-// URL on stdout and serves until its stdin closes — which also happens when the
-// parent dies, so no orphan is left behind.
+// call ServeIfChild first thing in TestMain or main. The child serves every
+// vendor's mock on its own loopback listener, with recording off, prints one
+// URL per vendor on stdout and serves until its stdin closes — which also
+// happens when the parent dies, so no orphan is left behind.
 package mockproc
 
 import (
@@ -13,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"strings"
@@ -24,12 +26,36 @@ import (
 // EnvVar marks the child process.
 const EnvVar = "HARBOR_BENCH_MOCK"
 
-// APIKey is the key the mock requires; clients must send it.
-const APIKey = "sk-bench"
+// Vendor names, as harbor's providers are named.
+const (
+	DeepSeek = "deepseek" // mockvendor.NewDeepSeek
+	Doubao   = "doubao"   // mockvendor.NewArk (Volcengine Ark)
+	Wenxin   = "wenxin"   // mockvendor.NewQianfanV1 (Baidu Qianfan v1)
+	Qianfan  = "qianfan"  // mockvendor.NewQianfanV2 (Baidu Qianfan v2)
+	OpenAI   = "openai"   // mockvendor.NewOpenAI (generic OpenAI-compatible)
+)
 
-const urlPrefix = "HARBOR_BENCH_MOCK_URL="
+// Vendors lists every vendor the child serves, in report order.
+var Vendors = []string{DeepSeek, Doubao, Wenxin, Qianfan, OpenAI}
 
-// ServeIfChild returns at once in the parent. In the child it serves the mock
+// Credentials the mocks require; clients must send them.
+const (
+	// APIKey is the Bearer key of the DeepSeek, Ark and OpenAI mocks.
+	APIKey = "sk-bench"
+	// QianfanAPIKey is the Bearer key of the Qianfan v2 mock.
+	QianfanAPIKey = "bce-v3/ALTAK-bench/bench-secret"
+	// WenxinAPIKey and WenxinSecretKey are the client_id and client_secret the
+	// Qianfan v1 token endpoint grants an access token for.
+	WenxinAPIKey    = "wenxin-bench-ak"
+	WenxinSecretKey = "wenxin-bench-sk"
+)
+
+const (
+	urlPrefix   = "HARBOR_BENCH_MOCK_URL " // followed by "<vendor> <url>"
+	readyMarker = "HARBOR_BENCH_MOCK_READY"
+)
+
+// ServeIfChild returns at once in the parent. In the child it serves the mocks
 // until stdin closes, then exits the process.
 func ServeIfChild() {
 	if os.Getenv(EnvVar) != "1" {
@@ -38,28 +64,68 @@ func ServeIfChild() {
 	os.Exit(serve())
 }
 
-func serve() int {
-	ds := mockvendor.NewDeepSeek(mockvendor.DeepSeekConfig{APIKey: APIKey})
-	ds.SetRecording(false) // a long benchmark must not accumulate requests
-	srv, err := mockvendor.Listen("127.0.0.1:0", ds)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "mockproc:", err)
-		return 1
+// Mock is what every vendor mock offers.
+type Mock interface {
+	http.Handler
+	SetRecording(on bool)
+	Requests() []mockvendor.RecordedRequest
+}
+
+// NewMock returns vendor's mock configured as the child serves it (keys as
+// above), with recording on; tests use it in process to see what clients send.
+func NewMock(vendor string) Mock {
+	switch vendor {
+	case DeepSeek:
+		return mockvendor.NewDeepSeek(mockvendor.DeepSeekConfig{APIKey: APIKey})
+	case Doubao:
+		return mockvendor.NewArk(mockvendor.ArkConfig{APIKey: APIKey})
+	case Wenxin:
+		return mockvendor.NewQianfanV1(mockvendor.QianfanV1Config{APIKey: WenxinAPIKey, SecretKey: WenxinSecretKey})
+	case Qianfan:
+		return mockvendor.NewQianfanV2(mockvendor.QianfanV2Config{APIKey: QianfanAPIKey})
+	case OpenAI:
+		return mockvendor.NewOpenAI(mockvendor.OpenAIConfig{APIKey: APIKey})
 	}
-	fmt.Fprintln(os.Stdout, urlPrefix+srv.URL())
+	panic("mockproc: unknown vendor " + vendor)
+}
+
+func serve() int {
+	var servers []*mockvendor.Server
+	defer func() {
+		for _, s := range servers {
+			_ = s.Close()
+		}
+	}()
+	for _, v := range Vendors {
+		m := NewMock(v)
+		m.SetRecording(false) // a long benchmark must not accumulate requests
+		srv, err := mockvendor.Listen("127.0.0.1:0", m)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "mockproc:", v, err)
+			return 1
+		}
+		servers = append(servers, srv)
+		fmt.Fprintln(os.Stdout, urlPrefix+v+" "+srv.URL())
+	}
+	fmt.Fprintln(os.Stdout, readyMarker)
 	_, _ = io.Copy(io.Discard, os.Stdin) // block until the parent closes stdin or dies
-	_ = srv.Close()
 	return 0
 }
 
 // Proc is a running mock child process.
 type Proc struct {
-	URL   string
+	// URL is the DeepSeek mock's base URL (URLs["deepseek"]).
+	URL string
+	// URLs maps each vendor of Vendors to its mock's base URL
+	// ("http://127.0.0.1:port", no trailing slash; each mock also accepts its
+	// vendor's path prefix, such as /api/v3 for Ark or /v2 for Qianfan v2).
+	URLs map[string]string
+
 	cmd   *exec.Cmd
 	stdin io.WriteCloser
 }
 
-// Start launches the current executable as a mock child and waits for its URL.
+// Start launches the current executable as a mock child and waits for its URLs.
 func Start() (*Proc, error) {
 	exe, err := os.Executable()
 	if err != nil {
@@ -81,29 +147,42 @@ func Start() (*Proc, error) {
 	}
 	p := &Proc{cmd: cmd, stdin: stdin}
 
-	found := make(chan string, 1)
+	found := make(chan map[string]string, 1)
 	go func() {
+		urls := map[string]string{}
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
-			if u, ok := strings.CutPrefix(sc.Text(), urlPrefix); ok {
-				found <- u
+			line := sc.Text()
+			if line == readyMarker {
+				found <- urls
 				break
+			}
+			if rest, ok := strings.CutPrefix(line, urlPrefix); ok {
+				if v, u, ok := strings.Cut(rest, " "); ok {
+					urls[v] = u
+				}
 			}
 		}
 		close(found)
 		_, _ = io.Copy(io.Discard, stdout) // keep the pipe drained
 	}()
 	select {
-	case u, ok := <-found:
+	case urls, ok := <-found:
 		if !ok {
 			p.Close()
-			return nil, errors.New("mockproc: the child exited without printing its URL")
+			return nil, errors.New("mockproc: the child exited without printing its URLs")
 		}
-		p.URL = u
+		for _, v := range Vendors {
+			if urls[v] == "" {
+				p.Close()
+				return nil, fmt.Errorf("mockproc: the child printed no URL for %s", v)
+			}
+		}
+		p.URLs, p.URL = urls, urls[DeepSeek]
 		return p, nil
 	case <-time.After(30 * time.Second):
 		p.Close()
-		return nil, errors.New("mockproc: the child printed no URL within 30s")
+		return nil, errors.New("mockproc: the child printed no URLs within 30s")
 	}
 }
 
