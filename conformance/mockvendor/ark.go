@@ -1,14 +1,10 @@
 package mockvendor
 
 import (
-	"bytes"
 	"crypto/subtle"
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -86,11 +82,7 @@ const ArkExampleEndpoint = "ep-20240607092512-c5wnh"
 type Ark struct {
 	cfg       ArkConfig
 	endpoints map[string]string
-	rec       recorder
-	seq       atomic.Uint64 // requests served, for reproducible ids
-
-	mu     sync.Mutex
-	faults []Fault
+	base      mockBase // base.seq counts requests served, for reproducible ids
 }
 
 // NewArk returns an Ark mock with recording switched on. cfg.Endpoints is
@@ -116,44 +108,20 @@ func NewArk(cfg ArkConfig) *Ark {
 // one, in order. GET routes never consume faults. Ark honours Status (with
 // Code and Message), RetryAfter, Reset, TruncateAfter, AbortAfter,
 // ErrorAfter and Latency; ErrorCode is ignored.
-func (a *Ark) Enqueue(f ...Fault) {
-	a.mu.Lock()
-	a.faults = append(a.faults, f...)
-	a.mu.Unlock()
-}
+func (a *Ark) Enqueue(f ...Fault) { a.base.faults.push(f) }
 
 // Requests returns a copy of every request received so far (all routes,
 // including rejected ones), in arrival order.
-func (a *Ark) Requests() []RecordedRequest { return a.rec.snapshot() }
+func (a *Ark) Requests() []RecordedRequest { return a.base.rec.snapshot() }
 
 // Reset returns the mock to its freshly created state: recorded requests,
 // pending faults and the id sequence are cleared. The recording switch is
 // left as it is.
-func (a *Ark) Reset() {
-	a.rec.clear()
-	a.mu.Lock()
-	a.faults = nil
-	a.seq.Store(0)
-	a.mu.Unlock()
-}
+func (a *Ark) Reset() { a.base.reset() }
 
 // SetRecording switches request recording on or off (it is on by default).
 // Benchmarks turn it off so memory does not grow with the request count.
-func (a *Ark) SetRecording(on bool) { a.rec.off.Store(!on) }
-
-func (a *Ark) nextFault() Fault {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if len(a.faults) == 0 {
-		return Fault{}
-	}
-	f := a.faults[0]
-	a.faults = a.faults[1:]
-	if len(a.faults) == 0 {
-		a.faults = nil // release the backing array
-	}
-	return f
-}
+func (a *Ark) SetRecording(on bool) { a.base.rec.off.Store(!on) }
 
 // --- presets ---
 
@@ -214,43 +182,29 @@ func arkRouteOf(path string) (arkRoute, string) {
 
 // ServeHTTP implements http.Handler.
 func (a *Ark) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	buf := bodyPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer func() {
-		if buf.Cap() <= 1<<20 {
-			bodyPool.Put(buf)
-		}
-	}()
-	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, maxBodyBytes))
-	a.rec.record(r, buf.Bytes())
+	buf, tooLarge, err := a.base.readBody(w, r)
+	defer releaseBody(buf)
 
 	now := a.cfg.Now()
-	reqID := arkID(now, a.seq.Add(1))
+	reqID := arkID(now, a.base.seq.Add(1))
 	h := w.Header()
 	h.Set("X-Request-Id", reqID)
 	if c := r.Header.Get("X-Client-Request-Id"); c != "" {
 		h.Set("X-Client-Request-Id", c)
 	}
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
+		if tooLarge {
 			writeArkError(w, http.StatusRequestEntityTooLarge, "", "The request body is too large.", "", reqID)
 		}
 		return // otherwise the client is gone
 	}
 
 	route, method := arkRouteOf(r.URL.Path)
-	var f Fault
-	if route == arkRouteChat && r.Method == method {
-		f = a.nextFault()
-	}
-	if !sleepCtx(r.Context(), a.cfg.Latency+f.Latency) {
+	f, ok := a.base.prelude(w, r, route == arkRouteChat && r.Method == method, a.cfg.Latency)
+	if !ok {
 		return
 	}
 	switch {
-	case f.Reset:
-		resetConn(w)
-		return
 	case f.Status != 0:
 		writeArkFault(w, f, reqID)
 		return
@@ -512,25 +466,12 @@ func arkError(status int, code, msg, param, reqID string) arkErrorBody {
 }
 
 func writeArkError(w http.ResponseWriter, status int, code, msg, param, reqID string) {
-	e := getEnc()
-	defer putEnc(e)
-	_ = e.enc.Encode(arkError(status, code, msg, param, reqID))
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(e.buf.Len()))
-	w.WriteHeader(status)
-	_, _ = w.Write(e.buf.Bytes())
+	writeJSON(w, status, arkError(status, code, msg, param, reqID))
 }
 
 func writeArkFault(w http.ResponseWriter, f Fault, reqID string) {
-	status := f.Status
-	if status < 400 || status > 599 {
-		status = http.StatusInternalServerError
-	}
-	if f.RetryAfter != "" {
-		w.Header().Set("Retry-After", f.RetryAfter)
-	}
-	writeArkError(w, status, f.Code, f.Message, "", reqID)
+	setRetryAfter(w, f)
+	writeArkError(w, faultStatus(f), f.Code, f.Message, "", reqID)
 }
 
 // arkMidStreamError is the body of a Fault.ErrorAfter event.

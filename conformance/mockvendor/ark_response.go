@@ -2,7 +2,6 @@ package mockvendor
 
 import (
 	"net/http"
-	"strconv"
 )
 
 // Responses for the Ark mock: the non-streaming completion and the SSE
@@ -46,40 +45,7 @@ func writeArkCompletion(w http.ResponseWriter, p *arkPlan, a *answer, u *arkUsag
 	if p.logprobs {
 		c.Logprobs = buildLogprobs(a.content)
 	}
-	e := getEnc()
-	defer putEnc(e)
-	_ = e.enc.Encode(&resp)
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(e.buf.Len()))
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(e.buf.Bytes())
-}
-
-// arkStream adds Fault.ErrorAfter to the shared SSE writer: once that many
-// data events are out, the next event is Ark's data: {"error":{...}} and the
-// body ends without [DONE].
-type arkStream struct {
-	sseStream
-	errAfter int
-	errBody  arkErrorBody
-}
-
-// event sends one data event; false means the stream is over.
-func (s *arkStream) event(v any) bool {
-	if s.errAfter > 0 && s.events >= s.errAfter {
-		s.data(&s.errBody)
-		return false
-	}
-	return s.data(v)
-}
-
-func (s *arkStream) finish() {
-	if s.errAfter > 0 && s.events >= s.errAfter {
-		s.data(&s.errBody)
-		return
-	}
-	s.done()
+	writeJSON(w, http.StatusOK, &resp)
 }
 
 // arkNoiseLine is the i-th of n noise lines: ": ping" comments, with
@@ -96,21 +62,14 @@ func arkNoiseLine(i, n int) string {
 }
 
 func (a *Ark) writeStream(w http.ResponseWriter, r *http.Request, p *arkPlan, ans *answer, u *arkUsage, id string, created int64, f Fault) {
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
-	w.WriteHeader(http.StatusOK)
-	s := &arkStream{
-		sseStream: sseStream{
-			w: w, rc: http.NewResponseController(w), ctx: r.Context(),
-			delay: a.cfg.ChunkDelay, truncate: f.TruncateAfter, abort: f.AbortAfter,
-		},
-		errAfter: f.ErrorAfter,
-	}
+	// Fault.ErrorAfter ends the stream with Ark's data: {"error":{...}} and
+	// no [DONE].
+	var errBody any
 	if f.ErrorAfter > 0 {
-		s.errBody = arkMidStreamError(f, id)
+		eb := arkMidStreamError(f, id)
+		errBody = &eb
 	}
-	_ = s.rc.Flush()
+	s := newSSEStream(w, r, a.cfg.ChunkDelay, f, errBody)
 
 	for i := 0; i < a.cfg.NoiseLines; i++ {
 		line := arkNoiseLine(i, a.cfg.NoiseLines)
@@ -145,7 +104,7 @@ func (a *Ark) writeStream(w http.ResponseWriter, r *http.Request, p *arkPlan, an
 			}
 			chunk.Usage = &cum
 		}
-		return s.event(&chunk)
+		return s.data(&chunk)
 	}
 
 	if ans.thinking {
@@ -190,9 +149,9 @@ func (a *Ark) writeStream(w http.ResponseWriter, r *http.Request, p *arkPlan, an
 	if p.includeUsage {
 		chunk.Choices = choice[:0] // "choices":[]
 		chunk.Usage = u
-		if !s.event(&chunk) {
+		if !s.data(&chunk) {
 			return
 		}
 	}
-	s.finish()
+	s.done()
 }

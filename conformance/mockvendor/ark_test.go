@@ -3,13 +3,10 @@ package mockvendor
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,18 +20,13 @@ func newArk(t *testing.T, cfg ArkConfig) (*Ark, string) {
 		cfg.Now = fixedNow
 	}
 	a := NewArk(cfg)
-	srv := httptest.NewServer(a)
-	t.Cleanup(srv.Close)
-	return a, srv.URL
+	return a, serve(t, a)
 }
 
 // arkErrorOf checks Ark's error envelope and returns its detail.
 func arkErrorOf(t *testing.T, resp *http.Response) map[string]any {
 	t.Helper()
-	assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
-	m := decodeMap(t, readAll(t, resp.Body))
-	e, ok := m["error"].(map[string]any)
-	require.True(t, ok, "error envelope: %v", m)
+	m, e := errorEnvelope(t, resp)
 	assert.Len(t, m, 1)
 	assert.ElementsMatch(t, []string{"code", "message", "param", "type"}, keys(e))
 	assert.IsType(t, "", e["param"], "param is a string, never null")
@@ -85,24 +77,8 @@ func readArkSSE(t *testing.T, r io.Reader) (arkSSE, error) {
 	return s, sc.Err()
 }
 
-func arkChunks(t *testing.T, s arkSSE) []map[string]any {
-	t.Helper()
-	var out []map[string]any
-	for _, d := range s.data {
-		if d == "[DONE]" {
-			continue
-		}
-		out = append(out, decodeMap(t, []byte(d)))
-	}
-	return out
-}
-
-func arkChoiceOf(c map[string]any) map[string]any {
-	return c["choices"].([]any)[0].(map[string]any)
-}
-
 func arkMsgOf(m map[string]any) map[string]any {
-	return arkChoiceOf(m)["message"].(map[string]any)
+	return firstChoice(m)["message"].(map[string]any)
 }
 
 func TestArkValidation(t *testing.T) {
@@ -315,7 +291,7 @@ func TestArkMaxTokens(t *testing.T) {
 		resp := post(t, url, `{"model":"doubao-seed-1-6-251015",`+arkUser+extra+`}`)
 		require.Equal(t, 200, resp.StatusCode)
 		m := decodeMap(t, readAll(t, resp.Body))
-		return arkMsgOf(m), arkChoiceOf(m)["finish_reason"], m["usage"].(map[string]any)
+		return arkMsgOf(m), firstChoice(m)["finish_reason"], m["usage"].(map[string]any)
 	}
 	// Reasoning is 8 words, the answer "Hello! You said: hi" 4.
 	msg, finish, u := get(`,"max_tokens":2`)
@@ -347,12 +323,12 @@ func TestArkMaxTokens(t *testing.T) {
 func TestArkFinishTriggers(t *testing.T) {
 	_, url := newArk(t, ArkConfig{})
 	m := decodeMap(t, readAll(t, post(t, url, `{"model":"doubao-seed-1-6-251015","messages":[{"role":"user","content":"x [[content_filter]]"}]}`).Body))
-	c := arkChoiceOf(m)
+	c := firstChoice(m)
 	assert.Equal(t, "content_filter", c["finish_reason"])
 	assert.Equal(t, "severe_violation", c["moderation_hit_type"])
 	m = decodeMap(t, readAll(t, post(t, url, `{"model":"doubao-seed-1-6-251015","messages":[{"role":"user","content":"x [[insufficient]]"}]}`).Body))
-	assert.Equal(t, "stop", arkChoiceOf(m)["finish_reason"], "DeepSeek-only finish reasons do not leak into Ark")
-	assert.NotContains(t, arkChoiceOf(m), "moderation_hit_type")
+	assert.Equal(t, "stop", firstChoice(m)["finish_reason"], "DeepSeek-only finish reasons do not leak into Ark")
+	assert.NotContains(t, firstChoice(m), "moderation_hit_type")
 }
 
 func TestArkToolCallFlow(t *testing.T) {
@@ -360,7 +336,7 @@ func TestArkToolCallFlow(t *testing.T) {
 	tools := `"tools":[{"type":"function","function":{"name":"web_search","parameters":{"type":"object"}}}]`
 	first := `{"model":"doubao-seed-1-6-251015",` + tools + `,"messages":[{"role":"user","content":"weather in Paris"}]}`
 	m := decodeMap(t, readAll(t, post(t, url, first).Body))
-	c := arkChoiceOf(m)
+	c := firstChoice(m)
 	assert.Equal(t, "tool_calls", c["finish_reason"])
 	msg := c["message"].(map[string]any)
 	require.Contains(t, msg, "content")
@@ -379,8 +355,8 @@ func TestArkToolCallFlow(t *testing.T) {
 	require.NoError(t, err)
 	var args strings.Builder
 	var sawHeader bool
-	for _, ch := range arkChunks(t, s) {
-		d := arkChoiceOf(ch)["delta"].(map[string]any)
+	for _, ch := range chunks(t, s.data) {
+		d := firstChoice(ch)["delta"].(map[string]any)
 		assert.Equal(t, "assistant", d["role"])
 		tc, ok := d["tool_calls"].([]any)
 		if !ok {
@@ -404,7 +380,7 @@ func TestArkToolCallFlow(t *testing.T) {
 		`{"role":"tool","tool_call_id":"call_1","content":"sunny"}]}`
 	m = decodeMap(t, readAll(t, post(t, url, second).Body))
 	assert.Equal(t, "Tool result: sunny", arkMsgOf(m)["content"])
-	assert.Equal(t, "stop", arkChoiceOf(m)["finish_reason"])
+	assert.Equal(t, "stop", firstChoice(m)["finish_reason"])
 }
 
 func TestArkStreamFraming(t *testing.T) {
@@ -425,7 +401,7 @@ func TestArkStreamFraming(t *testing.T) {
 			s, err := readArkSSE(t, bytes.NewReader(raw))
 			require.NoError(t, err)
 			assert.Empty(t, s.noise)
-			cs := arkChunks(t, s)
+			cs := chunks(t, s.data)
 			if includeUsage {
 				uc := cs[len(cs)-1]
 				cs = cs[:len(cs)-1]
@@ -483,7 +459,7 @@ func TestArkStreamChunkIncludeUsage(t *testing.T) {
 	body := `{"model":"doubao-seed-1-6-251015","stream":true,"stream_options":{"chunk_include_usage":true,"include_usage":true},"messages":[{"role":"user","content":"a b"}]}`
 	s, err := readArkSSE(t, post(t, url, body).Body)
 	require.NoError(t, err)
-	cs := arkChunks(t, s)
+	cs := chunks(t, s.data)
 	require.Greater(t, len(cs), 3)
 	prev := -1.0
 	for i, c := range cs {
@@ -497,7 +473,7 @@ func TestArkStreamChunkIncludeUsage(t *testing.T) {
 	}
 	// reasoning 9 + answer 5; the last choice chunk and the usage chunk agree.
 	last, usageChunk := cs[len(cs)-2], cs[len(cs)-1]
-	assert.Equal(t, "stop", arkChoiceOf(last)["finish_reason"])
+	assert.Equal(t, "stop", firstChoice(last)["finish_reason"])
 	assert.Equal(t, []any{}, usageChunk["choices"])
 	assert.Equal(t, usageChunk["usage"], last["usage"])
 	u := last["usage"].(map[string]any)
@@ -514,13 +490,13 @@ func TestArkStreamMatchesNonStream(t *testing.T) {
 	s, err := readArkSSE(t, post(t, url, fmt.Sprintf(req, `"stream":true,`)).Body)
 	require.NoError(t, err)
 	var got strings.Builder
-	cs := arkChunks(t, s)
+	cs := chunks(t, s.data)
 	for _, c := range cs {
-		got.WriteString(arkChoiceOf(c)["delta"].(map[string]any)["content"].(string))
+		got.WriteString(firstChoice(c)["delta"].(map[string]any)["content"].(string))
 	}
 	assert.Equal(t, arkMsgOf(m)["content"], got.String())
-	assert.Equal(t, "length", arkChoiceOf(cs[len(cs)-1])["finish_reason"])
-	assert.Equal(t, arkChoiceOf(m)["finish_reason"], arkChoiceOf(cs[len(cs)-1])["finish_reason"])
+	assert.Equal(t, "length", firstChoice(cs[len(cs)-1])["finish_reason"])
+	assert.Equal(t, firstChoice(m)["finish_reason"], firstChoice(cs[len(cs)-1])["finish_reason"])
 }
 
 func TestArkNoiseLines(t *testing.T) {
@@ -844,38 +820,12 @@ func TestArkStreamFaults(t *testing.T) {
 
 func TestArkLatency(t *testing.T) {
 	a, url := newArk(t, ArkConfig{Latency: 20 * time.Millisecond})
-	a.Enqueue(Fault{Latency: 30 * time.Millisecond})
-	start := time.Now()
-	assert.Equal(t, 200, post(t, url, arkHi).StatusCode)
-	assert.GreaterOrEqual(t, time.Since(start), 50*time.Millisecond)
-
-	a.Enqueue(Fault{Latency: time.Hour})
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url+"/chat/completions", strings.NewReader(arkHi))
-	require.NoError(t, err)
-	start = time.Now()
-	_, err = http.DefaultClient.Do(req)
-	require.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.Less(t, time.Since(start), 5*time.Second)
+	checkLatency(t, a, url+"/chat/completions", arkHi)
 }
 
 func TestArkStreamCancel(t *testing.T) {
 	_, url := newArk(t, ArkConfig{ChunkDelay: 20 * time.Millisecond, NoiseLines: 1})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url+"/chat/completions", strings.NewReader(arkStreamBody()))
-	require.NoError(t, err)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	br := bufio.NewReader(resp.Body)
-	line, err := br.ReadString('\n')
-	require.NoError(t, err)
-	assert.Equal(t, ": ping\n", line)
-	cancel()
-	_, err = io.ReadAll(br)
-	assert.Error(t, err)
+	checkStreamCancel(t, url+"/chat/completions", arkStreamBody(), ": ping\n")
 }
 
 func TestArkRecordingAndReset(t *testing.T) {
@@ -925,65 +875,21 @@ func TestArkDeterministic(t *testing.T) {
 
 func TestArkConcurrent(t *testing.T) {
 	a, url := newArk(t, ArkConfig{NoiseLines: 2})
-	const workers, per = 8, 12
-	var wg sync.WaitGroup
-	errs := make(chan error, workers*per*2)
-	client := &http.Client{Timeout: 10 * time.Second}
 	bodies := []string{
 		arkHi,
 		arkStreamBody(),
 		`{"model":"` + ArkExampleEndpoint + `","stream":true,"stream_options":{"include_usage":true,"chunk_include_usage":true},"messages":[{"role":"user","content":"x y"}]}`,
 	}
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := 0; i < per; i++ {
-				resp, err := client.Post(url+"/api/v3/chat/completions", "application/json", strings.NewReader(bodies[(w+i)%len(bodies)]))
-				if err != nil {
-					errs <- err
-					continue
-				}
-				b, err := io.ReadAll(resp.Body)
-				_ = resp.Body.Close()
-				if err != nil {
-					errs <- err
-				} else if resp.StatusCode != 200 && resp.StatusCode != 429 {
-					errs <- fmt.Errorf("status %d: %s", resp.StatusCode, b)
-				}
-			}
-		}(w)
-	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for i := 0; i < 20; i++ {
-			a.Enqueue(ArkRateLimited("1"), ArkMidStreamError(3))
-			_ = a.Requests()
-			a.SetRecording(i%3 != 0)
-			if i%7 == 0 {
-				a.Reset()
-			}
-		}
-	}()
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+	stressChats(t, a, url+"/api/v3/chat/completions", 12, func(w, i int) string { return bodies[(w+i)%len(bodies)] },
+		429, ArkRateLimited("1"), ArkMidStreamError(3))
 }
 
 // TestArkServeHTTPDirect checks the handler works without a network and
 // never panics on odd input.
 func TestArkServeHTTPDirect(t *testing.T) {
 	a := NewArk(ArkConfig{NoiseLines: 3, Now: fixedNow})
-	for _, body := range []string{arkHi, arkStreamBody(), "\x00\xff", `[]`, `null`, `{"messages":null,"model":null}`,
-		`{"model":"doubao-seed-1-6-251015","messages":[{}]}`, `{"model":"doubao-seed-1-6-251015","messages":[{"role":"user","content":[null,{}]}]}`} {
-		rec := httptest.NewRecorder()
-		req := httptest.NewRequest(http.MethodPost, "/api/v3/chat/completions", strings.NewReader(body))
-		assert.NotPanics(t, func() { a.ServeHTTP(rec, req) }, body)
-		assert.NotZero(t, rec.Code)
-	}
+	serveEach(t, a, "/api/v3/chat/completions", []string{arkHi, arkStreamBody(), "\x00\xff", `[]`, `null`, `{"messages":null,"model":null}`,
+		`{"model":"doubao-seed-1-6-251015","messages":[{}]}`, `{"model":"doubao-seed-1-6-251015","messages":[{"role":"user","content":[null,{}]}]}`}, nil)
 }
 
 func TestArkBodyTooLarge(t *testing.T) {
@@ -995,19 +901,5 @@ func TestArkBodyTooLarge(t *testing.T) {
 }
 
 func BenchmarkArkChat(b *testing.B) {
-	for _, stream := range []bool{false, true} {
-		b.Run(fmt.Sprintf("stream=%v", stream), func(b *testing.B) {
-			a := NewArk(ArkConfig{})
-			a.SetRecording(false)
-			body := `{"model":"doubao-seed-1-6-251015","stream":` + fmt.Sprint(stream) + `,"messages":[{"role":"system","content":"be brief"},{"role":"user","content":"hello there, how are you today?"}]}`
-			b.ReportAllocs()
-			for b.Loop() {
-				rec := httptest.NewRecorder()
-				a.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/v3/chat/completions", strings.NewReader(body)))
-				if rec.Code != 200 {
-					b.Fatal(rec.Code)
-				}
-			}
-		})
-	}
+	benchChat(b, func() vendorMock { return NewArk(ArkConfig{}) }, "/api/v3/chat/completions", "doubao-seed-1-6-251015")
 }

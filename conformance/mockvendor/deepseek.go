@@ -1,11 +1,9 @@
 package mockvendor
 
 import (
-	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -13,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 	"unicode/utf8"
 )
@@ -61,13 +58,11 @@ type DeepSeekConfig struct {
 // "rate_limit_exceeded" for 429 and "server_error" for 5xx. Clients should
 // key on the status and type, not the code.
 type DeepSeek struct {
-	cfg DeepSeekConfig
-	rec recorder
-	seq atomic.Uint64 // completions served, for reproducible ids
+	cfg  DeepSeekConfig
+	base mockBase
 
-	mu     sync.Mutex
-	faults []Fault
-	cache  map[uint64]struct{} // (model, first message) pairs seen
+	mu    sync.Mutex
+	cache map[uint64]struct{} // (model, first message) pairs seen
 }
 
 // NewDeepSeek returns a DeepSeek mock with recording switched on.
@@ -80,45 +75,25 @@ func NewDeepSeek(cfg DeepSeekConfig) *DeepSeek {
 
 // Enqueue appends faults to the queue; each chat request consumes the next
 // one, in order. GET routes never consume faults.
-func (d *DeepSeek) Enqueue(f ...Fault) {
-	d.mu.Lock()
-	d.faults = append(d.faults, f...)
-	d.mu.Unlock()
-}
+func (d *DeepSeek) Enqueue(f ...Fault) { d.base.faults.push(f) }
 
 // Requests returns a copy of every request received so far (all routes,
 // including rejected ones), in arrival order.
-func (d *DeepSeek) Requests() []RecordedRequest { return d.rec.snapshot() }
+func (d *DeepSeek) Requests() []RecordedRequest { return d.base.rec.snapshot() }
 
 // Reset returns the mock to its freshly created state: recorded requests,
 // pending faults, the simulated context cache and the id sequence are
 // cleared. The recording switch is left as it is.
 func (d *DeepSeek) Reset() {
-	d.rec.clear()
+	d.base.reset()
 	d.mu.Lock()
-	d.faults = nil
 	d.cache = nil
-	d.seq.Store(0)
 	d.mu.Unlock()
 }
 
 // SetRecording switches request recording on or off (it is on by default).
 // Benchmarks turn it off so memory does not grow with the request count.
-func (d *DeepSeek) SetRecording(on bool) { d.rec.off.Store(!on) }
-
-func (d *DeepSeek) nextFault() Fault {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if len(d.faults) == 0 {
-		return Fault{}
-	}
-	f := d.faults[0]
-	d.faults = d.faults[1:]
-	if len(d.faults) == 0 {
-		d.faults = nil // release the backing array
-	}
-	return f
-}
+func (d *DeepSeek) SetRecording(on bool) { d.base.rec.off.Store(!on) }
 
 // dsCacheLimit bounds the simulated context cache; when full it is emptied,
 // which at worst turns a would-be hit into a miss.
@@ -160,43 +135,23 @@ func routeDeepSeek(path string) (dsRoute, string) {
 	return dsRouteNone, ""
 }
 
-// maxBodyBytes caps request bodies; far above any real chat request, it only
-// protects the process from a runaway client.
-const maxBodyBytes = 16 << 20
-
-var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
 // ServeHTTP implements http.Handler.
 func (d *DeepSeek) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	buf := bodyPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer func() {
-		if buf.Cap() <= 1<<20 {
-			bodyPool.Put(buf)
-		}
-	}()
-	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, maxBodyBytes))
-	d.rec.record(r, buf.Bytes())
+	buf, tooLarge, err := d.base.readBody(w, r)
+	defer releaseBody(buf)
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
+		if tooLarge {
 			writeDSError(w, http.StatusRequestEntityTooLarge, "Request body too large", "", "")
 		}
 		return // otherwise the client is gone
 	}
 
 	route, method := routeDeepSeek(r.URL.Path)
-	var f Fault
-	if route == dsRouteChat && r.Method == method {
-		f = d.nextFault()
-	}
-	if !sleepCtx(r.Context(), d.cfg.Latency+f.Latency) {
+	f, ok := d.base.prelude(w, r, route == dsRouteChat && r.Method == method, d.cfg.Latency)
+	if !ok {
 		return
 	}
 	switch {
-	case f.Reset:
-		resetConn(w)
-		return
 	case f.Status != 0:
 		writeDSFault(w, r, f)
 		return
@@ -302,28 +257,16 @@ func writeDSError(w http.ResponseWriter, status int, msg, typ, code string) {
 	if code == "" {
 		code = dcode
 	}
-	e := getEnc()
-	defer putEnc(e)
-	_ = e.enc.Encode(dsErrorBody{Error: dsErrorDetail{Message: msg, Type: typ, Code: code}})
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(e.buf.Len()))
-	w.WriteHeader(status)
-	_, _ = w.Write(e.buf.Bytes())
+	writeJSON(w, status, dsErrorBody{Error: dsErrorDetail{Message: msg, Type: typ, Code: code}})
 }
 
 func writeDSFault(w http.ResponseWriter, r *http.Request, f Fault) {
-	status := f.Status
-	if status < 400 || status > 599 {
-		status = http.StatusInternalServerError
-	}
+	status := faultStatus(f)
 	msg := f.Message
 	if msg == "" && status == http.StatusUnauthorized {
 		msg = authMessage(bearerKey(r))
 	}
-	if f.RetryAfter != "" {
-		w.Header().Set("Retry-After", f.RetryAfter)
-	}
+	setRetryAfter(w, f)
 	writeDSError(w, status, msg, "", "")
 }
 
@@ -430,7 +373,7 @@ func (d *DeepSeek) chat(w http.ResponseWriter, r *http.Request, body []byte, f F
 		PromptCacheMissTokens:   p.promptTokens - hit,
 		CompletionTokensDetails: dsCompletionDetails{ReasoningTokens: a.reasoningTokens},
 	}
-	id := mockUUID(d.seq.Add(1))
+	id := mockUUID(d.base.seq.Add(1))
 	created := d.cfg.Now().Unix()
 	if p.stream {
 		d.writeStream(w, r, p, &a, &u, id, created, f)

@@ -3,14 +3,10 @@ package mockvendor
 import (
 	"bufio"
 	"bytes"
-	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,70 +14,22 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-var fixedNow = func() time.Time { return time.Unix(1766977481, 0) }
-
 func newDS(t *testing.T, cfg DeepSeekConfig) (*DeepSeek, string) {
 	t.Helper()
 	if cfg.Now == nil {
 		cfg.Now = fixedNow
 	}
 	ds := NewDeepSeek(cfg)
-	srv := httptest.NewServer(ds)
-	t.Cleanup(srv.Close)
-	return ds, srv.URL
-}
-
-func do(t *testing.T, method, url, body string, hdr ...string) *http.Response {
-	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/json")
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = resp.Body.Close() })
-	return resp
-}
-
-func post(t *testing.T, url, body string, hdr ...string) *http.Response {
-	t.Helper()
-	return do(t, http.MethodPost, url+"/chat/completions", body, hdr...)
-}
-
-func readAll(t *testing.T, r io.Reader) []byte {
-	t.Helper()
-	b, err := io.ReadAll(r)
-	require.NoError(t, err)
-	return b
-}
-
-func decodeMap(t *testing.T, b []byte) map[string]any {
-	t.Helper()
-	var m map[string]any
-	require.NoError(t, json.Unmarshal(bytes.TrimLeft(b, "\n"), &m), string(b))
-	return m
+	return ds, serve(t, ds)
 }
 
 func errorOf(t *testing.T, resp *http.Response) map[string]any {
 	t.Helper()
-	assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
-	m := decodeMap(t, readAll(t, resp.Body))
-	e, ok := m["error"].(map[string]any)
-	require.True(t, ok, "error envelope: %v", m)
+	_, e := errorEnvelope(t, resp)
 	assert.ElementsMatch(t, []string{"message", "type", "param", "code"}, keys(e))
 	assert.Nil(t, e["param"])
 	assert.IsType(t, "", e["code"])
 	return e
-}
-
-func keys(m map[string]any) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }
 
 const hiThinkingOff = `{"model":"deepseek-v4-flash","thinking":{"type":"disabled"},"messages":[{"role":"user","content":"hi"}]}`
@@ -287,24 +235,6 @@ func readSSE(t *testing.T, r io.Reader) (sse, error) {
 	return s, sc.Err()
 }
 
-func chunks(t *testing.T, s sse) []map[string]any {
-	t.Helper()
-	var out []map[string]any
-	for _, d := range s.data {
-		if d == "[DONE]" {
-			continue
-		}
-		out = append(out, decodeMap(t, []byte(d)))
-	}
-	return out
-}
-
-func delta(c map[string]any) map[string]any {
-	return c["choices"].([]any)[0].(map[string]any)["delta"].(map[string]any)
-}
-
-func finishOf(c map[string]any) any { return c["choices"].([]any)[0].(map[string]any)["finish_reason"] }
-
 func TestDeepSeekStreamFraming(t *testing.T) {
 	for _, includeUsage := range []bool{true, false} {
 		t.Run(fmt.Sprintf("include_usage=%v", includeUsage), func(t *testing.T) {
@@ -323,7 +253,7 @@ func TestDeepSeekStreamFraming(t *testing.T) {
 			require.NoError(t, err)
 			assert.Len(t, s.comments, 2)
 			require.Equal(t, "[DONE]", s.data[len(s.data)-1])
-			cs := chunks(t, s)
+			cs := chunks(t, s.data)
 			require.GreaterOrEqual(t, len(cs), 3)
 
 			id := cs[0]["id"]
@@ -391,7 +321,7 @@ func TestDeepSeekStreamMatchesNonStream(t *testing.T) {
 	s, err := readSSE(t, post(t, url, fmt.Sprintf(req, `"stream":true,`)).Body)
 	require.NoError(t, err)
 	var got strings.Builder
-	cs := chunks(t, s)
+	cs := chunks(t, s.data)
 	for _, c := range cs[1:] {
 		if v, ok := delta(c)["content"].(string); ok {
 			got.WriteString(v)
@@ -427,7 +357,7 @@ func TestDeepSeekToolCallFlow(t *testing.T) {
 	require.NoError(t, err)
 	var args strings.Builder
 	sawHeader := false
-	cs := chunks(t, s)
+	cs := chunks(t, s.data)
 	for _, ch := range cs {
 		tc, ok := delta(ch)["tool_calls"].([]any)
 		if !ok {
@@ -705,39 +635,12 @@ func TestDeepSeekStreamFaults(t *testing.T) {
 
 func TestDeepSeekLatency(t *testing.T) {
 	ds, url := newDS(t, DeepSeekConfig{Latency: 20 * time.Millisecond})
-	ds.Enqueue(Fault{Latency: 30 * time.Millisecond})
-	start := time.Now()
-	assert.Equal(t, 200, post(t, url, hiThinkingOff).StatusCode)
-	assert.GreaterOrEqual(t, time.Since(start), 50*time.Millisecond)
-
-	// Cancellation cuts the wait short.
-	ds.Enqueue(Fault{Latency: time.Hour})
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url+"/chat/completions", strings.NewReader(hiThinkingOff))
-	require.NoError(t, err)
-	start = time.Now()
-	_, err = http.DefaultClient.Do(req)
-	require.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.Less(t, time.Since(start), 5*time.Second)
+	checkLatency(t, ds, url+"/chat/completions", hiThinkingOff)
 }
 
 func TestDeepSeekStreamCancel(t *testing.T) {
 	_, url := newDS(t, DeepSeekConfig{ChunkDelay: 20 * time.Millisecond})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url+"/chat/completions", strings.NewReader(streamBody()))
-	require.NoError(t, err)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	br := bufio.NewReader(resp.Body)
-	line, err := br.ReadString('\n')
-	require.NoError(t, err)
-	assert.True(t, strings.HasPrefix(line, "data: "))
-	cancel()
-	_, err = io.ReadAll(br)
-	assert.Error(t, err)
+	checkStreamCancel(t, url+"/chat/completions", streamBody(), "data: ")
 }
 
 func TestDeepSeekRecording(t *testing.T) {
@@ -833,63 +736,19 @@ func TestListenWildcardURLIsDialable(t *testing.T) {
 
 func TestDeepSeekConcurrent(t *testing.T) {
 	ds, url := newDS(t, DeepSeekConfig{KeepAlives: 1, QueueBlankLines: 1})
-	const workers, per = 8, 10
-	var wg sync.WaitGroup
-	errs := make(chan error, workers*per*2)
-	client := &http.Client{Timeout: 10 * time.Second}
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := 0; i < per; i++ {
-				body := hiThinkingOff
-				if i%2 == 1 {
-					body = streamBody()
-				}
-				resp, err := client.Post(url+"/chat/completions", "application/json", strings.NewReader(body))
-				if err != nil {
-					errs <- err
-					continue
-				}
-				b, err := io.ReadAll(resp.Body)
-				_ = resp.Body.Close()
-				if err != nil {
-					errs <- err
-				} else if resp.StatusCode != 200 && resp.StatusCode != 503 {
-					errs <- fmt.Errorf("status %d: %s", resp.StatusCode, b)
-				}
-			}
-		}(w)
-	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for i := 0; i < 20; i++ {
-			ds.Enqueue(Overloaded())
-			_ = ds.Requests()
-			ds.SetRecording(i%3 != 0)
-			if i%7 == 0 {
-				ds.Reset()
-			}
+	stressChats(t, ds, url+"/chat/completions", 10, func(_, i int) string {
+		if i%2 == 1 {
+			return streamBody()
 		}
-	}()
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+		return hiThinkingOff
+	}, 503, Overloaded())
 }
 
 // TestDeepSeekServeHTTPDirect checks the handler works without a network
 // (users may call ServeHTTP with a recorder) and never panics on odd input.
 func TestDeepSeekServeHTTPDirect(t *testing.T) {
 	ds := NewDeepSeek(DeepSeekConfig{QueueBlankLines: 2, KeepAlives: 1, Now: fixedNow})
-	for _, body := range []string{hiThinkingOff, streamBody(), "\x00\xff", `[]`, `null`, `{"messages":null,"model":null}`, `{"model":"deepseek-v4-flash","messages":[{}]}`} {
-		rec := httptest.NewRecorder()
-		req := httptest.NewRequest(http.MethodPost, "/chat/completions", strings.NewReader(body))
-		assert.NotPanics(t, func() { ds.ServeHTTP(rec, req) }, body)
-		assert.NotZero(t, rec.Code)
-	}
+	serveEach(t, ds, "/chat/completions", []string{hiThinkingOff, streamBody(), "\x00\xff", `[]`, `null`, `{"messages":null,"model":null}`, `{"model":"deepseek-v4-flash","messages":[{}]}`}, nil)
 }
 
 func TestDeepSeekBodyTooLarge(t *testing.T) {
@@ -924,19 +783,5 @@ func TestTokens(t *testing.T) {
 }
 
 func BenchmarkDeepSeekChat(b *testing.B) {
-	for _, stream := range []bool{false, true} {
-		b.Run(fmt.Sprintf("stream=%v", stream), func(b *testing.B) {
-			ds := NewDeepSeek(DeepSeekConfig{})
-			ds.SetRecording(false)
-			body := `{"model":"deepseek-v4-flash","stream":` + fmt.Sprint(stream) + `,"messages":[{"role":"system","content":"be brief"},{"role":"user","content":"hello there, how are you today?"}]}`
-			b.ReportAllocs()
-			for b.Loop() {
-				rec := httptest.NewRecorder()
-				ds.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/chat/completions", strings.NewReader(body)))
-				if rec.Code != 200 {
-					b.Fatal(rec.Code)
-				}
-			}
-		})
-	}
+	benchChat(b, func() vendorMock { return NewDeepSeek(DeepSeekConfig{}) }, "/chat/completions", "deepseek-v4-flash")
 }

@@ -1,6 +1,10 @@
 package mockvendor
 
-import "time"
+import (
+	"net/http"
+	"sync"
+	"time"
+)
 
 // Fault is one injected failure. Enqueue faults on a mock; each chat request
 // consumes the next one (FIFO). The zero Fault injects nothing, which is
@@ -98,3 +102,53 @@ func TruncatedStream(afterEvents int) Fault { return Fault{TruncateAfter: afterE
 // AbortedStream breaks a stream's connection after afterEvents data events.
 // Non-streaming requests are unaffected.
 func AbortedStream(afterEvents int) Fault { return Fault{AbortAfter: afterEvents} }
+
+// faultQueue is a mock's FIFO of injected faults; it is safe for concurrent
+// use.
+type faultQueue struct {
+	mu     sync.Mutex
+	faults []Fault
+}
+
+func (q *faultQueue) push(f []Fault) {
+	q.mu.Lock()
+	q.faults = append(q.faults, f...)
+	q.mu.Unlock()
+}
+
+// next pops the oldest fault; the zero Fault when none is queued.
+func (q *faultQueue) next() Fault {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.faults) == 0 {
+		return Fault{}
+	}
+	f := q.faults[0]
+	q.faults = q.faults[1:]
+	if len(q.faults) == 0 {
+		q.faults = nil // release the backing array
+	}
+	return f
+}
+
+func (q *faultQueue) clear() {
+	q.mu.Lock()
+	q.faults = nil
+	q.mu.Unlock()
+}
+
+// faultStatus is the status a Status fault answers with: f.Status, or 500
+// when that is not an error status, as Fault documents.
+func faultStatus(f Fault) int {
+	if f.Status < 400 || f.Status > 599 {
+		return http.StatusInternalServerError
+	}
+	return f.Status
+}
+
+// setRetryAfter sends a fault's RetryAfter, if any, as Retry-After.
+func setRetryAfter(w http.ResponseWriter, f Fault) {
+	if f.RetryAfter != "" {
+		w.Header().Set("Retry-After", f.RetryAfter)
+	}
+}

@@ -48,7 +48,7 @@ type OpenAIConfig struct {
 // "requests"), 5xx server_error.
 type OpenAI struct {
 	cfg        OpenAIConfig
-	base       oaiBase
+	base       mockBase
 	models     map[string]bool // nil: any model
 	modelsBody []byte
 }
@@ -79,7 +79,7 @@ const oaiModelCreated = 1700000000
 // one, in order. GET routes never consume faults. Fault.Code overrides the
 // error code (for example "insufficient_quota"); ErrorAfter ends a stream
 // with data: {"error":{…}} and no [DONE]; ErrorCode is ignored.
-func (o *OpenAI) Enqueue(f ...Fault) { o.base.enqueue(f) }
+func (o *OpenAI) Enqueue(f ...Fault) { o.base.faults.push(f) }
 
 // Requests returns a copy of every request received so far (all routes,
 // including rejected ones), in arrival order.
@@ -120,7 +120,7 @@ func oaiRouteFor(path string) (oaiRoute, string) {
 // ServeHTTP implements http.Handler.
 func (o *OpenAI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	buf, tooLarge, err := o.base.readBody(w, r)
-	defer oaiRelease(buf)
+	defer releaseBody(buf)
 	if err != nil {
 		if tooLarge {
 			oaiWriteError(w, &oaiReqError{status: http.StatusRequestEntityTooLarge, msg: "Request body too large."})
@@ -134,9 +134,7 @@ func (o *OpenAI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case f.Status != 0:
-		if f.RetryAfter != "" {
-			w.Header().Set("Retry-After", f.RetryAfter)
-		}
+		setRetryAfter(w, f)
 		e := oaiFaultError(f)
 		if f.Status == http.StatusUnauthorized && f.Message == "" {
 			e.msg = oaiAuthMessage(bearerKey(r))
@@ -211,7 +209,7 @@ func oaiErrorDefaults(status int) (msg, typ, code string) {
 // oaiFaultError is the error a Status fault answers with. A quota code
 // brings OpenAI's quota type and message.
 func oaiFaultError(f Fault) *oaiReqError {
-	e := &oaiReqError{status: oaiFaultStatus(f), msg: f.Message, code: f.Code}
+	e := &oaiReqError{status: faultStatus(f), msg: f.Message, code: f.Code}
 	if f.Code == "insufficient_quota" {
 		e.typ = "insufficient_quota"
 		if e.msg == "" {
@@ -252,7 +250,7 @@ func (e *oaiReqError) body() oaiErrorBody {
 
 func oaiWriteError(w http.ResponseWriter, e *oaiReqError) {
 	b := e.body()
-	oaiWriteJSON(w, e.status, &b)
+	writeJSON(w, e.status, &b)
 }
 
 const oaiParseMessage = "We could not parse the JSON body of your request. (HINT: This likely means you aren't using " +
@@ -318,12 +316,12 @@ func (o *OpenAI) chat(w http.ResponseWriter, r *http.Request, body []byte, f Fau
 	for i := range resp.Choices {
 		resp.Choices[i] = oaiChoice{Index: i, Message: msg, Logprobs: lp, FinishReason: a.finish}
 	}
-	oaiWriteJSON(w, http.StatusOK, &resp)
+	writeJSON(w, http.StatusOK, &resp)
 }
 
 func (o *OpenAI) writeStream(w http.ResponseWriter, r *http.Request, p *oaiPlan, a *answer, u *oaiUsage, id string, created int64, f Fault) {
 	errBody := oaiFaultError(Fault{Status: http.StatusInternalServerError, Code: f.Code, Message: f.Message}).body()
-	s := oaiNewStream(w, r, o.cfg.ChunkDelay, f, &errBody)
+	s := newSSEStream(w, r, o.cfg.ChunkDelay, f, &errBody)
 	chunk := oaiChunk{
 		ID: id, Object: "chat.completion.chunk", Created: created, Model: p.turn.model,
 		SystemFingerprint: oaiFingerprint, Choices: make([]oaiChunkChoice, 1),

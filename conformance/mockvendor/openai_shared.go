@@ -3,111 +3,13 @@ package mockvendor
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"net/http"
-	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
-	"time"
 )
 
 // Machinery shared by the OpenAI-shaped mocks: the generic OpenAI-compatible
 // one (openai*.go) and Qianfan v2 (qianfanv2*.go). Both speak the OpenAI chat
-// wire with vendor twists, so request decoding, the toy-model adapter, the
-// stream writer and the fault queue live here once.
-
-// oaiBase holds the per-mock state every OpenAI-shaped mock keeps.
-type oaiBase struct {
-	rec recorder
-	seq atomic.Uint64 // responses (and error ids) issued, for reproducible ids
-
-	mu     sync.Mutex
-	faults []Fault
-}
-
-func (b *oaiBase) enqueue(f []Fault) {
-	b.mu.Lock()
-	b.faults = append(b.faults, f...)
-	b.mu.Unlock()
-}
-
-func (b *oaiBase) nextFault() Fault {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if len(b.faults) == 0 {
-		return Fault{}
-	}
-	f := b.faults[0]
-	b.faults = b.faults[1:]
-	if len(b.faults) == 0 {
-		b.faults = nil // release the backing array
-	}
-	return f
-}
-
-func (b *oaiBase) reset() {
-	b.rec.clear()
-	b.mu.Lock()
-	b.faults = nil
-	b.seq.Store(0)
-	b.mu.Unlock()
-}
-
-// readBody reads and records r's body into a pooled buffer, which the caller
-// hands back with oaiRelease. tooLarge reports a body over maxBodyBytes; any
-// other error means the client is gone.
-func (b *oaiBase) readBody(w http.ResponseWriter, r *http.Request) (buf *bytes.Buffer, tooLarge bool, err error) {
-	buf = bodyPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	_, err = buf.ReadFrom(http.MaxBytesReader(w, r.Body, maxBodyBytes))
-	b.rec.record(r, buf.Bytes())
-	var mbe *http.MaxBytesError
-	return buf, errors.As(err, &mbe), err
-}
-
-func oaiRelease(buf *bytes.Buffer) {
-	if buf.Cap() <= 1<<20 {
-		bodyPool.Put(buf)
-	}
-}
-
-// prelude applies the parts of a fault that come before any response: it
-// consumes the next fault for chat requests, waits the latency and drops the
-// connection for Reset. ok is false when nothing more must be written.
-func (b *oaiBase) prelude(w http.ResponseWriter, r *http.Request, chat bool, latency time.Duration) (f Fault, ok bool) {
-	if chat {
-		f = b.nextFault()
-	}
-	if !sleepCtx(r.Context(), latency+f.Latency) {
-		return f, false
-	}
-	if f.Reset {
-		resetConn(w)
-		return f, false
-	}
-	return f, true
-}
-
-// oaiFaultStatus clamps a fault's status to an error status, as Fault documents.
-func oaiFaultStatus(f Fault) int {
-	if f.Status < 400 || f.Status > 599 {
-		return http.StatusInternalServerError
-	}
-	return f.Status
-}
-
-// oaiWriteJSON writes v as a complete JSON response.
-func oaiWriteJSON(w http.ResponseWriter, status int, v any) {
-	e := getEnc()
-	defer putEnc(e)
-	_ = e.enc.Encode(v)
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(e.buf.Len()))
-	w.WriteHeader(status)
-	_, _ = w.Write(e.buf.Bytes())
-}
+// wire with vendor twists, so request decoding, the toy-model adapter and the
+// stream writer live here once.
 
 // oaiID returns prefix followed by n characters of alphabet derived from seq,
 // so ids look random but a fresh mock always issues the same ones.
@@ -279,81 +181,6 @@ func oaiMentionsJSON(msgs []oaiMessage) bool {
 }
 
 // --- streaming ---
-
-// oaiStream extends sseStream with what OpenAI-shaped vendors need beyond
-// DeepSeek's framing: named events ("event:" lines) and a mid-stream error
-// event for Fault.ErrorAfter.
-type oaiStream struct {
-	sseStream
-	errAfter int
-	errBody  any // sent as the error event
-}
-
-// oaiNewStream writes the stream's headers and returns the writer.
-func oaiNewStream(w http.ResponseWriter, r *http.Request, delay time.Duration, f Fault, errBody any) *oaiStream {
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
-	w.WriteHeader(http.StatusOK)
-	s := &oaiStream{
-		sseStream: sseStream{
-			w: w, rc: http.NewResponseController(w), ctx: r.Context(),
-			delay: delay, truncate: f.TruncateAfter, abort: f.AbortAfter,
-		},
-		errAfter: f.ErrorAfter,
-		errBody:  errBody,
-	}
-	_ = s.rc.Flush()
-	return s
-}
-
-// failNow reports whether the fault's error event is due, sending it if so;
-// the stream is over either way once it returns true.
-func (s *oaiStream) failNow() bool {
-	if s.errAfter <= 0 || s.events < s.errAfter {
-		return false
-	}
-	s.errAfter = 0
-	s.write("", s.errBody)
-	return true
-}
-
-// event sends v as a data event, preceded by "event: <name>" when name is
-// not empty. false means the stream is over.
-func (s *oaiStream) event(name string, v any) bool {
-	if s.failNow() {
-		return false
-	}
-	return s.write(name, v)
-}
-
-// done sends the terminating [DONE] (or the fault's error event instead).
-func (s *oaiStream) done() {
-	if s.failNow() {
-		return
-	}
-	s.sseStream.done()
-}
-
-func (s *oaiStream) write(name string, v any) bool {
-	if s.cut() || !s.pause() {
-		return false
-	}
-	e := getEnc()
-	defer putEnc(e)
-	if name != "" {
-		e.buf.WriteString("event: ")
-		e.buf.WriteString(name)
-		e.buf.WriteByte('\n')
-	}
-	e.buf.WriteString("data: ")
-	if err := e.enc.Encode(v); err != nil {
-		return false
-	}
-	e.buf.WriteByte('\n')
-	s.events++
-	return s.send(e.buf.Bytes())
-}
 
 // oaiStreamAnswer sends one choice of a as OpenAI deltas, in the order the
 // vendors use: the role delta, reasoning pieces, the tool call (name, then

@@ -3,13 +3,10 @@ package mockvendor
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,19 +20,14 @@ func newOAI(t *testing.T, cfg OpenAIConfig) (*OpenAI, string) {
 		cfg.Now = fixedNow
 	}
 	o := NewOpenAI(cfg)
-	srv := httptest.NewServer(o)
-	t.Cleanup(srv.Close)
-	return o, srv.URL + "/v1"
+	return o, serve(t, o) + "/v1"
 }
 
 // oaiErrorOf decodes OpenAI's error envelope and checks its key set.
 func oaiErrorOf(t *testing.T, resp *http.Response) map[string]any {
 	t.Helper()
-	assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
-	m := decodeMap(t, readAll(t, resp.Body))
+	m, e := errorEnvelope(t, resp)
 	assert.ElementsMatch(t, []string{"error"}, keys(m))
-	e, ok := m["error"].(map[string]any)
-	require.True(t, ok, "error envelope: %v", m)
 	assert.ElementsMatch(t, []string{"message", "type", "param", "code"}, keys(e))
 	assert.NotEmpty(t, e["message"])
 	return e
@@ -228,7 +220,7 @@ func TestOpenAIStreamFraming(t *testing.T) {
 			s, err := readSSE(t, bytes.NewReader(raw))
 			require.NoError(t, err)
 			assert.Empty(t, s.comments)
-			cs := chunks(t, s)
+			cs := chunks(t, s.data)
 			want := 1 + 6 + 1 // role, content pieces, finish
 			if includeUsage {
 				want++
@@ -275,7 +267,7 @@ func TestOpenAIStreamChoicesAndTools(t *testing.T) {
 	require.NoError(t, err)
 	byIndex := map[float64]*strings.Builder{0: {}, 1: {}}
 	finishes := 0
-	for _, c := range chunks(t, s) {
+	for _, c := range chunks(t, s.data) {
 		ch := firstChoice(c)
 		if f := ch["finish_reason"]; f != nil {
 			finishes++
@@ -294,7 +286,7 @@ func TestOpenAIStreamChoicesAndTools(t *testing.T) {
 
 	s, err = readSSE(t, post(t, url, oaiStreamBody(`"tools":[{"type":"function","function":{"name":"f"}}],`)).Body)
 	require.NoError(t, err)
-	cs := chunks(t, s)
+	cs := chunks(t, s.data)
 	var args strings.Builder
 	for _, c := range cs[1 : len(cs)-1] {
 		call := delta(c)["tool_calls"].([]any)[0].(map[string]any)
@@ -498,83 +490,21 @@ func TestOpenAIRecordingResetDeterminism(t *testing.T) {
 
 func TestOpenAIServeHTTPDirect(t *testing.T) {
 	o := NewOpenAI(OpenAIConfig{Now: fixedNow})
-	for _, body := range []string{oaiHi, oaiStreamBody(""), "\x00\xff", `[]`, `null`, `{"messages":null,"model":null}`,
-		`{"model":"m","messages":[{}]}`, `{"model":"m","messages":[{"role":"user","content":[1]}]}`, `{"model":"m","messages":[{"role":"user","content":"x"}],"tool_choice":5}`} {
-		rec := httptest.NewRecorder()
-		req := httptest.NewRequest(http.MethodPost, "/v1/chat/completions", strings.NewReader(body))
-		assert.NotPanics(t, func() { o.ServeHTTP(rec, req) }, body)
-		assert.NotZero(t, rec.Code)
-		if rec.Code != 200 {
-			var m map[string]any
-			require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &m), body)
-			assert.Contains(t, m, "error")
-		}
-	}
+	serveEach(t, o, "/v1/chat/completions", []string{oaiHi, oaiStreamBody(""), "\x00\xff", `[]`, `null`, `{"messages":null,"model":null}`,
+		`{"model":"m","messages":[{}]}`, `{"model":"m","messages":[{"role":"user","content":[1]}]}`, `{"model":"m","messages":[{"role":"user","content":"x"}],"tool_choice":5}`},
+		assertErrorBody)
 }
 
 func TestOpenAIConcurrent(t *testing.T) {
 	o, url := newOAI(t, OpenAIConfig{})
-	const workers, per = 8, 10
-	var wg sync.WaitGroup
-	errs := make(chan error, workers*per)
-	client := &http.Client{Timeout: 10 * time.Second}
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range per {
-				body := oaiHi
-				if i%2 == 1 {
-					body = oaiStreamBody(`"stream_options":{"include_usage":true},`)
-				}
-				resp, err := client.Post(url+"/chat/completions", "application/json", strings.NewReader(body))
-				if err != nil {
-					errs <- err
-					continue
-				}
-				b, err := io.ReadAll(resp.Body)
-				_ = resp.Body.Close()
-				if err != nil {
-					errs <- err
-				} else if resp.StatusCode != 200 && resp.StatusCode != 429 {
-					errs <- fmt.Errorf("status %d: %s", resp.StatusCode, b)
-				}
-			}
-		}()
-	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for i := range 20 {
-			o.Enqueue(RateLimited(""), Fault{ErrorAfter: 3})
-			_ = o.Requests()
-			o.SetRecording(i%3 != 0)
-			if i%7 == 0 {
-				o.Reset()
-			}
+	stressChats(t, o, url+"/chat/completions", 10, func(_, i int) string {
+		if i%2 == 1 {
+			return oaiStreamBody(`"stream_options":{"include_usage":true},`)
 		}
-	}()
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+		return oaiHi
+	}, 429, RateLimited(""), Fault{ErrorAfter: 3})
 }
 
 func BenchmarkOpenAIChat(b *testing.B) {
-	for _, stream := range []bool{false, true} {
-		b.Run(fmt.Sprintf("stream=%v", stream), func(b *testing.B) {
-			o := NewOpenAI(OpenAIConfig{})
-			o.SetRecording(false)
-			body := `{"model":"gpt-4o-mini","stream":` + fmt.Sprint(stream) + `,"messages":[{"role":"system","content":"be brief"},{"role":"user","content":"hello there, how are you today?"}]}`
-			b.ReportAllocs()
-			for b.Loop() {
-				rec := httptest.NewRecorder()
-				o.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/v1/chat/completions", strings.NewReader(body)))
-				if rec.Code != 200 {
-					b.Fatal(rec.Code)
-				}
-			}
-		})
-	}
+	benchChat(b, func() vendorMock { return NewOpenAI(OpenAIConfig{}) }, "/v1/chat/completions", "gpt-4o-mini")
 }

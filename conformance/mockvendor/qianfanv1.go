@@ -1,13 +1,10 @@
 package mockvendor
 
 import (
-	"bytes"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/hex"
-	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -58,14 +55,10 @@ type QianfanV1 struct {
 	cfg       QianfanV1Config
 	ttl       time.Duration
 	endpoints map[string]qf1Model
-	rec       recorder
-	seq       atomic.Uint64 // completions served, for reproducible ids
+	base      mockBase      // base.seq counts completions served, for reproducible ids
 	reqSeq    atomic.Uint64 // generated X-Baidu-Request-Id values
 	fetches   atomic.Int64  // successful token grants
 	expireGen atomic.Uint64 // tokens issued before this generation are expired
-
-	mu     sync.Mutex
-	faults []Fault
 
 	tokMu  sync.RWMutex
 	tokens map[string]qf1Token
@@ -104,32 +97,24 @@ func NewQianfanV1(cfg QianfanV1Config) *QianfanV1 {
 // Enqueue appends faults to the queue; each chat request (POST to the chat
 // route) consumes the next one, in order. Token requests never consume
 // faults.
-func (q *QianfanV1) Enqueue(f ...Fault) {
-	q.mu.Lock()
-	q.faults = append(q.faults, f...)
-	q.mu.Unlock()
-}
+func (q *QianfanV1) Enqueue(f ...Fault) { q.base.faults.push(f) }
 
 // Requests returns a copy of every request received so far (token and chat
 // routes, including rejected ones), in arrival order.
-func (q *QianfanV1) Requests() []RecordedRequest { return q.rec.snapshot() }
+func (q *QianfanV1) Requests() []RecordedRequest { return q.base.rec.snapshot() }
 
 // Reset clears recorded requests, pending faults, the id sequences and the
 // TokenFetches count. Issued access tokens stay valid, so a client holding
 // one keeps working across a Reset; use ExpireTokens to invalidate them.
 // The recording switch is left as it is.
 func (q *QianfanV1) Reset() {
-	q.rec.clear()
-	q.mu.Lock()
-	q.faults = nil
-	q.mu.Unlock()
-	q.seq.Store(0)
+	q.base.reset()
 	q.reqSeq.Store(0)
 	q.fetches.Store(0)
 }
 
 // SetRecording switches request recording on or off (it is on by default).
-func (q *QianfanV1) SetRecording(on bool) { q.rec.off.Store(!on) }
+func (q *QianfanV1) SetRecording(on bool) { q.base.rec.off.Store(!on) }
 
 // TokenFetches returns how many successful token requests have been served
 // since the mock was created or last Reset; tests use it to check that a
@@ -143,20 +128,6 @@ func (q *QianfanV1) ExpireTokens() {
 	q.tokMu.Lock()
 	q.expireGen.Add(1)
 	q.tokMu.Unlock()
-}
-
-func (q *QianfanV1) nextFault() Fault {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if len(q.faults) == 0 {
-		return Fault{}
-	}
-	f := q.faults[0]
-	q.faults = q.faults[1:]
-	if len(q.faults) == 0 {
-		q.faults = nil
-	}
-	return f
 }
 
 // --- presets ---
@@ -222,21 +193,13 @@ func qf1RouteOf(path string) (qf1Route, string) {
 
 // ServeHTTP implements http.Handler.
 func (q *QianfanV1) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	buf := bodyPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer func() {
-		if buf.Cap() <= 1<<20 {
-			bodyPool.Put(buf)
-		}
-	}()
-	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, maxBodyBytes))
-	q.rec.record(r, buf.Bytes())
+	buf, tooLarge, err := q.base.readBody(w, r)
+	defer releaseBody(buf)
 	route, endpoint := qf1RouteOf(r.URL.Path)
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
+		if tooLarge {
 			if route == qf1RouteToken {
-				qf1WriteJSON(w, http.StatusRequestEntityTooLarge, qf1OAuthError{"invalid_request", "request body too large"})
+				writeJSON(w, http.StatusRequestEntityTooLarge, qf1OAuthError{"invalid_request", "request body too large"})
 			} else {
 				qf1WriteError(w, http.StatusOK, qf1ErrInvalidArgument, "Invalid Argument: request body too large")
 			}
@@ -263,7 +226,7 @@ func (q *QianfanV1) token(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.Method != http.MethodPost && r.Method != http.MethodGet {
 		w.Header().Set("Allow", "GET, POST")
-		qf1WriteJSON(w, http.StatusMethodNotAllowed, qf1OAuthError{"invalid_request", "unsupported HTTP method " + r.Method})
+		writeJSON(w, http.StatusMethodNotAllowed, qf1OAuthError{"invalid_request", "unsupported HTTP method " + r.Method})
 		return
 	}
 	qv := r.URL.Query()
@@ -285,14 +248,14 @@ func (q *QianfanV1) token(w http.ResponseWriter, r *http.Request) {
 		oerr, status = &qf1OAuthError{"invalid_client", "Client authentication failed"}, http.StatusUnauthorized
 	}
 	if oerr != nil {
-		qf1WriteJSON(w, status, oerr)
+		writeJSON(w, status, oerr)
 		return
 	}
 	access := "24." + qf1RandHex(16)
 	q.issue(access)
 	q.fetches.Add(1)
 	w.Header().Set("Cache-Control", "no-store")
-	qf1WriteJSON(w, http.StatusOK, &qf1TokenResponse{
+	writeJSON(w, http.StatusOK, &qf1TokenResponse{
 		RefreshToken:  "25." + qf1RandHex(16),
 		ExpiresIn:     int64(q.ttl / time.Second),
 		SessionKey:    qf1RandHex(32),
@@ -350,7 +313,7 @@ func qf1RandHex(n int) string {
 func (q *QianfanV1) chatRoute(w http.ResponseWriter, r *http.Request, endpoint string, body []byte) {
 	var f Fault
 	if r.Method == http.MethodPost {
-		f = q.nextFault()
+		f = q.base.faults.next()
 	}
 	if !sleepCtx(r.Context(), q.cfg.Latency+f.Latency) {
 		return
@@ -397,10 +360,7 @@ func (q *QianfanV1) chatRoute(w http.ResponseWriter, r *http.Request, endpoint s
 // qf1WriteStatusFault answers a Status fault: IAM-style headers for 401 and
 // 403, and an error_code body in every case.
 func qf1WriteStatusFault(w http.ResponseWriter, f Fault) {
-	status := f.Status
-	if status < 400 || status > 599 {
-		status = http.StatusInternalServerError
-	}
+	status := faultStatus(f)
 	code := f.ErrorCode
 	if code == 0 {
 		code = qf1StatusCode(status)
@@ -418,23 +378,10 @@ func qf1WriteStatusFault(w http.ResponseWriter, f Fault) {
 		h.Set("X-Bce-Error-Code", "AccessDenied")
 		h.Set("X-Bce-Error-Message", "Access denied.")
 	}
-	if f.RetryAfter != "" {
-		h.Set("Retry-After", f.RetryAfter)
-	}
+	setRetryAfter(w, f)
 	qf1WriteError(w, status, code, msg)
 }
 
 func qf1WriteError(w http.ResponseWriter, status, code int, msg string) {
-	qf1WriteJSON(w, status, qf1ErrorBody{ErrorCode: code, ErrorMsg: msg})
-}
-
-func qf1WriteJSON(w http.ResponseWriter, status int, v any) {
-	e := getEnc()
-	defer putEnc(e)
-	_ = e.enc.Encode(v)
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(e.buf.Len()))
-	w.WriteHeader(status)
-	_, _ = w.Write(e.buf.Bytes())
+	writeJSON(w, status, qf1ErrorBody{ErrorCode: code, ErrorMsg: msg})
 }

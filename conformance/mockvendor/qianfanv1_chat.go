@@ -207,7 +207,7 @@ func (q *QianfanV1) chat(w http.ResponseWriter, r *http.Request, m qf1Model, bod
 		return
 	}
 	a := generate(p)
-	id := qf1ID(q.seq.Add(1))
+	id := qf1ID(q.base.seq.Add(1))
 	created := q.cfg.Now().Unix()
 	if p.stream {
 		q.writeStream(w, r, p, &a, id, created, f)
@@ -230,7 +230,7 @@ func (q *QianfanV1) chat(w http.ResponseWriter, r *http.Request, m qf1Model, bod
 	if a.tool != nil {
 		resp.FunctionCall = &qf1FunctionCall{Name: a.tool.name, Arguments: a.tool.args, Thoughts: qf1Thoughts(a.tool.name)}
 	}
-	qf1WriteJSON(w, http.StatusOK, &resp)
+	writeJSON(w, http.StatusOK, &resp)
 }
 
 // writeStream sends the answer one word per event, then a final event with
@@ -238,29 +238,21 @@ func (q *QianfanV1) chat(w http.ResponseWriter, r *http.Request, m qf1Model, bod
 // single final event. ErrorAfter replaces the rest of the stream with an
 // error event.
 func (q *QianfanV1) writeStream(w http.ResponseWriter, r *http.Request, p *chatPlan, a *answer, id string, created int64, f Fault) {
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
-	w.WriteHeader(http.StatusOK)
-	s := &sseStream{
-		w: w, rc: http.NewResponseController(w), ctx: r.Context(),
-		delay: q.cfg.ChunkDelay, truncate: f.TruncateAfter, abort: f.AbortAfter,
+	var errBody any
+	if f.ErrorAfter > 0 {
+		msg := f.Message
+		if msg == "" {
+			msg = qf1ErrorMessage(qf1ErrInternal)
+		}
+		errBody = qf1ErrorBody{ErrorCode: qf1ErrInternal, ErrorMsg: msg}
 	}
-	_ = s.rc.Flush()
+	s := newSSEStream(w, r, q.cfg.ChunkDelay, f, errBody)
 
 	ev := qf1Event{
 		ID: id, Object: "chat.completion", Created: created, FinishReason: "normal",
 		Usage: qf1Usage{PromptTokens: p.promptTokens, TotalTokens: p.promptTokens},
 	}
 	send := func() bool {
-		if f.ErrorAfter > 0 && s.events >= f.ErrorAfter {
-			msg := f.Message
-			if msg == "" {
-				msg = qf1ErrorMessage(qf1ErrInternal)
-			}
-			s.data(qf1ErrorBody{ErrorCode: qf1ErrInternal, ErrorMsg: msg})
-			return false
-		}
 		ok := s.data(&ev)
 		ev.SentenceID++
 		return ok

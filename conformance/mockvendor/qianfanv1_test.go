@@ -1,8 +1,6 @@
 package mockvendor
 
 import (
-	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -31,9 +29,7 @@ func qf1NewMock(t *testing.T, cfg QianfanV1Config) (*QianfanV1, string) {
 		cfg.Now = fixedNow
 	}
 	q := NewQianfanV1(cfg)
-	srv := httptest.NewServer(q)
-	t.Cleanup(srv.Close)
-	return q, srv.URL
+	return q, serve(t, q)
 }
 
 func qf1TokenResp(t *testing.T, url, method, query string) *http.Response {
@@ -642,40 +638,12 @@ func TestQianfanV1StreamFaults(t *testing.T) {
 
 func TestQianfanV1Latency(t *testing.T) {
 	q, url := qf1NewMock(t, QianfanV1Config{Latency: 20 * time.Millisecond})
-	tok := qf1GetToken(t, url)
-	q.Enqueue(Fault{Latency: 30 * time.Millisecond})
-	start := time.Now()
-	assert.Equal(t, 200, qf1Post(t, url, tok, qf1Hi).StatusCode)
-	assert.GreaterOrEqual(t, time.Since(start), 50*time.Millisecond)
-
-	q.Enqueue(Fault{Latency: time.Hour})
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, qf1ChatURL(url, "completions", tok), strings.NewReader(qf1Hi))
-	require.NoError(t, err)
-	start = time.Now()
-	_, err = http.DefaultClient.Do(req)
-	require.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.Less(t, time.Since(start), 5*time.Second)
+	checkLatency(t, q, qf1ChatURL(url, "completions", qf1GetToken(t, url)), qf1Hi)
 }
 
 func TestQianfanV1StreamCancel(t *testing.T) {
 	_, url := qf1NewMock(t, QianfanV1Config{ChunkDelay: 20 * time.Millisecond})
-	tok := qf1GetToken(t, url)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, qf1ChatURL(url, "completions", tok), strings.NewReader(qf1StreamBody))
-	require.NoError(t, err)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	br := bufio.NewReader(resp.Body)
-	line, err := br.ReadString('\n')
-	require.NoError(t, err)
-	assert.True(t, strings.HasPrefix(line, "data: "))
-	cancel()
-	_, err = io.ReadAll(br)
-	assert.Error(t, err)
+	checkStreamCancel(t, qf1ChatURL(url, "completions", qf1GetToken(t, url)), qf1StreamBody, "data: ")
 }
 
 func TestQianfanV1RecordingAndReset(t *testing.T) {

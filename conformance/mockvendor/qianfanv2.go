@@ -54,7 +54,7 @@ type QianfanV2Config struct {
 // rate-limit ones are guesses.
 type QianfanV2 struct {
 	cfg  QianfanV2Config
-	base oaiBase
+	base mockBase
 }
 
 // NewQianfanV2 returns a Qianfan v2 mock with recording switched on.
@@ -69,7 +69,7 @@ func NewQianfanV2(cfg QianfanV2Config) *QianfanV2 {
 // one, in order. GET routes never consume faults. Fault.ErrorCode is
 // ignored (Qianfan v2 reports errors with real HTTP statuses); ErrorAfter
 // ends a stream with data: {"error":{…},"id":…} and no [DONE].
-func (q *QianfanV2) Enqueue(f ...Fault) { q.base.enqueue(f) }
+func (q *QianfanV2) Enqueue(f ...Fault) { q.base.faults.push(f) }
 
 // Requests returns a copy of every request received so far (all routes,
 // including rejected ones), in arrival order.
@@ -173,7 +173,7 @@ func qf2RouteFor(path string) (qf2Route, string) {
 // ServeHTTP implements http.Handler.
 func (q *QianfanV2) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	buf, tooLarge, err := q.base.readBody(w, r)
-	defer oaiRelease(buf)
+	defer releaseBody(buf)
 	if rid := r.Header.Get("X-Request-Id"); rid != "" {
 		w.Header().Set("X-Request-Id", rid)
 	}
@@ -190,10 +190,8 @@ func (q *QianfanV2) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case f.Status != 0:
-		if f.RetryAfter != "" {
-			w.Header().Set("Retry-After", f.RetryAfter)
-		}
-		q.writeError(w, oaiFaultStatus(f), f.Code, f.Message, "")
+		setRetryAfter(w, f)
+		q.writeError(w, faultStatus(f), f.Code, f.Message, "")
 		return
 	case route == qf2RouteNone:
 		q.writeError(w, http.StatusNotFound, "", "Not Found: "+r.URL.Path, "")
@@ -290,7 +288,7 @@ func qf2Error(status int, code, msg, typ string) qf2ErrorBody {
 func (q *QianfanV2) writeError(w http.ResponseWriter, status int, code, msg, typ string) {
 	body := qf2Error(status, code, msg, typ)
 	body.ID = q.nextID()
-	oaiWriteJSON(w, status, &body)
+	writeJSON(w, status, &body)
 }
 
 // nextID issues Qianfan's "as-" + 10 lowercase alphanumerics.
@@ -345,7 +343,7 @@ func (q *QianfanV2) chat(w http.ResponseWriter, r *http.Request, body []byte, f 
 		c.Message.ReasoningContent = &a.reasoning
 	}
 	c.FinishReason, c.Flag, c.BanRound = a.finish, flag, banRound
-	oaiWriteJSON(w, http.StatusOK, &resp)
+	writeJSON(w, http.StatusOK, &resp)
 }
 
 // qf2SearchResults makes n deterministic results for the query.
@@ -376,7 +374,7 @@ func (q *QianfanV2) writeStream(w http.ResponseWriter, r *http.Request, p *qf2Pl
 	// and the stream's id.
 	errBody := qf2Error(http.StatusInternalServerError, f.Code, f.Message, "")
 	errBody.ID = id
-	s := oaiNewStream(w, r, q.cfg.ChunkDelay, f, &errBody)
+	s := newSSEStream(w, r, q.cfg.ChunkDelay, f, &errBody)
 
 	for i := 0; i < q.cfg.KeepAlives; i++ {
 		if !s.comment(": keep-alive\n\n") {

@@ -4,13 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,20 +21,15 @@ func newQF2(t *testing.T, cfg QianfanV2Config) (*QianfanV2, string) {
 		cfg.Now = fixedNow
 	}
 	q := NewQianfanV2(cfg)
-	srv := httptest.NewServer(q)
-	t.Cleanup(srv.Close)
-	return q, srv.URL + "/v2"
+	return q, serve(t, q) + "/v2"
 }
 
 // qf2ErrorOf decodes Qianfan's error envelope and checks its key set.
 func qf2ErrorOf(t *testing.T, resp *http.Response) map[string]any {
 	t.Helper()
-	assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
-	m := decodeMap(t, readAll(t, resp.Body))
+	m, e := errorEnvelope(t, resp)
 	assert.ElementsMatch(t, []string{"error", "id"}, keys(m))
 	assert.Regexp(t, `^as-[0-9a-z]{10}$`, m["id"])
-	e, ok := m["error"].(map[string]any)
-	require.True(t, ok, "error envelope: %v", m)
 	assert.ElementsMatch(t, []string{"code", "message", "type"}, keys(e))
 	assert.NotEmpty(t, e["message"])
 	return e
@@ -74,21 +66,6 @@ func oaiReadSSE(t *testing.T, r io.Reader) (oaiSSE, error) {
 		}
 	}
 	return s, sc.Err()
-}
-
-func oaiChunks(t *testing.T, s oaiSSE) []map[string]any {
-	t.Helper()
-	var out []map[string]any
-	for _, d := range s.data {
-		if d != "[DONE]" {
-			out = append(out, decodeMap(t, []byte(d)))
-		}
-	}
-	return out
-}
-
-func firstChoice(m map[string]any) map[string]any {
-	return m["choices"].([]any)[0].(map[string]any)
 }
 
 const qf2Hi = `{"model":"ernie-4.0-8k","messages":[{"role":"user","content":"hello there"}]}`
@@ -335,7 +312,7 @@ func TestQianfanV2StreamFraming(t *testing.T) {
 			s, err := oaiReadSSE(t, bytes.NewReader(raw))
 			require.NoError(t, err)
 			assert.Len(t, s.comments, 2)
-			cs := oaiChunks(t, s)
+			cs := chunks(t, s.data)
 			require.Len(t, cs, 1+7+1) // role, 7 content pieces, finish
 			assert.Equal(t, "message", s.events[0])
 			assert.Equal(t, "message", s.events[len(cs)-1])
@@ -386,7 +363,7 @@ func TestQianfanV2StreamReasoningAndTools(t *testing.T) {
 	s, err := oaiReadSSE(t, post(t, url, qf2StreamBody("deepseek-r1")).Body)
 	require.NoError(t, err)
 	var reasoning, content strings.Builder
-	cs := oaiChunks(t, s)
+	cs := chunks(t, s.data)
 	for _, c := range cs[1:] {
 		d := firstChoice(c)["delta"].(map[string]any)
 		if r, ok := d["reasoning_content"].(string); ok {
@@ -401,7 +378,7 @@ func TestQianfanV2StreamReasoningAndTools(t *testing.T) {
 
 	s, err = oaiReadSSE(t, post(t, url, `{"model":"ernie-4.0-8k","stream":true,"tools":[{"type":"function","function":{"name":"f"}}],"messages":[{"role":"user","content":"x"}]}`).Body)
 	require.NoError(t, err)
-	cs = oaiChunks(t, s)
+	cs = chunks(t, s.data)
 	call := firstChoice(cs[1])["delta"].(map[string]any)["tool_calls"].([]any)[0].(map[string]any)
 	assert.Equal(t, "f", call["function"].(map[string]any)["name"])
 	assert.Equal(t, "tool_calls", firstChoice(cs[len(cs)-1])["finish_reason"])
@@ -415,7 +392,7 @@ func TestQianfanV2StreamMatchesNonStream(t *testing.T) {
 	s, err := oaiReadSSE(t, post(t, url, fmt.Sprintf(req, `"stream":true,`)).Body)
 	require.NoError(t, err)
 	var content, reasoning strings.Builder
-	cs := oaiChunks(t, s)
+	cs := chunks(t, s.data)
 	for _, c := range cs[1:] {
 		d := firstChoice(c)["delta"].(map[string]any)
 		if r, ok := d["reasoning_content"].(string); ok {
@@ -589,7 +566,7 @@ func TestQianfanV2StreamFaults(t *testing.T) {
 			require.NoError(t, err)
 			require.Len(t, s.data, n+1)
 			assert.NotContains(t, s.data, "[DONE]")
-			cs := oaiChunks(t, s)
+			cs := chunks(t, s.data)
 			e := cs[n]
 			assert.ElementsMatch(t, []string{"error", "id"}, keys(e))
 			assert.Equal(t, cs[0]["id"], e["id"], "the error carries the stream's id")
@@ -601,7 +578,7 @@ func TestQianfanV2StreamFaults(t *testing.T) {
 		q.Enqueue(Fault{ErrorAfter: 2, Code: "tpm_rate_limit_exceeded"})
 		s, err := oaiReadSSE(t, post(t, url, body).Body)
 		require.NoError(t, err)
-		e := oaiChunks(t, s)[2]["error"].(map[string]any)
+		e := chunks(t, s.data)[2]["error"].(map[string]any)
 		assert.Equal(t, "tpm_rate_limit_exceeded", e["code"])
 		assert.Equal(t, "Rate limit reached for TPM", e["message"])
 	})
@@ -668,84 +645,22 @@ func TestQianfanV2Deterministic(t *testing.T) {
 
 func TestQianfanV2ServeHTTPDirect(t *testing.T) {
 	q := NewQianfanV2(QianfanV2Config{KeepAlives: 1, Now: fixedNow})
-	for _, body := range []string{qf2Hi, qf2StreamBody("ernie-x1-32k"), "\x00\xff", `[]`, `null`, `{"messages":null,"model":null}`,
+	serveEach(t, q, "/v2/chat/completions", []string{qf2Hi, qf2StreamBody("ernie-x1-32k"), "\x00\xff", `[]`, `null`, `{"messages":null,"model":null}`,
 		`{"model":"ernie-4.0-8k","messages":[{}]}`, `{"model":"ernie-4.0-8k","messages":[{"role":"user","content":5}]}`,
-		`{"model":"ernie-4.0-8k","messages":[{"role":"user","content":[1]}]}`, `{"model":"ernie-4.0-8k","web_search":{"enable":true},"messages":[{"role":"user","content":"x"}]}`} {
-		rec := httptest.NewRecorder()
-		req := httptest.NewRequest(http.MethodPost, "/v2/chat/completions", strings.NewReader(body))
-		assert.NotPanics(t, func() { q.ServeHTTP(rec, req) }, body)
-		assert.NotZero(t, rec.Code)
-		if rec.Code != 200 {
-			var m map[string]any
-			require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &m), body)
-			assert.Contains(t, m, "error")
-		}
-	}
+		`{"model":"ernie-4.0-8k","messages":[{"role":"user","content":[1]}]}`, `{"model":"ernie-4.0-8k","web_search":{"enable":true},"messages":[{"role":"user","content":"x"}]}`},
+		assertErrorBody)
 }
 
 func TestQianfanV2Concurrent(t *testing.T) {
 	q, url := newQF2(t, QianfanV2Config{KeepAlives: 1})
-	const workers, per = 8, 10
-	var wg sync.WaitGroup
-	errs := make(chan error, workers*per)
-	client := &http.Client{Timeout: 10 * time.Second}
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range per {
-				body := qf2Hi
-				if i%2 == 1 {
-					body = qf2StreamBody("ernie-x1-32k")
-				}
-				resp, err := client.Post(url+"/chat/completions", "application/json", strings.NewReader(body))
-				if err != nil {
-					errs <- err
-					continue
-				}
-				b, err := io.ReadAll(resp.Body)
-				_ = resp.Body.Close()
-				if err != nil {
-					errs <- err
-				} else if resp.StatusCode != 200 && resp.StatusCode != 429 {
-					errs <- fmt.Errorf("status %d: %s", resp.StatusCode, b)
-				}
-			}
-		}()
-	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for i := range 20 {
-			q.Enqueue(QianfanV2TPMLimited(), QianfanV2StreamError(2))
-			_ = q.Requests()
-			q.SetRecording(i%3 != 0)
-			if i%7 == 0 {
-				q.Reset()
-			}
+	stressChats(t, q, url+"/chat/completions", 10, func(_, i int) string {
+		if i%2 == 1 {
+			return qf2StreamBody("ernie-x1-32k")
 		}
-	}()
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+		return qf2Hi
+	}, 429, QianfanV2TPMLimited(), QianfanV2StreamError(2))
 }
 
 func BenchmarkQianfanV2Chat(b *testing.B) {
-	for _, stream := range []bool{false, true} {
-		b.Run(fmt.Sprintf("stream=%v", stream), func(b *testing.B) {
-			q := NewQianfanV2(QianfanV2Config{})
-			q.SetRecording(false)
-			body := `{"model":"ernie-4.0-8k","stream":` + fmt.Sprint(stream) + `,"messages":[{"role":"system","content":"be brief"},{"role":"user","content":"hello there, how are you today?"}]}`
-			b.ReportAllocs()
-			for b.Loop() {
-				rec := httptest.NewRecorder()
-				q.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/v2/chat/completions", strings.NewReader(body)))
-				if rec.Code != 200 {
-					b.Fatal(rec.Code)
-				}
-			}
-		})
-	}
+	benchChat(b, func() vendorMock { return NewQianfanV2(QianfanV2Config{}) }, "/v2/chat/completions", "ernie-4.0-8k")
 }
