@@ -30,6 +30,20 @@ func RawJSON(v any) (json.RawMessage, error) {
 
 var errInvalidJSON = errors.New("not valid JSON")
 
+// EncodeBody marshals a vendor request and merges the caller's ExtraBody into it.
+// Failures are the caller's (parameters that cannot be encoded), so they come back
+// as ErrInvalidRequest errors naming provider and model.
+func EncodeBody(provider, model string, v any, extra map[string]any) ([]byte, error) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return nil, llm.InvalidRequest(provider, model, "", "cannot encode request: %v", err)
+	}
+	if body, err = MergeExtra(body, extra); err != nil {
+		return nil, llm.InvalidRequest(provider, model, "extra_body", "cannot merge ExtraBody: %v", err)
+	}
+	return body, nil
+}
+
 // MergeExtra sets extra's keys at the top level of the encoded body; a key the
 // provider also set is overridden. This slow path runs only when ExtraBody is used.
 func MergeExtra(body []byte, extra map[string]any) ([]byte, error) {

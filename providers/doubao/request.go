@@ -1,7 +1,6 @@
 package doubao
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -133,14 +132,9 @@ func (p *Provider) encode(req *llm.ChatRequest, stream bool) ([]byte, error) {
 		out.ToolChoice = &choice
 	}
 
-	body, err := json.Marshal(&out)
+	body, err := wire.EncodeBody(Name, req.Model, &out, req.ExtraBody)
 	if err != nil {
-		return nil, bad("", "cannot encode request: %v", err)
-	}
-	if len(req.ExtraBody) > 0 {
-		if body, err = wire.MergeExtra(body, req.ExtraBody); err != nil {
-			return nil, bad("extra_body", "cannot merge ExtraBody: %v", err)
-		}
+		return nil, err
 	}
 	return body, nil
 }

@@ -1,8 +1,6 @@
 package openaicompat
 
 import (
-	"encoding/json"
-
 	gen "github.com/harborai/harbor-go/generated/openai"
 	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
@@ -86,14 +84,9 @@ func (p *Provider) encode(req *llm.ChatRequest, stream bool) ([]byte, error) {
 		out.ResponseFormat = f
 	}
 
-	body, err := json.Marshal(&out)
+	body, err := wire.EncodeBody(p.name, req.Model, &out, req.ExtraBody)
 	if err != nil {
-		return nil, bad("", "cannot encode request: %v", err)
-	}
-	if len(req.ExtraBody) > 0 {
-		if body, err = wire.MergeExtra(body, req.ExtraBody); err != nil {
-			return nil, bad("extra_body", "cannot merge ExtraBody: %v", err)
-		}
+		return nil, err
 	}
 	return body, nil
 }

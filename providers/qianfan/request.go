@@ -109,14 +109,9 @@ func (p *Provider) encode(req *llm.ChatRequest, stream bool) ([]byte, error) {
 		}
 	}
 
-	body, err := json.Marshal(&out)
+	body, err := wire.EncodeBody(Name, req.Model, &out, req.ExtraBody)
 	if err != nil {
-		return nil, bad("", "cannot encode request: %v", err)
-	}
-	if len(req.ExtraBody) > 0 {
-		if body, err = wire.MergeExtra(body, req.ExtraBody); err != nil {
-			return nil, bad("extra_body", "cannot merge ExtraBody: %v", err)
-		}
+		return nil, err
 	}
 	return body, nil
 }

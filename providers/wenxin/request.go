@@ -1,7 +1,6 @@
 package wenxin
 
 import (
-	"encoding/json"
 	"strings"
 	"unicode/utf8"
 
@@ -112,14 +111,9 @@ func (p *Provider) encode(req *llm.ChatRequest, stream bool) (string, []byte, er
 		return "", nil, err
 	}
 
-	body, err := json.Marshal(&out)
+	body, err := wire.EncodeBody(Name, req.Model, &out, req.ExtraBody)
 	if err != nil {
-		return "", nil, bad("", "cannot encode request: %v", err)
-	}
-	if len(req.ExtraBody) > 0 {
-		if body, err = wire.MergeExtra(body, req.ExtraBody); err != nil {
-			return "", nil, bad("extra_body", "cannot merge ExtraBody: %v", err)
-		}
+		return "", nil, err
 	}
 	return ep, body, nil
 }
