@@ -45,6 +45,23 @@ func BaseURL(provider, explicit string, getenv func(string) string, env, def str
 	return strings.TrimRight(base, "/"), nil
 }
 
+// KeyAndBase resolves a bearer-key vendor's API key and base URL from cfg, then the
+// environment (envKey, envBase), then def. With no key it fails with ErrNoCredentials
+// naming what to set; keyName describes the key ("DeepSeek API key").
+func KeyAndBase(cfg *llm.Config, provider, keyName, envKey, envBase, def string) (key, base string, err error) {
+	getenv := Getenv(cfg)
+	if key = Setting(cfg.APIKey, getenv, envKey); key == "" {
+		return "", "", NoCredentials(provider, "no "+keyName+": set "+envKey+" or use harbor.WithAPIKey(\""+provider+"\", key)")
+	}
+	base, err = BaseURL(provider, cfg.BaseURL, getenv, envBase, def, key)
+	return key, base, err
+}
+
+// BadBaseURL reports a base URL the generated client refused.
+func BadBaseURL(provider string, err error, secrets ...string) *llm.Error {
+	return &llm.Error{Provider: provider, Kind: llm.ErrInvalidRequest, Message: "bad base URL: " + llm.Redact(err.Error(), secrets...), Err: err}
+}
+
 // Doer returns cfg.HTTP, or http.DefaultClient when a provider is built outside harbor.
 func Doer(cfg *llm.Config) llm.Doer {
 	if cfg.HTTP != nil {

@@ -70,12 +70,7 @@ type Provider struct {
 // New builds the provider from cfg, falling back to DEEPSEEK_API_KEY and
 // DEEPSEEK_BASE_URL. It fails with llm.ErrNoCredentials when no key is found.
 func New(cfg llm.Config) (llm.Provider, error) {
-	getenv := wire.Getenv(&cfg)
-	key := wire.Setting(cfg.APIKey, getenv, EnvAPIKey)
-	if key == "" {
-		return nil, wire.NoCredentials(Name, "no DeepSeek API key: set "+EnvAPIKey+" or use harbor.WithAPIKey(\"deepseek\", key)")
-	}
-	base, err := wire.BaseURL(Name, cfg.BaseURL, getenv, EnvBaseURL, DefaultBaseURL, key)
+	key, base, err := wire.KeyAndBase(&cfg, Name, "DeepSeek API key", EnvAPIKey, EnvBaseURL, DefaultBaseURL)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +80,7 @@ func New(cfg llm.Config) (llm.Provider, error) {
 	}
 	g, err := gen.NewClient(base, gen.WithHTTPClient(wire.Doer(&cfg)), gen.WithRequestEditorFn(wire.Bearer[gen.RequestEditorFn](key)))
 	if err != nil {
-		return nil, &llm.Error{Provider: Name, Kind: llm.ErrInvalidRequest, Message: "bad base URL: " + llm.Redact(err.Error(), key)}
+		return nil, wire.BadBaseURL(Name, err, key)
 	}
 	p.gen = g
 	return p, nil

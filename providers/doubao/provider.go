@@ -88,12 +88,7 @@ type Provider struct {
 // New builds the provider from cfg, falling back to ARK_API_KEY and ARK_BASE_URL. It
 // does no I/O, and fails with llm.ErrNoCredentials when no key is found.
 func New(cfg llm.Config) (llm.Provider, error) {
-	getenv := wire.Getenv(&cfg)
-	key := wire.Setting(cfg.APIKey, getenv, EnvAPIKey)
-	if key == "" {
-		return nil, wire.NoCredentials(Name, "no Volcengine Ark API key: set "+EnvAPIKey+" or use harbor.WithAPIKey(\"doubao\", key)")
-	}
-	base, err := wire.BaseURL(Name, cfg.BaseURL, getenv, EnvBaseURL, DefaultBaseURL, key)
+	key, base, err := wire.KeyAndBase(&cfg, Name, "Volcengine Ark API key", EnvAPIKey, EnvBaseURL, DefaultBaseURL)
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +106,7 @@ func New(cfg llm.Config) (llm.Provider, error) {
 	}
 	g, err := gen.NewClient(base, gen.WithHTTPClient(wire.Doer(&cfg)), gen.WithRequestEditorFn(wire.Bearer[gen.RequestEditorFn](key)))
 	if err != nil {
-		return nil, &llm.Error{Provider: Name, Kind: llm.ErrInvalidRequest, Message: "bad base URL: " + llm.Redact(err.Error(), key)}
+		return nil, wire.BadBaseURL(Name, err, key)
 	}
 	p.gen = g
 	return p, nil

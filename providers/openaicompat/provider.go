@@ -71,7 +71,7 @@ func (e Endpoint) New(cfg llm.Config) (llm.Provider, error) {
 		return nil
 	}))
 	if err != nil {
-		return nil, &llm.Error{Provider: e.Name, Kind: llm.ErrInvalidRequest, Message: "bad base URL: " + llm.Redact(err.Error(), p.secrets...)}
+		return nil, wire.BadBaseURL(e.Name, err, p.secrets...)
 	}
 	p.gen = g
 	return p, nil

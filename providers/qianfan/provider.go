@@ -79,17 +79,12 @@ type Provider struct {
 // QIANFAN_BASE_URL. It does no I/O, and fails with llm.ErrNoCredentials when no key
 // is found.
 func New(cfg llm.Config) (llm.Provider, error) {
-	getenv := wire.Getenv(&cfg)
-	key := wire.Setting(cfg.APIKey, getenv, EnvAPIKey)
-	if key == "" {
-		return nil, wire.NoCredentials(Name, "no Qianfan v2 API key (bce-v3/…): set "+EnvAPIKey+" or use harbor.WithAPIKey(\"qianfan\", key)")
-	}
-	base, err := wire.BaseURL(Name, cfg.BaseURL, getenv, EnvBaseURL, DefaultBaseURL, key)
+	key, base, err := wire.KeyAndBase(&cfg, Name, "Qianfan v2 API key (bce-v3/…)", EnvAPIKey, EnvBaseURL, DefaultBaseURL)
 	if err != nil {
 		return nil, err
 	}
 	p := &Provider{key: key}
-	if app := wire.Setting(cfg.AppID, getenv, EnvAppID); app != "" {
+	if app := wire.Setting(cfg.AppID, wire.Getenv(&cfg), EnvAppID); app != "" {
 		p.chat = &gen.CreateChatCompletionParams{Appid: &app}
 		p.list = &gen.ListModelsParams{Appid: &app}
 	}
@@ -107,7 +102,7 @@ func New(cfg llm.Config) (llm.Provider, error) {
 	}
 	g, err := gen.NewClient(base, gen.WithHTTPClient(wire.Doer(&cfg)), gen.WithRequestEditorFn(wire.Bearer[gen.RequestEditorFn](key)))
 	if err != nil {
-		return nil, &llm.Error{Provider: Name, Kind: llm.ErrInvalidRequest, Message: "bad base URL: " + llm.Redact(err.Error(), key)}
+		return nil, wire.BadBaseURL(Name, err, key)
 	}
 	p.gen = g
 	return p, nil

@@ -84,7 +84,7 @@ func New(cfg llm.Config) (llm.Provider, error) {
 	}
 	g, err := gen.NewClient(base, gen.WithHTTPClient(doer(&cfg)))
 	if err != nil {
-		return nil, &llm.Error{Provider: Name, Kind: llm.ErrInvalidRequest, Message: "bad base URL: " + llm.Redact(err.Error(), key, secret)}
+		return nil, wire.BadBaseURL(Name, err, key, secret)
 	}
 	return &Provider{
 		gen:       g,
