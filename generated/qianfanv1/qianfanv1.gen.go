@@ -658,6 +658,7 @@ type CreateChatCompletionResponse struct {
 	JSON200      *ChatResponse
 	JSON401      *IAMError
 	JSON403      *IAMError
+	JSONDefault  *ErrorBody
 }
 
 // Status returns HTTPResponse.Status
@@ -784,6 +785,13 @@ func ParseCreateChatCompletionResponse(rsp *http.Response) (*CreateChatCompletio
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest ErrorBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
 
 	case rsp.StatusCode == 200:
 		// Content-type (text/event-stream) unsupported

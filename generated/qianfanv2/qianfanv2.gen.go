@@ -1055,6 +1055,7 @@ type CreateChatCompletionResponse struct {
 	JSON401      *Error
 	JSON429      *Error
 	JSON500      *Error
+	JSONDefault  *Error
 }
 
 // Status returns HTTPResponse.Status
@@ -1188,6 +1189,13 @@ func ParseCreateChatCompletionResponse(rsp *http.Response) (*CreateChatCompletio
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
 
 	case rsp.StatusCode == 200:
 		// Content-type (text/event-stream) unsupported
