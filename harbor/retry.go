@@ -32,10 +32,20 @@ func newRetryDoer(o *Options, rt http.RoundTripper, st *stats) *retryDoer {
 			if ctx.Err() != nil {
 				return false, ctx.Err()
 			}
-			if err == nil && resp.StatusCode == http.StatusOK {
-				// Only a provider can tell a 200 that is really a transient failure.
-				classify, _ := ctx.Value(classifierKey{}).(func(*http.Response) bool)
-				return classify != nil && classify(resp), nil
+			if err == nil {
+				// The provider may overrule the status: only it can read its
+				// vendor's bodies (llm.ClassifyingDoer).
+				if classify, _ := ctx.Value(classifierKey{}).(func(*http.Response) llm.RetryVerdict); classify != nil {
+					switch classify(resp) {
+					case llm.RetryNow:
+						return true, nil
+					case llm.RetryNever:
+						return false, nil
+					}
+				}
+				if resp.StatusCode == http.StatusOK {
+					return false, nil
+				}
 			}
 			retry, perr := retryablehttp.DefaultRetryPolicy(ctx, resp, err)
 			if retry && resp != nil && wire.RetryAfter(resp.Header) > maxAfter {
@@ -74,10 +84,10 @@ func newRetryDoer(o *Options, rt http.RoundTripper, st *stats) *retryDoer {
 // go-retryablehttp configures per client, not per request.
 type classifierKey struct{}
 
-// DoClassified is Do, with retry deciding which 200 responses are transient
-// failures (see llm.ClassifyingDoer).
-func (d *retryDoer) DoClassified(req *http.Request, retry func(*http.Response) bool) (*http.Response, error) {
-	return d.Do(req.WithContext(context.WithValue(req.Context(), classifierKey{}, retry)))
+// DoClassified is Do, with classify overruling the retry policy where the
+// provider knows better (see llm.ClassifyingDoer).
+func (d *retryDoer) DoClassified(req *http.Request, classify func(*http.Response) llm.RetryVerdict) (*http.Response, error) {
+	return d.Do(req.WithContext(context.WithValue(req.Context(), classifierKey{}, classify)))
 }
 
 // Do sends req with retries. Retries happen only before a response is returned, so a

@@ -270,12 +270,15 @@ func TestClassifiedOKResponsesAreRetried(t *testing.T) {
 	require.True(t, ok, "harbor's Doer implements llm.ClassifyingDoer")
 
 	var seen []string
-	classify := func(resp *http.Response) bool {
+	classify := func(resp *http.Response) llm.RetryVerdict {
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		resp.Body = io.NopCloser(bytes.NewReader(b))
 		seen = append(seen, string(b))
-		return bytes.Contains(b, []byte(`"error_code":18`))
+		if bytes.Contains(b, []byte(`"error_code":18`)) {
+			return llm.RetryNow
+		}
+		return llm.RetryByPolicy
 	}
 	req, _ := http.NewRequest(http.MethodPost, v.URL, strings.NewReader(`{}`))
 	resp, err := cd.DoClassified(req, classify)
@@ -302,4 +305,45 @@ func TestClassifiedOKResponsesAreRetried(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.EqualValues(t, 1, v.hits.Load())
+}
+
+// A provider's classifier can also veto a retry the status alone would allow
+// (OpenAI's 429 insufficient_quota), and leave other statuses to the policy.
+func TestClassifierVetoesRetries(t *testing.T) {
+	v := newVendor(t, func(n int64, w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusTooManyRequests)
+		if r.URL.Query().Get("kind") == "quota" {
+			fmt.Fprint(w, `{"error":{"code":"insufficient_quota"}}`)
+			return
+		}
+		fmt.Fprint(w, `{"error":{"code":"rate_limit_exceeded"}}`)
+	})
+	var got llm.Doer
+	c := harbor.Must(harbor.New(noEnv(t), harbor.WithRetryWait(time.Millisecond, 2*time.Millisecond), harbor.WithMaxRetries(2),
+		harbor.WithProvider(harbor.Descriptor{Name: "twohundred", Prefixes: []string{"th-"},
+			New: func(cfg llm.Config) (llm.Provider, error) { got = cfg.HTTP; return doerProvider{cfg.HTTP}, nil }})))
+	_, _ = c.Chat.Completions.Create(context.Background(), &harbor.ChatRequest{Model: "th-1", Messages: []harbor.Message{harbor.UserMessage("x")}})
+	cd := got.(llm.ClassifyingDoer)
+	classify := func(resp *http.Response) llm.RetryVerdict {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body = io.NopCloser(bytes.NewReader(b))
+		if bytes.Contains(b, []byte("insufficient_quota")) {
+			return llm.RetryNever
+		}
+		return llm.RetryByPolicy
+	}
+	for _, tc := range []struct {
+		kind string
+		hits int64
+	}{{"quota", 1}, {"rate", 3}} {
+		v.hits.Store(0)
+		req, _ := http.NewRequest(http.MethodPost, v.URL+"?kind="+tc.kind, strings.NewReader(`{}`))
+		resp, err := cd.DoClassified(req, classify)
+		require.NoError(t, err)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusTooManyRequests, resp.StatusCode)
+		assert.NotEmpty(t, body, "the vetoed response comes back with its body")
+		assert.EqualValues(t, tc.hits, v.hits.Load(), tc.kind)
+	}
 }

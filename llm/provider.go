@@ -45,20 +45,32 @@ type Doer interface {
 	Do(req *http.Request) (*http.Response, error)
 }
 
-// ClassifyingDoer is a Doer that can also retry responses only the vendor's adapter
-// can recognise as transient: Wenxin v1 reports "server busy" or "rate limited" as an
-// HTTP 200 whose JSON body carries an error_code. harbor's Doer implements it, so such
-// retries follow the Client's retry policy (attempts, backoff, deadline, stats) like
-// any 429 or 503.
+// ClassifyingDoer is a Doer that lets the vendor's adapter overrule the retry policy
+// for responses only it can read: Wenxin v1 reports "server busy" as an HTTP 200
+// whose JSON body carries an error_code (retry it), and OpenAI's 429
+// insufficient_quota is final however long one waits (do not). harbor's Doer
+// implements it, so such decisions go through the Client's retry machinery
+// (attempts, backoff, deadline, stats) like any 429 or 503.
 //
-// retry is called with every 200 response before it is returned; it may read the
-// body, but must then replace resp.Body with an equivalent reader (the caller will
-// read it if retry returns false). Returning true discards the response and tries
-// again while attempts remain; after the last attempt the response is returned as is.
+// classify is called with every response (not with transport errors) before the
+// policy looks at it. It may read the body, but must then replace resp.Body with an
+// equivalent reader (see wire.PeekBody), since the response may be returned to the
+// caller. RetryNow discards the response and tries again while attempts remain (after
+// the last attempt the response is returned as is); RetryNever returns it at once;
+// RetryByPolicy leaves the decision to the status-based policy.
 type ClassifyingDoer interface {
 	Doer
-	DoClassified(req *http.Request, retry func(resp *http.Response) bool) (*http.Response, error)
+	DoClassified(req *http.Request, classify func(resp *http.Response) RetryVerdict) (*http.Response, error)
 }
+
+// RetryVerdict is a provider's say on retrying one response; see ClassifyingDoer.
+type RetryVerdict uint8
+
+const (
+	RetryByPolicy RetryVerdict = iota // the Client's policy decides, by status and Retry-After
+	RetryNow                          // a transient failure the status does not show
+	RetryNever                        // final, whatever the status says
+)
 
 // Config is what a provider is built from.
 type Config struct {

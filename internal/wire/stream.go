@@ -29,6 +29,15 @@ type Stream struct {
 	model   string
 	secrets []string
 	ended   bool // the vendor's end marker was seen, or an error returned
+	refine  func(e *llm.Error, data []byte) *llm.Error
+}
+
+// Refine sets a hook that corrects an in-band error event's *llm.Error from the
+// vendor's codes and the event's raw data (Qianfan v2 puts the request id at the
+// top level, next to "error"). It returns s for chaining.
+func (s *Stream) Refine(f func(e *llm.Error, data []byte) *llm.Error) *Stream {
+	s.refine = f
+	return s
 }
 
 // NewStream wraps resp, whose body is an event stream.
@@ -66,7 +75,11 @@ func (s *Stream) Next() (llm.Chunk, error) {
 		}
 		if bytes.HasPrefix(data, errorPrefix) {
 			s.ended = true
-			return llm.Chunk{}, MidStreamError(s.prov, s.model, s.resp.Header, data, s.secrets...)
+			e := MidStreamError(s.prov, s.model, s.resp.Header, data, s.secrets...)
+			if s.refine != nil {
+				e = s.refine(e, data)
+			}
+			return llm.Chunk{}, e
 		}
 		c, last, err := s.decode(data)
 		if err != nil {

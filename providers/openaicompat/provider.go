@@ -61,7 +61,7 @@ func (e Endpoint) New(cfg llm.Config) (llm.Provider, error) {
 	}
 
 	p := &Provider{name: e.Name, secrets: secretsOf(key, hdr), aliases: maps.Clone(e.Aliases), passThinking: e.PassThinking}
-	g, err := gen.NewClient(base, gen.WithHTTPClient(wire.Doer(&cfg)), gen.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
+	g, err := gen.NewClient(base, gen.WithHTTPClient(wire.Classified(&cfg, finalQuota)), gen.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
 		for k, vs := range hdr {
 			r.Header.Del(k)
 			for _, v := range vs {
@@ -161,6 +161,27 @@ func (p *Provider) send(ctx context.Context, req *llm.ChatRequest, call *llm.Cal
 		return nil, refine(wire.ReadError(p.name, req.Model, resp, p.secrets...))
 	}
 	return resp, nil
+}
+
+// finalQuota tells harbor's retry policy that OpenAI's 429 insufficient_quota is
+// final: the status says "wait and retry", but waiting will not refill the
+// account, so retrying only burns the caller's deadline. Other responses are left
+// to the policy; only 429 bodies are read (and put back).
+func finalQuota(resp *http.Response) llm.RetryVerdict {
+	if resp.StatusCode != http.StatusTooManyRequests {
+		return llm.RetryByPolicy
+	}
+	b, _ := wire.PeekBody(resp, 64<<10)
+	var body struct {
+		Error struct {
+			Code any    `json:"code"`
+			Type string `json:"type"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(b, &body) == nil && (body.Error.Code == "insufficient_quota" || body.Error.Type == "insufficient_quota") {
+		return llm.RetryNever
+	}
+	return llm.RetryByPolicy
 }
 
 // refine corrects the status-based classification where an OpenAI error code says

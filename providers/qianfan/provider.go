@@ -152,7 +152,9 @@ func (p *Provider) ChatStream(ctx context.Context, req *llm.ChatRequest, call *l
 	if e := wire.NotAStream(Name, req.Model, resp, p.key); e != nil {
 		return nil, refine(e, nil)
 	}
-	return stream{wire.NewStream(resp, Name, req.Model, decodeChunk, p.key)}, nil
+	// An error event is classified by its code (a mid-stream rate limit is
+	// ErrRateLimited, not a generic server error) and keeps its top-level id.
+	return wire.NewStream(resp, Name, req.Model, decodeChunk, p.key).Refine(refine), nil
 }
 
 // ListModels asks the vendor for its models. The route (GET /v2/models) is not

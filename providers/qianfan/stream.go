@@ -2,7 +2,6 @@ package qianfan
 
 import (
 	"encoding/json"
-	"errors"
 
 	gen "github.com/harborai/harbor-go/generated/qianfanv2"
 	"github.com/harborai/harbor-go/internal/wire"
@@ -11,19 +10,6 @@ import (
 
 // chunkObject is the object every harbor chunk carries, whatever Qianfan wrote.
 const chunkObject = "chat.completion.chunk"
-
-// stream classifies an error event by its code (a mid-stream rate limit is
-// ErrRateLimited, not a generic server error); the rest is wire.Stream.
-type stream struct{ *wire.Stream }
-
-func (s stream) Next() (llm.Chunk, error) {
-	c, err := s.Stream.Next()
-	var e *llm.Error
-	if err != nil && errors.As(err, &e) && e.Code != "" {
-		refine(e, nil)
-	}
-	return c, err
-}
 
 // decodeChunk decodes one event of Qianfan v2's SSE body. wire.Stream does the rest:
 // `: keep-alive` comments and `event:` lines are skipped, `data: [DONE]` ends the

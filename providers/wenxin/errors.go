@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -136,49 +135,30 @@ var errorCodeKey = []byte(`"error_code"`)
 
 // transientOK tells harbor's retrying Doer which HTTP-200 answers are really
 // transient failures (error_code 2, 15, 18, 336100, 336501, 336502). It reads the
-// start of a JSON body and puts it back; event streams are never read.
-func transientOK(resp *http.Response) bool {
-	if !isJSON(resp.Header) || resp.Body == nil || resp.Body == http.NoBody {
-		return false
+// start of a JSON body and puts it back; event streams and other statuses are
+// left to the retry policy unread.
+func transientOK(resp *http.Response) llm.RetryVerdict {
+	if resp.StatusCode != http.StatusOK || !isJSON(resp.Header) {
+		return llm.RetryByPolicy
 	}
-	orig := resp.Body
-	b, err := io.ReadAll(io.LimitReader(orig, peekLimit))
-	resp.Body = &peekedBody{Reader: io.MultiReader(bytes.NewReader(b), orig), c: orig}
+	b, err := wire.PeekBody(resp, peekLimit)
 	if err != nil || !bytes.Contains(b, errorCodeKey) {
-		return false
+		return llm.RetryByPolicy
 	}
 	var r gen.ChatResponse
-	if json.Unmarshal(b, &r) != nil {
-		return false
+	if json.Unmarshal(b, &r) != nil || !classify(r.ErrorCode).transient {
+		return llm.RetryByPolicy
 	}
-	return classify(r.ErrorCode).transient
+	return llm.RetryNow
 }
-
-type peekedBody struct {
-	io.Reader
-	c io.Closer
-}
-
-func (b *peekedBody) Close() error { return b.c.Close() }
 
 func isJSON(h http.Header) bool {
 	return strings.HasPrefix(h.Get("Content-Type"), "application/json")
 }
 
-// classifyingDoer routes every request through DoClassified so that harbor's retry
-// policy (attempts, backoff, deadline, stats) covers Wenxin's HTTP-200 failures too.
-type classifyingDoer struct{ d llm.ClassifyingDoer }
-
-func (c classifyingDoer) Do(r *http.Request) (*http.Response, error) {
-	return c.d.DoClassified(r, transientOK)
-}
-
-// doer returns cfg.HTTP wrapped so that retryable error_code answers are retried, or
-// as is when it cannot classify (a plain http.Client: no retries at all then).
+// doer returns cfg.HTTP wrapped so that retryable error_code answers are retried
+// by harbor's retry policy (attempts, backoff, deadline, stats), or as is when it
+// cannot classify (a plain http.Client: no retries at all then).
 func doer(cfg *llm.Config) gen.HttpRequestDoer {
-	d := wire.Doer(cfg)
-	if cd, ok := d.(llm.ClassifyingDoer); ok {
-		return classifyingDoer{cd}
-	}
-	return d
+	return wire.Classified(cfg, transientOK)
 }

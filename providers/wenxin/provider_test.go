@@ -503,7 +503,7 @@ func (f *fakeClassifier) Do(r *http.Request) (*http.Response, error) {
 	return http.DefaultClient.Do(r)
 }
 
-func (f *fakeClassifier) DoClassified(r *http.Request, retry func(*http.Response) bool) (*http.Response, error) {
+func (f *fakeClassifier) DoClassified(r *http.Request, classify func(*http.Response) llm.RetryVerdict) (*http.Response, error) {
 	for i := 0; ; i++ {
 		if i > 0 && r.GetBody != nil {
 			r.Body, _ = r.GetBody()
@@ -514,7 +514,7 @@ func (f *fakeClassifier) DoClassified(r *http.Request, retry func(*http.Response
 		}
 		if resp.StatusCode == http.StatusOK {
 			f.classified.Add(1)
-			if retry(resp) && i+1 < f.attempts {
+			if classify(resp) == llm.RetryNow && i+1 < f.attempts {
 				f.retried.Add(1)
 				_, _ = io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
