@@ -681,6 +681,12 @@ func TestArkStatusFaults(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			a, url := newArk(t, ArkConfig{APIKey: "k"})
+			if tc.status == 402 {
+				// Not a status Ark answers, so spec/ark.yaml has no 402:
+				// off-spec on purpose, to see the mock's fallback body.
+				a = NewArk(ArkConfig{APIKey: "k", Now: fixedNow})
+				url = serveUnchecked(t, a)
+			}
 			a.Enqueue(tc.fault)
 			resp := post(t, url, `not even json`, "Authorization", "Bearer wrong")
 			require.Equal(t, tc.status, resp.StatusCode, "status faults skip auth and validation")

@@ -16,11 +16,30 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/harborai/harbor-go/conformance/speccheck"
 )
 
 // Helpers shared by the vendor mocks' tests.
 
 var fixedNow = func() time.Time { return time.Unix(1766977481, 0) }
+
+// specOf names the spec a mock implements; "" for other handlers.
+func specOf(h http.Handler) string {
+	switch h.(type) {
+	case *DeepSeek:
+		return "deepseek"
+	case *Ark:
+		return "ark"
+	case *QianfanV1:
+		return "qianfan-v1"
+	case *QianfanV2:
+		return "qianfan-v2"
+	case *OpenAI:
+		return "openai"
+	}
+	return ""
+}
 
 // vendorMock is what every mock in the package offers besides its routes.
 type vendorMock interface {
@@ -31,8 +50,26 @@ type vendorMock interface {
 	Reset()
 }
 
-// serve starts h on a test server closed at cleanup and returns its URL.
+// serve starts h on a test server closed at cleanup and returns its URL. A
+// vendor mock is served behind its spec's checker: every response it writes
+// (error bodies for the invalid requests these tests send on purpose too) must
+// match spec/<vendor>.yaml.
 func serve(t *testing.T, h http.Handler) string {
+	t.Helper()
+	if name := specOf(h); name != "" {
+		h = speccheck.MustLoad(name).Handler(h, false, func(v speccheck.Violation) {
+			t.Errorf("the mock's response breaks its spec: %v", v)
+		})
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// serveUnchecked is serve without the spec check, for tests that make a mock
+// answer off-spec on purpose (scripted replies, statuses the vendor never
+// sends); each caller says why.
+func serveUnchecked(t *testing.T, h http.Handler) string {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

@@ -992,6 +992,7 @@ type CreateChatCompletionResponse struct {
 	JSON400      *Error
 	JSON401      *Error
 	JSON402      *Error
+	JSON413      *Error
 	JSON422      *Error
 	JSON429      *Error
 	JSON500      *Error
@@ -1166,6 +1167,13 @@ func ParseCreateChatCompletionResponse(rsp *http.Response) (*CreateChatCompletio
 			return nil, err
 		}
 		response.JSON402 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Error
