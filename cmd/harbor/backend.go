@@ -23,30 +23,31 @@ type vendor struct {
 	basePath  string // appended to the mock's URL to form the base URL
 	key       string // credentials the mock accepts
 	secret    string
+	spec      string // the spec/ file its API is described in (conformance/speccheck)
 	mock      func() http.Handler
 }
 
 // vendors lists every built-in provider the CLI can serve from a mock, in the order
 // `harbor mock` assigns ports.
 var vendors = []vendor{
-	{provider: "deepseek", keyEnv: "DEEPSEEK_API_KEY", baseEnv: "DEEPSEEK_BASE_URL", key: "sk-mock-harbor",
+	{provider: "deepseek", spec: "deepseek", keyEnv: "DEEPSEEK_API_KEY", baseEnv: "DEEPSEEK_BASE_URL", key: "sk-mock-harbor",
 		mock: func() http.Handler {
 			return mockvendor.NewDeepSeek(mockvendor.DeepSeekConfig{APIKey: "sk-mock-harbor", KeepAlives: 1, ChunkDelay: chunkDelay})
 		}},
-	{provider: "doubao", keyEnv: "ARK_API_KEY", baseEnv: "ARK_BASE_URL", basePath: "/api/v3", key: "ark-mock-harbor",
+	{provider: "doubao", spec: "ark", keyEnv: "ARK_API_KEY", baseEnv: "ARK_BASE_URL", basePath: "/api/v3", key: "ark-mock-harbor",
 		mock: func() http.Handler {
 			return mockvendor.NewArk(mockvendor.ArkConfig{APIKey: "ark-mock-harbor", ChunkDelay: chunkDelay})
 		}},
-	{provider: "wenxin", keyEnv: "WENXIN_API_KEY", secretEnv: "WENXIN_SECRET_KEY", baseEnv: "WENXIN_BASE_URL",
+	{provider: "wenxin", spec: "qianfan-v1", keyEnv: "WENXIN_API_KEY", secretEnv: "WENXIN_SECRET_KEY", baseEnv: "WENXIN_BASE_URL",
 		key: "mock-api-key", secret: "mock-secret-key",
 		mock: func() http.Handler {
 			return mockvendor.NewQianfanV1(mockvendor.QianfanV1Config{APIKey: "mock-api-key", SecretKey: "mock-secret-key", ChunkDelay: chunkDelay})
 		}},
-	{provider: "qianfan", keyEnv: "QIANFAN_API_KEY", baseEnv: "QIANFAN_BASE_URL", basePath: "/v2", key: "bce-v3/ALTAK-mock/harbor",
+	{provider: "qianfan", spec: "qianfan-v2", keyEnv: "QIANFAN_API_KEY", baseEnv: "QIANFAN_BASE_URL", basePath: "/v2", key: "bce-v3/ALTAK-mock/harbor",
 		mock: func() http.Handler {
 			return mockvendor.NewQianfanV2(mockvendor.QianfanV2Config{APIKey: "bce-v3/ALTAK-mock/harbor", ChunkDelay: chunkDelay})
 		}},
-	{provider: "openai", keyEnv: "OPENAI_API_KEY", baseEnv: "OPENAI_BASE_URL", basePath: "/v1", key: "sk-mock-harbor",
+	{provider: "openai", spec: "openai", keyEnv: "OPENAI_API_KEY", baseEnv: "OPENAI_BASE_URL", basePath: "/v1", key: "sk-mock-harbor",
 		mock: func() http.Handler {
 			return mockvendor.NewOpenAI(mockvendor.OpenAIConfig{APIKey: "sk-mock-harbor", ChunkDelay: chunkDelay})
 		}},
