@@ -53,9 +53,12 @@ func releaseBody(buf *bytes.Buffer) {
 	}
 }
 
-// prelude applies the parts of a fault that come before any response: it
-// consumes the next fault for chat requests, waits the latency and drops the
-// connection for Reset. ok is false when nothing more must be written.
+// prelude applies the parts of a fault that come before, or replace, the
+// mock's own response: it consumes the next fault for chat requests, waits
+// the latency, drops the connection for Reset and writes a canned Reply.
+// Doing the Reply here, once, is what lets every mock serve scripted
+// responses without vendor code. ok is false when nothing more must be
+// written.
 func (b *mockBase) prelude(w http.ResponseWriter, r *http.Request, chat bool, latency time.Duration) (f Fault, ok bool) {
 	if chat {
 		f = b.faults.next()
@@ -65,6 +68,10 @@ func (b *mockBase) prelude(w http.ResponseWriter, r *http.Request, chat bool, la
 	}
 	if f.Reset {
 		resetConn(w)
+		return f, false
+	}
+	if f.Reply != nil {
+		writeReply(w, r, f.Reply, f)
 		return f, false
 	}
 	return f, true

@@ -11,9 +11,17 @@ import (
 // useful to let a request through between two failing ones.
 //
 // When several fields are set they combine in this order: Latency first,
-// then Reset, else Status, else the stream cuts (TruncateAfter, AbortAfter)
-// which only affect streaming responses.
+// then Reset, else Reply, else Status, else the stream cuts (TruncateAfter,
+// AbortAfter) which only affect streaming responses.
 type Fault struct {
+	// Reply, when non-nil, answers with this canned raw response instead
+	// of the mock's own (see [Reply]): the request is recorded but neither
+	// validated nor authenticated, and Status, Code, Message, RetryAfter,
+	// ErrorCode and ErrorAfter are ignored. Latency and Reset still apply
+	// first, and TruncateAfter and AbortAfter cut a scripted stream. It
+	// rides in the fault queue so that scripted answers and failures keep
+	// one order, and so that every mock supports it without code of its own.
+	Reply *Reply
 	// Status, when non-zero, answers with this HTTP status and the vendor's
 	// documented error body for it, without validating the request.
 	// Statuses outside 400–599 are answered as 500, since anything else

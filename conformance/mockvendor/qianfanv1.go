@@ -311,11 +311,8 @@ func qf1RandHex(n int) string {
 // --- chat route ---
 
 func (q *QianfanV1) chatRoute(w http.ResponseWriter, r *http.Request, endpoint string, body []byte) {
-	var f Fault
-	if r.Method == http.MethodPost {
-		f = q.base.faults.next()
-	}
-	if !sleepCtx(r.Context(), q.cfg.Latency+f.Latency) {
+	f, ok := q.base.prelude(w, r, r.Method == http.MethodPost, q.cfg.Latency)
+	if !ok {
 		return
 	}
 	h := w.Header()
@@ -328,9 +325,6 @@ func (q *QianfanV1) chatRoute(w http.ResponseWriter, r *http.Request, endpoint s
 	h.Set("X-Ratelimit-Limit-Tokens", qf1RateLimitTokens)
 
 	switch {
-	case f.Reset:
-		resetConn(w)
-		return
 	case f.Status != 0:
 		qf1WriteStatusFault(w, f)
 		return

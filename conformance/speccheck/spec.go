@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
@@ -22,15 +23,26 @@ type Spec struct {
 	router routers.Router
 }
 
-// Load parses one of the specs embedded in package spec: "deepseek", "ark",
-// "qianfan-v1", "qianfan-v2" or "openai".
+// Load returns one of the specs embedded in package spec: "deepseek", "ark",
+// "qianfan-v1", "qianfan-v2" or "openai". Each is parsed once per process (a
+// Spec is immutable), so tests may call Load per client.
 func Load(name string) (*Spec, error) {
+	if s, ok := loaded.Load(name); ok {
+		return s.(*Spec), nil
+	}
 	data, err := harborspec.Read(name)
 	if err != nil {
 		return nil, err
 	}
-	return Parse(name, data)
+	s, err := Parse(name, data)
+	if err != nil {
+		return nil, err
+	}
+	actual, _ := loaded.LoadOrStore(name, s)
+	return actual.(*Spec), nil
 }
+
+var loaded sync.Map // name -> *Spec
 
 // MustLoad is Load for package-level variables and tests; it panics if name
 // is not an embedded spec or the spec is invalid, which is a build defect,
