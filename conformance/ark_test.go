@@ -43,6 +43,9 @@ type arkCase struct {
 	stripRequestID bool
 	header         map[string]string // per-call headers (harbor.WithHeader)
 	req            harbor.ChatRequest
+	// offSpec: the request breaks spec/ark.yaml on purpose (see specChecked);
+	// the spec must reject it with a violation containing this text.
+	offSpec string
 
 	// what harbor must send (JSON pointers into the last request body), and how many
 	// HTTP requests the vendor must see (0: rejected before I/O). Every row states it.
@@ -352,8 +355,9 @@ var arkCases = []arkCase{
 	},
 	{
 		name: "vendor-side invalid parameter", quirk: "400 InvalidParameter with param: ErrInvalidRequest, not retried",
-		req: harbor.ChatRequest{Model: arkModel, Messages: user("hi"), ExtraBody: map[string]any{"service_tier": "premium"}},
-		err: harbor.ErrInvalidRequest, code: "InvalidParameter", typ: "BadRequest", param: "service_tier", status: 400, requestID: true, requests: 1,
+		req:     harbor.ChatRequest{Model: arkModel, Messages: user("hi"), ExtraBody: map[string]any{"service_tier": "premium"}},
+		offSpec: `"/service_tier": value is not one of the allowed values`,
+		err:     harbor.ErrInvalidRequest, code: "InvalidParameter", typ: "BadRequest", param: "service_tier", status: 400, requestID: true, requests: 1,
 	},
 	{
 		name: "closed endpoint", quirk: "400 InvalidEndpoint.ClosedEndpoint keeps ErrInvalidRequest, with a hint",
@@ -483,6 +487,18 @@ var arkCases = []arkCase{
 		err: harbor.ErrStreamTruncated, requests: 1,
 	},
 	{
+		name: "stream ends after the usage chunk but before [DONE]", quirk: "the end marker is [DONE], not finish_reason or the usage chunk",
+		only: "stream", faults: []mockvendor.Fault{mockvendor.TruncatedStream(6)}, // 4 words, finish, usage: 6 events, then no [DONE]
+		req: harbor.ChatRequest{Model: arkModel, Thinking: arkThinkOff, Messages: user("hi")},
+		err: harbor.ErrStreamTruncated, requests: 1,
+		check: func(t *testing.T, o *arkOutcome) {
+			require.NotNil(t, o.r)
+			assert.Equal(t, "Hello! You said: hi", o.r.Text, "every word arrived")
+			assert.Equal(t, "stop", o.r.Finish, "the finish chunk did arrive")
+			assert.NotNil(t, o.r.Usage, "and the usage chunk")
+		},
+	},
+	{
 		name: "stream aborted mid-body", quirk: "never retried once bytes reached the caller",
 		only: "stream", faults: []mockvendor.Fault{mockvendor.AbortedStream(2)},
 		req: harbor.ChatRequest{Model: arkModel, Messages: user("hi")},
@@ -556,6 +572,18 @@ var arkCases = []arkCase{
 		faults: []mockvendor.Fault{{Status: 400, Code: "InputImageSensitiveContentDetected"}},
 		req:    harbor.ChatRequest{Model: arkModel, Messages: user("hi")},
 		err:    harbor.ErrContentFilter, code: "InputImageSensitiveContentDetected", typ: "BadRequest", status: 400, requests: 1,
+	},
+	{
+		name: "400 input text sensitive", quirk: "InputTextSensitiveContentDetected -> ErrContentFilter, not retried",
+		faults: []mockvendor.Fault{{Status: 400, Code: "InputTextSensitiveContentDetected"}, {}},
+		req:    harbor.ChatRequest{Model: arkModel, Messages: user("hi")},
+		err:    harbor.ErrContentFilter, code: "InputTextSensitiveContentDetected", typ: "BadRequest", status: 400, requestID: true, requests: 1,
+	},
+	{
+		name: "400 missing parameter", quirk: "MissingParameter (a 400) -> ErrInvalidRequest, not retried",
+		faults: []mockvendor.Fault{{Status: 400, Code: "MissingParameter"}, {}},
+		req:    harbor.ChatRequest{Model: arkModel, Messages: user("hi")},
+		err:    harbor.ErrInvalidRequest, code: "MissingParameter", typ: "BadRequest", status: 400, requestID: true, requests: 1,
 	},
 	{
 		name: "429 then success", quirk: "RateLimitExceeded.EndpointRPMExceeded is retried",
@@ -666,7 +694,7 @@ func (a *arkTransport) seen() []string {
 }
 
 // arkClient builds a harbor client for the doubao provider against baseURL.
-func arkClient(baseURL string, endpoints map[string]string, rt http.RoundTripper) *harbor.Client {
+func arkClient(t testing.TB, baseURL string, endpoints map[string]string, rt http.RoundTripper, offSpec ...string) *harbor.Client {
 	cfg := harbor.ProviderConfig{APIKey: arkKey, BaseURL: baseURL}
 	if endpoints != nil {
 		cfg.Options = doubao.Options{Endpoints: endpoints}
@@ -676,9 +704,7 @@ func arkClient(baseURL string, endpoints map[string]string, rt http.RoundTripper
 		harbor.WithProviderConfig("doubao", cfg),
 		harbor.WithRetryWait(time.Millisecond, 2*time.Millisecond),
 	}
-	if rt != nil {
-		opts = append(opts, harbor.WithTransport(rt))
-	}
+	opts = append(opts, harbor.WithTransport(specChecked(t, "ark", rt, offSpec...)))
 	return harbor.Must(harbor.New(opts...))
 }
 
@@ -768,7 +794,11 @@ func arkRunCase(t *testing.T, tc arkCase, streaming bool) {
 	require.NoError(t, err)
 	defer srv.Close()
 	rt := &arkTransport{strip: tc.stripRequestID}
-	c := arkClient(srv.URL()+"/api/v3", tc.endpoints, rt)
+	var offSpec []string
+	if tc.offSpec != "" {
+		offSpec = append(offSpec, tc.offSpec)
+	}
+	c := arkClient(t, srv.URL()+"/api/v3", tc.endpoints, rt, offSpec...)
 	defer c.Close()
 
 	var callOpts []harbor.Option
@@ -870,7 +900,7 @@ func TestArkToolLoopWithThinking(t *testing.T) {
 			srv, err := mockvendor.Listen("127.0.0.1:0", m)
 			require.NoError(t, err)
 			defer srv.Close()
-			c := arkClient(srv.URL(), nil, nil) // no /api/v3 prefix: the mock serves both
+			c := arkClient(t, srv.URL(), nil, nil) // no /api/v3 prefix: the mock serves both
 			req := &harbor.ChatRequest{Model: arkModel, Messages: user("weather in Paris"), Tools: arkWeatherTool()}
 			o1 := &arkOutcome{}
 			if streaming {
@@ -930,7 +960,7 @@ func TestArkStreamErrorLines(t *testing.T) {
 				fmt.Fprintf(w, "data: %s\n\n%s\n\n", first, tc.line)
 			}))
 			defer srv.Close()
-			c := arkClient(srv.URL+"/api/v3", nil, nil)
+			c := arkClient(t, srv.URL+"/api/v3", nil, nil)
 			o := &arkOutcome{}
 			arkStream(ctxT(t), c, &harbor.ChatRequest{Model: arkModel, Messages: user("hi")}, o)
 			require.Len(t, o.chunks, 1)
@@ -954,7 +984,7 @@ func TestArkListModels(t *testing.T) {
 	srv, err := mockvendor.Listen("127.0.0.1:0", m)
 	require.NoError(t, err)
 	defer srv.Close()
-	c := arkClient(srv.URL()+"/api/v3", nil, nil)
+	c := arkClient(t, srv.URL()+"/api/v3", nil, nil)
 	models, err := c.ListRemoteModels(ctxT(t), "doubao")
 	require.NoError(t, err)
 	require.NotEmpty(t, models)

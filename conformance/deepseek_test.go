@@ -2,6 +2,10 @@ package conformance
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -33,10 +37,16 @@ type dsCase struct {
 	notSent  []string
 	requests int
 
-	// what the caller must get
-	err                     error
+	// what the caller must get: an error of Kind err, with the vendor's HTTP status
+	// and OpenAI-shaped error type when set …
+	err    error
+	status int
+	typ    string
+	// … or an answer
 	text, reasoning, finish string
 	check                   func(t *testing.T, r *result, reqs []mockvendor.RecordedRequest)
+	// chunks, for stream rows, sees the chunks as the caller received them.
+	chunks func(t *testing.T, chunks []harbor.Chunk)
 }
 
 var deepseekCases = []dsCase{
@@ -94,6 +104,31 @@ var deepseekCases = []dsCase{
 		sent: map[string]any{"/temperature": 0, "/top_p": 1, "/max_tokens": 100}, requests: 1,
 	},
 	{
+		name: "reasoning_effort passes through", quirk: "reasoning_effort high|max; the vendor maps low/medium to high and xhigh to max itself",
+		req:  harbor.ChatRequest{Model: "deepseek-v4-pro", Messages: user("hi"), ReasoningEffort: "low"},
+		sent: map[string]any{"/reasoning_effort": "low"}, requests: 1,
+	},
+	{
+		name: "reasoning_effort outside DeepSeek's values is refused before I/O", quirk: "the vendor 422s an unknown variant",
+		req: harbor.ChatRequest{Model: "deepseek-v4-pro", Messages: user("hi"), ReasoningEffort: "minimal"},
+		err: harbor.ErrInvalidRequest, requests: 0,
+	},
+	{
+		name: "seventeen stop sequences are refused before I/O", quirk: "stop: a string or at most 16 strings",
+		req: harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi"), Stop: []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q"}},
+		err: harbor.ErrInvalidRequest, requests: 0,
+	},
+	{
+		name: "max_tokens above 393216 is refused before I/O", quirk: "max_tokens up to 393216 on v4",
+		req: harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi"), MaxTokens: harbor.Some(393217)},
+		err: harbor.ErrInvalidRequest, requests: 0,
+	},
+	{
+		name: "user_id outside [a-zA-Z0-9_-] is refused before I/O", quirk: "user_id matches [a-zA-Z0-9\\-_]+, ≤512",
+		req: harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi"), User: "user 42"},
+		err: harbor.ErrInvalidRequest, requests: 0,
+	},
+	{
 		name: "user becomes user_id", quirk: "top-level user_id, not OpenAI's user",
 		req:  harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi"), Thinking: thinkingOff, User: "u_42"},
 		sent: map[string]any{"/user_id": "u_42"}, notSent: []string{"/user"}, requests: 1,
@@ -148,6 +183,47 @@ var deepseekCases = []dsCase{
 		finish: harbor.FinishReasonInsufficientSystemResource, requests: 1,
 	},
 	{
+		name: "content_filter finish passes through", quirk: "finish_reason content_filter is an answer, not an error",
+		req:  harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("[[content_filter]]"), Thinking: thinkingOff},
+		text: "Hello! You said: [[content_filter]]", finish: harbor.FinishReasonContentFilter, requests: 1,
+	},
+	{
+		name: "content_filter finish streamed", quirk: "finish_reason content_filter on the finish chunk, then [DONE]",
+		req:    harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("[[content_filter]]"), Thinking: thinkingOff},
+		stream: true, text: "Hello! You said: [[content_filter]]", finish: harbor.FinishReasonContentFilter, requests: 1,
+	},
+	{
+		name: "usage rides on the finish chunk", quirk: "no usage-only chunk: usage on the finish chunk, \"usage\":null (no usage) on the others",
+		req:    harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("count me"), Thinking: thinkingOff},
+		stream: true, sent: map[string]any{"/stream_options/include_usage": true},
+		text: "Hello! You said: count me", finish: "stop", requests: 1,
+		chunks: func(t *testing.T, chunks []harbor.Chunk) {
+			require.Greater(t, len(chunks), 2)
+			last := chunks[len(chunks)-1]
+			require.Len(t, last.Choices, 1, "the last chunk is the finish chunk, not a choices:[] usage chunk")
+			assert.Equal(t, "stop", last.Choices[0].FinishReason)
+			require.NotNil(t, last.Usage, "usage on the finish chunk")
+			assert.Equal(t, harbor.Usage{PromptTokens: 3, CompletionTokens: 5, TotalTokens: 8, PromptCacheMissTokens: 3,
+				PromptTokensDetails: &harbor.PromptTokensDetails{}, CompletionTokensDetails: &harbor.CompletionTokensDetails{}}, *last.Usage)
+			for i, c := range chunks[:len(chunks)-1] {
+				assert.Nil(t, c.Usage, "chunk %d: usage:null is no usage", i)
+				require.Len(t, c.Choices, 1, "chunk %d", i)
+				assert.Empty(t, c.Choices[0].FinishReason, "chunk %d", i)
+			}
+		},
+	},
+	{
+		name: "stream ends after the finish chunk but before [DONE]", quirk: "the end marker is [DONE], not finish_reason or usage",
+		faults: []mockvendor.Fault{mockvendor.TruncatedStream(6)}, // role, 4 words, finish+usage: 6 events, then no [DONE]
+		req:    harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi"), Thinking: thinkingOff},
+		stream: true, err: harbor.ErrStreamTruncated, requests: 1,
+		check: func(t *testing.T, r *result, _ []mockvendor.RecordedRequest) {
+			require.NotNil(t, r)
+			assert.Equal(t, "stop", r.Finish, "the finish chunk did arrive")
+			assert.NotNil(t, r.Usage, "and its usage")
+		},
+	},
+	{
 		name: "tool call streamed", quirk: "tool_calls deltas concatenate by index",
 		req:    harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("weather in Paris"), Thinking: thinkingOff, Tools: []harbor.Tool{harbor.FunctionTool("get_weather", "Weather", map[string]any{"type": "object"})}},
 		stream: true, finish: "tool_calls", requests: 1,
@@ -172,17 +248,17 @@ var deepseekCases = []dsCase{
 	{
 		name: "401 bad key", quirk: "authentication_error; key masked by vendor, never echoed by harbor",
 		cfg: mockvendor.DeepSeekConfig{APIKey: "sk-the-right-one"},
-		req: harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi")}, err: harbor.ErrAuthentication, requests: 1,
+		req: harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi")}, err: harbor.ErrAuthentication, status: 401, typ: "authentication_error", requests: 1,
 	},
 	{
 		name: "402 insufficient balance", quirk: "402 unknown_error",
 		faults: []mockvendor.Fault{mockvendor.InsufficientBalance()},
-		req:    harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi")}, err: harbor.ErrInsufficientBalance, requests: 1,
+		req:    harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi")}, err: harbor.ErrInsufficientBalance, status: 402, typ: "unknown_error", requests: 1,
 	},
 	{
 		name: "422 invalid parameters", quirk: "422 is a client error, not retried",
 		faults: []mockvendor.Fault{mockvendor.InvalidParams("Failed to deserialize the JSON body into the target type")},
-		req:    harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi")}, err: harbor.ErrInvalidRequest, requests: 1,
+		req:    harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi")}, err: harbor.ErrInvalidRequest, status: 422, typ: "invalid_request_error", requests: 1,
 	},
 	{
 		name: "429 then success", quirk: "concurrency limit; Retry-After honoured and retried",
@@ -192,7 +268,7 @@ var deepseekCases = []dsCase{
 	{
 		name: "429 persistent", quirk: "rate limit surfaces with RetryAfter",
 		faults: []mockvendor.Fault{mockvendor.RateLimited("1"), mockvendor.RateLimited("1"), mockvendor.RateLimited("1")},
-		req:    harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi")}, err: harbor.ErrRateLimited, requests: 3,
+		req:    harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi")}, err: harbor.ErrRateLimited, status: 429, typ: "rate_limit_error", requests: 3,
 	},
 	{
 		name: "500 then success", quirk: "server error retried",
@@ -202,7 +278,7 @@ var deepseekCases = []dsCase{
 	{
 		name: "503 overloaded until retries run out", quirk: "overload is ErrServer",
 		faults: []mockvendor.Fault{mockvendor.Overloaded(), mockvendor.Overloaded(), mockvendor.Overloaded()},
-		req:    harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi")}, err: harbor.ErrServer, requests: 3,
+		req:    harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi")}, err: harbor.ErrServer, status: 503, typ: "server_error", requests: 3,
 	},
 	{
 		name: "connection reset then success", quirk: "resets are retried before any byte reached the caller",
@@ -222,7 +298,46 @@ var deepseekCases = []dsCase{
 	{
 		name: "retired name sent as-is when aliases are disabled", quirk: "vendor's 400 for retired names surfaces as ErrInvalidRequest",
 		req: harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi"), ExtraBody: map[string]any{"model": "deepseek-chat"}},
-		err: harbor.ErrInvalidRequest, requests: 1,
+		err: harbor.ErrInvalidRequest, status: 400, typ: "invalid_request_error", requests: 1,
+	},
+	{
+		name: "400 context too long", quirk: "400 \"This model's maximum context length is 131072 tokens…\" (invalid_request_error): not retried",
+		faults: []mockvendor.Fault{{Status: 400, Message: "This model's maximum context length is 131072 tokens. However, you requested 140000 tokens (140000 in the messages, 0 in the completion). Please reduce the length of the messages or completion."}},
+		req:    harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi")},
+		err:    harbor.ErrInvalidRequest, status: 400, typ: "invalid_request_error", requests: 1,
+	},
+
+	// The same error classes when a stream was asked for: the status comes before any
+	// event, so Stream itself fails (and transient ones are retried first).
+	{
+		name: "401 bad key streamed", quirk: "authentication_error in place of a stream",
+		cfg: mockvendor.DeepSeekConfig{APIKey: "sk-the-right-one"}, stream: true,
+		req: harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi")}, err: harbor.ErrAuthentication, status: 401, typ: "authentication_error", requests: 1,
+	},
+	{
+		name: "402 insufficient balance streamed", quirk: "402 in place of a stream, not retried",
+		faults: []mockvendor.Fault{mockvendor.InsufficientBalance()}, stream: true,
+		req: harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi")}, err: harbor.ErrInsufficientBalance, status: 402, typ: "unknown_error", requests: 1,
+	},
+	{
+		name: "422 invalid parameters streamed", quirk: "422 in place of a stream, not retried",
+		faults: []mockvendor.Fault{mockvendor.InvalidParams("")}, stream: true,
+		req: harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi")}, err: harbor.ErrInvalidRequest, status: 422, typ: "invalid_request_error", requests: 1,
+	},
+	{
+		name: "429 then success streamed", quirk: "a 429 before the stream starts is retried",
+		faults: []mockvendor.Fault{mockvendor.RateLimited("0")}, stream: true,
+		req: harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi"), Thinking: thinkingOff}, text: "Hello! You said: hi", finish: "stop", requests: 2,
+	},
+	{
+		name: "429 persistent streamed", quirk: "concurrency limit in place of a stream, after the retries",
+		faults: []mockvendor.Fault{mockvendor.RateLimited(""), mockvendor.RateLimited(""), mockvendor.RateLimited("")}, stream: true,
+		req: harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi")}, err: harbor.ErrRateLimited, status: 429, typ: "rate_limit_error", requests: 3,
+	},
+	{
+		name: "503 overloaded streamed until retries run out", quirk: "overload in place of a stream is ErrServer after the retries",
+		faults: []mockvendor.Fault{mockvendor.Overloaded(), mockvendor.Overloaded(), mockvendor.Overloaded()}, stream: true,
+		req: harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi")}, err: harbor.ErrServer, status: 503, typ: "server_error", requests: 3,
 	},
 }
 
@@ -246,20 +361,42 @@ func TestDeepSeek(t *testing.T) {
 				harbor.WithAPIKey("deepseek", key),
 				harbor.WithBaseURL("deepseek", srv.URL()),
 				harbor.WithRetryWait(0, 0),
+				harbor.WithTransport(specChecked(t, "deepseek", nil)),
 			))
-			call := create
-			if tc.stream {
-				call = stream
-			}
 			req := tc.req
-			r, err := call(ctxT(t), c, &req)
+			var (
+				r      *result
+				chunks []harbor.Chunk
+			)
+			if tc.stream {
+				r, chunks, err = dsStream(ctxT(t), c, &req)
+			} else {
+				r, err = create(ctxT(t), c, &req)
+			}
 			reqs := m.Requests()
 			if tc.requests >= 0 {
 				assert.Len(t, reqs, tc.requests, "requests the vendor saw")
 			}
+			for i, rr := range reqs { // what every DeepSeek chat request looks like
+				assert.Equal(t, http.MethodPost, rr.Method, "request %d", i)
+				assert.Equal(t, "/chat/completions", rr.Path, "request %d", i)
+				assert.Equal(t, "Bearer "+key, rr.Header.Get("Authorization"), "request %d", i)
+				if tc.stream {
+					assert.Equal(t, "text/event-stream", rr.Header.Get("Accept"), "request %d", i)
+				}
+			}
 			if tc.err != nil {
 				wantErr(t, err, tc.err)
 				assert.NotContains(t, err.Error(), key, "keys never appear in errors")
+				var he *harbor.Error
+				require.ErrorAs(t, err, &he)
+				assert.Equal(t, "deepseek", he.Provider)
+				if tc.status != 0 {
+					assert.Equal(t, tc.status, he.HTTPStatusCode(), "Error.StatusCode")
+				}
+				if tc.typ != "" {
+					assert.Equal(t, tc.typ, he.Type, "Error.Type (OpenAI-shaped body)")
+				}
 			} else {
 				require.NoError(t, err)
 				if tc.text != "" || tc.finish == "length" {
@@ -278,8 +415,35 @@ func TestDeepSeek(t *testing.T) {
 			if tc.check != nil {
 				tc.check(t, r, reqs)
 			}
+			if tc.chunks != nil {
+				require.True(t, tc.stream, "chunks is for stream rows")
+				tc.chunks(t, chunks)
+			}
 		})
 	}
+}
+
+// dsStream runs a Stream call like the harness's stream, also keeping the chunks as
+// the caller received them. On a failed read r holds what arrived before it.
+func dsStream(ctx context.Context, c *harbor.Client, req *harbor.ChatRequest) (*result, []harbor.Chunk, error) {
+	s, err := c.Chat.Completions.Stream(ctx, req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer s.Close()
+	var (
+		chunks []harbor.Chunk
+		serr   error
+	)
+	for chunk, err := range s.All() {
+		if err != nil {
+			serr = err
+			break
+		}
+		chunks = append(chunks, chunk)
+	}
+	r := wxFold(chunks) // the fold every table uses (wenxin_test.go)
+	return &r, chunks, serr
 }
 
 // TestDeepSeekToolLoopWithThinking runs the documented multi-turn flow: the model
@@ -310,6 +474,31 @@ func TestDeepSeekToolLoopWithThinking(t *testing.T) {
 	}, []string{"/messages/1/content"})
 }
 
+// TestDeepSeekStreamClosedWhileQueued covers what the mock cannot produce (its stream
+// cuts count data events, so none can fall before the first): DeepSeek closes a
+// stream whose inference has not started within 10 minutes, after nothing but
+// ": keep-alive" comments. A stub server sends those, then ends the body cleanly.
+func TestDeepSeekStreamClosedWhileQueued(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Content-Type", "text/event-stream")
+		for range 3 {
+			fmt.Fprint(w, ": keep-alive\n\n")
+		}
+	}))
+	defer srv.Close()
+	c := harbor.Must(harbor.New(harbor.WithGetenv(func(string) string { return "" }),
+		harbor.WithAPIKey("deepseek", dsKey), harbor.WithBaseURL("deepseek", srv.URL), harbor.WithRetryWait(0, 0)))
+	r, chunks, err := dsStream(ctxT(t), c, &harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi")})
+	wantErr(t, err, harbor.ErrStreamTruncated)
+	assert.NotContains(t, err.Error(), dsKey)
+	assert.Empty(t, chunks, "keep-alives are not chunks")
+	require.NotNil(t, r)
+	assert.Empty(t, r.Text)
+	assert.Equal(t, int32(1), hits.Load(), "the stream had started: not retried")
+}
+
 // TestDeepSeekBalanceAndModels covers the two management endpoints of the spec.
 func TestDeepSeekBalanceAndModels(t *testing.T) {
 	_, srv, c := startDeepSeek(t)
@@ -335,7 +524,8 @@ func startDeepSeek(t *testing.T) (*mockvendor.DeepSeek, *mockvendor.Server, *har
 	require.NoError(t, err)
 	t.Cleanup(func() { srv.Close() })
 	c := harbor.Must(harbor.New(harbor.WithGetenv(func(string) string { return "" }),
-		harbor.WithAPIKey("deepseek", dsKey), harbor.WithBaseURL("deepseek", srv.URL())))
+		harbor.WithAPIKey("deepseek", dsKey), harbor.WithBaseURL("deepseek", srv.URL()),
+		harbor.WithTransport(specChecked(t, "deepseek", nil))))
 	return m, srv, c
 }
 

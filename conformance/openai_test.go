@@ -144,6 +144,25 @@ var oaiCases = []oaiCase{
 		text:    "Tool result: an SDK", finish: "stop", requests: 1,
 	},
 
+	// Content parts.
+	{
+		name: "text, image and audio parts pass through", quirk: "content parts limited to OpenAI's text, image_url and input_audio",
+		req: harbor.ChatRequest{Model: "gpt-4o", Messages: oaiMsgs(harbor.UserParts(harbor.TextPart("describe"), harbor.ImagePart("https://example.com/cat.png", "low"),
+			harbor.ContentPart{Type: "input_audio", InputAudio: &harbor.InputAudio{Data: "UklGRg==", Format: "wav"}}))},
+		sent: map[string]any{
+			"/messages/0/content/0": map[string]any{"type": "text", "text": "describe"},
+			"/messages/0/content/1": map[string]any{"type": "image_url", "image_url": map[string]any{"url": "https://example.com/cat.png", "detail": "low"}},
+			"/messages/0/content/2": map[string]any{"type": "input_audio", "input_audio": map[string]any{"data": "UklGRg==", "format": "wav"}},
+		},
+		text: "Hello! You said: describe", requests: 1,
+	},
+	{
+		name: "video parts are refused before I/O", quirk: "no video_url in OpenAI's chat API: a clear error, no request",
+		req: harbor.ChatRequest{Model: "gpt-4o", Messages: oaiMsgs(harbor.UserParts(harbor.TextPart("watch"),
+			harbor.ContentPart{Type: "video_url", VideoURL: &harbor.MediaURL{URL: "https://example.com/v.mp4"}}))},
+		err: harbor.ErrInvalidRequest, msgHas: "video_url", requests: 0,
+	},
+
 	// Thinking and other non-OpenAI fields.
 	{
 		name: "thinking is refused before I/O", quirk: "OpenAI has no thinking switch",
@@ -167,6 +186,11 @@ var oaiCases = []oaiCase{
 		name: "web_search is refused before I/O", quirk: "web_search is Baidu's, not OpenAI's",
 		req: harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi"), WebSearch: &harbor.WebSearch{Enable: true}},
 		err: harbor.ErrInvalidRequest, msgHas: "web_search", requests: 0,
+	},
+	{
+		name: "content_filter finish passes through", quirk: "finish_reason content_filter is an answer, not an error",
+		req:  harbor.ChatRequest{Model: "gpt-4o", Messages: user("[[content_filter]]")},
+		text: "Hello! You said: [[content_filter]]", finish: harbor.FinishReasonContentFilter, requests: 1,
 	},
 	{
 		name: "extra body passes through", quirk: "server fields harbor has no name for",
@@ -193,6 +217,12 @@ var oaiCases = []oaiCase{
 		err: harbor.ErrInvalidRequest, typ: "invalid_request_error", msgHas: "json", requests: 1,
 	},
 	{
+		name: "400 content_filter code is a content filter error", quirk: "a content_filter code (Azure OpenAI's prompt refusal, a 400) -> ErrContentFilter, not retried",
+		faults: []mockvendor.Fault{{Status: 400, Code: "content_filter", Message: "The response was filtered due to the prompt triggering Azure OpenAI's content management policy."}, {}},
+		req:    harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi")},
+		err:    harbor.ErrContentFilter, code: "content_filter", typ: "invalid_request_error", msgHas: "content management policy", retryable: &oaiFalse, requests: 1,
+	},
+	{
 		name: "429 insufficient_quota is a balance error", quirk: "429 insufficient_quota -> ErrInsufficientBalance, not retryable",
 		faults: []mockvendor.Fault{mockvendor.OpenAIInsufficientQuota(), mockvendor.OpenAIInsufficientQuota(), mockvendor.OpenAIInsufficientQuota()},
 		req:    harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi")},
@@ -203,8 +233,6 @@ var oaiCases = []oaiCase{
 		faults: []mockvendor.Fault{mockvendor.OpenAIInsufficientQuota(), mockvendor.OpenAIInsufficientQuota(), mockvendor.OpenAIInsufficientQuota()},
 		req:    harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi")},
 		err:    harbor.ErrInsufficientBalance, code: "insufficient_quota", requests: 1,
-		bug: "harbor/retry.go:40 retries every 429 through retryablehttp.DefaultRetryPolicy before the provider reads the body, " +
-			"so OpenAI's insufficient_quota (reported as non-retryable ErrInsufficientBalance) is sent 3 times with backoff",
 	},
 	{
 		name: "429 then success", quirk: "rate limit retried",
@@ -292,7 +320,7 @@ func oaiRun(t *testing.T, tc *oaiCase, streaming bool) {
 	if key == "" {
 		key = oaiKey
 	}
-	c := oaiClient(srv.URL()+"/v1", key)
+	c := oaiClient(t, srv.URL()+"/v1", key)
 	provider := "openai"
 	if tc.endpoint != nil {
 		e := *tc.endpoint
@@ -308,6 +336,14 @@ func oaiRun(t *testing.T, tc *oaiCase, streaming bool) {
 	reqs := m.Requests()
 	if tc.requests >= 0 {
 		assert.Len(t, reqs, tc.requests, "requests the vendor saw")
+	}
+	for i, r := range reqs { // what every request to an OpenAI-compatible server looks like
+		assert.Equal(t, "POST", r.Method, "request %d", i)
+		assert.Equal(t, oaiChatPath, r.Path, "request %d", i)
+		assert.Equal(t, "Bearer "+key, r.Header.Get("Authorization"), "request %d", i)
+		if streaming {
+			assert.Equal(t, "text/event-stream", r.Header.Get("Accept"), "request %d", i)
+		}
 	}
 	if tc.minElapsed > 0 {
 		assert.GreaterOrEqual(t, elapsed, tc.minElapsed, "Retry-After honoured")
@@ -356,11 +392,12 @@ func oaiRun(t *testing.T, tc *oaiCase, streaming bool) {
 
 // oaiClient is a harbor client whose built-in "openai" provider talks to baseURL
 // with key, reading nothing from the environment, with near-zero retry waits.
-func oaiClient(baseURL, key string) *harbor.Client {
+func oaiClient(t testing.TB, baseURL, key string) *harbor.Client {
 	return harbor.Must(harbor.New(
 		harbor.WithGetenv(func(string) string { return "" }),
 		harbor.WithProviderConfig("openai", harbor.ProviderConfig{APIKey: key, BaseURL: baseURL}),
 		harbor.WithRetryWait(time.Millisecond, 2*time.Millisecond),
+		harbor.WithTransport(specChecked(t, "openai", nil)),
 	))
 }
 
@@ -451,7 +488,7 @@ func TestOaiToolRoundTrip(t *testing.T) {
 			srv, err := mockvendor.Listen("127.0.0.1:0", m)
 			require.NoError(t, err)
 			defer srv.Close()
-			c := oaiClient(srv.URL()+"/v1", oaiKey)
+			c := oaiClient(t, srv.URL()+"/v1", oaiKey)
 
 			req := &harbor.ChatRequest{Model: "gpt-4.1", Tools: oaiLookup, ToolChoice: &harbor.ToolChoice{Function: "lookup"}, Messages: user("find harbor")}
 			r1, err := oaiCall(ctxT(t), c, req, streaming)
@@ -496,7 +533,7 @@ func TestOaiRegisteredEndpoint(t *testing.T) {
 	mSrv, err := mockvendor.Listen("127.0.0.1:0", moon)
 	require.NoError(t, err)
 	defer mSrv.Close()
-	c := oaiClient(oSrv.URL()+"/v1", oaiKey)
+	c := oaiClient(t, oSrv.URL()+"/v1", oaiKey)
 	ctx := ctxT(t)
 
 	assert.Empty(t, c.BoundProviders(), "binding is lazy")

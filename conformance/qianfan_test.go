@@ -364,8 +364,6 @@ var qf2Cases = []qf2Case{
 		faults: []mockvendor.Fault{mockvendor.QianfanV2StreamError(2)},
 		req:    harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")}, only: "stream",
 		err: harbor.ErrServer, requestID: qf2ID, requests: 1,
-		bug: "providers/qianfan/stream.go: stream.Next calls refine(e, nil), so the top-level \"id\" of an in-band error event " +
-			"is never read and Error.RequestID stays empty (doc.go promises the body's id when no X-Request-Id came)",
 	},
 	{
 		name: "mid-stream rate limit is ErrRateLimited and not retried", quirk: "tpm_rate_limit_exceeded inside a stream",
@@ -516,7 +514,7 @@ func qf2Run(t *testing.T, tc *qf2Case, streaming bool) {
 		base = "/v2"
 	}
 	pcfg.BaseURL = srv.URL() + base
-	c := qf2Client(pcfg)
+	c := qf2Client(t, pcfg)
 
 	req := tc.req
 	start := time.Now()
@@ -525,6 +523,19 @@ func qf2Run(t *testing.T, tc *qf2Case, streaming bool) {
 	reqs := m.Requests()
 	if tc.requests >= 0 {
 		assert.Len(t, reqs, tc.requests, "requests the vendor saw")
+	}
+	for i, r := range reqs { // what every Qianfan v2 request looks like
+		assert.Equal(t, "POST", r.Method, "request %d", i)
+		assert.Equal(t, base+"/chat/completions", r.Path, "request %d", i)
+		assert.Equal(t, "Bearer "+pcfg.APIKey, r.Header.Get("Authorization"), "request %d", i)
+		if pcfg.AppID != "" {
+			assert.Equal(t, pcfg.AppID, r.Header.Get("appid"), "request %d", i)
+		} else {
+			assert.Empty(t, r.Header.Values("appid"), "request %d: no appid header without ProviderConfig.AppID", i)
+		}
+		if streaming {
+			assert.Equal(t, "text/event-stream", r.Header.Get("Accept"), "request %d", i)
+		}
 	}
 	if tc.minElapsed > 0 {
 		assert.GreaterOrEqual(t, elapsed, tc.minElapsed, "Retry-After honoured")
@@ -585,11 +596,12 @@ func qf2Run(t *testing.T, tc *qf2Case, streaming bool) {
 
 // qf2Client is a harbor client with cfg as the "qianfan" provider's configuration,
 // nothing from the environment and near-zero retry waits.
-func qf2Client(cfg harbor.ProviderConfig) *harbor.Client {
+func qf2Client(t testing.TB, cfg harbor.ProviderConfig) *harbor.Client {
 	return harbor.Must(harbor.New(
 		harbor.WithGetenv(func(string) string { return "" }),
 		harbor.WithProviderConfig("qianfan", cfg),
 		harbor.WithRetryWait(time.Millisecond, 2*time.Millisecond),
+		harbor.WithTransport(specChecked(t, "qianfan-v2", nil)),
 	))
 }
 
@@ -682,7 +694,7 @@ func TestQf2ToolRoundTrip(t *testing.T) {
 			srv, err := mockvendor.Listen("127.0.0.1:0", m)
 			require.NoError(t, err)
 			defer srv.Close()
-			c := qf2Client(harbor.ProviderConfig{APIKey: qf2Key, BaseURL: srv.URL() + "/v2"})
+			c := qf2Client(t, harbor.ProviderConfig{APIKey: qf2Key, BaseURL: srv.URL() + "/v2"})
 
 			req := &harbor.ChatRequest{Model: "ernie-4.0-turbo-8k", Tools: qf2Weather, Messages: user("weather in Beijing")}
 			r1, err := qf2Call(ctxT(t), c, req, streaming)
@@ -725,7 +737,7 @@ func TestQf2ErrorsAreHarborErrors(t *testing.T) {
 	srv, err := mockvendor.Listen("127.0.0.1:0", m)
 	require.NoError(t, err)
 	defer srv.Close()
-	c := qf2Client(harbor.ProviderConfig{APIKey: qf2Key, BaseURL: srv.URL() + "/v2"})
+	c := qf2Client(t, harbor.ProviderConfig{APIKey: qf2Key, BaseURL: srv.URL() + "/v2"})
 	_, err = c.Chat.Completions.Create(ctxT(t), &harbor.ChatRequest{Model: "ernie-9.9-8k", Messages: user("hi")})
 	var he *harbor.Error
 	require.True(t, errors.As(err, &he))

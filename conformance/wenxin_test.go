@@ -63,9 +63,12 @@ type wxCase struct {
 	faults []mockvendor.Fault
 	req    harbor.ChatRequest
 	opts   []harbor.Option // per call
-	repeat int             // how many times the call is made (0 means once)
-	only   string          // "create" or "stream"; empty runs both
-	bug    string          // a known provider/mock bug this row documents: skipped with "BUG: …"
+	// offSpec: the request breaks spec/qianfan-v1.yaml on purpose (see
+	// specChecked); the spec must reject it with a violation containing this.
+	offSpec string
+	repeat  int    // how many times the call is made (0 means once)
+	only    string // "create" or "stream"; empty runs both
+	bug     string // a known provider/mock bug this row documents: skipped with "BUG: …"
 
 	// What harbor must put on the wire: the chat endpoint (last part of the path),
 	// JSON pointers into the last chat request body, and how many token and chat
@@ -194,6 +197,12 @@ var wxCases = []wxCase{
 		faults: []mockvendor.Fault{mockvendor.QianfanV1TokenInvalid(), mockvendor.QianfanV1TokenInvalid(), mockvendor.QianfanV1TokenInvalid()},
 		req:    harbor.ChatRequest{Model: "ERNIE-3.5-8K", Messages: user("hi")},
 		tokens: 2, chats: 2, err: harbor.ErrAuthentication, code: "110", msgHas: "Access token invalid", transient: wxNo,
+	},
+	{
+		name: "14 IAM Certification failed is an authentication error without a refresh", quirk: "error_code 13/14: auth failures that a new token cannot fix (refresh is for 110/111 only)",
+		faults: []mockvendor.Fault{mockvendor.QianfanV1Error(14), {}},
+		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
+		tokens: 1, chats: 1, err: harbor.ErrAuthentication, code: "14", transient: wxNo, requestID: wxUUID,
 	},
 	{
 		name: "unknown client id at the token endpoint", quirk: `{"error":"invalid_client","error_description":"unknown client id"}`,
@@ -415,8 +424,9 @@ var wxCases = []wxCase{
 	},
 	{
 		name: "penalty_score out of range in ExtraBody is the vendor's 336003, not retried", quirk: "336003 Invalid param: client error, HTTP 200",
-		req:  harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi"), ExtraBody: map[string]any{"penalty_score": 5}},
-		sent: map[string]any{"/penalty_score": 5}, tokens: 1, chats: 1,
+		req:     harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi"), ExtraBody: map[string]any{"penalty_score": 5}},
+		offSpec: `"/penalty_score": number must be at most 2`,
+		sent:    map[string]any{"/penalty_score": 5}, tokens: 1, chats: 1,
 		err: harbor.ErrInvalidRequest, code: "336003", msgHas: "penalty_score", transient: wxNo, requestID: wxUUID,
 	},
 	{
@@ -526,6 +536,12 @@ var wxCases = []wxCase{
 		faults: []mockvendor.Fault{mockvendor.QianfanV1Error(4)},
 		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
 		tokens: 1, chats: 1, err: harbor.ErrRateLimited, code: "4", transient: wxNo,
+	},
+	{
+		name: "19 total request limit is not retried", quirk: "error_code 19 Total request limit reached: the nearest thing v1 has to a quota error",
+		faults: []mockvendor.Fault{mockvendor.QianfanV1Error(19), {}},
+		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
+		tokens: 1, chats: 1, err: harbor.ErrRateLimited, code: "19", transient: wxNo,
 	},
 	{
 		name: "336100 server high load then success", quirk: "error_code 336100 retried",
@@ -726,7 +742,11 @@ func wxRun(t *testing.T, tc *wxCase, streaming bool) {
 		pcfg.SecretKey = wxSecret
 	}
 	pcfg.BaseURL = srv.URL()
-	c := wxClient(pcfg)
+	var offSpec []string
+	if tc.offSpec != "" {
+		offSpec = append(offSpec, tc.offSpec)
+	}
+	c := wxClient(t, pcfg, offSpec...)
 
 	if tc.warm != nil {
 		_, err := wxCall(ctxT(t), c, &harbor.ChatRequest{Model: "ERNIE-3.5-8K", Messages: user("warm up")}, false)
@@ -750,12 +770,25 @@ func wxRun(t *testing.T, tc *wxCase, streaming bool) {
 	reqs := m.Requests()
 	var chats []mockvendor.RecordedRequest
 	tokens := 0
-	for _, r := range reqs {
+	for i, r := range reqs { // what every token and chat request looks like
+		assert.Equal(t, "POST", r.Method, "request %d", i)
+		assert.Empty(t, r.Header.Get("Authorization"), "request %d: no bearer auth on v1", i)
+		q, qerr := url.ParseQuery(r.RawQuery)
+		require.NoError(t, qerr, "request %d", i)
 		switch {
 		case r.Path == wxTokenPath:
 			tokens++
+			assert.Equal(t, "client_credentials", q.Get("grant_type"), "token request %d", i)
+			assert.Equal(t, pcfg.APIKey, q.Get("client_id"), "token request %d", i)
+			assert.Equal(t, pcfg.SecretKey, q.Get("client_secret"), "token request %d", i)
+			assert.Empty(t, r.Body, "token request %d has an empty body", i)
 		case strings.HasPrefix(r.Path, wxChatPrefix):
 			chats = append(chats, r)
+			assert.NotEmpty(t, q.Get("access_token"), "chat request %d authenticates with ?access_token=", i)
+			assert.False(t, q.Has("client_id") || q.Has("client_secret"), "chat request %d: the key pair stays off the chat URL", i)
+			if streaming {
+				assert.Equal(t, "text/event-stream", r.Header.Get("Accept"), "chat request %d", i)
+			}
 		default:
 			t.Errorf("unexpected request to %s", r.Path)
 		}
@@ -844,11 +877,12 @@ func wxStart(t *testing.T, cfg mockvendor.QianfanV1Config) (*mockvendor.QianfanV
 
 // wxClient is a harbor client with cfg as the "wenxin" provider's configuration,
 // nothing from the environment and near-zero retry waits.
-func wxClient(cfg harbor.ProviderConfig) *harbor.Client {
+func wxClient(t testing.TB, cfg harbor.ProviderConfig, offSpec ...string) *harbor.Client {
 	return harbor.Must(harbor.New(
 		harbor.WithGetenv(func(string) string { return "" }),
 		harbor.WithProviderConfig("wenxin", cfg),
 		harbor.WithRetryWait(time.Millisecond, 2*time.Millisecond),
+		harbor.WithTransport(specChecked(t, "qianfan-v1", nil, offSpec...)),
 	))
 }
 
@@ -984,7 +1018,7 @@ func wxNoSecrets(t *testing.T, err error, secrets ...string) {
 // rather than each asking for its own (run with -race).
 func TestWxConcurrentFirstCalls(t *testing.T) {
 	m, srv := wxStart(t, mockvendor.QianfanV1Config{Latency: 20 * time.Millisecond})
-	c := wxClient(harbor.ProviderConfig{APIKey: wxKey, SecretKey: wxSecret, BaseURL: srv.URL()})
+	c := wxClient(t, harbor.ProviderConfig{APIKey: wxKey, SecretKey: wxSecret, BaseURL: srv.URL()})
 	errs := wxBurst(t, c, 100)
 	for _, err := range errs {
 		assert.NoError(t, err)
@@ -997,7 +1031,7 @@ func TestWxConcurrentFirstCalls(t *testing.T) {
 // causes one refresh, not one per call.
 func TestWxConcurrentExpiry(t *testing.T) {
 	m, srv := wxStart(t, mockvendor.QianfanV1Config{Latency: 20 * time.Millisecond})
-	c := wxClient(harbor.ProviderConfig{APIKey: wxKey, SecretKey: wxSecret, BaseURL: srv.URL()})
+	c := wxClient(t, harbor.ProviderConfig{APIKey: wxKey, SecretKey: wxSecret, BaseURL: srv.URL()})
 	_, err := wxCall(ctxT(t), c, &harbor.ChatRequest{Model: "ERNIE-3.5-8K", Messages: user("warm up")}, false)
 	require.NoError(t, err)
 	m.Reset()
@@ -1034,7 +1068,7 @@ func TestWxToolRoundTrip(t *testing.T) {
 	for _, streaming := range []bool{false, true} {
 		t.Run(map[bool]string{false: "create", true: "stream"}[streaming], func(t *testing.T) {
 			m, srv := wxStart(t, mockvendor.QianfanV1Config{})
-			c := wxClient(harbor.ProviderConfig{APIKey: wxKey, SecretKey: wxSecret, BaseURL: srv.URL()})
+			c := wxClient(t, harbor.ProviderConfig{APIKey: wxKey, SecretKey: wxSecret, BaseURL: srv.URL()})
 
 			req := &harbor.ChatRequest{Model: "ERNIE-4.0-8K", Tools: wxWeather,
 				Messages: wxMsgs(harbor.SystemMessage("use tools"), harbor.UserMessage("weather in Beijing"))}
@@ -1080,7 +1114,7 @@ func TestWxToolRoundTrip(t *testing.T) {
 // before it cannot be expressed in v1's function role and is refused before I/O.
 func TestWxToolResultMismatchRefused(t *testing.T) {
 	m, srv := wxStart(t, mockvendor.QianfanV1Config{})
-	c := wxClient(harbor.ProviderConfig{APIKey: wxKey, SecretKey: wxSecret, BaseURL: srv.URL()})
+	c := wxClient(t, harbor.ProviderConfig{APIKey: wxKey, SecretKey: wxSecret, BaseURL: srv.URL()})
 	call := harbor.Message{Role: harbor.RoleAssistant, ToolCalls: []harbor.ToolCall{{ID: "call_1", Type: "function", Function: harbor.FunctionCall{Name: "get_weather", Arguments: "{}"}}}}
 	for _, streaming := range []bool{false, true} {
 		_, err := wxCall(ctxT(t), c, &harbor.ChatRequest{Model: "ERNIE-4.0-8K", Tools: wxWeather,
