@@ -57,10 +57,12 @@ func runPair(b *testing.B, kind string) {
 		case p.Name == kind:
 			b.Run("harbor", p.Harbor)
 			b.Run("floor", p.Floor)
+			runPeers(b, p.Name)
 		case p.Name == kind+"/"+p.Vendor:
 			b.Run(p.Vendor, func(b *testing.B) {
 				b.Run("harbor", p.Harbor)
 				b.Run("floor", p.Floor)
+				runPeers(b, p.Name)
 			})
 		default:
 			continue
@@ -74,6 +76,15 @@ func runPair(b *testing.B, kind string) {
 		for v, why := range e.Skipped {
 			b.Run(v, func(b *testing.B) { b.Skip(why) })
 		}
+	}
+}
+
+// runPeers runs the peer SDKs of scenario (peers.go) as sub-benchmarks named
+// after them (BenchmarkCreate/go-openai, BenchmarkStream/openai/openai-go…),
+// built only when a benchmark that has peers runs.
+func runPeers(b *testing.B, scenario string) {
+	for _, c := range peers(b).For(scenario) {
+		b.Run(c.Name, c.Bench)
 	}
 }
 

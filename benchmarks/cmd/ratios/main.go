@@ -32,13 +32,17 @@ import (
 
 func main() {
 	mockproc.ServeIfChild()
+	benchmarks.ServeMemoryChildIf() // the memory section's children (extras.go)
 
 	testing.Init() // registers -test.benchtime, which testing.Benchmark reads
 	rounds := flag.Int("rounds", 8, "interleaved rounds; medians are taken over them")
 	benchtime := flag.String("benchtime", "1s", "time (or Nx iterations) per benchmark run")
 	out := flag.String("out", "", "also write the Markdown to this file")
 	vendorList := flag.String("vendors", strings.Join(benchmarks.Vendors, ","), "comma-separated vendors to benchmark ("+strings.Join(benchmarks.Vendors, ", ")+")")
+	extra := registerExtras() // -load, -memory, -coldstart… (extras.go)
+	pf := registerPeers()     // -peers, -svg, -load-peers (peers.go)
 	flag.Parse()
+	pf.resolve(*out, extra)
 	if *rounds < 1 {
 		fatal(fmt.Errorf("-rounds must be >= 1"))
 	}
@@ -51,10 +55,15 @@ func main() {
 		fatal(fmt.Errorf("-vendors: %w", err))
 	}
 
-	md, err := run(*rounds, *benchtime, vendors)
+	md, err := run(*rounds, *benchtime, vendors, pf)
 	if err != nil {
 		fatal(err)
 	}
+	more, err := extra.run(os.Stderr)
+	if err != nil {
+		fatal(err)
+	}
+	md += more
 	fmt.Print(md)
 	if *out != "" {
 		if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
@@ -63,6 +72,9 @@ func main() {
 		if err := os.WriteFile(*out, []byte(md), 0o644); err != nil {
 			fatal(err)
 		}
+	}
+	if err := pf.writeSVG(); err != nil {
+		fatal(err)
 	}
 }
 
@@ -158,7 +170,7 @@ var metrics = []struct {
 	{"allocs/op", func(s sample) float64 { return s.allocs }},
 }
 
-func run(rounds int, benchtime string, vendors []string) (string, error) {
+func run(rounds int, benchtime string, vendors []string, pf *peerFlags) (string, error) {
 	proc, err := mockproc.Start()
 	if err != nil {
 		return "", err
@@ -179,6 +191,14 @@ func run(rounds int, benchtime string, vendors []string) (string, error) {
 	}
 
 	pairs := env.Pairs()
+	peers, err := pf.start(proc.URLs, vendors)
+	if err != nil {
+		return "", err
+	}
+	if peers != nil {
+		defer peers.Close()
+	}
+	peerRes := newPeerResults(len(pairs))
 	type soloBench struct {
 		name string
 		fn   func(*testing.B)
@@ -194,14 +214,9 @@ func run(rounds int, benchtime string, vendors []string) (string, error) {
 	began := time.Now()
 	for r := range rounds {
 		for i, p := range pairs {
-			order := []struct {
-				name string
-				fn   func(*testing.B)
-				dst  *series
-			}{{"harbor", p.Harbor, &harborRes[i]}, {"floor", p.Floor, &floorRes[i]}}
-			if r%2 == 1 {
-				order[0], order[1] = order[1], order[0]
-			}
+			order := []entry{{"harbor", p.Harbor, &harborRes[i]}, {"floor", p.Floor, &floorRes[i]}}
+			order = append(order, peerRes.entries(peers, p.Name, i)...)
+			rotate(order, r)
 			for _, o := range order {
 				s, err := measure(o.fn)
 				if err != nil {
@@ -256,6 +271,8 @@ func run(rounds int, benchtime string, vendors []string) (string, error) {
 			per[0], per[len(per)-1],
 			ratio(med(2, harborRes), med(2, floorRes)), ratio(med(3, harborRes), med(3, floorRes)))
 	}
+
+	b.WriteString(pf.section(pairs, harborRes, floorRes, peerRes, rounds, benchtime))
 
 	for i, p := range pairs {
 		fmt.Fprintf(&b, "\n## %s\n\n| metric | harbor | floor | harbor/floor |\n|---|---:|---:|---:|\n", p.Name)

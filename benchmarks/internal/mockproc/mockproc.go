@@ -38,6 +38,14 @@ const (
 // Vendors lists every vendor the child serves, in report order.
 var Vendors = []string{DeepSeek, Doubao, Wenxin, Qianfan, OpenAI}
 
+// DeepSeekSlow is the key, in Proc.URLs, of one more DeepSeek mock the child
+// serves: the same as DeepSeek's, but every response waits SlowLatency first,
+// like a real vendor's time to first byte (the throughput measurements).
+const DeepSeekSlow = "deepseek+latency"
+
+// SlowLatency is the DeepSeekSlow mock's latency.
+const SlowLatency = 50 * time.Millisecond
+
 // Credentials the mocks require; clients must send them.
 const (
 	// APIKey is the Bearer key of the DeepSeek, Ark and OpenAI mocks.
@@ -107,6 +115,15 @@ func serve() int {
 		servers = append(servers, srv)
 		fmt.Fprintln(os.Stdout, urlPrefix+v+" "+srv.URL())
 	}
+	slow := mockvendor.NewDeepSeek(mockvendor.DeepSeekConfig{APIKey: APIKey, Latency: SlowLatency})
+	slow.SetRecording(false)
+	srv, err := mockvendor.Listen("127.0.0.1:0", slow)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "mockproc:", DeepSeekSlow, err)
+		return 1
+	}
+	servers = append(servers, srv)
+	fmt.Fprintln(os.Stdout, urlPrefix+DeepSeekSlow+" "+srv.URL())
 	fmt.Fprintln(os.Stdout, readyMarker)
 	_, _ = io.Copy(io.Discard, os.Stdin) // block until the parent closes stdin or dies
 	return 0
@@ -116,7 +133,7 @@ func serve() int {
 type Proc struct {
 	// URL is the DeepSeek mock's base URL (URLs["deepseek"]).
 	URL string
-	// URLs maps each vendor of Vendors to its mock's base URL
+	// URLs maps each vendor of Vendors, and DeepSeekSlow, to its mock's base URL
 	// ("http://127.0.0.1:port", no trailing slash; each mock also accepts its
 	// vendor's path prefix, such as /api/v3 for Ark or /v2 for Qianfan v2).
 	URLs map[string]string
@@ -172,7 +189,7 @@ func Start() (*Proc, error) {
 			p.Close()
 			return nil, errors.New("mockproc: the child exited without printing its URLs")
 		}
-		for _, v := range Vendors {
+		for _, v := range append(Vendors[:len(Vendors):len(Vendors)], DeepSeekSlow) {
 			if urls[v] == "" {
 				p.Close()
 				return nil, fmt.Errorf("mockproc: the child printed no URL for %s", v)

@@ -1,0 +1,16 @@
+// Package coldstartprobe holds the cold-start probes: two small programs that
+// each make one DeepSeek chat completion against a mock and exit, one with
+// harbor (./harbor) and one with a hand-written net/http + encoding/json client
+// (./floor), sending the benchmarks' fixed request. The benchmarks build both
+// (stripped and not), measure their size, and time exec -> first response
+// (benchmarks.MeasureColdStart).
+//
+// Usage: probe URL, with the mock's key in HARBOR_PROBE_KEY. On success a
+// probe prints one line to stdout,
+//
+//	ok main_ns=<main entry to answer> new_ns=<client construction>
+//
+// and exits 0; on failure it prints the error to stderr and exits 1.
+// Neither probe imports package benchmarks, so neither binary carries the
+// other's code (or the peers').
+package coldstartprobe
