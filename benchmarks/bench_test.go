@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/harborai/harbor-go/benchmarks/internal/mockproc"
 )
@@ -55,13 +57,13 @@ func runPair(b *testing.B, kind string) {
 	for _, p := range e.Pairs() {
 		switch {
 		case p.Name == kind:
-			b.Run("harbor", p.Harbor)
-			b.Run("floor", p.Floor)
+			b.Run("harbor", withCPU(p.Harbor))
+			b.Run("floor", withCPU(p.Floor))
 			runPeers(b, p.Name)
 		case p.Name == kind+"/"+p.Vendor:
 			b.Run(p.Vendor, func(b *testing.B) {
-				b.Run("harbor", p.Harbor)
-				b.Run("floor", p.Floor)
+				b.Run("harbor", withCPU(p.Harbor))
+				b.Run("floor", withCPU(p.Floor))
 				runPeers(b, p.Name)
 			})
 		default:
@@ -84,7 +86,7 @@ func runPair(b *testing.B, kind string) {
 // built only when a benchmark that has peers runs.
 func runPeers(b *testing.B, scenario string) {
 	for _, c := range peers(b).For(scenario) {
-		b.Run(c.Name, c.Bench)
+		b.Run(c.Name, withCPU(c.Bench))
 	}
 }
 
@@ -97,3 +99,26 @@ func BenchmarkNew(b *testing.B) {
 }
 
 func BenchmarkRoute(b *testing.B) { env(b).Vendor(DeepSeek).BenchRoute(b) }
+
+// withCPU adds the process's CPU time per op (getrusage, user+sys; the mocks
+// run in another process) as the metric cpu-ns/op, so plain `go test -bench`
+// output and cmd/compare's benchstat tables show client CPU, not only wall
+// time. It covers the benchmark function's setup too, which is small next to
+// b.N calls.
+func withCPU(fn func(*testing.B)) func(*testing.B) {
+	return func(b *testing.B) {
+		c0 := processCPUTime()
+		fn(b)
+		if b.N > 0 {
+			b.ReportMetric(float64(processCPUTime()-c0)/float64(b.N), "cpu-ns/op")
+		}
+	}
+}
+
+func processCPUTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
