@@ -96,31 +96,33 @@ type call struct {
 }
 
 // prepare counts the request and, on failure, the error.
-func (c *Client) prepare(ctx context.Context, req *ChatRequest, opts []Option) (*call, error) {
+// prepare fills k (a value, so that Create allocates no call) and counts the
+// request and, on failure, the error.
+func (c *Client) prepare(k *call, ctx context.Context, req *ChatRequest, opts []Option) error {
 	c.stats.requests.Add(1)
-	k, err := c.prepareCall(ctx, req, opts)
+	err := c.prepareCall(k, ctx, req, opts)
 	if err != nil {
 		c.stats.fail(err)
 	}
-	return k, err
+	return err
 }
 
-func (c *Client) prepareCall(ctx context.Context, req *ChatRequest, opts []Option) (*call, error) {
+func (c *Client) prepareCall(k *call, ctx context.Context, req *ChatRequest, opts []Option) error {
 	if req == nil {
-		return nil, llm.InvalidRequest("", "", "", "request is nil")
+		return llm.InvalidRequest("", "", "", "request is nil")
 	}
 	if err := req.Validate(); err != nil {
-		return nil, err
+		return err
 	}
 	r, err := c.resolve(req.Model)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	p, err := c.provider(r.s)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	k := &call{p: p, name: r.s.desc.Name, req: req, ctx: ctx}
+	*k = call{p: p, name: r.s.desc.Name, req: req, ctx: ctx}
 	if r.model != req.Model { // never mutate the caller's request
 		cp := *req
 		cp.Model = r.model
@@ -138,7 +140,22 @@ func (c *Client) prepareCall(ctx context.Context, req *ChatRequest, opts []Optio
 	if timeout > 0 {
 		k.ctx, k.cancel = context.WithTimeout(ctx, timeout)
 	}
-	return k, nil
+	return nil
+}
+
+// noOptions is what providers get for a call without per-call options: a shared
+// zero value, so that such a call allocates nothing for them (providers only read
+// CallOptions).
+var noOptions llm.CallOptions
+
+// callOptions returns the call's options for the provider. A pointer into k would
+// make every call's k escape to the heap; a call with options gets its own copy.
+func (k *call) callOptions() *llm.CallOptions {
+	if k.opts.Header == nil {
+		return &noOptions
+	}
+	o := k.opts
+	return &o
 }
 
 func (k *call) done() {
@@ -165,13 +182,13 @@ func annotate(err error, provider, model string) error {
 // Options given here apply to this call only (Header, RequestTimeout).
 func (cc Completions) Create(ctx context.Context, req *ChatRequest, opts ...Option) (*ChatCompletion, error) {
 	c := cc.c
-	k, err := c.prepare(ctx, req, opts)
-	if err != nil {
+	var k call
+	if err := c.prepare(&k, ctx, req, opts); err != nil {
 		return nil, err
 	}
 	defer k.done()
 	c.stats.inFlight.Add(1)
-	res, err := k.p.Chat(k.ctx, k.req, &k.opts)
+	res, err := k.p.Chat(k.ctx, k.req, k.callOptions())
 	c.stats.inFlight.Add(-1)
 	if err != nil {
 		c.stats.fail(err)
@@ -187,12 +204,13 @@ func (cc Completions) Create(ctx context.Context, req *ChatRequest, opts ...Opti
 // bounds the stream until it is closed).
 func (cc Completions) Stream(ctx context.Context, req *ChatRequest, opts ...Option) (*Stream, error) {
 	c := cc.c
-	k, err := c.prepare(ctx, req, opts)
-	if err != nil {
+	t := &trackedSource{stats: &c.stats, model: req.Model}
+	k := &t.k
+	if err := c.prepare(k, ctx, req, opts); err != nil {
 		return nil, err
 	}
 	c.stats.inFlight.Add(1)
-	src, err := k.p.ChatStream(k.ctx, k.req, &k.opts)
+	src, err := k.p.ChatStream(k.ctx, k.req, k.callOptions())
 	c.stats.inFlight.Add(-1)
 	if err != nil {
 		k.done()
@@ -200,14 +218,15 @@ func (cc Completions) Stream(ctx context.Context, req *ChatRequest, opts ...Opti
 		return nil, annotate(err, k.name, req.Model)
 	}
 	c.stats.streamsOpen.Add(1)
-	return llm.NewStream(&trackedSource{src: src, k: k, stats: &c.stats, model: req.Model}), nil
+	t.src = src
+	return llm.NewStream(t), nil
 }
 
 // trackedSource keeps the stats and the per-call context of a stream: the context
 // lives until the stream is closed.
 type trackedSource struct {
 	src    llm.ChunkSource
-	k      *call
+	k      call
 	stats  *stats
 	model  string
 	failed bool

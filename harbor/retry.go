@@ -2,6 +2,7 @@ package harbor
 
 import (
 	"context"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"time"
@@ -18,11 +19,20 @@ type retryDoer struct {
 	rc    *retryablehttp.Client
 	idle  time.Duration
 	stats *stats
+	o     *Options
+	rt    http.RoundTripper
 }
 
 func newRetryDoer(o *Options, rt http.RoundTripper, st *stats) *retryDoer {
+	return &retryDoer{rc: newRetryClient(o, rt, st, nil), idle: o.IdleTimeout, stats: st, o: o, rt: rt}
+}
+
+// newRetryClient configures go-retryablehttp. classify, when not nil, is the
+// provider's say on every response (see llm.ClassifyingDoer); when nil, a
+// classifier may still come with the request's context (DoClassified).
+func newRetryClient(o *Options, rt http.RoundTripper, st *stats, classify func(*http.Response) llm.RetryVerdict) *retryablehttp.Client {
 	maxAfter := o.MaxRetryAfter
-	rc := &retryablehttp.Client{
+	return &retryablehttp.Client{
 		HTTPClient:   &http.Client{Transport: keepPool{rt}},
 		Logger:       nil, // an SDK does not log on its users' behalf
 		RetryWaitMin: o.RetryWaitMin,
@@ -35,8 +45,12 @@ func newRetryDoer(o *Options, rt http.RoundTripper, st *stats) *retryDoer {
 			if err == nil {
 				// The provider may overrule the status: only it can read its
 				// vendor's bodies (llm.ClassifyingDoer).
-				if classify, _ := ctx.Value(classifierKey{}).(func(*http.Response) llm.RetryVerdict); classify != nil {
-					switch classify(resp) {
+				c := classify
+				if c == nil {
+					c, _ = ctx.Value(classifierKey{}).(func(*http.Response) llm.RetryVerdict)
+				}
+				if c != nil {
+					switch c(resp) {
 					case llm.RetryNow:
 						return true, nil
 					case llm.RetryNever:
@@ -76,8 +90,20 @@ func newRetryDoer(o *Options, rt http.RoundTripper, st *stats) *retryDoer {
 				st.retries.Add(1)
 			}
 		},
+		// Requests sent without a copy of their body (see Do) are rewound here,
+		// on the copy go-retryablehttp makes for every further attempt.
+		PrepareRetry: func(r *http.Request) error {
+			if r.GetBody == nil {
+				return nil // no body, or go-retryablehttp replays its own copy
+			}
+			body, err := r.GetBody()
+			if err != nil {
+				return err
+			}
+			r.Body = body
+			return nil
+		},
 	}
-	return &retryDoer{rc: rc, idle: o.IdleTimeout, stats: st}
 }
 
 // classifierKey carries DoClassified's retry function to CheckRetry, which
@@ -90,12 +116,31 @@ func (d *retryDoer) DoClassified(req *http.Request, classify func(*http.Response
 	return d.Do(req.WithContext(context.WithValue(req.Context(), classifierKey{}, classify)))
 }
 
+// Classifying returns a Doer that consults classify on every response, like
+// DoClassified, with the classifier bound once instead of carried by every
+// request's context (wire.Classified uses it for providers built by harbor).
+func (d *retryDoer) Classifying(classify func(*http.Response) llm.RetryVerdict) llm.Doer {
+	c := *d
+	c.rc = newRetryClient(d.o, d.rt, d.stats, classify)
+	return &c
+}
+
 // Do sends req with retries. Retries happen only before a response is returned, so a
 // stream is never retried once its body reaches the caller.
+//
+// A request whose body can be replayed (GetBody, as http.NewRequest and
+// wire.SetBody set it) is sent without a copy of its body: the first attempt sends
+// req.Body, and PrepareRetry rewinds the others. Any other body is read into
+// memory once by go-retryablehttp, as before.
 func (d *retryDoer) Do(req *http.Request) (*http.Response, error) {
-	rreq, err := retryablehttp.FromRequest(req)
-	if err != nil {
-		return nil, err
+	var rreq *retryablehttp.Request
+	if req.Body == nil || req.Body == http.NoBody || req.GetBody != nil {
+		rreq = &retryablehttp.Request{Request: req}
+	} else {
+		var err error
+		if rreq, err = retryablehttp.FromRequest(req); err != nil {
+			return nil, err
+		}
 	}
 	resp, err := d.rc.Do(rreq)
 	if err != nil {
@@ -104,10 +149,21 @@ func (d *retryDoer) Do(req *http.Request) (*http.Response, error) {
 		}
 		return nil, err
 	}
-	if d.idle > 0 && resp.Body != nil && resp.Body != http.NoBody {
+	if d.idle > 0 && resp.Body != nil && resp.Body != http.NoBody && !whole(resp.Body) {
 		resp.Body = newIdleBody(resp.Body, d.idle)
 	}
 	return resp, nil
+}
+
+// whole reports whether body is already all in memory (a classifier read it): no
+// read of it can hang, so it needs no idle timeout.
+func whole(body io.ReadCloser) bool {
+	w, ok := body.(wire.Whole)
+	if !ok {
+		return false
+	}
+	_, ok = w.Whole()
+	return ok
 }
 
 var _ llm.ClassifyingDoer = (*retryDoer)(nil)

@@ -347,3 +347,49 @@ func TestClassifierVetoesRetries(t *testing.T) {
 		assert.EqualValues(t, tc.hits, v.hits.Load(), tc.kind)
 	}
 }
+
+// Every attempt sends the whole request body: the first attempt's body is sent
+// without a copy and later ones are rewound. The transport here is a fake that,
+// unlike net/http's, never rewinds a body itself.
+func TestRetriesResendTheWholeBody(t *testing.T) {
+	var bodies []string
+	rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		b, err := io.ReadAll(r.Body)
+		if err != nil {
+			return nil, err
+		}
+		r.Body.Close()
+		bodies = append(bodies, string(b))
+		h := http.Header{"Content-Type": {"application/json"}, "Retry-After": {"0"}}
+		if len(bodies) <= 2 {
+			return &http.Response{StatusCode: 503, Header: h, Body: io.NopCloser(strings.NewReader(`{"error":{"message":"busy"}}`)), Request: r}, nil
+		}
+		return &http.Response{StatusCode: 200, Header: h, Body: io.NopCloser(strings.NewReader(okBody)), Request: r}, nil
+	})
+	c := client(t, "http://vendor.invalid", harbor.WithTransport(rt))
+	_, err := c.Chat.Completions.Create(context.Background(), hello)
+	require.NoError(t, err)
+	require.Len(t, bodies, 3)
+	assert.Contains(t, bodies[0], `"messages"`)
+	assert.Equal(t, bodies[0], bodies[1])
+	assert.Equal(t, bodies[0], bodies[2])
+	assert.EqualValues(t, 2, c.Stats().Retries)
+
+	// A body that cannot be replayed (no GetBody) is copied once and resent too.
+	bodies = nil
+	var got llm.Doer
+	c = harbor.Must(harbor.New(noEnv(t), harbor.WithRetryWait(time.Millisecond, 2*time.Millisecond), harbor.WithTransport(rt),
+		harbor.WithProvider(harbor.Descriptor{Name: "twohundred", Prefixes: []string{"th-"},
+			New: func(cfg llm.Config) (llm.Provider, error) { got = cfg.HTTP; return doerProvider{cfg.HTTP}, nil }})))
+	_, _ = c.Chat.Completions.Create(context.Background(), &harbor.ChatRequest{Model: "th-1", Messages: []harbor.Message{harbor.UserMessage("x")}})
+	req, _ := http.NewRequest(http.MethodPost, "http://vendor.invalid", io.MultiReader(strings.NewReader(`{"a":`), strings.NewReader(`1}`)))
+	require.Nil(t, req.GetBody)
+	resp, err := got.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, []string{`{"a":1}`, `{"a":1}`, `{"a":1}`}, bodies)
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

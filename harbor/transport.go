@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -49,20 +50,44 @@ func (e errIdle) Unwrap() error { return llm.ErrTimeout }
 
 // idleBody closes the body when no read completes within d, which unblocks a read
 // stuck on a silent connection; the read then reports errIdle.
+//
+// Reads do not touch the timer: resetting a runtime timer on every read of a
+// stream costs more than the read itself. A read records when it ended (one
+// monotonic clock read), and the timer, when it fires, re-arms itself for what is
+// left of d since the latest read, or cuts the body if all of d has passed. The
+// guarantee is unchanged: a body is cut d after its latest read, never earlier.
 type idleBody struct {
-	rc    io.ReadCloser
-	d     time.Duration
-	t     *time.Timer
-	fired atomic.Bool
+	rc     io.ReadCloser
+	d      time.Duration
+	start  time.Time    // monotonic origin of last
+	last   atomic.Int64 // time.Since(start) when the latest read ended, in ns
+	t      atomic.Pointer[time.Timer]
+	fired  atomic.Bool
+	closed atomic.Bool
 }
 
 func newIdleBody(rc io.ReadCloser, d time.Duration) *idleBody {
-	b := &idleBody{rc: rc, d: d}
-	b.t = time.AfterFunc(d, func() {
-		b.fired.Store(true)
-		rc.Close()
-	})
+	b := &idleBody{rc: rc, d: d, start: time.Now()}
+	b.t.Store(time.AfterFunc(d, b.expire))
 	return b
+}
+
+// expire runs when the timer fires.
+func (b *idleBody) expire() {
+	if b.closed.Load() {
+		return
+	}
+	if idle := time.Since(b.start) - time.Duration(b.last.Load()); idle < b.d {
+		t := b.t.Load()
+		for t == nil { // fired before newIdleBody stored it: only with an absurdly short d
+			runtime.Gosched()
+			t = b.t.Load()
+		}
+		t.Reset(b.d - idle)
+		return
+	}
+	b.fired.Store(true)
+	b.rc.Close()
 }
 
 func (b *idleBody) Read(p []byte) (int, error) {
@@ -73,11 +98,14 @@ func (b *idleBody) Read(p []byte) (int, error) {
 		}
 		return n, err
 	}
-	b.t.Reset(b.d)
+	b.last.Store(int64(time.Since(b.start)))
 	return n, nil
 }
 
 func (b *idleBody) Close() error {
-	b.t.Stop()
+	b.closed.Store(true)
+	if t := b.t.Load(); t != nil {
+		t.Stop()
+	}
 	return b.rc.Close()
 }

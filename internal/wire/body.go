@@ -44,6 +44,31 @@ func EncodeBody(provider, model string, v any, extra map[string]any) ([]byte, er
 	return body, nil
 }
 
+// EncodeBodyWith is EncodeBody with a hand-written encoder: when there is no
+// ExtraBody to merge, fast appends v's JSON (the bytes json.Marshal would write) to
+// a buffer of size bytes, the caller's estimate; when it reports false, or with
+// ExtraBody, EncodeBody does the work.
+func EncodeBodyWith(provider, model string, v any, extra map[string]any, size int, fast func([]byte) ([]byte, bool)) ([]byte, error) {
+	if len(extra) == 0 {
+		if b, ok := fast(make([]byte, 0, size)); ok {
+			return b, nil
+		}
+	}
+	return EncodeBody(provider, model, v, extra)
+}
+
+// SizeHint estimates a chat request's JSON size from its texts' lengths: the
+// parameters take about 200 bytes, and each message's keys some 30 more. The
+// estimate errs on the large side (escapes make a text longer), so that the body
+// is written without growing the buffer.
+func SizeHint(texts int, messages int, stop []string) int {
+	n := 192 + texts + 32*messages
+	for _, s := range stop {
+		n += len(s) + 8
+	}
+	return n
+}
+
 // MergeExtra sets extra's keys at the top level of the encoded body; a key the
 // provider also set is overridden. This slow path runs only when ExtraBody is used.
 func MergeExtra(body []byte, extra map[string]any) ([]byte, error) {

@@ -75,26 +75,9 @@ type EditorFn interface {
 	~func(context.Context, *http.Request) error
 }
 
-// Editors returns the request editors for one call, typed for a generated client:
-// one that asks for an event stream when stream is set and adds the per-call headers,
-// or none when there is nothing to add, so the common call allocates no closure.
-func Editors[F EditorFn](call *llm.CallOptions, stream bool) []F {
-	if !stream && (call == nil || len(call.Header) == 0) {
-		return nil
-	}
-	return []F{func(_ context.Context, r *http.Request) error {
-		if stream {
-			r.Header.Set("Accept", "text/event-stream")
-		}
-		if call != nil {
-			for k, vs := range call.Header {
-				for _, v := range vs {
-					r.Header.Add(k, v)
-				}
-			}
-		}
-		return nil
-	}}
+// BearerHeader returns the Authorization header of an API key, for NewEndpoint.
+func BearerHeader(key string) http.Header {
+	return http.Header{"Authorization": {"Bearer " + key}}
 }
 
 // Bearer returns a generated client's editor that authenticates with an API key.

@@ -1,6 +1,12 @@
 // Package wire holds the HTTP-level pieces every vendor adapter needs: decoding JSON
 // bodies through pooled buffers, turning error bodies, statuses and transport
 // failures into *llm.Error, and reading Retry-After and request-id headers.
+//
+// It also holds the hot path of a chat call: Endpoint builds the request without
+// parsing URLs or copying the body (request.go), and ReplyDecoder reads
+// OpenAI-shaped answers and stream chunks without reflection (reply.go), giving up
+// to encoding/json and the generated types on anything it does not read exactly as
+// encoding/json would.
 package wire
 
 import (
@@ -29,6 +35,11 @@ const maxBody = 64 << 20
 // bytes, which are only valid during fn.
 func ReadBody(resp *http.Response, fn func([]byte) error) error {
 	defer resp.Body.Close()
+	if w, ok := resp.Body.(Whole); ok { // a body PeekBody read whole: no second copy
+		if b, ok := w.Whole(); ok {
+			return fn(b)
+		}
+	}
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer func() {
@@ -77,9 +88,11 @@ func RetryAfter(h http.Header) time.Duration {
 
 // RequestID returns the vendor's request id from the usual headers.
 func RequestID(h http.Header) string {
+	// The names are in canonical form: looked up directly, without Header.Get's
+	// canonicalisation of each name on every call.
 	for _, k := range [...]string{"X-Request-Id", "X-Client-Request-Id", "X-Baidu-Request-Id", "X-Tt-Logid"} {
-		if v := h.Get(k); v != "" {
-			return v
+		if vs := h[k]; len(vs) > 0 && vs[0] != "" {
+			return vs[0]
 		}
 	}
 	return ""

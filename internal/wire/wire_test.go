@@ -64,3 +64,65 @@ func TestTransportErrorClassification(t *testing.T) {
 	e := TransportError("p", "m", errors.New("dial http://x?access_token=secret failed"))
 	assert.NotContains(t, e.Error(), "secret")
 }
+
+type failingReader struct {
+	r   io.Reader
+	err error
+}
+
+func (f *failingReader) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	if err == io.EOF {
+		return n, f.err
+	}
+	return n, err
+}
+
+func TestPeekBody(t *testing.T) {
+	// A body within the limit is read whole, and ReadBody uses those bytes.
+	r := resp(200, `{"error_code":18}`, nil)
+	b, err := PeekBody(r, 64)
+	require.NoError(t, err)
+	assert.Equal(t, `{"error_code":18}`, string(b))
+	w, ok := r.Body.(Whole)
+	require.True(t, ok)
+	_, whole := w.Whole()
+	assert.True(t, whole)
+	require.NoError(t, ReadBody(r, func(got []byte) error {
+		assert.Equal(t, `{"error_code":18}`, string(got))
+		return nil
+	}))
+
+	// A longer body: the peeked bytes, then the rest.
+	long := strings.Repeat("x", 100)
+	r = resp(200, long, nil)
+	b, err = PeekBody(r, 10)
+	require.NoError(t, err)
+	assert.Equal(t, long[:10], string(b))
+	_, whole = r.Body.(Whole).Whole()
+	assert.False(t, whole)
+	all, err := io.ReadAll(r.Body)
+	require.NoError(t, err)
+	assert.Equal(t, long, string(all))
+
+	// A read error comes back after the bytes read before it, every time.
+	boom := errors.New("connection reset")
+	r = &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(&failingReader{strings.NewReader("abc"), boom})}
+	b, err = PeekBody(r, 64)
+	require.ErrorIs(t, err, boom)
+	assert.Equal(t, "abc", string(b))
+	all, err = io.ReadAll(r.Body)
+	require.ErrorIs(t, err, boom)
+	assert.Equal(t, "abc", string(all))
+	_, whole = r.Body.(Whole).Whole()
+	assert.False(t, whole)
+
+	// A declared length sizes the buffer; the body is still read to its end.
+	r = resp(200, `{"result":"ok"}`, nil)
+	r.ContentLength = 15
+	b, err = PeekBody(r, 64<<10)
+	require.NoError(t, err)
+	assert.Equal(t, `{"result":"ok"}`, string(b))
+	_, whole = r.Body.(Whole).Whole()
+	assert.True(t, whole)
+}

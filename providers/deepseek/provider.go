@@ -1,7 +1,6 @@
 package deepseek
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -63,6 +62,8 @@ func Descriptor() llm.Descriptor {
 // Provider talks to DeepSeek. Build it with New; harbor does that lazily.
 type Provider struct {
 	gen     *gen.Client
+	chat    *wire.Endpoint // POST /chat/completions, prepared once
+	http    llm.Doer
 	key     string
 	aliases map[string]Alias
 }
@@ -78,11 +79,16 @@ func New(cfg llm.Config) (llm.Provider, error) {
 	if o := wire.OptionsOf[Options](cfg.Options); o.LegacyAliases != nil {
 		p.aliases = o.LegacyAliases
 	}
-	g, err := gen.NewClient(base, gen.WithHTTPClient(wire.Doer(&cfg)), gen.WithRequestEditorFn(wire.Bearer[gen.RequestEditorFn](key)))
+	p.http = wire.Doer(&cfg)
+	g, err := gen.NewClient(base, gen.WithHTTPClient(p.http), gen.WithRequestEditorFn(wire.Bearer[gen.RequestEditorFn](key)))
 	if err != nil {
 		return nil, wire.BadBaseURL(Name, err, key)
 	}
-	p.gen = g
+	tmpl, err := gen.NewCreateChatCompletionRequestWithBody(g.Server, "application/json", nil)
+	if err != nil {
+		return nil, wire.BadBaseURL(Name, err, key)
+	}
+	p.gen, p.chat = g, wire.NewEndpoint(tmpl, wire.BearerHeader(key))
 	return p, nil
 }
 
@@ -95,18 +101,27 @@ func (p *Provider) Chat(ctx context.Context, req *llm.ChatRequest, call *llm.Cal
 	if err != nil {
 		return nil, err
 	}
-	resp, err := p.gen.CreateChatCompletionWithBody(ctx, "application/json", bytes.NewReader(body), wire.Editors[gen.RequestEditorFn](call, false)...)
+	resp, err := p.chat.Post(ctx, p.http, body, call, false)
 	if err != nil {
 		return nil, wire.TransportError(Name, req.Model, err, p.key)
 	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, wire.ReadError(Name, req.Model, resp, p.key)
 	}
-	var out gen.ChatCompletion
-	if err := wire.Decode(Name, req.Model, resp, &out, json.Unmarshal, p.key); err != nil {
+	var res *llm.ChatCompletion
+	err = wire.DecodeReply(Name, req.Model, resp, completionSchema,
+		func(r *wire.Reply) { res = fromReply(r) },
+		func(b []byte) error {
+			var out gen.ChatCompletion
+			if err := json.Unmarshal(b, &out); err != nil {
+				return err
+			}
+			res = fromCompletion(&out)
+			return nil
+		}, p.key)
+	if err != nil {
 		return nil, err
 	}
-	res := fromCompletion(&out)
 	res.RequestID = wire.RequestID(resp.Header)
 	return res, nil
 }
@@ -117,7 +132,7 @@ func (p *Provider) ChatStream(ctx context.Context, req *llm.ChatRequest, call *l
 	if err != nil {
 		return nil, err
 	}
-	resp, err := p.gen.CreateChatCompletionWithBody(ctx, "application/json", bytes.NewReader(body), wire.Editors[gen.RequestEditorFn](call, true)...)
+	resp, err := p.chat.Post(ctx, p.http, body, call, true)
 	if err != nil {
 		return nil, wire.TransportError(Name, req.Model, err, p.key)
 	}
@@ -127,7 +142,7 @@ func (p *Provider) ChatStream(ctx context.Context, req *llm.ChatRequest, call *l
 	if e := wire.NotAStream(Name, req.Model, resp, p.key); e != nil {
 		return nil, e
 	}
-	return wire.NewStream(resp, Name, req.Model, decodeChunk, p.key), nil
+	return wire.NewStream(resp, Name, req.Model, newChunkDecoder(req.Model), p.key), nil
 }
 
 // ListModels asks the vendor for the models the key can use.

@@ -39,6 +39,9 @@ func fromCompletion(c *gen.ChatCompletion) *llm.ChatCompletion {
 	return out
 }
 
+// fromReply is fromCompletion for an answer the fast decoder read.
+func fromReply(r *wire.Reply) *llm.ChatCompletion { return r.Completion() }
+
 func fromUsage(u *gen.Usage) llm.Usage {
 	out := llm.Usage{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, TotalTokens: u.TotalTokens}
 	if u.PromptCacheHitTokens != nil {

@@ -8,9 +8,30 @@ import (
 	"github.com/harborai/harbor-go/llm"
 )
 
-// decodeChunk decodes one event of DeepSeek's SSE body. wire.Stream does the rest:
-// `: keep-alive` comments and blank lines are skipped, `data: [DONE]` ends the
-// stream, and usage rides on the finish chunk.
+// chunkSchema and completionSchema tell the fast decoder (wire.ReplyDecoder) how
+// encoding/json would read DeepSeek's answers into the generated types.
+var (
+	chunkSchema      = wire.NewReplySchema(gen.ChatCompletionChunk{}, "delta")
+	completionSchema = wire.NewReplySchema(gen.ChatCompletion{}, "message")
+)
+
+// newChunkDecoder returns the decoder of one stream's events. wire.Stream does the
+// rest: `: keep-alive` comments and blank lines are skipped, `data: [DONE]` ends the
+// stream, and usage rides on the finish chunk. Events are read by the fast decoder,
+// or, for what it does not read (tool calls, logprobs), by encoding/json into the
+// generated type.
+func newChunkDecoder(model string) wire.ChunkDecoder {
+	d := wire.NewReplyDecoder(chunkSchema, model)
+	var r wire.Reply
+	return func(data []byte) (llm.Chunk, bool, error) {
+		if d.Decode(data, &r) {
+			return fromReplyChunk(&r), false, nil
+		}
+		return decodeChunk(data)
+	}
+}
+
+// decodeChunk decodes one event with encoding/json.
 func decodeChunk(data []byte) (llm.Chunk, bool, error) {
 	var c gen.ChatCompletionChunk
 	if err := json.Unmarshal(data, &c); err != nil {
@@ -18,6 +39,9 @@ func decodeChunk(data []byte) (llm.Chunk, bool, error) {
 	}
 	return fromChunk(&c), false, nil
 }
+
+// fromReplyChunk is fromChunk for a chunk the fast decoder read.
+func fromReplyChunk(r *wire.Reply) llm.Chunk { return r.Chunk() }
 
 func fromChunk(c *gen.ChatCompletionChunk) llm.Chunk {
 	out := llm.Chunk{

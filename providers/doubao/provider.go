@@ -1,7 +1,6 @@
 package doubao
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -81,6 +80,8 @@ func Descriptor() llm.Descriptor {
 // Provider talks to Volcengine Ark. Build it with New; harbor does that lazily.
 type Provider struct {
 	gen       *gen.Client
+	chat      *wire.Endpoint // POST /chat/completions, prepared once
+	http      llm.Doer
 	key       string
 	endpoints map[string]string
 }
@@ -104,11 +105,16 @@ func New(cfg llm.Config) (llm.Provider, error) {
 			p.endpoints[name] = id
 		}
 	}
-	g, err := gen.NewClient(base, gen.WithHTTPClient(wire.Doer(&cfg)), gen.WithRequestEditorFn(wire.Bearer[gen.RequestEditorFn](key)))
+	p.http = wire.Doer(&cfg)
+	g, err := gen.NewClient(base, gen.WithHTTPClient(p.http), gen.WithRequestEditorFn(wire.Bearer[gen.RequestEditorFn](key)))
 	if err != nil {
 		return nil, wire.BadBaseURL(Name, err, key)
 	}
-	p.gen = g
+	tmpl, err := gen.NewCreateChatCompletionRequestWithBody(g.Server, nil, "application/json", nil)
+	if err != nil {
+		return nil, wire.BadBaseURL(Name, err, key)
+	}
+	p.gen, p.chat = g, wire.NewEndpoint(tmpl, wire.BearerHeader(key))
 	return p, nil
 }
 
@@ -118,7 +124,7 @@ func (p *Provider) Name() string { return Name }
 // send posts an encoded chat request and returns the 200 response, or the vendor's
 // error mapped by errors.go.
 func (p *Provider) send(ctx context.Context, model string, body []byte, call *llm.CallOptions, stream bool) (*http.Response, error) {
-	resp, err := p.gen.CreateChatCompletionWithBody(ctx, nil, "application/json", bytes.NewReader(body), wire.Editors[gen.RequestEditorFn](call, stream)...)
+	resp, err := p.chat.Post(ctx, p.http, body, call, stream)
 	if err != nil {
 		return nil, wire.TransportError(Name, model, err, p.key)
 	}
@@ -138,11 +144,20 @@ func (p *Provider) Chat(ctx context.Context, req *llm.ChatRequest, call *llm.Cal
 	if err != nil {
 		return nil, err
 	}
-	var out gen.ChatCompletion
-	if err := wire.Decode(Name, req.Model, resp, &out, json.Unmarshal, p.key); err != nil {
+	var res *llm.ChatCompletion
+	err = wire.DecodeReply(Name, req.Model, resp, completionSchema,
+		func(r *wire.Reply) { res = fromReply(r) },
+		func(b []byte) error {
+			var out gen.ChatCompletion
+			if err := json.Unmarshal(b, &out); err != nil {
+				return err
+			}
+			res = fromCompletion(&out)
+			return nil
+		}, p.key)
+	if err != nil {
 		return nil, err
 	}
-	res := fromCompletion(&out)
 	res.RequestID = wire.RequestID(resp.Header)
 	return res, nil
 }
@@ -160,7 +175,7 @@ func (p *Provider) ChatStream(ctx context.Context, req *llm.ChatRequest, call *l
 	if e := wire.NotAStream(Name, req.Model, resp, p.key); e != nil {
 		return nil, classify(e)
 	}
-	return stream{wire.NewStream(resp, Name, req.Model, newChunkDecoder(), p.key)}, nil
+	return stream{wire.NewStream(resp, Name, req.Model, newChunkDecoder(req.Model), p.key)}, nil
 }
 
 // ListModels asks Ark for its model list. Ark may not serve GET /models (reported

@@ -132,7 +132,7 @@ func (p *Provider) encode(req *llm.ChatRequest, stream bool) ([]byte, error) {
 		out.ToolChoice = &choice
 	}
 
-	body, err := wire.EncodeBody(Name, req.Model, &out, req.ExtraBody)
+	body, err := encodeBody(req, &out)
 	if err != nil {
 		return nil, err
 	}

@@ -39,6 +39,9 @@ func fromCompletion(c *gen.ChatCompletion) *llm.ChatCompletion {
 	return out
 }
 
+// fromReply is fromCompletion for an answer the fast decoder read.
+func fromReply(r *wire.Reply) *llm.ChatCompletion { return r.Completion() }
+
 // fromUsage keeps the OpenAI fields; Ark's provisioned_tokens (tokens served by
 // provisioned throughput) has no place in llm.Usage.
 func fromUsage(u *gen.Usage) llm.Usage {

@@ -26,21 +26,36 @@ func (s stream) Next() (llm.Chunk, error) {
 	return c, err
 }
 
+// chunkSchema and completionSchema tell the fast decoder (wire.ReplyDecoder) how
+// encoding/json would read Ark's answers into the generated types.
+var (
+	chunkSchema      = wire.NewReplySchema(gen.ChatCompletionChunk{}, "delta")
+	completionSchema = wire.NewReplySchema(gen.ChatCompletion{}, "message")
+)
+
 // newChunkDecoder returns the decoder for one stream. Ark repeats "role":"assistant"
 // in every delta; OpenAI sends it on a candidate's first delta only, so the decoder
 // remembers which candidates already had theirs. The rest needs no state: the
 // finish_reason key Ark leaves out until the last chunk decodes as "", reasoning
 // chunks' "content":"" is simply empty, and the usage-only chunk (choices:[]) that
 // include_usage adds after the finish chunk becomes a chunk with no choices and the
-// usage, the last before [DONE].
-func newChunkDecoder() wire.ChunkDecoder {
+// usage, the last before [DONE]. Events are read by the fast decoder, or, for what
+// it does not read (tool calls, logprobs), by encoding/json into the generated type.
+func newChunkDecoder(model string) wire.ChunkDecoder {
 	var roleSent []bool // by choice index
+	d := wire.NewReplyDecoder(chunkSchema, model)
+	var r wire.Reply
 	return func(data []byte) (llm.Chunk, bool, error) {
-		var c gen.ChatCompletionChunk
-		if err := json.Unmarshal(data, &c); err != nil {
-			return llm.Chunk{}, false, err
+		var out llm.Chunk
+		if d.Decode(data, &r) {
+			out = fromReplyChunk(&r)
+		} else {
+			var c gen.ChatCompletionChunk
+			if err := json.Unmarshal(data, &c); err != nil {
+				return llm.Chunk{}, false, err
+			}
+			out = fromChunk(&c)
 		}
-		out := fromChunk(&c)
 		for i := range out.Choices {
 			ch := &out.Choices[i]
 			if ch.Delta.Role == "" || ch.Index < 0 {
@@ -57,6 +72,9 @@ func newChunkDecoder() wire.ChunkDecoder {
 		return out, false, nil
 	}
 }
+
+// fromReplyChunk is fromChunk for a chunk the fast decoder read.
+func fromReplyChunk(r *wire.Reply) llm.Chunk { return r.Chunk() }
 
 func fromChunk(c *gen.ChatCompletionChunk) llm.Chunk {
 	out := llm.Chunk{

@@ -1,7 +1,6 @@
 package openaicompat
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"maps"
@@ -17,6 +16,8 @@ import (
 // harbor does that lazily. It is immutable once built.
 type Provider struct {
 	gen          *gen.Client
+	chat         *wire.Endpoint // POST /chat/completions with the endpoint's headers, prepared once
+	http         llm.Doer
 	name         string
 	secrets      []string // the key and credential-looking header values
 	aliases      map[string]string
@@ -61,7 +62,8 @@ func (e Endpoint) New(cfg llm.Config) (llm.Provider, error) {
 	}
 
 	p := &Provider{name: e.Name, secrets: secretsOf(key, hdr), aliases: maps.Clone(e.Aliases), passThinking: e.PassThinking}
-	g, err := gen.NewClient(base, gen.WithHTTPClient(wire.Classified(&cfg, finalQuota)), gen.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
+	p.http = wire.Classified(&cfg, finalQuota)
+	g, err := gen.NewClient(base, gen.WithHTTPClient(p.http), gen.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
 		for k, vs := range hdr {
 			r.Header.Del(k)
 			for _, v := range vs {
@@ -73,7 +75,11 @@ func (e Endpoint) New(cfg llm.Config) (llm.Provider, error) {
 	if err != nil {
 		return nil, wire.BadBaseURL(e.Name, err, p.secrets...)
 	}
-	p.gen = g
+	tmpl, err := gen.NewCreateChatCompletionRequestWithBody(g.Server, "application/json", nil)
+	if err != nil {
+		return nil, wire.BadBaseURL(e.Name, err, p.secrets...)
+	}
+	p.gen, p.chat = g, wire.NewEndpoint(tmpl, hdr)
 	return p, nil
 }
 
@@ -124,11 +130,20 @@ func (p *Provider) Chat(ctx context.Context, req *llm.ChatRequest, call *llm.Cal
 	if err != nil {
 		return nil, err
 	}
-	var out gen.ChatCompletion
-	if err := wire.Decode(p.name, req.Model, resp, &out, json.Unmarshal, p.secrets...); err != nil {
+	var res *llm.ChatCompletion
+	err = wire.DecodeReply(p.name, req.Model, resp, completionSchema,
+		func(r *wire.Reply) { res = fromReply(r) },
+		func(b []byte) error {
+			var out gen.ChatCompletion
+			if err := json.Unmarshal(b, &out); err != nil {
+				return err
+			}
+			res = fromCompletion(&out)
+			return nil
+		}, p.secrets...)
+	if err != nil {
 		return nil, err
 	}
-	res := fromCompletion(&out)
 	res.Provider = p.name
 	res.RequestID = wire.RequestID(resp.Header)
 	return res, nil
@@ -144,7 +159,7 @@ func (p *Provider) ChatStream(ctx context.Context, req *llm.ChatRequest, call *l
 	if e := wire.NotAStream(p.name, req.Model, resp, p.secrets...); e != nil {
 		return nil, refine(e)
 	}
-	return wire.NewStream(resp, p.name, req.Model, decodeChunk, p.secrets...), nil
+	return wire.NewStream(resp, p.name, req.Model, newChunkDecoder(req.Model), p.secrets...), nil
 }
 
 // send encodes req, posts it and returns the 200 response; anything else is an error.
@@ -153,7 +168,7 @@ func (p *Provider) send(ctx context.Context, req *llm.ChatRequest, call *llm.Cal
 	if err != nil {
 		return nil, err
 	}
-	resp, err := p.gen.CreateChatCompletionWithBody(ctx, "application/json", bytes.NewReader(body), wire.Editors[gen.RequestEditorFn](call, stream)...)
+	resp, err := p.chat.Post(ctx, p.http, body, call, stream)
 	if err != nil {
 		return nil, wire.TransportError(p.name, req.Model, err, p.secrets...)
 	}

@@ -84,7 +84,7 @@ func (p *Provider) encode(req *llm.ChatRequest, stream bool) ([]byte, error) {
 		out.ResponseFormat = f
 	}
 
-	body, err := wire.EncodeBody(p.name, req.Model, &out, req.ExtraBody)
+	body, err := encodeBody(p.name, req, &out)
 	if err != nil {
 		return nil, err
 	}

@@ -38,6 +38,15 @@ func fromCompletion(c *gen.ChatCompletion) *llm.ChatCompletion {
 	return out
 }
 
+// fromReply is fromCompletion for an answer the fast decoder read.
+func fromReply(r *wire.Reply) *llm.ChatCompletion {
+	out := r.Completion()
+	if out.Object == "" {
+		out.Object = "chat.completion"
+	}
+	return out
+}
+
 func toolCalls(tcs []gen.ToolCall) []llm.ToolCall {
 	if len(tcs) == 0 {
 		return nil

@@ -8,15 +8,43 @@ import (
 	"github.com/harborai/harbor-go/llm"
 )
 
-// decodeChunk decodes one event of an OpenAI-style SSE body. wire.Stream does the
-// rest: `data: [DONE]` ends the stream, an end of body before it is a truncation, and
-// an {"error":…} event ends the stream with that error.
+// chunkSchema and completionSchema tell the fast decoder (wire.ReplyDecoder) how
+// encoding/json would read OpenAI-style answers into the generated types.
+var (
+	chunkSchema      = wire.NewReplySchema(gen.ChatCompletionChunk{}, "delta")
+	completionSchema = wire.NewReplySchema(gen.ChatCompletion{}, "message")
+)
+
+// newChunkDecoder returns the decoder of one stream's events. wire.Stream does the
+// rest: `data: [DONE]` ends the stream, an end of body before it is a truncation,
+// and an {"error":…} event ends the stream with that error. Events are read by the
+// fast decoder, or, for what it does not read (tool calls, logprobs, usage on a
+// choice), by encoding/json into the generated type.
+func newChunkDecoder(model string) wire.ChunkDecoder {
+	d := wire.NewReplyDecoder(chunkSchema, model)
+	var r wire.Reply
+	return func(data []byte) (llm.Chunk, bool, error) {
+		if d.Decode(data, &r) {
+			return fromReplyChunk(&r), false, nil
+		}
+		return decodeChunk(data)
+	}
+}
+
+// decodeChunk decodes one event with encoding/json.
 func decodeChunk(data []byte) (llm.Chunk, bool, error) {
 	var c gen.ChatCompletionChunk
 	if err := json.Unmarshal(data, &c); err != nil {
 		return llm.Chunk{}, false, err
 	}
 	return fromChunk(&c), false, nil
+}
+
+// fromReplyChunk is fromChunk for a chunk the fast decoder read.
+func fromReplyChunk(r *wire.Reply) llm.Chunk {
+	out := r.Chunk()
+	out.Object = "chat.completion.chunk" // some servers label chunks chat.completion
+	return out
 }
 
 func fromChunk(c *gen.ChatCompletionChunk) llm.Chunk {

@@ -1,7 +1,6 @@
 package qianfan
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -68,6 +67,8 @@ func Descriptor() llm.Descriptor {
 // Provider talks to Qianfan v2. Build it with New; harbor does that lazily.
 type Provider struct {
 	gen      *gen.Client
+	post     *wire.Endpoint // POST /chat/completions with the appid header, prepared once
+	http     llm.Doer
 	key      string
 	chat     *gen.CreateChatCompletionParams // carries the appid header; nil without one
 	list     *gen.ListModelsParams
@@ -100,11 +101,16 @@ func New(cfg llm.Config) (llm.Provider, error) {
 			p.metadata[k] = v
 		}
 	}
-	g, err := gen.NewClient(base, gen.WithHTTPClient(wire.Doer(&cfg)), gen.WithRequestEditorFn(wire.Bearer[gen.RequestEditorFn](key)))
+	p.http = wire.Doer(&cfg)
+	g, err := gen.NewClient(base, gen.WithHTTPClient(p.http), gen.WithRequestEditorFn(wire.Bearer[gen.RequestEditorFn](key)))
 	if err != nil {
 		return nil, wire.BadBaseURL(Name, err, key)
 	}
-	p.gen = g
+	tmpl, err := gen.NewCreateChatCompletionRequestWithBody(g.Server, p.chat, "application/json", nil)
+	if err != nil {
+		return nil, wire.BadBaseURL(Name, err, key)
+	}
+	p.gen, p.post = g, wire.NewEndpoint(tmpl, wire.BearerHeader(key))
 	return p, nil
 }
 
@@ -117,21 +123,32 @@ func (p *Provider) Chat(ctx context.Context, req *llm.ChatRequest, call *llm.Cal
 	if err != nil {
 		return nil, err
 	}
-	resp, err := p.gen.CreateChatCompletionWithBody(ctx, p.chat, "application/json", bytes.NewReader(body), wire.Editors[gen.RequestEditorFn](call, false)...)
+	resp, err := p.post.Post(ctx, p.http, body, call, false)
 	if err != nil {
 		return nil, wire.TransportError(Name, req.Model, err, p.key)
 	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, p.readError(req.Model, resp)
 	}
-	var out gen.ChatCompletion
-	if err := wire.Decode(Name, req.Model, resp, &out, json.Unmarshal, p.key); err != nil {
+	var res *llm.ChatCompletion
+	err = wire.DecodeReply(Name, req.Model, resp, completionSchema,
+		func(r *wire.Reply) { res = fromReply(r) },
+		func(b []byte) error {
+			var out gen.ChatCompletion
+			if err := json.Unmarshal(b, &out); err != nil {
+				return err
+			}
+			res = fromCompletion(&out)
+			return nil
+		}, p.key)
+	if err != nil {
 		return nil, err
 	}
-	res := fromCompletion(&out)
 	// The body's "as-…" id is the id Baidu's support asks for.
-	if res.RequestID = wire.RequestID(resp.Header); res.RequestID == "" {
-		res.RequestID = out.Id
+	if id := wire.RequestID(resp.Header); id != "" {
+		res.RequestID = id
+	} else {
+		res.RequestID = res.ID
 	}
 	return res, nil
 }
@@ -142,7 +159,7 @@ func (p *Provider) ChatStream(ctx context.Context, req *llm.ChatRequest, call *l
 	if err != nil {
 		return nil, err
 	}
-	resp, err := p.gen.CreateChatCompletionWithBody(ctx, p.chat, "application/json", bytes.NewReader(body), wire.Editors[gen.RequestEditorFn](call, true)...)
+	resp, err := p.post.Post(ctx, p.http, body, call, true)
 	if err != nil {
 		return nil, wire.TransportError(Name, req.Model, err, p.key)
 	}
@@ -154,7 +171,7 @@ func (p *Provider) ChatStream(ctx context.Context, req *llm.ChatRequest, call *l
 	}
 	// An error event is classified by its code (a mid-stream rate limit is
 	// ErrRateLimited, not a generic server error) and keeps its top-level id.
-	return wire.NewStream(resp, Name, req.Model, decodeChunk, p.key).Refine(refine), nil
+	return wire.NewStream(resp, Name, req.Model, newChunkDecoder(req.Model), p.key).Refine(refine), nil
 }
 
 // ListModels asks the vendor for its models. The route (GET /v2/models) is not

@@ -109,7 +109,7 @@ func (p *Provider) encode(req *llm.ChatRequest, stream bool) ([]byte, error) {
 		}
 	}
 
-	body, err := wire.EncodeBody(Name, req.Model, &out, req.ExtraBody)
+	body, err := encodeBody(req, &out)
 	if err != nil {
 		return nil, err
 	}

@@ -19,6 +19,17 @@ func finishReason(f *gen.FinishReason) string {
 	return string(*f)
 }
 
+// fromReply is fromCompletion for an answer the fast decoder read.
+func fromReply(r *wire.Reply) *llm.ChatCompletion {
+	out := r.Completion()
+	for i := range out.Choices {
+		if out.Choices[i].FinishReason == finishNormal {
+			out.Choices[i].FinishReason = llm.FinishReasonStop
+		}
+	}
+	return out
+}
+
 func fromCompletion(c *gen.ChatCompletion) *llm.ChatCompletion {
 	out := &llm.ChatCompletion{
 		ID:      c.Id,

@@ -11,15 +11,53 @@ import (
 // chunkObject is the object every harbor chunk carries, whatever Qianfan wrote.
 const chunkObject = "chat.completion.chunk"
 
-// decodeChunk decodes one event of Qianfan v2's SSE body. wire.Stream does the rest:
-// `: keep-alive` comments and `event:` lines are skipped, `data: [DONE]` ends the
-// stream, and `{"error":…}` events end it with that error.
+// chunkSchema and completionSchema tell the fast decoder (wire.ReplyDecoder) how
+// encoding/json would read Qianfan's answers into the generated types.
+var (
+	chunkSchema      = wire.NewReplySchema(gen.ChatCompletionChunk{}, "delta")
+	completionSchema = wire.NewReplySchema(gen.ChatCompletion{}, "message")
+)
+
+// newChunkDecoder returns the decoder of one stream's events. wire.Stream does the
+// rest: `: keep-alive` comments and `event:` lines are skipped, `data: [DONE]` ends
+// the stream, and `{"error":…}` events end it with that error. Events are read by
+// the fast decoder, or, for what it does not read (tool calls, search results), by
+// encoding/json into the generated type.
+func newChunkDecoder(model string) wire.ChunkDecoder {
+	d := wire.NewReplyDecoder(chunkSchema, model)
+	var r wire.Reply
+	return func(data []byte) (llm.Chunk, bool, error) {
+		if d.Decode(data, &r) {
+			return fromReplyChunk(&r), false, nil
+		}
+		return decodeChunk(data)
+	}
+}
+
+// decodeChunk decodes one event with encoding/json.
 func decodeChunk(data []byte) (llm.Chunk, bool, error) {
 	var c gen.ChatCompletionChunk
 	if err := json.Unmarshal(data, &c); err != nil {
 		return llm.Chunk{}, false, err
 	}
 	return fromChunk(&c), false, nil
+}
+
+// fromReplyChunk is fromChunk for a chunk the fast decoder read.
+func fromReplyChunk(r *wire.Reply) llm.Chunk {
+	out := r.Chunk()
+	out.Object = chunkObject // some models say chat.completion [?]
+	for i := range out.Choices {
+		if out.Choices[i].FinishReason == finishNormal {
+			out.Choices[i].FinishReason = llm.FinishReasonStop
+		}
+	}
+	// Without include_usage Qianfan may put a zero placeholder on every chunk; only
+	// real counts are passed on, so the stream's usage is the last chunk's.
+	if u := out.Usage; u != nil && u.PromptTokens == 0 && u.CompletionTokens == 0 && u.TotalTokens == 0 {
+		out.Usage = nil
+	}
+	return out
 }
 
 func fromChunk(c *gen.ChatCompletionChunk) llm.Chunk {

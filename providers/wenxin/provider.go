@@ -1,10 +1,11 @@
 package wenxin
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	gen "github.com/harborai/harbor-go/generated/qianfanv1"
@@ -52,9 +53,42 @@ func Descriptor() llm.Descriptor {
 // lazily.
 type Provider struct {
 	gen       *gen.Client
+	http      llm.Doer
 	tokens    *tokenSource
 	endpoints map[string]string
 	penalty   float64
+	posts     sync.Map // endpoint -> *chatPost
+	nposts    atomic.Int32
+}
+
+// chatPost is the prepared POST to one chat endpoint with one access token.
+type chatPost struct {
+	tok string
+	e   *wire.Endpoint
+}
+
+// maxPosts bounds the prepared POSTs a provider keeps (one per endpoint used); past
+// it, requests to further endpoints are built each time.
+const maxPosts = 64
+
+// post returns the prepared POST to endpoint ep with access token tok: the URL the
+// generated request builder makes, built on first use and again when the token
+// changes.
+func (p *Provider) post(ep, tok string) (*wire.Endpoint, error) {
+	if v, ok := p.posts.Load(ep); ok {
+		if c := v.(*chatPost); c.tok == tok {
+			return c.e, nil
+		}
+	}
+	tmpl, err := gen.NewCreateChatCompletionRequestWithBody(p.gen.Server, ep, &gen.CreateChatCompletionParams{AccessToken: tok}, "application/json", nil)
+	if err != nil {
+		return nil, err
+	}
+	e := wire.NewEndpoint(tmpl, nil)
+	if _, loaded := p.posts.Load(ep); loaded || p.nposts.Add(1) <= maxPosts {
+		p.posts.Store(ep, &chatPost{tok: tok, e: e})
+	}
+	return e, nil
 }
 
 // New builds the provider from cfg, falling back to WENXIN_API_KEY,
@@ -82,12 +116,14 @@ func New(cfg llm.Config) (llm.Provider, error) {
 	if o.PenaltyScore != 0 && !(o.PenaltyScore >= 1 && o.PenaltyScore <= 2) {
 		return nil, llm.InvalidRequest(Name, "", "penalty_score", "wenxin.Options.PenaltyScore must be between 1.0 and 2.0, got %g", o.PenaltyScore)
 	}
-	g, err := gen.NewClient(base, gen.WithHTTPClient(doer(&cfg)))
+	d := doer(&cfg)
+	g, err := gen.NewClient(base, gen.WithHTTPClient(d))
 	if err != nil {
 		return nil, wire.BadBaseURL(Name, err, key, secret)
 	}
 	return &Provider{
 		gen:       g,
+		http:      d,
 		tokens:    &tokenSource{gen: g, key: key, secret: secret, now: time.Now},
 		endpoints: buildEndpoints(o.Endpoints),
 		penalty:   o.PenaltyScore,
@@ -128,6 +164,29 @@ func (p *Provider) ChatStream(ctx context.Context, req *llm.ChatRequest, call *l
 	return wire.NewStream(resp, Name, req.Model, d.decode, d.secrets...), nil
 }
 
+// decoded is an answer and the storage its usage points to, in one allocation.
+type decoded struct {
+	r     gen.ChatResponse
+	usage gen.Usage
+}
+
+var fastDecoders = sync.Pool{New: func() any { return new(fastDecoder) }}
+
+// decodeAnswer reads a whole answer into v (a *decoded): with the fast decoder, or
+// with encoding/json where it gives up.
+func decodeAnswer(b []byte, v any) error {
+	a := v.(*decoded)
+	d := fastDecoders.Get().(*fastDecoder)
+	ok := d.decode(b, &a.r, &a.usage)
+	d.lastID = ""
+	fastDecoders.Put(d)
+	if ok {
+		return nil
+	}
+	a.r = gen.ChatResponse{}
+	return json.Unmarshal(b, &a.r)
+}
+
 // send posts body to the endpoint with a valid access token. When the vendor answers
 // 110/111 (token invalid or expired) it drops that token and sends once more with a
 // fresh one — the only retry a provider does itself; transient codes are retried by
@@ -137,15 +196,16 @@ func (p *Provider) ChatStream(ctx context.Context, req *llm.ChatRequest, call *l
 // become errors). With stream set, an event stream is returned undecoded in resp.
 // tok is the access token the answer was got with, for redaction.
 func (p *Provider) send(ctx context.Context, model, ep string, body []byte, call *llm.CallOptions, stream bool) (out *gen.ChatResponse, resp *http.Response, tok string, err error) {
-	eds := wire.Editors[gen.RequestEditorFn](call, stream)
 	for attempt := 0; ; attempt++ {
 		tok, err = p.tokens.get(ctx, model)
 		if err != nil {
 			return nil, nil, "", err
 		}
 		secrets := [...]string{tok, p.tokens.key, p.tokens.secret}
-		resp, err = p.gen.CreateChatCompletionWithBody(ctx, ep, &gen.CreateChatCompletionParams{AccessToken: tok},
-			"application/json", bytes.NewReader(body), eds...)
+		post, err := p.post(ep, tok)
+		if err == nil {
+			resp, err = post.Post(ctx, p.http, body, call, stream)
+		}
 		if err != nil {
 			return nil, nil, "", transportError(model, err, secrets[:]...)
 		}
@@ -155,8 +215,9 @@ func (p *Provider) send(ctx context.Context, model, ep string, body []byte, call
 		if stream && !isJSON(resp.Header) {
 			return nil, resp, tok, nil
 		}
-		out = new(gen.ChatResponse)
-		if err = wire.Decode(Name, model, resp, out, json.Unmarshal, secrets[:]...); err != nil {
+		a := new(decoded)
+		out = &a.r
+		if err = wire.Decode(Name, model, resp, a, decodeAnswer, secrets[:]...); err != nil {
 			return nil, nil, "", err
 		}
 		if out.ErrorCode != 0 {

@@ -111,7 +111,7 @@ func (p *Provider) encode(req *llm.ChatRequest, stream bool) (string, []byte, er
 		return "", nil, err
 	}
 
-	body, err := wire.EncodeBody(Name, req.Model, &out, req.ExtraBody)
+	body, err := encodeBody(req, &out)
 	if err != nil {
 		return "", nil, err
 	}

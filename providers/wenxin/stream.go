@@ -18,12 +18,19 @@ type chunkDecoder struct {
 	usage     *gen.Usage // the latest cumulative usage, in case the last event lacks it
 	started   bool       // the role has been sent
 	called    bool       // a function_call was streamed
+	fast      fastDecoder
+	store     [2]gen.Usage // where fast-decoded usage goes, alternately: usage may point to the other
+	n         int
 }
 
 func (d *chunkDecoder) decode(data []byte) (llm.Chunk, bool, error) {
 	var ev gen.ChatResponse
-	if err := json.Unmarshal(data, &ev); err != nil {
-		return llm.Chunk{}, false, err
+	d.n++
+	if !d.fast.decode(data, &ev, &d.store[d.n%2]) {
+		ev = gen.ChatResponse{}
+		if err := json.Unmarshal(data, &ev); err != nil {
+			return llm.Chunk{}, false, err
+		}
 	}
 	if ev.ErrorCode != 0 {
 		// Part of the answer may be with the caller already: not retryable as is.

@@ -1,0 +1,217 @@
+package wire
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// testChunk mirrors a generated chunk type: optional fields are pointers, and it
+// has fields the fast path does not read (tool_calls, logprobs, flag, refusal).
+type testChunk struct {
+	Id                string  `json:"id"`
+	Object            string  `json:"object"`
+	Created           *int64  `json:"created,omitempty"`
+	Model             *string `json:"model,omitempty"`
+	SystemFingerprint *string `json:"system_fingerprint,omitempty"`
+	Choices           []struct {
+		Index int `json:"index"`
+		Delta struct {
+			Role             *string `json:"role,omitempty"`
+			Content          *string `json:"content,omitempty"`
+			ReasoningContent *string `json:"reasoning_content,omitempty"`
+			Refusal          *string `json:"refusal,omitempty"`
+			ToolCalls        []struct {
+				Index int `json:"index"`
+			} `json:"tool_calls,omitempty"`
+		} `json:"delta"`
+		FinishReason *string   `json:"finish_reason,omitempty"`
+		Logprobs     *struct{} `json:"logprobs,omitempty"`
+		Flag         *int      `json:"flag,omitempty"`
+	} `json:"choices"`
+	Usage *struct {
+		PromptTokens          int  `json:"prompt_tokens"`
+		CompletionTokens      int  `json:"completion_tokens"`
+		TotalTokens           int  `json:"total_tokens"`
+		PromptCacheHitTokens  *int `json:"prompt_cache_hit_tokens,omitempty"`
+		PromptCacheMissTokens *int `json:"prompt_cache_miss_tokens,omitempty"`
+		PromptTokensDetails   *struct {
+			CachedTokens *int `json:"cached_tokens,omitempty"`
+			AudioTokens  *int `json:"audio_tokens,omitempty"`
+		} `json:"prompt_tokens_details,omitempty"`
+		CompletionTokensDetails *struct {
+			ReasoningTokens *int `json:"reasoning_tokens,omitempty"`
+		} `json:"completion_tokens_details,omitempty"`
+	} `json:"usage,omitempty"`
+}
+
+var testSchema = NewReplySchema(testChunk{}, "delta")
+
+// reply is what Decode must produce for what encoding/json decoded into c.
+func reply(c *testChunk) Reply {
+	str := func(p *string, bit Has, has *Has) string {
+		if p == nil {
+			return ""
+		}
+		*has |= bit
+		return *p
+	}
+	r := Reply{ID: c.Id, Object: c.Object}
+	if c.Id != "" {
+		r.Has |= HasID
+	}
+	if c.Object != "" {
+		r.Has |= HasObject
+	}
+	if c.Created != nil {
+		r.Created, r.Has = *c.Created, r.Has|HasCreated
+	}
+	r.Model = str(c.Model, HasModel, &r.Has)
+	r.SystemFingerprint = str(c.SystemFingerprint, HasSystemFingerprint, &r.Has)
+	if c.Choices != nil {
+		r.Has |= HasChoices
+		r.Choices = []ReplyChoice{}
+	}
+	for _, ch := range c.Choices {
+		rc := ReplyChoice{Index: ch.Index}
+		rc.Role = str(ch.Delta.Role, HasRole, &rc.Has)
+		rc.Content = str(ch.Delta.Content, HasContent, &rc.Has)
+		rc.ReasoningContent = str(ch.Delta.ReasoningContent, HasReasoningContent, &rc.Has)
+		rc.FinishReason = str(ch.FinishReason, HasFinishReason, &rc.Has)
+		r.Choices = append(r.Choices, rc)
+	}
+	if u := c.Usage; u != nil {
+		r.Has |= HasUsage
+		r.Usage = ReplyUsage{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, TotalTokens: u.TotalTokens}
+		if u.PromptCacheHitTokens != nil {
+			r.Usage.PromptCacheHitTokens = *u.PromptCacheHitTokens
+		}
+		if u.PromptCacheMissTokens != nil {
+			r.Usage.PromptCacheMissTokens = *u.PromptCacheMissTokens
+		}
+		if d := u.PromptTokensDetails; d != nil && d.CachedTokens != nil {
+			r.Usage.CachedTokens, r.Usage.Has = *d.CachedTokens, HasCachedTokens
+		}
+		if d := u.CompletionTokensDetails; d != nil && d.ReasoningTokens != nil {
+			r.Usage.ReasoningTokens, r.Usage.Has = *d.ReasoningTokens, r.Usage.Has|HasReasoningTokens
+		}
+	}
+	return r
+}
+
+// comparable drops what reply cannot know (presence bits encoding/json does not
+// keep for non-pointer fields, and presence of numbers set to their zero value).
+func comparable(r Reply) Reply {
+	r.Has &= HasModel | HasSystemFingerprint | HasUsage | HasChoices | HasCreated
+	r.Usage.Has &= HasCachedTokens | HasReasoningTokens
+	for i := range r.Choices {
+		r.Choices[i].Has &= HasRole | HasContent | HasReasoningContent | HasFinishReason
+	}
+	return r
+}
+
+var chunkSeeds = []string{
+	`{"id":"a","object":"chat.completion.chunk","created":1,"model":"m","system_fingerprint":"fp","choices":[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}],"usage":null}`,
+	`{"id":"a","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"Hello \"you\"\n\u4e2d\ud83d\ude00"},"finish_reason":null,"flag":0}]}`,
+	`{"id":"a","choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":{"prompt_tokens":2,"completion_tokens":4,"total_tokens":6,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":1},"prompt_cache_hit_tokens":0,"prompt_cache_miss_tokens":2,"completion_tokens_details":{"reasoning_tokens":0}}}`,
+	`{"id":"a","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2,"prompt_tokens_details":null,"completion_tokens_details":{}}}`,
+	`{"id":"a","choices":[{"index":0,"delta":{"refusal":null,"content":"x"}}],"unknown":{"nested":[1,2,{"x":null}]},"service_tier":"default"}`,
+	`{"id":"a","choices":[{"index":0,"delta":{"tool_calls":[{"index":0}]}}]}`,  // tool calls: encoding/json
+	`{"id":"a","choices":[{"index":0,"delta":{"content":"x"},"logprobs":{}}]}`, // logprobs: encoding/json
+	`{"ID":"a","choices":[]}`,                 // case-folded key
+	`{"id":"a","id":"b","choices":[]}`,        // repeated key
+	`{"id":"a","choices":[{"index":1.0}]}`,    // float index: an error in encoding/json
+	`{"id":"a","choices":[null,{"index":2}]}`, // null element
+	`{"id":"a","choices":null,"model":null,"created":null,"system_fingerprint":null}`,
+	`{"id":"a","choices":[{"index":0,"delta":{"content":"x"},"flag":"1"}]}`, // wrong kind for an unread field
+	`{"id":"a"} trailing`,
+	`null`,
+	`[]`,
+}
+
+func TestReplyDecoderMatchesEncodingJSON(t *testing.T) {
+	for _, s := range chunkSeeds {
+		checkReply(t, []byte(s))
+	}
+	// The seeds include what the fast path reads and what it must leave alone.
+	d := NewReplyDecoder(testSchema, "")
+	var r Reply
+	assert.True(t, d.Decode([]byte(chunkSeeds[0]), &r))
+	assert.True(t, d.Decode([]byte(chunkSeeds[2]), &r))
+	assert.True(t, d.Decode([]byte(chunkSeeds[4]), &r), "unknown keys and null unread fields are skipped")
+	for _, i := range []int{5, 6, 7, 8, 9, 12, 13, 14, 15} {
+		assert.False(t, d.Decode([]byte(chunkSeeds[i]), &r), chunkSeeds[i])
+	}
+}
+
+// checkReply decodes data with both paths: when the fast path accepts it,
+// encoding/json must accept it too, with the same result. Several documents
+// separated by a NUL byte go through one decoder, which keeps strings between them.
+func checkReply(t *testing.T, data []byte) {
+	d := NewReplyDecoder(testSchema, "m")
+	for _, doc := range bytes.Split(data, []byte{0}) {
+		var r Reply
+		if !d.Decode(doc, &r) {
+			continue
+		}
+		var c testChunk
+		require.NoError(t, json.Unmarshal(doc, &c), "fast path accepted what encoding/json refuses: %q", doc)
+		want := comparable(reply(&c))
+		got := comparable(r)
+		if len(got.Choices) == 0 && len(want.Choices) == 0 {
+			got.Choices, want.Choices = nil, nil
+		}
+		require.Equal(t, want, got, "%q", doc)
+	}
+}
+
+func FuzzReplyDecoder(f *testing.F) {
+	for _, s := range chunkSeeds {
+		f.Add([]byte(s))
+	}
+	f.Add([]byte(chunkSeeds[0] + "\x00" + chunkSeeds[1] + "\x00" + strings.Replace(chunkSeeds[1], `"id":"a"`, `"id":"b"`, 1)))
+	f.Fuzz(func(t *testing.T, data []byte) { checkReply(t, data) })
+}
+
+// Fields encoding/json handles specially are never read by the fast path.
+type special struct{ s string }
+
+func (s *special) UnmarshalJSON(b []byte) error { s.s = "custom"; return nil }
+
+func TestReplySchemaLeavesSpecialFieldsToEncodingJSON(t *testing.T) {
+	type quoted struct {
+		ID      string `json:"id"`
+		Created int64  `json:"created,string"`
+		Model   special
+		Choices []struct {
+			Index int `json:"index"`
+		} `json:"choices"`
+	}
+	s := NewReplySchema(quoted{}, "delta")
+	d := NewReplyDecoder(s, "")
+	var r Reply
+	assert.True(t, d.Decode([]byte(`{"id":"a","choices":[]}`), &r))
+	assert.False(t, d.Decode([]byte(`{"id":"a","created":"12"}`), &r), ",string")
+	assert.False(t, d.Decode([]byte(`{"id":"a","Model":"x"}`), &r), "an Unmarshaler")
+	assert.False(t, d.Decode([]byte(`{"id":"a","model":"x"}`), &r), "model matches Model case-insensitively")
+	assert.True(t, d.Decode([]byte(`{"id":"a","Model":null}`), &r), "null leaves any field as it was")
+
+	type embedded struct{ quoted }
+	d = NewReplyDecoder(NewReplySchema(embedded{}, "delta"), "")
+	assert.False(t, d.Decode([]byte(`{"id":"a"}`), &r), "embedded structs are left to encoding/json")
+}
+
+func TestReplyDecoderKeepsRepeatedStrings(t *testing.T) {
+	d := NewReplyDecoder(testSchema, "m")
+	var a, b Reply
+	require.True(t, d.Decode([]byte(`{"id":"same","model":"m","choices":[]}`), &a))
+	require.True(t, d.Decode([]byte(`{"id":"same","model":"m","choices":[]}`), &b))
+	assert.Equal(t, "same", b.ID)
+	doc := []byte(`{"id":"same","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{"role":"assistant"},"finish_reason":"stop"}]}`)
+	assert.Equal(t, 0, int(testing.AllocsPerRun(100, func() { d.Decode(doc, &b) })),
+		"repeated ids, models and common constants are not allocated again")
+}

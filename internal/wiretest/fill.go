@@ -1,0 +1,127 @@
+package wiretest
+
+import (
+	"encoding/json"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+)
+
+// Filler sets the exported fields of generated types to values, for tests that
+// compare a hand-written encoder with json.Marshal field by field.
+type Filler struct {
+	// Rand decides which optional fields are set (all of them when nil) and picks
+	// strings and numbers.
+	Rand *rand.Rand
+	// Hooks fill types whose content reflection cannot reach (the generated unions,
+	// which keep their JSON in an unexported field).
+	Hooks map[reflect.Type]func(r *rand.Rand, v reflect.Value)
+}
+
+// awkward are strings that exercise JSON escaping.
+var awkward = []string{"", "plain", "<b>&\"quoted\"\\</b>", "line\nbreak\ttab\x01", "中文 😀", "bad \xff utf8", "\u2028"}
+
+// Fill sets v (a pointer) and everything it reaches.
+func (f *Filler) Fill(v any) { f.fill(reflect.ValueOf(v).Elem(), 0) }
+
+func (f *Filler) pick(n int) int {
+	if f.Rand == nil {
+		return 1 % n
+	}
+	return f.Rand.IntN(n)
+}
+
+func (f *Filler) set() bool { return f.Rand == nil || f.Rand.IntN(3) > 0 }
+
+func (f *Filler) fill(v reflect.Value, depth int) {
+	if h, ok := f.Hooks[v.Type()]; ok {
+		r := f.Rand
+		if r == nil {
+			r = rand.New(rand.NewPCG(1, 2))
+		}
+		h(r, v)
+		return
+	}
+	if depth > 6 {
+		return
+	}
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !f.set() {
+			return
+		}
+		v.Set(reflect.New(v.Type().Elem()))
+		f.fill(v.Elem(), depth+1)
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			if v.Type().Field(i).IsExported() {
+				f.fill(v.Field(i), depth+1)
+			}
+		}
+	case reflect.Slice:
+		if v.Type().Elem().Kind() == reflect.Uint8 { // json.RawMessage and []byte
+			v.SetBytes([]byte(`{"k":[1,"<v>"]}`))
+			return
+		}
+		if !f.set() {
+			return
+		}
+		n := 1 + f.pick(2)
+		v.Set(reflect.MakeSlice(v.Type(), n, n))
+		for i := 0; i < n; i++ {
+			f.fill(v.Index(i), depth+1)
+		}
+	case reflect.Map:
+		if !f.set() {
+			return
+		}
+		v.Set(reflect.MakeMap(v.Type()))
+		k := reflect.New(v.Type().Key()).Elem()
+		f.fill(k, depth+1)
+		e := reflect.New(v.Type().Elem()).Elem()
+		f.fill(e, depth+1)
+		v.SetMapIndex(k, e)
+	case reflect.String:
+		v.SetString(awkward[f.pick(len(awkward))])
+	case reflect.Bool:
+		v.SetBool(f.pick(2) == 0)
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		v.SetInt(int64(f.pick(1000) - 10))
+	case reflect.Float64, reflect.Float32:
+		v.SetFloat([]float64{0, 0.7, 1e-7, 2, 1e21, -1.5}[f.pick(6)])
+	case reflect.Interface:
+		v.Set(reflect.ValueOf(map[string]any{"type": "object"}))
+	}
+}
+
+// CheckEncoder compares enc with json.Marshal on a T with every field set, on a
+// zero T, and on n Ts with random fields set: enc must report true and write
+// json.Marshal's bytes.
+func CheckEncoder[T any](t *testing.T, enc func([]byte, *T) ([]byte, bool), hooks map[reflect.Type]func(*rand.Rand, reflect.Value), n int) {
+	t.Helper()
+	check := func(v *T) {
+		t.Helper()
+		want, err := json.Marshal(v)
+		if err != nil {
+			t.Fatalf("json.Marshal: %v", err)
+		}
+		got, ok := enc(nil, v)
+		if !ok {
+			t.Fatalf("the encoder gave up on %s", want)
+		}
+		if string(got) != string(want) {
+			t.Fatalf("the encoder wrote\n%s\njson.Marshal writes\n%s", got, want)
+		}
+	}
+	var all T
+	(&Filler{Hooks: hooks}).Fill(&all)
+	check(&all)
+	var zero T
+	check(&zero)
+	r := rand.New(rand.NewPCG(7, 11))
+	for i := 0; i < n; i++ {
+		var v T
+		(&Filler{Rand: r, Hooks: hooks}).Fill(&v)
+		check(&v)
+	}
+}

@@ -1,0 +1,52 @@
+package deepseek
+
+import (
+	"encoding/json"
+	"testing"
+
+	gen "github.com/harborai/harbor-go/generated/deepseek"
+	"github.com/harborai/harbor-go/internal/wiretest"
+)
+
+// appendRequest writes json.Marshal's bytes for every field of the generated
+// request: a field added to the spec and not to appendRequest fails here.
+func TestAppendRequestMatchesMarshal(t *testing.T) {
+	wiretest.CheckEncoder[gen.ChatCompletionRequest](t, appendRequest, nil, 500)
+}
+
+// benchRequest is the benchmarks' request (benchmarks/scenarios.go) as encode
+// builds it.
+func benchRequest() *gen.ChatCompletionRequest {
+	temp, maxTokens := 0.7, 256
+	system := "You are a concise support assistant for a shipping company. Answer in plain English, in at most three sentences, and never invent tracking numbers."
+	user := "My parcel left Rotterdam on Monday and the tracking page has not changed since. What usually causes that kind of delay?"
+	return &gen.ChatCompletionRequest{
+		Model:       "deepseek-v4-flash",
+		Messages:    []gen.Message{{Role: "system", Content: &system}, {Role: "user", Content: &user}},
+		Temperature: &temp,
+		MaxTokens:   &maxTokens,
+		Thinking:    &gen.Thinking{Type: "disabled"},
+	}
+}
+
+// BenchmarkAppendRequest is the hand-written encoder on the benchmarks' request;
+// BenchmarkMarshalRequest is json.Marshal, which it replaces, on the same value.
+func BenchmarkAppendRequest(b *testing.B) {
+	r := benchRequest()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := appendRequest(make([]byte, 0, sizeHint(r)), r); !ok {
+			b.Fatal("encoder gave up")
+		}
+	}
+}
+
+func BenchmarkMarshalRequest(b *testing.B) {
+	r := benchRequest()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := json.Marshal(r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,73 @@
+package qianfan
+
+import (
+	"encoding/json"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+
+	gen "github.com/harborai/harbor-go/generated/qianfanv2"
+	"github.com/harborai/harbor-go/internal/wiretest"
+)
+
+// appendRequest writes json.Marshal's bytes for every field of the generated
+// request: a field added to the spec and not to appendRequest fails here.
+func TestAppendRequestMatchesMarshal(t *testing.T) {
+	wiretest.CheckEncoder[gen.ChatCompletionRequest](t, appendRequest, unionHooks, 500)
+}
+
+// unionHooks fill the generated unions, whose JSON is unexported: contents as
+// strings (what harbor sends for text) or parts, tool choices as modes.
+var unionHooks = map[reflect.Type]func(*rand.Rand, reflect.Value){
+	reflect.TypeFor[gen.MessageContent](): func(r *rand.Rand, v reflect.Value) {
+		c := v.Addr().Interface().(*gen.MessageContent)
+		if r.IntN(4) == 0 {
+			var parts []gen.ContentPart
+			_ = json.Unmarshal([]byte(`[{"type":"text","text":"part <text>"}]`), &parts)
+			_ = c.FromMessageContent1(parts)
+			return
+		}
+		_ = c.FromMessageContent0([]string{"", "hi", "<b>&\"q\"</b>\n", "中文 😀", "bad \xff", "\u2028"}[r.IntN(6)])
+	},
+	reflect.TypeFor[gen.ToolChoice](): func(r *rand.Rand, v reflect.Value) {
+		_ = v.Addr().Interface().(*gen.ToolChoice).FromToolChoice0(gen.ToolChoice0("auto"))
+	},
+}
+
+// benchRequest is the benchmarks' request (benchmarks/scenarios.go) as encode
+// builds it: the contents are generated unions, which json.Marshal compacts again.
+func benchRequest() *gen.ChatCompletionRequest {
+	temp, maxTokens := 0.7, 256
+	msgs := make([]gen.Message, 2)
+	for i, m := range []struct{ role, text string }{
+		{"system", "You are a concise support assistant for a shipping company. Answer in plain English, in at most three sentences, and never invent tracking numbers."},
+		{"user", "My parcel left Rotterdam on Monday and the tracking page has not changed since. What usually causes that kind of delay?"},
+	} {
+		msgs[i].Role = gen.MessageRole(m.role)
+		msgs[i].Content = new(gen.MessageContent)
+		_ = msgs[i].Content.FromMessageContent0(m.text)
+	}
+	return &gen.ChatCompletionRequest{Model: "ernie-4.5-turbo-128k", Messages: msgs, Temperature: &temp, MaxCompletionTokens: &maxTokens}
+}
+
+// BenchmarkAppendRequest is the hand-written encoder on the benchmarks' request;
+// BenchmarkMarshalRequest is json.Marshal, which it replaces, on the same value.
+func BenchmarkAppendRequest(b *testing.B) {
+	r := benchRequest()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := appendRequest(make([]byte, 0, sizeHint(r)), r); !ok {
+			b.Fatal("encoder gave up")
+		}
+	}
+}
+
+func BenchmarkMarshalRequest(b *testing.B) {
+	r := benchRequest()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := json.Marshal(r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
