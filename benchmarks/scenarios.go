@@ -507,3 +507,19 @@ func (e *VendorEnv) BenchRoute(b *testing.B) {
 		sinkString = p
 	}
 }
+
+// StreamChunks counts the chunks one harbor stream of the benchmark request
+// yields, so a report can give the Stream scenarios' cost per chunk (both
+// clients read the same events: TestFloorAndHarborAgree).
+func (e *VendorEnv) StreamChunks(ctx context.Context) (int, error) {
+	s, err := e.Harbor.Chat.Completions.Stream(ctx, e.hreq)
+	if err != nil {
+		return 0, err
+	}
+	defer s.Close()
+	n := 0
+	for s.Next() {
+		n++
+	}
+	return n, s.Err()
+}

@@ -15,6 +15,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -282,6 +283,14 @@ func run(rounds int, benchtime string, vendors []string, pf *peerFlags) (string,
 		}
 		per := perRound(i)
 		fmt.Fprintf(&b, "\nCPU ratio per round: min %.2f, max %.2f.\n", per[0], per[len(per)-1])
+		if strings.HasPrefix(p.Name, "Stream") {
+			if ve := env.Vendor(p.Vendor); ve != nil {
+				if n, err := ve.StreamChunks(context.Background()); err == nil && n > 0 {
+					h, f := harborRes[i].median(metrics[0].get), floorRes[i].median(metrics[0].get)
+					fmt.Fprintf(&b, "Per chunk (%d chunks per stream): client CPU harbor %s ns, floor %s ns.\n", n, num(h/float64(n)), num(f/float64(n)))
+				}
+			}
+		}
 	}
 	fmt.Fprintf(&b, "\n## harbor only\n\n| benchmark | client CPU ns/op | wall ns/op | B/op | allocs/op |\n|---|---:|---:|---:|---:|\n")
 	for i, sb := range solo {
