@@ -2,7 +2,6 @@ package deepseek
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 
 	gen "github.com/harborai/harbor-go/generated/deepseek"
@@ -108,17 +107,7 @@ func (p *Provider) Chat(ctx context.Context, req *llm.ChatRequest, call *llm.Cal
 	if resp.StatusCode != http.StatusOK {
 		return nil, wire.ReadError(Name, req.Model, resp, p.key)
 	}
-	var res *llm.ChatCompletion
-	err = wire.DecodeReply(Name, req.Model, resp, completionSchema,
-		func(r *wire.Reply) { res = fromReply(r) },
-		func(b []byte) error {
-			var out gen.ChatCompletion
-			if err := json.Unmarshal(b, &out); err != nil {
-				return err
-			}
-			res = fromCompletion(&out)
-			return nil
-		}, p.key)
+	res, err := wire.DecodeCompletion(Name, req.Model, resp, completionSchema, fromReply, fromCompletion, p.key)
 	if err != nil {
 		return nil, err
 	}

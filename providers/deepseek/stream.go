@@ -21,14 +21,7 @@ var (
 // or, for what it does not read (tool calls, logprobs), by encoding/json into the
 // generated type.
 func newChunkDecoder(model string) wire.ChunkDecoder {
-	d := wire.NewReplyDecoder(chunkSchema, model)
-	var r wire.Reply
-	return func(data []byte) (llm.Chunk, bool, error) {
-		if d.Decode(data, &r) {
-			return fromReplyChunk(&r), false, nil
-		}
-		return decodeChunk(data)
-	}
+	return wire.FastChunks(chunkSchema, model, fromReplyChunk, decodeChunk)
 }
 
 // decodeChunk decodes one event with encoding/json.
