@@ -7,6 +7,7 @@ var (
 	ErrUnknownModel        = llm.ErrUnknownModel
 	ErrNoCredentials       = llm.ErrNoCredentials
 	ErrQueueFull           = llm.ErrQueueFull
+	ErrCanceled            = llm.ErrCanceled
 	ErrStreamClosed        = llm.ErrStreamClosed
 	ErrInvalidRequest      = llm.ErrInvalidRequest
 	ErrAuthentication      = llm.ErrAuthentication

@@ -10,15 +10,26 @@ import (
 
 // Sentinels. Every *Error wraps exactly one class sentinel (its Kind), so callers can
 // branch with errors.Is(err, llm.ErrRateLimited) without knowing vendor codes.
+//
+// The rule for calls that stop because the caller stopped them: a cancelled context
+// is ErrCanceled (and the *Error also matches context.Canceled, its cause); an
+// expired deadline — the context's or WithRequestTimeout's — is ErrTimeout (and
+// matches context.DeadlineExceeded); a Stream closed by the caller reports
+// ErrStreamClosed from Err, whether Close came before Next or while Next was
+// blocked. None of the three counts as a failure in harbor's stats.
 var (
 	// ErrUnknownModel: no provider serves the model name.
 	ErrUnknownModel = errors.New("unknown model")
 	// ErrNoCredentials: the provider needs an API key (or key pair) and has none.
 	ErrNoCredentials = errors.New("no credentials")
-	// ErrQueueFull: the per-provider concurrency limit and its queue are full.
+	// ErrQueueFull: returned when a configured concurrency limit's queue is full.
 	ErrQueueFull = errors.New("queue full")
-	// ErrStreamClosed: Next was called on a stream the caller had closed.
+	// ErrStreamClosed: the caller closed the stream before it ended (Next after
+	// Close, or Close while Next was waiting).
 	ErrStreamClosed = errors.New("stream closed")
+	// ErrCanceled: the caller cancelled the call's context. The *Error also matches
+	// context.Canceled.
+	ErrCanceled = errors.New("canceled")
 
 	// ErrInvalidRequest: the request is malformed or unsupported (caught locally or by the vendor).
 	ErrInvalidRequest = errors.New("invalid request")
@@ -159,6 +170,13 @@ func KindForStatus(status int) (kind error, transient bool) {
 	default:
 		return ErrBadResponse, false
 	}
+}
+
+// Canceled builds the *Error for a call whose context the caller cancelled; cause is
+// what the cancellation surfaced as (context.Canceled, or a wrapper of it).
+func Canceled(provider, model string, cause error) *Error {
+	return &Error{Provider: provider, Model: model, Kind: ErrCanceled, Err: cause,
+		Message: "the call was cancelled by its context"}
 }
 
 // InvalidRequest builds the *Error returned for a request rejected before any I/O.

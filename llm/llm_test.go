@@ -136,3 +136,34 @@ func TestStream(t *testing.T) {
 	assert.False(t, s.Next())
 	assert.ErrorIs(t, s.Err(), io.ErrUnexpectedEOF)
 }
+
+// blockingSource blocks in Next until Close, then fails the way a read on a closed
+// connection does.
+type blockingSource struct {
+	entered chan struct{}
+	closed  chan struct{}
+}
+
+func (b *blockingSource) Next() (Chunk, error) {
+	close(b.entered)
+	<-b.closed
+	return Chunk{}, &Error{Kind: ErrConnection, Message: "read on closed body"}
+}
+
+func (b *blockingSource) Close() error { close(b.closed); return nil }
+
+func TestStreamCloseDuringNextIsStreamClosed(t *testing.T) {
+	for i := 0; i < 50; i++ {
+		src := &blockingSource{entered: make(chan struct{}), closed: make(chan struct{})}
+		s := NewStream(src)
+		go func() {
+			<-src.entered
+			s.Close()
+		}()
+		require.False(t, s.Next())
+		require.ErrorIs(t, s.Err(), ErrStreamClosed, "Close while Next waits reports ErrStreamClosed, not the source's error")
+		require.NotErrorIs(t, s.Err(), ErrConnection)
+		var e *Error
+		require.ErrorAs(t, s.Err(), &e)
+	}
+}

@@ -12,7 +12,9 @@ import (
 type ChunkSource interface {
 	// Next returns the next chunk, io.EOF after the last one, or an error.
 	Next() (Chunk, error)
-	// Close releases the underlying connection. Called exactly once.
+	// Close releases the underlying connection. Called exactly once, possibly from
+	// another goroutine while Next is blocked: it must then make Next return (with
+	// any error) and must not race with it.
 	Close() error
 }
 
@@ -57,16 +59,19 @@ func (s *Stream) Next() bool {
 	if s.done {
 		return false
 	}
-	select {
-	case <-s.closed:
-		s.done, s.err = true, ErrStreamClosed
+	if s.isClosed() {
+		s.done, s.err = true, errClosed()
 		return false
-	default:
 	}
 	c, err := s.src.Next()
 	if err != nil {
 		s.done = true
-		if !errors.Is(err, io.EOF) {
+		switch {
+		case s.isClosed():
+			// Close ran while Next waited: whatever the source saw (a read on a
+			// closed body, a reset) is the caller's own doing, reported one way.
+			s.err = errClosed()
+		case !errors.Is(err, io.EOF):
 			s.err = err
 		}
 		s.Close()
@@ -79,6 +84,20 @@ func (s *Stream) Next() bool {
 	return true
 }
 
+func (s *Stream) isClosed() bool {
+	select {
+	case <-s.closed:
+		return true
+	default:
+		return false
+	}
+}
+
+// errClosed is what Err reports once the caller closed the stream early.
+func errClosed() error {
+	return &Error{Kind: ErrStreamClosed, Message: "the stream was closed by the caller before it ended"}
+}
+
 // Current returns the chunk Next advanced to.
 func (s *Stream) Current() Chunk { return s.cur }
 
@@ -89,8 +108,9 @@ func (s *Stream) Err() error { return s.err }
 func (s *Stream) Usage() *Usage { return s.usage }
 
 // Close releases the connection. It is idempotent and safe to call concurrently with
-// Next; a Next after Close returns false with Err ErrStreamClosed (unless the stream
-// had already ended).
+// Next, from any goroutine: a Next that is waiting returns false, and so does any
+// later Next, with Err matching ErrStreamClosed — the same whatever the timing
+// (unless the stream had already ended, cleanly or not).
 func (s *Stream) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.closed)

@@ -167,11 +167,12 @@ func TransportError(provider, model string, err error, secrets ...string) *llm.E
 	if errors.As(err, &le) {
 		return le
 	}
+	if errors.Is(err, context.Canceled) {
+		return llm.Canceled(provider, model, err)
+	}
 	e := &llm.Error{Provider: provider, Model: model, Err: err, Message: llm.Redact(err.Error(), secrets...)}
 	var ne net.Error
 	switch {
-	case errors.Is(err, context.Canceled):
-		e.Kind = context.Canceled
 	case errors.Is(err, llm.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
 		e.Kind, e.Transient = llm.ErrTimeout, true
 	case errors.As(err, &ne) && ne.Timeout():
