@@ -265,7 +265,7 @@ func MeasureStartup(ctx context.Context, cfg StartupConfig) (*StartupReport, err
 		fn   func() error
 	}{
 		{"Stats", func() error { _ = warmH.Stats(); return nil }},
-		{"Route", func() error { _, _, err := warmH.Route(Model); return err }},
+		{"Route", func() error { _, err := warmH.Route(Model); return err }},
 		{"Models", func() error {
 			if len(warmH.Models()) == 0 {
 				return errors.New("no models")

@@ -230,12 +230,12 @@ func newVendorEnv(vendor, url string) (*VendorEnv, error) {
 	if err != nil {
 		return nil, err
 	}
-	if p, _, err := h.Route(s.model); err != nil || p != vendor {
+	if r, err := h.Route(s.model); err != nil || r.Provider != vendor {
 		_ = h.Close()
 		if vendor == Wenxin {
 			return nil, ErrWenxinNotBuiltin
 		}
-		return nil, fmt.Errorf("harbor routes %s to %q (%v)", s.model, p, err)
+		return nil, fmt.Errorf("harbor routes %s to %q (%v)", s.model, r.Provider, err)
 	}
 	e := &VendorEnv{Vendor: vendor, Model: s.model, Harbor: h, hreq: HarborRequestFor(vendor)}
 	if vendor == Wenxin {
@@ -494,17 +494,17 @@ var sinkString string
 
 // BenchRoute measures client.Route on a warm client; the budget is 0 allocs.
 func (e *VendorEnv) BenchRoute(b *testing.B) {
-	if _, _, err := e.Harbor.Route(e.Model); err != nil {
+	if _, err := e.Harbor.Route(e.Model); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		p, _, err := e.Harbor.Route(e.Model)
+		r, err := e.Harbor.Route(e.Model)
 		if err != nil {
 			b.Fatal(err)
 		}
-		sinkString = p
+		sinkString = r.Provider
 	}
 }
 

@@ -709,7 +709,7 @@ func arkClient(t testing.TB, baseURL string, endpoints map[string]string, rt htt
 }
 
 // arkCreate runs a Create call.
-func arkCreate(ctx context.Context, c *harbor.Client, req *harbor.ChatRequest, o *arkOutcome, opts ...harbor.Option) {
+func arkCreate(ctx context.Context, c *harbor.Client, req *harbor.ChatRequest, o *arkOutcome, opts ...harbor.CallOption) {
 	res, err := c.Chat.Completions.Create(ctx, req, opts...)
 	if o.err = err; err != nil {
 		return
@@ -722,7 +722,7 @@ func arkCreate(ctx context.Context, c *harbor.Client, req *harbor.ChatRequest, o
 }
 
 // arkStream runs a Stream call, keeping every chunk the caller received.
-func arkStream(ctx context.Context, c *harbor.Client, req *harbor.ChatRequest, o *arkOutcome, opts ...harbor.Option) {
+func arkStream(ctx context.Context, c *harbor.Client, req *harbor.ChatRequest, o *arkOutcome, opts ...harbor.CallOption) {
 	s, err := c.Chat.Completions.Stream(ctx, req, opts...)
 	if o.err = err; err != nil {
 		return
@@ -801,7 +801,7 @@ func arkRunCase(t *testing.T, tc arkCase, streaming bool) {
 	c := arkClient(t, srv.URL()+"/api/v3", tc.endpoints, rt, offSpec...)
 	defer c.Close()
 
-	var callOpts []harbor.Option
+	var callOpts []harbor.CallOption
 	for k, v := range tc.header {
 		callOpts = append(callOpts, harbor.WithHeader(k, v))
 	}

@@ -39,9 +39,9 @@ type qf2Case struct {
 	base   string
 	faults []mockvendor.Fault
 	req    harbor.ChatRequest
-	opts   []harbor.Option // per call
-	only   string          // "create" or "stream"; empty runs both
-	bug    string          // a known provider bug this row documents: skipped with "BUG: …"
+	opts   []harbor.CallOption // per call
+	only   string              // "create" or "stream"; empty runs both
+	bug    string              // a known provider bug this row documents: skipped with "BUG: …"
 
 	// what harbor must send (JSON pointers into the last request body), and how many
 	// HTTP requests the vendor must see (-1: don't check; 0: rejected before I/O)
@@ -110,7 +110,7 @@ var qf2Cases = []qf2Case{
 	{
 		name: "X-Request-Id is echoed and wins", quirk: "optional X-Request-Id header is echoed by the vendor",
 		req:  harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")},
-		opts: []harbor.Option{harbor.WithHeader("X-Request-Id", "rid-conformance-1")},
+		opts: []harbor.CallOption{harbor.WithHeader("X-Request-Id", "rid-conformance-1")},
 		only: "create", requests: 1, requestID: "^rid-conformance-1$",
 		check: func(t *testing.T, _ *qf2Out, reqs []mockvendor.RecordedRequest) {
 			assert.Equal(t, "rid-conformance-1", reqs[0].Header.Get("X-Request-Id"))
@@ -408,7 +408,7 @@ var qf2Cases = []qf2Case{
 	{
 		name: "error id in the body vs X-Request-Id", quirk: "the header wins over the body's top-level id",
 		req:  harbor.ChatRequest{Model: "ernie-9.9-8k", Messages: user("hi")},
-		opts: []harbor.Option{harbor.WithHeader("X-Request-Id", "rid-conformance-2")},
+		opts: []harbor.CallOption{harbor.WithHeader("X-Request-Id", "rid-conformance-2")},
 		err:  harbor.ErrInvalidRequest, code: "invalid_model", requestID: "^rid-conformance-2$", requests: 1,
 	},
 	{
@@ -615,7 +615,7 @@ type qf2Out struct {
 }
 
 // qf2Call runs req as Create or as Stream. It never returns a nil *qf2Out.
-func qf2Call(ctx context.Context, c *harbor.Client, req *harbor.ChatRequest, streaming bool, opts ...harbor.Option) (*qf2Out, error) {
+func qf2Call(ctx context.Context, c *harbor.Client, req *harbor.ChatRequest, streaming bool, opts ...harbor.CallOption) (*qf2Out, error) {
 	o := &qf2Out{}
 	if !streaming {
 		res, err := c.Chat.Completions.Create(ctx, req, opts...)

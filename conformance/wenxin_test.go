@@ -62,7 +62,7 @@ type wxCase struct {
 	warm   func(m *mockvendor.QianfanV1)
 	faults []mockvendor.Fault
 	req    harbor.ChatRequest
-	opts   []harbor.Option // per call
+	opts   []harbor.CallOption // per call
 	// offSpec: the request breaks spec/qianfan-v1.yaml on purpose (see
 	// specChecked); the spec must reject it with a violation containing this.
 	offSpec string
@@ -493,7 +493,7 @@ var wxCases = []wxCase{
 	{
 		name: "Request_id is echoed as X-Baidu-Request-Id", quirk: "SDK sends Request_id, reads X-Baidu-Request-Id",
 		req:  harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
-		opts: []harbor.Option{harbor.WithHeader("Request_id", "wx-rid-1")}, only: "create",
+		opts: []harbor.CallOption{harbor.WithHeader("Request_id", "wx-rid-1")}, only: "create",
 		tokens: 1, chats: 1, requestID: "^wx-rid-1$",
 		check: func(t *testing.T, _ *wxOut, _ *mockvendor.QianfanV1, reqs []mockvendor.RecordedRequest) {
 			assert.Equal(t, "wx-rid-1", reqs[len(reqs)-1].Header.Get("Request_id"))
@@ -595,7 +595,7 @@ var wxCases = []wxCase{
 		name: "error_code body carries the client's Request_id", quirk: "X-Baidu-Request-Id on error answers too",
 		faults: []mockvendor.Fault{mockvendor.QianfanV1Error(336003)},
 		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
-		opts:   []harbor.Option{harbor.WithHeader("Request_id", "wx-rid-2")},
+		opts:   []harbor.CallOption{harbor.WithHeader("Request_id", "wx-rid-2")},
 		tokens: 1, chats: 1, err: harbor.ErrInvalidRequest, code: "336003", requestID: "^wx-rid-2$",
 	},
 	{
@@ -898,7 +898,7 @@ type wxOut struct {
 }
 
 // wxCall runs req as Create or as Stream. It never returns a nil *wxOut.
-func wxCall(ctx context.Context, c *harbor.Client, req *harbor.ChatRequest, streaming bool, opts ...harbor.Option) (*wxOut, error) {
+func wxCall(ctx context.Context, c *harbor.Client, req *harbor.ChatRequest, streaming bool, opts ...harbor.CallOption) (*wxOut, error) {
 	o := &wxOut{}
 	if !streaming {
 		res, err := c.Chat.Completions.Create(ctx, req, opts...)

@@ -11,11 +11,11 @@ import (
 func BenchmarkRoute(b *testing.B) {
 	c := harbor.Must(harbor.New(harbor.WithGetenv(func(string) string { return "" })))
 	names := []string{"deepseek-v4-flash", "deepseek/deepseek-v4-pro", "deepseek-v9"}
-	_, _, _ = c.Route(names[0])
+	_, _ = c.Route(names[0])
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
-		if _, _, err := c.Route(names[i%len(names)]); err != nil {
+		if _, err := c.Route(names[i%len(names)]); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -23,6 +23,7 @@ type Client struct {
 	routes atomic.Pointer[routeTable]
 
 	httpOnce  sync.Once
+	httpReady atomic.Bool // set once transport and retry are built (Close reads them)
 	transport http.RoundTripper
 	retry     *retryDoer
 
@@ -41,16 +42,29 @@ type Completions struct {
 
 // New returns a Client. It does no I/O, reads no file and builds no provider; keys
 // given neither as options nor in the environment are only missed when a request
-// needs them (ErrNoCredentials). It fails only on invalid options.
+// needs them (ErrNoCredentials). It fails only on invalid options, with an *Error
+// of class ErrInvalidRequest naming the option: a nil Option, a setting for a
+// provider nobody registered, a base URL that is not an absolute http(s) URL, a
+// key with control characters, an alias whose target no provider serves, a bad
+// header or a negative duration. Aliases and WithProvider descriptors are checked
+// here by building the routing table; a New without them builds nothing.
 func New(opts ...Option) (*Client, error) {
 	c := &Client{opts: defaultOptions()}
-	for _, o := range opts {
-		o(&c.opts)
+	for i, o := range opts {
+		if o == nil {
+			return nil, invalidOption("", "harbor.New: option %d of %d is nil", i+1, len(opts))
+		}
+		o.apply(&c.opts)
 	}
 	if err := c.opts.validate(); err != nil {
 		return nil, err
 	}
 	c.Chat.Completions.c = c
+	if len(c.opts.aliases) > 0 || len(c.opts.descriptors) > 0 {
+		if _, err := c.table(); err != nil {
+			return nil, err
+		}
+	}
 	return c, nil
 }
 
@@ -62,9 +76,13 @@ func Must(c *Client, err error) *Client {
 	return c
 }
 
-// Close releases idle pooled connections. The Client stays usable; Close is the
-// "cleanup" management call.
+// Close releases the idle connections of the Client's pool. It is safe to call at
+// any time, from any goroutine, also while calls are under way (they keep their
+// connections); the Client stays usable and opens new connections as needed.
 func (c *Client) Close() error {
+	if !c.httpReady.Load() {
+		return nil // no call has built the transport yet: nothing is pooled
+	}
 	if t, ok := c.transport.(interface{ CloseIdleConnections() }); ok {
 		t.CloseIdleConnections()
 	}
@@ -80,6 +98,7 @@ func (c *Client) doer() llm.Doer {
 			c.transport = newTransport(&c.opts)
 		}
 		c.retry = newRetryDoer(&c.opts, c.transport, &c.stats)
+		c.httpReady.Store(true)
 	})
 	return c.retry
 }
@@ -95,10 +114,9 @@ type call struct {
 	cancel context.CancelFunc
 }
 
-// prepare counts the request and, on failure, the error.
 // prepare fills k (a value, so that Create allocates no call) and counts the
 // request and, on failure, the error.
-func (c *Client) prepare(k *call, ctx context.Context, req *ChatRequest, opts []Option) error {
+func (c *Client) prepare(k *call, ctx context.Context, req *ChatRequest, opts []CallOption) error {
 	c.stats.requests.Add(1)
 	err := c.prepareCall(k, ctx, req, opts)
 	if err != nil {
@@ -107,12 +125,29 @@ func (c *Client) prepare(k *call, ctx context.Context, req *ChatRequest, opts []
 	return err
 }
 
-func (c *Client) prepareCall(k *call, ctx context.Context, req *ChatRequest, opts []Option) error {
+func (c *Client) prepareCall(k *call, ctx context.Context, req *ChatRequest, opts []CallOption) error {
+	if ctx == nil {
+		return llm.InvalidRequest("", "", "ctx", "the context is nil; pass context.Background() or a request's context")
+	}
 	if req == nil {
 		return llm.InvalidRequest("", "", "", "request is nil")
 	}
 	if err := req.Validate(); err != nil {
 		return err
+	}
+	header, timeout := c.opts.Header, c.opts.RequestTimeout
+	if len(opts) > 0 {
+		o := c.opts
+		for i, opt := range opts {
+			if opt == nil {
+				return invalidOption("", "call option %d of %d is nil", i+1, len(opts))
+			}
+			opt.apply(&o)
+		}
+		if err := o.validateCall(); err != nil {
+			return err
+		}
+		header, timeout = o.Header, o.RequestTimeout
 	}
 	r, err := c.resolve(req.Model)
 	if err != nil {
@@ -127,14 +162,6 @@ func (c *Client) prepareCall(k *call, ctx context.Context, req *ChatRequest, opt
 		cp := *req
 		cp.Model = r.model
 		k.req = &cp
-	}
-	header, timeout := c.opts.Header, c.opts.RequestTimeout
-	if len(opts) > 0 {
-		o := c.opts
-		for _, fn := range opts {
-			fn(&o)
-		}
-		header, timeout = o.Header, o.RequestTimeout
 	}
 	k.opts.Header = header
 	if timeout > 0 {
@@ -179,9 +206,12 @@ func annotate(err error, provider, model string) error {
 }
 
 // Create sends a chat completion request and waits for the whole answer.
-// Options given here apply to this call only (Header, RequestTimeout).
-func (cc Completions) Create(ctx context.Context, req *ChatRequest, opts ...Option) (*ChatCompletion, error) {
+// CallOptions given here (WithHeader, WithRequestTimeout) apply to this call only.
+func (cc Completions) Create(ctx context.Context, req *ChatRequest, opts ...CallOption) (*ChatCompletion, error) {
 	c := cc.c
+	if c == nil {
+		return nil, errNoClient
+	}
 	var k call
 	if err := c.prepare(&k, ctx, req, opts); err != nil {
 		return nil, err
@@ -200,15 +230,19 @@ func (cc Completions) Create(ctx context.Context, req *ChatRequest, opts ...Opti
 
 // Stream sends a chat completion request and returns the answer as a stream of
 // chunks once the vendor's response headers arrive. Always Close the stream.
-// Options given here apply to this call only (Header, RequestTimeout — which then
-// bounds the stream until it is closed).
-func (cc Completions) Stream(ctx context.Context, req *ChatRequest, opts ...Option) (*Stream, error) {
+// CallOptions given here apply to this call only (WithRequestTimeout then bounds
+// the stream until it is closed).
+func (cc Completions) Stream(ctx context.Context, req *ChatRequest, opts ...CallOption) (*Stream, error) {
 	c := cc.c
-	t := &trackedSource{stats: &c.stats, model: req.Model}
+	if c == nil {
+		return nil, errNoClient
+	}
+	t := &trackedSource{stats: &c.stats}
 	k := &t.k
 	if err := c.prepare(k, ctx, req, opts); err != nil {
 		return nil, err
 	}
+	t.model = req.Model
 	c.stats.inFlight.Add(1)
 	src, err := k.p.ChatStream(k.ctx, k.req, k.callOptions())
 	c.stats.inFlight.Add(-1)
@@ -222,20 +256,27 @@ func (cc Completions) Stream(ctx context.Context, req *ChatRequest, opts ...Opti
 	return llm.NewStream(t), nil
 }
 
+// errNoClient is what the calls of a Completions not made by New return.
+var errNoClient = llm.InvalidRequest("", "", "", "this Client was not made by harbor.New; use harbor.New()")
+
 // trackedSource keeps the stats and the per-call context of a stream: the context
 // lives until the stream is closed.
+//
+// Exactly one of Next (the stream ended: end marker or error) and Close (the caller
+// closed it first) finishes the stream and counts how it ended, even when Close
+// runs in another goroutine while Next waits: an error Next sees after Close is
+// the caller's own doing, not a failure.
 type trackedSource struct {
-	src    llm.ChunkSource
-	k      call
-	stats  *stats
-	model  string
-	failed bool
+	src      llm.ChunkSource
+	k        call
+	stats    *stats
+	model    string
+	finished atomic.Bool
 }
 
 func (t *trackedSource) Next() (llm.Chunk, error) {
 	c, err := t.src.Next()
-	if err != nil && !t.failed && !errors.Is(err, io.EOF) {
-		t.failed = true
+	if err != nil && !t.finished.Swap(true) && !errors.Is(err, io.EOF) {
 		t.stats.fail(err)
 		err = annotate(err, t.k.name, t.model)
 	}
@@ -243,6 +284,9 @@ func (t *trackedSource) Next() (llm.Chunk, error) {
 }
 
 func (t *trackedSource) Close() error {
+	if !t.finished.Swap(true) {
+		t.stats.canceled.Add(1) // closed before the end
+	}
 	err := t.src.Close()
 	t.k.done()
 	t.stats.streamsOpen.Add(-1)

@@ -59,9 +59,9 @@ func TestNewIsLazy(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, c.BoundProviders(), "New must bind no provider")
 	assert.NotEmpty(t, c.Models(), "local model listing needs no provider")
-	p, m, err := c.Route("deepseek-v4-pro")
+	r, err := c.Route("deepseek-v4-pro")
 	require.NoError(t, err)
-	assert.Equal(t, []string{"deepseek", "deepseek-v4-pro"}, []string{p, m})
+	assert.Equal(t, harbor.Route{Provider: "deepseek", Model: "deepseek-v4-pro"}, r)
 	assert.Empty(t, c.BoundProviders(), "listing and routing must not bind")
 	assert.Zero(t, envReads.Load(), "nothing reads the environment before a provider is needed")
 }
@@ -115,35 +115,40 @@ func TestRouting(t *testing.T) {
 	c, err := harbor.New(noEnv(t),
 		harbor.WithProvider(fakeDescriptor("acme", &builds, fp)),
 		harbor.WithAlias("fast", "deepseek/deepseek-v4-flash"),
-		harbor.WithAlias("house", "acme-large"))
+		harbor.WithAlias("house", "acme-large"),
+		harbor.WithAlias("legacy", "deepseek-reasoner"))
 	require.NoError(t, err)
-	cases := []struct{ in, provider, model string }{
-		{"deepseek-v4-flash", "deepseek", "deepseek-v4-flash"},
-		{"deepseek-reasoner", "deepseek", "deepseek-reasoner"}, // the provider rewrites it
-		{"deepseek/deepseek-v4-pro", "deepseek", "deepseek-v4-pro"},
-		{"deepseek-v5-preview", "deepseek", "deepseek-v5-preview"}, // prefix
-		{"fast", "deepseek", "deepseek-v4-flash"},
-		{"house", "acme", "acme-large"},
-		{"acme/anything", "acme", "anything"},
-		{"acme-small", "acme", "acme-small"},
-		{"doubao-seed-1-6-251015", "doubao", "doubao-seed-1-6-251015"},
-		{"ep-20240607092512-c5wnh", "doubao", "ep-20240607092512-c5wnh"},  // Ark endpoint id
-		{"doubao/deepseek-v3-2-251201", "doubao", "deepseek-v3-2-251201"}, // third party on Ark
-		{"ernie-x1-turbo-32k", "qianfan", "ernie-x1-turbo-32k"},
-		{"ernie-9.0-new", "qianfan", "ernie-9.0-new"},
-		{"qianfan/deepseek-r1", "qianfan", "deepseek-r1"},
-		{"ERNIE-4.0-8K", "wenxin", "ERNIE-4.0-8K"},
-		{"wenxin/ernie-4.0-8k", "wenxin", "ernie-4.0-8k"},
-		{"gpt-4o", "openai", "gpt-4o"},
-		{"o3-mini", "openai", "o3-mini"},
+	cases := []struct{ in, provider, model, thinking string }{
+		{"deepseek-v4-flash", "deepseek", "deepseek-v4-flash", ""},
+		// Retired names: Route says what really goes on the wire.
+		{"deepseek-reasoner", "deepseek", "deepseek-v4-flash", harbor.ThinkingEnabled},
+		{"deepseek-chat", "deepseek", "deepseek-v4-flash", harbor.ThinkingDisabled},
+		{"deepseek/deepseek-chat", "deepseek", "deepseek-v4-flash", harbor.ThinkingDisabled},
+		{"legacy", "deepseek", "deepseek-v4-flash", harbor.ThinkingEnabled}, // an alias of a retired name
+		{"deepseek/deepseek-v4-pro", "deepseek", "deepseek-v4-pro", ""},
+		{"deepseek-v5-preview", "deepseek", "deepseek-v5-preview", ""}, // prefix
+		{"fast", "deepseek", "deepseek-v4-flash", ""},
+		{"house", "acme", "acme-large", ""},
+		{"acme/anything", "acme", "anything", ""},
+		{"acme-small", "acme", "acme-small", ""},
+		{"doubao-seed-1-6-251015", "doubao", "doubao-seed-1-6-251015", ""},
+		{"ep-20240607092512-c5wnh", "doubao", "ep-20240607092512-c5wnh", ""},  // Ark endpoint id
+		{"doubao/deepseek-v3-2-251201", "doubao", "deepseek-v3-2-251201", ""}, // third party on Ark
+		{"ernie-x1-turbo-32k", "qianfan", "ernie-x1-turbo-32k", ""},
+		{"ernie-9.0-new", "qianfan", "ernie-9.0-new", ""},
+		{"qianfan/deepseek-r1", "qianfan", "deepseek-r1", ""},
+		{"ERNIE-4.0-8K", "wenxin", "ERNIE-4.0-8K", ""},
+		{"wenxin/ernie-4.0-8k", "wenxin", "ernie-4.0-8k", ""},
+		{"gpt-4o", "openai", "gpt-4o", ""},
+		{"o3-mini", "openai", "o3-mini", ""},
 	}
 	for _, tc := range cases {
-		p, m, err := c.Route(tc.in)
+		r, err := c.Route(tc.in)
 		require.NoError(t, err, tc.in)
-		assert.Equal(t, tc.provider+" "+tc.model, p+" "+m, tc.in)
+		assert.Equal(t, harbor.Route{Provider: tc.provider, Model: tc.model, Thinking: tc.thinking}, r, tc.in)
 	}
 	for _, bad := range []string{"llama-unknown", "nobody/model", "deepseek/", ""} {
-		_, _, err := c.Route(bad)
+		_, err := c.Route(bad)
 		require.ErrorIs(t, err, harbor.ErrUnknownModel, bad)
 	}
 
@@ -157,9 +162,9 @@ func TestRouting(t *testing.T) {
 
 func TestRouteAllocatesNothing(t *testing.T) {
 	c := harbor.Must(harbor.New(noEnv(t)))
-	_, _, _ = c.Route("deepseek-v4-flash") // builds the table once
-	for _, m := range []string{"deepseek-v4-flash", "deepseek/deepseek-v4-pro", "deepseek-v9"} {
-		allocs := testing.AllocsPerRun(100, func() { _, _, _ = c.Route(m) })
+	_, _ = c.Route("deepseek-v4-flash") // builds the table once
+	for _, m := range []string{"deepseek-v4-flash", "deepseek/deepseek-v4-pro", "deepseek-v9", "deepseek-reasoner"} {
+		allocs := testing.AllocsPerRun(100, func() { _, _ = c.Route(m) })
 		assert.Zero(t, allocs, m)
 	}
 	allocs := testing.AllocsPerRun(100, func() { _ = c.Models() })
@@ -168,13 +173,13 @@ func TestRouteAllocatesNothing(t *testing.T) {
 
 func TestRegisterAtRuntime(t *testing.T) {
 	c := harbor.Must(harbor.New(noEnv(t)))
-	_, _, err := c.Route("acme-large")
+	_, err := c.Route("acme-large")
 	require.ErrorIs(t, err, harbor.ErrUnknownModel)
 	var builds atomic.Int64
 	require.NoError(t, c.Register(fakeDescriptor("acme", &builds, &fakeProvider{name: "acme"})))
-	p, _, err := c.Route("acme-large")
+	r, err := c.Route("acme-large")
 	require.NoError(t, err)
-	assert.Equal(t, "acme", p)
+	assert.Equal(t, "acme", r.Provider)
 	assert.Error(t, c.Register(harbor.Descriptor{Name: "x"}), "a descriptor without New is refused")
 }
 
@@ -204,21 +209,6 @@ func TestValidationHappensBeforeIO(t *testing.T) {
 	}
 	assert.Zero(t, fp.calls.Load(), "no invalid request reached the provider")
 	assert.EqualValues(t, len(cases), c.Stats().Failures)
-}
-
-func TestInvalidOptions(t *testing.T) {
-	for name, o := range map[string]harbor.Option{
-		"negative retries": harbor.WithMaxRetries(-1),
-		"wait bounds":      harbor.WithRetryWait(2, 1),
-		"timeout":          harbor.WithIdleTimeout(-1),
-		"alias target":     harbor.WithAlias("x", ""),
-	} {
-		_, err := harbor.New(o)
-		assert.Error(t, err, name)
-	}
-	c := harbor.Must(harbor.New(harbor.WithAlias("x", "nobody-knows")))
-	_, _, err := c.Route("x")
-	assert.ErrorContains(t, err, "nobody-knows", "an alias to nowhere is reported")
 }
 
 func TestTemperatureZeroIsSent(t *testing.T) {

@@ -37,7 +37,7 @@ func (c *Client) Models() []Model {
 	return all
 }
 
-func sortedKeys(m map[string]string) []string {
+func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -46,19 +46,41 @@ func sortedKeys(m map[string]string) []string {
 	return keys
 }
 
-// Route reports which provider serves a model name and the model id it will send,
-// without building the provider or doing any I/O.
-func (c *Client) Route(model string) (provider, vendorModel string, err error) {
+// Route is where a model name goes: the answer of Client.Route.
+type Route struct {
+	// Provider is the provider that serves the name ("deepseek").
+	Provider string
+	// Model is the model id that goes on the wire, after the Client's aliases,
+	// the "vendor/model" form and the provider's own rewriting (DeepSeek's retired
+	// "deepseek-reasoner" is sent as "deepseek-v4-flash").
+	Model string
+	// Thinking is the thinking mode the name implies (ThinkingEnabled or
+	// ThinkingDisabled for DeepSeek's retired names), "" when it implies none. An
+	// explicit ChatRequest.Thinking wins over it.
+	Thinking string
+}
+
+// Route reports which provider serves a model name, the model id it will send and
+// the thinking mode the name implies, without building the provider or doing any
+// I/O. An unknown name is an ErrUnknownModel.
+func (c *Client) Route(model string) (Route, error) {
 	r, err := c.resolve(model)
 	if err != nil {
-		return "", "", err
+		return Route{}, err
 	}
-	return r.s.desc.Name, r.model, nil
+	out := Route{Provider: r.s.desc.Name, Model: r.model}
+	if rw := r.s.desc.Rewrite; rw != nil {
+		out.Model, out.Thinking = rw(c.opts.Providers[r.s.desc.Name], r.model)
+	}
+	return out, nil
 }
 
 // ListRemoteModels asks a provider's vendor for its model list (binding the provider
 // if needed). Providers whose vendor has no such endpoint return an error.
 func (c *Client) ListRemoteModels(ctx context.Context, provider string) ([]Model, error) {
+	if ctx == nil {
+		return nil, llm.InvalidRequest(provider, "", "ctx", "the context is nil; pass context.Background() or a request's context")
+	}
 	t, err := c.table()
 	if err != nil {
 		return nil, err

@@ -3,7 +3,12 @@ package harbor
 import (
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
+
+	"github.com/harborai/harbor-go/internal/wire"
+	"github.com/harborai/harbor-go/llm"
 )
 
 // Defaults, documented here so users can read (and tests can rely on) what New does.
@@ -31,8 +36,8 @@ var (
 )
 
 // Options configure a Client. New starts from the defaults above and applies each
-// Option in order. Per call, Create and Stream apply their Options to a copy; only
-// Header and RequestTimeout take effect per call, the rest are client-level.
+// Option in order. Create and Stream apply their CallOptions (Header,
+// RequestTimeout) to a copy for that call only.
 type Options struct {
 	// Providers holds per-vendor settings keyed by provider name ("deepseek"). Unset
 	// fields fall back to the environment (DEEPSEEK_API_KEY, DEEPSEEK_BASE_URL…).
@@ -65,101 +70,150 @@ type Options struct {
 	descriptors []Descriptor
 }
 
-// Option changes Options.
-type Option func(*Options)
-
-// WithAPIKey sets the API key of a provider ("deepseek").
-func WithAPIKey(provider, key string) Option {
-	return func(o *Options) { o.editProvider(provider, func(c *ProviderConfig) { c.APIKey = key }) }
+// An Option configures a Client: pass it to New. Most settings (keys, base URLs,
+// retries, the transport) exist per Client only, and their Options do not compile
+// as arguments of Create or Stream. The few that also make sense per call
+// (WithHeader, WithRequestTimeout) are CallOptions, which are Options too.
+type Option interface {
+	apply(*Options)
 }
 
-// WithBaseURL points a provider at another endpoint: a proxy, a mock vendor.
+// A CallOption configures one call when given to Create or Stream, or every call
+// when given to New.
+type CallOption interface {
+	Option
+	callOption()
+}
+
+// clientOption is an Option that only New takes.
+type clientOption func(*Options)
+
+func (f clientOption) apply(o *Options) { f(o) }
+
+// callOption is an Option that Create and Stream take too.
+type callOption func(*Options)
+
+func (f callOption) apply(o *Options) { f(o) }
+func (callOption) callOption()        {}
+
+// WithAPIKey sets the API key of a provider ("deepseek"). New rejects a provider
+// name that no built-in or WithProvider descriptor has, and a key with control
+// characters.
+func WithAPIKey(provider, key string) Option {
+	return clientOption(func(o *Options) { o.editProvider(provider, func(c *ProviderConfig) { c.APIKey = key }) })
+}
+
+// WithBaseURL points a provider at another endpoint: a proxy, a mock vendor. New
+// rejects a URL that is not an absolute http(s) URL.
 func WithBaseURL(provider, url string) Option {
-	return func(o *Options) { o.editProvider(provider, func(c *ProviderConfig) { c.BaseURL = url }) }
+	return clientOption(func(o *Options) { o.editProvider(provider, func(c *ProviderConfig) { c.BaseURL = url }) })
 }
 
 // WithSecretKey sets the second credential of providers that need one: Wenxin v1
 // exchanges its API key and secret key for an access token.
 func WithSecretKey(provider, secret string) Option {
-	return func(o *Options) { o.editProvider(provider, func(c *ProviderConfig) { c.SecretKey = secret }) }
+	return clientOption(func(o *Options) { o.editProvider(provider, func(c *ProviderConfig) { c.SecretKey = secret }) })
 }
 
 // WithAppID sets the application id of providers that take one (Qianfan v2's appid
 // header).
 func WithAppID(provider, appID string) Option {
-	return func(o *Options) { o.editProvider(provider, func(c *ProviderConfig) { c.AppID = appID }) }
+	return clientOption(func(o *Options) { o.editProvider(provider, func(c *ProviderConfig) { c.AppID = appID }) })
 }
 
 // WithProviderConfig replaces a provider's whole configuration (keys, base URL,
 // provider-specific Options such as deepseek.Options).
 func WithProviderConfig(provider string, cfg ProviderConfig) Option {
-	return func(o *Options) { o.editProvider(provider, func(c *ProviderConfig) { *c = cfg }) }
+	return clientOption(func(o *Options) { o.editProvider(provider, func(c *ProviderConfig) { *c = cfg }) })
 }
 
 // WithMaxRetries sets how many times a failed request is retried; 0 disables retries.
-func WithMaxRetries(n int) Option { return func(o *Options) { o.MaxRetries = n } }
+func WithMaxRetries(n int) Option { return clientOption(func(o *Options) { o.MaxRetries = n }) }
 
 // WithRetryWait sets the backoff bounds.
 func WithRetryWait(min, max time.Duration) Option {
-	return func(o *Options) { o.RetryWaitMin, o.RetryWaitMax = min, max }
+	return clientOption(func(o *Options) { o.RetryWaitMin, o.RetryWaitMax = min, max })
 }
 
 // WithMaxRetryAfter sets the longest Retry-After harbor waits before giving up.
-func WithMaxRetryAfter(d time.Duration) Option { return func(o *Options) { o.MaxRetryAfter = d } }
+func WithMaxRetryAfter(d time.Duration) Option {
+	return clientOption(func(o *Options) { o.MaxRetryAfter = d })
+}
 
 // WithConnectTimeout bounds connect plus TLS handshake.
-func WithConnectTimeout(d time.Duration) Option { return func(o *Options) { o.ConnectTimeout = d } }
+func WithConnectTimeout(d time.Duration) Option {
+	return clientOption(func(o *Options) { o.ConnectTimeout = d })
+}
 
 // WithResponseHeaderTimeout bounds the wait for response headers, per attempt.
 func WithResponseHeaderTimeout(d time.Duration) Option {
-	return func(o *Options) { o.ResponseHeaderTimeout = d }
+	return clientOption(func(o *Options) { o.ResponseHeaderTimeout = d })
 }
 
 // WithIdleTimeout bounds the silence between body reads (stream chunks); 0 disables.
-func WithIdleTimeout(d time.Duration) Option { return func(o *Options) { o.IdleTimeout = d } }
+func WithIdleTimeout(d time.Duration) Option {
+	return clientOption(func(o *Options) { o.IdleTimeout = d })
+}
 
-// WithRequestTimeout bounds a whole call, retries included. Works per call too.
-func WithRequestTimeout(d time.Duration) Option { return func(o *Options) { o.RequestTimeout = d } }
+// WithRequestTimeout bounds a whole call, retries included (a stream: until it is
+// closed). Given to New it applies to every call; given to Create or Stream, to that
+// call. Its expiry is an ErrTimeout.
+func WithRequestTimeout(d time.Duration) CallOption {
+	return callOption(func(o *Options) { o.RequestTimeout = d })
+}
 
-// WithHeader adds a header to vendor requests. Works per call too.
-func WithHeader(key, value string) Option {
-	return func(o *Options) {
+// WithHeader adds a header to vendor requests: to every request given to New, to
+// one call given to Create or Stream. It may replace harbor's own headers, such as
+// User-Agent. Invalid names or values (control characters) are an
+// ErrInvalidRequest.
+func WithHeader(key, value string) CallOption {
+	return callOption(func(o *Options) {
 		h := make(http.Header, len(o.Header)+1)
 		for k, v := range o.Header { // copy: per-call options must not touch the client's map
 			h[k] = v
 		}
 		h.Add(key, value)
 		o.Header = h
-	}
+	})
 }
 
 // WithTransport replaces harbor's pooled transport.
-func WithTransport(rt http.RoundTripper) Option { return func(o *Options) { o.Transport = rt } }
+func WithTransport(rt http.RoundTripper) Option {
+	return clientOption(func(o *Options) { o.Transport = rt })
+}
 
 // WithMaxIdleConnsPerHost sizes the connection pool per vendor host.
-func WithMaxIdleConnsPerHost(n int) Option { return func(o *Options) { o.MaxIdleConnsPerHost = n } }
+func WithMaxIdleConnsPerHost(n int) Option {
+	return clientOption(func(o *Options) { o.MaxIdleConnsPerHost = n })
+}
 
 // WithGetenv replaces os.Getenv as the source of environment configuration; tests use
 // it to isolate themselves from the machine's keys.
-func WithGetenv(getenv func(string) string) Option { return func(o *Options) { o.Getenv = getenv } }
+func WithGetenv(getenv func(string) string) Option {
+	return clientOption(func(o *Options) { o.Getenv = getenv })
+}
 
 // WithAlias makes name route like target ("fast" -> "deepseek/deepseek-v4-flash").
-// The request's model becomes the target's.
+// The request's model becomes the target's. New fails when no provider serves
+// target.
 func WithAlias(name, target string) Option {
-	return func(o *Options) {
+	return clientOption(func(o *Options) {
 		m := make(map[string]string, len(o.aliases)+1)
 		for k, v := range o.aliases {
 			m[k] = v
 		}
 		m[name] = target
 		o.aliases = m
-	}
+	})
 }
 
 // WithProvider registers a provider of your own (or replaces a built-in one of the
-// same name). It is built lazily, like the built-ins.
+// same name). It is built lazily, like the built-ins; its name is known to
+// WithAPIKey and the other per-provider options.
 func WithProvider(d Descriptor) Option {
-	return func(o *Options) { o.descriptors = append(o.descriptors[:len(o.descriptors):len(o.descriptors)], d) }
+	return clientOption(func(o *Options) {
+		o.descriptors = append(o.descriptors[:len(o.descriptors):len(o.descriptors)], d)
+	})
 }
 
 // editProvider changes one provider's config on a copy of the map, so that options
@@ -188,26 +242,141 @@ func defaultOptions() Options {
 	}
 }
 
+// invalidOption is the error New (or a call, for its CallOptions) returns for a
+// bad setting; param names the option or field.
+func invalidOption(param, format string, args ...any) *Error {
+	return llm.InvalidRequest("", "", param, format, args...)
+}
+
 func (o *Options) validate() error {
 	switch {
 	case o.MaxRetries < 0:
-		return fmt.Errorf("harbor: MaxRetries must be >= 0, got %d", o.MaxRetries)
+		return invalidOption("WithMaxRetries", "harbor: MaxRetries must be >= 0, got %d", o.MaxRetries)
 	case o.RetryWaitMin < 0 || o.RetryWaitMax < o.RetryWaitMin:
-		return fmt.Errorf("harbor: retry wait bounds must satisfy 0 <= min <= max, got %v, %v", o.RetryWaitMin, o.RetryWaitMax)
-	case o.MaxRetryAfter < 0, o.ConnectTimeout < 0, o.ResponseHeaderTimeout < 0, o.IdleTimeout < 0, o.RequestTimeout < 0:
-		return fmt.Errorf("harbor: timeouts must be >= 0")
+		return invalidOption("WithRetryWait", "harbor: retry wait bounds must satisfy 0 <= min <= max, got %v, %v", o.RetryWaitMin, o.RetryWaitMax)
+	case o.MaxRetryAfter < 0:
+		return invalidOption("WithMaxRetryAfter", "harbor: MaxRetryAfter must be >= 0, got %v", o.MaxRetryAfter)
+	case o.ConnectTimeout < 0:
+		return invalidOption("WithConnectTimeout", "harbor: ConnectTimeout must be >= 0, got %v", o.ConnectTimeout)
+	case o.ResponseHeaderTimeout < 0:
+		return invalidOption("WithResponseHeaderTimeout", "harbor: ResponseHeaderTimeout must be >= 0, got %v", o.ResponseHeaderTimeout)
+	case o.IdleTimeout < 0:
+		return invalidOption("WithIdleTimeout", "harbor: IdleTimeout must be >= 0, got %v", o.IdleTimeout)
 	case o.MaxIdleConnsPerHost < 0:
-		return fmt.Errorf("harbor: MaxIdleConnsPerHost must be >= 0, got %d", o.MaxIdleConnsPerHost)
+		return invalidOption("WithMaxIdleConnsPerHost", "harbor: MaxIdleConnsPerHost must be >= 0, got %d", o.MaxIdleConnsPerHost)
+	}
+	if err := o.validateCall(); err != nil {
+		return err
 	}
 	for name, target := range o.aliases {
 		if name == "" || target == "" {
-			return fmt.Errorf("harbor: alias %q -> %q: both names are required", name, target)
+			return invalidOption("WithAlias", "harbor: WithAlias(%q, %q): both names are required", name, target)
 		}
 	}
 	for _, d := range o.descriptors {
 		if d.Name == "" || d.New == nil {
-			return fmt.Errorf("harbor: a registered provider needs a Name and a New function")
+			return invalidOption("WithProvider", "harbor: WithProvider: a provider needs a Name and a New function")
+		}
+		if strings.ContainsRune(d.Name, '/') {
+			return invalidOption("WithProvider", "harbor: WithProvider: provider name %q must not contain \"/\"", d.Name)
+		}
+	}
+	return o.validateProviders()
+}
+
+// validateCall checks what may also be set per call.
+func (o *Options) validateCall() error {
+	if o.RequestTimeout < 0 {
+		return invalidOption("WithRequestTimeout", "harbor: RequestTimeout must be >= 0, got %v", o.RequestTimeout)
+	}
+	for k, vs := range o.Header {
+		if !validHeaderName(k) {
+			return invalidOption("WithHeader", "harbor: WithHeader: %q is not a valid header name", k)
+		}
+		for _, v := range vs {
+			if !validHeaderValue(v) {
+				return invalidOption("WithHeader", "harbor: WithHeader(%q, …): the value contains a control character", k)
+			}
 		}
 	}
 	return nil
+}
+
+// validateProviders checks per-provider settings: every name must be a provider the
+// Client knows, and what is set must be usable. Environment values are checked by
+// the providers on first use, with the same words, naming the variable.
+func (o *Options) validateProviders() error {
+	if len(o.Providers) == 0 {
+		return nil
+	}
+	for _, name := range sortedKeys(o.Providers) {
+		if !o.knowsProvider(name) {
+			return invalidOption("Providers", "harbor: WithAPIKey/WithBaseURL/… name provider %q, which is not registered "+
+				"(known: %s); register your own with WithProvider", name, strings.Join(o.providerNames(), ", "))
+		}
+		cfg := o.Providers[name]
+		src := func(field string) string { return fmt.Sprintf("%s of provider %q", field, name) }
+		for _, s := range [...]struct{ field, v string }{{"APIKey", cfg.APIKey}, {"SecretKey", cfg.SecretKey}, {"AppID", cfg.AppID}} {
+			if err := wire.CheckSecret(name, src(s.field), s.v); err != nil {
+				return err
+			}
+		}
+		if cfg.BaseURL != "" {
+			if err := wire.CheckBaseURL(name, src("BaseURL"), cfg.BaseURL, cfg.APIKey, cfg.SecretKey); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (o *Options) knowsProvider(name string) bool {
+	for _, d := range o.descriptors {
+		if d.Name == name {
+			return true
+		}
+	}
+	for _, b := range builtinNames {
+		if b == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (o *Options) providerNames() []string {
+	names := append([]string(nil), builtinNames[:]...)
+	for _, d := range o.descriptors {
+		if !slices.Contains(names, d.Name) {
+			names = append(names, d.Name)
+		}
+	}
+	return names
+}
+
+// validHeaderName reports whether k is an HTTP token (RFC 9110 5.1).
+func validHeaderName(k string) bool {
+	if k == "" {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// validHeaderValue reports whether v has no control characters but tab.
+func validHeaderValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; (c < 0x20 && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"runtime"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -21,10 +22,19 @@ type retryDoer struct {
 	stats *stats
 	o     *Options
 	rt    http.RoundTripper
+	ua    []string // the User-Agent header's value, shared by every request
 }
 
 func newRetryDoer(o *Options, rt http.RoundTripper, st *stats) *retryDoer {
-	return &retryDoer{rc: newRetryClient(o, rt, st, nil), idle: o.IdleTimeout, stats: st, o: o, rt: rt}
+	return &retryDoer{rc: newRetryClient(o, rt, st, nil), idle: o.IdleTimeout, stats: st, o: o, rt: rt,
+		ua: []string{UserAgent()}}
+}
+
+// UserAgent is the User-Agent harbor sends unless a request sets its own (with
+// WithHeader): "harbor-go/<Version> (go<version>; <os>/<arch>)". Vendors and
+// proxies log it, so users can tell harbor's traffic apart.
+func UserAgent() string {
+	return "harbor-go/" + Version + " (" + runtime.Version() + "; " + runtime.GOOS + "/" + runtime.GOARCH + ")"
 }
 
 // newRetryClient configures go-retryablehttp. classify, when not nil, is the
@@ -133,6 +143,11 @@ func (d *retryDoer) Classifying(classify func(*http.Response) llm.RetryVerdict) 
 // req.Body, and PrepareRetry rewinds the others. Any other body is read into
 // memory once by go-retryablehttp, as before.
 func (d *retryDoer) Do(req *http.Request) (*http.Response, error) {
+	if _, ok := req.Header["User-Agent"]; !ok && req.Header != nil {
+		// Shared slice, never written: Header.Set/Add replace values, and
+		// RoundTrippers must not modify requests.
+		req.Header["User-Agent"] = d.ua
+	}
 	var rreq *retryablehttp.Request
 	if req.Body == nil || req.Body == http.NoBody || req.GetBody != nil {
 		rreq = &retryablehttp.Request{Request: req}

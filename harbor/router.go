@@ -28,6 +28,10 @@ func builtins() []Descriptor {
 	}
 }
 
+// builtinNames are the names of builtins(), known to New without building their
+// descriptors (TestBuiltinNames keeps the two in step).
+var builtinNames = [...]string{deepseek.Name, doubao.Name, qianfan.Name, wenxin.Name, openaicompat.Name}
+
 // slot holds one provider of one Client: its descriptor and, once bound, the instance.
 type slot struct {
 	desc Descriptor
@@ -94,7 +98,8 @@ func buildTable(slots []*slot, aliases map[string]string) (*routeTable, error) {
 	for name, target := range aliases {
 		r, ok := t.lookup(target)
 		if !ok {
-			return nil, fmt.Errorf("harbor: alias %q -> %q: no provider serves %q", name, target, target)
+			return nil, invalidOption("WithAlias", "harbor: WithAlias(%q, %q): no provider serves %q (use a model id, "+
+				"a vendor/model name or a prefix a provider claims)", name, target, target)
 		}
 		t.exact[name] = r
 	}
@@ -145,8 +150,8 @@ func (c *Client) table() (*routeTable, error) {
 // their provider; later ones see the new table. Replacing a provider drops its bound
 // instance.
 func (c *Client) Register(d Descriptor) error {
-	if d.Name == "" || d.New == nil {
-		return fmt.Errorf("harbor: Register needs a Descriptor with a Name and a New function")
+	if d.Name == "" || d.New == nil || strings.ContainsRune(d.Name, '/') {
+		return invalidOption("Register", "harbor: Register needs a Descriptor with a Name (without \"/\") and a New function")
 	}
 	if _, err := c.table(); err != nil {
 		return err

@@ -87,6 +87,9 @@ type Error struct {
 
 // Error formats the error on one line.
 func (e *Error) Error() string {
+	if e == nil {
+		return "harbor: <nil *Error>"
+	}
 	var b strings.Builder
 	b.WriteString("harbor: ")
 	if e.Provider != "" {

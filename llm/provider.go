@@ -94,4 +94,13 @@ type Descriptor struct {
 	Models   []Model  // known model ids, listed locally without network
 	Prefixes []string // model-name prefixes this provider claims ("deepseek-")
 	New      func(Config) (Provider, error)
+
+	// Rewrite, when set, tells what the provider sends for a model name routed to
+	// it: the vendor's model id, and the thinking mode the name implies ("" when it
+	// implies none). DeepSeek's retired names are the example: "deepseek-reasoner"
+	// goes out as deepseek-v4-flash with thinking enabled. cfg is the configuration
+	// the provider will be built from (its Options may change the mapping); Rewrite
+	// must be cheap, do no I/O and agree with what the provider sends. nil means
+	// the name is sent as it is. harbor.Client.Route reports it.
+	Rewrite func(cfg Config, model string) (sent, thinking string)
 }

@@ -43,7 +43,11 @@ type Stream struct {
 }
 
 // NewStream wraps a ChunkSource. Use it to return fake streams from test doubles.
+// A nil src gives a stream that ends at once with an ErrInvalidRequest.
 func NewStream(src ChunkSource) *Stream {
+	if src == nil {
+		src = &sliceSource{err: InvalidRequest("", "", "", "NewStream: the ChunkSource is nil")}
+	}
 	return &Stream{src: src, closed: make(chan struct{})}
 }
 

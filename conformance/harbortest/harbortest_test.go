@@ -94,9 +94,9 @@ func TestEveryVendorEndToEnd(t *testing.T) {
 			assert.True(t, strings.HasPrefix(m.BaseURL(), m.URL()))
 			c := m.Client()
 
-			provider, _, err := c.Route(m.Model())
+			r, err := c.Route(m.Model())
 			require.NoError(t, err)
-			assert.Equal(t, string(v), provider, "Model() routes to the vendor")
+			assert.Equal(t, string(v), r.Provider, "Model() routes to the vendor")
 
 			res, err := c.Chat.Completions.Create(ctxT(t), hi(m.Model()))
 			require.NoError(t, err)

@@ -31,16 +31,19 @@ func NoCredentials(provider, hint string) *llm.Error {
 	return &llm.Error{Provider: provider, Kind: llm.ErrNoCredentials, Message: hint}
 }
 
-// BaseURL picks the base URL (explicit, then env, then def) and checks its scheme.
+// BaseURL picks the base URL (explicit, then env, then def) and checks it with
+// CheckBaseURL, naming the environment variable when the value came from there.
 // secrets are redacted from the error, in case a key was pasted into the URL.
 func BaseURL(provider, explicit string, getenv func(string) string, env, def string, secrets ...string) (string, error) {
-	base := Setting(explicit, getenv, env)
-	if base == "" {
-		base = def
+	base, source := explicit, "BaseURL"
+	if base == "" && env != "" {
+		base, source = getenv(env), env
 	}
-	if !strings.HasPrefix(base, "http://") && !strings.HasPrefix(base, "https://") {
-		return "", &llm.Error{Provider: provider, Kind: llm.ErrInvalidRequest,
-			Message: "base URL must start with http:// or https://, got " + llm.Redact(base, secrets...)}
+	if base == "" {
+		base, source = def, "the default base URL"
+	}
+	if err := CheckBaseURL(provider, source, base, secrets...); err != nil {
+		return "", err
 	}
 	return strings.TrimRight(base, "/"), nil
 }
@@ -50,7 +53,10 @@ func BaseURL(provider, explicit string, getenv func(string) string, env, def str
 // naming what to set; keyName describes the key ("DeepSeek API key").
 func KeyAndBase(cfg *llm.Config, provider, keyName, envKey, envBase, def string) (key, base string, err error) {
 	getenv := Getenv(cfg)
-	if key = Setting(cfg.APIKey, getenv, envKey); key == "" {
+	if key, err = Secret(provider, cfg.APIKey, getenv, envKey, "APIKey"); err != nil {
+		return "", "", err
+	}
+	if key == "" {
 		return "", "", NoCredentials(provider, "no "+keyName+": set "+envKey+" or use harbor.WithAPIKey(\""+provider+"\", key)")
 	}
 	base, err = BaseURL(provider, cfg.BaseURL, getenv, envBase, def, key)

@@ -3,6 +3,7 @@ package deepseek
 import (
 	"context"
 	"net/http"
+	"sync"
 
 	gen "github.com/harborai/harbor-go/generated/deepseek"
 	"github.com/harborai/harbor-go/internal/wire"
@@ -55,7 +56,31 @@ func Descriptor() llm.Descriptor {
 		},
 		Prefixes: []string{"deepseek-"},
 		New:      New,
+		Rewrite: func(cfg llm.Config, model string) (string, string) {
+			return rewrite(legacyAliases(cfg), model)
+		},
 	}
+}
+
+// legacyAliases returns the retired-name mapping cfg asks for.
+func legacyAliases(cfg llm.Config) map[string]Alias {
+	if o := wire.OptionsOf[Options](cfg.Options); o.LegacyAliases != nil {
+		return o.LegacyAliases
+	}
+	return defaultAliases()
+}
+
+// defaultAliases is DefaultLegacyAliases, shared read-only by every provider that
+// does not override it.
+var defaultAliases = sync.OnceValue(DefaultLegacyAliases)
+
+// rewrite is the model id and thinking mode sent for model: what a retired name
+// stands for, or the name itself with no thinking mode implied.
+func rewrite(aliases map[string]Alias, model string) (sent, thinking string) {
+	if a, ok := aliases[model]; ok {
+		return a.Model, a.Thinking
+	}
+	return model, ""
 }
 
 // Provider talks to DeepSeek. Build it with New; harbor does that lazily.
@@ -74,10 +99,7 @@ func New(cfg llm.Config) (llm.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Provider{key: key, aliases: DefaultLegacyAliases()}
-	if o := wire.OptionsOf[Options](cfg.Options); o.LegacyAliases != nil {
-		p.aliases = o.LegacyAliases
-	}
+	p := &Provider{key: key, aliases: legacyAliases(cfg)}
 	p.http = wire.Doer(&cfg)
 	g, err := gen.NewClient(base, gen.WithHTTPClient(p.http), gen.WithRequestEditorFn(wire.Bearer[gen.RequestEditorFn](key)))
 	if err != nil {

@@ -25,11 +25,8 @@ func identifier(s string, max int) bool {
 
 // encode applies DeepSeek's rules to req and returns the JSON body to send.
 func (p *Provider) encode(req *llm.ChatRequest, stream bool) ([]byte, error) {
-	model := req.Model
-	var thinking string // "" leaves the vendor default (enabled on v4)
-	if a, ok := p.aliases[model]; ok {
-		model, thinking = a.Model, a.Thinking
-	}
+	// thinking "" leaves the vendor default (enabled on v4).
+	model, thinking := rewrite(p.aliases, req.Model)
 	bad := func(param, format string, args ...any) error {
 		return llm.InvalidRequest(Name, req.Model, param, format, args...)
 	}

@@ -180,7 +180,19 @@ func (e Endpoint) Descriptor() llm.Descriptor {
 	for _, alias := range slices.Sorted(maps.Keys(e.Aliases)) {
 		models = append(models, llm.Model{ID: alias, Object: "model", OwnedBy: e.Name, Provider: e.Name, AliasOf: e.Aliases[alias]})
 	}
-	return llm.Descriptor{Name: e.Name, Models: models, Prefixes: e.Prefixes, New: e.New}
+	d := llm.Descriptor{Name: e.Name, Models: models, Prefixes: e.Prefixes, New: e.New}
+	if len(e.Aliases) > 0 {
+		d.Rewrite = func(_ llm.Config, model string) (string, string) { return serverModel(e.Aliases, model), "" }
+	}
+	return d
+}
+
+// serverModel is the server's model id for a name: an alias's target, or the name.
+func serverModel(aliases map[string]string, model string) string {
+	if a, ok := aliases[model]; ok {
+		return a
+	}
+	return model
 }
 
 // Descriptor is the descriptor of the OpenAI preset.

@@ -104,7 +104,7 @@ func TestBaseURL(t *testing.T) {
 	_, err = OpenAI().New(llm.Config{APIKey: "sk-secretsecret1", BaseURL: "api.openai.com/v1?k=sk-secretsecret1", Getenv: noEnv})
 	le = asError(t, err)
 	assert.True(t, errors.Is(le, llm.ErrInvalidRequest))
-	assert.Contains(t, le.Message, "must start with http:// or https://")
+	assert.Contains(t, le.Message, "BaseURL must be an absolute http:// or https:// URL")
 	assert.NotContains(t, le.Error(), "sk-secretsecret1")
 }
 

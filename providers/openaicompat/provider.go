@@ -32,9 +32,13 @@ func (e Endpoint) New(cfg llm.Config) (llm.Provider, error) {
 		return nil, err
 	}
 	getenv := wire.Getenv(&cfg)
-	key := cfg.APIKey
-	if key == "" {
-		key = wire.Setting(e.APIKey, getenv, e.EnvAPIKey)
+	explicit, field := cfg.APIKey, "APIKey"
+	if explicit == "" {
+		explicit, field = e.APIKey, "Endpoint.APIKey"
+	}
+	key, err := wire.Secret(e.Name, explicit, getenv, e.EnvAPIKey, field)
+	if err != nil {
+		return nil, err
 	}
 	if key == "" && !e.KeyOptional {
 		return nil, wire.NoCredentials(e.Name, e.keyHint())

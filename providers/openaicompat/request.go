@@ -20,10 +20,7 @@ func (p *Provider) encode(req *llm.ChatRequest, stream bool) ([]byte, error) {
 			"or set Endpoint.PassThinking if this server accepts {\"thinking\":{\"type\":…}}", p.name)
 	}
 
-	model := req.Model
-	if a, ok := p.aliases[model]; ok {
-		model = a
-	}
+	model := serverModel(p.aliases, req.Model)
 	out := gen.ChatCompletionRequest{
 		Model:               model,
 		Messages:            make([]gen.Message, len(req.Messages)),

@@ -85,7 +85,11 @@ func New(cfg llm.Config) (llm.Provider, error) {
 		return nil, err
 	}
 	p := &Provider{key: key}
-	if app := wire.Setting(cfg.AppID, wire.Getenv(&cfg), EnvAppID); app != "" {
+	app, err := wire.Secret(Name, cfg.AppID, wire.Getenv(&cfg), EnvAppID, "AppID")
+	if err != nil {
+		return nil, err
+	}
+	if app != "" {
 		p.chat = &gen.CreateChatCompletionParams{Appid: &app}
 		p.list = &gen.ListModelsParams{Appid: &app}
 	}

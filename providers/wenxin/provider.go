@@ -96,8 +96,14 @@ func (p *Provider) post(ep, tok string) (*wire.Endpoint, error) {
 // on first use. It fails with llm.ErrNoCredentials when the key or the secret is missing.
 func New(cfg llm.Config) (llm.Provider, error) {
 	getenv := wire.Getenv(&cfg)
-	key := wire.Setting(cfg.APIKey, getenv, EnvAPIKey)
-	secret := wire.Setting(cfg.SecretKey, getenv, EnvSecretKey)
+	key, err := wire.Secret(Name, cfg.APIKey, getenv, EnvAPIKey, "APIKey")
+	if err != nil {
+		return nil, err
+	}
+	secret, err := wire.Secret(Name, cfg.SecretKey, getenv, EnvSecretKey, "SecretKey")
+	if err != nil {
+		return nil, err
+	}
 	if key == "" || secret == "" {
 		missing := "API key and secret key"
 		if key != "" {

@@ -1,0 +1,234 @@
+package harbor_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/harborai/harbor-go/conformance/harbortest"
+	"github.com/harborai/harbor-go/conformance/mockvendor"
+	"github.com/harborai/harbor-go/harbor"
+	"github.com/harborai/harbor-go/llm"
+)
+
+func hi(model string) *harbor.ChatRequest {
+	return &harbor.ChatRequest{Model: model, Messages: []harbor.Message{harbor.UserMessage("hi")}}
+}
+
+// Every entry point answers nil and zero inputs with a typed *Error, never a panic.
+func TestNilAndZeroInputsAreTypedErrors(t *testing.T) {
+	c := harbor.Must(harbor.New(noEnv(t)))
+	var nilCtx context.Context // a nil context, as a caller might pass by mistake
+	ctx := context.Background()
+	var zero harbor.Client
+	calls := map[string]func() error{
+		"Create nil ctx":     func() error { _, err := c.Chat.Completions.Create(nilCtx, hi("deepseek-v4-flash")); return err },
+		"Stream nil ctx":     func() error { _, err := c.Chat.Completions.Stream(nilCtx, hi("deepseek-v4-flash")); return err },
+		"Create nil request": func() error { _, err := c.Chat.Completions.Create(ctx, nil); return err },
+		"Stream nil request": func() error { _, err := c.Chat.Completions.Stream(ctx, nil); return err },
+		"Create zero request": func() error {
+			_, err := c.Chat.Completions.Create(ctx, &harbor.ChatRequest{})
+			return err
+		},
+		"Stream zero message": func() error {
+			_, err := c.Chat.Completions.Stream(ctx, &harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: []harbor.Message{{}}})
+			return err
+		},
+		"Create nil call option": func() error {
+			_, err := c.Chat.Completions.Create(ctx, hi("deepseek-v4-flash"), nil)
+			return err
+		},
+		"Create on a zero Client": func() error { _, err := zero.Chat.Completions.Create(ctx, hi("deepseek-v4-flash")); return err },
+		"Stream on a zero Client": func() error { _, err := zero.Chat.Completions.Stream(ctx, hi("deepseek-v4-flash")); return err },
+		"New nil option":          func() error { _, err := harbor.New(nil); return err },
+		"Register zero":           func() error { return c.Register(harbor.Descriptor{}) },
+		"ListRemoteModels nil ctx": func() error {
+			_, err := c.ListRemoteModels(nilCtx, "deepseek")
+			return err
+		},
+		"NewStream nil source": func() error {
+			s := harbor.NewStream(nil)
+			defer s.Close()
+			for s.Next() {
+			}
+			return s.Err()
+		},
+	}
+	for name, call := range calls {
+		var err error
+		require.NotPanics(t, func() { err = call() }, name)
+		requireInvalid(t, err, name)
+	}
+	for _, name := range []string{"", "unknown-model"} {
+		_, err := c.Route(name)
+		require.ErrorIs(t, err, harbor.ErrUnknownModel, "Route(%q)", name)
+	}
+	_, err := c.ListRemoteModels(ctx, "")
+	require.ErrorIs(t, err, harbor.ErrUnknownModel)
+	var nilErr *harbor.Error
+	assert.NotPanics(t, func() { _ = nilErr.Error() })
+	assert.Zero(t, c.Stats().InFlight)
+}
+
+// Close may run while the first calls build the transport (go test -race).
+func TestCloseDuringFirstCalls(t *testing.T) {
+	m := harbortest.Start(t, harbortest.DeepSeek)
+	for i := 0; i < 20; i++ {
+		c := harbor.Must(harbor.New(m.Options()...))
+		var wg sync.WaitGroup
+		for j := 0; j < 4; j++ {
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				_, err := c.Chat.Completions.Create(context.Background(), hi(m.Model()))
+				assert.NoError(t, err)
+			}()
+			go func() { defer wg.Done(); assert.NoError(t, c.Close()) }()
+		}
+		wg.Wait()
+	}
+}
+
+// cancelOnSend cancels the call's context as the request goes out, so the call is
+// cancelled while it waits for the vendor, deterministically.
+type cancelOnSend struct {
+	rt     http.RoundTripper
+	cancel context.CancelFunc
+}
+
+func (c cancelOnSend) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.cancel()
+	return c.rt.RoundTrip(r)
+}
+
+func TestCancelIsErrCanceledAndNotAFailure(t *testing.T) {
+	m := harbortest.Start(t, harbortest.DeepSeek, harbortest.WithoutSpecCheck(),
+		harbortest.WithDeepSeekConfig(mockvendor.DeepSeekConfig{Latency: time.Minute}))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c := harbor.Must(harbor.New(append(m.Options(), harbor.WithTransport(cancelOnSend{http.DefaultTransport, cancel}))...))
+
+	_, err := c.Chat.Completions.Create(ctx, hi(m.Model()))
+	require.ErrorIs(t, err, harbor.ErrCanceled)
+	require.ErrorIs(t, err, context.Canceled, "a cancelled call also matches context.Canceled")
+	var he *harbor.Error
+	require.ErrorAs(t, err, &he)
+	assert.Equal(t, "deepseek", he.Provider)
+	for _, other := range []error{harbor.ErrConnection, harbor.ErrTimeout, harbor.ErrServer} {
+		assert.NotErrorIs(t, err, other, "exactly one class")
+	}
+	s := c.Stats()
+	assert.EqualValues(t, 1, s.Canceled)
+	assert.Zero(t, s.Failures, "the caller's own cancel is not a failure")
+
+	// A deadline is a timeout, and a failure.
+	dctx, dcancel := context.WithTimeout(context.Background(), time.Millisecond)
+	defer dcancel()
+	c2 := harbor.Must(harbor.New(m.Options()...))
+	_, err = c2.Chat.Completions.Create(dctx, hi(m.Model()))
+	require.ErrorIs(t, err, harbor.ErrTimeout)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.NotErrorIs(t, err, harbor.ErrCanceled)
+	assert.EqualValues(t, 1, c2.Stats().Failures)
+}
+
+func TestStreamCancelAndEarlyCloseAreNotFailures(t *testing.T) {
+	m := harbortest.Start(t, harbortest.DeepSeek,
+		harbortest.WithDeepSeekConfig(mockvendor.DeepSeekConfig{ChunkDelay: 20 * time.Millisecond}))
+	c := harbor.Must(harbor.New(m.Options()...))
+
+	// Cancel mid-stream.
+	ctx, cancel := context.WithCancel(context.Background())
+	s, err := c.Chat.Completions.Stream(ctx, hi(m.Model()))
+	require.NoError(t, err)
+	require.True(t, s.Next())
+	cancel()
+	for s.Next() {
+	}
+	require.ErrorIs(t, s.Err(), harbor.ErrCanceled)
+	require.ErrorIs(t, s.Err(), context.Canceled)
+	require.NoError(t, s.Close())
+
+	// Close mid-stream from another goroutine.
+	s, err = c.Chat.Completions.Stream(context.Background(), hi(m.Model()))
+	require.NoError(t, err)
+	require.True(t, s.Next())
+	go s.Close()
+	for s.Next() {
+	}
+	require.ErrorIs(t, s.Err(), harbor.ErrStreamClosed)
+
+	st := c.Stats()
+	assert.EqualValues(t, 2, st.Canceled)
+	assert.Zero(t, st.Failures)
+	assert.Zero(t, st.StreamsOpen)
+
+	// A stream read to its end and then closed is neither.
+	s, err = c.Chat.Completions.Stream(context.Background(), hi(m.Model()))
+	require.NoError(t, err)
+	for s.Next() {
+	}
+	require.NoError(t, s.Err())
+	require.NoError(t, s.Close())
+	assert.EqualValues(t, 2, c.Stats().Canceled)
+}
+
+// Route tells what goes on the wire: checked against what the mock received.
+func TestRouteAgreesWithTheWire(t *testing.T) {
+	m := harbortest.Start(t, harbortest.DeepSeek)
+	c := harbor.Must(harbor.New(append(m.Options(), harbor.WithAlias("legacy", "deepseek-chat"))...))
+	for _, name := range []string{"deepseek-reasoner", "deepseek-chat", "legacy", "deepseek/deepseek-reasoner", "deepseek-v4-pro"} {
+		r, err := c.Route(name)
+		require.NoError(t, err, name)
+		m.Reset()
+		_, err = c.Chat.Completions.Create(context.Background(), hi(name))
+		require.NoError(t, err, name)
+		reqs := m.ChatRequests()
+		require.Len(t, reqs, 1, name)
+		var sent struct {
+			Model    string `json:"model"`
+			Thinking *struct {
+				Type string `json:"type"`
+			} `json:"thinking"`
+		}
+		require.NoError(t, json.Unmarshal(reqs[0].Body, &sent), name)
+		assert.Equal(t, sent.Model, r.Model, "%s: Route.Model is what is sent", name)
+		thinking := ""
+		if sent.Thinking != nil {
+			thinking = sent.Thinking.Type
+		}
+		assert.Equal(t, thinking, r.Thinking, "%s: Route.Thinking is what is sent", name)
+	}
+}
+
+func TestUserAgent(t *testing.T) {
+	m := harbortest.Start(t, harbortest.DeepSeek)
+	c := harbor.Must(harbor.New(m.Options()...))
+	_, err := c.Chat.Completions.Create(context.Background(), hi(m.Model()))
+	require.NoError(t, err)
+	want := "harbor-go/" + harbor.Version + " (" + runtime.Version() + "; " + runtime.GOOS + "/" + runtime.GOARCH + ")"
+	assert.Equal(t, want, harbor.UserAgent())
+	assert.Equal(t, want, m.ChatRequests()[0].Header.Get("User-Agent"))
+
+	// Overridable per call and per client.
+	m.Reset()
+	_, err = c.Chat.Completions.Create(context.Background(), hi(m.Model()), harbor.WithHeader("User-Agent", "mine/1"))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"mine/1"}, m.ChatRequests()[0].Header.Values("User-Agent"))
+	m.Reset()
+	c2 := harbor.Must(harbor.New(append(m.Options(), harbor.WithHeader("User-Agent", "fleet/2"))...))
+	_, err = c2.Chat.Completions.Create(context.Background(), hi(m.Model()))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"fleet/2"}, m.ChatRequests()[0].Header.Values("User-Agent"))
+}
+
+var _ = errors.New
+var _ llm.Chunk

@@ -1,0 +1,74 @@
+package wire
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/harborai/harbor-go/llm"
+)
+
+// Settings are checked where they enter: harbor.New checks what options set (naming
+// the option), and providers check what they read from the environment (naming the
+// variable), with the same words, so a typo or a pasted newline is reported where
+// it was made rather than as a confusing vendor error later.
+
+// CheckSecret reports a credential (API key, secret key, app id) that cannot travel
+// in an HTTP header or that carries surrounding white space, a paste error every
+// vendor would answer with 401. source names where it came from (an option, an
+// environment variable). The value itself never appears in the error.
+func CheckSecret(provider, source, v string) *llm.Error {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 || c == 0x7f {
+			return &llm.Error{Provider: provider, Param: source, Kind: llm.ErrInvalidRequest,
+				Message: source + " contains a control character (a pasted newline?); the value is not shown"}
+		}
+	}
+	if strings.TrimSpace(v) != v {
+		return &llm.Error{Provider: provider, Param: source, Kind: llm.ErrInvalidRequest,
+			Message: source + " has leading or trailing spaces; the value is not shown"}
+	}
+	return nil
+}
+
+// CheckBaseURL reports a base URL that is not an absolute http(s) URL with a host,
+// or that has surrounding white space. secrets are redacted from the error, in case
+// a key was pasted into the URL.
+func CheckBaseURL(provider, source, v string, secrets ...string) *llm.Error {
+	bad := func(why string) *llm.Error {
+		return &llm.Error{Provider: provider, Param: source, Kind: llm.ErrInvalidRequest,
+			Message: source + " " + why + ", got " + strconv.Quote(llm.Redact(v, secrets...))}
+	}
+	if strings.TrimSpace(v) != v {
+		return bad("has leading or trailing white space")
+	}
+	u, err := url.Parse(v)
+	switch {
+	case err != nil:
+		return bad("is not a URL")
+	case u.Scheme != "http" && u.Scheme != "https":
+		return bad("must be an absolute http:// or https:// URL")
+	case u.Host == "":
+		return bad("has no host")
+	}
+	return nil
+}
+
+// Secret returns explicit when set, else the environment variable env, checked
+// with CheckSecret. field names the explicit setting in errors ("APIKey").
+func Secret(provider, explicit string, getenv func(string) string, env, field string) (string, error) {
+	if explicit != "" {
+		if err := CheckSecret(provider, field, explicit); err != nil {
+			return "", err
+		}
+		return explicit, nil
+	}
+	if env == "" {
+		return "", nil
+	}
+	v := getenv(env)
+	if err := CheckSecret(provider, env, v); err != nil {
+		return "", err
+	}
+	return v, nil
+}
