@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"sync/atomic"
 
 	"github.com/harborai/harbor-go/internal/sse"
 	"github.com/harborai/harbor-go/llm"
@@ -28,8 +29,11 @@ type Stream struct {
 	prov    string
 	model   string
 	secrets []string
-	ended   bool // the vendor's end marker was seen, or an error returned
 	refine  func(e *llm.Error, data []byte) *llm.Error
+	// ended: the vendor's end marker was seen, or an error returned. Next sets it
+	// and Close reads it, possibly from another goroutine while Next runs
+	// (llm.ChunkSource allows that), hence atomic.
+	ended atomic.Bool
 }
 
 // Refine sets a hook that corrects an in-band error event's *llm.Error from the
@@ -53,12 +57,12 @@ var (
 // Next returns the next chunk, or io.EOF after the end marker.
 func (s *Stream) Next() (llm.Chunk, error) {
 	for {
-		if s.ended {
+		if s.ended.Load() {
 			return llm.Chunk{}, io.EOF
 		}
 		ev, err := s.dec.Next()
 		if err != nil {
-			s.ended = true
+			s.ended.Store(true)
 			if errors.Is(err, io.EOF) {
 				return llm.Chunk{}, &llm.Error{Provider: s.prov, Model: s.model, Kind: llm.ErrStreamTruncated, Transient: true,
 					Message: "the stream ended before the vendor's end marker"}
@@ -70,11 +74,11 @@ func (s *Stream) Next() (llm.Chunk, error) {
 			continue
 		}
 		if bytes.Equal(data, doneMarker) {
-			s.ended = true
+			s.ended.Store(true)
 			return llm.Chunk{}, io.EOF
 		}
 		if bytes.HasPrefix(data, errorPrefix) {
-			s.ended = true
+			s.ended.Store(true)
 			e := MidStreamError(s.prov, s.model, s.resp.Header, data, s.secrets...)
 			if s.refine != nil {
 				e = s.refine(e, data)
@@ -83,14 +87,16 @@ func (s *Stream) Next() (llm.Chunk, error) {
 		}
 		c, last, err := s.decode(data)
 		if err != nil {
-			s.ended = true
+			s.ended.Store(true)
 			var le *llm.Error
 			if errors.As(err, &le) {
 				return llm.Chunk{}, le
 			}
 			return llm.Chunk{}, BadResponse(s.prov, s.model, err, data, s.secrets...)
 		}
-		s.ended = last
+		if last {
+			s.ended.Store(true)
+		}
 		return c, nil
 	}
 }
@@ -98,9 +104,11 @@ func (s *Stream) Next() (llm.Chunk, error) {
 // Close releases the connection. After the end marker the few bytes left (the
 // event's closing newline, the chunked-encoding trailer) are read first, so the
 // connection goes back to the pool instead of being torn down; a stream abandoned
-// early is closed without reading on.
+// early is closed without reading on. Close may run in another goroutine while
+// Next waits for the body: closing the body makes that read fail, and Next returns.
+// It never reads the body while Next may: once ended is set, Next reads no more.
 func (s *Stream) Close() error {
-	if s.ended {
+	if s.ended.Load() {
 		_, _ = io.CopyN(io.Discard, s.resp.Body, drainLimit)
 	}
 	return s.resp.Body.Close()

@@ -1,11 +1,13 @@
 package wire
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -46,4 +48,56 @@ func TestStreamCloseReusesTheConnection(t *testing.T) {
 		require.NoError(t, s.Close())
 	}
 	assert.EqualValues(t, 1, conns.Load(), "every stream reused the first connection")
+}
+
+// stallBody hands out one event, then blocks the next read until it is closed,
+// as a vendor that stops sending does. first is closed inside the read that
+// returns the event, before Next decodes it: a Close started on that signal runs
+// while Next is still at work, with nothing ordering the two.
+type stallBody struct {
+	event  string
+	sent   bool
+	first  chan struct{}
+	closed chan struct{}
+	once   sync.Once
+}
+
+func (b *stallBody) Read(p []byte) (int, error) {
+	if !b.sent {
+		b.sent = true
+		n := copy(p, b.event)
+		close(b.first)
+		return n, nil
+	}
+	<-b.closed
+	return 0, errors.New("read on a closed body")
+}
+
+func (b *stallBody) Close() error {
+	b.once.Do(func() { close(b.closed) })
+	return nil
+}
+
+// Close from another goroutine while Next runs (llm.ChunkSource allows it) does
+// not race with Next (run with -race: this failed when Close read the end flag
+// Next writes), and makes a Next waiting on the body return.
+func TestStreamCloseDuringNext(t *testing.T) {
+	body := &stallBody{event: "data: {\"x\":1}\n\n", first: make(chan struct{}), closed: make(chan struct{})}
+	resp := &http.Response{StatusCode: 200, Header: http.Header{}, Body: body}
+	decode := func([]byte) (llm.Chunk, bool, error) { return llm.Chunk{ID: "c1"}, false, nil }
+	s := NewStream(resp, "p", "m", decode)
+	closed := make(chan error, 1)
+	go func() {
+		<-body.first
+		closed <- s.Close()
+	}()
+	c, err := s.Next() // the event, decoded while Close runs
+	require.NoError(t, err)
+	assert.Equal(t, "c1", c.ID)
+	_, err = s.Next() // waits on the body until Close closes it
+	require.Error(t, err)
+	assert.NotErrorIs(t, err, io.EOF, "a stream cut by Close did not end cleanly")
+	require.NoError(t, <-closed)
+	_, err = s.Next()
+	assert.ErrorIs(t, err, io.EOF, "after an error, Next reports the end")
 }
