@@ -34,6 +34,7 @@ var (
 	ConnectionReset     = mockvendor.ConnectionReset     // the connection drops before any byte
 	TruncatedStream     = mockvendor.TruncatedStream     // a stream ends cleanly early, without its end marker
 	AbortedStream       = mockvendor.AbortedStream       // a stream's connection breaks mid-body
+	StalledStream       = mockvendor.StalledStream       // a stream stops sending mid-body and hangs until the client leaves
 )
 
 // Vendor-specific presets; each only makes sense on its vendor's mock.

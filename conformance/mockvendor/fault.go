@@ -12,13 +12,13 @@ import (
 //
 // When several fields are set they combine in this order: Latency first,
 // then Reset, else Reply, else Status, else the stream cuts (TruncateAfter,
-// AbortAfter) which only affect streaming responses.
+// AbortAfter, StallAfter) which only affect streaming responses.
 type Fault struct {
 	// Reply, when non-nil, answers with this canned raw response instead
 	// of the mock's own (see [Reply]): the request is recorded but neither
 	// validated nor authenticated, and Status, Code, Message, RetryAfter,
 	// ErrorCode and ErrorAfter are ignored. Latency and Reset still apply
-	// first, and TruncateAfter and AbortAfter cut a scripted stream. It
+	// first, and TruncateAfter, AbortAfter and StallAfter cut a scripted stream. It
 	// rides in the fault queue so that scripted answers and failures keep
 	// one order, and so that every mock supports it without code of its own.
 	Reply *Reply
@@ -51,6 +51,14 @@ type Fault struct {
 	// a silent connection close; a caller invoking ServeHTTP by hand with a
 	// ResponseRecorder must recover it or avoid this fault.
 	AbortAfter int
+	// StallAfter, if positive, stops a stream after this many data events
+	// (counted as for TruncateAfter) without ending it: the connection stays
+	// open and nothing more is sent until the client goes away or the mock
+	// is closed, so the client's next read blocks. Use it to test what a
+	// client does with a vendor that stops mid-answer: its timeouts, or a
+	// stream closed from another goroutine. Non-streaming requests are
+	// unaffected.
+	StallAfter int
 	// Code overrides the vendor error code sent with Status, for vendors
 	// whose codes are finer than the status (Ark's
 	// "RateLimitExceeded.EndpointTPMExceeded", Qianfan v2's
@@ -110,6 +118,11 @@ func TruncatedStream(afterEvents int) Fault { return Fault{TruncateAfter: afterE
 // AbortedStream breaks a stream's connection after afterEvents data events.
 // Non-streaming requests are unaffected.
 func AbortedStream(afterEvents int) Fault { return Fault{AbortAfter: afterEvents} }
+
+// StalledStream stops sending a stream after afterEvents data events and holds
+// the connection open until the client goes away. Non-streaming requests are
+// unaffected.
+func StalledStream(afterEvents int) Fault { return Fault{StallAfter: afterEvents} }
 
 // faultQueue is a mock's FIFO of injected faults; it is safe for concurrent
 // use.

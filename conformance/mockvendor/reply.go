@@ -114,7 +114,7 @@ func replyStatus(s int) int {
 }
 
 // writeReply sends a canned reply. The stream cuts of the fault carrying it
-// (TruncateAfter, AbortAfter) apply to its data events, counted as for a
+// (TruncateAfter, AbortAfter, StallAfter) apply to its data events, counted as for a
 // generated stream, so a scripted stream can also be cut short.
 func writeReply(w http.ResponseWriter, r *http.Request, rp *Reply, f Fault) {
 	h := w.Header()
@@ -152,10 +152,7 @@ func writeReply(w http.ResponseWriter, r *http.Request, rp *Reply, f Fault) {
 		}
 		counts := ev.Raw == "" && ev.Data != ""
 		if counts {
-			if f.AbortAfter > 0 && events >= f.AbortAfter {
-				panic(http.ErrAbortHandler) // see Fault.AbortAfter
-			}
-			if f.TruncateAfter > 0 && events >= f.TruncateAfter {
+			if cutStream(r.Context(), events, f.AbortAfter, f.StallAfter, f.TruncateAfter) {
 				return
 			}
 			events++

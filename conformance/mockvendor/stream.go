@@ -7,8 +7,8 @@ import (
 )
 
 // sseStream writes the SSE framing every mock shares and applies the stream
-// cuts of a fault (TruncateAfter, AbortAfter and, for vendors that have a
-// mid-stream error event, ErrorAfter). Every event is flushed so clients see
+// cuts of a fault (TruncateAfter, AbortAfter, StallAfter and, for vendors that
+// have a mid-stream error event, ErrorAfter). Every event is flushed so clients see
 // it immediately.
 type sseStream struct {
 	w        http.ResponseWriter
@@ -19,6 +19,7 @@ type sseStream struct {
 	events   int // data events written
 	truncate int
 	abort    int
+	stall    int
 	errAfter int // data events before errBody ends the stream; 0: never
 	errBody  any // the vendor's mid-stream error event
 }
@@ -34,7 +35,7 @@ func newSSEStream(w http.ResponseWriter, r *http.Request, delay time.Duration, f
 	w.WriteHeader(http.StatusOK)
 	s := sseStream{
 		w: w, rc: http.NewResponseController(w), ctx: r.Context(),
-		delay: delay, truncate: f.TruncateAfter, abort: f.AbortAfter,
+		delay: delay, truncate: f.TruncateAfter, abort: f.AbortAfter, stall: f.StallAfter,
 	}
 	if errBody != nil {
 		s.errAfter, s.errBody = f.ErrorAfter, errBody
@@ -56,12 +57,24 @@ func (s *sseStream) pause() bool {
 }
 
 // cut reports whether the stream must end before the next data event,
-// aborting the connection instead when the fault asks for that.
+// aborting the connection instead, or first stalling until the client is gone,
+// when the fault asks for that.
 func (s *sseStream) cut() bool {
-	if s.abort > 0 && s.events >= s.abort {
+	return cutStream(s.ctx, s.events, s.abort, s.stall, s.truncate)
+}
+
+// cutStream applies a fault's stream cuts before the next data event, events
+// having been written (see Fault.AbortAfter, StallAfter and TruncateAfter), and
+// reports whether the stream must end there.
+func cutStream(ctx context.Context, events, abort, stall, truncate int) bool {
+	if abort > 0 && events >= abort {
 		panic(http.ErrAbortHandler)
 	}
-	return s.truncate > 0 && s.events >= s.truncate
+	if stall > 0 && events >= stall {
+		<-ctx.Done() // the client went away, or the server is closing
+		return true
+	}
+	return truncate > 0 && events >= truncate
 }
 
 // failNow reports whether the fault's error event is due, sending it if so;
