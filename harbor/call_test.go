@@ -3,7 +3,6 @@ package harbor_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"runtime"
 	"sync"
@@ -16,7 +15,6 @@ import (
 	"github.com/harborai/harbor-go/conformance/harbortest"
 	"github.com/harborai/harbor-go/conformance/mockvendor"
 	"github.com/harborai/harbor-go/harbor"
-	"github.com/harborai/harbor-go/llm"
 )
 
 func hi(model string) *harbor.ChatRequest {
@@ -230,5 +228,20 @@ func TestUserAgent(t *testing.T) {
 	assert.Equal(t, []string{"fleet/2"}, m.ChatRequests()[0].Header.Values("User-Agent"))
 }
 
-var _ = errors.New
-var _ llm.Chunk
+
+// Temperature 0 is a real value: it must reach the vendor, for every vendor whose
+// API takes it. ERNIE models take (0, 1] (Wenxin v1 sends its documented smallest
+// value instead, pinned by its conformance table; the Qianfan v2 mock answers 400).
+func TestTemperatureZeroIsSent(t *testing.T) {
+	for _, v := range []harbortest.Vendor{harbortest.DeepSeek, harbortest.Doubao, harbortest.OpenAI} {
+		m := harbortest.Start(t, v)
+		c := harbor.Must(harbor.New(m.Options()...))
+		req := hi(m.Model())
+		req.Temperature = harbor.Some(0.0)
+		_, err := c.Chat.Completions.Create(context.Background(), req)
+		require.NoError(t, err, v)
+		var sent map[string]json.RawMessage
+		require.NoError(t, json.Unmarshal(m.ChatRequests()[0].Body, &sent), v)
+		assert.Equal(t, "0", string(sent["temperature"]), "%s: temperature 0 is on the wire", v)
+	}
+}

@@ -211,18 +211,6 @@ func TestValidationHappensBeforeIO(t *testing.T) {
 	assert.EqualValues(t, len(cases), c.Stats().Failures)
 }
 
-func TestTemperatureZeroIsSent(t *testing.T) {
-	// The provider receives the request; temperature 0 must survive as set.
-	var builds atomic.Int64
-	fp := &fakeProvider{name: "acme"}
-	c := harbor.Must(harbor.New(noEnv(t), harbor.WithProvider(fakeDescriptor("acme", &builds, fp))))
-	_, err := c.Chat.Completions.Create(context.Background(), &harbor.ChatRequest{Model: "acme-large", Messages: []harbor.Message{harbor.UserMessage("hi")}, Temperature: harbor.Some(0.0)})
-	require.NoError(t, err)
-	v, ok := fp.last.Load().Temperature.Get()
-	assert.True(t, ok)
-	assert.Zero(t, v)
-}
-
 func TestNewAllocatesOnlyTheClient(t *testing.T) {
 	allocs := testing.AllocsPerRun(100, func() { _, _ = harbor.New() })
 	assert.LessOrEqual(t, allocs, 1.0, "New allocates the Client and nothing else")
