@@ -16,13 +16,16 @@ import (
 // expired deadline — the context's or WithRequestTimeout's — is ErrTimeout (and
 // matches context.DeadlineExceeded); a Stream closed by the caller reports
 // ErrStreamClosed from Err, whether Close came before Next or while Next was
-// blocked. None of the three counts as a failure in harbor's stats.
+// blocked. In harbor's Stats, ErrCanceled and ErrStreamClosed count as Canceled,
+// not as Failures; a timeout is a failure.
 var (
 	// ErrUnknownModel: no provider serves the model name.
 	ErrUnknownModel = errors.New("unknown model")
 	// ErrNoCredentials: the provider needs an API key (or key pair) and has none.
 	ErrNoCredentials = errors.New("no credentials")
-	// ErrQueueFull: returned when a configured concurrency limit's queue is full.
+	// ErrQueueFull: returned when a configured concurrency limit's wait queue is
+	// full. harbor has no such limit yet (admission control is planned), so today
+	// nothing returns it; branch on it now and the code keeps working when it lands.
 	ErrQueueFull = errors.New("queue full")
 	// ErrStreamClosed: the caller closed the stream before it ended (Next after
 	// Close, or Close while Next was waiting).
@@ -47,7 +50,9 @@ var (
 	ErrContentFilter = errors.New("content filtered")
 	// ErrServer: the vendor failed or is overloaded (5xx).
 	ErrServer = errors.New("vendor server error")
-	// ErrTimeout: a connect, header, idle or total timeout expired.
+	// ErrTimeout: a connect, header, idle or total timeout expired, or the
+	// context's deadline passed. The *Error also matches context.DeadlineExceeded
+	// when that was the cause.
 	ErrTimeout = errors.New("timeout")
 	// ErrConnection: the connection failed or was reset.
 	ErrConnection = errors.New("connection error")

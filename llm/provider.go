@@ -5,7 +5,12 @@ import (
 	"net/http"
 )
 
-// Provider adapts one vendor API to harbor's types.
+// Provider adapts one vendor API to harbor's types. The built-in vendors implement
+// it in providers/<vendor>; to add your own, implement it in your module and register
+// a Descriptor with harbor.WithProvider (or Client.Register). Everything such an
+// implementation needs is exported here (Error, InvalidRequest, KindForStatus,
+// Redact, Doer, ClassifyingDoer); the helpers the built-ins share live in an
+// internal package and are not available outside this module.
 //
 // Contract for implementations:
 //   - Safe for concurrent use by many goroutines; constructed once per harbor.Client,
@@ -13,7 +18,8 @@ import (
 //   - Chat and ChatStream receive a request the harbor layer has already checked with
 //     ChatRequest.Validate; they apply vendor rules on top (reject what the vendor
 //     cannot do with an *Error of Kind ErrInvalidRequest before any I/O), translate to
-//     the generated client's types, and translate the answer back.
+//     the vendor's wire format (the built-ins use the clients in generated/), and
+//     translate the answer back.
 //   - They must not mutate *ChatRequest or anything it points to: callers reuse requests.
 //   - Every failure is returned as *Error (Provider and Model set, secrets redacted).
 //   - They send requests only through Config.HTTP, which retries and pools
@@ -53,9 +59,10 @@ type Doer interface {
 // (attempts, backoff, deadline, stats) like any 429 or 503.
 //
 // classify is called with every response (not with transport errors) before the
-// policy looks at it. It may read the body, but must then replace resp.Body with an
-// equivalent reader (see wire.PeekBody), since the response may be returned to the
-// caller. RetryNow discards the response and tries again while attempts remain (after
+// policy looks at it. It may read the body, but must then replace resp.Body with a
+// reader that yields the same bytes and closes the original body (for example one
+// built from io.MultiReader over what was read and the rest), since the response may
+// be returned to the caller. RetryNow discards the response and tries again while attempts remain (after
 // the last attempt the response is returned as is); RetryNever returns it at once;
 // RetryByPolicy leaves the decision to the status-based policy.
 type ClassifyingDoer interface {

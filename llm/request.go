@@ -22,7 +22,8 @@ type ChatRequest struct {
 	PresencePenalty  Opt[float64] `json:"presence_penalty,omitzero"`
 
 	// MaxTokens caps the answer. MaxCompletionTokens caps answer plus reasoning where
-	// the vendor distinguishes them (Ark); elsewhere it is treated as MaxTokens.
+	// the vendor distinguishes them (Ark, OpenAI and OpenAI-compatible servers);
+	// DeepSeek and Wenxin use it as MaxTokens when MaxTokens is unset.
 	MaxTokens           Opt[int] `json:"max_tokens,omitzero"`
 	MaxCompletionTokens Opt[int] `json:"max_completion_tokens,omitzero"`
 
@@ -42,18 +43,18 @@ type ChatRequest struct {
 	User string `json:"user,omitempty"`
 
 	// Thinking turns the model's reasoning on or off where the vendor supports it
-	// (DeepSeek, Ark). Nil leaves the vendor's per-model default.
+	// (DeepSeek, Ark; OpenAI-compatible servers get it as is; Qianfan rejects it,
+	// Wenxin accepts only disabled). Nil leaves the vendor's per-model default.
 	Thinking *Thinking `json:"thinking,omitempty"`
-	// ReasoningEffort: "minimal", "low", "medium", "high", "max" — vendors map or reject
-	// values they lack (DeepSeek: low/medium→high, xhigh→max).
+	// ReasoningEffort ("minimal", "low", "medium", "high", "max"…) is sent when the
+	// vendor accepts the value and rejected before any I/O when it does not: DeepSeek
+	// takes low, medium, high, max and xhigh (it treats low/medium as high and xhigh
+	// as max), Ark minimal to high, OpenAI-compatible servers judge it themselves,
+	// Baidu's APIs reject it.
 	ReasoningEffort string `json:"reasoning_effort,omitempty"`
 	// WebSearch asks Baidu's ERNIE models to search the web (Qianfan v2's web_search;
 	// Wenxin v1's disable_search/enable_citation/enable_trace). Other vendors reject it.
 	WebSearch *WebSearch `json:"web_search,omitempty"`
-
-	// Stream is set by the gateway when it decodes a request; the SDK ignores it:
-	// Create never streams and Stream always does.
-	Stream bool `json:"stream,omitempty"`
 
 	// ExtraBody holds vendor-specific fields sent as-is at the top level of the
 	// vendor's request body. A key here overrides a field harbor sets.

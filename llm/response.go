@@ -8,7 +8,6 @@ const (
 	FinishReasonLength                     = "length"
 	FinishReasonToolCalls                  = "tool_calls"
 	FinishReasonContentFilter              = "content_filter"
-	FinishReasonFunctionCall               = "function_call"
 	FinishReasonInsufficientSystemResource = "insufficient_system_resource"
 )
 

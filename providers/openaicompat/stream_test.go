@@ -151,7 +151,7 @@ func TestStream(t *testing.T) {
 func TestStreamRequest(t *testing.T) {
 	f := serve(t, sse(events(`[DONE]`)))
 	p := build(t, OpenAI(), f, nil)
-	src, err := p.ChatStream(t.Context(), &llm.ChatRequest{Model: "gpt-4o", Messages: user("hi"), Stream: false}, nil)
+	src, err := p.ChatStream(t.Context(), &llm.ChatRequest{Model: "gpt-4o", Messages: user("hi")}, nil)
 	require.NoError(t, err)
 	_, err = drain(t, src)
 	require.NoError(t, err)
