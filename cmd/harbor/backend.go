@@ -8,48 +8,62 @@ import (
 
 	"github.com/harborai/harbor-go/conformance/mockvendor"
 	"github.com/harborai/harbor-go/harbor"
+	"github.com/harborai/harbor-go/providers/deepseek"
+	"github.com/harborai/harbor-go/providers/doubao"
+	"github.com/harborai/harbor-go/providers/openaicompat"
+	"github.com/harborai/harbor-go/providers/qianfan"
+	"github.com/harborai/harbor-go/providers/wenxin"
 )
 
 // chunkDelay paces the CLI mocks' streams so that a streamed answer looks streamed.
 const chunkDelay = 15 * time.Millisecond
 
 // vendor is what the CLI knows about one built-in provider: the environment its real
-// endpoint needs, and how to serve and reach its mock.
+// endpoint reads (the provider's own Env* constants), and how to serve and reach its
+// mock.
 type vendor struct {
 	provider  string
 	keyEnv    string // the key that selects the real vendor
 	secretEnv string // a second credential the real vendor needs (Wenxin v1)
-	baseEnv   string
+	baseEnv   string // a base URL here also selects the real endpoint, key or not
 	basePath  string // appended to the mock's URL to form the base URL
 	key       string // credentials the mock accepts
 	secret    string
 	spec      string // the spec/ file its API is described in (conformance/speccheck)
 	mock      func() http.Handler
+	// keyless, if set, is the provider to use when the base URL is set without a key:
+	// local OpenAI-compatible servers (vLLM, Ollama, llama.cpp) need none.
+	keyless func() harbor.Descriptor
 }
 
-// vendors lists every built-in provider the CLI can serve from a mock, in the order
-// `harbor mock` assigns ports.
+// vendors lists every built-in provider the CLI can serve from a mock. Its order is
+// fixed: `harbor mock` gives vendor i the port --addr's port + i.
 var vendors = []vendor{
-	{provider: "deepseek", spec: "deepseek", keyEnv: "DEEPSEEK_API_KEY", baseEnv: "DEEPSEEK_BASE_URL", key: "sk-mock-harbor",
+	{provider: deepseek.Name, spec: "deepseek", keyEnv: deepseek.EnvAPIKey, baseEnv: deepseek.EnvBaseURL, key: "sk-mock-harbor",
 		mock: func() http.Handler {
 			return mockvendor.NewDeepSeek(mockvendor.DeepSeekConfig{APIKey: "sk-mock-harbor", KeepAlives: 1, ChunkDelay: chunkDelay})
 		}},
-	{provider: "doubao", spec: "ark", keyEnv: "ARK_API_KEY", baseEnv: "ARK_BASE_URL", basePath: "/api/v3", key: "ark-mock-harbor",
+	{provider: doubao.Name, spec: "ark", keyEnv: doubao.EnvAPIKey, baseEnv: doubao.EnvBaseURL, basePath: "/api/v3", key: "ark-mock-harbor",
 		mock: func() http.Handler {
 			return mockvendor.NewArk(mockvendor.ArkConfig{APIKey: "ark-mock-harbor", ChunkDelay: chunkDelay})
 		}},
-	{provider: "wenxin", spec: "qianfan-v1", keyEnv: "WENXIN_API_KEY", secretEnv: "WENXIN_SECRET_KEY", baseEnv: "WENXIN_BASE_URL",
+	{provider: wenxin.Name, spec: "qianfan-v1", keyEnv: wenxin.EnvAPIKey, secretEnv: wenxin.EnvSecretKey, baseEnv: wenxin.EnvBaseURL,
 		key: "mock-api-key", secret: "mock-secret-key",
 		mock: func() http.Handler {
 			return mockvendor.NewQianfanV1(mockvendor.QianfanV1Config{APIKey: "mock-api-key", SecretKey: "mock-secret-key", ChunkDelay: chunkDelay})
 		}},
-	{provider: "qianfan", spec: "qianfan-v2", keyEnv: "QIANFAN_API_KEY", baseEnv: "QIANFAN_BASE_URL", basePath: "/v2", key: "bce-v3/ALTAK-mock/harbor",
+	{provider: qianfan.Name, spec: "qianfan-v2", keyEnv: qianfan.EnvAPIKey, baseEnv: qianfan.EnvBaseURL, basePath: "/v2", key: "bce-v3/ALTAK-mock/harbor",
 		mock: func() http.Handler {
 			return mockvendor.NewQianfanV2(mockvendor.QianfanV2Config{APIKey: "bce-v3/ALTAK-mock/harbor", ChunkDelay: chunkDelay})
 		}},
-	{provider: "openai", spec: "openai", keyEnv: "OPENAI_API_KEY", baseEnv: "OPENAI_BASE_URL", basePath: "/v1", key: "sk-mock-harbor",
+	{provider: openaicompat.Name, spec: "openai", keyEnv: openaicompat.EnvAPIKey, baseEnv: openaicompat.EnvBaseURL, basePath: "/v1", key: "sk-mock-harbor",
 		mock: func() http.Handler {
 			return mockvendor.NewOpenAI(mockvendor.OpenAIConfig{APIKey: "sk-mock-harbor", ChunkDelay: chunkDelay})
+		},
+		keyless: func() harbor.Descriptor {
+			e := openaicompat.OpenAI()
+			e.KeyOptional = true
+			return e.Descriptor()
 		}},
 }
 
@@ -78,7 +92,8 @@ func (v vendor) config(url string) harbor.ProviderConfig {
 	return harbor.ProviderConfig{APIKey: v.key, SecretKey: v.secret, BaseURL: url + v.basePath}
 }
 
-// exports is the shell line that points other tools (or harbor) at the mock.
+// exports is the shell line that points other tools (or harbor) at the mock. The
+// values need no quoting.
 func (v vendor) exports(url string) string {
 	s := fmt.Sprintf("export %s=%s %s=%s", v.baseEnv, url+v.basePath, v.keyEnv, v.key)
 	if v.secretEnv != "" {
@@ -87,11 +102,23 @@ func (v vendor) exports(url string) string {
 	return s
 }
 
+// mockPolicy says when chat and models may answer from a built-in mock.
+type mockPolicy int
+
+const (
+	mockIfNoKey mockPolicy = iota // the default: when neither key nor base URL is set
+	mockAlways                    // --mock
+	mockNever                     // --no-mock or HARBOR_NO_MOCK=1
+)
+
 // backend is a harbor client, pointed at a mock vendor when asked to or when the
 // provider has no credentials.
 type backend struct {
 	client *harbor.Client
 	mock   *mockvendor.Server
+	// implicit is true when the mock answers because no key was set (not --mock):
+	// the caller then exits with exitMockAnswer unless stdout is a terminal.
+	implicit bool
 }
 
 func (b *backend) close() {
@@ -100,23 +127,41 @@ func (b *backend) close() {
 	}
 }
 
-// newBackend builds the client for a provider. forceMock selects the mock; otherwise
-// the mock is used only when the provider's credentials are missing, with a notice
-// on stderr. Providers without a built-in mock (user-registered) always go live.
-func newBackend(provider string, forceMock bool, e env, opts ...harbor.Option) (*backend, error) {
+// newBackend builds the client for a provider. A base URL in the environment always
+// selects that endpoint (with the keyless variant of the provider when it has one
+// and no key is set). Otherwise, missing credentials select the mock under
+// mockIfNoKey, with a notice on stderr, and are an error under mockNever. Providers
+// without a built-in mock (user-registered) always go live.
+func newBackend(provider string, policy mockPolicy, e env, opts ...harbor.Option) (*backend, error) {
 	opts = append([]harbor.Option{harbor.WithGetenv(e.getenv)}, opts...)
 	v, hasMock := findVendor(provider)
-	useMock := forceMock
-	if hasMock && !useMock {
-		if miss := v.missing(e.getenv); len(miss) > 0 {
-			useMock = true
-			verb := " is"
-			if len(miss) > 1 {
-				verb = " are"
-			}
-			fmt.Fprintf(e.stderr, "harbor: %s%s not set, so this answer comes from the built-in mock %s (offline).\n"+
-				"        Set%s to call the real API, or pass --mock to pick the mock on purpose.\n",
-				strings.Join(miss, " and "), verb, provider, " "+strings.Join(miss, " and "))
+	useMock := policy == mockAlways
+	implicit := false
+	switch {
+	case !hasMock || useMock:
+	case e.getenv(v.baseEnv) != "":
+		if v.keyless != nil && e.getenv(v.keyEnv) == "" {
+			opts = append(opts, harbor.WithProvider(v.keyless()))
+		}
+	default:
+		miss := v.missing(e.getenv)
+		if len(miss) == 0 {
+			break
+		}
+		names, verb := strings.Join(miss, " and "), " is"
+		if len(miss) > 1 {
+			verb = " are"
+		}
+		if policy == mockNever {
+			return nil, fmt.Errorf("harbor: %s%s not set, and the built-in mock is off (--no-mock or %s): "+
+				"set %s to call the real API, or %s to call another endpoint", names, verb, noMockEnv, names, v.baseEnv)
+		}
+		useMock, implicit = true, true
+		fmt.Fprintf(e.stderr, "harbor: %s%s not set, so this answer comes from the built-in mock %s (offline).\n"+
+			"        Set %s to call the real API, pass --mock to pick the mock on purpose, or --no-mock to fail instead.\n",
+			names, verb, provider, names)
+		if !e.stdoutTTY {
+			fmt.Fprintf(e.stderr, "        stdout is not a terminal, so harbor exits with status %d after this mock answer.\n", exitMockAnswer)
 		}
 	}
 	if !useMock {
@@ -135,5 +180,13 @@ func newBackend(provider string, forceMock bool, e env, opts ...harbor.Option) (
 		srv.Close()
 		return nil, err
 	}
-	return &backend{client: c, mock: srv}, nil
+	return &backend{client: c, mock: srv, implicit: implicit}, nil
+}
+
+// exitCode is the status of a successful answer from b.
+func (b *backend) exitCode(e env) int {
+	if b.implicit && !e.stdoutTTY {
+		return exitMockAnswer
+	}
+	return exitOK
 }

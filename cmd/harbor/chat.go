@@ -11,86 +11,185 @@ import (
 	"github.com/harborai/harbor-go/harbor"
 )
 
-func chatCmd(ctx context.Context, args []string, e env) int {
-	fs := flag.NewFlagSet("harbor chat", flag.ContinueOnError)
-	model := fs.String("m", "deepseek-v4-flash", "model name, alias or vendor/model")
-	fs.StringVar(model, "model", "deepseek-v4-flash", "same as -m")
-	stream := fs.Bool("stream", false, "stream the answer as it is generated")
-	mock := fs.Bool("mock", false, "use the built-in mock vendor even when keys are set")
-	system := fs.String("system", "", "system prompt")
-	temp := fs.Float64("temperature", -1, "sampling temperature 0–2 (default: the vendor's)")
-	maxTokens := fs.Int("max-tokens", 0, "cap on answer tokens (default: the vendor's)")
-	thinking := fs.String("thinking", "", "reasoning mode: enabled or disabled (default: the model's)")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: harbor chat [flags] \"prompt\"   (the prompt is read from stdin when omitted)\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	rest, err := parseInterspersed(fs, args, e.stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
-	}
-	if err != nil {
-		return 2
-	}
-	prompt := strings.Join(rest, " ")
-	if prompt == "" || prompt == "-" {
-		b, err := io.ReadAll(io.LimitReader(e.stdin, 16<<20))
-		if err != nil {
-			fmt.Fprintf(e.stderr, "harbor chat: reading the prompt from stdin: %v\n", err)
-			return 1
-		}
-		prompt = strings.TrimSpace(string(b))
-	}
-	if prompt == "" {
-		fmt.Fprintln(e.stderr, "harbor chat: no prompt given (pass it as an argument or on stdin)")
-		return 2
-	}
+var chatCommand = &command{
+	name:    "chat",
+	args:    "[flags] [prompt ...]",
+	summary: "ask a model (the prompt from the arguments, stdin, or both)",
+	about: `Sends one user message to the model and prints the answer on stdout. The reasoning
+and a usage line go to stderr, so 'harbor chat … > answer.txt' keeps only the answer.
 
-	req := &harbor.ChatRequest{Model: *model}
-	if *system != "" {
-		req.Messages = append(req.Messages, harbor.SystemMessage(*system))
+The prompt is the arguments joined by spaces. When stdin is not a terminal (a pipe
+or a file) it is read too and appended after a blank line, so
+'cat notes.txt | harbor chat "Summarize:"' sends "Summarize:\n\n<notes>". With no
+arguments, or the single argument "-", the prompt is stdin alone.
+
+Which endpoint answers:
+  - the routed vendor's base URL variable is set (OPENAI_BASE_URL, DEEPSEEK_BASE_URL…):
+    that endpoint, with the key if one is set (an OpenAI-compatible server needs none);
+  - its key is set (DEEPSEEK_API_KEY, ARK_API_KEY…): the real API;
+  - neither: the built-in mock of that vendor (offline), with a notice on stderr.
+    When stdout is not a terminal the exit status is then 3, not 0, so a script
+    cannot take a mock answer for a real one. --no-mock (or HARBOR_NO_MOCK=1) makes
+    a missing key an error instead (status 1); --mock picks the mock on purpose
+    (status 0).
+
+` + exitCodesHelp,
+	define: func(fs *flag.FlagSet) runFunc {
+		o := &chatOptions{fs: fs}
+		fs.StringVar(&o.model, "m", "deepseek-v4-flash", "model name, alias or vendor/model (see 'harbor models')")
+		fs.StringVar(&o.model, "model", "deepseek-v4-flash", "same as -m")
+		fs.BoolVar(&o.stream, "stream", false, "stream the answer as it is generated")
+		o.mock.define(fs)
+		fs.StringVar(&o.system, "system", "", "system prompt")
+		fs.Float64Var(&o.temperature, "temperature", 0, "sampling temperature, >= 0 (default: the vendor's)")
+		fs.IntVar(&o.maxTokens, "max-tokens", 0, "cap on answer tokens, > 0 (default: the vendor's)")
+		fs.StringVar(&o.thinking, "thinking", "", "reasoning mode: enabled or disabled (default: the model's)")
+		return o.run
+	},
+}
+
+type chatOptions struct {
+	fs          *flag.FlagSet
+	model       string
+	stream      bool
+	mock        mockFlags
+	system      string
+	temperature float64
+	maxTokens   int
+	thinking    string
+}
+
+// request checks the flags and builds the request; an error is a usage error.
+func (o *chatOptions) request(prompt string) (*harbor.ChatRequest, error) {
+	if strings.TrimSpace(o.model) == "" {
+		return nil, errors.New("a model is required: -m MODEL (see 'harbor models')")
+	}
+	req := &harbor.ChatRequest{Model: o.model}
+	if o.system != "" {
+		req.Messages = append(req.Messages, harbor.SystemMessage(o.system))
 	}
 	req.Messages = append(req.Messages, harbor.UserMessage(prompt))
-	if *temp >= 0 {
-		req.Temperature = harbor.Some(*temp)
+	if isSet(o.fs, "temperature") {
+		if o.temperature < 0 {
+			return nil, fmt.Errorf("--temperature must be >= 0, got %v", o.temperature)
+		}
+		req.Temperature = harbor.Some(o.temperature)
 	}
-	if *maxTokens > 0 {
-		req.MaxTokens = harbor.Some(*maxTokens)
+	if isSet(o.fs, "max-tokens") {
+		if o.maxTokens <= 0 {
+			return nil, fmt.Errorf("--max-tokens must be a positive number, got %d (omit it for the vendor's default)", o.maxTokens)
+		}
+		req.MaxTokens = harbor.Some(o.maxTokens)
 	}
-	if *thinking != "" {
-		req.Thinking = &harbor.Thinking{Type: *thinking}
+	switch o.thinking {
+	case "":
+	case "enabled", "disabled":
+		req.Thinking = &harbor.Thinking{Type: o.thinking}
+	default:
+		return nil, fmt.Errorf("--thinking must be enabled or disabled, got %q", o.thinking)
 	}
+	return req, nil
+}
+
+// prompt joins the arguments and, when stdin is not a terminal, what it carries:
+// the arguments first, then a blank line, then stdin.
+func (o *chatOptions) prompt(ctx context.Context, rest []string, e env) (string, error) {
+	arg := strings.Join(rest, " ")
+	onlyStdin := arg == "" || arg == "-"
+	if onlyStdin {
+		arg = ""
+	}
+	var in string
+	if onlyStdin || !e.stdinTTY {
+		b, err := readStdin(ctx, e)
+		if err != nil {
+			return "", err
+		}
+		in = strings.TrimSpace(string(b))
+	}
+	switch {
+	case arg == "":
+		return in, nil
+	case in == "":
+		return arg, nil
+	default:
+		return arg + "\n\n" + in, nil
+	}
+}
+
+// readStdin reads stdin to its end, or until Ctrl-C: a person typing a prompt at a
+// terminal can still interrupt.
+func readStdin(ctx context.Context, e env) ([]byte, error) {
+	type result struct {
+		b   []byte
+		err error
+	}
+	got := make(chan result, 1)
+	go func() {
+		b, err := io.ReadAll(io.LimitReader(e.stdin, 16<<20))
+		got <- result{b, err}
+	}()
+	select {
+	case r := <-got:
+		if r.err != nil {
+			return nil, fmt.Errorf("reading the prompt from stdin: %w", r.err)
+		}
+		return r.b, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (o *chatOptions) run(ctx context.Context, rest []string, e env) int {
+	policy, err := o.mock.policy(e)
+	if err != nil {
+		return usageError(e, "chat", "%v", err)
+	}
+	// Check the flags before waiting for stdin.
+	if _, err := o.request(""); err != nil {
+		return usageError(e, "chat", "%v", err)
+	}
+	prompt, err := o.prompt(ctx, rest, e)
+	if err != nil {
+		return failed(ctx, e, "chat", err)
+	}
+	if prompt == "" {
+		return usageError(e, "chat", "no prompt given (pass it as arguments or on stdin)")
+	}
+	req, _ := o.request(prompt)
 
 	// Route first (no I/O) to know which key the model needs.
 	probe, err := harbor.New(harbor.WithGetenv(e.getenv))
 	if err != nil {
 		report(e, "chat", err)
-		return 1
+		return exitFailed
 	}
-	provider, _, err := probe.Route(*model)
+	route, err := probe.Route(o.model)
+	if errors.Is(err, harbor.ErrUnknownModel) {
+		report(e, "chat", err)
+		return exitUsage
+	}
 	if err != nil {
 		report(e, "chat", err)
-		return 1
+		return exitFailed
 	}
-	b, err := newBackend(provider, *mock, e)
+	b, err := newBackend(route.Provider, policy, e)
 	if err != nil {
-		report(e, "chat", err)
-		return 1
+		return failed(ctx, e, "chat", err)
 	}
 	defer b.close()
 
 	out := newPrinter(e)
-	if *stream {
+	if o.stream {
 		err = streamChat(ctx, b.client, req, out)
 	} else {
 		err = createChat(ctx, b.client, req, out)
 	}
 	if err != nil {
 		out.endSection()
-		report(e, "chat", err)
-		return 1
+		return failed(ctx, e, "chat", err)
 	}
-	return 0
+	return b.exitCode(e)
 }
 
 func createChat(ctx context.Context, c *harbor.Client, req *harbor.ChatRequest, out *printer) error {

@@ -1,29 +1,54 @@
 // Command harbor is harbor's command line: chat with any routed model, list models,
 // and serve the built-in mock vendors.
 //
-//	harbor chat [-m MODEL] [--stream] [--mock] "prompt"
-//	harbor models [--remote] [--mock]
-//	harbor mock [--addr 127.0.0.1:8700] [--vendor deepseek,doubao,wenxin,qianfan,openai]
+//	harbor chat [-m MODEL] [--stream] [--mock | --no-mock] [prompt ...]
+//	harbor models [--remote PROVIDER [--mock | --no-mock]]
+//	harbor mock [--addr 127.0.0.1:8700] [--vendor deepseek,…] [--exports]
+//	harbor version
+//	harbor help [COMMAND]
 //
-// When the routed vendor's credentials are not in the environment, chat and models
-// answer from the built-in mock of that vendor (offline) and say so; set them
-// (DEEPSEEK_API_KEY, ARK_API_KEY, WENXIN_API_KEY + WENXIN_SECRET_KEY,
-// QIANFAN_API_KEY, OPENAI_API_KEY) to talk to the real API.
+// When the routed vendor's credentials and base URL are not in the environment,
+// chat and models answer from the built-in mock of that vendor (offline) and say so;
+// set them (DEEPSEEK_API_KEY, ARK_API_KEY, WENXIN_API_KEY + WENXIN_SECRET_KEY,
+// QIANFAN_API_KEY, OPENAI_API_KEY, or a *_BASE_URL) to talk to a real API. `harbor
+// help` lists the exit codes.
 package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"strings"
+
+	"github.com/harborai/harbor-go/harbor"
+)
+
+// Exit codes. Every command uses these and nothing else.
+const (
+	exitOK          = 0
+	exitFailed      = 1   // the call (or the server) failed
+	exitUsage       = 2   // bad flags, arguments or environment settings
+	exitMockAnswer  = 3   // answered by the built-in mock because no key was set, and stdout is not a terminal
+	exitInterrupted = 130 // Ctrl-C, as shells report a SIGINT
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	os.Exit(run(ctx, os.Args[1:], env{getenv: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, tty: isTerminal(os.Stderr)}))
+	e := env{
+		getenv: os.Getenv,
+		stdin:  os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
+		tty: isTerminal(os.Stderr), stdinTTY: isTerminal(os.Stdin), stdoutTTY: isTerminal(os.Stdout),
+	}
+	if fd := os.Getenv(readyFDEnv); fd != "" {
+		e.ready = readyFile(fd) // the detached child of `harbor mock --exports`
+	}
+	code := run(ctx, os.Args[1:], e)
+	stop()
+	os.Exit(code)
 }
 
 // env is everything the commands touch outside themselves, so tests can run them
@@ -33,38 +58,175 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	tty            bool // stderr is a terminal: reasoning may be dimmed
+	stdinTTY       bool // stdin is a terminal: chat does not wait for piped input
+	stdoutTTY      bool // stdout is a terminal: a person reads the answer
+	// ready, when set, makes `harbor mock` a detached server: it writes its export
+	// lines there (then closes it) instead of to stdout. See mockexports.go.
+	ready io.WriteCloser
 }
 
-const usage = `harbor — one OpenAI-style API over DeepSeek, Doubao, Wenxin/Qianfan and OpenAI-compatible vendors
+// command is one subcommand. define registers its flags on fs and returns the
+// function that runs it with the parsed flags; help builds the same flag set
+// without running anything, so `harbor help chat` and `harbor chat -h` print the
+// same text.
+type command struct {
+	name    string
+	args    string // what follows "harbor NAME" in the usage line
+	summary string // one line for the overview
+	about   string // the help text between the usage line and the flags
+	define  func(fs *flag.FlagSet) runFunc
+}
 
-Usage:
-  harbor chat [flags] "prompt"     ask a model (prompt from stdin when omitted)
-  harbor models [--remote]         list the models harbor can route to
-  harbor mock [--addr ADDR]        serve the mock vendors on loopback for other tools
+type runFunc func(ctx context.Context, rest []string, e env) int
 
-Run 'harbor COMMAND -h' for a command's flags.
-Without API keys in the environment, chat and models use the built-in mock vendors.
+// commands is filled in init: the help command lists the table it is part of.
+var commands []*command
+
+func init() {
+	commands = []*command{chatCommand, modelsCommand, mockCommand, versionCommand, helpCommand}
+}
+
+func findCommand(name string) *command {
+	for _, c := range commands {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+const exitCodesHelp = `Exit status:
+  0    success
+  1    the call failed (network, vendor error, missing key with --no-mock),
+       or harbor mock could not listen
+  2    usage error: bad flags, arguments or settings (nothing was sent)
+  3    chat and models --remote only: the answer came from the built-in mock because
+       no key was set, and stdout is not a terminal (scripts cannot take it for real)
+  130  interrupted (Ctrl-C)
 `
+
+func overview() string {
+	var b strings.Builder
+	b.WriteString("harbor — one OpenAI-style API over DeepSeek, Doubao, Wenxin/Qianfan and OpenAI-compatible vendors\n\n")
+	b.WriteString("Usage:\n  harbor COMMAND [flags] [arguments]\n  harbor --version\n\nCommands:\n")
+	for _, c := range commands {
+		fmt.Fprintf(&b, "  %-8s %s\n", c.name, c.summary)
+	}
+	b.WriteString("\nWithout API keys in the environment, chat and models use the built-in mock vendors.\n\n")
+	b.WriteString(exitCodesHelp)
+	b.WriteString("\nRun 'harbor help COMMAND' (or 'harbor COMMAND -h') for a command's flags.\n")
+	return b.String()
+}
 
 func run(ctx context.Context, args []string, e env) int {
 	if len(args) == 0 {
-		fmt.Fprint(e.stderr, usage)
-		return 2
+		fmt.Fprint(e.stderr, overview())
+		return exitUsage
 	}
 	switch args[0] {
-	case "chat":
-		return chatCmd(ctx, args[1:], e)
-	case "models":
-		return modelsCmd(ctx, args[1:], e)
-	case "mock":
-		return mockCmd(ctx, args[1:], e)
-	case "help", "-h", "--help":
-		fmt.Fprint(e.stdout, usage)
-		return 0
-	default:
-		fmt.Fprintf(e.stderr, "harbor: unknown command %q\n\n%s", args[0], usage)
-		return 2
+	case "-h", "-help", "--help":
+		args = append([]string{"help"}, args[1:]...)
+	case "-version", "--version":
+		args = append([]string{"version"}, args[1:]...)
 	}
+	c := findCommand(args[0])
+	if c == nil {
+		fmt.Fprintf(e.stderr, "harbor: unknown command %q\nRun 'harbor help' for the commands.\n", args[0])
+		return exitUsage
+	}
+	return runCommand(ctx, c, args[1:], e)
+}
+
+// runCommand parses a command's flags (before or after its arguments) and runs it.
+// -h prints the command's help on stdout; a flag error is a usage error.
+func runCommand(ctx context.Context, c *command, args []string, e env) int {
+	fs, run := c.flagSet()
+	rest, err := parseInterspersed(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(e.stdout, c.help())
+		return exitOK
+	}
+	if err != nil {
+		return usageError(e, c.name, "%v", err)
+	}
+	return run(ctx, rest, e)
+}
+
+func (c *command) flagSet() (*flag.FlagSet, runFunc) {
+	fs := flag.NewFlagSet("harbor "+c.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // runCommand reports parse errors and help itself
+	fs.Usage = func() {}
+	return fs, c.define(fs)
+}
+
+// help is the one help format of every command: usage line, text, flags.
+func (c *command) help() string {
+	fs, _ := c.flagSet()
+	var b strings.Builder
+	fmt.Fprintf(&b, "Usage: harbor %s %s\n\n%s", c.name, c.args, c.about)
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	if n > 0 {
+		b.WriteString("\nFlags:\n")
+		fs.SetOutput(&b)
+		fs.PrintDefaults()
+	}
+	return b.String()
+}
+
+// usageError reports a usage error the same way for every command.
+func usageError(e env, cmd, format string, args ...any) int {
+	fmt.Fprintf(e.stderr, "harbor %s: %s\nRun 'harbor help %s' for usage.\n", cmd, fmt.Sprintf(format, args...), cmd)
+	return exitUsage
+}
+
+var versionCommand = &command{
+	name:    "version",
+	args:    "",
+	summary: "print harbor's version (also: harbor --version)",
+	about:   "Prints the version of harbor this command was built from.\n",
+	define: func(fs *flag.FlagSet) runFunc {
+		return func(_ context.Context, rest []string, e env) int {
+			if len(rest) > 0 {
+				return usageError(e, "version", "takes no arguments, got %q", rest[0])
+			}
+			fmt.Fprintf(e.stdout, "harbor %s\n", harbor.Version)
+			return exitOK
+		}
+	},
+}
+
+var helpCommand = &command{
+	name:    "help",
+	args:    "[COMMAND]",
+	summary: "show the help of harbor or of one command",
+	about:   "Prints the overview, or with a command name the same help as 'harbor COMMAND -h'.\n",
+	define: func(fs *flag.FlagSet) runFunc {
+		return func(_ context.Context, rest []string, e env) int {
+			switch len(rest) {
+			case 0:
+				fmt.Fprint(e.stdout, overview())
+				return exitOK
+			case 1:
+				c := findCommand(rest[0])
+				if c == nil {
+					return usageError(e, "help", "unknown command %q; the commands are %s", rest[0], strings.Join(commandNames(), ", "))
+				}
+				fmt.Fprint(e.stdout, c.help())
+				return exitOK
+			default:
+				return usageError(e, "help", "takes at most one command name")
+			}
+		}
+	},
+}
+
+func commandNames() []string {
+	names := make([]string, len(commands))
+	for i, c := range commands {
+		names[i] = c.name
+	}
+	return names
 }
 
 // report prints an error once, without stacking "harbor:" prefixes.
@@ -74,6 +236,17 @@ func report(e env, cmd string, err error) {
 		msg = "harbor " + cmd + ": " + msg
 	}
 	fmt.Fprintln(e.stderr, msg)
+}
+
+// failed reports a failed call: 130 when the user interrupted it (the context is
+// cancelled), 1 otherwise.
+func failed(ctx context.Context, e env, cmd string, err error) int {
+	if ctx.Err() != nil {
+		fmt.Fprintf(e.stderr, "harbor %s: interrupted\n", cmd)
+		return exitInterrupted
+	}
+	report(e, cmd, err)
+	return exitFailed
 }
 
 func isTerminal(f *os.File) bool {

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -35,7 +37,7 @@ func TestMockCommandChecksTrafficAgainstTheSpec(t *testing.T) {
 	var out, errs lockedBuffer
 	done := make(chan int)
 	go func() {
-		done <- run(ctx, []string{"mock", "--vendor", "deepseek"}, env{getenv: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: &out, stderr: &errs})
+		done <- run(ctx, []string{"mock", "--addr", "127.0.0.1:0", "--vendor", "deepseek"}, env{getenv: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: &out, stderr: &errs})
 	}()
 	var base string
 	require.Eventually(t, func() bool {
@@ -67,8 +69,74 @@ func TestMockCommandChecksTrafficAgainstTheSpec(t *testing.T) {
 	cancel()
 	select {
 	case code := <-done:
-		assert.Equal(t, 0, code)
+		assert.Equal(t, exitInterrupted, code, "Ctrl-C stops it, with the shell's status for SIGINT")
 	case <-time.After(5 * time.Second):
 		t.Fatal("harbor mock did not stop")
+	}
+}
+
+// Issue 10 item 18: the default ports are fixed and documented, and a vendor's port
+// does not depend on which others are served, so restarts keep the exports.
+func TestMockPortsAreStableAndDocumented(t *testing.T) {
+	_, help, _ := runCLI(t, nil, "", "help", "mock")
+	assert.Contains(t, help, `-addr string`)
+	assert.Contains(t, help, `(default "127.0.0.1:8700")`)
+	for i, v := range vendors {
+		assert.Equal(t, defaultMockPort+i, mockPort(defaultMockPort, v))
+		assert.Regexp(t, `\n  `+v.provider+` +`+strconv.Itoa(8700+i)+`  `+v.baseEnv+`=http://127\.0\.0\.1:`+strconv.Itoa(8700+i), help)
+	}
+	assert.Zero(t, mockPort(0, vendors[4]), "port 0 asks for free ports")
+}
+
+// occupied holds a loopback port for the test and returns it.
+func occupied(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { ln.Close() })
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// stopped is a context already cancelled: `harbor mock` listens, prints and returns
+// at once instead of serving until Ctrl-C.
+func stopped() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
+}
+
+// Issue 10 item 18: a port clash fails (status 1, a message naming the vendor and
+// the address) before anything is printed on stdout.
+func TestMockPortClashFailsBeforePrinting(t *testing.T) {
+	busy := occupied(t)
+
+	// openai is vendor 4: with --addr at busy-4 it takes busy, even served alone.
+	code, out, errs := cli{ctx: stopped()}.run(t, "mock", "--addr", "127.0.0.1:"+strconv.Itoa(busy-4), "--vendor", "openai")
+	assert.Equal(t, exitFailed, code, errs)
+	assert.Empty(t, out)
+	assert.Contains(t, errs, "harbor mock: cannot serve openai on 127.0.0.1:"+strconv.Itoa(busy))
+	assert.Contains(t, errs, "Another 'harbor mock' may be running")
+
+	// deepseek (busy-1) could listen, doubao (busy) cannot: still nothing printed.
+	code, out, errs = cli{ctx: stopped()}.run(t, "mock", "--addr", "127.0.0.1:"+strconv.Itoa(busy-1), "--vendor", "deepseek,doubao")
+	assert.Equal(t, exitFailed, code, errs)
+	assert.Empty(t, out, "no export line of a half-started set")
+}
+
+// Issue 10 item 18: the mocks listen on loopback only, and the URLs printed carry
+// the host they listen on.
+func TestMockListensOnLoopbackAndPrintsThatHost(t *testing.T) {
+	for _, addr := range []string{"0.0.0.0:0", ":0", "192.0.2.1:8700"} {
+		code, out, errs := cli{ctx: stopped()}.run(t, "mock", "--addr", addr)
+		assert.Equal(t, exitUsage, code, addr)
+		assert.Empty(t, out, addr)
+		assert.Contains(t, errs, "loopback only", addr)
+	}
+	code, out, errs := cli{ctx: stopped()}.run(t, "mock", "--addr", "127.0.0.1:0")
+	require.Equal(t, exitInterrupted, code, errs)
+	urls := regexp.MustCompile(`_BASE_URL=(\S+)`).FindAllStringSubmatch(out, -1)
+	require.Len(t, urls, len(vendors))
+	for _, u := range urls {
+		assert.Regexp(t, `^http://127\.0\.0\.1:[1-9]\d*(/|$)`, u[1])
 	}
 }

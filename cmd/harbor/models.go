@@ -2,46 +2,86 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
+	"slices"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/harborai/harbor-go/harbor"
 )
 
-func modelsCmd(ctx context.Context, args []string, e env) int {
-	fs := flag.NewFlagSet("harbor models", flag.ContinueOnError)
-	remote := fs.String("remote", "", "ask this provider's vendor for its list (e.g. deepseek)")
-	mock := fs.Bool("mock", false, "with --remote: ask the built-in mock vendor")
-	rest, err := parseInterspersed(fs, args, e.stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
+var modelsCommand = &command{
+	name:    "models",
+	args:    "[--remote PROVIDER [--mock | --no-mock]]",
+	summary: "list the models harbor routes, or ask a vendor for its list",
+	about: `Lists the model names harbor routes without a network call: ids, aliases and the
+provider each goes to. With --remote, asks that provider's vendor instead; the
+endpoint is chosen as for 'harbor chat' (base URL, key or the built-in mock, with
+the same exit status 3 for an unasked-for mock answer when stdout is not a terminal).
+
+` + exitCodesHelp,
+	define: func(fs *flag.FlagSet) runFunc {
+		o := &modelsOptions{}
+		fs.StringVar(&o.remote, "remote", "", "ask this provider's vendor for its list (deepseek, doubao, wenxin, qianfan, openai)")
+		o.mock.define(fs)
+		return o.run
+	},
+}
+
+type modelsOptions struct {
+	remote string
+	mock   mockFlags
+}
+
+func (o *modelsOptions) run(ctx context.Context, rest []string, e env) int {
+	if len(rest) > 0 {
+		return usageError(e, "models", "takes no arguments, got %q", rest[0])
 	}
-	if err != nil || len(rest) > 0 {
-		fmt.Fprintln(e.stderr, "usage: harbor models [--remote PROVIDER [--mock]]")
-		return 2
+	policy, err := o.mock.policy(e)
+	if err != nil {
+		return usageError(e, "models", "%v", err)
 	}
-	var models []harbor.Model
-	if *remote == "" {
-		c, err := harbor.New(harbor.WithGetenv(e.getenv))
-		if err != nil {
-			report(e, "models", err)
-			return 1
+	c, err := harbor.New(harbor.WithGetenv(e.getenv))
+	if err != nil {
+		report(e, "models", err)
+		return exitFailed
+	}
+	if o.remote == "" {
+		if o.mock.mock || o.mock.noMock {
+			return usageError(e, "models", "--mock and --no-mock apply to --remote only")
 		}
-		models = c.Models()
-	} else {
-		b, err := newBackend(*remote, *mock, e)
-		if err != nil {
-			report(e, "models", err)
-			return 1
-		}
-		defer b.close()
-		if models, err = b.client.ListRemoteModels(ctx, *remote); err != nil {
-			report(e, "models", err)
-			return 1
+		printModels(e, c.Models())
+		return exitOK
+	}
+	if known := providersOf(c.Models()); !slices.Contains(known, o.remote) {
+		return usageError(e, "models", "--remote %q: no such provider; choose from %s", o.remote, strings.Join(known, ", "))
+	}
+	b, err := newBackend(o.remote, policy, e)
+	if err != nil {
+		return failed(ctx, e, "models", err)
+	}
+	defer b.close()
+	models, err := b.client.ListRemoteModels(ctx, o.remote)
+	if err != nil {
+		return failed(ctx, e, "models", err)
+	}
+	printModels(e, models)
+	return b.exitCode(e)
+}
+
+// providersOf lists the providers of models in the order they first appear.
+func providersOf(models []harbor.Model) []string {
+	var out []string
+	for _, m := range models {
+		if !slices.Contains(out, m.Provider) {
+			out = append(out, m.Provider)
 		}
 	}
+	return out
+}
+
+func printModels(e env, models []harbor.Model) {
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "MODEL\tPROVIDER\tNOTE")
 	for _, m := range models {
@@ -52,5 +92,4 @@ func modelsCmd(ctx context.Context, args []string, e env) int {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", m.ID, m.Provider, note)
 	}
 	tw.Flush()
-	return 0
 }
