@@ -9,7 +9,8 @@
 //		m.Enqueue(harbortest.RateLimited(""))         // the first call gets a 429…
 //		got, err := Summarize(m.Client(), m.Model(), "a long text") // …which harbor retries
 //		// check got and err, then what went over the wire:
-//		reqs := m.ChatRequests() // two requests: the 429'd one and the retry
+//		reqs := m.ChatRequests()              // two requests: the 429'd one and the retry
+//		retries := m.Client().Stats().Retries // 1: m.Client() is the same client every time
 //	}
 //
 // # Vendors
@@ -23,13 +24,15 @@
 //
 // # Clients
 //
-// [Mock.Client] is a *harbor.Client configured for the mock: base URL, the
-// fake credentials the mock accepts (Wenxin's secret key and Qianfan's appid
-// included), nothing read from the environment, and retry waits of a few
-// milliseconds so that tests of retry paths stay fast. [Mock.Model] names a
-// model harbor routes to the vendor. Pass harbor options to Client to
-// override any of it; [Mock.Options] gives the options alone, for code that
-// builds its own client.
+// [Mock.Client] is the mock's *harbor.Client, configured for it: base URL,
+// the fake credentials the mock accepts (Wenxin's secret key and Qianfan's
+// appid included), nothing read from the environment, and retry waits of a
+// few milliseconds so that tests of retry paths stay fast. It is one client
+// per mock, made on first use, so its Stats show what your code did with it.
+// [Mock.Model] names a model harbor routes to the vendor. [Mock.NewClient]
+// makes a new client each time, with harbor options that override any of
+// the kit's (WithMaxRetries(0), another key); [Mock.Options] gives the
+// options alone, for code that builds its own client.
 //
 // # Scripting
 //

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -134,6 +135,9 @@ type Mock struct {
 	tb      testing.TB // nil when made by New
 	check   bool       // Options checks traffic against the vendor's spec
 	noCheck bool       // WithoutSpecCheck was given
+
+	mu     sync.Mutex
+	client *harbor.Client // Client's, made on its first call
 }
 
 // Start starts v's mock on a loopback port for the test tb and closes it when
@@ -256,7 +260,8 @@ func (m *Mock) Model() string { return m.spec.model }
 // Options are the harbor options that point a client at this mock: the
 // provider's base URL and credentials, no configuration from the
 // environment (so a developer's real keys are never used) and millisecond
-// retry waits. Client and NewClient use exactly these, then the caller's.
+// retry waits. Client and NewClient use exactly these (NewClient then the
+// caller's).
 //
 // With a Mock from Start they also check every request the client sends and
 // every response it reads against the vendor's OpenAPI spec (spec/*.yaml,
@@ -280,29 +285,54 @@ func (m *Mock) Options() []harbor.Option {
 	return opts
 }
 
-// NewClient returns a harbor client pointed at this mock; opts are applied
-// after the kit's Options, so they can override them (WithMaxRetries(0), a
-// transport). It fails only on invalid options.
-func (m *Mock) NewClient(opts ...harbor.Option) (*harbor.Client, error) {
-	return harbor.New(append(m.Options(), opts...)...)
-}
-
-// Client is NewClient for tests: with a Mock from Start, an invalid option
-// fails the test and the client's idle connections are closed when the test
-// ends. With a Mock from New it panics on an invalid option, like
-// harbor.Must; use NewClient to handle the error.
-func (m *Mock) Client(opts ...harbor.Option) *harbor.Client {
-	c, err := m.NewClient(opts...)
-	if m.tb == nil {
-		return harbor.Must(c, err)
+// Client returns the mock's harbor client, configured with Options alone. It
+// is made on the first call and the same client is returned after, so what
+// one piece of code does with it shows in another's m.Client().Stats():
+//
+//	m.Enqueue(harbortest.RateLimited(""))
+//	_, err := Summarize(m.Client(), m.Model(), "a long text")
+//	// m.Client().Stats().Retries == 1
+//
+// For a client with other settings (WithMaxRetries(0), another key), or one
+// of its own, use NewClient. The client is closed when the test ends (Start)
+// or with the mock (Close). A Mock from New panics, as harbor.Must, if the
+// client cannot be made; one from Start fails the test.
+func (m *Mock) Client() *harbor.Client {
+	if m.tb != nil {
+		m.tb.Helper()
 	}
-	m.tb.Helper()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.client != nil {
+		return m.client
+	}
+	c, err := harbor.New(m.Options()...)
 	if err != nil {
+		if m.tb == nil {
+			panic(fmt.Sprintf("harbortest: Client: %v", err))
+		}
 		m.tb.Fatalf("harbortest: Client: %v", err)
 		return nil
 	}
-	m.tb.Cleanup(func() { _ = c.Close() })
+	m.client = c
 	return c
+}
+
+// NewClient returns a new harbor client pointed at this mock, with its own
+// counters (Stats) and connections, every time it is called; opts are
+// applied after the kit's Options, so they can override them
+// (WithMaxRetries(0), another key, a transport). It fails only on invalid
+// options. With a Mock from Start the client is closed when the test ends;
+// otherwise Close it yourself.
+func (m *Mock) NewClient(opts ...harbor.Option) (*harbor.Client, error) {
+	c, err := harbor.New(append(m.Options(), opts...)...)
+	if err != nil {
+		return nil, err
+	}
+	if m.tb != nil {
+		m.tb.Cleanup(func() { _ = c.Close() })
+	}
+	return c, nil
 }
 
 // Enqueue scripts the mock's next chat responses: each chat request consumes
@@ -337,9 +367,17 @@ func (m *Mock) ChatRequests() []RecordedRequest {
 // mock's own Reset documents (Wenxin's issued tokens stay valid).
 func (m *Mock) Reset() { m.mock.Reset() }
 
-// Close stops the mock. It is safe to call more than once; Start calls it
-// when the test ends.
-func (m *Mock) Close() error { return m.srv.Close() }
+// Close stops the mock and closes Client's client, if it was made. It is safe
+// to call more than once; Start calls it when the test ends.
+func (m *Mock) Close() error {
+	m.mu.Lock()
+	c := m.client
+	m.mu.Unlock()
+	if c != nil {
+		_ = c.Close()
+	}
+	return m.srv.Close()
+}
 
 // Handler is the underlying mock as an http.Handler, to mount elsewhere.
 func (m *Mock) Handler() http.Handler { return m.mock }

@@ -124,7 +124,7 @@ func TestCredentialsAreEnforced(t *testing.T) {
 	for _, v := range harbortest.Vendors() {
 		t.Run(string(v), func(t *testing.T) {
 			m := harbortest.Start(t, v)
-			c := m.Client(harbor.WithAPIKey(m.Provider(), "wrong-key-0123456789"))
+			c := newClient(t, m, harbor.WithAPIKey(m.Provider(), "wrong-key-0123456789"))
 			_, err := c.Chat.Completions.Create(ctxT(t), hi(m.Model()))
 			require.Error(t, err)
 			assert.True(t, errors.Is(err, harbor.ErrAuthentication), "got %v", err)
@@ -132,12 +132,12 @@ func TestCredentialsAreEnforced(t *testing.T) {
 	}
 	t.Run("qianfan appid", func(t *testing.T) {
 		m := harbortest.Start(t, harbortest.Qianfan)
-		_, err := m.Client(harbor.WithAppID("qianfan", "other-app")).Chat.Completions.Create(ctxT(t), hi(m.Model()))
+		_, err := newClient(t, m, harbor.WithAppID("qianfan", "other-app")).Chat.Completions.Create(ctxT(t), hi(m.Model()))
 		assert.True(t, errors.Is(err, harbor.ErrPermission), "got %v", err)
 	})
 	t.Run("wenxin secret", func(t *testing.T) {
 		m := harbortest.Start(t, harbortest.Wenxin)
-		_, err := m.Client(harbor.WithSecretKey("wenxin", "other-secret")).Chat.Completions.Create(ctxT(t), hi(m.Model()))
+		_, err := newClient(t, m, harbor.WithSecretKey("wenxin", "other-secret")).Chat.Completions.Create(ctxT(t), hi(m.Model()))
 		assert.True(t, errors.Is(err, harbor.ErrAuthentication), "got %v", err)
 	})
 }
@@ -197,7 +197,7 @@ func TestScriptedReplies(t *testing.T) {
 // Reset forgets requests and pending faults.
 func TestReset(t *testing.T) {
 	m := harbortest.Start(t, harbortest.OpenAI)
-	c := m.Client(harbor.WithMaxRetries(0))
+	c := newClient(t, m, harbor.WithMaxRetries(0))
 	_, err := c.Chat.Completions.Create(ctxT(t), hi(m.Model()))
 	require.NoError(t, err)
 	m.Enqueue(harbortest.Unauthorized())
@@ -283,22 +283,31 @@ func TestStartFailures(t *testing.T) {
 	}
 }
 
-// Start closes the mock at cleanup; Client fails the test on bad options.
-func TestStartCleanupAndClientFailure(t *testing.T) {
+// Start closes the mock, and Client's client with it, at cleanup; NewClient's
+// clients are closed at cleanup too, and bad options are its error.
+func TestStartCleanupAndNewClient(t *testing.T) {
 	tb := &fakeTB{}
 	m := harbortest.Start(tb, harbortest.DeepSeek)
 	require.NotNil(t, m)
 	require.Len(t, tb.cleanups, 1)
-	assert.Nil(t, m.Client(harbor.WithMaxRetries(-1)))
-	assert.Contains(t, tb.fatal, "MaxRetries")
 
 	c := m.Client()
-	require.Len(t, tb.cleanups, 2, "the client's idle connections are closed at cleanup")
-	_, err := c.Chat.Completions.Create(ctxT(t), hi(m.Model()))
+	assert.Same(t, c, m.Client())
+	assert.Len(t, tb.cleanups, 1, "Client's client is closed with the mock")
+	_, err := m.NewClient(harbor.WithMaxRetries(-1))
+	assert.ErrorContains(t, err, "MaxRetries")
+	assert.Len(t, tb.cleanups, 1, "no client, nothing to clean up")
+	fresh, err := m.NewClient(harbor.WithMaxRetries(0))
 	require.NoError(t, err)
+	assert.Len(t, tb.cleanups, 2, "NewClient's client is closed at cleanup")
+	for _, cl := range []*harbor.Client{c, fresh} {
+		_, err = cl.Chat.Completions.Create(ctxT(t), hi(m.Model()))
+		require.NoError(t, err)
+	}
 	for i := len(tb.cleanups) - 1; i >= 0; i-- {
 		tb.cleanups[i]()
 	}
+	assert.Empty(t, tb.fatal)
 	_, err = c.Chat.Completions.Create(ctxT(t), hi(m.Model()))
 	assert.True(t, errors.Is(err, harbor.ErrConnection), "the mock is closed: %v", err)
 	assert.NoError(t, m.Close(), "Close is idempotent")
@@ -310,7 +319,36 @@ func TestNewClientReportsBadOptions(t *testing.T) {
 	defer m.Close()
 	_, err = m.NewClient(harbor.WithRetryWait(time.Second, time.Millisecond))
 	assert.Error(t, err)
-	assert.Panics(t, func() { m.Client(harbor.WithMaxRetries(-1)) }, "documented: like harbor.Must outside a test")
+	assert.Same(t, m.Client(), m.Client(), "a Mock from New has one Client too")
+}
+
+// Client is one client per mock, so its Stats see what other code did with it:
+// here a retry after a scripted 429. NewClient's are separate, fresh ones.
+func TestClientIsOnePerMock(t *testing.T) {
+	for _, v := range harbortest.Vendors() {
+		t.Run(string(v), func(t *testing.T) {
+			m := harbortest.Start(t, v)
+			m.Enqueue(harbortest.RateLimited(""))
+			_, err := m.Client().Chat.Completions.Create(ctxT(t), hi(m.Model()))
+			require.NoError(t, err)
+			assert.Len(t, m.ChatRequests(), 2, "the 429, then the retry")
+			st := m.Client().Stats()
+			assert.EqualValues(t, 1, st.Requests, "m.Client() is the client that made the call")
+			assert.EqualValues(t, 1, st.Retries, "m.Client().Stats() counts the retry")
+
+			fresh := newClient(t, m)
+			assert.NotSame(t, m.Client(), fresh)
+			assert.Equal(t, harbor.Stats{}, fresh.Stats(), "NewClient's client starts from zero")
+		})
+	}
+}
+
+// newClient is m.NewClient that fails the test on an error.
+func newClient(t *testing.T, m *harbortest.Mock, opts ...harbor.Option) *harbor.Client {
+	t.Helper()
+	c, err := m.NewClient(opts...)
+	require.NoError(t, err)
+	return c
 }
 
 func TestUnderlyingMocks(t *testing.T) {
