@@ -43,8 +43,9 @@ type ChatRequest struct {
 	User string `json:"user,omitempty"`
 
 	// Thinking turns the model's reasoning on or off where the vendor supports it
-	// (DeepSeek, Ark; OpenAI-compatible servers get it as is; Qianfan rejects it,
-	// Wenxin accepts only disabled). Nil leaves the vendor's per-model default.
+	// (DeepSeek, Ark, and OpenAI-compatible endpoints with PassThinking such as
+	// Moonshot and Zhipu); OpenAI and Qianfan reject it, Wenxin accepts only
+	// disabled. Nil leaves the vendor's per-model default.
 	Thinking *Thinking `json:"thinking,omitempty"`
 	// ReasoningEffort ("minimal", "low", "medium", "high", "max"…) is sent when the
 	// vendor accepts the value and rejected before any I/O when it does not: DeepSeek
