@@ -291,6 +291,30 @@ var oaiCases = []oaiCase{
 		req:    harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi")}, only: "stream",
 		err: harbor.ErrServer, code: "server_error", typ: "server_error", retryable: &oaiFalse, requests: 1,
 	},
+	{
+		name: "mid-stream insufficient_quota is a balance error", quirk: "an error event is classified by its code, as the same error with its status",
+		faults: []mockvendor.Fault{{ErrorAfter: 2, Code: "insufficient_quota"}},
+		req:    harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi")}, only: "stream",
+		err: harbor.ErrInsufficientBalance, code: "insufficient_quota", typ: "insufficient_quota", retryable: &oaiFalse, requests: 1,
+	},
+	{
+		name: "mid-stream content_filter is a content filter error", quirk: "an error event is classified by its code, as the same error with its status",
+		faults: []mockvendor.Fault{{ErrorAfter: 2, Code: "content_filter", Message: "The response was filtered due to the prompt triggering Azure OpenAI's content management policy."}},
+		req:    harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi")}, only: "stream",
+		err: harbor.ErrContentFilter, code: "content_filter", msgHas: "content management policy", retryable: &oaiFalse, requests: 1,
+	},
+	{
+		name: "mid-stream rate limit is ErrRateLimited and not retried", quirk: "an error event is classified by its code; part of the answer is out, so not retryable",
+		faults: []mockvendor.Fault{{ErrorAfter: 2, Code: "rate_limit_exceeded"}},
+		req:    harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi")}, only: "stream",
+		err: harbor.ErrRateLimited, code: "rate_limit_exceeded", retryable: &oaiFalse, requests: 1,
+	},
+	{
+		name: "mid-stream context_length_exceeded is an invalid request", quirk: "an error event is classified by its code, as the same error with its status",
+		faults: []mockvendor.Fault{{ErrorAfter: 1, Code: "context_length_exceeded"}},
+		req:    harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi")}, only: "stream",
+		err: harbor.ErrInvalidRequest, code: "context_length_exceeded", retryable: &oaiFalse, requests: 1,
+	},
 }
 
 func TestOaiConformance(t *testing.T) {

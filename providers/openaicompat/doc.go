@@ -29,7 +29,12 @@
 //   - Errors are OpenAI-shaped on all these servers; a numeric error code (llama.cpp)
 //     becomes a string. OpenAI's 429 insufficient_quota is reported as
 //     llm.ErrInsufficientBalance and not retryable (waiting will not refill the
-//     account), and a content_filter code (Azure OpenAI) as llm.ErrContentFilter. The key, and any header value whose name suggests a
+//     account), and a content_filter code (Azure OpenAI) as llm.ErrContentFilter. An
+//     error without a telling status — an error event inside a stream, an error
+//     object in a 200 answer — is classified by its code, else its type (a numeric
+//     code that is an HTTP error status counts as that status), as the same error
+//     is with its status; inside a stream it is never retryable, as part of the
+//     answer is out. The key, and any header value whose name suggests a
 //     credential, are redacted from every error.
 //   - Aliases let users pick their own model names; the request carries the server's.
 //   - KeyOptional endpoints (Local) send no Authorization header when no key is set.

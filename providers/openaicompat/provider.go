@@ -153,7 +153,9 @@ func (p *Provider) ChatStream(ctx context.Context, req *llm.ChatRequest, call *l
 	if e := wire.NotAStream(p.name, req.Model, resp, p.secrets...); e != nil {
 		return nil, refine(e)
 	}
-	return wire.NewStream(resp, p.name, req.Model, newChunkDecoder(req.Model), p.secrets...), nil
+	// An error event is classified by its code or type, as the same error
+	// answered with an HTTP status would be.
+	return wire.NewStream(resp, p.name, req.Model, newChunkDecoder(req.Model), p.secrets...).Refine(refineEvent), nil
 }
 
 // send encodes req, posts it and returns the 200 response; anything else is an error.
@@ -170,39 +172,6 @@ func (p *Provider) send(ctx context.Context, req *llm.ChatRequest, call *llm.Cal
 		return nil, refine(wire.ReadError(p.name, req.Model, resp, p.secrets...))
 	}
 	return resp, nil
-}
-
-// finalQuota tells harbor's retry policy that OpenAI's 429 insufficient_quota is
-// final: the status says "wait and retry", but waiting will not refill the
-// account, so retrying only burns the caller's deadline. Other responses are left
-// to the policy; only 429 bodies are read (and put back).
-func finalQuota(resp *http.Response) llm.RetryVerdict {
-	if resp.StatusCode != http.StatusTooManyRequests {
-		return llm.RetryByPolicy
-	}
-	b, _ := wire.PeekBody(resp, 64<<10)
-	var body struct {
-		Error struct {
-			Code any    `json:"code"`
-			Type string `json:"type"`
-		} `json:"error"`
-	}
-	if json.Unmarshal(b, &body) == nil && (body.Error.Code == "insufficient_quota" || body.Error.Type == "insufficient_quota") {
-		return llm.RetryNever
-	}
-	return llm.RetryByPolicy
-}
-
-// refine corrects the status-based classification where an OpenAI error code says
-// otherwise.
-func refine(e *llm.Error) *llm.Error {
-	switch e.Code {
-	case "insufficient_quota": // a 429 that no amount of waiting fixes
-		e.Kind, e.Transient, e.RetryAfter = llm.ErrInsufficientBalance, false, 0
-	case "content_filter": // Azure OpenAI's refusal of a prompt, as a 400
-		e.Kind, e.Transient = llm.ErrContentFilter, false
-	}
-	return e
 }
 
 // ListModels asks the server for its models (GET /models).

@@ -99,6 +99,21 @@ func TestStream(t *testing.T) {
 			text: "Hi", kind: llm.ErrServer,
 		},
 		{
+			name: "rate limit event: classified by its type",
+			body: events(`{"error":{"message":"Rate limit reached for tokens","type":"tokens","param":null,"code":null}}`),
+			kind: llm.ErrRateLimited,
+		},
+		{
+			name: "error event with a numeric code (vLLM, llama.cpp): the code is the status",
+			body: events(`{"error":{"message":"This model's maximum context length is 4096 tokens","type":"BadRequestError","param":null,"code":400}}`),
+			kind: llm.ErrInvalidRequest,
+		},
+		{
+			name: "error event of a type nobody documents: a server error",
+			body: events(`{"error":{"message":"boom","type":"WeirdError","param":null,"code":"weird"}}`),
+			kind: llm.ErrServer,
+		},
+		{
 			name: "undecodable event",
 			body: events(`{"id":`),
 			kind: llm.ErrBadResponse,
