@@ -14,7 +14,8 @@ import (
 //
 // Contract for implementations:
 //   - Safe for concurrent use by many goroutines; constructed once per harbor.Client,
-//     lazily, on the first request for one of its models.
+//     lazily, on first use (a request for one of its models, or ListRemoteModels);
+//     a failed construction is tried again on the next use.
 //   - Chat and ChatStream receive a request the harbor layer has already checked with
 //     ChatRequest.Validate; they apply vendor rules on top (reject what the vendor
 //     cannot do with an *Error of Kind ErrInvalidRequest before any I/O), translate to

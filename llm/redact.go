@@ -8,7 +8,7 @@ import (
 
 // secretPatterns match credential shapes of the vendors harbor speaks to, so that a
 // key echoed back by a vendor (or by a proxy in an HTML error page) never reaches an
-// error message, a log line or a metric label.
+// error message, nor the logs a caller writes it to.
 //
 // It is compiled on first use, not at init: every program importing harbor
 // would otherwise pay for it at start-up, and most never redact anything.
