@@ -40,8 +40,8 @@ const minSamples = 6
 // Config is one comparison.
 type Config struct {
 	Repo      string // a directory inside the git work tree whose refs are compared
-	Old       string // old ref; "" means the latest tag
-	New       string // new ref; "." means the working tree of Repo as it is
+	Old       string // old ref or release version; "" means the last release in CHANGELOG.md
+	New       string // new ref or release version; "." means the working tree of Repo as it is
 	Count     int    // runs of each side
 	Bench     string // go test -bench pattern
 	Benchtime string // go test -benchtime
@@ -84,8 +84,9 @@ func (c *Config) check() error {
 // side is one of the two builds compared.
 type side struct {
 	name        string // "old" or "new"
-	ref         string // as the user named it (or the latest tag)
+	ref         string // as the user named it (or the last release's version)
 	commit      string
+	release     bool   // ref is a release recorded in CHANGELOG.md
 	workingTree bool   // new side of -new .: built in the work tree, no worktree
 	dirty       bool   // workingTree with uncommitted changes
 	label       string // benchstat's column title
@@ -105,6 +106,9 @@ func (s *side) String() string {
 			return "the working tree (HEAD " + short + " plus uncommitted changes)"
 		}
 		return "the working tree (HEAD " + short + ", no uncommitted changes)"
+	}
+	if s.release {
+		return s.ref + " (commit " + short + ", from " + releaseFile + ")"
 	}
 	return s.ref + " (commit " + short + ")"
 }
@@ -147,11 +151,11 @@ func Run(ctx context.Context, cfg Config) (err error) {
 
 	old := &side{name: "old", ref: cfg.Old}
 	if old.ref == "" {
-		if old.ref, err = latestTag(ctx, repo); err != nil {
+		if old.ref, old.commit, err = lastRelease(ctx, repo); err != nil {
 			return err
 		}
-	}
-	if old.commit, err = resolve(ctx, repo, old.ref); err != nil {
+		old.release = true
+	} else if old.commit, old.release, err = resolveSide(ctx, repo, old.ref); err != nil {
 		return fmt.Errorf("-old: %w", err)
 	}
 	nw := &side{name: "new", ref: cfg.New, workingTree: cfg.New == "."}
@@ -164,7 +168,7 @@ func Run(ctx context.Context, cfg Config) (err error) {
 			return err
 		}
 		nw.dirty = status != ""
-	} else if nw.commit, err = resolve(ctx, repo, nw.ref); err != nil {
+	} else if nw.commit, nw.release, err = resolveSide(ctx, repo, nw.ref); err != nil {
 		return fmt.Errorf("-new: %w", err)
 	}
 	sides := [2]*side{old, nw}

@@ -216,8 +216,9 @@ func commit(t *testing.T, repo, msg string) {
 }
 
 // newRepo makes a repository whose first commit has the fake benchmarks at
-// version 1 without the openai vendor, tagged v0.1.0, and whose second commit
-// (HEAD) has version 2 with openai.
+// version 1 without the openai vendor, and whose second commit (HEAD) has
+// version 2 with openai and a CHANGELOG.md that records the first commit as
+// v0.1.0 and v0.2.0 as unreleased. It has no tag.
 func newRepo(t *testing.T) string {
 	t.Helper()
 	repo := filepath.Join(t.TempDir(), "repo")
@@ -227,10 +228,24 @@ func newRepo(t *testing.T) string {
 	gitT(t, repo, "init", "-q")
 	writeFake(t, repo, 1, "doubao", "wenxin", "qianfan")
 	commit(t, repo, "v1")
-	gitT(t, repo, "tag", "v0.1.0")
+	writeChangelog(t, repo, changelog(gitT(t, repo, "rev-parse", "HEAD")))
 	writeFake(t, repo, 2, "doubao", "wenxin", "qianfan", "openai")
 	commit(t, repo, "v2")
 	return repo
+}
+
+// changelog returns a CHANGELOG.md recording v0.1.0 at commit and v0.2.0 as
+// being prepared.
+func changelog(commit string) string {
+	return "# Changelog\n\n## v0.2.0 — unreleased\n\nCommit: pending\n\n- more\n\n" +
+		"## v0.1.0 — 2026-11-22\n\nCommit: " + commit + "\n\n- first\n"
+}
+
+func writeChangelog(t *testing.T, repo, text string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(repo, "CHANGELOG.md"), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // testConfig compares in repo with the real benchstat, temporary files under
@@ -362,12 +377,12 @@ func readLog(t *testing.T, path string) (versions []string, pids []int) {
 	return versions, pids
 }
 
-func TestCompareLatestTagWithHEAD(t *testing.T) {
+func TestCompareLastReleaseWithHEAD(t *testing.T) {
 	repo := newRepo(t)
 	log := filepath.Join(t.TempDir(), "runs.log")
 	t.Setenv("HARBOR_COMPARE_FAKE_LOG", log)
 	cfg, stdout, stderr := testConfig(t, repo)
-	cfg.Old = "" // the latest tag
+	cfg.Old = "" // the last release in CHANGELOG.md
 	before := gitT(t, repo, "status", "--porcelain")
 
 	if err := Run(context.Background(), cfg); err != nil {
@@ -389,7 +404,7 @@ func TestCompareLatestTagWithHEAD(t *testing.T) {
 
 	out := stdout.String()
 	for _, want := range []string{
-		"old: v0.1.0 (commit ", "new: HEAD (commit ", "3 interleaved runs of each",
+		"old: v0.1.0 (commit " + gitT(t, repo, "rev-parse", "HEAD~1")[:12] + ", from CHANGELOG.md)", "new: HEAD (commit ", "3 interleaved runs of each",
 		"vs base", "Create/doubao/harbor", "Stream/harbor", "CreateParallel64/harbor", "Route",
 	} {
 		if !strings.Contains(out, want) {
@@ -436,16 +451,60 @@ func TestCompareWorkingTree(t *testing.T) {
 	}
 }
 
-func TestCompareWithoutTag(t *testing.T) {
+func TestCompareWithoutRelease(t *testing.T) {
 	repo := newRepo(t)
-	gitT(t, repo, "tag", "-d", "v0.1.0")
-	cfg, _, _ := testConfig(t, repo)
-	cfg.Old = ""
-	err := Run(context.Background(), cfg)
-	if !errors.Is(err, ErrNoTag) || !strings.Contains(err.Error(), "-old HEAD~1") {
-		t.Fatalf("Run without a tag: %v, want ErrNoTag suggesting -old HEAD~1", err)
+	first := gitT(t, repo, "rev-parse", "HEAD~1")
+	for _, tc := range []struct {
+		name      string
+		changelog string // "" removes CHANGELOG.md
+		old, want string
+		noRelease bool // the error is ErrNoRelease
+	}{
+		{"only an unreleased entry", "# Changelog\n\n## v0.1.0 — unreleased\n\nCommit: pending\n", "", "-old HEAD~1", true},
+		{"no CHANGELOG.md", "", "", "-old HEAD~1", true},
+		{"a commit this clone lacks", changelog(strings.Repeat("ab", 20)), "", "does not have it", false},
+		{"a changelog that does not parse", "## v0.1.0 — 2026-11-22\n\nCommit: " + first[:7] + "\n", "", "full 40-hex", false},
+		{"an unreleased version asked for", changelog(first), "v0.2.0", "v0.2.0 is not released yet", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			os.Remove(filepath.Join(repo, "CHANGELOG.md"))
+			if tc.changelog != "" {
+				writeChangelog(t, repo, tc.changelog)
+			}
+			cfg, _, _ := testConfig(t, repo)
+			cfg.Old = tc.old
+			err := Run(context.Background(), cfg)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || errors.Is(err, ErrNoRelease) != tc.noRelease {
+				t.Fatalf("Run: %v, want an error with %q (ErrNoRelease: %v)", err, tc.want, tc.noRelease)
+			}
+			checkClean(t, cfg)
+		})
 	}
-	checkClean(t, cfg)
+}
+
+// -old and -new take a recorded version for its commit; a git ref is still a
+// git ref.
+func TestResolveSide(t *testing.T) {
+	repo := newRepo(t)
+	first, head := gitT(t, repo, "rev-parse", "HEAD~1"), gitT(t, repo, "rev-parse", "HEAD")
+	for _, tc := range []struct {
+		ref, commit string
+		release     bool
+	}{
+		{"v0.1.0", first, true},
+		{"0.1.0", first, true},
+		{"HEAD", head, false},
+		{"HEAD~1", first, false},
+		{head[:10], head, false},
+	} {
+		c, rel, err := resolveSide(context.Background(), repo, tc.ref)
+		if err != nil || c != tc.commit || rel != tc.release {
+			t.Errorf("resolveSide(%q) = %s, %v, %v; want %s, %v", tc.ref, c, rel, err, tc.commit, tc.release)
+		}
+	}
+	if _, _, err := resolveSide(context.Background(), repo, "v0.9.0"); err == nil || !strings.Contains(err.Error(), "not a commit") {
+		t.Errorf("resolveSide(v0.9.0), a version nobody recorded: %v", err)
+	}
 }
 
 func TestCompareErrorsCleanUp(t *testing.T) {

@@ -3,18 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"strings"
 	"time"
 )
-
-// ErrNoTag is returned when -old is not given and the repository has no tag
-// to take as the last release.
-var ErrNoTag = errors.New("no git tag yet, so there is no release to compare with; " +
-	"name the old side yourself, for example -old HEAD~1")
 
 // git runs git in dir and returns its trimmed stdout; errors carry git's stderr.
 func git(ctx context.Context, dir string, args ...string) (string, error) {
@@ -59,20 +53,6 @@ func gitToplevel(ctx context.Context, dir string) (string, error) {
 		return "", fmt.Errorf("not inside a git work tree (%w)", err)
 	}
 	return top, nil
-}
-
-// latestTag returns the newest tag reachable from HEAD, or ErrNoTag.
-func latestTag(ctx context.Context, repo string) (string, error) {
-	if out, err := git(ctx, repo, "tag", "--list"); err != nil {
-		return "", err
-	} else if out == "" {
-		return "", ErrNoTag
-	}
-	tag, err := git(ctx, repo, "describe", "--tags", "--abbrev=0", "HEAD")
-	if err != nil {
-		return "", fmt.Errorf("%w (tags exist, but none is reachable from HEAD: %v)", ErrNoTag, err)
-	}
-	return tag, nil
 }
 
 // resolve returns the commit ref names.

@@ -1,9 +1,14 @@
 // Command compare runs harbor's benchmarks at two git refs, interleaved, and
 // prints benchstat's delta table: is this release slower than the last one?
 //
-//	cd benchmarks && go run ./cmd/compare                    # latest tag vs HEAD
+//	cd benchmarks && go run ./cmd/compare                    # the last release (CHANGELOG.md) vs HEAD
 //	cd benchmarks && go run ./cmd/compare -old v0.1.0 -new .  # v0.1.0 vs the working tree
 //	cd benchmarks && go run ./cmd/compare -old HEAD~1 -count 6 -benchtime 500ms
+//
+// The repository keeps no git tags: releases are recorded in CHANGELOG.md at
+// its root, each entry naming its commit. With no -old, the old side is the
+// newest entry that names one; -old and -new also take a recorded version
+// (v0.1.0) for its commit.
 //
 // Each ref is checked out into a temporary git worktree (git worktree add
 // --detach), never touching the main work tree or the index; with -new . the
@@ -34,8 +39,8 @@ import (
 
 func main() {
 	cfg := Config{Stdout: os.Stdout, Stderr: os.Stderr}
-	flag.StringVar(&cfg.Old, "old", "", "old git ref (default: the latest tag, git describe --tags --abbrev=0)")
-	flag.StringVar(&cfg.New, "new", "HEAD", `new git ref, or "." for the working tree with its uncommitted changes`)
+	flag.StringVar(&cfg.Old, "old", "", "old git ref, or a release version recorded in CHANGELOG.md (default: the last release recorded there)")
+	flag.StringVar(&cfg.New, "new", "HEAD", `new git ref or recorded release version, or "." for the working tree with its uncommitted changes`)
 	flag.IntVar(&cfg.Count, "count", 10, "runs of each side (benchstat wants at least 6 for a confidence interval, 10 is better)")
 	flag.StringVar(&cfg.Bench, "bench", DefaultBench, "benchmarks to run, a go test -bench pattern")
 	flag.StringVar(&cfg.Benchtime, "benchtime", "1s", "go test -benchtime of every run (a duration, or Nx)")
@@ -68,7 +73,7 @@ func main() {
 	case interrupted:
 		fmt.Fprintln(os.Stderr, "compare: interrupted; temporary worktrees removed")
 		os.Exit(130)
-	case errors.Is(err, ErrNoTag):
+	case errors.Is(err, ErrNoRelease):
 		fmt.Fprintln(os.Stderr, "compare:", strings.TrimSpace(err.Error()))
 		os.Exit(2)
 	case err != nil:
