@@ -228,7 +228,6 @@ func TestUserAgent(t *testing.T) {
 	assert.Equal(t, []string{"fleet/2"}, m.ChatRequests()[0].Header.Values("User-Agent"))
 }
 
-
 // Temperature 0 is a real value: it must reach the vendor, for every vendor whose
 // API takes it. ERNIE models take (0, 1] (Wenxin v1 sends its documented smallest
 // value instead, pinned by its conformance table; the Qianfan v2 mock answers 400).
