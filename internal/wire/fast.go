@@ -11,10 +11,19 @@ import (
 // what it can and fast converts it; anything else is decoded by encoding/json
 // into the vendor's generated type G and converted by slow. One place, so the
 // OpenAI-shaped providers differ only in their conversions.
+//
+// An answer without choices is an error, not a completion: a vendor or proxy
+// that puts an error object in a 200 answer ({"error":{…}}), or answers {} or
+// null (see NoChoices). refine, when not nil, corrects that error as the
+// provider corrects its error bodies; body is the answer's bytes.
 func DecodeCompletion[G any](provider, model string, resp *http.Response, s *ReplySchema,
-	fast func(*Reply) *llm.ChatCompletion, slow func(*G) *llm.ChatCompletion, secrets ...string) (*llm.ChatCompletion, error) {
-	var res *llm.ChatCompletion
-	err := DecodeReply(provider, model, resp, s,
+	fast func(*Reply) *llm.ChatCompletion, slow func(*G) *llm.ChatCompletion,
+	refine func(e *llm.Error, body []byte) *llm.Error, secrets ...string) (*llm.ChatCompletion, error) {
+	var (
+		res   *llm.ChatCompletion
+		empty *llm.Error
+	)
+	err := decodeReply(provider, model, resp, s,
 		func(r *Reply) { res = fast(r) },
 		func(b []byte) error {
 			var out G
@@ -23,11 +32,41 @@ func DecodeCompletion[G any](provider, model string, resp *http.Response, s *Rep
 			}
 			res = slow(&out)
 			return nil
+		},
+		func(b []byte) {
+			if len(res.Choices) > 0 {
+				return
+			}
+			empty = NoChoices(provider, model, resp, b, secrets...)
+			if refine != nil {
+				empty = refine(empty, b)
+			}
 		}, secrets...)
-	if err != nil {
+	switch {
+	case err != nil:
 		return nil, err
+	case empty != nil:
+		return nil, empty
 	}
 	return res, nil
+}
+
+// NoChoices is the error for a 2xx answer with no choices in it. When the body
+// carries an OpenAI-shaped error object, the error has its message, type and
+// code, and the class of its status (ErrBadResponse for a 200) for the provider to
+// refine from the vendor's codes, as for a stream answered with such an object
+// (NotAStream); otherwise ({}, null, "choices":[]) it is ErrBadResponse.
+func NoChoices(provider, model string, resp *http.Response, body []byte, secrets ...string) *llm.Error {
+	var oe openAIError
+	if json.Unmarshal(body, &oe) == nil && oe.Error != nil {
+		return StatusError(provider, model, resp, body, secrets...)
+	}
+	msg := "the vendor's answer has no choices"
+	if sn := Snippet(body, secrets...); sn != "" {
+		msg += " (body starts: " + sn + ")"
+	}
+	return &llm.Error{Provider: provider, Model: model, StatusCode: resp.StatusCode, RequestID: RequestID(resp.Header),
+		Kind: llm.ErrBadResponse, Message: msg}
 }
 
 // FastChunks returns one stream's ChunkDecoder: events the fast decoder reads

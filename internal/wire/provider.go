@@ -147,8 +147,9 @@ func Decode(provider, model string, resp *http.Response, v any, decode func([]by
 
 // NotAStream reports (as an error, after reading the body) a JSON answer where an
 // event stream was asked for: the vendor's error object, or a proxy gone wrong. It
-// returns nil when resp is not JSON.
-func NotAStream(provider, model string, resp *http.Response, secrets ...string) *llm.Error {
+// returns nil when resp is not JSON. refine, when not nil, corrects the error as
+// the provider corrects its error bodies; body is the answer's bytes.
+func NotAStream(provider, model string, resp *http.Response, refine func(e *llm.Error, body []byte) *llm.Error, secrets ...string) *llm.Error {
 	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		return nil
 	}
@@ -157,6 +158,9 @@ func NotAStream(provider, model string, resp *http.Response, secrets ...string) 
 		out = StatusError(provider, model, resp, b, secrets...)
 		if out.Message == "" || out.Type == "" && out.Code == "" {
 			out.Kind, out.Message = llm.ErrBadResponse, "expected an event stream, got JSON: "+Snippet(b, secrets...)
+		}
+		if refine != nil {
+			out = refine(out, b)
 		}
 		return nil
 	})

@@ -693,6 +693,13 @@ type pooledDecoder struct {
 // Decode's: a slow decoding error is ErrBadResponse, a read error a transport error.
 // The Reply is only valid during fast.
 func DecodeReply(provider, model string, resp *http.Response, s *ReplySchema, fast func(*Reply), slow func([]byte) error, secrets ...string) error {
+	return decodeReply(provider, model, resp, s, fast, slow, nil, secrets...)
+}
+
+// decodeReply is DecodeReply; after, when not nil, is called with the body once
+// fast or slow has succeeded, while the bytes are still valid.
+func decodeReply(provider, model string, resp *http.Response, s *ReplySchema, fast func(*Reply), slow func([]byte) error,
+	after func([]byte), secrets ...string) error {
 	return Decode(provider, model, resp, nil, func(b []byte, _ any) error {
 		d := replyDecoders.Get().(*pooledDecoder)
 		d.s, d.last = s, [3]string{"", model, ""}
@@ -711,10 +718,15 @@ func DecodeReply(provider, model string, resp *http.Response, s *ReplySchema, fa
 		}
 		d.last, d.r = [3]string{}, Reply{Choices: d.r.Choices[:0]}
 		replyDecoders.Put(d)
-		if ok {
-			return nil
+		if !ok {
+			if err := slow(b); err != nil {
+				return err
+			}
 		}
-		return slow(b)
+		if after != nil {
+			after(b)
+		}
+		return nil
 	}, secrets...)
 }
 

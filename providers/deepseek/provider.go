@@ -129,7 +129,7 @@ func (p *Provider) Chat(ctx context.Context, req *llm.ChatRequest, call *llm.Cal
 	if resp.StatusCode != http.StatusOK {
 		return nil, wire.ReadError(Name, req.Model, resp, p.key)
 	}
-	res, err := wire.DecodeCompletion(Name, req.Model, resp, completionSchema, fromReply, fromCompletion, p.key)
+	res, err := wire.DecodeCompletion(Name, req.Model, resp, completionSchema, fromReply, fromCompletion, nil, p.key)
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +150,7 @@ func (p *Provider) ChatStream(ctx context.Context, req *llm.ChatRequest, call *l
 	if resp.StatusCode != http.StatusOK {
 		return nil, wire.ReadError(Name, req.Model, resp, p.key)
 	}
-	if e := wire.NotAStream(Name, req.Model, resp, p.key); e != nil {
+	if e := wire.NotAStream(Name, req.Model, resp, nil, p.key); e != nil {
 		return nil, e
 	}
 	return wire.NewStream(resp, Name, req.Model, newChunkDecoder(req.Model), p.key), nil

@@ -101,6 +101,11 @@ func classify(e *llm.Error) *llm.Error {
 	return e
 }
 
+// classifyBody is classify for an error found inside a 200 answer: an error
+// object where the completion or the stream should be (wire.DecodeCompletion,
+// wire.NotAStream).
+func classifyBody(e *llm.Error, _ []byte) *llm.Error { return classify(e) }
+
 // withRequestIDLast inserts extra before the message's trailing "Request id: …".
 func withRequestIDLast(msg, extra string) string {
 	i := strings.LastIndex(msg, requestIDMarker)

@@ -144,7 +144,7 @@ func (p *Provider) Chat(ctx context.Context, req *llm.ChatRequest, call *llm.Cal
 	if err != nil {
 		return nil, err
 	}
-	res, err := wire.DecodeCompletion(Name, req.Model, resp, completionSchema, fromReply, fromCompletion, p.key)
+	res, err := wire.DecodeCompletion(Name, req.Model, resp, completionSchema, fromReply, fromCompletion, classifyBody, p.key)
 	if err != nil {
 		return nil, err
 	}
@@ -162,8 +162,8 @@ func (p *Provider) ChatStream(ctx context.Context, req *llm.ChatRequest, call *l
 	if err != nil {
 		return nil, err
 	}
-	if e := wire.NotAStream(Name, req.Model, resp, p.key); e != nil {
-		return nil, classify(e)
+	if e := wire.NotAStream(Name, req.Model, resp, classifyBody, p.key); e != nil {
+		return nil, e
 	}
 	return stream{wire.NewStream(resp, Name, req.Model, newChunkDecoder(req.Model), p.key)}, nil
 }

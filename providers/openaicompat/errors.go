@@ -95,5 +95,7 @@ func refine(e *llm.Error) *llm.Error {
 	return e
 }
 
-// refineEvent is refine for an error event inside a stream (see wire.Stream.Refine).
-func refineEvent(e *llm.Error, _ []byte) *llm.Error { return refine(e) }
+// refineBody is refine for an error found inside a 200 answer: an error event in
+// a stream (wire.Stream.Refine), an error object where the completion or the
+// stream should be (wire.DecodeCompletion, wire.NotAStream).
+func refineBody(e *llm.Error, _ []byte) *llm.Error { return refine(e) }

@@ -134,7 +134,7 @@ func (p *Provider) Chat(ctx context.Context, req *llm.ChatRequest, call *llm.Cal
 	if err != nil {
 		return nil, err
 	}
-	res, err := wire.DecodeCompletion(p.name, req.Model, resp, completionSchema, fromReply, fromCompletion, p.secrets...)
+	res, err := wire.DecodeCompletion(p.name, req.Model, resp, completionSchema, fromReply, fromCompletion, refineBody, p.secrets...)
 	if err != nil {
 		return nil, err
 	}
@@ -150,12 +150,12 @@ func (p *Provider) ChatStream(ctx context.Context, req *llm.ChatRequest, call *l
 	if err != nil {
 		return nil, err
 	}
-	if e := wire.NotAStream(p.name, req.Model, resp, p.secrets...); e != nil {
-		return nil, refine(e)
+	if e := wire.NotAStream(p.name, req.Model, resp, refineBody, p.secrets...); e != nil {
+		return nil, e
 	}
 	// An error event is classified by its code or type, as the same error
 	// answered with an HTTP status would be.
-	return wire.NewStream(resp, p.name, req.Model, newChunkDecoder(req.Model), p.secrets...).Refine(refineEvent), nil
+	return wire.NewStream(resp, p.name, req.Model, newChunkDecoder(req.Model), p.secrets...).Refine(refineBody), nil
 }
 
 // send encodes req, posts it and returns the 200 response; anything else is an error.

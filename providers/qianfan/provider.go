@@ -134,7 +134,7 @@ func (p *Provider) Chat(ctx context.Context, req *llm.ChatRequest, call *llm.Cal
 	if resp.StatusCode != http.StatusOK {
 		return nil, p.readError(req.Model, resp)
 	}
-	res, err := wire.DecodeCompletion(Name, req.Model, resp, completionSchema, fromReply, fromCompletion, p.key)
+	res, err := wire.DecodeCompletion(Name, req.Model, resp, completionSchema, fromReply, fromCompletion, refine, p.key)
 	if err != nil {
 		return nil, err
 	}
@@ -160,8 +160,8 @@ func (p *Provider) ChatStream(ctx context.Context, req *llm.ChatRequest, call *l
 	if resp.StatusCode != http.StatusOK {
 		return nil, p.readError(req.Model, resp)
 	}
-	if e := wire.NotAStream(Name, req.Model, resp, p.key); e != nil {
-		return nil, refine(e, nil)
+	if e := wire.NotAStream(Name, req.Model, resp, refine, p.key); e != nil {
+		return nil, e
 	}
 	// An error event is classified by its code (a mid-stream rate limit is
 	// ErrRateLimited, not a generic server error) and keeps its top-level id.

@@ -3,6 +3,7 @@ package wenxin
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -179,19 +180,27 @@ type decoded struct {
 var fastDecoders = sync.Pool{New: func() any { return new(fastDecoder) }}
 
 // decodeAnswer reads a whole answer into v (a *decoded): with the fast decoder, or
-// with encoding/json where it gives up.
+// with encoding/json where it gives up. A body with neither an answer nor an
+// error_code ({}, null, a proxy's own error object) is an error.
 func decodeAnswer(b []byte, v any) error {
 	a := v.(*decoded)
 	d := fastDecoders.Get().(*fastDecoder)
 	ok := d.decode(b, &a.r, &a.usage)
 	d.lastID = ""
 	fastDecoders.Put(d)
-	if ok {
-		return nil
+	if !ok {
+		a.r = gen.ChatResponse{}
+		if err := json.Unmarshal(b, &a.r); err != nil {
+			return err
+		}
 	}
-	a.r = gen.ChatResponse{}
-	return json.Unmarshal(b, &a.r)
+	if r := &a.r; r.ErrorCode == 0 && r.Id == "" && r.Result == "" && r.FunctionCall == nil && r.Usage == nil {
+		return errNoAnswer
+	}
+	return nil
 }
+
+var errNoAnswer = errors.New("the answer has neither a result nor an error_code")
 
 // send posts body to the endpoint with a valid access token. When the vendor answers
 // 110/111 (token invalid or expired) it drops that token and sends once more with a
