@@ -29,6 +29,9 @@ const (
 	arkEndpoint = mockvendor.ArkExampleEndpoint
 )
 
+// arkNoCompletion is what the spec says of a 200 answer that is not a completion.
+const arkNoCompletion = "response 200: "
+
 // arkCase is one row of Ark's conformance table.
 type arkCase struct {
 	name  string
@@ -43,8 +46,9 @@ type arkCase struct {
 	stripRequestID bool
 	header         map[string]string // per-call headers (harbor.WithHeader)
 	req            harbor.ChatRequest
-	// offSpec: the request breaks spec/ark.yaml on purpose (see specChecked);
-	// the spec must reject it with a violation containing this text.
+	// offSpec: the request, or a scripted answer, breaks spec/ark.yaml on purpose
+	// (see specChecked); the spec must reject it with a violation containing this
+	// text.
 	offSpec string
 
 	// what harbor must send (JSON pointers into the last request body), and how many
@@ -642,6 +646,27 @@ var arkCases = []arkCase{
 		text:   "Hello! You said: hi", requests: 2,
 	},
 
+	// --- answers with no choices ---
+	{
+		name: "200 with an error object gets the class it names", quirk: "an error object in a 200 answer is classified by its type and code, as with its status",
+		faults: []mockvendor.Fault{mockvendor.ReplyJSON(200, `{"error":{"code":"RateLimitExceeded.EndpointRPMExceeded","message":"The request has exceeded the RPM limit of the endpoint.","param":"","type":"TooManyRequests"}}`)},
+		req:    harbor.ChatRequest{Model: arkModel, Messages: user("hi")}, offSpec: arkNoCompletion,
+		err: harbor.ErrRateLimited, code: "RateLimitExceeded.EndpointRPMExceeded", typ: "TooManyRequests", status: 200,
+		msgContains: "RPM limit", requests: 1,
+	},
+	{
+		name: "200 with {} is a bad response", quirk: "an answer without choices is an error, never a completion with none",
+		faults: []mockvendor.Fault{mockvendor.ReplyJSON(200, `{}`)},
+		req:    harbor.ChatRequest{Model: arkModel, Messages: user("hi")}, offSpec: arkNoCompletion,
+		err: harbor.ErrBadResponse, requests: 1,
+	},
+	{
+		name: "200 with null is a bad response", quirk: "an answer without choices is an error, never a completion with none",
+		faults: []mockvendor.Fault{mockvendor.ReplyJSON(200, `null`)},
+		req:    harbor.ChatRequest{Model: arkModel, Messages: user("hi")}, offSpec: arkNoCompletion,
+		err: harbor.ErrBadResponse, requests: 1,
+	},
+
 	// --- request ids ---
 	{
 		name: "request id from the message suffix", quirk: `no X-Request-Id header: the id comes from "… Request id: <id>"`,
@@ -712,6 +737,10 @@ func arkClient(t testing.TB, baseURL string, endpoints map[string]string, rt htt
 func arkCreate(ctx context.Context, c *harbor.Client, req *harbor.ChatRequest, o *arkOutcome, opts ...harbor.CallOption) {
 	res, err := c.Chat.Completions.Create(ctx, req, opts...)
 	if o.err = err; err != nil {
+		return
+	}
+	if len(res.Choices) == 0 {
+		o.err = errNoChoices
 		return
 	}
 	ch := res.Choices[0]

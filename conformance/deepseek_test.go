@@ -30,6 +30,9 @@ type dsCase struct {
 	faults []mockvendor.Fault
 	req    harbor.ChatRequest
 	stream bool
+	// offSpec: a scripted answer breaks spec/deepseek.yaml on purpose; the spec
+	// must reject it with a violation containing this text (see specChecked).
+	offSpec string
 
 	// what harbor must send (JSON pointers into the last request body), and how many
 	// HTTP requests the vendor must see (-1: don't check; 0: rejected before I/O)
@@ -42,12 +45,16 @@ type dsCase struct {
 	err    error
 	status int
 	typ    string
+	msgHas string
 	// … or an answer
 	text, reasoning, finish string
 	check                   func(t *testing.T, r *result, reqs []mockvendor.RecordedRequest)
 	// chunks, for stream rows, sees the chunks as the caller received them.
 	chunks func(t *testing.T, chunks []harbor.Chunk)
 }
+
+// dsNoCompletion is what the spec says of a 200 answer that is not a completion.
+const dsNoCompletion = "response 200: "
 
 var deepseekCases = []dsCase{
 	{
@@ -244,6 +251,33 @@ var deepseekCases = []dsCase{
 		err: harbor.ErrInvalidRequest, requests: 0,
 	},
 
+	// Answers with no choices: DeepSeek has no code refinement, so an error object
+	// is a bad response that carries the vendor's message, type and code.
+	{
+		name: "200 with an error object is a bad response carrying it", quirk: "an error object in a 200 answer is an error, never a completion with no choices",
+		faults: []mockvendor.Fault{mockvendor.ReplyJSON(200, `{"error":{"message":"Authentication Fails, Your api key: ****abcd is invalid","type":"authentication_error","param":null,"code":"invalid_request_error"}}`)},
+		req:    harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi")}, offSpec: dsNoCompletion,
+		err: harbor.ErrBadResponse, status: 200, typ: "authentication_error", msgHas: "Authentication Fails", requests: 1,
+	},
+	{
+		name: "200 with an error object in place of a stream", quirk: "the same answer to a stream request: the same error",
+		faults: []mockvendor.Fault{mockvendor.ReplyJSON(200, `{"error":{"message":"Authentication Fails, Your api key: ****abcd is invalid","type":"authentication_error","param":null,"code":"invalid_request_error"}}`)},
+		req:    harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi")}, offSpec: dsNoCompletion, stream: true,
+		err: harbor.ErrBadResponse, status: 200, typ: "authentication_error", msgHas: "Authentication Fails", requests: 1,
+	},
+	{
+		name: "200 with {} is a bad response", quirk: "an answer without choices is an error, never a completion with none",
+		faults: []mockvendor.Fault{mockvendor.ReplyJSON(200, `{}`)},
+		req:    harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi")}, offSpec: dsNoCompletion,
+		err: harbor.ErrBadResponse, status: 200, requests: 1,
+	},
+	{
+		name: "200 with null is a bad response", quirk: "an answer without choices is an error, never a completion with none",
+		faults: []mockvendor.Fault{mockvendor.ReplyJSON(200, `null`)},
+		req:    harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi")}, offSpec: dsNoCompletion,
+		err: harbor.ErrBadResponse, status: 200, requests: 1,
+	},
+
 	// Errors: every documented status maps to a class; transient ones are retried.
 	{
 		name: "401 bad key", quirk: "authentication_error; key masked by vendor, never echoed by harbor",
@@ -361,7 +395,7 @@ func TestDeepSeek(t *testing.T) {
 				harbor.WithAPIKey("deepseek", key),
 				harbor.WithBaseURL("deepseek", srv.URL()),
 				harbor.WithRetryWait(0, 0),
-				harbor.WithTransport(specChecked(t, "deepseek", nil)),
+				harbor.WithTransport(specChecked(t, "deepseek", nil, offSpecs(tc.offSpec)...)),
 			))
 			req := tc.req
 			var (
@@ -396,6 +430,9 @@ func TestDeepSeek(t *testing.T) {
 				}
 				if tc.typ != "" {
 					assert.Equal(t, tc.typ, he.Type, "Error.Type (OpenAI-shaped body)")
+				}
+				if tc.msgHas != "" {
+					assert.Contains(t, he.Message, tc.msgHas)
 				}
 			} else {
 				require.NoError(t, err)

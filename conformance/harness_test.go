@@ -25,10 +25,18 @@ type result struct {
 	Message                 harbor.Message // Create only: the assistant message as returned
 }
 
+// errNoChoices is what the harness reports for a Create that returned neither an
+// error nor a choice, which harbor must never do: a caller indexing Choices[0]
+// would panic.
+var errNoChoices = errors.New("conformance: Create returned no error and no choices")
+
 func create(ctx context.Context, c *harbor.Client, req *harbor.ChatRequest) (*result, error) {
 	res, err := c.Chat.Completions.Create(ctx, req)
 	if err != nil {
 		return nil, err
+	}
+	if len(res.Choices) == 0 {
+		return nil, errNoChoices
 	}
 	ch := res.Choices[0]
 	u := res.Usage

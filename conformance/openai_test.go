@@ -37,6 +37,10 @@ type oaiCase struct {
 	req      harbor.ChatRequest
 	only     string // "create" or "stream"; empty runs both
 	bug      string // a known bug this row documents: skipped with "BUG: …"
+	// offSpec: the traffic breaks spec/openai.yaml on purpose (a scripted answer
+	// the real vendor would not send); the spec must reject it with a violation
+	// containing this text (see specChecked).
+	offSpec string
 
 	sent     map[string]any
 	notSent  []string
@@ -51,6 +55,9 @@ type oaiCase struct {
 	check      func(t *testing.T, o *oaiOut, reqs []mockvendor.RecordedRequest)
 	minElapsed time.Duration
 }
+
+// oaiNoCompletion is what the spec says of a 200 answer that is not a completion.
+const oaiNoCompletion = "response 200: "
 
 var (
 	oaiTrue, oaiFalse = true, false
@@ -263,6 +270,26 @@ var oaiCases = []oaiCase{
 		err:    harbor.ErrServer, code: "server_error", typ: "server_error", requests: 3,
 	},
 
+	// Answers with no choices.
+	{
+		name: "200 with an error object gets the class of its code", quirk: "a proxy's 200 {\"error\":{…}} is the error it names (here insufficient_quota), not an empty answer",
+		faults: []mockvendor.Fault{mockvendor.ReplyJSON(200, `{"error":{"message":"You exceeded your current quota, please check your plan and billing details.","type":"insufficient_quota","param":null,"code":"insufficient_quota"}}`)},
+		req:    harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi")}, offSpec: oaiNoCompletion,
+		err: harbor.ErrInsufficientBalance, code: "insufficient_quota", typ: "insufficient_quota", msgHas: "exceeded your current quota", retryable: &oaiFalse, requests: 1,
+	},
+	{
+		name: "200 with {} is a bad response", quirk: "an answer without choices is an error, never a completion with none",
+		faults: []mockvendor.Fault{mockvendor.ReplyJSON(200, `{}`)},
+		req:    harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi")}, offSpec: oaiNoCompletion,
+		err: harbor.ErrBadResponse, retryable: &oaiFalse, requests: 1,
+	},
+	{
+		name: "200 with null is a bad response", quirk: "an answer without choices is an error, never a completion with none",
+		faults: []mockvendor.Fault{mockvendor.ReplyJSON(200, `null`)},
+		req:    harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi")}, offSpec: oaiNoCompletion,
+		err: harbor.ErrBadResponse, retryable: &oaiFalse, requests: 1,
+	},
+
 	// Streams that do not end well.
 	{
 		name: "stream ends without [DONE]", quirk: "a clean close before [DONE] is truncation",
@@ -344,7 +371,11 @@ func oaiRun(t *testing.T, tc *oaiCase, streaming bool) {
 	if key == "" {
 		key = oaiKey
 	}
-	c := oaiClient(t, srv.URL()+"/v1", key)
+	var offSpec []string
+	if tc.offSpec != "" {
+		offSpec = append(offSpec, tc.offSpec)
+	}
+	c := oaiClient(t, srv.URL()+"/v1", key, offSpec...)
 	provider := "openai"
 	if tc.endpoint != nil {
 		e := *tc.endpoint
@@ -415,13 +446,14 @@ func oaiRun(t *testing.T, tc *oaiCase, streaming bool) {
 }
 
 // oaiClient is a harbor client whose built-in "openai" provider talks to baseURL
-// with key, reading nothing from the environment, with near-zero retry waits.
-func oaiClient(t testing.TB, baseURL, key string) *harbor.Client {
+// with key, reading nothing from the environment, with near-zero retry waits;
+// offSpec as for specChecked.
+func oaiClient(t testing.TB, baseURL, key string, offSpec ...string) *harbor.Client {
 	return harbor.Must(harbor.New(
 		harbor.WithGetenv(func(string) string { return "" }),
 		harbor.WithProviderConfig("openai", harbor.ProviderConfig{APIKey: key, BaseURL: baseURL}),
 		harbor.WithRetryWait(time.Millisecond, 2*time.Millisecond),
-		harbor.WithTransport(specChecked(t, "openai", nil)),
+		harbor.WithTransport(specChecked(t, "openai", nil, offSpec...)),
 	))
 }
 
@@ -444,6 +476,9 @@ func oaiCall(ctx context.Context, c *harbor.Client, req *harbor.ChatRequest, str
 			return o, err
 		}
 		o.completion = res
+		if len(res.Choices) == 0 {
+			return o, errNoChoices
+		}
 		ch := res.Choices[0]
 		u := res.Usage
 		o.result = result{Text: ch.Message.Content, Reasoning: ch.Message.ReasoningContent, Finish: ch.FinishReason,

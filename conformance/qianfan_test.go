@@ -27,6 +27,9 @@ const (
 // completions and at the top level of error bodies.
 const qf2ID = `^as-[0-9a-z]{10}$`
 
+// qf2NoCompletion is what the spec says of a 200 answer that is not a completion.
+const qf2NoCompletion = "response 200: "
+
 // qf2Case is one row of Qianfan v2's conformance table. Each row runs as Create and
 // as Stream unless only says otherwise, each time against a fresh mock.
 type qf2Case struct {
@@ -42,6 +45,10 @@ type qf2Case struct {
 	opts   []harbor.CallOption // per call
 	only   string              // "create" or "stream"; empty runs both
 	bug    string              // a known provider bug this row documents: skipped with "BUG: …"
+	// offSpec: the traffic breaks spec/qianfan-v2.yaml on purpose (a scripted
+	// answer the real vendor would not send); the spec must reject it with a
+	// violation containing this text (see specChecked).
+	offSpec string
 
 	// what harbor must send (JSON pointers into the last request body), and how many
 	// HTTP requests the vendor must see (-1: don't check; 0: rejected before I/O)
@@ -375,6 +382,26 @@ var qf2Cases = []qf2Case{
 		},
 	},
 
+	// Answers with no choices.
+	{
+		name: "200 with an error object gets the class of its code", quirk: "an error object in a 200 answer is classified by its code, keeping the top-level id",
+		faults: []mockvendor.Fault{mockvendor.ReplyJSON(200, `{"error":{"code":"tpm_rate_limit_exceeded","message":"TPM limit reached","type":"rate_limit_exceeded"},"id":"as-200error"}`)},
+		req:    harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")}, offSpec: qf2NoCompletion,
+		err: harbor.ErrRateLimited, code: "tpm_rate_limit_exceeded", typ: "rate_limit_exceeded", requestID: "^as-200error$", msgHas: "TPM limit", requests: 1,
+	},
+	{
+		name: "200 with {} is a bad response", quirk: "an answer without choices is an error, never a completion with none",
+		faults: []mockvendor.Fault{mockvendor.ReplyJSON(200, `{}`)},
+		req:    harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")}, offSpec: qf2NoCompletion,
+		err: harbor.ErrBadResponse, requests: 1,
+	},
+	{
+		name: "200 with null is a bad response", quirk: "an answer without choices is an error, never a completion with none",
+		faults: []mockvendor.Fault{mockvendor.ReplyJSON(200, `null`)},
+		req:    harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")}, offSpec: qf2NoCompletion,
+		err: harbor.ErrBadResponse, requests: 1,
+	},
+
 	// Errors: every documented code maps to a class; transient ones are retried.
 	{
 		name: "401 access_denied", quirk: "401 access_denied: bad or missing key",
@@ -514,7 +541,11 @@ func qf2Run(t *testing.T, tc *qf2Case, streaming bool) {
 		base = "/v2"
 	}
 	pcfg.BaseURL = srv.URL() + base
-	c := qf2Client(t, pcfg)
+	var offSpec []string
+	if tc.offSpec != "" {
+		offSpec = append(offSpec, tc.offSpec)
+	}
+	c := qf2Client(t, pcfg, offSpec...)
 
 	req := tc.req
 	start := time.Now()
@@ -595,13 +626,14 @@ func qf2Run(t *testing.T, tc *qf2Case, streaming bool) {
 }
 
 // qf2Client is a harbor client with cfg as the "qianfan" provider's configuration,
-// nothing from the environment and near-zero retry waits.
-func qf2Client(t testing.TB, cfg harbor.ProviderConfig) *harbor.Client {
+// nothing from the environment and near-zero retry waits; offSpec as for
+// specChecked.
+func qf2Client(t testing.TB, cfg harbor.ProviderConfig, offSpec ...string) *harbor.Client {
 	return harbor.Must(harbor.New(
 		harbor.WithGetenv(func(string) string { return "" }),
 		harbor.WithProviderConfig("qianfan", cfg),
 		harbor.WithRetryWait(time.Millisecond, 2*time.Millisecond),
-		harbor.WithTransport(specChecked(t, "qianfan-v2", nil)),
+		harbor.WithTransport(specChecked(t, "qianfan-v2", nil, offSpec...)),
 	))
 }
 
@@ -623,6 +655,9 @@ func qf2Call(ctx context.Context, c *harbor.Client, req *harbor.ChatRequest, str
 			return o, err
 		}
 		o.completion = res
+		if len(res.Choices) == 0 {
+			return o, errNoChoices
+		}
 		ch := res.Choices[0]
 		u := res.Usage
 		o.result = result{Text: ch.Message.Content, Reasoning: ch.Message.ReasoningContent, Finish: ch.FinishReason,

@@ -48,6 +48,10 @@ func init() { *wxYes = true }
 
 func wxMsgs(ms ...harbor.Message) []harbor.Message { return ms }
 
+// wxNoAnswer is what the spec says of a 200 answer that is neither an answer nor
+// an error_code body.
+const wxNoAnswer = "response 200"
+
 // wxCase is one row of Wenxin's conformance table. Each row runs as Create and as
 // Stream (unless only says otherwise), each time against a fresh mock and client.
 type wxCase struct {
@@ -63,8 +67,9 @@ type wxCase struct {
 	faults []mockvendor.Fault
 	req    harbor.ChatRequest
 	opts   []harbor.CallOption // per call
-	// offSpec: the request breaks spec/qianfan-v1.yaml on purpose (see
-	// specChecked); the spec must reject it with a violation containing this.
+	// offSpec: the request, or a scripted answer, breaks spec/qianfan-v1.yaml on
+	// purpose (see specChecked); the spec must reject it with a violation
+	// containing this.
 	offSpec string
 	repeat  int    // how many times the call is made (0 means once)
 	only    string // "create" or "stream"; empty runs both
@@ -629,6 +634,20 @@ var wxCases = []wxCase{
 		tokens: 1, chats: 3, err: harbor.ErrConnection, transient: wxYes,
 	},
 
+	// Answers with neither a result nor an error_code.
+	{
+		name: "200 with {} is a bad response", quirk: "an answer with neither a result nor an error_code is an error, never an empty completion",
+		faults: []mockvendor.Fault{mockvendor.ReplyJSON(200, `{}`)}, // spec/qianfan-v1.yaml allows it: every field is optional
+		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
+		tokens: 1, chats: 1, err: harbor.ErrBadResponse, msgHas: "neither a result nor an error_code", transient: wxNo,
+	},
+	{
+		name: "200 with null is a bad response", quirk: "an answer with neither a result nor an error_code is an error, never an empty completion",
+		faults: []mockvendor.Fault{mockvendor.ReplyJSON(200, `null`)}, offSpec: wxNoAnswer,
+		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
+		tokens: 1, chats: 1, err: harbor.ErrBadResponse, transient: wxNo,
+	},
+
 	// Streams: is_end, no [DONE]; an error_code body instead of a stream.
 	{
 		name: "stream ends on is_end without [DONE]; usage on the last chunk", quirk: "is_end:true ends the stream; usage on every event, final totals last",
@@ -906,6 +925,9 @@ func wxCall(ctx context.Context, c *harbor.Client, req *harbor.ChatRequest, stre
 			return o, err
 		}
 		o.completion = res
+		if len(res.Choices) == 0 {
+			return o, errNoChoices
+		}
 		ch := res.Choices[0]
 		u := res.Usage
 		o.result = result{Text: ch.Message.Content, Reasoning: ch.Message.ReasoningContent, Finish: ch.FinishReason,
