@@ -82,6 +82,7 @@ var (
 	// announced. A stream's chunks read so far are valid; the answer is incomplete.
 	ErrStreamTruncated = llm.ErrStreamTruncated
 	// ErrBadResponse: the vendor answered something harbor cannot decode (not JSON,
-	// an unexpected shape, an HTTP status harbor does not classify).
+	// an unexpected shape, an HTTP status harbor does not classify), or a 200 with
+	// no choices ({}, null, an error object that names no other class).
 	ErrBadResponse = llm.ErrBadResponse
 )

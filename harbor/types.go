@@ -112,6 +112,8 @@ type SearchResult = llm.SearchResult
 //
 //   - Choices: the candidate answers (one unless ChatRequest.N asked for more); the
 //     answer is Choices[0].Message.Content, tool calls Choices[0].Message.ToolCalls.
+//     A Create that returns no error has at least one choice: a vendor answer
+//     without any (an error object in a 200, {}, null) is an error.
 //   - Usage: token counts.
 //   - ID, Model (as the vendor reports it), Created, SystemFingerprint, ServiceTier.
 //   - SearchResults: the web pages a WebSearch request used.

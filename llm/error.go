@@ -58,7 +58,8 @@ var (
 	ErrConnection = errors.New("connection error")
 	// ErrStreamTruncated: a stream ended before the vendor's end marker.
 	ErrStreamTruncated = errors.New("stream truncated")
-	// ErrBadResponse: the vendor answered something harbor cannot decode.
+	// ErrBadResponse: the vendor answered something harbor cannot decode, or a 2xx
+	// answer with no choices and no error object that names another class.
 	ErrBadResponse = errors.New("bad response")
 )
 
