@@ -1,6 +1,6 @@
 module github.com/harborai/harbor-go
 
-go 1.24.3
+go 1.25.0
 
 require (
 	github.com/getkin/kin-openapi v0.135.0
