@@ -10,8 +10,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -64,39 +66,141 @@ func vendorError(w http.ResponseWriter, status int, typ, msg string) {
 	fmt.Fprintf(w, `{"error":{"message":%q,"type":%q,"param":null,"code":null}}`, msg, typ)
 }
 
-func TestRetriesRateLimitThenSucceeds(t *testing.T) {
-	v := newVendor(t, func(n int64, w http.ResponseWriter, r *http.Request) {
-		if n == 1 {
-			w.Header().Set("Retry-After", "0")
-			vendorError(w, 429, "rate_limit_error", "Your current concurrency is 40")
-			return
-		}
-		w.Write([]byte(okBody))
-	})
-	c := client(t, v.URL)
-	res, err := c.Chat.Completions.Create(context.Background(), hello)
-	require.NoError(t, err)
-	assert.Equal(t, "hi", res.Choices[0].Message.Content)
-	assert.EqualValues(t, 2, v.hits.Load())
-	assert.EqualValues(t, 1, c.Stats().Retries)
+// memVendor answers in memory, for tests in a synctest bubble (real sockets are not
+// "durably blocking", so the bubble's clock would not move past them): a
+// RoundTripper that records the bubble's time of every attempt and serves it with
+// the scripted handler.
+type memVendor struct {
+	mu sync.Mutex
+	at []time.Time // when each attempt arrived
+	h  func(n int64, w http.ResponseWriter, r *http.Request)
 }
 
-func TestRetryAfterBeyondCapIsReturnedNotWaited(t *testing.T) {
-	v := newVendor(t, func(n int64, w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Retry-After", "120")
-		vendorError(w, 429, "rate_limit_error", "Your current concurrency is 40, which exceeds your concurrency limit of 39")
+func (v *memVendor) RoundTrip(r *http.Request) (*http.Response, error) {
+	v.mu.Lock()
+	v.at = append(v.at, time.Now())
+	n := int64(len(v.at))
+	v.mu.Unlock()
+	rec := httptest.NewRecorder()
+	v.h(n, rec, r)
+	if r.Body != nil {
+		r.Body.Close()
+	}
+	resp := rec.Result()
+	resp.Request = r
+	return resp, nil
+}
+
+// gaps returns the waits between attempts.
+func (v *memVendor) gaps() []time.Duration {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	var out []time.Duration
+	for i := 1; i < len(v.at); i++ {
+		out = append(out, v.at[i].Sub(v.at[i-1]))
+	}
+	return out
+}
+
+func (v *memVendor) hits() int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return len(v.at)
+}
+
+// memClient is client over v, in memory.
+func memClient(t *testing.T, v *memVendor, opts ...harbor.Option) *harbor.Client {
+	c := client(t, "http://vendor.invalid", append([]harbor.Option{harbor.WithTransport(v)}, opts...)...)
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// Retry-After is honoured to the nanosecond: the retry comes exactly that long after
+// the 429, not after the (shorter) backoff.
+func TestRetriesRateLimitThenSucceeds(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		v := &memVendor{h: func(n int64, w http.ResponseWriter, r *http.Request) {
+			if n == 1 {
+				w.Header().Set("Retry-After", "2")
+				vendorError(w, 429, "rate_limit_error", "Your current concurrency is 40")
+				return
+			}
+			w.Write([]byte(okBody))
+		}}
+		c := memClient(t, v)
+		res, err := c.Chat.Completions.Create(context.Background(), hello)
+		require.NoError(t, err)
+		assert.Equal(t, "hi", res.Choices[0].Message.Content)
+		assert.Equal(t, []time.Duration{2 * time.Second}, v.gaps(), "one retry, Retry-After after the 429")
+		assert.EqualValues(t, 1, c.Stats().Retries)
 	})
-	c := client(t, v.URL, harbor.WithMaxRetryAfter(5*time.Second))
-	_, err := c.Chat.Completions.Create(context.Background(), hello)
-	require.ErrorIs(t, err, harbor.ErrRateLimited)
-	var he *harbor.Error
-	require.ErrorAs(t, err, &he)
-	assert.Equal(t, 120*time.Second, he.RetryAfter)
-	assert.True(t, he.Retryable())
-	assert.Equal(t, 429, he.HTTPStatusCode())
-	assert.Contains(t, he.Message, "concurrency limit of 39")
-	assert.EqualValues(t, 1, v.hits.Load(), "no retry when the vendor asks for more than MaxRetryAfter")
-	assert.EqualValues(t, 1, c.Stats().RateLimited)
+}
+
+// A Retry-After beyond WithMaxRetryAfter is returned at once: no retry, no wait.
+func TestRetryAfterBeyondCapIsReturnedNotWaited(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		v := &memVendor{h: func(n int64, w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Retry-After", "120")
+			vendorError(w, 429, "rate_limit_error", "Your current concurrency is 40, which exceeds your concurrency limit of 39")
+		}}
+		c := memClient(t, v, harbor.WithMaxRetryAfter(5*time.Second))
+		start := time.Now()
+		_, err := c.Chat.Completions.Create(context.Background(), hello)
+		assert.Zero(t, time.Since(start), "no wait at all")
+		require.ErrorIs(t, err, harbor.ErrRateLimited)
+		var he *harbor.Error
+		require.ErrorAs(t, err, &he)
+		assert.Equal(t, 120*time.Second, he.RetryAfter)
+		assert.True(t, he.Retryable())
+		assert.Equal(t, 429, he.HTTPStatusCode())
+		assert.Contains(t, he.Message, "concurrency limit of 39")
+		assert.Equal(t, 1, v.hits(), "no retry when the vendor asks for more than MaxRetryAfter")
+		assert.EqualValues(t, 1, c.Stats().RateLimited)
+
+		// At the cap it is waited, exactly.
+		v = &memVendor{h: func(n int64, w http.ResponseWriter, r *http.Request) {
+			if n == 1 {
+				w.Header().Set("Retry-After", "5")
+				vendorError(w, 429, "rate_limit_error", "slow down")
+				return
+			}
+			w.Write([]byte(okBody))
+		}}
+		c = memClient(t, v, harbor.WithMaxRetryAfter(5*time.Second))
+		_, err = c.Chat.Completions.Create(context.Background(), hello)
+		require.NoError(t, err)
+		assert.Equal(t, []time.Duration{5 * time.Second}, v.gaps())
+	})
+}
+
+// Without Retry-After the waits double from RetryWaitMin up to RetryWaitMax, each
+// drawn from [d/2, d] so that a fleet of clients does not retry in lockstep.
+func TestBackoffDoublesWithJitter(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		v := &memVendor{h: func(n int64, w http.ResponseWriter, r *http.Request) {
+			vendorError(w, 503, "server_error", "overloaded")
+		}}
+		const calls = 8
+		c := memClient(t, v, harbor.WithRetryWait(time.Second, 4*time.Second), harbor.WithMaxRetries(4))
+		for range calls {
+			_, err := c.Chat.Completions.Create(context.Background(), hello)
+			require.ErrorIs(t, err, harbor.ErrServer)
+		}
+		gaps := v.gaps()
+		require.Len(t, gaps, calls*5-1)
+		ceilings := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 4 * time.Second}
+		jittered := 0
+		for call := range calls {
+			for i, d := range ceilings {
+				g := gaps[call*5+i]
+				assert.True(t, g >= d/2 && g <= d, "call %d, retry %d: waited %v, want within [%v, %v]", call, i+1, g, d/2, d)
+				if g != d {
+					jittered++
+				}
+			}
+		}
+		assert.Positive(t, jittered, "every wait was the full ceiling: no jitter")
+	})
 }
 
 func TestServerErrorsExhaustRetriesAndKeepVendorMessage(t *testing.T) {
@@ -139,34 +243,42 @@ func TestFailedRequestDoesNotEmptyThePool(t *testing.T) {
 	assert.EqualValues(t, 1, v.conns.Load(), "giving up on one request must not close the shared pool's connections")
 }
 
+// The context's deadline covers every attempt and every wait: with Retry-After 1s
+// and a 2.5s deadline there are attempts at 0, 1s and 2s, and the call ends at
+// 2.5s, in the middle of the third wait.
 func TestDeadlineCoversAllAttempts(t *testing.T) {
-	v := newVendor(t, func(n int64, w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Retry-After", "1")
-		vendorError(w, 503, "server_error", "overloaded")
+	synctest.Test(t, func(t *testing.T) {
+		v := &memVendor{h: func(n int64, w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Retry-After", "1")
+			vendorError(w, 503, "server_error", "overloaded")
+		}}
+		c := memClient(t, v, harbor.WithMaxRetries(10))
+		ctx, cancel := context.WithTimeout(context.Background(), 2500*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		_, err := c.Chat.Completions.Create(ctx, hello)
+		require.Error(t, err)
+		assert.True(t, errors.Is(err, context.DeadlineExceeded) || errors.Is(err, harbor.ErrTimeout), err.Error())
+		assert.Equal(t, 2500*time.Millisecond, time.Since(start), "the deadline stops the waits")
+		assert.Equal(t, []time.Duration{time.Second, time.Second}, v.gaps())
 	})
-	c := client(t, v.URL, harbor.WithMaxRetries(10))
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
-	start := time.Now()
-	_, err := c.Chat.Completions.Create(ctx, hello)
-	require.Error(t, err)
-	assert.True(t, errors.Is(err, context.DeadlineExceeded) || errors.Is(err, harbor.ErrTimeout), err.Error())
-	// Ten retries at Retry-After 1s would take 10 s; the deadline stops them. The
-	// bound is loose on purpose: this checks the behaviour, not the speed.
-	assert.Less(t, time.Since(start), 5*time.Second)
-	assert.LessOrEqual(t, v.hits.Load(), int64(2))
 }
 
+// WithRequestTimeout bounds a call whose vendor never answers: it ends exactly then,
+// as a timeout.
 func TestRequestTimeoutOption(t *testing.T) {
-	v := newVendor(t, func(n int64, w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-r.Context().Done():
-		case <-time.After(3 * time.Second):
-		}
+	synctest.Test(t, func(t *testing.T) {
+		hang := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			<-r.Context().Done()
+			return nil, r.Context().Err()
+		})
+		c := client(t, "http://vendor.invalid", harbor.WithTransport(hang))
+		defer c.Close()
+		start := time.Now()
+		_, err := c.Chat.Completions.Create(context.Background(), hello, harbor.WithRequestTimeout(100*time.Millisecond))
+		require.ErrorIs(t, err, harbor.ErrTimeout)
+		assert.Equal(t, 100*time.Millisecond, time.Since(start))
 	})
-	c := client(t, v.URL, harbor.WithMaxRetries(0))
-	_, err := c.Chat.Completions.Create(context.Background(), hello, harbor.WithRequestTimeout(100*time.Millisecond))
-	require.ErrorIs(t, err, harbor.ErrTimeout)
 }
 
 func TestStreamIsNeverRetriedAfterFirstByte(t *testing.T) {
@@ -190,25 +302,27 @@ func TestStreamIsNeverRetriedAfterFirstByte(t *testing.T) {
 	assert.EqualValues(t, 1, c.Stats().Failures)
 }
 
+// A stream whose vendor falls silent after a keep-alive is cut exactly the idle
+// timeout later, as a timeout.
 func TestIdleTimeoutCutsASilentStream(t *testing.T) {
-	release := make(chan struct{})
-	v := newVendor(t, func(n int64, w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/event-stream")
-		w.Write([]byte(": keep-alive\n\n"))
-		w.(http.Flusher).Flush()
-		select {
-		case <-release:
-		case <-r.Context().Done():
-		}
+	synctest.Test(t, func(t *testing.T) {
+		pr, pw := io.Pipe()
+		defer pw.Close()
+		go pw.Write([]byte(": keep-alive\n\n")) // then silence, the connection open
+		silent := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"text/event-stream"}}, Body: pr, Request: r}, nil
+		})
+		c := client(t, "http://vendor.invalid", harbor.WithTransport(silent), harbor.WithIdleTimeout(100*time.Millisecond))
+		defer c.Close()
+		start := time.Now()
+		s, err := c.Chat.Completions.Stream(context.Background(), hello)
+		require.NoError(t, err)
+		defer s.Close()
+		assert.False(t, s.Next())
+		require.ErrorIs(t, s.Err(), harbor.ErrTimeout)
+		assert.ErrorContains(t, s.Err(), "idle timeout")
+		assert.Equal(t, 100*time.Millisecond, time.Since(start))
 	})
-	defer close(release)
-	c := client(t, v.URL, harbor.WithIdleTimeout(100*time.Millisecond))
-	s, err := c.Chat.Completions.Stream(context.Background(), hello)
-	require.NoError(t, err)
-	defer s.Close()
-	assert.False(t, s.Next())
-	require.ErrorIs(t, s.Err(), harbor.ErrTimeout)
-	assert.ErrorContains(t, s.Err(), "idle timeout")
 }
 
 func TestKeysNeverAppearInErrors(t *testing.T) {
