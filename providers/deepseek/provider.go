@@ -71,8 +71,17 @@ func legacyAliases(cfg llm.Config) map[string]Alias {
 }
 
 // defaultAliases is DefaultLegacyAliases, shared read-only by every provider that
-// does not override it.
-var defaultAliases = sync.OnceValue(DefaultLegacyAliases)
+// does not override it; built on first use (a sync.Once rather than
+// sync.OnceValue, whose closures would be allocated at package init).
+func defaultAliases() map[string]Alias {
+	aliasesOnce.Do(func() { sharedAliases = DefaultLegacyAliases() })
+	return sharedAliases
+}
+
+var (
+	aliasesOnce   sync.Once
+	sharedAliases map[string]Alias
+)
 
 // rewrite is the model id and thinking mode sent for model: what a retired name
 // stands for, or the name itself with no thinking mode implied.
@@ -129,7 +138,7 @@ func (p *Provider) Chat(ctx context.Context, req *llm.ChatRequest, call *llm.Cal
 	if resp.StatusCode != http.StatusOK {
 		return nil, wire.ReadError(Name, req.Model, resp, p.key)
 	}
-	res, err := wire.DecodeCompletion(Name, req.Model, resp, completionSchema, fromReply, fromCompletion, nil, p.key)
+	res, err := wire.DecodeCompletion(Name, req.Model, resp, completionSchema(), fromReply, fromCompletion, nil, p.key)
 	if err != nil {
 		return nil, err
 	}

@@ -144,7 +144,7 @@ func (p *Provider) Chat(ctx context.Context, req *llm.ChatRequest, call *llm.Cal
 	if err != nil {
 		return nil, err
 	}
-	res, err := wire.DecodeCompletion(Name, req.Model, resp, completionSchema, fromReply, fromCompletion, classifyBody, p.key)
+	res, err := wire.DecodeCompletion(Name, req.Model, resp, completionSchema(), fromReply, fromCompletion, classifyBody, p.key)
 	if err != nil {
 		return nil, err
 	}

@@ -27,11 +27,15 @@ func (s stream) Next() (llm.Chunk, error) {
 }
 
 // chunkSchema and completionSchema tell the fast decoder (wire.ReplyDecoder) how
-// encoding/json would read Ark's answers into the generated types.
+// encoding/json would read Ark's answers into the generated types. Each is built
+// on its first use, not at package init.
 var (
-	chunkSchema      = wire.NewReplySchema(gen.ChatCompletionChunk{}, "delta")
-	completionSchema = wire.NewReplySchema(gen.ChatCompletion{}, "message")
+	chunks      wire.LazySchema[gen.ChatCompletionChunk]
+	completions wire.LazySchema[gen.ChatCompletion]
 )
+
+func chunkSchema() *wire.ReplySchema      { return chunks.Get("delta") }
+func completionSchema() *wire.ReplySchema { return completions.Get("message") }
 
 // newChunkDecoder returns the decoder for one stream. Ark repeats "role":"assistant"
 // in every delta; OpenAI sends it on a candidate's first delta only, so the decoder
@@ -43,7 +47,7 @@ var (
 // it does not read (tool calls, logprobs), by encoding/json into the generated type.
 func newChunkDecoder(model string) wire.ChunkDecoder {
 	var roleSent []bool // by choice index
-	d := wire.NewReplyDecoder(chunkSchema, model)
+	d := wire.NewReplyDecoder(chunkSchema(), model)
 	var r wire.Reply
 	return func(data []byte) (llm.Chunk, bool, error) {
 		var out llm.Chunk

@@ -134,7 +134,7 @@ func (p *Provider) Chat(ctx context.Context, req *llm.ChatRequest, call *llm.Cal
 	if err != nil {
 		return nil, err
 	}
-	res, err := wire.DecodeCompletion(p.name, req.Model, resp, completionSchema, fromReply, fromCompletion, refineBody, p.secrets...)
+	res, err := wire.DecodeCompletion(p.name, req.Model, resp, completionSchema(), fromReply, fromCompletion, refineBody, p.secrets...)
 	if err != nil {
 		return nil, err
 	}

@@ -9,11 +9,15 @@ import (
 )
 
 // chunkSchema and completionSchema tell the fast decoder (wire.ReplyDecoder) how
-// encoding/json would read OpenAI-style answers into the generated types.
+// encoding/json would read OpenAI-style answers into the generated types. Each is built
+// on its first use, not at package init.
 var (
-	chunkSchema      = wire.NewReplySchema(gen.ChatCompletionChunk{}, "delta")
-	completionSchema = wire.NewReplySchema(gen.ChatCompletion{}, "message")
+	chunks      wire.LazySchema[gen.ChatCompletionChunk]
+	completions wire.LazySchema[gen.ChatCompletion]
 )
+
+func chunkSchema() *wire.ReplySchema      { return chunks.Get("delta") }
+func completionSchema() *wire.ReplySchema { return completions.Get("message") }
 
 // newChunkDecoder returns the decoder of one stream's events. wire.Stream does the
 // rest: `data: [DONE]` ends the stream, an end of body before it is a truncation,
@@ -21,7 +25,7 @@ var (
 // fast decoder, or, for what it does not read (tool calls, logprobs, usage on a
 // choice), by encoding/json into the generated type.
 func newChunkDecoder(model string) wire.ChunkDecoder {
-	return wire.FastChunks(chunkSchema, model, fromReplyChunk, decodeChunk)
+	return wire.FastChunks(chunkSchema(), model, fromReplyChunk, decodeChunk)
 }
 
 // decodeChunk decodes one event with encoding/json.

@@ -56,11 +56,11 @@ var quirkChunks = []string{
 func TestFastDecoderReadsQuirks(t *testing.T) {
 	var r wire.Reply
 	for _, a := range quirkAnswers {
-		require.True(t, wire.NewReplyDecoder(completionSchema, "").Decode([]byte(a), &r), "fast path refused %s", a)
+		require.True(t, wire.NewReplyDecoder(completionSchema(), "").Decode([]byte(a), &r), "fast path refused %s", a)
 		checkCompletion(t, []byte(a))
 	}
 	for _, c := range quirkChunks {
-		require.True(t, wire.NewReplyDecoder(chunkSchema, "").Decode([]byte(c), &r), "fast path refused %s", c)
+		require.True(t, wire.NewReplyDecoder(chunkSchema(), "").Decode([]byte(c), &r), "fast path refused %s", c)
 		checkChunks(t, []byte(c))
 	}
 }
@@ -68,11 +68,11 @@ func TestFastDecoderReadsQuirks(t *testing.T) {
 func TestFastDecoderReadsTheMocksAnswers(t *testing.T) {
 	answers, events, plain := mockAnswers(t)
 	var r wire.Reply
-	d := wire.NewReplyDecoder(completionSchema, "ernie-4.5-turbo-128k")
+	d := wire.NewReplyDecoder(completionSchema(), "ernie-4.5-turbo-128k")
 	for _, a := range answers[:2] {
 		assert.True(t, d.Decode(a, &r), "fast path refused %s", a)
 	}
-	d = wire.NewReplyDecoder(chunkSchema, "ernie-4.5-turbo-128k")
+	d = wire.NewReplyDecoder(chunkSchema(), "ernie-4.5-turbo-128k")
 	for _, ev := range events[:plain] {
 		assert.True(t, d.Decode(ev, &r), "fast path refused %s", ev)
 	}
@@ -83,7 +83,7 @@ func TestFastDecoderReadsTheMocksAnswers(t *testing.T) {
 }
 
 func checkCompletion(t *testing.T, data []byte) {
-	d := wire.NewReplyDecoder(completionSchema, "ernie-4.5-turbo-128k")
+	d := wire.NewReplyDecoder(completionSchema(), "ernie-4.5-turbo-128k")
 	var r wire.Reply
 	if !d.Decode(data, &r) {
 		return
@@ -95,7 +95,7 @@ func checkCompletion(t *testing.T, data []byte) {
 
 // checkChunks decodes the NUL-separated events in data with one stream's decoder.
 func checkChunks(t *testing.T, data []byte) {
-	d := wire.NewReplyDecoder(chunkSchema, "ernie-4.5-turbo-128k")
+	d := wire.NewReplyDecoder(chunkSchema(), "ernie-4.5-turbo-128k")
 	for _, ev := range bytes.Split(data, []byte{0}) {
 		var r wire.Reply
 		if !d.Decode(ev, &r) {

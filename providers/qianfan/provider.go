@@ -134,7 +134,7 @@ func (p *Provider) Chat(ctx context.Context, req *llm.ChatRequest, call *llm.Cal
 	if resp.StatusCode != http.StatusOK {
 		return nil, p.readError(req.Model, resp)
 	}
-	res, err := wire.DecodeCompletion(Name, req.Model, resp, completionSchema, fromReply, fromCompletion, refine, p.key)
+	res, err := wire.DecodeCompletion(Name, req.Model, resp, completionSchema(), fromReply, fromCompletion, refine, p.key)
 	if err != nil {
 		return nil, err
 	}

@@ -12,11 +12,15 @@ import (
 const chunkObject = "chat.completion.chunk"
 
 // chunkSchema and completionSchema tell the fast decoder (wire.ReplyDecoder) how
-// encoding/json would read Qianfan's answers into the generated types.
+// encoding/json would read Qianfan's answers into the generated types. Each is built
+// on its first use, not at package init.
 var (
-	chunkSchema      = wire.NewReplySchema(gen.ChatCompletionChunk{}, "delta")
-	completionSchema = wire.NewReplySchema(gen.ChatCompletion{}, "message")
+	chunks      wire.LazySchema[gen.ChatCompletionChunk]
+	completions wire.LazySchema[gen.ChatCompletion]
 )
+
+func chunkSchema() *wire.ReplySchema      { return chunks.Get("delta") }
+func completionSchema() *wire.ReplySchema { return completions.Get("message") }
 
 // newChunkDecoder returns the decoder of one stream's events. wire.Stream does the
 // rest: `: keep-alive` comments and `event:` lines are skipped, `data: [DONE]` ends
@@ -24,7 +28,7 @@ var (
 // the fast decoder, or, for what it does not read (tool calls, search results), by
 // encoding/json into the generated type.
 func newChunkDecoder(model string) wire.ChunkDecoder {
-	return wire.FastChunks(chunkSchema, model, fromReplyChunk, decodeChunk)
+	return wire.FastChunks(chunkSchema(), model, fromReplyChunk, decodeChunk)
 }
 
 // decodeChunk decodes one event with encoding/json.

@@ -2,32 +2,50 @@ package wenxin
 
 import (
 	"reflect"
+	"sync"
 
 	gen "github.com/harborai/harbor-go/generated/qianfanv1"
 	"github.com/harborai/harbor-go/internal/jsonx"
 	"github.com/harborai/harbor-go/internal/wire"
 )
 
-// The fields of Wenxin's answer the fast decoder reads, checked against the
-// generated types: a field whose kind differs from the one listed is left to
-// encoding/json (see wire.Fields).
+// fastFields are the fields of Wenxin's answer the fast decoder reads, checked
+// against the generated types: a field whose kind differs from the one listed is
+// left to encoding/json (see wire.Fields). Built on first use (readFields), not at
+// package init.
+type fastFields struct {
+	response, usage *wire.Fields
+	// responseReads and usageReads are the keys above whose fields exist with the
+	// kind read, as bits (see responseKey, usageKey): a map lookup per key would
+	// cost more than the rest of the decoding.
+	responseReads, usageReads uint32
+}
+
 var (
-	responseFields = wire.NewFields(gen.ChatResponse{}, map[string]reflect.Kind{
+	fieldsOnce sync.Once
+	fields     fastFields
+)
+
+// readFields returns the fast decoder's fields, building them the first time.
+func readFields() *fastFields {
+	fieldsOnce.Do(buildFields)
+	return &fields
+}
+
+func buildFields() {
+	fields.response = wire.NewFields(gen.ChatResponse{}, map[string]reflect.Kind{
 		"id": reflect.String, "object": reflect.String, "result": reflect.String, "error_msg": reflect.String,
 		"finish_reason": reflect.String, "created": reflect.Int64, "sentence_id": reflect.Int, "error_code": reflect.Int,
 		"ban_round": reflect.Int, "flag": reflect.Int, "is_end": reflect.Bool, "is_truncated": reflect.Bool,
 		"need_clear_history": reflect.Bool, "usage": reflect.Struct,
 	})
-	usageFields = wire.NewFields(gen.Usage{}, map[string]reflect.Kind{
+	fields.usage = wire.NewFields(gen.Usage{}, map[string]reflect.Kind{
 		"prompt_tokens": reflect.Int, "completion_tokens": reflect.Int, "total_tokens": reflect.Int,
 	})
-	// responseReads and usageReads are the keys above whose fields exist with the
-	// kind read, as bits (see responseKey, usageKey): a map lookup per key would cost
-	// more than the rest of the decoding.
-	responseReads = readBits(responseFields, responseKey, "id", "object", "result", "error_msg", "finish_reason", "created",
+	fields.responseReads = readBits(fields.response, responseKey, "id", "object", "result", "error_msg", "finish_reason", "created",
 		"sentence_id", "error_code", "ban_round", "flag", "is_end", "is_truncated", "need_clear_history", "usage")
-	usageReads = readBits(usageFields, usageKey, "prompt_tokens", "completion_tokens", "total_tokens")
-)
+	fields.usageReads = readBits(fields.usage, usageKey, "prompt_tokens", "completion_tokens", "total_tokens")
+}
 
 func readBits(f *wire.Fields, bit func(string) uint32, keys ...string) uint32 {
 	var m uint32
@@ -100,6 +118,7 @@ type fastDecoder struct {
 // decode reads data into r; usage is where r.Usage points when the answer has one.
 func (d *fastDecoder) decode(data []byte, r *gen.ChatResponse, usage *gen.Usage) bool {
 	*r = gen.ChatResponse{}
+	f := readFields()
 	l := &d.l
 	l.Reset(data)
 	if !l.ObjectStart() {
@@ -112,8 +131,8 @@ func (d *fastDecoder) decode(data []byte, r *gen.ChatResponse, usage *gen.Usage)
 			break
 		}
 		bit := responseKey(string(k))
-		if bit == 0 || responseReads&bit == 0 {
-			responseFields.Other(l, k)
+		if bit == 0 || f.responseReads&bit == 0 {
+			f.response.Other(l, k)
 			if l.Failed() {
 				return false
 			}
@@ -176,7 +195,7 @@ func (d *fastDecoder) decode(data []byte, r *gen.ChatResponse, usage *gen.Usage)
 			if !l.Null() {
 				*usage = gen.Usage{}
 				r.Usage = usage
-				decodeUsage(l, usage)
+				decodeUsage(l, f, usage)
 			}
 		}
 		if seen&bit != 0 { // a repeated key: encoding/json's merging is not reproduced
@@ -190,7 +209,7 @@ func (d *fastDecoder) decode(data []byte, r *gen.ChatResponse, usage *gen.Usage)
 	return l.End()
 }
 
-func decodeUsage(l *jsonx.Lexer, u *gen.Usage) {
+func decodeUsage(l *jsonx.Lexer, f *fastFields, u *gen.Usage) {
 	if !l.ObjectStart() {
 		return
 	}
@@ -201,8 +220,8 @@ func decodeUsage(l *jsonx.Lexer, u *gen.Usage) {
 			return
 		}
 		bit := usageKey(string(k))
-		if bit == 0 || usageReads&bit == 0 {
-			usageFields.Other(l, k)
+		if bit == 0 || f.usageReads&bit == 0 {
+			f.usage.Other(l, k)
 			if l.Failed() {
 				return
 			}
