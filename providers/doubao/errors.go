@@ -12,55 +12,63 @@ import (
 // type is the HTTP reason token rather than an OpenAI class, and its message ends with
 // "Request id: <id>".
 
-// codeRule refines the errors whose vendor code matches.
-type codeRule struct {
-	code  string
-	match func(code, pattern string) bool
-	kind  error  // nil: keep the kind the status gave
-	hint  string // appended to the message: what to do about it
-}
-
-var (
-	exact    = func(code, p string) bool { return code == p }
-	prefix   = strings.HasPrefix
-	contains = strings.Contains
-)
-
-// codeRules is consulted in order; the first match wins.
-var codeRules = [...]codeRule{
-	{"AccountOverdueError", exact, llm.ErrInsufficientBalance,
-		"the Volcengine account is in arrears: top it up in the Volcengine console"},
+// codeRule is how an error whose vendor code matches is refined: its kind (nil:
+// keep the kind the status gave) and a hint appended to the message, saying what to
+// do about it. The rules are consulted in order; the first match wins. (A switch
+// rather than a table, so that nothing is built at package init.)
+func codeRule(code string) (kind error, hint string, ok bool) {
+	switch {
+	case code == "AccountOverdueError":
+		return llm.ErrInsufficientBalance, "the Volcengine account is in arrears: top it up in the Volcengine console", true
 	// SensitiveContentDetected(.SevereViolation/.Violence), InputTextSensitiveContentDetected,
 	// InputImageSensitiveContentDetected and their output-side siblings.
-	{"SensitiveContentDetected", contains, llm.ErrContentFilter, ""},
-	{"InvalidEndpointOrModel.ModelIDAccessDisabled", exact, llm.ErrNotFound,
-		"this account must call models through an endpoint id: create an inference endpoint in the Ark console and send its id (ep-…) as the model, or name it in doubao.Options.Endpoints"},
-	{"InvalidEndpointOrModel.", prefix, llm.ErrNotFound,
-		"check the model id or endpoint id and the region of the base URL; some accounts must use an endpoint id (ep-…) instead of a model id"},
-	{"ModelNotOpen", exact, llm.ErrNotFound,
-		"activate the model for this account in the Ark console first"},
-	{"InvalidEndpoint.ClosedEndpoint", exact, nil,
-		"the endpoint is closed: re-enable it in the Ark console"},
-	{"RateLimitExceeded.", prefix, llm.ErrRateLimited, ""},
-	{"AuthenticationError", exact, llm.ErrAuthentication, ""},
-	{"AccessDenied", exact, llm.ErrPermission, ""},
-	{"OperationDenied.", prefix, llm.ErrPermission, ""},
-	{"MissingParameter", prefix, llm.ErrInvalidRequest, ""},
-	{"InvalidParameter", prefix, llm.ErrInvalidRequest, ""},
+	case strings.Contains(code, "SensitiveContentDetected"):
+		return llm.ErrContentFilter, "", true
+	case code == "InvalidEndpointOrModel.ModelIDAccessDisabled":
+		return llm.ErrNotFound, "this account must call models through an endpoint id: create an inference endpoint in the Ark console and send its id (ep-…) as the model, or name it in doubao.Options.Endpoints", true
+	case strings.HasPrefix(code, "InvalidEndpointOrModel."):
+		return llm.ErrNotFound, "check the model id or endpoint id and the region of the base URL; some accounts must use an endpoint id (ep-…) instead of a model id", true
+	case code == "ModelNotOpen":
+		return llm.ErrNotFound, "activate the model for this account in the Ark console first", true
+	case code == "InvalidEndpoint.ClosedEndpoint":
+		return nil, "the endpoint is closed: re-enable it in the Ark console", true
+	case strings.HasPrefix(code, "RateLimitExceeded."):
+		return llm.ErrRateLimited, "", true
+	case code == "AuthenticationError":
+		return llm.ErrAuthentication, "", true
+	case code == "AccessDenied":
+		return llm.ErrPermission, "", true
+	case strings.HasPrefix(code, "OperationDenied."):
+		return llm.ErrPermission, "", true
+	case strings.HasPrefix(code, "MissingParameter"), strings.HasPrefix(code, "InvalidParameter"):
+		return llm.ErrInvalidRequest, "", true
+	}
+	return nil, "", false
 }
 
 // typeStatus maps Ark's error type, the HTTP reason token, back to its status. Errors
 // inside a 200 stream have no status of their own; the type says which one the
 // same failure carries as an HTTP error.
-var typeStatus = map[string]int{
-	"BadRequest":          400,
-	"Unauthorized":        401,
-	"Forbidden":           403,
-	"NotFound":            404,
-	"RequestTimeout":      408,
-	"TooManyRequests":     429,
-	"InternalServerError": 500,
-	"ServiceUnavailable":  503,
+func typeStatus(typ string) (int, bool) {
+	switch typ {
+	case "BadRequest":
+		return 400, true
+	case "Unauthorized":
+		return 401, true
+	case "Forbidden":
+		return 403, true
+	case "NotFound":
+		return 404, true
+	case "RequestTimeout":
+		return 408, true
+	case "TooManyRequests":
+		return 429, true
+	case "InternalServerError":
+		return 500, true
+	case "ServiceUnavailable":
+		return 503, true
+	}
+	return 0, false
 }
 
 const requestIDMarker = "Request id:"
@@ -75,27 +83,22 @@ func classify(e *llm.Error) *llm.Error {
 	// stream was asked for has a meaningless one. The type names the real one.
 	midStream := e.StatusCode == 0
 	if e.StatusCode < 400 {
-		if s, ok := typeStatus[e.Type]; ok {
+		if s, ok := typeStatus(e.Type); ok {
 			e.Kind, e.Transient = llm.KindForStatus(s)
 			e.Transient = e.Transient && !midStream
 		}
 	}
-	for i := range codeRules {
-		r := &codeRules[i]
-		if !r.match(e.Code, r.code) {
-			continue
-		}
-		if r.kind != nil {
-			e.Kind = r.kind
+	if kind, hint, ok := codeRule(e.Code); ok {
+		if kind != nil {
+			e.Kind = kind
 			if !midStream { // a failed stream is never retried (see wire.MidStreamError)
-				e.Transient = r.kind == llm.ErrRateLimited
+				e.Transient = kind == llm.ErrRateLimited
 			}
 		}
-		if r.hint != "" {
+		if hint != "" {
 			e.Message = strings.TrimRight(e.Message, " ")
-			e.Message = withRequestIDLast(e.Message, "Hint: "+r.hint+".")
+			e.Message = withRequestIDLast(e.Message, "Hint: "+hint+".")
 		}
-		break
 	}
 	e.RequestID, e.Message = requestID(e.RequestID, e.Message)
 	return e

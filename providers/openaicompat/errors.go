@@ -36,43 +36,58 @@ func finalQuota(resp *http.Response) llm.RetryVerdict {
 	return llm.RetryByPolicy
 }
 
-// codeStatus is the HTTP status OpenAI sends each error code with.
-var codeStatus = map[string]int{
-	"invalid_api_key":         http.StatusUnauthorized,
-	"context_length_exceeded": http.StatusBadRequest,
-	"content_filter":          http.StatusBadRequest, // Azure OpenAI
-	"model_not_found":         http.StatusNotFound,
-	"rate_limit_exceeded":     http.StatusTooManyRequests,
-	"insufficient_quota":      http.StatusTooManyRequests,
-	"server_error":            http.StatusInternalServerError,
+// codeStatus is the HTTP status OpenAI sends each error code with. (Switches
+// rather than maps here, so that nothing is built at package init.)
+func codeStatus(code string) (int, bool) {
+	switch code {
+	case "invalid_api_key":
+		return http.StatusUnauthorized, true
+	case "context_length_exceeded":
+		return http.StatusBadRequest, true
+	case "content_filter": // Azure OpenAI
+		return http.StatusBadRequest, true
+	case "model_not_found":
+		return http.StatusNotFound, true
+	case "rate_limit_exceeded", "insufficient_quota":
+		return http.StatusTooManyRequests, true
+	case "server_error":
+		return http.StatusInternalServerError, true
+	}
+	return 0, false
 }
 
 // typeStatus is the HTTP status of each error type: OpenAI's, and the names other
 // compatible servers use.
-var typeStatus = map[string]int{
-	"invalid_request_error": http.StatusBadRequest,
-	"authentication_error":  http.StatusUnauthorized,
-	"permission_error":      http.StatusForbidden,
-	"not_found_error":       http.StatusNotFound,
-	"requests":              http.StatusTooManyRequests, // OpenAI's rate limit types: what was exceeded
-	"tokens":                http.StatusTooManyRequests,
-	"rate_limit_error":      http.StatusTooManyRequests,
-	"insufficient_quota":    http.StatusTooManyRequests,
-	"server_error":          http.StatusInternalServerError,
-	"api_error":             http.StatusInternalServerError,
+func typeStatus(typ string) (int, bool) {
+	switch typ {
+	case "invalid_request_error":
+		return http.StatusBadRequest, true
+	case "authentication_error":
+		return http.StatusUnauthorized, true
+	case "permission_error":
+		return http.StatusForbidden, true
+	case "not_found_error":
+		return http.StatusNotFound, true
+	case "requests", "tokens": // OpenAI's rate limit types: what was exceeded
+		return http.StatusTooManyRequests, true
+	case "rate_limit_error", "insufficient_quota":
+		return http.StatusTooManyRequests, true
+	case "server_error", "api_error":
+		return http.StatusInternalServerError, true
+	}
+	return 0, false
 }
 
 // errorStatus is the status the error's code or type implies: a known code, a
 // numeric code that is an HTTP error status (llama.cpp, vLLM), else a known type.
 func errorStatus(code, typ string) (int, bool) {
-	if s, ok := codeStatus[code]; ok {
+	if s, ok := codeStatus(code); ok {
 		return s, true
 	}
 	if n, err := strconv.Atoi(code); err == nil && n >= 400 && n <= 599 {
 		return n, true
 	}
-	s, ok := typeStatus[typ]
-	return s, ok
+	return typeStatus(typ)
 }
 
 // refine corrects the status-based classification where the error says

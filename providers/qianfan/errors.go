@@ -56,7 +56,7 @@ func refine(e *llm.Error, body []byte) *llm.Error {
 	case CodeCharactersTooLong, CodeTokensTooLong:
 		e.Message = withHint(e.Message, "the conversation is longer than the model's input limit; drop early turns or pick a longer-context model")
 	}
-	switch kind, known := codeKinds[e.Code]; {
+	switch kind, known := codeKind(e.Code); {
 	case e.Code == CodeNoParameterPermission:
 		// The key is valid; the account may not use a parameter (or the appid).
 		e.Kind, e.Transient = llm.ErrPermission, false
@@ -71,19 +71,21 @@ func refine(e *llm.Error, body []byte) *llm.Error {
 	return e
 }
 
-// codeKinds classifies the documented codes for errors that arrive without a
-// telling HTTP status.
-var codeKinds = map[string]error{
-	CodeMalformedJSON:         llm.ErrInvalidRequest,
-	CodeInvalidModel:          llm.ErrInvalidRequest,
-	CodeInvalidMessages:       llm.ErrInvalidRequest,
-	CodeCharactersTooLong:     llm.ErrInvalidRequest,
-	CodeTokensTooLong:         llm.ErrInvalidRequest,
-	CodeInvalidArgument:       llm.ErrInvalidRequest,
-	CodeAccessDenied:          llm.ErrAuthentication,
-	CodeNoParameterPermission: llm.ErrPermission,
-	CodeRPMRateLimitExceeded:  llm.ErrRateLimited,
-	CodeTPMRateLimitExceeded:  llm.ErrRateLimited,
+// codeKind classifies the documented codes for errors that arrive without a
+// telling HTTP status. (A switch rather than a map, so that nothing is built at
+// package init.)
+func codeKind(code string) (error, bool) {
+	switch code {
+	case CodeMalformedJSON, CodeInvalidModel, CodeInvalidMessages, CodeCharactersTooLong, CodeTokensTooLong, CodeInvalidArgument:
+		return llm.ErrInvalidRequest, true
+	case CodeAccessDenied:
+		return llm.ErrAuthentication, true
+	case CodeNoParameterPermission:
+		return llm.ErrPermission, true
+	case CodeRPMRateLimitExceeded, CodeTPMRateLimitExceeded:
+		return llm.ErrRateLimited, true
+	}
+	return nil, false
 }
 
 func withHint(msg, hint string) string {

@@ -33,9 +33,9 @@ var official = [...]struct {
 
 // shortNames are Qianfan v2's spellings of models whose v1 name differs, so that
 // "wenxin/ernie-char-8k" works as well as "wenxin/ernie-character-8k".
-var shortNames = map[string]string{
-	"ernie-char-8k": "ernie-char-8k",
-	"ernie-func-8k": "ernie-func-8k",
+var shortNames = [...]struct{ name, endpoint string }{
+	{"ernie-char-8k", "ernie-char-8k"},
+	{"ernie-func-8k", "ernie-func-8k"},
 }
 
 // DefaultEndpoints returns a fresh copy of the built-in table from lower-case model
@@ -46,8 +46,8 @@ func DefaultEndpoints() map[string]string {
 	for _, o := range official {
 		m[strings.ToLower(o.name)] = o.endpoint
 	}
-	for k, v := range shortNames {
-		m[k] = v
+	for _, s := range shortNames {
+		m[s.name] = s.endpoint
 	}
 	return m
 }

@@ -20,35 +20,65 @@ type codeClass struct {
 	transient bool // the official SDK retries it
 }
 
-// codes classifies the error_code values of shared/vendors.md §3. Codes not listed are
-// ErrServer, not transient.
-var codes = map[int]codeClass{
-	1:      {llm.ErrServer, false},         // Unknown error
-	2:      {llm.ErrServer, true},          // Service temporarily unavailable
-	3:      {llm.ErrInvalidRequest, false}, // Unsupported openapi method
-	4:      {llm.ErrRateLimited, false},    // Open api request limit reached
-	6:      {llm.ErrPermission, false},     // No permission to access data
-	13:     {llm.ErrAuthentication, false}, // Get service token failed
-	14:     {llm.ErrAuthentication, false}, // IAM Certification failed
-	15:     {llm.ErrServer, true},          // app not exists or create failed
-	17:     {llm.ErrRateLimited, false},    // daily request limit reached
-	18:     {llm.ErrRateLimited, true},     // qps request limit reached
-	19:     {llm.ErrRateLimited, false},    // total request limit reached
-	100:    {llm.ErrInvalidRequest, false}, // Invalid parameter
-	110:    {llm.ErrAuthentication, false}, // Access token invalid
-	111:    {llm.ErrAuthentication, false}, // Access token expired
-	336000: {llm.ErrServer, false},         // Internal error
-	336001: {llm.ErrInvalidRequest, false}, // Invalid Argument
-	336002: {llm.ErrInvalidRequest, false}, // Invalid JSON
-	336003: {llm.ErrInvalidRequest, false}, // Invalid param
-	336004: {llm.ErrPermission, false},     // Permission error
-	336005: {llm.ErrNotFound, false},       // API name not exist
-	336100: {llm.ErrServer, true},          // Server high load
-	336101: {llm.ErrInvalidRequest, false}, // Invalid HTTP method
-	336104: {llm.ErrInvalidRequest, false}, // invalid system
-	336105: {llm.ErrInvalidRequest, false}, // invalid user_setting
-	336501: {llm.ErrRateLimited, true},     // RPM limit reached
-	336502: {llm.ErrRateLimited, true},     // TPM limit reached
+// knownCode classifies the error_code values of shared/vendors.md §3. Codes not
+// listed are ErrServer, not transient. (A switch rather than a map, so that nothing
+// is built at package init.)
+func knownCode(code int) (codeClass, bool) {
+	switch code {
+	case 1: // Unknown error
+		return codeClass{llm.ErrServer, false}, true
+	case 2: // Service temporarily unavailable
+		return codeClass{llm.ErrServer, true}, true
+	case 3: // Unsupported openapi method
+		return codeClass{llm.ErrInvalidRequest, false}, true
+	case 4: // Open api request limit reached
+		return codeClass{llm.ErrRateLimited, false}, true
+	case 6: // No permission to access data
+		return codeClass{llm.ErrPermission, false}, true
+	case 13: // Get service token failed
+		return codeClass{llm.ErrAuthentication, false}, true
+	case 14: // IAM Certification failed
+		return codeClass{llm.ErrAuthentication, false}, true
+	case 15: // app not exists or create failed
+		return codeClass{llm.ErrServer, true}, true
+	case 17: // daily request limit reached
+		return codeClass{llm.ErrRateLimited, false}, true
+	case 18: // qps request limit reached
+		return codeClass{llm.ErrRateLimited, true}, true
+	case 19: // total request limit reached
+		return codeClass{llm.ErrRateLimited, false}, true
+	case 100: // Invalid parameter
+		return codeClass{llm.ErrInvalidRequest, false}, true
+	case 110: // Access token invalid
+		return codeClass{llm.ErrAuthentication, false}, true
+	case 111: // Access token expired
+		return codeClass{llm.ErrAuthentication, false}, true
+	case 336000: // Internal error
+		return codeClass{llm.ErrServer, false}, true
+	case 336001: // Invalid Argument
+		return codeClass{llm.ErrInvalidRequest, false}, true
+	case 336002: // Invalid JSON
+		return codeClass{llm.ErrInvalidRequest, false}, true
+	case 336003: // Invalid param
+		return codeClass{llm.ErrInvalidRequest, false}, true
+	case 336004: // Permission error
+		return codeClass{llm.ErrPermission, false}, true
+	case 336005: // API name not exist
+		return codeClass{llm.ErrNotFound, false}, true
+	case 336100: // Server high load
+		return codeClass{llm.ErrServer, true}, true
+	case 336101: // Invalid HTTP method
+		return codeClass{llm.ErrInvalidRequest, false}, true
+	case 336104: // invalid system
+		return codeClass{llm.ErrInvalidRequest, false}, true
+	case 336105: // invalid user_setting
+		return codeClass{llm.ErrInvalidRequest, false}, true
+	case 336501: // RPM limit reached
+		return codeClass{llm.ErrRateLimited, true}, true
+	case 336502: // TPM limit reached
+		return codeClass{llm.ErrRateLimited, true}, true
+	}
+	return codeClass{}, false
 }
 
 // Token error codes: the access token is invalid (110) or expired (111).
@@ -60,7 +90,7 @@ const (
 func isTokenError(code int) bool { return code == codeTokenInvalid || code == codeTokenExpired }
 
 func classify(code int) codeClass {
-	if c, ok := codes[code]; ok {
+	if c, ok := knownCode(code); ok {
 		return c
 	}
 	return codeClass{llm.ErrServer, false}
@@ -90,7 +120,7 @@ func statusError(model string, resp *http.Response, secrets ...string) *llm.Erro
 		out = wire.StatusError(Name, model, resp, b, secrets...)
 		var body gen.ChatResponse
 		if bytes.Contains(b, []byte(`"error_code"`)) && json.Unmarshal(b, &body) == nil && body.ErrorCode != 0 {
-			c, known := codes[body.ErrorCode]
+			c, known := knownCode(body.ErrorCode)
 			out.Code = strconv.Itoa(body.ErrorCode)
 			if body.ErrorMsg != "" {
 				out.Message = llm.Redact(body.ErrorMsg, secrets...)
