@@ -227,13 +227,16 @@ func (l *Lexer) StringBytes() ([]byte, bool) {
 }
 
 // plain marks the bytes a string can hold as they are: printable ASCII but the
-// quote and the backslash.
-var plain = func() (t [256]bool) {
-	for b := 0x20; b < utf8.RuneSelf; b++ {
-		t[b] = b != '"' && b != '\\'
-	}
-	return t
-}()
+// quote and the backslash. A literal, so that it needs no init code
+// (TestTables checks it).
+var plain = [256]bool{
+	0x20: true, true, false, true, true, true, true, true, true, true, true, true, true, true, true, true, // 0x20–0x2f; 0x22 is '"'
+	true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, // 0x30–0x3f
+	true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, // 0x40–0x4f
+	true, true, true, true, true, true, true, true, true, true, true, true, false, true, true, true, // 0x50–0x5f; 0x5c is '\\'
+	true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, // 0x60–0x6f
+	true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, // 0x70–0x7f
+}
 
 // String reads a string (see StringBytes) as a Go string.
 func (l *Lexer) String() (string, bool) {

@@ -145,17 +145,16 @@ func AppendFloat(b []byte, f float64) []byte {
 const hexDigits = "0123456789abcdef"
 
 // htmlSafe marks the ASCII bytes encoding/json writes as they are in a string when
-// it escapes HTML (its default): printable ASCII but '"', '\\', '<', '>' and '&'.
-var htmlSafe = func() (t [utf8.RuneSelf]bool) {
-	for b := 0x20; b < utf8.RuneSelf; b++ {
-		switch b {
-		case '"', '\\', '<', '>', '&':
-		default:
-			t[b] = true
-		}
-	}
-	return t
-}()
+// it escapes HTML (its default): printable ASCII but '"', '\\', '<', '>' and '&'. A
+// literal, so that it needs no init code (TestTables checks it).
+var htmlSafe = [utf8.RuneSelf]bool{
+	0x20: true, true, false, true, true, true, false, true, true, true, true, true, true, true, true, true, // 0x20–0x2f; 0x22 is '"', 0x26 '&'
+	true, true, true, true, true, true, true, true, true, true, true, true, false, true, false, true, // 0x30–0x3f; 0x3c is '<', 0x3e '>'
+	true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, // 0x40–0x4f
+	true, true, true, true, true, true, true, true, true, true, true, true, false, true, true, true, // 0x50–0x5f; 0x5c is '\\'
+	true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, // 0x60–0x6f
+	true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, // 0x70–0x7f
+}
 
 // AppendString appends s as a JSON string exactly as encoding/json.Marshal writes
 // it: '"', '\\' and the short control escapes, other control bytes and '<', '>',
