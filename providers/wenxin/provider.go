@@ -36,6 +36,10 @@ type Options struct {
 	// PenaltyScore, when non-zero, is sent as penalty_score (Wenxin's repetition
 	// penalty, 1.0–2.0) on every request. ExtraBody{"penalty_score": …} sets it per call.
 	PenaltyScore float64
+	// Now is the clock the access token's lifetime is measured with (a token is used
+	// for 90% of its expires_in); nil means time.Now. Tests set it, with the vendor
+	// mock's own clock, to expire tokens without waiting.
+	Now func() time.Time
 }
 
 // Descriptor describes the provider to harbor's router without building it. It
@@ -131,7 +135,7 @@ func New(cfg llm.Config) (llm.Provider, error) {
 	return &Provider{
 		gen:       g,
 		http:      d,
-		tokens:    &tokenSource{gen: g, key: key, secret: secret, now: time.Now},
+		tokens:    &tokenSource{gen: g, key: key, secret: secret, now: o.Now},
 		endpoints: buildEndpoints(o.Endpoints),
 		penalty:   o.PenaltyScore,
 	}, nil

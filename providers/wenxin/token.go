@@ -25,7 +25,12 @@ type tokenSource struct {
 	gen    *gen.Client
 	key    string
 	secret string
-	now    func() time.Time // time.Now; tests move the clock
+	now    func() time.Time // Options.Now; nil is time.Now (see clock)
+
+	// parked, when not nil, is called (with mu held) each time a caller parks
+	// behind the in-flight fetch, with the number of callers now parked behind it.
+	// Tests wait on it to know the callers really piled up instead of sleeping.
+	parked func(waiting int)
 
 	mu      sync.Mutex
 	token   string
@@ -35,9 +40,10 @@ type tokenSource struct {
 
 // tokenFetch is one in-flight fetch; done is closed when token/err are set.
 type tokenFetch struct {
-	done  chan struct{}
-	token string
-	err   *llm.Error
+	done    chan struct{}
+	waiters int // callers parked behind this fetch, under tokenSource.mu
+	token   string
+	err     *llm.Error
 }
 
 // get returns a valid access token, fetching one when none is cached or the cached
@@ -45,7 +51,7 @@ type tokenFetch struct {
 func (s *tokenSource) get(ctx context.Context, model string) (string, error) {
 	s.mu.Lock()
 	for {
-		if s.token != "" && s.now().Before(s.expires) {
+		if s.token != "" && s.clock().Before(s.expires) {
 			t := s.token
 			s.mu.Unlock()
 			return t, nil
@@ -53,6 +59,10 @@ func (s *tokenSource) get(ctx context.Context, model string) (string, error) {
 		f := s.flight
 		if f == nil {
 			break
+		}
+		f.waiters++
+		if s.parked != nil {
+			s.parked(f.waiters)
 		}
 		s.mu.Unlock()
 		select {
@@ -80,7 +90,7 @@ func (s *tokenSource) get(ctx context.Context, model string) (string, error) {
 
 	s.mu.Lock()
 	if err == nil {
-		s.token, s.expires = tok, s.now().Add(cacheFor(ttl))
+		s.token, s.expires = tok, s.clock().Add(cacheFor(ttl))
 	}
 	s.flight = nil
 	f.token, f.err = tok, err
@@ -90,6 +100,14 @@ func (s *tokenSource) get(ctx context.Context, model string) (string, error) {
 		return "", err
 	}
 	return tok, nil
+}
+
+// clock is the time now by Options.Now, or time.Now.
+func (s *tokenSource) clock() time.Time {
+	if s.now != nil {
+		return s.now()
+	}
+	return time.Now()
 }
 
 // cacheFor is how long a token is used: 90% of its lifetime (27 days for the usual
