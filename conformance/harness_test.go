@@ -30,62 +30,22 @@ type result struct {
 // would panic.
 var errNoChoices = errors.New("conformance: Create returned no error and no choices")
 
+// create runs a Create call (see call).
 func create(ctx context.Context, c *harbor.Client, req *harbor.ChatRequest) (*result, error) {
-	res, err := c.Chat.Completions.Create(ctx, req)
-	if err != nil {
-		return nil, err
+	a := call(ctx, c, req, false)
+	if a.err != nil {
+		return nil, a.err
 	}
-	if len(res.Choices) == 0 {
-		return nil, errNoChoices
-	}
-	ch := res.Choices[0]
-	u := res.Usage
-	return &result{Text: ch.Message.Content, Reasoning: ch.Message.ReasoningContent, Finish: ch.FinishReason,
-		ToolCalls: ch.Message.ToolCalls, Usage: &u, Message: ch.Message}, nil
+	return &a.result, nil
 }
 
+// stream runs a Stream call (see call); on a failed read r holds what arrived first.
 func stream(ctx context.Context, c *harbor.Client, req *harbor.ChatRequest) (*result, error) {
-	s, err := c.Chat.Completions.Stream(ctx, req)
-	if err != nil {
-		return nil, err
+	a := call(ctx, c, req, true)
+	if a.openErr {
+		return nil, a.err
 	}
-	defer s.Close()
-	r := &result{}
-	var text, reasoning strings.Builder
-	calls := map[int]*harbor.ToolCall{}
-	for chunk, err := range s.All() {
-		if err != nil {
-			return r, err
-		}
-		r.Chunks++
-		for _, ch := range chunk.Choices {
-			text.WriteString(ch.Delta.Content)
-			reasoning.WriteString(ch.Delta.ReasoningContent)
-			if ch.FinishReason != "" {
-				r.Finish = ch.FinishReason
-			}
-			for _, d := range ch.Delta.ToolCalls {
-				tc := calls[d.Index]
-				if tc == nil {
-					tc = &harbor.ToolCall{}
-					calls[d.Index] = tc
-				}
-				if d.ID != "" {
-					tc.ID, tc.Type = d.ID, d.Type
-				}
-				tc.Function.Name += d.Function.Name
-				tc.Function.Arguments += d.Function.Arguments
-			}
-		}
-		if chunk.Usage != nil {
-			r.Usage = chunk.Usage
-		}
-	}
-	for i := 0; i < len(calls); i++ {
-		r.ToolCalls = append(r.ToolCalls, *calls[i])
-	}
-	r.Text, r.Reasoning = text.String(), reasoning.String()
-	return r, nil
+	return &a.result, a.err
 }
 
 // pointer resolves a JSON pointer ("/messages/0/content") in a decoded body.
