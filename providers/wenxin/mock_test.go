@@ -7,9 +7,12 @@ package wenxin_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -69,25 +72,66 @@ func TestMockChat(t *testing.T) {
 	assert.Equal(t, 1, m.TokenFetches(), "one token for every call")
 }
 
+// 100 first calls through a harbor Client cost one token fetch. In a synctest
+// bubble, over an in-memory transport, the mock's token endpoint is held until
+// every caller is blocked (synctest.Wait): by then exactly one of them may have
+// reached it, the other 99 waiting for its answer.
 func TestMockConcurrentFirstCalls(t *testing.T) {
-	m, c := newMock(t, mockvendor.QianfanV1Config{Latency: 20 * time.Millisecond})
-	var wg sync.WaitGroup
-	errs := make(chan error, 100)
-	for range 100 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, err := c.Chat.Completions.Create(context.Background(), ask("ERNIE-3.5-8K"))
-			errs <- err
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		require.NoError(t, err)
-	}
-	assert.Equal(t, 1, m.TokenFetches())
+	synctest.Test(t, func(t *testing.T) {
+		const n = 100
+		m := mockvendor.NewQianfanV1(mockvendor.QianfanV1Config{APIKey: mockKey, SecretKey: mockSecret})
+		release := make(chan struct{})
+		var once sync.Once
+		open := func() { once.Do(func() { close(release) }) }
+		defer open() // a failing test must not leave the callers blocked
+		var reached atomic.Int64
+		inMemory := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			if r.URL.Path == "/oauth/2.0/token" {
+				reached.Add(1)
+				<-release
+			}
+			rec := httptest.NewRecorder()
+			in := r.Clone(r.Context()) // as a server sees it: a body, maybe empty
+			if in.Body == nil {
+				in.Body = http.NoBody
+			}
+			m.ServeHTTP(rec, in)
+			resp := rec.Result()
+			resp.Request = r
+			return resp, nil
+		})
+		c := harbor.Must(harbor.New(
+			harbor.WithGetenv(func(string) string { return "" }),
+			harbor.WithProvider(wenxin.Descriptor()),
+			harbor.WithProviderConfig(wenxin.Name, harbor.ProviderConfig{APIKey: mockKey, SecretKey: mockSecret, BaseURL: "http://qianfan.invalid"}),
+			harbor.WithTransport(inMemory),
+		))
+		defer c.Close()
+		var wg sync.WaitGroup
+		errs := make(chan error, n)
+		for range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := c.Chat.Completions.Create(context.Background(), ask("ERNIE-3.5-8K"))
+				errs <- err
+			}()
+		}
+		synctest.Wait()
+		require.EqualValues(t, 1, reached.Load(), "callers at the token endpoint while all %d were blocked", n)
+		open()
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
+		assert.Equal(t, 1, m.TokenFetches())
+	})
 }
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 func TestMockTokenExpiry(t *testing.T) {
 	m, c := newMock(t, mockvendor.QianfanV1Config{})

@@ -148,11 +148,12 @@ func TestChatWire(t *testing.T) {
 func TestTokenCachedUntilNearExpiry(t *testing.T) {
 	v := newFakeVendor(t)
 	v.token = func(n int64, w http.ResponseWriter, _ *http.Request) { grant(w, fmt.Sprintf("24.tok-%d", n), 1000) }
-	p := newProvider(t, config(v.URL))
 	var mu sync.Mutex
 	now := time.Unix(1_700_000_000, 0)
-	p.tokens.now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	cfg := config(v.URL)
+	cfg.Options = Options{Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return now }}
+	p := newProvider(t, cfg)
 	ctx := context.Background()
 
 	for range 3 {
@@ -174,18 +175,24 @@ func TestTokenCachedUntilNearExpiry(t *testing.T) {
 	assert.Equal(t, cacheFor(30*24*time.Hour), cacheFor(0), "a grant without expires_in is taken as 30 days")
 }
 
-// 100 goroutines making their first call at once cause exactly one token fetch.
+// 100 goroutines making their first call at once cause exactly one token fetch:
+// the token endpoint holds the first fetch until the other 99 callers are counted
+// parked behind it, so the test fails if any of them fetches for itself.
 func TestConcurrentFirstCallsFetchOneToken(t *testing.T) {
+	const n = 100
 	v := newFakeVendor(t)
 	release := make(chan struct{})
-	v.token = func(n int64, w http.ResponseWriter, _ *http.Request) {
-		<-release // hold the fetch until every goroutine is waiting for a token
-		grant(w, fmt.Sprintf("24.tok-%d", n), 2592000)
+	fetching := make(chan int64, n)
+	v.token = func(k int64, w http.ResponseWriter, _ *http.Request) {
+		fetching <- k
+		<-release // hold the fetch until every other caller waits for it
+		grant(w, fmt.Sprintf("24.tok-%d", k), 2592000)
 	}
 	var once sync.Once
 	t.Cleanup(func() { once.Do(func() { close(release) }) }) // a failing test must not hang
 	p := newProvider(t, config(v.URL))
-	const n = 100
+	parked := make(chan int, n)
+	p.tokens.parked = func(waiting int) { parked <- waiting }
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
 	for range n {
@@ -196,8 +203,16 @@ func TestConcurrentFirstCallsFetchOneToken(t *testing.T) {
 			errs <- err
 		}()
 	}
-	require.Eventually(t, func() bool { return v.tokenHits.Load() == 1 }, 5*time.Second, time.Millisecond)
-	time.Sleep(50 * time.Millisecond) // let the others pile up behind the fetch
+	require.EqualValues(t, 1, <-fetching)
+	for waiting := 0; waiting < n-1; {
+		select {
+		case waiting = <-parked:
+		case k := <-fetching:
+			t.Fatalf("token fetch %d while %d callers waited for the first: no single flight", k, waiting)
+		case <-time.After(10 * time.Second): // only a broken test gets here
+			t.Fatalf("%d of %d callers parked behind the first fetch", waiting, n-1)
+		}
+	}
 	once.Do(func() { close(release) })
 	wg.Wait()
 	close(errs)
@@ -212,32 +227,45 @@ func TestConcurrentFirstCallsFetchOneToken(t *testing.T) {
 }
 
 // A waiter whose leader gave up (its ctx ended) fetches for itself instead of
-// inheriting the leader's cancellation.
+// inheriting the leader's cancellation. The leader is cancelled only once the
+// waiter is counted parked behind its fetch.
 func TestTokenFetchLeaderCancelled(t *testing.T) {
 	v := newFakeVendor(t)
 	block := make(chan struct{})
-	v.token = func(n int64, w http.ResponseWriter, r *http.Request) {
-		if n == 1 {
+	fetching := make(chan int64, 2)
+	v.token = func(k int64, w http.ResponseWriter, r *http.Request) {
+		fetching <- k
+		if k == 1 {
 			select {
 			case <-block:
 			case <-r.Context().Done():
 			}
 			return
 		}
-		grant(w, fmt.Sprintf("24.tok-%d", n), 2592000)
+		grant(w, fmt.Sprintf("24.tok-%d", k), 2592000)
 	}
 	defer close(block)
 	p := newProvider(t, config(v.URL))
+	parked := make(chan int, 1)
+	p.tokens.parked = func(waiting int) { parked <- waiting }
 	ctx, cancel := context.WithCancel(context.Background())
 	leaderDone := make(chan error, 1)
 	go func() { _, err := p.Chat(ctx, userReq("ernie-4.0-8k"), nil); leaderDone <- err }()
-	require.Eventually(t, func() bool { return v.tokenHits.Load() == 1 }, 5*time.Second, time.Millisecond)
+	require.EqualValues(t, 1, <-fetching)
 	waiterDone := make(chan error, 1)
 	go func() { _, err := p.Chat(context.Background(), userReq("ernie-4.0-8k"), nil); waiterDone <- err }()
-	time.Sleep(20 * time.Millisecond)
+	select {
+	case waiting := <-parked:
+		require.Equal(t, 1, waiting)
+	case k := <-fetching:
+		t.Fatalf("token fetch %d while the first was in flight: the waiter did not wait", k)
+	case <-time.After(10 * time.Second): // only a broken test gets here
+		t.Fatal("the second caller never parked behind the first fetch")
+	}
 	cancel()
 	require.ErrorIs(t, <-leaderDone, context.Canceled)
-	require.NoError(t, <-waiterDone)
+	require.NoError(t, <-waiterDone, "the leader's cancellation is not the waiter's")
+	require.EqualValues(t, 2, <-fetching, "the waiter fetched for itself")
 	assert.EqualValues(t, 2, v.tokenHits.Load())
 }
 
