@@ -10,9 +10,5 @@ import (
 type deepseekProviderT = deepseek.Provider
 
 func deepseekProvider(url string) (*deepseek.Provider, error) {
-	p, err := deepseek.New(llm.Config{APIKey: dsKey, BaseURL: url, HTTP: http.DefaultClient, Getenv: func(string) string { return "" }})
-	if err != nil {
-		return nil, err
-	}
-	return p.(*deepseek.Provider), nil
+	return deepseek.New(llm.Config{APIKey: dsKey, BaseURL: url, HTTP: http.DefaultClient, Getenv: func(string) string { return "" }})
 }

@@ -169,3 +169,14 @@ func NotAStream(provider, model string, resp *http.Response, refine func(e *llm.
 	}
 	return out
 }
+
+// AsProvider is a provider's New as llm.Descriptor.New wants it: the concrete
+// provider as an llm.Provider, and on error a nil interface rather than a nil
+// pointer inside a non-nil one (which would pass an err == nil check's opposite,
+// p != nil). Use it as `return wire.AsProvider(New(cfg))`.
+func AsProvider[P llm.Provider](p P, err error) (llm.Provider, error) {
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}

@@ -55,7 +55,7 @@ func Descriptor() llm.Descriptor {
 			{ID: "deepseek-reasoner", Object: "model", OwnedBy: "deepseek", Provider: Name, AliasOf: "deepseek-v4-flash"},
 		},
 		Prefixes: []string{"deepseek-"},
-		New:      New,
+		New:      descriptorNew,
 		Rewrite: func(cfg llm.Config, model string) (string, string) {
 			return rewrite(legacyAliases(cfg), model)
 		},
@@ -103,7 +103,7 @@ type Provider struct {
 
 // New builds the provider from cfg, falling back to DEEPSEEK_API_KEY and
 // DEEPSEEK_BASE_URL. It fails with llm.ErrNoCredentials when no key is found.
-func New(cfg llm.Config) (llm.Provider, error) {
+func New(cfg llm.Config) (*Provider, error) {
 	key, base, err := wire.KeyAndBase(&cfg, Name, "DeepSeek API key", EnvAPIKey, EnvBaseURL, DefaultBaseURL)
 	if err != nil {
 		return nil, err
@@ -121,6 +121,9 @@ func New(cfg llm.Config) (llm.Provider, error) {
 	p.gen, p.chat = g, wire.NewEndpoint(tmpl, wire.BearerHeader(key))
 	return p, nil
 }
+
+// descriptorNew is New for the Descriptor (see wire.AsProvider).
+func descriptorNew(cfg llm.Config) (llm.Provider, error) { return wire.AsProvider(New(cfg)) }
 
 // Name returns "deepseek".
 func (p *Provider) Name() string { return Name }

@@ -73,7 +73,7 @@ func Descriptor() llm.Descriptor {
 		Name:     Name,
 		Models:   Models(),
 		Prefixes: []string{"doubao-", "ep-"},
-		New:      New,
+		New:      descriptorNew,
 	}
 }
 
@@ -88,7 +88,7 @@ type Provider struct {
 
 // New builds the provider from cfg, falling back to ARK_API_KEY and ARK_BASE_URL. It
 // does no I/O, and fails with llm.ErrNoCredentials when no key is found.
-func New(cfg llm.Config) (llm.Provider, error) {
+func New(cfg llm.Config) (*Provider, error) {
 	key, base, err := wire.KeyAndBase(&cfg, Name, "Volcengine Ark API key", EnvAPIKey, EnvBaseURL, DefaultBaseURL)
 	if err != nil {
 		return nil, err
@@ -117,6 +117,9 @@ func New(cfg llm.Config) (llm.Provider, error) {
 	p.gen, p.chat = g, wire.NewEndpoint(tmpl, wire.BearerHeader(key))
 	return p, nil
 }
+
+// descriptorNew is New for the Descriptor (see wire.AsProvider).
+func descriptorNew(cfg llm.Config) (llm.Provider, error) { return wire.AsProvider(New(cfg)) }
 
 // Name returns "doubao".
 func (p *Provider) Name() string { return Name }

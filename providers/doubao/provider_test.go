@@ -74,7 +74,7 @@ func newProvider(t *testing.T, baseURL string, opts any) *Provider {
 	t.Helper()
 	p, err := New(llm.Config{APIKey: testKey, BaseURL: baseURL + "/api/v3", Options: opts, Getenv: func(string) string { return "" }})
 	require.NoError(t, err)
-	return p.(*Provider)
+	return p
 }
 
 func userReq(model string) *llm.ChatRequest {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
 
@@ -180,7 +181,8 @@ func (e Endpoint) Descriptor() llm.Descriptor {
 	for _, alias := range slices.Sorted(maps.Keys(e.Aliases)) {
 		models = append(models, llm.Model{ID: alias, Object: "model", OwnedBy: e.Name, Provider: e.Name, AliasOf: e.Aliases[alias]})
 	}
-	d := llm.Descriptor{Name: e.Name, Models: models, Prefixes: e.Prefixes, New: e.New}
+	d := llm.Descriptor{Name: e.Name, Models: models, Prefixes: e.Prefixes,
+		New: func(cfg llm.Config) (llm.Provider, error) { return wire.AsProvider(e.New(cfg)) }}
 	if len(e.Aliases) > 0 {
 		d.Rewrite = func(_ llm.Config, model string) (string, string) { return serverModel(e.Aliases, model), "" }
 	}
@@ -199,7 +201,7 @@ func serverModel(aliases map[string]string, model string) string {
 func Descriptor() llm.Descriptor { return OpenAI().Descriptor() }
 
 // New builds a provider for the OpenAI preset (see Endpoint.New).
-func New(cfg llm.Config) (llm.Provider, error) { return OpenAI().New(cfg) }
+func New(cfg llm.Config) (*Provider, error) { return OpenAI().New(cfg) }
 
 func (e Endpoint) clone() Endpoint {
 	e.Models = slices.Clone(e.Models)

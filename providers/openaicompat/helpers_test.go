@@ -83,7 +83,7 @@ func build(t *testing.T, e Endpoint, f *fake, opts any) *Provider {
 	t.Helper()
 	p, err := e.New(llm.Config{APIKey: "sk-test-key-123456", BaseURL: f.URL, HTTP: f.Client(), Getenv: noEnv, Options: opts})
 	require.NoError(t, err)
-	return p.(*Provider)
+	return p
 }
 
 // body decodes a recorded request body into a generic map.

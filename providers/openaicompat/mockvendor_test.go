@@ -26,7 +26,7 @@ func mockProvider(t *testing.T, cfg mockvendor.OpenAIConfig, e Endpoint) (*Provi
 	t.Cleanup(srv.Close)
 	p, err := e.New(llm.Config{APIKey: mockKey, BaseURL: srv.URL + "/v1", HTTP: srv.Client(), Getenv: noEnv})
 	require.NoError(t, err)
-	return p.(*Provider), m
+	return p, m
 }
 
 func TestMockOpenAIChatAndStream(t *testing.T) {

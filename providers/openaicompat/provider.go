@@ -27,7 +27,7 @@ type Provider struct {
 // New builds the provider from cfg and the Endpoint. It does no I/O. It fails with
 // llm.ErrNoCredentials when no key is found and the Endpoint is not KeyOptional, and
 // with llm.ErrInvalidRequest when the Endpoint or the base URL is malformed.
-func (e Endpoint) New(cfg llm.Config) (llm.Provider, error) {
+func (e Endpoint) New(cfg llm.Config) (*Provider, error) {
 	if err := e.Validate(); err != nil {
 		return nil, err
 	}

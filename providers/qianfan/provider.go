@@ -60,7 +60,7 @@ func Descriptor() llm.Descriptor {
 			model("ernie-x1-32k"), model("ernie-x1-turbo-32k"), model("ernie-5.0-thinking-latest"),
 		},
 		Prefixes: []string{"ernie-"},
-		New:      New,
+		New:      descriptorNew,
 	}
 }
 
@@ -79,7 +79,7 @@ type Provider struct {
 // New builds the provider from cfg, falling back to QIANFAN_API_KEY, QIANFAN_APPID and
 // QIANFAN_BASE_URL. It does no I/O, and fails with llm.ErrNoCredentials when no key
 // is found.
-func New(cfg llm.Config) (llm.Provider, error) {
+func New(cfg llm.Config) (*Provider, error) {
 	key, base, err := wire.KeyAndBase(&cfg, Name, "Qianfan v2 API key (bce-v3/…)", EnvAPIKey, EnvBaseURL, DefaultBaseURL)
 	if err != nil {
 		return nil, err
@@ -117,6 +117,9 @@ func New(cfg llm.Config) (llm.Provider, error) {
 	p.gen, p.post = g, wire.NewEndpoint(tmpl, wire.BearerHeader(key))
 	return p, nil
 }
+
+// descriptorNew is New for the Descriptor (see wire.AsProvider).
+func descriptorNew(cfg llm.Config) (llm.Provider, error) { return wire.AsProvider(New(cfg)) }
 
 // Name returns "qianfan".
 func (p *Provider) Name() string { return Name }

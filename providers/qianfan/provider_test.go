@@ -79,7 +79,7 @@ func newProvider(t *testing.T, url string, mod func(*llm.Config)) *Provider {
 	}
 	p, err := New(cfg)
 	require.NoError(t, err)
-	return p.(*Provider)
+	return p
 }
 
 func userReq(model, text string) *llm.ChatRequest {

@@ -50,7 +50,7 @@ func Descriptor() llm.Descriptor {
 		Name:     Name,
 		Models:   models(),
 		Prefixes: []string{"ERNIE-"},
-		New:      New,
+		New:      descriptorNew,
 	}
 }
 
@@ -99,7 +99,7 @@ func (p *Provider) post(ep, tok string) (*wire.Endpoint, error) {
 // New builds the provider from cfg, falling back to WENXIN_API_KEY,
 // WENXIN_SECRET_KEY and WENXIN_BASE_URL. It does no I/O: the access token is fetched
 // on first use. It fails with llm.ErrNoCredentials when the key or the secret is missing.
-func New(cfg llm.Config) (llm.Provider, error) {
+func New(cfg llm.Config) (*Provider, error) {
 	getenv := wire.Getenv(&cfg)
 	key, err := wire.Secret(Name, cfg.APIKey, getenv, EnvAPIKey, "APIKey")
 	if err != nil {
@@ -140,6 +140,9 @@ func New(cfg llm.Config) (llm.Provider, error) {
 		penalty:   o.PenaltyScore,
 	}, nil
 }
+
+// descriptorNew is New for the Descriptor (see wire.AsProvider).
+func descriptorNew(cfg llm.Config) (llm.Provider, error) { return wire.AsProvider(New(cfg)) }
 
 // Name returns "wenxin".
 func (p *Provider) Name() string { return Name }

@@ -139,7 +139,7 @@ func newProvider(t *testing.T, cfg llm.Config) *Provider {
 	t.Helper()
 	p, err := New(cfg)
 	require.NoError(t, err)
-	return p.(*Provider)
+	return p
 }
 
 func userReq(model string, msgs ...llm.Message) *llm.ChatRequest {
