@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -138,45 +139,64 @@ func TestCancelIsErrCanceledAndNotAFailure(t *testing.T) {
 	assert.EqualValues(t, 1, c2.Stats().Failures)
 }
 
+// Cancelling a stream, or closing it from another goroutine, while the vendor is
+// between two events ends it at once, as ErrCanceled or ErrStreamClosed, and
+// neither is a failure. In a synctest bubble over an in-memory transport the next
+// event is 20ms of the bubble's clock away, so "between two events" is certain, not
+// likely, and "at once" is exact.
 func TestStreamCancelAndEarlyCloseAreNotFailures(t *testing.T) {
-	m := harbortest.Start(t, harbortest.DeepSeek,
-		harbortest.WithDeepSeekConfig(mockvendor.DeepSeekConfig{ChunkDelay: 20 * time.Millisecond}))
-	c := harbor.Must(harbor.New(m.Options()...))
+	synctest.Test(t, func(t *testing.T) {
+		const model = "deepseek-v4-flash"
+		c := harbor.Must(harbor.New(
+			harbor.WithGetenv(func(string) string { return "" }),
+			harbor.WithAPIKey("deepseek", "sk-test-secret-0123456789"),
+			harbor.WithBaseURL("deepseek", "http://deepseek.invalid"),
+			harbor.WithTransport(memTransport{mockvendor.NewDeepSeek(mockvendor.DeepSeekConfig{ChunkDelay: 20 * time.Millisecond})}),
+		))
+		defer c.Close()
 
-	// Cancel mid-stream.
-	ctx, cancel := context.WithCancel(context.Background())
-	s, err := c.Chat.Completions.Stream(ctx, hi(m.Model()))
-	require.NoError(t, err)
-	require.True(t, s.Next())
-	cancel()
-	for s.Next() {
-	}
-	require.ErrorIs(t, s.Err(), harbor.ErrCanceled)
-	require.ErrorIs(t, s.Err(), context.Canceled)
-	require.NoError(t, s.Close())
+		// Cancel mid-stream.
+		ctx, cancel := context.WithCancel(context.Background())
+		s, err := c.Chat.Completions.Stream(ctx, hi(model))
+		require.NoError(t, err)
+		require.True(t, s.Next())
+		first := time.Now()
+		cancel()
+		for s.Next() {
+		}
+		require.ErrorIs(t, s.Err(), harbor.ErrCanceled)
+		require.ErrorIs(t, s.Err(), context.Canceled)
+		assert.Zero(t, time.Since(first), "ended by the cancel, not by the next event")
+		require.NoError(t, s.Close())
 
-	// Close mid-stream from another goroutine.
-	s, err = c.Chat.Completions.Stream(context.Background(), hi(m.Model()))
-	require.NoError(t, err)
-	require.True(t, s.Next())
-	go s.Close()
-	for s.Next() {
-	}
-	require.ErrorIs(t, s.Err(), harbor.ErrStreamClosed)
+		// Close mid-stream from another goroutine.
+		s, err = c.Chat.Completions.Stream(context.Background(), hi(model))
+		require.NoError(t, err)
+		require.True(t, s.Next())
+		first = time.Now()
+		go s.Close()
+		for s.Next() {
+		}
+		require.ErrorIs(t, s.Err(), harbor.ErrStreamClosed)
+		assert.Zero(t, time.Since(first), "ended by the Close, not by the next event")
 
-	st := c.Stats()
-	assert.EqualValues(t, 2, st.Canceled)
-	assert.Zero(t, st.Failures)
-	assert.Zero(t, st.StreamsOpen)
+		st := c.Stats()
+		assert.EqualValues(t, 2, st.Canceled)
+		assert.Zero(t, st.Failures)
+		assert.Zero(t, st.StreamsOpen)
 
-	// A stream read to its end and then closed is neither.
-	s, err = c.Chat.Completions.Stream(context.Background(), hi(m.Model()))
-	require.NoError(t, err)
-	for s.Next() {
-	}
-	require.NoError(t, s.Err())
-	require.NoError(t, s.Close())
-	assert.EqualValues(t, 2, c.Stats().Canceled)
+		// A stream read to its end and then closed is neither.
+		s, err = c.Chat.Completions.Stream(context.Background(), hi(model))
+		require.NoError(t, err)
+		n := 0
+		for s.Next() {
+			n++
+		}
+		require.NoError(t, s.Err())
+		require.NoError(t, s.Close())
+		assert.Greater(t, n, 2, "the whole stream")
+		assert.EqualValues(t, 2, c.Stats().Canceled)
+	})
 }
 
 // Route tells what goes on the wire: checked against what the mock received.
