@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -27,8 +28,13 @@ func TestRetryAfter(t *testing.T) {
 	assert.Equal(t, 1500*time.Millisecond, RetryAfter(http.Header{"Retry-After": {"1.5"}}))
 	assert.Zero(t, RetryAfter(http.Header{"Retry-After": {"soon"}}))
 	assert.Zero(t, RetryAfter(http.Header{}))
-	d := RetryAfter(http.Header{"Retry-After": {time.Now().Add(time.Minute).UTC().Format(http.TimeFormat)}})
-	assert.InDelta(t, float64(time.Minute), float64(d), float64(2*time.Second))
+	synctest.Test(t, func(t *testing.T) { // the bubble's clock stands still on a whole second: exact
+		at := func(d time.Duration) http.Header {
+			return http.Header{"Retry-After": {time.Now().Add(d).UTC().Format(http.TimeFormat)}}
+		}
+		assert.Equal(t, time.Minute, RetryAfter(at(time.Minute)), "an HTTP date is the wait until then")
+		assert.Zero(t, RetryAfter(at(-time.Minute)), "a date in the past is no wait")
+	})
 }
 
 func TestStatusError(t *testing.T) {
