@@ -78,6 +78,20 @@ func (c *Client) Route(model string) (Route, error) {
 // ListRemoteModels asks a provider's vendor for its model list (binding the provider
 // if needed). Providers whose vendor has no such endpoint return an error.
 func (c *Client) ListRemoteModels(ctx context.Context, provider string) ([]Model, error) {
+	p, err := c.bind(ctx, provider)
+	if err != nil {
+		return nil, err
+	}
+	l, ok := p.(llm.ModelLister)
+	if !ok {
+		return nil, &Error{Provider: provider, Kind: ErrInvalidRequest, Message: "this vendor has no remote model listing"}
+	}
+	return l.ListModels(ctx)
+}
+
+// bind returns the provider named provider, building it if needed, for a
+// management call (ListRemoteModels, Balance) with ctx.
+func (c *Client) bind(ctx context.Context, provider string) (llm.Provider, error) {
 	if ctx == nil {
 		return nil, llm.InvalidRequest(provider, "", "ctx", "the context is nil; pass context.Background() or a request's context")
 	}
@@ -89,13 +103,5 @@ func (c *Client) ListRemoteModels(ctx context.Context, provider string) ([]Model
 	if !ok {
 		return nil, &Error{Provider: provider, Kind: ErrUnknownModel, Message: fmt.Sprintf("no provider named %q", provider)}
 	}
-	p, err := c.provider(s)
-	if err != nil {
-		return nil, err
-	}
-	l, ok := p.(llm.ModelLister)
-	if !ok {
-		return nil, &Error{Provider: provider, Kind: ErrInvalidRequest, Message: "this vendor has no remote model listing"}
-	}
-	return l.ListModels(ctx)
+	return c.provider(s)
 }

@@ -188,19 +188,17 @@ func (p *Provider) ListModels(ctx context.Context) ([]llm.Model, error) {
 	return out, nil
 }
 
-// Balance is the account balance, one entry per currency. Amounts are decimal strings,
-// as the vendor sends them, so no precision is lost.
-type Balance struct {
-	IsAvailable bool
-	Infos       []BalanceInfo
-}
+// Balance is the account balance, one entry per currency (llm.Balance: amounts are
+// decimal strings, as the vendor sends them, so no precision is lost).
+type Balance = llm.Balance
 
-// BalanceInfo is the balance in one currency.
-type BalanceInfo struct {
-	Currency, Total, Granted, ToppedUp string
-}
+// BalanceInfo is the balance in one currency: total, granted and topped up.
+type BalanceInfo = llm.BalanceInfo
 
-// Balance asks the vendor for the account balance.
+var _ llm.BalanceChecker = (*Provider)(nil)
+
+// Balance asks the vendor for the account balance (GET /user/balance); through a
+// harbor.Client, Client.Balance(ctx, "deepseek") calls it.
 func (p *Provider) Balance(ctx context.Context) (*Balance, error) {
 	resp, err := p.gen.GetUserBalance(ctx)
 	if err != nil {
