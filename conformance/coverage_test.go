@@ -35,8 +35,8 @@ func coverageTables(t *testing.T) map[string]map[string]string {
 	for _, c := range arkCases {
 		add("TestArk", c.name, "")
 	}
-	for _, c := range wxCases {
-		add("TestWxConformance", c.name, c.bug)
+	for _, c := range wenxinCases {
+		add("TestWenxin", c.name, c.bug)
 	}
 	for _, c := range qf2Cases {
 		add("TestQf2Conformance", c.name, c.bug)

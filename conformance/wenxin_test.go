@@ -1,8 +1,8 @@
 package conformance
 
 import (
-	"context"
-	"errors"
+	"cmp"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -34,8 +34,6 @@ const (
 )
 
 var (
-	wxYes, wxNo = new(bool), new(bool)
-
 	wxWeather = []harbor.Tool{harbor.FunctionTool("get_weather", "Weather of a city",
 		map[string]any{"type": "object", "properties": map[string]any{"city": map[string]any{"type": "string"}}})}
 	wxTwoTools = []harbor.Tool{
@@ -44,73 +42,78 @@ var (
 	}
 )
 
-func init() { *wxYes = true }
-
 func wxMsgs(ms ...harbor.Message) []harbor.Message { return ms }
 
 // wxNoAnswer is what the spec says of a 200 answer that is neither an answer nor
 // an error_code body.
 const wxNoAnswer = "response 200"
 
-// wxCase is one row of Wenxin's conformance table. Each row runs as Create and as
-// Stream (unless only says otherwise), each time against a fresh mock and client.
-type wxCase struct {
-	name  string
-	quirk string // what in shared/vendors.md §3/§5 this row pins
-	cfg   mockvendor.QianfanV1Config
-	// pcfg is the client's ProviderConfig for "wenxin"; APIKey and SecretKey default
-	// to wxKey/wxSecret and BaseURL is always the mock's URL.
-	pcfg harbor.ProviderConfig
-	// warm, when set, makes one successful call first (so a token is cached), then
-	// resets the mock's records and counters and calls warm on it.
-	warm   func(m *mockvendor.QianfanV1)
-	faults []mockvendor.Fault
-	req    harbor.ChatRequest
-	opts   []harbor.CallOption // per call
-	// offSpec: the request, or a scripted answer, breaks spec/qianfan-v1.yaml on
-	// purpose (see specChecked); the spec must reject it with a violation
-	// containing this.
-	offSpec string
-	repeat  int    // how many times the call is made (0 means once)
-	only    string // "create" or "stream"; empty runs both
-	bug     string // a known provider/mock bug this row documents: skipped with "BUG: …"
+type (
+	wenxinCase    = vendorCase[mockvendor.QianfanV1Config, *mockvendor.QianfanV1]
+	wenxinOutcome = outcome[*mockvendor.QianfanV1]
+)
 
-	// What harbor must put on the wire: the chat endpoint (last part of the path),
-	// JSON pointers into the last chat request body, and how many token and chat
-	// requests the vendor must see (both 0: rejected before any I/O).
-	endpoint string
-	sent     map[string]any
-	notSent  []string
-	tokens   int
-	chats    int
-
-	// What the caller must get on failure...
-	err        error
-	code       string
-	param      string
-	status     int
-	requestID  string // regexp for Error.RequestID (and a Create's RequestID on success)
-	retryAfter time.Duration
-	msgHas     string
-	transient  *bool
-	minElapsed time.Duration
-
-	// ...and on success.
-	text, finish string
-	check        func(t *testing.T, o *wxOut, m *mockvendor.QianfanV1, reqs []mockvendor.RecordedRequest)
+// wenxinHarness runs Wenxin's table: a token grant at the OAuth endpoint, then chat
+// requests carrying the access token in the query (see wenxinWire); the mock's
+// X-Baidu-Request-Id carries the vendor's request id.
+var wenxinHarness = &harness[mockvendor.QianfanV1Config, *mockvendor.QianfanV1]{
+	provider: "wenxin", spec: "qianfan-v1", idHeader: "X-Baidu-Request-Id",
+	newMock: mockvendor.NewQianfanV1,
+	config: func(p *harbor.ProviderConfig) {
+		p.APIKey, p.SecretKey = cmp.Or(p.APIKey, wxKey), cmp.Or(p.SecretKey, wxSecret)
+	},
+	wire:       wenxinWire,
+	streamSent: map[string]any{"/stream": true}, createNotSent: []string{"/stream"},
+	neverSent: []string{"/model"}, // the model is the URL's endpoint
+	secrets:   wxAccessTokens,
+	warmUp:    harbor.ChatRequest{Model: "ERNIE-3.5-8K", Messages: user("warm up")},
+	verify: func(t *testing.T, c *wenxinCase, o *wenxinOutcome) {
+		if c.err != nil && c.status == 0 && c.code != "" && c.code[0] >= '0' && c.code[0] <= '9' {
+			assert.Zero(t, o.herr.HTTPStatusCode(), "error_code bodies come with HTTP 200, which is not an error status")
+		}
+	},
 }
 
-var wxCases = []wxCase{
+// wenxinWire: every request is a POST, to the token path or under the chat prefix,
+// and never has an Authorization header; a token request carries grant_type,
+// client_id and client_secret and an empty body, a chat request carries
+// ?access_token= but never the key pair.
+func wenxinWire(t *testing.T, o *wenxinOutcome, i int, r mockvendor.RecordedRequest) (chat bool) {
+	assert.Equal(t, http.MethodPost, r.Method, "request %d", i)
+	assert.Empty(t, r.Header.Get("Authorization"), "request %d: no bearer auth on v1", i)
+	q, err := url.ParseQuery(r.RawQuery)
+	require.NoError(t, err, "request %d", i)
+	switch {
+	case r.Path == wxTokenPath:
+		assert.Equal(t, "client_credentials", q.Get("grant_type"), "token request %d", i)
+		assert.Equal(t, o.cfg.APIKey, q.Get("client_id"), "token request %d", i)
+		assert.Equal(t, o.cfg.SecretKey, q.Get("client_secret"), "token request %d", i)
+		assert.Empty(t, r.Body, "token request %d has an empty body", i)
+		return false
+	case strings.HasPrefix(r.Path, wxChatPrefix):
+		assert.NotEmpty(t, q.Get("access_token"), "chat request %d authenticates with ?access_token=", i)
+		assert.False(t, q.Has("client_id") || q.Has("client_secret"), "chat request %d: the key pair stays off the chat URL", i)
+		if o.stream {
+			assert.Equal(t, "text/event-stream", r.Header.Get("Accept"), "chat request %d", i)
+		}
+		return true
+	default:
+		t.Errorf("unexpected request to %s", r.Path)
+		return false
+	}
+}
+
+var wenxinCases = []wenxinCase{
 	// Auth: OAuth access token in the query, fetched once, refreshed on 110/111.
 	{
 		name: "token fetch then chat with access_token in the query", quirk: "POST /oauth/2.0/token?grant_type=client_credentials&client_id&client_secret, then ?access_token= on chat",
-		req:      harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
-		endpoint: "completions_pro", tokens: 1, chats: 1,
+		req:  harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
+		path: wxChatPrefix + "completions_pro", tokens: 1, requests: 1,
 		sent: map[string]any{"/messages/0/role": "user", "/messages/0/content": "hi"}, notSent: []string{"/model", "/system"},
 		text: "Hello! You said: hi", finish: "stop", requestID: wxUUID,
-		check: func(t *testing.T, o *wxOut, m *mockvendor.QianfanV1, reqs []mockvendor.RecordedRequest) {
-			require.Len(t, reqs, 2)
-			tr, cr := reqs[0], reqs[1]
+		check: func(t *testing.T, o *wenxinOutcome) {
+			require.Len(t, o.reqs, 2)
+			tr, cr := o.reqs[0], o.reqs[1]
 			assert.Equal(t, "POST", tr.Method)
 			assert.Equal(t, wxTokenPath, tr.Path)
 			q, err := url.ParseQuery(tr.RawQuery)
@@ -129,7 +132,7 @@ var wxCases = []wxCase{
 			assert.Empty(t, cq.Get("client_secret"), "the key pair stays off the chat URL")
 			assert.Empty(t, cr.Header.Get("Authorization"), "no bearer auth on v1")
 			assert.Contains(t, cr.Header.Get("Content-Type"), "application/json")
-			assert.Equal(t, 1, m.TokenFetches())
+			assert.Equal(t, 1, o.mock.TokenFetches())
 
 			require.NotNil(t, o.Usage, "usage")
 			assert.Equal(t, harbor.Usage{PromptTokens: 2, CompletionTokens: 4, TotalTokens: 6}, *o.Usage)
@@ -146,10 +149,10 @@ var wxCases = []wxCase{
 	{
 		name: "token cached across calls", quirk: "30-day token reused: one grant for many calls",
 		req:    harbor.ChatRequest{Model: "ERNIE-3.5-8K", Messages: user("hi")},
-		repeat: 3, endpoint: "completions", tokens: 1, chats: 3, text: "Hello! You said: hi",
-		check: func(t *testing.T, _ *wxOut, m *mockvendor.QianfanV1, reqs []mockvendor.RecordedRequest) {
-			assert.Equal(t, 1, m.TokenFetches(), "TokenFetches stays 1")
-			toks := wxAccessTokens(reqs)
+		repeat: 3, path: wxChatPrefix + "completions", tokens: 1, requests: 3, text: "Hello! You said: hi",
+		check: func(t *testing.T, o *wenxinOutcome) {
+			assert.Equal(t, 1, o.mock.TokenFetches(), "TokenFetches stays 1")
+			toks := wxAccessTokens(o.reqs)
 			require.Len(t, toks, 3)
 			assert.Equal(t, toks[0], toks[1])
 			assert.Equal(t, toks[0], toks[2])
@@ -157,117 +160,117 @@ var wxCases = []wxCase{
 	},
 	{
 		name: "token refreshed before it expires", quirk: "expires_in honoured: a token past its lifetime is not sent (no 111 round trip)",
-		cfg:    mockvendor.QianfanV1Config{TokenTTL: time.Second},
+		mock:   mockvendor.QianfanV1Config{TokenTTL: time.Second},
 		warm:   func(*mockvendor.QianfanV1) { time.Sleep(1100 * time.Millisecond) },
 		only:   "create",
 		req:    harbor.ChatRequest{Model: "ERNIE-3.5-8K", Messages: user("hi")},
-		tokens: 1, chats: 1, text: "Hello! You said: hi",
+		tokens: 1, requests: 1, text: "Hello! You said: hi",
 	},
 	{
 		name: "expired token (111) is refreshed once and the call retried", quirk: "error_code 111 Access token expired: refresh token",
 		warm:   func(m *mockvendor.QianfanV1) { m.ExpireTokens() },
 		req:    harbor.ChatRequest{Model: "ERNIE-3.5-8K", Messages: user("hi")},
-		tokens: 1, chats: 2, text: "Hello! You said: hi", finish: "stop",
-		check: func(t *testing.T, _ *wxOut, m *mockvendor.QianfanV1, reqs []mockvendor.RecordedRequest) {
-			require.Len(t, reqs, 3)
-			assert.True(t, strings.HasPrefix(reqs[0].Path, wxChatPrefix), "first the chat with the old token")
-			assert.Equal(t, wxTokenPath, reqs[1].Path, "then one refresh")
-			assert.True(t, strings.HasPrefix(reqs[2].Path, wxChatPrefix), "then the retry")
-			toks := wxAccessTokens(reqs)
+		tokens: 1, requests: 2, text: "Hello! You said: hi", finish: "stop",
+		check: func(t *testing.T, o *wenxinOutcome) {
+			require.Len(t, o.reqs, 3)
+			assert.True(t, strings.HasPrefix(o.reqs[0].Path, wxChatPrefix), "first the chat with the old token")
+			assert.Equal(t, wxTokenPath, o.reqs[1].Path, "then one refresh")
+			assert.True(t, strings.HasPrefix(o.reqs[2].Path, wxChatPrefix), "then the retry")
+			toks := wxAccessTokens(o.reqs)
 			require.Len(t, toks, 2)
 			assert.NotEqual(t, toks[0], toks[1], "the retry carries the new token")
-			assert.Equal(t, 1, m.TokenFetches())
+			assert.Equal(t, 1, o.mock.TokenFetches())
 		},
 	},
 	{
 		name: "invalid token (110) is refreshed once and the call retried", quirk: "error_code 110 Access token invalid: refresh token",
 		faults: []mockvendor.Fault{mockvendor.QianfanV1TokenInvalid()},
 		req:    harbor.ChatRequest{Model: "ERNIE-3.5-8K", Messages: user("hi")},
-		tokens: 2, chats: 2, text: "Hello! You said: hi", finish: "stop",
-		check: func(t *testing.T, _ *wxOut, m *mockvendor.QianfanV1, reqs []mockvendor.RecordedRequest) {
-			toks := wxAccessTokens(reqs)
+		tokens: 2, requests: 2, text: "Hello! You said: hi", finish: "stop",
+		check: func(t *testing.T, o *wenxinOutcome) {
+			toks := wxAccessTokens(o.reqs)
 			require.Len(t, toks, 2)
 			assert.NotEqual(t, toks[0], toks[1], "the retry carries a new token")
-			assert.Equal(t, 2, m.TokenFetches())
+			assert.Equal(t, 2, o.mock.TokenFetches())
 		},
 	},
 	{
 		name: "111 again after the refresh is an authentication error", quirk: "exactly one refresh and one retry, not a loop",
 		faults: []mockvendor.Fault{mockvendor.QianfanV1TokenExpired(), mockvendor.QianfanV1TokenExpired(), mockvendor.QianfanV1TokenExpired()},
 		req:    harbor.ChatRequest{Model: "ERNIE-3.5-8K", Messages: user("hi")},
-		tokens: 2, chats: 2, err: harbor.ErrAuthentication, code: "111", msgHas: "Access token expired", transient: wxNo, requestID: wxUUID,
+		tokens: 2, requests: 2, err: harbor.ErrAuthentication, code: "111", msgHas: "Access token expired", retryable: no, requestID: wxUUID,
 	},
 	{
 		name: "110 again after the refresh is an authentication error", quirk: "exactly one refresh and one retry, not a loop",
 		faults: []mockvendor.Fault{mockvendor.QianfanV1TokenInvalid(), mockvendor.QianfanV1TokenInvalid(), mockvendor.QianfanV1TokenInvalid()},
 		req:    harbor.ChatRequest{Model: "ERNIE-3.5-8K", Messages: user("hi")},
-		tokens: 2, chats: 2, err: harbor.ErrAuthentication, code: "110", msgHas: "Access token invalid", transient: wxNo,
+		tokens: 2, requests: 2, err: harbor.ErrAuthentication, code: "110", msgHas: "Access token invalid", retryable: no,
 	},
 	{
 		name: "14 IAM Certification failed is an authentication error without a refresh", quirk: "error_code 13/14: auth failures that a new token cannot fix (refresh is for 110/111 only)",
 		faults: []mockvendor.Fault{mockvendor.QianfanV1Error(14), {}},
 		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
-		tokens: 1, chats: 1, err: harbor.ErrAuthentication, code: "14", transient: wxNo, requestID: wxUUID,
+		tokens: 1, requests: 1, err: harbor.ErrAuthentication, code: "14", retryable: no, requestID: wxUUID,
 	},
 	{
 		name: "unknown client id at the token endpoint", quirk: `{"error":"invalid_client","error_description":"unknown client id"}`,
-		cfg:    mockvendor.QianfanV1Config{APIKey: "someone-else", SecretKey: wxSecret},
+		mock:   mockvendor.QianfanV1Config{APIKey: "someone-else", SecretKey: wxSecret},
 		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
-		tokens: 1, chats: 0, err: harbor.ErrAuthentication, code: "invalid_client", msgHas: "unknown client id", transient: wxNo,
+		tokens: 1, requests: 0, err: harbor.ErrAuthentication, code: "invalid_client", msgHas: "unknown client id", retryable: no,
 	},
 	{
 		name: "wrong secret at the token endpoint", quirk: `{"error":"invalid_client","error_description":"Client authentication failed"}`,
-		cfg:    mockvendor.QianfanV1Config{APIKey: wxKey, SecretKey: "another-secret"},
+		mock:   mockvendor.QianfanV1Config{APIKey: wxKey, SecretKey: "another-secret"},
 		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
-		tokens: 1, chats: 0, err: harbor.ErrAuthentication, code: "invalid_client", msgHas: "Client authentication failed", transient: wxNo,
+		tokens: 1, requests: 0, err: harbor.ErrAuthentication, code: "invalid_client", msgHas: "Client authentication failed", retryable: no,
 	},
 	{
 		name: "a failed grant is not cached", quirk: "the next call asks the token endpoint again",
-		cfg: mockvendor.QianfanV1Config{APIKey: "someone-else"},
-		req: harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")}, repeat: 2, only: "create",
-		tokens: 2, chats: 0, err: harbor.ErrAuthentication, code: "invalid_client",
+		mock: mockvendor.QianfanV1Config{APIKey: "someone-else"},
+		req:  harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")}, repeat: 2, only: "create",
+		tokens: 2, requests: 0, err: harbor.ErrAuthentication, code: "invalid_client",
 	},
 	{
 		name: "IAM 401 with X-Bce-Error headers", quirk: "IAM auth failures: 401 with X-Bce-Error-Code/X-Bce-Error-Message",
 		faults: []mockvendor.Fault{mockvendor.QianfanV1IAMUnauthorized()},
 		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
-		tokens: 1, chats: 1, err: harbor.ErrAuthentication, status: 401, code: "IamSignatureInvalid", msgHas: "Could not find credential", transient: wxNo, requestID: wxUUID,
+		tokens: 1, requests: 1, err: harbor.ErrAuthentication, status: 401, code: "IamSignatureInvalid", msgHas: "Could not find credential", retryable: no, requestID: wxUUID,
 	},
 	{
 		name: "IAM 403 with X-Bce-Error headers", quirk: "IAM permission failures: 403 with X-Bce-Error-Code",
 		faults: []mockvendor.Fault{{Status: 403}},
 		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
-		tokens: 1, chats: 1, err: harbor.ErrPermission, status: 403, code: "AccessDenied", msgHas: "Access denied", transient: wxNo,
+		tokens: 1, requests: 1, err: harbor.ErrPermission, status: 403, code: "AccessDenied", msgHas: "Access denied", retryable: no,
 	},
 
 	// Routing: the model is the URL's endpoint, never a body field.
 	{
 		name: "ERNIE-3.5-8K is the completions endpoint", quirk: "model table: ERNIE-3.5-8K -> completions",
-		req:      harbor.ChatRequest{Model: "ERNIE-3.5-8K", Messages: user("hi")},
-		endpoint: "completions", notSent: []string{"/model"}, tokens: 1, chats: 1, text: "Hello! You said: hi",
+		req:  harbor.ChatRequest{Model: "ERNIE-3.5-8K", Messages: user("hi")},
+		path: wxChatPrefix + "completions", notSent: []string{"/model"}, tokens: 1, requests: 1, text: "Hello! You said: hi",
 	},
 	{
 		name: "wenxin/ernie-4.0-8k is completions_pro", quirk: "explicit provider prefix, case-insensitive model table",
-		req:      harbor.ChatRequest{Model: "wenxin/ernie-4.0-8k", Messages: user("hi")},
-		endpoint: "completions_pro", notSent: []string{"/model"}, tokens: 1, chats: 1, text: "Hello! You said: hi",
+		req:  harbor.ChatRequest{Model: "wenxin/ernie-4.0-8k", Messages: user("hi")},
+		path: wxChatPrefix + "completions_pro", notSent: []string{"/model"}, tokens: 1, requests: 1, text: "Hello! You said: hi",
 	},
 	{
 		name: "ERNIE-Speed-128K takes up to 4096 output tokens", quirk: "Speed-128K: max_output_tokens [2, 4096]",
-		req:      harbor.ChatRequest{Model: "ERNIE-Speed-128K", Messages: user("hi"), MaxTokens: harbor.Some(4096)},
-		endpoint: "ernie-speed-128k", sent: map[string]any{"/max_output_tokens": 4096}, tokens: 1, chats: 1, text: "Hello! You said: hi",
+		req:  harbor.ChatRequest{Model: "ERNIE-Speed-128K", Messages: user("hi"), MaxTokens: harbor.Some(4096)},
+		path: wxChatPrefix + "ernie-speed-128k", sent: map[string]any{"/max_output_tokens": 4096}, tokens: 1, requests: 1, text: "Hello! You said: hi",
 	},
 	{
 		name: "a user endpoint from wenxin.Options", quirk: "deployed models: name -> endpoint via Options.Endpoints",
-		cfg:      mockvendor.QianfanV1Config{Endpoints: map[string]string{"my_deploy": "ERNIE-Speed-8K"}},
-		pcfg:     harbor.ProviderConfig{Options: wenxin.Options{Endpoints: map[string]string{"My-Ernie": "/my_deploy/"}}},
-		req:      harbor.ChatRequest{Model: "wenxin/my-ernie", Messages: user("hi"), MaxTokens: harbor.Some(100)},
-		endpoint: "my_deploy", sent: map[string]any{"/max_output_tokens": 100}, notSent: []string{"/model"}, tokens: 1, chats: 1, text: "Hello! You said: hi",
+		mock:   mockvendor.QianfanV1Config{Endpoints: map[string]string{"my_deploy": "ERNIE-Speed-8K"}},
+		client: harbor.ProviderConfig{Options: wenxin.Options{Endpoints: map[string]string{"My-Ernie": "/my_deploy/"}}},
+		req:    harbor.ChatRequest{Model: "wenxin/my-ernie", Messages: user("hi"), MaxTokens: harbor.Some(100)},
+		path:   wxChatPrefix + "my_deploy", sent: map[string]any{"/max_output_tokens": 100}, notSent: []string{"/model"}, tokens: 1, requests: 1, text: "Hello! You said: hi",
 	},
 	{
 		name: "a user endpoint the vendor does not know", quirk: "336005 API name not exist is ErrNotFound",
-		pcfg:     harbor.ProviderConfig{Options: wenxin.Options{Endpoints: map[string]string{"my-ernie": "gone_deploy"}}},
-		req:      harbor.ChatRequest{Model: "wenxin/my-ernie", Messages: user("hi")},
-		endpoint: "gone_deploy", tokens: 1, chats: 1, err: harbor.ErrNotFound, code: "336005", msgHas: "API name not exist", transient: wxNo,
+		client: harbor.ProviderConfig{Options: wenxin.Options{Endpoints: map[string]string{"my-ernie": "gone_deploy"}}},
+		req:    harbor.ChatRequest{Model: "wenxin/my-ernie", Messages: user("hi")},
+		path:   wxChatPrefix + "gone_deploy", tokens: 1, requests: 1, err: harbor.ErrNotFound, code: "336005", msgHas: "API name not exist", retryable: no,
 	},
 	{
 		name: "unknown model is refused before I/O", quirk: "no endpoint, no request",
@@ -280,13 +283,13 @@ var wxCases = []wxCase{
 		name: "system messages become the top-level system field", quirk: "no system role: system is a top-level string",
 		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: wxMsgs(harbor.SystemMessage("be brief"), harbor.SystemMessage("answer in English"), harbor.UserMessage("hi"))},
 		sent:   map[string]any{"/system": "be brief\nanswer in English", "/messages": []any{map[string]any{"role": "user", "content": "hi"}}},
-		tokens: 1, chats: 1, text: "Hello! You said: hi",
+		tokens: 1, requests: 1, text: "Hello! You said: hi",
 	},
 	{
 		name: "multi-turn history alternates and stays odd", quirk: "user/assistant alternate, odd count, last is user",
 		req:     harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: wxMsgs(harbor.SystemMessage("be brief"), harbor.UserMessage("one"), harbor.AssistantMessage("two"), harbor.UserMessage("three"))},
 		sent:    map[string]any{"/system": "be brief", "/messages/0/role": "user", "/messages/1/role": "assistant", "/messages/1/content": "two", "/messages/2/role": "user"},
-		notSent: []string{"/messages/3"}, tokens: 1, chats: 1, text: "Hello! You said: three",
+		notSent: []string{"/messages/3"}, tokens: 1, requests: 1, text: "Hello! You said: three",
 	},
 	{
 		name: "a system message after the first turn is refused before I/O", quirk: "system only at the top",
@@ -321,7 +324,7 @@ var wxCases = []wxCase{
 	{
 		name: "text parts are joined into a string", quirk: "content is a string only",
 		req:  harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: []harbor.Message{harbor.UserParts(harbor.TextPart("two "), harbor.TextPart("parts"))}},
-		sent: map[string]any{"/messages/0/content": "two parts"}, tokens: 1, chats: 1, text: "Hello! You said: two parts",
+		sent: map[string]any{"/messages/0/content": "two parts"}, tokens: 1, requests: 1, text: "Hello! You said: two parts",
 	},
 	{
 		name: "image parts are refused before I/O", quirk: "text only",
@@ -333,9 +336,9 @@ var wxCases = []wxCase{
 	{
 		name: "temperature 0 is sent as the small positive value", quirk: "temperature (0, 1]: 0 not allowed",
 		req:  harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi"), Temperature: harbor.Some(0.0)},
-		sent: map[string]any{"/temperature": wenxin.ZeroTemperature}, tokens: 1, chats: 1, text: "Hello! You said: hi",
-		check: func(t *testing.T, _ *wxOut, _ *mockvendor.QianfanV1, reqs []mockvendor.RecordedRequest) {
-			v, _ := pointer(sentBody(t, reqs, len(reqs)-1), "/temperature")
+		sent: map[string]any{"/temperature": wenxin.ZeroTemperature}, tokens: 1, requests: 1, text: "Hello! You said: hi",
+		check: func(t *testing.T, o *wenxinOutcome) {
+			v, _ := pointer(sentBody(t, o.reqs, len(o.reqs)-1), "/temperature")
 			f, _ := v.(float64)
 			assert.True(t, f > 0 && f <= 0.01, "a positive, effectively greedy temperature, got %v", v)
 		},
@@ -343,7 +346,7 @@ var wxCases = []wxCase{
 	{
 		name: "temperature 1 and top_p pass through", quirk: "temperature (0, 1], top_p [0, 1]",
 		req:  harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi"), Temperature: harbor.Some(1.0), TopP: harbor.Some(0.0)},
-		sent: map[string]any{"/temperature": 1, "/top_p": 0}, tokens: 1, chats: 1, text: "Hello! You said: hi",
+		sent: map[string]any{"/temperature": 1, "/top_p": 0}, tokens: 1, requests: 1, text: "Hello! You said: hi",
 	},
 	{
 		name: "temperature above 1 is refused before I/O", quirk: "temperature (0, 1]",
@@ -353,12 +356,12 @@ var wxCases = []wxCase{
 	{
 		name: "max_tokens becomes max_output_tokens", quirk: "max_output_tokens [2, 2048]",
 		req:  harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi"), MaxTokens: harbor.Some(2048)},
-		sent: map[string]any{"/max_output_tokens": 2048}, notSent: []string{"/max_tokens", "/max_completion_tokens"}, tokens: 1, chats: 1, text: "Hello! You said: hi",
+		sent: map[string]any{"/max_output_tokens": 2048}, notSent: []string{"/max_tokens", "/max_completion_tokens"}, tokens: 1, requests: 1, text: "Hello! You said: hi",
 	},
 	{
 		name: "max_completion_tokens becomes max_output_tokens", quirk: "max_output_tokens is v1's only cap",
 		req:  harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi"), MaxCompletionTokens: harbor.Some(2)},
-		sent: map[string]any{"/max_output_tokens": 2}, notSent: []string{"/max_tokens", "/max_completion_tokens"}, tokens: 1, chats: 1,
+		sent: map[string]any{"/max_output_tokens": 2}, notSent: []string{"/max_tokens", "/max_completion_tokens"}, tokens: 1, requests: 1,
 		text: "Hello! You", finish: "length",
 	},
 	{
@@ -379,7 +382,7 @@ var wxCases = []wxCase{
 	{
 		name: "stop passes through", quirk: "stop ≤4 items ≤20 chars",
 		req:  harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi"), Stop: []string{"a", "b", "c", "12345678901234567890"}},
-		sent: map[string]any{"/stop": []string{"a", "b", "c", "12345678901234567890"}}, tokens: 1, chats: 1,
+		sent: map[string]any{"/stop": []string{"a", "b", "c", "12345678901234567890"}}, tokens: 1, requests: 1,
 	},
 	{
 		name: "five stop sequences are refused before I/O", quirk: "stop ≤4 items",
@@ -394,12 +397,12 @@ var wxCases = []wxCase{
 	{
 		name: "response_format json_object is a plain string", quirk: `response_format is a string "text"|"json_object"`,
 		req:  harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("answer in JSON"), ResponseFormat: &harbor.ResponseFormat{Type: "json_object"}},
-		sent: map[string]any{"/response_format": "json_object"}, tokens: 1, chats: 1,
+		sent: map[string]any{"/response_format": "json_object"}, tokens: 1, requests: 1,
 	},
 	{
 		name: "response_format text is a plain string", quirk: `response_format is a string "text"|"json_object"`,
 		req:  harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi"), ResponseFormat: &harbor.ResponseFormat{Type: "text"}},
-		sent: map[string]any{"/response_format": "text"}, tokens: 1, chats: 1,
+		sent: map[string]any{"/response_format": "text"}, tokens: 1, requests: 1,
 	},
 	{
 		name: "json_schema is refused before I/O", quirk: "no json_schema on v1",
@@ -409,12 +412,12 @@ var wxCases = []wxCase{
 	{
 		name: "user becomes user_id", quirk: "user_id, not OpenAI's user",
 		req:  harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi"), User: "u_42"},
-		sent: map[string]any{"/user_id": "u_42"}, notSent: []string{"/user"}, tokens: 1, chats: 1,
+		sent: map[string]any{"/user_id": "u_42"}, notSent: []string{"/user"}, tokens: 1, requests: 1,
 	},
 	{
 		name: "web search maps to disable_search and enable_citation", quirk: "disable_search, enable_citation, enable_trace",
 		req:  harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("news"), WebSearch: &harbor.WebSearch{Enable: true, EnableCitation: true, EnableTrace: true}},
-		sent: map[string]any{"/disable_search": false, "/enable_citation": true, "/enable_trace": true}, notSent: []string{"/web_search"}, tokens: 1, chats: 1,
+		sent: map[string]any{"/disable_search": false, "/enable_citation": true, "/enable_trace": true}, notSent: []string{"/web_search"}, tokens: 1, requests: 1,
 	},
 	{
 		name: "frequency_penalty is refused before I/O", quirk: "v1's repetition penalty is penalty_score [1, 2]",
@@ -423,16 +426,16 @@ var wxCases = []wxCase{
 	},
 	{
 		name: "penalty_score from wenxin.Options", quirk: "penalty_score [1.0, 2.0]",
-		pcfg: harbor.ProviderConfig{Options: wenxin.Options{PenaltyScore: 1.2}},
-		req:  harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
-		sent: map[string]any{"/penalty_score": 1.2}, tokens: 1, chats: 1,
+		client: harbor.ProviderConfig{Options: wenxin.Options{PenaltyScore: 1.2}},
+		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
+		sent:   map[string]any{"/penalty_score": 1.2}, tokens: 1, requests: 1,
 	},
 	{
 		name: "penalty_score out of range in ExtraBody is the vendor's 336003, not retried", quirk: "336003 Invalid param: client error, HTTP 200",
 		req:     harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi"), ExtraBody: map[string]any{"penalty_score": 5}},
 		offSpec: `"/penalty_score": number must be at most 2`,
-		sent:    map[string]any{"/penalty_score": 5}, tokens: 1, chats: 1,
-		err: harbor.ErrInvalidRequest, code: "336003", msgHas: "penalty_score", transient: wxNo, requestID: wxUUID,
+		sent:    map[string]any{"/penalty_score": 5}, tokens: 1, requests: 1,
+		err: harbor.ErrInvalidRequest, code: "336003", msgHas: "penalty_score", retryable: no, requestID: wxUUID,
 	},
 	{
 		name: "seed is refused before I/O", quirk: "no seed on v1",
@@ -446,8 +449,8 @@ var wxCases = []wxCase{
 		req: harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("weather in Beijing"), Tools: wxWeather},
 		sent: map[string]any{"/functions/0/name": "get_weather", "/functions/0/description": "Weather of a city", "/functions/0/parameters/type": "object",
 			"/functions/0/parameters/properties/city/type": "string"},
-		notSent: []string{"/tools", "/tool_choice"}, tokens: 1, chats: 1, finish: "tool_calls",
-		check: func(t *testing.T, o *wxOut, _ *mockvendor.QianfanV1, _ []mockvendor.RecordedRequest) {
+		notSent: []string{"/tools", "/tool_choice"}, tokens: 1, requests: 1, finish: "tool_calls",
+		check: func(t *testing.T, o *wenxinOutcome) {
 			require.Len(t, o.ToolCalls, 1)
 			tc := o.ToolCalls[0]
 			assert.Regexp(t, `^call_as-[0-9a-z]{10}$`, tc.ID, "a stable id derived from the answer id")
@@ -462,8 +465,8 @@ var wxCases = []wxCase{
 		name: "a named tool_choice is sent as the function object", quirk: "tool_choice {type:function,function:{name}}",
 		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("time in Paris"), Tools: wxTwoTools, ToolChoice: &harbor.ToolChoice{Function: "get_time"}},
 		sent:   map[string]any{"/tool_choice": map[string]any{"type": "function", "function": map[string]any{"name": "get_time"}}, "/functions/1/name": "get_time"},
-		tokens: 1, chats: 1, finish: "tool_calls",
-		check: func(t *testing.T, o *wxOut, _ *mockvendor.QianfanV1, _ []mockvendor.RecordedRequest) {
+		tokens: 1, requests: 1, finish: "tool_calls",
+		check: func(t *testing.T, o *wenxinOutcome) {
 			require.Len(t, o.ToolCalls, 1)
 			assert.Equal(t, "get_time", o.ToolCalls[0].Function.Name)
 		},
@@ -471,12 +474,12 @@ var wxCases = []wxCase{
 	{
 		name: "tool_choice none withholds the functions", quirk: "v1 has no tool_choice none",
 		req:     harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi"), Tools: wxWeather, ToolChoice: &harbor.ToolChoice{Mode: harbor.ToolChoiceNone}},
-		notSent: []string{"/functions", "/tool_choice"}, tokens: 1, chats: 1, text: "Hello! You said: hi", finish: "stop",
+		notSent: []string{"/functions", "/tool_choice"}, tokens: 1, requests: 1, text: "Hello! You said: hi", finish: "stop",
 	},
 	{
 		name: "tool_choice required with one tool names it", quirk: "v1 can force one named function",
 		req:  harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("weather"), Tools: wxWeather, ToolChoice: &harbor.ToolChoice{Mode: harbor.ToolChoiceRequired}},
-		sent: map[string]any{"/tool_choice/function/name": "get_weather"}, tokens: 1, chats: 1, finish: "tool_calls",
+		sent: map[string]any{"/tool_choice/function/name": "get_weather"}, tokens: 1, requests: 1, finish: "tool_calls",
 	},
 	{
 		name: "tool_choice required with two tools is refused before I/O", quirk: "v1 cannot force \"any of them\"",
@@ -488,20 +491,20 @@ var wxCases = []wxCase{
 	{
 		name: "finish length passes through", quirk: "finish_reason length, is_truncated",
 		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi"), MaxTokens: harbor.Some(3)},
-		tokens: 1, chats: 1, text: "Hello! You said:", finish: "length",
+		tokens: 1, requests: 1, text: "Hello! You said:", finish: "length",
 	},
 	{
 		name: "content filter finish passes through", quirk: "finish_reason content_filter",
 		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("[[content_filter]]")},
-		tokens: 1, chats: 1, finish: harbor.FinishReasonContentFilter,
+		tokens: 1, requests: 1, finish: harbor.FinishReasonContentFilter,
 	},
 	{
 		name: "Request_id is echoed as X-Baidu-Request-Id", quirk: "SDK sends Request_id, reads X-Baidu-Request-Id",
 		req:  harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
 		opts: []harbor.CallOption{harbor.WithHeader("Request_id", "wx-rid-1")}, only: "create",
-		tokens: 1, chats: 1, requestID: "^wx-rid-1$",
-		check: func(t *testing.T, _ *wxOut, _ *mockvendor.QianfanV1, reqs []mockvendor.RecordedRequest) {
-			assert.Equal(t, "wx-rid-1", reqs[len(reqs)-1].Header.Get("Request_id"))
+		tokens: 1, requests: 1, requestID: "^wx-rid-1$",
+		check: func(t *testing.T, o *wenxinOutcome) {
+			assert.Equal(t, "wx-rid-1", o.reqs[len(o.reqs)-1].Header.Get("Request_id"))
 		},
 	},
 
@@ -510,128 +513,128 @@ var wxCases = []wxCase{
 		name: "336501 RPM limit then success", quirk: "error_code 336501 retried (official SDK does)",
 		faults: []mockvendor.Fault{mockvendor.QianfanV1RateLimited()},
 		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
-		tokens: 1, chats: 2, text: "Hello! You said: hi", finish: "stop",
+		tokens: 1, requests: 2, text: "Hello! You said: hi", finish: "stop",
 	},
 	{
 		name: "336502 TPM limit then success", quirk: "error_code 336502 retried",
 		faults: []mockvendor.Fault{mockvendor.QianfanV1TPMLimited()},
 		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
-		tokens: 1, chats: 2, text: "Hello! You said: hi",
+		tokens: 1, requests: 2, text: "Hello! You said: hi",
 	},
 	{
 		name: "18 QPS limit then success", quirk: "error_code 18 retried",
 		faults: []mockvendor.Fault{mockvendor.QianfanV1QPSLimit(), mockvendor.QianfanV1QPSLimit()},
 		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
-		tokens: 1, chats: 3, text: "Hello! You said: hi",
+		tokens: 1, requests: 3, text: "Hello! You said: hi",
 	},
 	{
 		name: "336501 until retries run out", quirk: "rate limit surfaces as ErrRateLimited with the vendor code",
 		faults: []mockvendor.Fault{mockvendor.QianfanV1RateLimited(), mockvendor.QianfanV1RateLimited(), mockvendor.QianfanV1RateLimited()},
 		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
-		tokens: 1, chats: 3, err: harbor.ErrRateLimited, code: "336501", msgHas: "RPM limit reached", transient: wxYes, requestID: wxUUID,
+		tokens: 1, requests: 3, err: harbor.ErrRateLimited, code: "336501", msgHas: "RPM limit reached", retryable: yes, requestID: wxUUID,
 	},
 	{
 		name: "17 daily limit is not retried", quirk: "error_code 17: not in the SDK's retry list",
 		faults: []mockvendor.Fault{mockvendor.QianfanV1Error(17)},
 		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
-		tokens: 1, chats: 1, err: harbor.ErrRateLimited, code: "17", transient: wxNo,
+		tokens: 1, requests: 1, err: harbor.ErrRateLimited, code: "17", retryable: no,
 	},
 	{
 		name: "4 request limit is not retried", quirk: "error_code 4: not in the SDK's retry list",
 		faults: []mockvendor.Fault{mockvendor.QianfanV1Error(4)},
 		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
-		tokens: 1, chats: 1, err: harbor.ErrRateLimited, code: "4", transient: wxNo,
+		tokens: 1, requests: 1, err: harbor.ErrRateLimited, code: "4", retryable: no,
 	},
 	{
 		name: "19 total request limit is not retried", quirk: "error_code 19 Total request limit reached: the nearest thing v1 has to a quota error",
 		faults: []mockvendor.Fault{mockvendor.QianfanV1Error(19), {}},
 		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
-		tokens: 1, chats: 1, err: harbor.ErrRateLimited, code: "19", transient: wxNo,
+		tokens: 1, requests: 1, err: harbor.ErrRateLimited, code: "19", retryable: no,
 	},
 	{
 		name: "336100 server high load then success", quirk: "error_code 336100 retried",
 		faults: []mockvendor.Fault{mockvendor.QianfanV1Overloaded()},
 		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
-		tokens: 1, chats: 2, text: "Hello! You said: hi",
+		tokens: 1, requests: 2, text: "Hello! You said: hi",
 	},
 	{
 		name: "336100 until retries run out", quirk: "overload is ErrServer",
 		faults: []mockvendor.Fault{mockvendor.QianfanV1Overloaded(), mockvendor.QianfanV1Overloaded(), mockvendor.QianfanV1Overloaded()},
 		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
-		tokens: 1, chats: 3, err: harbor.ErrServer, code: "336100", msgHas: "Server high load", transient: wxYes,
+		tokens: 1, requests: 3, err: harbor.ErrServer, code: "336100", msgHas: "Server high load", retryable: yes,
 	},
 	{
 		name: "2 service unavailable then success", quirk: "error_code 2 retried",
 		faults: []mockvendor.Fault{mockvendor.QianfanV1Error(2)},
 		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
-		tokens: 1, chats: 2, text: "Hello! You said: hi",
+		tokens: 1, requests: 2, text: "Hello! You said: hi",
 	},
 	{
 		name: "15 app not exists then success", quirk: "error_code 15 retried",
 		faults: []mockvendor.Fault{mockvendor.QianfanV1Error(15)},
 		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
-		tokens: 1, chats: 2, text: "Hello! You said: hi",
+		tokens: 1, requests: 2, text: "Hello! You said: hi",
 	},
 	{
 		name: "336000 internal error is not retried", quirk: "error_code 336000: not in the SDK's retry list",
 		faults: []mockvendor.Fault{mockvendor.QianfanV1Error(336000)},
 		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
-		tokens: 1, chats: 1, err: harbor.ErrServer, code: "336000", msgHas: "Internal error", transient: wxNo,
+		tokens: 1, requests: 1, err: harbor.ErrServer, code: "336000", msgHas: "Internal error", retryable: no,
 	},
 	{
 		name: "336003 invalid param is not retried", quirk: "error_code 336003 is a client error",
 		faults: []mockvendor.Fault{mockvendor.QianfanV1Error(336003)},
 		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
-		tokens: 1, chats: 1, err: harbor.ErrInvalidRequest, code: "336003", msgHas: "Invalid param", transient: wxNo,
+		tokens: 1, requests: 1, err: harbor.ErrInvalidRequest, code: "336003", msgHas: "Invalid param", retryable: no,
 	},
 	{
 		name: "6 no permission", quirk: "error_code 6",
 		faults: []mockvendor.Fault{mockvendor.QianfanV1Error(6)},
 		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
-		tokens: 1, chats: 1, err: harbor.ErrPermission, code: "6", transient: wxNo,
+		tokens: 1, requests: 1, err: harbor.ErrPermission, code: "6", retryable: no,
 	},
 	{
 		name: "336104 invalid system", quirk: "error_code 336104 is a client error",
 		faults: []mockvendor.Fault{mockvendor.QianfanV1Error(336104)},
 		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
-		tokens: 1, chats: 1, err: harbor.ErrInvalidRequest, code: "336104", transient: wxNo,
+		tokens: 1, requests: 1, err: harbor.ErrInvalidRequest, code: "336104", retryable: no,
 	},
 	{
 		name: "error_code body carries the client's Request_id", quirk: "X-Baidu-Request-Id on error answers too",
 		faults: []mockvendor.Fault{mockvendor.QianfanV1Error(336003)},
 		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
 		opts:   []harbor.CallOption{harbor.WithHeader("Request_id", "wx-rid-2")},
-		tokens: 1, chats: 1, err: harbor.ErrInvalidRequest, code: "336003", requestID: "^wx-rid-2$",
+		tokens: 1, requests: 1, err: harbor.ErrInvalidRequest, code: "336003", requestID: "^wx-rid-2$",
 	},
 	{
 		name: "HTTP 429 with Retry-After is honoured", quirk: "generic policy: a gateway 429's Retry-After is waited for",
 		faults: []mockvendor.Fault{{Status: 429, RetryAfter: "1"}},
 		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
-		tokens: 1, chats: 2, text: "Hello! You said: hi", minElapsed: time.Second, only: "create",
+		tokens: 1, requests: 2, text: "Hello! You said: hi", minElapsed: time.Second, only: "create",
 	},
 	{
 		name: "HTTP 429 asking for more than MaxRetryAfter returns at once", quirk: "RetryAfter reported, code from the body",
 		faults: []mockvendor.Fault{{Status: 429, RetryAfter: "60"}},
 		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
-		tokens: 1, chats: 1, err: harbor.ErrRateLimited, status: 429, code: "336501", retryAfter: time.Minute, transient: wxYes,
+		tokens: 1, requests: 1, err: harbor.ErrRateLimited, status: 429, code: "336501", retryAfter: time.Minute, retryable: yes,
 	},
 	{
 		name: "HTTP 503 then success", quirk: "5xx retried",
 		faults: []mockvendor.Fault{{Status: 503}},
 		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
-		tokens: 1, chats: 2, text: "Hello! You said: hi",
+		tokens: 1, requests: 2, text: "Hello! You said: hi",
 	},
 	{
 		name: "connection reset then success", quirk: "resets retried before any byte reached the caller",
 		faults: []mockvendor.Fault{mockvendor.ConnectionReset()},
 		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
-		tokens: 1, chats: 2, text: "Hello! You said: hi",
+		tokens: 1, requests: 2, text: "Hello! You said: hi",
 	},
 	{
 		name: "connection resets until retries run out keep the token out of the error", quirk: "the access token is in the URL Go's transport errors print",
 		faults: []mockvendor.Fault{mockvendor.ConnectionReset(), mockvendor.ConnectionReset(), mockvendor.ConnectionReset()},
 		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
-		tokens: 1, chats: 3, err: harbor.ErrConnection, transient: wxYes,
+		tokens: 1, requests: 3, err: harbor.ErrConnection, retryable: yes,
 	},
 
 	// Answers with neither a result nor an error_code.
@@ -639,23 +642,23 @@ var wxCases = []wxCase{
 		name: "200 with {} is a bad response", quirk: "an answer with neither a result nor an error_code is an error, never an empty completion",
 		faults: []mockvendor.Fault{mockvendor.ReplyJSON(200, `{}`)}, // spec/qianfan-v1.yaml allows it: every field is optional
 		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
-		tokens: 1, chats: 1, err: harbor.ErrBadResponse, msgHas: "neither a result nor an error_code", transient: wxNo,
+		tokens: 1, requests: 1, err: harbor.ErrBadResponse, msgHas: "neither a result nor an error_code", retryable: no,
 	},
 	{
 		name: "200 with null is a bad response", quirk: "an answer with neither a result nor an error_code is an error, never an empty completion",
 		faults: []mockvendor.Fault{mockvendor.ReplyJSON(200, `null`)}, offSpec: wxNoAnswer,
 		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
-		tokens: 1, chats: 1, err: harbor.ErrBadResponse, transient: wxNo,
+		tokens: 1, requests: 1, err: harbor.ErrBadResponse, retryable: no,
 	},
 
 	// Streams: is_end, no [DONE]; an error_code body instead of a stream.
 	{
 		name: "stream ends on is_end without [DONE]; usage on the last chunk", quirk: "is_end:true ends the stream; usage on every event, final totals last",
 		req:  harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("stream me please")},
-		only: "stream", tokens: 1, chats: 1, text: "Hello! You said: stream me please", finish: "stop",
+		only: "stream", tokens: 1, requests: 1, text: "Hello! You said: stream me please", finish: "stop",
 		sent: map[string]any{"/stream": true}, notSent: []string{"/stream_options"},
-		check: func(t *testing.T, o *wxOut, _ *mockvendor.QianfanV1, reqs []mockvendor.RecordedRequest) {
-			assert.Equal(t, "text/event-stream", reqs[len(reqs)-1].Header.Get("Accept"))
+		check: func(t *testing.T, o *wenxinOutcome) {
+			assert.Equal(t, "text/event-stream", o.reqs[len(o.reqs)-1].Header.Get("Accept"))
 			require.Len(t, o.chunks, 7, "six words, one an event, and the is_end event")
 			for i, c := range o.chunks {
 				assert.Equal(t, "chat.completion.chunk", c.Object, "chunk %d", i)
@@ -673,14 +676,14 @@ var wxCases = []wxCase{
 	{
 		name: "create sends no stream flag", quirk: "stream is a body field",
 		req:  harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
-		only: "create", tokens: 1, chats: 1, notSent: []string{"/stream", "/stream_options"},
+		only: "create", tokens: 1, requests: 1, notSent: []string{"/stream", "/stream_options"},
 	},
 	{
 		name: "error_code body instead of a requested stream", quirk: "a stream that cannot start is a plain application/json error body",
 		faults: []mockvendor.Fault{mockvendor.QianfanV1Error(336003)},
 		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
-		only:   "stream", tokens: 1, chats: 1, err: harbor.ErrInvalidRequest, code: "336003", transient: wxNo, requestID: wxUUID,
-		check: func(t *testing.T, o *wxOut, _ *mockvendor.QianfanV1, _ []mockvendor.RecordedRequest) {
+		only:   "stream", tokens: 1, requests: 1, err: harbor.ErrInvalidRequest, code: "336003", retryable: no, requestID: wxUUID,
+		check: func(t *testing.T, o *wenxinOutcome) {
 			assert.True(t, o.openErr, "the error comes from Stream itself, before any chunk")
 			assert.Empty(t, o.chunks)
 		},
@@ -689,20 +692,20 @@ var wxCases = []wxCase{
 		name: "rate-limit body instead of a requested stream is retried", quirk: "336501 in place of a stream is still transient",
 		faults: []mockvendor.Fault{mockvendor.QianfanV1RateLimited()},
 		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
-		only:   "stream", tokens: 1, chats: 2, text: "Hello! You said: hi", finish: "stop",
+		only:   "stream", tokens: 1, requests: 2, text: "Hello! You said: hi", finish: "stop",
 	},
 	{
 		name: "expired-token body instead of a requested stream is refreshed", quirk: "111 in place of a stream: refresh and retry",
 		warm: func(m *mockvendor.QianfanV1) { m.ExpireTokens() },
 		req:  harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
-		only: "stream", tokens: 1, chats: 2, text: "Hello! You said: hi", finish: "stop",
+		only: "stream", tokens: 1, requests: 2, text: "Hello! You said: hi", finish: "stop",
 	},
 	{
 		name: "stream cut before is_end is truncated", quirk: "no is_end: the answer is incomplete",
 		faults: []mockvendor.Fault{mockvendor.TruncatedStream(2)},
 		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
-		only:   "stream", tokens: 1, chats: 1, err: harbor.ErrStreamTruncated,
-		check: func(t *testing.T, o *wxOut, _ *mockvendor.QianfanV1, _ []mockvendor.RecordedRequest) {
+		only:   "stream", tokens: 1, requests: 1, err: harbor.ErrStreamTruncated,
+		check: func(t *testing.T, o *wenxinOutcome) {
 			assert.Equal(t, "Hello! You ", o.Text, "what arrived reached the caller")
 			assert.False(t, o.openErr)
 		},
@@ -711,8 +714,8 @@ var wxCases = []wxCase{
 		name: "stream cut right before the is_end event is truncated", quirk: "every word arrived, but without is_end the answer is incomplete",
 		faults: []mockvendor.Fault{mockvendor.TruncatedStream(4)},
 		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
-		only:   "stream", tokens: 1, chats: 1, err: harbor.ErrStreamTruncated,
-		check: func(t *testing.T, o *wxOut, _ *mockvendor.QianfanV1, _ []mockvendor.RecordedRequest) {
+		only:   "stream", tokens: 1, requests: 1, err: harbor.ErrStreamTruncated,
+		check: func(t *testing.T, o *wenxinOutcome) {
 			assert.Equal(t, "Hello! You said: hi", o.Text)
 			assert.Empty(t, o.Finish, "no finish reason without is_end")
 		},
@@ -721,273 +724,21 @@ var wxCases = []wxCase{
 		name: "stream aborted mid-body", quirk: "never retried once bytes reached the caller",
 		faults: []mockvendor.Fault{mockvendor.AbortedStream(2)},
 		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
-		only:   "stream", tokens: 1, chats: 1, err: harbor.ErrStreamTruncated,
+		only:   "stream", tokens: 1, requests: 1, err: harbor.ErrStreamTruncated,
 	},
 	{
 		name: "mid-stream error_code event", quirk: `data: {"error_code":336000,…} ends the stream with that error`,
 		faults: []mockvendor.Fault{mockvendor.QianfanV1StreamError(2)},
 		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")},
-		only:   "stream", tokens: 1, chats: 1, err: harbor.ErrServer, code: "336000", msgHas: "Internal error", transient: wxNo, requestID: wxUUID,
-		check: func(t *testing.T, o *wxOut, _ *mockvendor.QianfanV1, _ []mockvendor.RecordedRequest) {
+		only:   "stream", tokens: 1, requests: 1, err: harbor.ErrServer, code: "336000", msgHas: "Internal error", retryable: no, requestID: wxUUID,
+		check: func(t *testing.T, o *wenxinOutcome) {
 			assert.False(t, o.openErr, "the stream started")
 			assert.Equal(t, "Hello! You ", o.Text, "the part before the error reached the caller")
 		},
 	},
 }
 
-func TestWxConformance(t *testing.T) {
-	for _, tc := range wxCases {
-		t.Run(tc.name, func(t *testing.T) {
-			for _, mode := range [...]string{"create", "stream"} {
-				if tc.only != "" && tc.only != mode {
-					continue
-				}
-				t.Run(mode, func(t *testing.T) { wxRun(t, &tc, mode == "stream") })
-			}
-		})
-	}
-}
-
-func wxRun(t *testing.T, tc *wxCase, streaming bool) {
-	if tc.bug != "" {
-		t.Skip("BUG: " + tc.bug)
-	}
-	m, srv := wxStart(t, tc.cfg)
-	pcfg := tc.pcfg
-	if pcfg.APIKey == "" {
-		pcfg.APIKey = wxKey
-	}
-	if pcfg.SecretKey == "" {
-		pcfg.SecretKey = wxSecret
-	}
-	pcfg.BaseURL = srv.URL()
-	var offSpec []string
-	if tc.offSpec != "" {
-		offSpec = append(offSpec, tc.offSpec)
-	}
-	c := wxClient(t, pcfg, offSpec...)
-
-	if tc.warm != nil {
-		_, err := wxCall(ctxT(t), c, &harbor.ChatRequest{Model: "ERNIE-3.5-8K", Messages: user("warm up")}, false)
-		require.NoError(t, err, "warm-up call")
-		m.Reset()
-		tc.warm(m)
-	}
-	m.Enqueue(tc.faults...)
-
-	var (
-		o   *wxOut
-		err error
-	)
-	start := time.Now()
-	for i := 0; i < max(tc.repeat, 1); i++ {
-		req := tc.req
-		o, err = wxCall(ctxT(t), c, &req, streaming, tc.opts...)
-	}
-	elapsed := time.Since(start)
-
-	reqs := m.Requests()
-	var chats []mockvendor.RecordedRequest
-	tokens := 0
-	for i, r := range reqs { // what every token and chat request looks like
-		assert.Equal(t, "POST", r.Method, "request %d", i)
-		assert.Empty(t, r.Header.Get("Authorization"), "request %d: no bearer auth on v1", i)
-		q, qerr := url.ParseQuery(r.RawQuery)
-		require.NoError(t, qerr, "request %d", i)
-		switch {
-		case r.Path == wxTokenPath:
-			tokens++
-			assert.Equal(t, "client_credentials", q.Get("grant_type"), "token request %d", i)
-			assert.Equal(t, pcfg.APIKey, q.Get("client_id"), "token request %d", i)
-			assert.Equal(t, pcfg.SecretKey, q.Get("client_secret"), "token request %d", i)
-			assert.Empty(t, r.Body, "token request %d has an empty body", i)
-		case strings.HasPrefix(r.Path, wxChatPrefix):
-			chats = append(chats, r)
-			assert.NotEmpty(t, q.Get("access_token"), "chat request %d authenticates with ?access_token=", i)
-			assert.False(t, q.Has("client_id") || q.Has("client_secret"), "chat request %d: the key pair stays off the chat URL", i)
-			if streaming {
-				assert.Equal(t, "text/event-stream", r.Header.Get("Accept"), "chat request %d", i)
-			}
-		default:
-			t.Errorf("unexpected request to %s", r.Path)
-		}
-	}
-	assert.Equal(t, tc.tokens, tokens, "token requests the vendor saw")
-	assert.Len(t, chats, tc.chats, "chat requests the vendor saw")
-	if tc.endpoint != "" && len(chats) > 0 {
-		assert.Equal(t, wxChatPrefix+tc.endpoint, chats[len(chats)-1].Path, "chat endpoint")
-	}
-	if tc.minElapsed > 0 {
-		assert.GreaterOrEqual(t, elapsed, tc.minElapsed, "Retry-After honoured")
-	}
-
-	if tc.err != nil {
-		wantErr(t, err, tc.err)
-		var he *harbor.Error
-		require.ErrorAs(t, err, &he)
-		o.herr = he
-		assert.Equal(t, "wenxin", he.Provider)
-		wxNoSecrets(t, err, append(wxAccessTokens(reqs), pcfg.APIKey, pcfg.SecretKey)...)
-		if tc.code != "" {
-			assert.Equal(t, tc.code, he.Code, "Error.Code")
-		}
-		if tc.param != "" {
-			assert.Equal(t, tc.param, he.Param, "Error.Param")
-		}
-		if tc.status != 0 {
-			assert.Equal(t, tc.status, he.HTTPStatusCode(), "Error.StatusCode")
-		} else if tc.code != "" && tc.code[0] >= '0' && tc.code[0] <= '9' {
-			assert.Zero(t, he.HTTPStatusCode(), "error_code bodies come with HTTP 200, which is not an error status")
-		}
-		if tc.requestID != "" {
-			assert.Regexp(t, tc.requestID, he.RequestID, "Error.RequestID")
-		}
-		if tc.retryAfter != 0 {
-			assert.Equal(t, tc.retryAfter, he.RetryAfter, "Error.RetryAfter")
-		}
-		if tc.msgHas != "" {
-			assert.Contains(t, he.Message, tc.msgHas)
-		}
-		if tc.transient != nil {
-			assert.Equal(t, *tc.transient, he.Retryable(), "Error.Retryable")
-		}
-	} else {
-		require.NoError(t, err)
-		if tc.text != "" {
-			assert.Equal(t, tc.text, o.Text)
-		}
-		if tc.finish != "" {
-			assert.Equal(t, tc.finish, o.Finish)
-		}
-		if o.completion != nil && tc.requestID != "" {
-			assert.Regexp(t, tc.requestID, o.completion.RequestID, "ChatCompletion.RequestID")
-		}
-		if streaming {
-			require.NotNil(t, o.Usage, "the last chunk carries usage")
-			assert.Equal(t, o.Usage.PromptTokens+o.Usage.CompletionTokens, o.Usage.TotalTokens)
-		}
-	}
-	if len(chats) > 0 {
-		body := sentBody(t, chats, len(chats)-1)
-		assertSent(t, body, tc.sent, tc.notSent)
-		assertSent(t, body, nil, []string{"/model"})
-		if streaming {
-			assertSent(t, body, map[string]any{"/stream": true}, nil)
-		} else {
-			assertSent(t, body, nil, []string{"/stream"})
-		}
-	} else {
-		require.Empty(t, tc.sent, "row expects a body but nothing was sent")
-	}
-	if tc.check != nil {
-		tc.check(t, o, m, reqs)
-	}
-}
-
-// wxStart serves a fresh Qianfan v1 mock for one test.
-func wxStart(t *testing.T, cfg mockvendor.QianfanV1Config) (*mockvendor.QianfanV1, *mockvendor.Server) {
-	t.Helper()
-	m := mockvendor.NewQianfanV1(cfg)
-	srv, err := mockvendor.Listen("127.0.0.1:0", m)
-	require.NoError(t, err)
-	t.Cleanup(func() { srv.Close() })
-	return m, srv
-}
-
-// wxClient is a harbor client with cfg as the "wenxin" provider's configuration,
-// nothing from the environment and near-zero retry waits.
-func wxClient(t testing.TB, cfg harbor.ProviderConfig, offSpec ...string) *harbor.Client {
-	return harbor.Must(harbor.New(
-		harbor.WithGetenv(func(string) string { return "" }),
-		harbor.WithProviderConfig("wenxin", cfg),
-		harbor.WithRetryWait(time.Millisecond, 2*time.Millisecond),
-		harbor.WithTransport(specChecked(t, "qianfan-v1", nil, offSpec...)),
-	))
-}
-
-// wxOut is what one call produced: the harness's result plus what only one of the
-// two ways has (the completion, the raw chunks), the *harbor.Error, and whether the
-// error came from opening the stream rather than from reading it.
-type wxOut struct {
-	result
-	completion *harbor.ChatCompletion // Create only
-	chunks     []harbor.Chunk         // Stream only
-	herr       *harbor.Error
-	openErr    bool
-}
-
-// wxCall runs req as Create or as Stream. It never returns a nil *wxOut.
-func wxCall(ctx context.Context, c *harbor.Client, req *harbor.ChatRequest, streaming bool, opts ...harbor.CallOption) (*wxOut, error) {
-	o := &wxOut{}
-	if !streaming {
-		res, err := c.Chat.Completions.Create(ctx, req, opts...)
-		if err != nil {
-			return o, err
-		}
-		o.completion = res
-		if len(res.Choices) == 0 {
-			return o, errNoChoices
-		}
-		ch := res.Choices[0]
-		u := res.Usage
-		o.result = result{Text: ch.Message.Content, Reasoning: ch.Message.ReasoningContent, Finish: ch.FinishReason,
-			ToolCalls: ch.Message.ToolCalls, Usage: &u, Message: ch.Message}
-		return o, nil
-	}
-	s, err := c.Chat.Completions.Stream(ctx, req, opts...)
-	if err != nil {
-		o.openErr = true
-		return o, err
-	}
-	defer s.Close()
-	var serr error
-	for chunk, err := range s.All() {
-		if err != nil {
-			serr = err
-			break
-		}
-		o.chunks = append(o.chunks, chunk)
-	}
-	o.result = wxFold(o.chunks)
-	return o, serr
-}
-
-// wxFold assembles chunks the way a caller would.
-func wxFold(chunks []harbor.Chunk) result {
-	var r result
-	var text, reasoning strings.Builder
-	calls := map[int]*harbor.ToolCall{}
-	for _, chunk := range chunks {
-		r.Chunks++
-		for _, ch := range chunk.Choices {
-			text.WriteString(ch.Delta.Content)
-			reasoning.WriteString(ch.Delta.ReasoningContent)
-			if ch.FinishReason != "" {
-				r.Finish = ch.FinishReason
-			}
-			for _, d := range ch.Delta.ToolCalls {
-				tc := calls[d.Index]
-				if tc == nil {
-					tc = &harbor.ToolCall{}
-					calls[d.Index] = tc
-				}
-				if d.ID != "" {
-					tc.ID, tc.Type = d.ID, d.Type
-				}
-				tc.Function.Name += d.Function.Name
-				tc.Function.Arguments += d.Function.Arguments
-			}
-		}
-		if chunk.Usage != nil {
-			r.Usage = chunk.Usage
-		}
-	}
-	for i := 0; i < len(calls); i++ {
-		r.ToolCalls = append(r.ToolCalls, *calls[i])
-	}
-	r.Text, r.Reasoning = text.String(), reasoning.String()
-	return r
-}
+func TestWenxin(t *testing.T) { runTable(t, wenxinHarness, wenxinCases) }
 
 // wxAccessTokens lists the access_token of every chat request, in order.
 func wxAccessTokens(reqs []mockvendor.RecordedRequest) []string {
@@ -1003,45 +754,12 @@ func wxAccessTokens(reqs []mockvendor.RecordedRequest) []string {
 	return out
 }
 
-// wxNoSecrets checks that no error in err's tree prints one of secrets.
-func wxNoSecrets(t *testing.T, err error, secrets ...string) {
-	t.Helper()
-	var walk func(e error)
-	walk = func(e error) {
-		if e == nil {
-			return
-		}
-		for _, s := range secrets {
-			if s != "" {
-				assert.NotContains(t, e.Error(), s, "secrets never appear in errors (%T)", e)
-			}
-		}
-		switch u := e.(type) {
-		case interface{ Unwrap() error }:
-			walk(u.Unwrap())
-		case interface{ Unwrap() []error }:
-			for _, x := range u.Unwrap() {
-				walk(x)
-			}
-		}
-	}
-	walk(err)
-	var he *harbor.Error
-	if errors.As(err, &he) {
-		for _, s := range secrets {
-			if s != "" {
-				assert.NotContains(t, he.Message, s)
-			}
-		}
-	}
-}
-
-// TestWxConcurrentFirstCalls: a burst of first calls waits for one token fetch
+// TestWenxinConcurrentFirstCalls: a burst of first calls waits for one token fetch
 // rather than each asking for its own (run with -race).
-func TestWxConcurrentFirstCalls(t *testing.T) {
-	m, srv := wxStart(t, mockvendor.QianfanV1Config{Latency: 20 * time.Millisecond})
-	c := wxClient(t, harbor.ProviderConfig{APIKey: wxKey, SecretKey: wxSecret, BaseURL: srv.URL()})
-	errs := wxBurst(t, c, 100)
+func TestWenxinConcurrentFirstCalls(t *testing.T) {
+	m, p := wenxinHarness.start(t, mockvendor.QianfanV1Config{Latency: 20 * time.Millisecond}, harbor.ProviderConfig{})
+	c := wenxinHarness.newClient(t, p, nil)
+	errs := wenxinBurst(t, c, 100)
 	for _, err := range errs {
 		assert.NoError(t, err)
 	}
@@ -1049,22 +767,21 @@ func TestWxConcurrentFirstCalls(t *testing.T) {
 	assert.Len(t, m.Requests(), 101, "one token request and 100 chats")
 }
 
-// TestWxConcurrentExpiry: a burst of calls that all meet 111 with the same token
+// TestWenxinConcurrentExpiry: a burst of calls that all meet 111 with the same token
 // causes one refresh, not one per call.
-func TestWxConcurrentExpiry(t *testing.T) {
-	m, srv := wxStart(t, mockvendor.QianfanV1Config{Latency: 20 * time.Millisecond})
-	c := wxClient(t, harbor.ProviderConfig{APIKey: wxKey, SecretKey: wxSecret, BaseURL: srv.URL()})
-	_, err := wxCall(ctxT(t), c, &harbor.ChatRequest{Model: "ERNIE-3.5-8K", Messages: user("warm up")}, false)
-	require.NoError(t, err)
+func TestWenxinConcurrentExpiry(t *testing.T) {
+	m, p := wenxinHarness.start(t, mockvendor.QianfanV1Config{Latency: 20 * time.Millisecond}, harbor.ProviderConfig{})
+	c := wenxinHarness.newClient(t, p, nil)
+	require.NoError(t, call(ctxT(t), c, &harbor.ChatRequest{Model: "ERNIE-3.5-8K", Messages: user("warm up")}, false).err)
 	m.Reset()
 	m.ExpireTokens()
-	for _, err := range wxBurst(t, c, 50) {
+	for _, err := range wenxinBurst(t, c, 50) {
 		assert.NoError(t, err)
 	}
 	assert.Equal(t, 1, m.TokenFetches(), "50 calls meeting 111 at once, one refresh")
 }
 
-func wxBurst(t *testing.T, c *harbor.Client, n int) []error {
+func wenxinBurst(t *testing.T, c *harbor.Client, n int) []error {
 	ctx := ctxT(t)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
@@ -1074,7 +791,7 @@ func wxBurst(t *testing.T, c *harbor.Client, n int) []error {
 		go func() {
 			defer wg.Done()
 			<-start
-			_, errs[i] = wxCall(ctx, c, &harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")}, i%2 == 1)
+			errs[i] = call(ctx, c, &harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")}, i%2 == 1).err
 		}()
 	}
 	close(start)
@@ -1082,20 +799,18 @@ func wxBurst(t *testing.T, c *harbor.Client, n int) []error {
 	return errs
 }
 
-// TestWxToolRoundTrip runs the function-call loop end to end, Create and Stream: the
-// model calls get_weather, the caller sends back the assistant turn as returned plus
-// the tool result, and harbor sends them as an assistant function_call turn and a
-// function turn named after the function.
-func TestWxToolRoundTrip(t *testing.T) {
+// TestWenxinToolRoundTrip runs the function-call loop end to end, Create and Stream:
+// the model calls get_weather, the caller sends back the assistant turn as returned
+// plus the tool result, and harbor sends them as an assistant function_call turn and
+// a function turn named after the function.
+func TestWenxinToolRoundTrip(t *testing.T) {
 	for _, streaming := range []bool{false, true} {
 		t.Run(map[bool]string{false: "create", true: "stream"}[streaming], func(t *testing.T) {
-			m, srv := wxStart(t, mockvendor.QianfanV1Config{})
-			c := wxClient(t, harbor.ProviderConfig{APIKey: wxKey, SecretKey: wxSecret, BaseURL: srv.URL()})
-
+			m, c := wenxinHarness.client(t)
 			req := &harbor.ChatRequest{Model: "ERNIE-4.0-8K", Tools: wxWeather,
 				Messages: wxMsgs(harbor.SystemMessage("use tools"), harbor.UserMessage("weather in Beijing"))}
-			r1, err := wxCall(ctxT(t), c, req, streaming)
-			require.NoError(t, err)
+			r1 := call(ctxT(t), c, req, streaming)
+			require.NoError(t, r1.err)
 			require.Equal(t, "tool_calls", r1.Finish)
 			require.Len(t, r1.ToolCalls, 1)
 			turn := harbor.Message{Role: harbor.RoleAssistant, Content: r1.Text, ReasoningContent: r1.Reasoning, ToolCalls: r1.ToolCalls}
@@ -1103,8 +818,8 @@ func TestWxToolRoundTrip(t *testing.T) {
 				turn = r1.Message
 			}
 			req.Messages = append(req.Messages, turn, harbor.ToolMessage(r1.ToolCalls[0].ID, "sunny, 21°C"))
-			r2, err := wxCall(ctxT(t), c, req, streaming)
-			require.NoError(t, err)
+			r2 := call(ctxT(t), c, req, streaming)
+			require.NoError(t, r2.err)
 			assert.Equal(t, "Tool result: sunny, 21°C", r2.Text)
 			assert.Equal(t, "stop", r2.Finish, "normal is stop")
 			assert.Empty(t, r2.ToolCalls)
@@ -1132,16 +847,15 @@ func TestWxToolRoundTrip(t *testing.T) {
 	}
 }
 
-// TestWxToolResultMismatchRefused: a tool result that does not answer the call just
-// before it cannot be expressed in v1's function role and is refused before I/O.
-func TestWxToolResultMismatchRefused(t *testing.T) {
-	m, srv := wxStart(t, mockvendor.QianfanV1Config{})
-	c := wxClient(t, harbor.ProviderConfig{APIKey: wxKey, SecretKey: wxSecret, BaseURL: srv.URL()})
-	call := harbor.Message{Role: harbor.RoleAssistant, ToolCalls: []harbor.ToolCall{{ID: "call_1", Type: "function", Function: harbor.FunctionCall{Name: "get_weather", Arguments: "{}"}}}}
+// TestWenxinToolResultMismatchRefused: a tool result that does not answer the call
+// just before it cannot be expressed in v1's function role and is refused before I/O.
+func TestWenxinToolResultMismatchRefused(t *testing.T) {
+	m, c := wenxinHarness.client(t)
+	turn := harbor.Message{Role: harbor.RoleAssistant, ToolCalls: []harbor.ToolCall{{ID: "call_1", Type: "function", Function: harbor.FunctionCall{Name: "get_weather", Arguments: "{}"}}}}
 	for _, streaming := range []bool{false, true} {
-		_, err := wxCall(ctxT(t), c, &harbor.ChatRequest{Model: "ERNIE-4.0-8K", Tools: wxWeather,
-			Messages: wxMsgs(harbor.UserMessage("weather"), call, harbor.ToolMessage("call_2", "sunny"))}, streaming)
-		wantErr(t, err, harbor.ErrInvalidRequest)
+		a := call(ctxT(t), c, &harbor.ChatRequest{Model: "ERNIE-4.0-8K", Tools: wxWeather,
+			Messages: wxMsgs(harbor.UserMessage("weather"), turn, harbor.ToolMessage("call_2", "sunny"))}, streaming)
+		wantErr(t, a.err, harbor.ErrInvalidRequest)
 	}
 	assert.Empty(t, m.Requests(), "rejected before I/O")
 }
