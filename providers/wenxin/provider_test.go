@@ -6,10 +6,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -658,14 +660,28 @@ func TestTransportErrorsAreRedacted(t *testing.T) {
 			noLeak(t, err, "24.secret-token-value")
 		}
 	})
-	t.Run("cancelled context while waiting for the token", func(t *testing.T) {
-		v := newFakeVendor(t)
-		v.token = func(_ int64, _ http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
-		p := newProvider(t, config(v.URL))
-		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-		defer cancel()
-		_, err := p.Chat(ctx, userReq("ernie-4.0-8k"), nil)
-		require.ErrorIs(t, err, llm.ErrTimeout)
-		noLeak(t, err)
+	t.Run("deadline while waiting for the token", func(t *testing.T) {
+		// In a synctest bubble, over a token endpoint that never answers: the call
+		// ends exactly at the deadline, and the *url.Error net/http would return
+		// (its URL carries the key pair) is redacted.
+		synctest.Test(t, func(t *testing.T) {
+			cfg := config("http://wenxin.invalid")
+			cfg.HTTP = doerFunc(func(r *http.Request) (*http.Response, error) {
+				<-r.Context().Done()
+				return nil, &url.Error{Op: "Post", URL: r.URL.String(), Err: r.Context().Err()}
+			})
+			p := newProvider(t, cfg)
+			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+			defer cancel()
+			start := time.Now()
+			_, err := p.Chat(ctx, userReq("ernie-4.0-8k"), nil)
+			require.ErrorIs(t, err, llm.ErrTimeout)
+			assert.Equal(t, 50*time.Millisecond, time.Since(start))
+			noLeak(t, err)
+		})
 	})
 }
+
+type doerFunc func(*http.Request) (*http.Response, error)
+
+func (f doerFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }
