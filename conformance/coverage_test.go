@@ -38,8 +38,8 @@ func coverageTables(t *testing.T) map[string]map[string]string {
 	for _, c := range wenxinCases {
 		add("TestWenxin", c.name, c.bug)
 	}
-	for _, c := range qf2Cases {
-		add("TestQf2Conformance", c.name, c.bug)
+	for _, c := range qianfanCases {
+		add("TestQianfan", c.name, c.bug)
 	}
 	for _, c := range oaiCases {
 		add("TestOaiConformance", c.name, c.bug)

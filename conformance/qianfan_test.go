@@ -1,7 +1,7 @@
 package conformance
 
 import (
-	"context"
+	"cmp"
 	"errors"
 	"strings"
 	"testing"
@@ -30,44 +30,37 @@ const qf2ID = `^as-[0-9a-z]{10}$`
 // qf2NoCompletion is what the spec says of a 200 answer that is not a completion.
 const qf2NoCompletion = "response 200: "
 
-// qf2Case is one row of Qianfan v2's conformance table. Each row runs as Create and
-// as Stream unless only says otherwise, each time against a fresh mock.
-type qf2Case struct {
-	name  string
-	quirk string // what in shared/vendors.md §4/§5 this row pins
-	cfg   mockvendor.QianfanV2Config
-	// pcfg is the client's ProviderConfig; APIKey defaults to qf2Key and BaseURL to
-	// the mock's URL + base (base defaults to "/v2").
-	pcfg   harbor.ProviderConfig
-	base   string
-	faults []mockvendor.Fault
-	req    harbor.ChatRequest
-	opts   []harbor.CallOption // per call
-	only   string              // "create" or "stream"; empty runs both
-	bug    string              // a known provider bug this row documents: skipped with "BUG: …"
-	// offSpec: the traffic breaks spec/qianfan-v2.yaml on purpose (a scripted
-	// answer the real vendor would not send); the spec must reject it with a
-	// violation containing this text (see specChecked).
-	offSpec string
+type (
+	qianfanCase    = vendorCase[mockvendor.QianfanV2Config, *mockvendor.QianfanV2]
+	qianfanOutcome = outcome[*mockvendor.QianfanV2]
+)
 
-	// what harbor must send (JSON pointers into the last request body), and how many
-	// HTTP requests the vendor must see (-1: don't check; 0: rejected before I/O)
-	sent     map[string]any
-	notSent  []string
-	requests int
-
-	// what the caller must get on failure
-	err        error
-	code, typ  string
-	requestID  string // regexp for Error.RequestID (and a Create's RequestID on success)
-	retryAfter time.Duration
-	msgHas     string
-	minElapsed time.Duration
-
-	// and on success
-	text, reasoning, finish string
-	noReasoning             bool
-	check                   func(t *testing.T, o *qf2Out, reqs []mockvendor.RecordedRequest)
+// qianfanHarness runs Qianfan v2's table: every request is POST
+// <base>/chat/completions with the bce-v3 key as a bearer token and the appid header
+// exactly when one is configured; completion ids keep their as- prefix.
+var qianfanHarness = &harness[mockvendor.QianfanV2Config, *mockvendor.QianfanV2]{
+	provider: "qianfan", spec: "qianfan-v2", base: "/v2", idHeader: "X-Request-Id",
+	newMock: func(cfg mockvendor.QianfanV2Config) *mockvendor.QianfanV2 {
+		if cfg.Now == nil {
+			cfg.Now = func() time.Time { return time.Unix(1766977481, 0) }
+		}
+		return mockvendor.NewQianfanV2(cfg)
+	},
+	config: func(p *harbor.ProviderConfig) { p.APIKey = cmp.Or(p.APIKey, qf2Key) },
+	wire: func(t *testing.T, o *qianfanOutcome, i int, r mockvendor.RecordedRequest) bool {
+		if o.cfg.AppID != "" {
+			assert.Equal(t, o.cfg.AppID, r.Header.Get("appid"), "request %d", i)
+		} else {
+			assert.Empty(t, r.Header.Values("appid"), "request %d: no appid header without ProviderConfig.AppID", i)
+		}
+		return bearerWire(t, o, i, r)
+	},
+	streamSent: openAIStreamSent, createNotSent: openAINoStream,
+	verify: func(t *testing.T, c *qianfanCase, o *qianfanOutcome) {
+		if c.err == nil && o.completion != nil {
+			assert.Regexp(t, qf2ID, o.completion.ID, "completion ids keep the as- prefix")
+		}
+	},
 }
 
 var qf2Weather = []harbor.Tool{harbor.FunctionTool("get_weather", "Weather of a city", map[string]any{"type": "object", "properties": map[string]any{"city": map[string]any{"type": "string"}}})}
@@ -77,20 +70,20 @@ var qf2CallTurn = harbor.Message{Role: harbor.RoleAssistant, ToolCalls: []harbor
 
 func qf2Msgs(ms ...harbor.Message) []harbor.Message { return ms }
 
-var qf2Cases = []qf2Case{
+var qianfanCases = []qianfanCase{
 	// Auth and routing.
 	{
 		name: "bearer bce-v3 key and appid header", quirk: "Authorization: Bearer bce-v3/…; optional appid header picks the application",
-		cfg:  mockvendor.QianfanV2Config{APIKey: qf2Key, AppID: qf2AppID},
-		pcfg: harbor.ProviderConfig{AppID: qf2AppID},
-		req:  harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")},
-		sent: map[string]any{"/model": "ernie-4.0-8k", "/messages/0/role": "user", "/messages/0/content": "hi"},
-		text: "Hello! You said: hi", finish: "stop", noReasoning: true, requests: 1, requestID: qf2ID,
-		check: func(t *testing.T, o *qf2Out, reqs []mockvendor.RecordedRequest) {
-			assert.Equal(t, "POST", reqs[0].Method)
-			assert.Equal(t, "/v2/chat/completions", reqs[0].Path)
-			assert.Equal(t, "Bearer "+qf2Key, reqs[0].Header.Get("Authorization"))
-			assert.Equal(t, qf2AppID, reqs[0].Header.Get("appid"))
+		mock:   mockvendor.QianfanV2Config{APIKey: qf2Key, AppID: qf2AppID},
+		client: harbor.ProviderConfig{AppID: qf2AppID},
+		req:    harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")},
+		sent:   map[string]any{"/model": "ernie-4.0-8k", "/messages/0/role": "user", "/messages/0/content": "hi"},
+		text:   "Hello! You said: hi", finish: "stop", noReasoning: true, requests: 1, requestID: qf2ID,
+		check: func(t *testing.T, o *qianfanOutcome) {
+			assert.Equal(t, "POST", o.reqs[0].Method)
+			assert.Equal(t, "/v2/chat/completions", o.reqs[0].Path)
+			assert.Equal(t, "Bearer "+qf2Key, o.reqs[0].Header.Get("Authorization"))
+			assert.Equal(t, qf2AppID, o.reqs[0].Header.Get("appid"))
 			require.NotNil(t, o.Usage)
 			assert.Equal(t, harbor.Usage{PromptTokens: 2, CompletionTokens: 4, TotalTokens: 6}, *o.Usage)
 			if o.completion != nil {
@@ -103,8 +96,8 @@ var qf2Cases = []qf2Case{
 		name: "no appid configured sends no appid header", quirk: "appid is optional",
 		req:  harbor.ChatRequest{Model: "ernie-speed-8k", Messages: user("hi")},
 		text: "Hello! You said: hi", requests: 1,
-		check: func(t *testing.T, _ *qf2Out, reqs []mockvendor.RecordedRequest) {
-			_, ok := reqs[0].Header["Appid"]
+		check: func(t *testing.T, o *qianfanOutcome) {
+			_, ok := o.reqs[0].Header["Appid"]
 			assert.False(t, ok, "no appid header without ProviderConfig.AppID")
 		},
 	},
@@ -119,8 +112,8 @@ var qf2Cases = []qf2Case{
 		req:  harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")},
 		opts: []harbor.CallOption{harbor.WithHeader("X-Request-Id", "rid-conformance-1")},
 		only: "create", requests: 1, requestID: "^rid-conformance-1$",
-		check: func(t *testing.T, _ *qf2Out, reqs []mockvendor.RecordedRequest) {
-			assert.Equal(t, "rid-conformance-1", reqs[0].Header.Get("X-Request-Id"))
+		check: func(t *testing.T, o *qianfanOutcome) {
+			assert.Equal(t, "rid-conformance-1", o.reqs[0].Header.Get("X-Request-Id"))
 		},
 	},
 
@@ -180,9 +173,9 @@ var qf2Cases = []qf2Case{
 	},
 	{
 		name: "LooseMessageOrder lets the vendor judge", quirk: "vendor-side 400 invalid_messages with top-level id",
-		pcfg: harbor.ProviderConfig{Options: qianfan.Options{LooseMessageOrder: true}},
-		req:  harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: qf2Msgs(harbor.UserMessage("one"), harbor.UserMessage("two"))},
-		err:  harbor.ErrInvalidRequest, code: "invalid_messages", typ: "invalid_request_error", requestID: qf2ID, requests: 1,
+		client: harbor.ProviderConfig{Options: qianfan.Options{LooseMessageOrder: true}},
+		req:    harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: qf2Msgs(harbor.UserMessage("one"), harbor.UserMessage("two"))},
+		err:    harbor.ErrInvalidRequest, code: "invalid_messages", typ: "invalid_request_error", requestID: qf2ID, requests: 1,
 	},
 
 	// Parameters.
@@ -229,7 +222,7 @@ var qf2Cases = []qf2Case{
 		notSent:  []string{"/web_search/enable_trace"},
 		text:     "Hello! You said: weather today",
 		requests: 1,
-		check: func(t *testing.T, o *qf2Out, _ []mockvendor.RecordedRequest) {
+		check: func(t *testing.T, o *qianfanOutcome) {
 			if o.completion == nil { // streamed: the sources ride on one chunk
 				var got []harbor.SearchResult
 				for _, c := range o.chunks {
@@ -248,7 +241,7 @@ var qf2Cases = []qf2Case{
 		name: "web_search off is sent as an explicit false", quirk: "web_search.enable false",
 		req:  harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi"), WebSearch: &harbor.WebSearch{}},
 		sent: map[string]any{"/web_search/enable": false}, requests: 1, only: "create",
-		check: func(t *testing.T, o *qf2Out, _ []mockvendor.RecordedRequest) {
+		check: func(t *testing.T, o *qianfanOutcome) {
 			assert.Empty(t, o.completion.SearchResults)
 		},
 	},
@@ -266,7 +259,7 @@ var qf2Cases = []qf2Case{
 		name: "search_num 28 is sent", quirk: "search_num 1–28 (upper bound inclusive)",
 		req:  harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi"), WebSearch: &harbor.WebSearch{Enable: true, SearchNum: harbor.Some(28)}},
 		sent: map[string]any{"/web_search/search_num": 28}, requests: 1, only: "create",
-		check: func(t *testing.T, o *qf2Out, _ []mockvendor.RecordedRequest) {
+		check: func(t *testing.T, o *qianfanOutcome) {
 			assert.Len(t, o.completion.SearchResults, 28)
 		},
 	},
@@ -282,7 +275,7 @@ var qf2Cases = []qf2Case{
 		req:  harbor.ChatRequest{Model: "ernie-x1-32k", Messages: user("why")},
 		text: "Hello! You said: why", reasoning: `The user said "why". I will answer briefly.`, finish: "stop", requests: 1,
 		notSent: []string{"/thinking"},
-		check: func(t *testing.T, o *qf2Out, _ []mockvendor.RecordedRequest) {
+		check: func(t *testing.T, o *qianfanOutcome) {
 			require.NotNil(t, o.Usage)
 			assert.Equal(t, 4+8, o.Usage.CompletionTokens, "reasoning words count toward completion_tokens")
 		},
@@ -302,7 +295,7 @@ var qf2Cases = []qf2Case{
 		req:    harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("weather in Beijing"), Tools: qf2Weather},
 		sent:   map[string]any{"/tools/0/type": "function", "/tools/0/function/name": "get_weather", "/tools/0/function/parameters/type": "object"},
 		finish: "tool_calls", requests: 1,
-		check: func(t *testing.T, o *qf2Out, _ []mockvendor.RecordedRequest) {
+		check: func(t *testing.T, o *qianfanOutcome) {
 			require.Len(t, o.ToolCalls, 1)
 			assert.Equal(t, "get_weather", o.ToolCalls[0].Function.Name)
 			assert.Equal(t, "function", o.ToolCalls[0].Type)
@@ -314,13 +307,13 @@ var qf2Cases = []qf2Case{
 	// Streams.
 	{
 		name: "stream with keep-alives, event lines and usage last", quirk: ": keep-alive and event: noise; usage on the last chunk; [DONE]",
-		cfg:  mockvendor.QianfanV2Config{KeepAlives: 3},
+		mock: mockvendor.QianfanV2Config{KeepAlives: 3},
 		req:  harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("stream me")},
 		only: "stream",
 		sent: map[string]any{"/stream": true, "/stream_options/include_usage": true},
 		text: "Hello! You said: stream me", finish: "stop", requests: 1,
-		check: func(t *testing.T, o *qf2Out, reqs []mockvendor.RecordedRequest) {
-			assert.Equal(t, "text/event-stream", reqs[0].Header.Get("Accept"))
+		check: func(t *testing.T, o *qianfanOutcome) {
+			assert.Equal(t, "text/event-stream", o.reqs[0].Header.Get("Accept"))
 			require.NotEmpty(t, o.chunks)
 			for i, c := range o.chunks {
 				assert.Equal(t, "chat.completion.chunk", c.Object)
@@ -347,7 +340,7 @@ var qf2Cases = []qf2Case{
 		faults: []mockvendor.Fault{mockvendor.TruncatedStream(6)}, // role, 4 words, finish: 6 chunks, then no [DONE]
 		req:    harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")}, only: "stream",
 		err: harbor.ErrStreamTruncated, requests: 1,
-		check: func(t *testing.T, o *qf2Out, _ []mockvendor.RecordedRequest) {
+		check: func(t *testing.T, o *qianfanOutcome) {
 			assert.Equal(t, "stop", o.Finish, "the finish chunk did arrive")
 		},
 	},
@@ -362,7 +355,7 @@ var qf2Cases = []qf2Case{
 		faults: []mockvendor.Fault{mockvendor.QianfanV2StreamError(2)},
 		req:    harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")}, only: "stream",
 		err: harbor.ErrServer, code: "internal_error", typ: "server_error", requests: 1,
-		check: func(t *testing.T, o *qf2Out, _ []mockvendor.RecordedRequest) {
+		check: func(t *testing.T, o *qianfanOutcome) {
 			assert.Equal(t, 2, o.Chunks, "the chunks before the error reached the caller")
 		},
 	},
@@ -377,7 +370,7 @@ var qf2Cases = []qf2Case{
 		faults: []mockvendor.Fault{{ErrorAfter: 2, Code: qianfan.CodeTPMRateLimitExceeded}},
 		req:    harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")}, only: "stream",
 		err: harbor.ErrRateLimited, code: "tpm_rate_limit_exceeded", requests: 1,
-		check: func(t *testing.T, o *qf2Out, _ []mockvendor.RecordedRequest) {
+		check: func(t *testing.T, o *qianfanOutcome) {
 			assert.False(t, o.herr.Retryable(), "part of the answer is out: not retryable")
 		},
 	},
@@ -405,22 +398,22 @@ var qf2Cases = []qf2Case{
 	// Errors: every documented code maps to a class; transient ones are retried.
 	{
 		name: "401 access_denied", quirk: "401 access_denied: bad or missing key",
-		cfg: mockvendor.QianfanV2Config{APIKey: "bce-v3/ALTAK-the-right-one/ffff"},
-		req: harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")},
-		err: harbor.ErrAuthentication, code: "access_denied", typ: "access_denied", requestID: qf2ID, requests: 1,
+		mock: mockvendor.QianfanV2Config{APIKey: "bce-v3/ALTAK-the-right-one/ffff"},
+		req:  harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")},
+		err:  harbor.ErrAuthentication, code: "access_denied", typ: "access_denied", requestID: qf2ID, requests: 1,
 	},
 	{
 		name: "401 no_parameter_permission for a foreign appid", quirk: "no_parameter_permission: valid key, not allowed",
-		cfg:  mockvendor.QianfanV2Config{APIKey: qf2Key, AppID: qf2AppID},
-		pcfg: harbor.ProviderConfig{AppID: "app-someone-else"},
-		req:  harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")},
-		err:  harbor.ErrPermission, code: "no_parameter_permission", requestID: qf2ID, requests: 1,
+		mock:   mockvendor.QianfanV2Config{APIKey: qf2Key, AppID: qf2AppID},
+		client: harbor.ProviderConfig{AppID: "app-someone-else"},
+		req:    harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")},
+		err:    harbor.ErrPermission, code: "no_parameter_permission", requestID: qf2ID, requests: 1,
 	},
 	{
 		name: "401 no_parameter_permission without the appid", quirk: "appid header required by the application",
-		cfg: mockvendor.QianfanV2Config{APIKey: qf2Key, AppID: qf2AppID},
-		req: harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")},
-		err: harbor.ErrPermission, code: "no_parameter_permission", requests: 1,
+		mock: mockvendor.QianfanV2Config{APIKey: qf2Key, AppID: qf2AppID},
+		req:  harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")},
+		err:  harbor.ErrPermission, code: "no_parameter_permission", requests: 1,
 	},
 	{
 		name: "400 invalid_model", quirk: "invalid_model with top-level id; hint about lower-case v2 names",
@@ -465,7 +458,7 @@ var qf2Cases = []qf2Case{
 		faults: []mockvendor.Fault{mockvendor.QianfanV2RateLimited(""), mockvendor.QianfanV2TPMLimited(), mockvendor.QianfanV2RateLimited("")},
 		req:    harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")},
 		err:    harbor.ErrRateLimited, code: "rpm_rate_limit_exceeded", requestID: qf2ID, requests: 3,
-		check: func(t *testing.T, o *qf2Out, _ []mockvendor.RecordedRequest) {
+		check: func(t *testing.T, o *qianfanOutcome) {
 			assert.True(t, o.herr.Retryable())
 		},
 	},
@@ -499,241 +492,26 @@ var qf2Cases = []qf2Case{
 	},
 	{
 		name: "404 for a wrong base path", quirk: "only /v2/chat/completions exists",
-		base: "/v3",
-		req:  harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")},
-		err:  harbor.ErrNotFound, requestID: qf2ID, requests: 1,
+		client: harbor.ProviderConfig{BaseURL: "/v3"}, // a path on the mock
+		req:    harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("hi")},
+		err:    harbor.ErrNotFound, requestID: qf2ID, requests: 1,
 	},
 }
 
-func TestQf2Conformance(t *testing.T) {
-	for _, tc := range qf2Cases {
-		t.Run(tc.name, func(t *testing.T) {
-			for _, mode := range [...]string{"create", "stream"} {
-				if tc.only != "" && tc.only != mode {
-					continue
-				}
-				t.Run(mode, func(t *testing.T) { qf2Run(t, &tc, mode == "stream") })
-			}
-		})
-	}
-}
+func TestQianfan(t *testing.T) { runTable(t, qianfanHarness, qianfanCases) }
 
-func qf2Run(t *testing.T, tc *qf2Case, streaming bool) {
-	if tc.bug != "" {
-		t.Skip("BUG: " + tc.bug)
-	}
-	cfg := tc.cfg
-	if cfg.Now == nil {
-		cfg.Now = func() time.Time { return time.Unix(1766977481, 0) }
-	}
-	m := mockvendor.NewQianfanV2(cfg)
-	m.Enqueue(tc.faults...)
-	srv, err := mockvendor.Listen("127.0.0.1:0", m)
-	require.NoError(t, err)
-	defer srv.Close()
-
-	pcfg := tc.pcfg
-	if pcfg.APIKey == "" {
-		pcfg.APIKey = qf2Key
-	}
-	base := tc.base
-	if base == "" {
-		base = "/v2"
-	}
-	pcfg.BaseURL = srv.URL() + base
-	var offSpec []string
-	if tc.offSpec != "" {
-		offSpec = append(offSpec, tc.offSpec)
-	}
-	c := qf2Client(t, pcfg, offSpec...)
-
-	req := tc.req
-	start := time.Now()
-	o, err := qf2Call(ctxT(t), c, &req, streaming, tc.opts...)
-	elapsed := time.Since(start)
-	reqs := m.Requests()
-	if tc.requests >= 0 {
-		assert.Len(t, reqs, tc.requests, "requests the vendor saw")
-	}
-	for i, r := range reqs { // what every Qianfan v2 request looks like
-		assert.Equal(t, "POST", r.Method, "request %d", i)
-		assert.Equal(t, base+"/chat/completions", r.Path, "request %d", i)
-		assert.Equal(t, "Bearer "+pcfg.APIKey, r.Header.Get("Authorization"), "request %d", i)
-		if pcfg.AppID != "" {
-			assert.Equal(t, pcfg.AppID, r.Header.Get("appid"), "request %d", i)
-		} else {
-			assert.Empty(t, r.Header.Values("appid"), "request %d: no appid header without ProviderConfig.AppID", i)
-		}
-		if streaming {
-			assert.Equal(t, "text/event-stream", r.Header.Get("Accept"), "request %d", i)
-		}
-	}
-	if tc.minElapsed > 0 {
-		assert.GreaterOrEqual(t, elapsed, tc.minElapsed, "Retry-After honoured")
-	}
-	if tc.err != nil {
-		wantErr(t, err, tc.err)
-		assert.NotContains(t, err.Error(), pcfg.APIKey, "keys never appear in errors")
-		var he *harbor.Error
-		require.ErrorAs(t, err, &he)
-		o.herr = he
-		assert.Equal(t, "qianfan", he.Provider)
-		if tc.code != "" {
-			assert.Equal(t, tc.code, he.Code, "Error.Code")
-		}
-		if tc.typ != "" {
-			assert.Equal(t, tc.typ, he.Type, "Error.Type")
-		}
-		if tc.requestID != "" {
-			assert.Regexp(t, tc.requestID, he.RequestID, "Error.RequestID")
-		}
-		if tc.retryAfter != 0 {
-			assert.Equal(t, tc.retryAfter, he.RetryAfter, "Error.RetryAfter")
-		}
-		if tc.msgHas != "" {
-			assert.Contains(t, he.Message, tc.msgHas)
-		}
-	} else {
-		require.NoError(t, err)
-		if tc.text != "" {
-			assert.Equal(t, tc.text, o.Text)
-		}
-		if tc.reasoning != "" || tc.noReasoning {
-			assert.Equal(t, tc.reasoning, o.Reasoning)
-		}
-		if tc.finish != "" {
-			assert.Equal(t, tc.finish, o.Finish)
-		}
-		if tc.requestID != "" && o.completion != nil {
-			assert.Regexp(t, tc.requestID, o.completion.RequestID, "ChatCompletion.RequestID")
-		}
-		if o.completion != nil {
-			assert.Regexp(t, qf2ID, o.completion.ID, "completion ids keep the as- prefix")
-		}
-	}
-	if len(tc.sent) > 0 || len(tc.notSent) > 0 {
-		body := sentBody(t, reqs, len(reqs)-1)
-		assertSent(t, body, tc.sent, tc.notSent)
-		if streaming {
-			assertSent(t, body, map[string]any{"/stream": true, "/stream_options/include_usage": true}, nil)
-		} else {
-			assertSent(t, body, nil, []string{"/stream", "/stream_options"})
-		}
-	}
-	if tc.check != nil {
-		tc.check(t, o, reqs)
-	}
-}
-
-// qf2Client is a harbor client with cfg as the "qianfan" provider's configuration,
-// nothing from the environment and near-zero retry waits; offSpec as for
-// specChecked.
-func qf2Client(t testing.TB, cfg harbor.ProviderConfig, offSpec ...string) *harbor.Client {
-	return harbor.Must(harbor.New(
-		harbor.WithGetenv(func(string) string { return "" }),
-		harbor.WithProviderConfig("qianfan", cfg),
-		harbor.WithRetryWait(time.Millisecond, 2*time.Millisecond),
-		harbor.WithTransport(specChecked(t, "qianfan-v2", nil, offSpec...)),
-	))
-}
-
-// qf2Out is what one call produced: the harness's result plus what only one of the
-// two ways has (the completion, the raw chunks) and the *harbor.Error, if any.
-type qf2Out struct {
-	result
-	completion *harbor.ChatCompletion // Create only
-	chunks     []harbor.Chunk         // Stream only
-	herr       *harbor.Error
-}
-
-// qf2Call runs req as Create or as Stream. It never returns a nil *qf2Out.
-func qf2Call(ctx context.Context, c *harbor.Client, req *harbor.ChatRequest, streaming bool, opts ...harbor.CallOption) (*qf2Out, error) {
-	o := &qf2Out{}
-	if !streaming {
-		res, err := c.Chat.Completions.Create(ctx, req, opts...)
-		if err != nil {
-			return o, err
-		}
-		o.completion = res
-		if len(res.Choices) == 0 {
-			return o, errNoChoices
-		}
-		ch := res.Choices[0]
-		u := res.Usage
-		o.result = result{Text: ch.Message.Content, Reasoning: ch.Message.ReasoningContent, Finish: ch.FinishReason,
-			ToolCalls: ch.Message.ToolCalls, Usage: &u, Message: ch.Message}
-		return o, nil
-	}
-	s, err := c.Chat.Completions.Stream(ctx, req, opts...)
-	if err != nil {
-		return o, err
-	}
-	defer s.Close()
-	var serr error
-	for chunk, err := range s.All() {
-		if err != nil {
-			serr = err
-			break
-		}
-		o.chunks = append(o.chunks, chunk)
-	}
-	o.result = qf2Fold(o.chunks)
-	return o, serr
-}
-
-// qf2Fold assembles chunks the way a caller would.
-func qf2Fold(chunks []harbor.Chunk) result {
-	var r result
-	var text, reasoning strings.Builder
-	calls := map[int]*harbor.ToolCall{}
-	for _, chunk := range chunks {
-		r.Chunks++
-		for _, ch := range chunk.Choices {
-			text.WriteString(ch.Delta.Content)
-			reasoning.WriteString(ch.Delta.ReasoningContent)
-			if ch.FinishReason != "" {
-				r.Finish = ch.FinishReason
-			}
-			for _, d := range ch.Delta.ToolCalls {
-				tc := calls[d.Index]
-				if tc == nil {
-					tc = &harbor.ToolCall{}
-					calls[d.Index] = tc
-				}
-				if d.ID != "" {
-					tc.ID, tc.Type = d.ID, d.Type
-				}
-				tc.Function.Name += d.Function.Name
-				tc.Function.Arguments += d.Function.Arguments
-			}
-		}
-		if chunk.Usage != nil {
-			r.Usage = chunk.Usage
-		}
-	}
-	for i := 0; i < len(calls); i++ {
-		r.ToolCalls = append(r.ToolCalls, *calls[i])
-	}
-	r.Text, r.Reasoning = text.String(), reasoning.String()
-	return r
-}
-
-// TestQf2ToolRoundTrip runs the tool loop end to end, Create and Stream: the model
-// calls get_weather, the caller sends back the assistant turn as returned plus the
-// tool result, and the strict alternation (assistant-with-calls, tool, then answer)
-// passes harbor's check and the vendor's.
-func TestQf2ToolRoundTrip(t *testing.T) {
+// TestQianfanToolRoundTrip runs the tool loop end to end, Create and Stream: the
+// model calls get_weather, the caller sends back the assistant turn as returned plus
+// the tool result, and the strict alternation (assistant-with-calls, tool, then
+// answer) passes harbor's check and the vendor's.
+func TestQianfanToolRoundTrip(t *testing.T) {
 	for _, streaming := range []bool{false, true} {
 		t.Run(map[bool]string{false: "create", true: "stream"}[streaming], func(t *testing.T) {
-			m := mockvendor.NewQianfanV2(mockvendor.QianfanV2Config{APIKey: qf2Key})
-			srv, err := mockvendor.Listen("127.0.0.1:0", m)
-			require.NoError(t, err)
-			defer srv.Close()
-			c := qf2Client(t, harbor.ProviderConfig{APIKey: qf2Key, BaseURL: srv.URL() + "/v2"})
+			m, c := qianfanHarness.client(t)
 
 			req := &harbor.ChatRequest{Model: "ernie-4.0-turbo-8k", Tools: qf2Weather, Messages: user("weather in Beijing")}
-			r1, err := qf2Call(ctxT(t), c, req, streaming)
-			require.NoError(t, err)
+			r1 := call(ctxT(t), c, req, streaming)
+			require.NoError(t, r1.err)
 			require.Equal(t, "tool_calls", r1.Finish)
 			require.Len(t, r1.ToolCalls, 1)
 			turn := harbor.Message{Role: harbor.RoleAssistant, Content: r1.Text, ToolCalls: r1.ToolCalls}
@@ -741,8 +519,8 @@ func TestQf2ToolRoundTrip(t *testing.T) {
 				turn = r1.Message
 			}
 			req.Messages = append(req.Messages, turn, harbor.ToolMessage(r1.ToolCalls[0].ID, "sunny, 21°C"))
-			r2, err := qf2Call(ctxT(t), c, req, streaming)
-			require.NoError(t, err)
+			r2 := call(ctxT(t), c, req, streaming)
+			require.NoError(t, r2.err)
 			assert.Equal(t, "Tool result: sunny, 21°C", r2.Text)
 			assert.Equal(t, "stop", r2.Finish, "normal is stop")
 
@@ -765,15 +543,11 @@ func TestQf2ToolRoundTrip(t *testing.T) {
 	}
 }
 
-// TestQf2ErrorsAreHarborErrors pins the rest of a vendor 400 as the caller sees it:
-// status, the model asked for, and not retryable.
-func TestQf2ErrorsAreHarborErrors(t *testing.T) {
-	m := mockvendor.NewQianfanV2(mockvendor.QianfanV2Config{APIKey: qf2Key})
-	srv, err := mockvendor.Listen("127.0.0.1:0", m)
-	require.NoError(t, err)
-	defer srv.Close()
-	c := qf2Client(t, harbor.ProviderConfig{APIKey: qf2Key, BaseURL: srv.URL() + "/v2"})
-	_, err = c.Chat.Completions.Create(ctxT(t), &harbor.ChatRequest{Model: "ernie-9.9-8k", Messages: user("hi")})
+// TestQianfanErrorsAreHarborErrors pins the rest of a vendor 400 as the caller sees
+// it: status, the model asked for, and not retryable.
+func TestQianfanErrorsAreHarborErrors(t *testing.T) {
+	_, c := qianfanHarness.client(t)
+	_, err := c.Chat.Completions.Create(ctxT(t), &harbor.ChatRequest{Model: "ernie-9.9-8k", Messages: user("hi")})
 	var he *harbor.Error
 	require.True(t, errors.As(err, &he))
 	assert.Equal(t, 400, he.HTTPStatusCode())
