@@ -91,7 +91,7 @@ func (c *Client) Close() error {
 
 // doer returns the retrying, pooled HTTP doer shared by every provider of this
 // Client, building it on first use.
-func (c *Client) doer() llm.Doer {
+func (c *Client) doer() *retryDoer {
 	c.httpOnce.Do(func() {
 		c.transport = c.opts.Transport
 		if c.transport == nil {

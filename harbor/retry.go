@@ -37,10 +37,9 @@ func UserAgent() string {
 	return "harbor-go/" + Version + " (" + runtime.Version() + "; " + runtime.GOOS + "/" + runtime.GOARCH + ")"
 }
 
-// newRetryClient configures go-retryablehttp. classify, when not nil, is the
-// provider's say on every response (see llm.ClassifyingDoer); when nil, a
-// classifier may still come with the request's context (DoClassified).
-func newRetryClient(o *Options, rt http.RoundTripper, st *stats, classify func(*http.Response) llm.RetryVerdict) *retryablehttp.Client {
+// newRetryClient configures go-retryablehttp. rule, when not nil, is the
+// provider's say on every response (see llm.RetryRule).
+func newRetryClient(o *Options, rt http.RoundTripper, st *stats, rule llm.RetryRule) *retryablehttp.Client {
 	maxAfter := o.MaxRetryAfter
 	return &retryablehttp.Client{
 		HTTPClient:   &http.Client{Transport: keepPool{rt}},
@@ -54,13 +53,9 @@ func newRetryClient(o *Options, rt http.RoundTripper, st *stats, classify func(*
 			}
 			if err == nil {
 				// The provider may overrule the status: only it can read its
-				// vendor's bodies (llm.ClassifyingDoer).
-				c := classify
-				if c == nil {
-					c, _ = ctx.Value(classifierKey{}).(func(*http.Response) llm.RetryVerdict)
-				}
-				if c != nil {
-					switch c(resp) {
+				// vendor's bodies (llm.RetryRule).
+				if rule != nil {
+					switch rule(resp) {
 					case llm.RetryNow:
 						return true, nil
 					case llm.RetryNever:
@@ -116,22 +111,15 @@ func newRetryClient(o *Options, rt http.RoundTripper, st *stats, classify func(*
 	}
 }
 
-// classifierKey carries DoClassified's retry function to CheckRetry, which
-// go-retryablehttp configures per client, not per request.
-type classifierKey struct{}
-
-// DoClassified is Do, with classify overruling the retry policy where the
-// provider knows better (see llm.ClassifyingDoer).
-func (d *retryDoer) DoClassified(req *http.Request, classify func(*http.Response) llm.RetryVerdict) (*http.Response, error) {
-	return d.Do(req.WithContext(context.WithValue(req.Context(), classifierKey{}, classify)))
-}
-
-// Classifying returns a Doer that consults classify on every response, like
-// DoClassified, with the classifier bound once instead of carried by every
-// request's context (wire.Classified uses it for providers built by harbor).
-func (d *retryDoer) Classifying(classify func(*http.Response) llm.RetryVerdict) llm.Doer {
+// withRule returns a Doer that consults rule on every response before the
+// status-based policy, with the rule bound once, when a provider that states one
+// (Descriptor.Retry) is bound; nil rule: d itself.
+func (d *retryDoer) withRule(rule llm.RetryRule) *retryDoer {
+	if rule == nil {
+		return d
+	}
 	c := *d
-	c.rc = newRetryClient(d.o, d.rt, d.stats, classify)
+	c.rc = newRetryClient(d.o, d.rt, d.stats, rule)
 	return &c
 }
 
@@ -173,12 +161,10 @@ func (d *retryDoer) Do(req *http.Request) (*http.Response, error) {
 // whole reports whether body is already all in memory (a classifier read it): no
 // read of it can hang, so it needs no idle timeout.
 func whole(body io.ReadCloser) bool {
-	w, ok := body.(wire.Whole)
+	w, ok := body.(llm.Whole)
 	if !ok {
 		return false
 	}
 	_, ok = w.Whole()
 	return ok
 }
-
-var _ llm.ClassifyingDoer = (*retryDoer)(nil)

@@ -365,9 +365,31 @@ func (doerProvider) ChatStream(context.Context, *llm.ChatRequest, *llm.CallOptio
 	return nil, errors.New("unused")
 }
 
-// The Doer harbor gives providers retries 200 responses the provider classifies as
-// transient (Wenxin v1's error_code bodies), within the same retry budget.
-func TestClassifiedOKResponsesAreRetried(t *testing.T) {
+// ruleDoer binds a provider whose Descriptor states rule and returns the Doer
+// harbor handed it, as a vendor adapter would use it, and the Doer of a provider
+// without a rule, bound by the same Client.
+func ruleDoer(t *testing.T, rule llm.RetryRule, opts ...harbor.Option) (withRule, plain llm.Doer) {
+	t.Helper()
+	bind := func(name string, rule llm.RetryRule, got *llm.Doer) harbor.Option {
+		return harbor.WithProvider(harbor.Descriptor{Name: name, Prefixes: []string{name + "-"}, Retry: rule,
+			New: func(cfg llm.Config) (llm.Provider, error) { *got = cfg.HTTP; return doerProvider{cfg.HTTP}, nil }})
+	}
+	opts = append([]harbor.Option{noEnv(t), harbor.WithRetryWait(time.Millisecond, 2*time.Millisecond),
+		bind("ruled", rule, &withRule), bind("plain", nil, &plain)}, opts...)
+	c := harbor.Must(harbor.New(opts...))
+	for _, m := range []string{"ruled-1", "plain-1"} {
+		_, _ = c.Chat.Completions.Create(context.Background(), &harbor.ChatRequest{Model: m, Messages: []harbor.Message{harbor.UserMessage("x")}})
+	}
+	require.NotNil(t, withRule)
+	require.NotNil(t, plain)
+	return withRule, plain
+}
+
+// A provider's retry rule (Descriptor.Retry) is built into the Doer harbor gives
+// it: 200 responses the rule calls transient (Wenxin v1's error_code bodies) are
+// retried within the same retry budget, and the body the rule peeked at is what
+// the caller reads. Providers without a rule are not affected.
+func TestRetryRuleRetriesOKResponses(t *testing.T) {
 	v := newVendor(t, func(n int64, w http.ResponseWriter, r *http.Request) {
 		if n <= 2 {
 			fmt.Fprint(w, `{"error_code":18,"error_msg":"Open api qps request limit reached"}`)
@@ -375,55 +397,49 @@ func TestClassifiedOKResponsesAreRetried(t *testing.T) {
 		}
 		fmt.Fprint(w, `{"result":"ok"}`)
 	})
-	var got llm.Doer
-	c := harbor.Must(harbor.New(noEnv(t), harbor.WithRetryWait(time.Millisecond, 2*time.Millisecond),
-		harbor.WithProvider(harbor.Descriptor{Name: "twohundred", Prefixes: []string{"th-"},
-			New: func(cfg llm.Config) (llm.Provider, error) { got = cfg.HTTP; return doerProvider{cfg.HTTP}, nil }})))
-	_, _ = c.Chat.Completions.Create(context.Background(), &harbor.ChatRequest{Model: "th-1", Messages: []harbor.Message{harbor.UserMessage("x")}})
-	cd, ok := got.(llm.ClassifyingDoer)
-	require.True(t, ok, "harbor's Doer implements llm.ClassifyingDoer")
-
 	var seen []string
-	classify := func(resp *http.Response) llm.RetryVerdict {
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		resp.Body = io.NopCloser(bytes.NewReader(b))
+	rule := func(resp *http.Response) llm.RetryVerdict {
+		b, _ := llm.PeekBody(resp, 1<<10)
 		seen = append(seen, string(b))
 		if bytes.Contains(b, []byte(`"error_code":18`)) {
 			return llm.RetryNow
 		}
 		return llm.RetryByPolicy
 	}
+	d, plain := ruleDoer(t, rule)
+
 	req, _ := http.NewRequest(http.MethodPost, v.URL, strings.NewReader(`{}`))
-	resp, err := cd.DoClassified(req, classify)
+	resp, err := d.Do(req)
 	require.NoError(t, err)
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	assert.Equal(t, `{"result":"ok"}`, string(body), "the classifier's body replacement is what the caller reads")
+	assert.Equal(t, `{"result":"ok"}`, string(body), "the peeked body is what the caller reads")
 	assert.EqualValues(t, 3, v.hits.Load(), "two transient 200s retried")
 	assert.Len(t, seen, 3)
 
-	// Out of attempts: the last classified response comes back intact.
+	// Out of attempts: the last response comes back intact.
 	v.hits.Store(-10)
 	req, _ = http.NewRequest(http.MethodPost, v.URL, strings.NewReader(`{}`))
-	resp, err = cd.DoClassified(req, classify)
+	resp, err = d.Do(req)
 	require.NoError(t, err)
 	body, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
 	assert.Contains(t, string(body), `"error_code":18`)
 
-	// Plain Do never consults a classifier.
+	// A provider without a rule: a 200 is a 200.
 	v.hits.Store(0)
+	seen = nil
 	req, _ = http.NewRequest(http.MethodPost, v.URL, strings.NewReader(`{}`))
-	resp, err = got.Do(req)
+	resp, err = plain.Do(req)
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.EqualValues(t, 1, v.hits.Load())
+	assert.Empty(t, seen, "another provider's rule is never consulted")
 }
 
-// A provider's classifier can also veto a retry the status alone would allow
-// (OpenAI's 429 insufficient_quota), and leave other statuses to the policy.
-func TestClassifierVetoesRetries(t *testing.T) {
+// A retry rule can also veto a retry the status alone would allow (OpenAI's 429
+// insufficient_quota), and leave other statuses to the policy.
+func TestRetryRuleVetoesRetries(t *testing.T) {
 	v := newVendor(t, func(n int64, w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusTooManyRequests)
 		if r.URL.Query().Get("kind") == "quota" {
@@ -432,27 +448,21 @@ func TestClassifierVetoesRetries(t *testing.T) {
 		}
 		fmt.Fprint(w, `{"error":{"code":"rate_limit_exceeded"}}`)
 	})
-	var got llm.Doer
-	c := harbor.Must(harbor.New(noEnv(t), harbor.WithRetryWait(time.Millisecond, 2*time.Millisecond), harbor.WithMaxRetries(2),
-		harbor.WithProvider(harbor.Descriptor{Name: "twohundred", Prefixes: []string{"th-"},
-			New: func(cfg llm.Config) (llm.Provider, error) { got = cfg.HTTP; return doerProvider{cfg.HTTP}, nil }})))
-	_, _ = c.Chat.Completions.Create(context.Background(), &harbor.ChatRequest{Model: "th-1", Messages: []harbor.Message{harbor.UserMessage("x")}})
-	cd := got.(llm.ClassifyingDoer)
-	classify := func(resp *http.Response) llm.RetryVerdict {
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body = io.NopCloser(bytes.NewReader(b))
+	rule := func(resp *http.Response) llm.RetryVerdict {
+		b, _ := llm.PeekBody(resp, 1<<10)
 		if bytes.Contains(b, []byte("insufficient_quota")) {
 			return llm.RetryNever
 		}
 		return llm.RetryByPolicy
 	}
+	d, _ := ruleDoer(t, rule, harbor.WithMaxRetries(2))
 	for _, tc := range []struct {
 		kind string
 		hits int64
 	}{{"quota", 1}, {"rate", 3}} {
 		v.hits.Store(0)
 		req, _ := http.NewRequest(http.MethodPost, v.URL+"?kind="+tc.kind, strings.NewReader(`{}`))
-		resp, err := cd.DoClassified(req, classify)
+		resp, err := d.Do(req)
 		require.NoError(t, err)
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()

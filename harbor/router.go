@@ -202,7 +202,7 @@ func (c *Client) provider(s *slot) (llm.Provider, error) {
 		return *p, nil
 	}
 	cfg := c.opts.Providers[s.desc.Name]
-	cfg.HTTP = c.doer()
+	cfg.HTTP = c.doer().withRule(s.desc.Retry)
 	if cfg.Getenv == nil {
 		cfg.Getenv = c.opts.Getenv
 	}

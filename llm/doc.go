@@ -8,5 +8,5 @@
 // type, constant, sentinel and constructor a caller needs, so harbor.ChatRequest and
 // llm.ChatRequest are the same type. Import llm to write a Provider of your own: the
 // helpers for that (InvalidRequest, Canceled, KindForStatus, Redact) and the
-// ModelLister and ClassifyingDoer interfaces are not re-exported.
+// ModelLister interface, RetryRule and PeekBody are not re-exported.
 package llm

@@ -9,7 +9,7 @@ import (
 // it in providers/<vendor>; to add your own, implement it in your module and register
 // a Descriptor with harbor.WithProvider (or Client.Register). Everything such an
 // implementation needs is exported here (Error, InvalidRequest, KindForStatus,
-// Redact, Doer, ClassifyingDoer); the helpers the built-ins share live in an
+// Redact, Doer, RetryRule, PeekBody); the helpers the built-ins share live in an
 // internal package and are not available outside this module.
 //
 // Contract for implementations:
@@ -52,26 +52,24 @@ type Doer interface {
 	Do(req *http.Request) (*http.Response, error)
 }
 
-// ClassifyingDoer is a Doer that lets the vendor's adapter overrule the retry policy
-// for responses only it can read: Wenxin v1 reports "server busy" as an HTTP 200
-// whose JSON body carries an error_code (retry it), and OpenAI's 429
-// insufficient_quota is final however long one waits (do not). harbor's Doer
-// implements it, so such decisions go through the Client's retry machinery
-// (attempts, backoff, deadline, stats) like any 429 or 503.
+// RetryRule is a provider's say on retrying responses that only it can read:
+// Wenxin v1 reports "server busy" as an HTTP 200 whose JSON body carries an
+// error_code (retry it), and OpenAI's 429 insufficient_quota is final however long
+// one waits (do not). A provider states its rule once, in Descriptor.Retry; harbor
+// builds it into the provider's Doer when it binds the provider, so such decisions
+// go through the Client's retry machinery (attempts, backoff, deadline, stats) like
+// any 429 or 503.
 //
-// classify is called with every response (not with transport errors) before the
-// policy looks at it. It may read the body, but must then replace resp.Body with a
-// reader that yields the same bytes and closes the original body (for example one
-// built from io.MultiReader over what was read and the rest), since the response may
-// be returned to the caller. RetryNow discards the response and tries again while attempts remain (after
-// the last attempt the response is returned as is); RetryNever returns it at once;
-// RetryByPolicy leaves the decision to the status-based policy.
-type ClassifyingDoer interface {
-	Doer
-	DoClassified(req *http.Request, classify func(resp *http.Response) RetryVerdict) (*http.Response, error)
-}
+// The rule is called with every response (not with transport errors) before the
+// status-based policy. To look at the body it calls PeekBody, which puts the bytes
+// back, since the response may be returned to the caller; it must not read the
+// body otherwise, nor read event streams. RetryNow discards the response and tries
+// again while attempts remain (after the last attempt the response is returned as
+// is); RetryNever returns it at once; RetryByPolicy leaves the decision to the
+// status-based policy.
+type RetryRule func(resp *http.Response) RetryVerdict
 
-// RetryVerdict is a provider's say on retrying one response; see ClassifyingDoer.
+// RetryVerdict is a provider's say on retrying one response; see RetryRule.
 type RetryVerdict uint8
 
 const (
@@ -111,4 +109,9 @@ type Descriptor struct {
 	// must be cheap, do no I/O and agree with what the provider sends. nil means
 	// the name is sent as it is. harbor.Client.Route reports it.
 	Rewrite func(cfg Config, model string) (sent, thinking string)
+
+	// Retry, when set, overrules the Client's status-based retry policy for the
+	// responses the provider can read better (see RetryRule). harbor wraps it into
+	// the Doer it hands the provider in Config.HTTP, once, when it binds it.
+	Retry RetryRule
 }

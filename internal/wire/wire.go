@@ -35,7 +35,7 @@ const maxBody = 64 << 20
 // bytes, which are only valid during fn.
 func ReadBody(resp *http.Response, fn func([]byte) error) error {
 	defer resp.Body.Close()
-	if w, ok := resp.Body.(Whole); ok { // a body PeekBody read whole: no second copy
+	if w, ok := resp.Body.(llm.Whole); ok { // a body llm.PeekBody read whole: no second copy
 		if b, ok := w.Whole(); ok {
 			return fn(b)
 		}

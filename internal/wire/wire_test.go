@@ -87,10 +87,10 @@ func (f *failingReader) Read(p []byte) (int, error) {
 func TestPeekBody(t *testing.T) {
 	// A body within the limit is read whole, and ReadBody uses those bytes.
 	r := resp(200, `{"error_code":18}`, nil)
-	b, err := PeekBody(r, 64)
+	b, err := llm.PeekBody(r, 64)
 	require.NoError(t, err)
 	assert.Equal(t, `{"error_code":18}`, string(b))
-	w, ok := r.Body.(Whole)
+	w, ok := r.Body.(llm.Whole)
 	require.True(t, ok)
 	_, whole := w.Whole()
 	assert.True(t, whole)
@@ -102,10 +102,10 @@ func TestPeekBody(t *testing.T) {
 	// A longer body: the peeked bytes, then the rest.
 	long := strings.Repeat("x", 100)
 	r = resp(200, long, nil)
-	b, err = PeekBody(r, 10)
+	b, err = llm.PeekBody(r, 10)
 	require.NoError(t, err)
 	assert.Equal(t, long[:10], string(b))
-	_, whole = r.Body.(Whole).Whole()
+	_, whole = r.Body.(llm.Whole).Whole()
 	assert.False(t, whole)
 	all, err := io.ReadAll(r.Body)
 	require.NoError(t, err)
@@ -114,21 +114,21 @@ func TestPeekBody(t *testing.T) {
 	// A read error comes back after the bytes read before it, every time.
 	boom := errors.New("connection reset")
 	r = &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(&failingReader{strings.NewReader("abc"), boom})}
-	b, err = PeekBody(r, 64)
+	b, err = llm.PeekBody(r, 64)
 	require.ErrorIs(t, err, boom)
 	assert.Equal(t, "abc", string(b))
 	all, err = io.ReadAll(r.Body)
 	require.ErrorIs(t, err, boom)
 	assert.Equal(t, "abc", string(all))
-	_, whole = r.Body.(Whole).Whole()
+	_, whole = r.Body.(llm.Whole).Whole()
 	assert.False(t, whole)
 
 	// A declared length sizes the buffer; the body is still read to its end.
 	r = resp(200, `{"result":"ok"}`, nil)
 	r.ContentLength = 15
-	b, err = PeekBody(r, 64<<10)
+	b, err = llm.PeekBody(r, 64<<10)
 	require.NoError(t, err)
 	assert.Equal(t, `{"result":"ok"}`, string(b))
-	_, whole = r.Body.(Whole).Whole()
+	_, whole = r.Body.(llm.Whole).Whole()
 	assert.True(t, whole)
 }

@@ -181,7 +181,7 @@ func (e Endpoint) Descriptor() llm.Descriptor {
 	for _, alias := range slices.Sorted(maps.Keys(e.Aliases)) {
 		models = append(models, llm.Model{ID: alias, Object: "model", OwnedBy: e.Name, Provider: e.Name, AliasOf: e.Aliases[alias]})
 	}
-	d := llm.Descriptor{Name: e.Name, Models: models, Prefixes: e.Prefixes,
+	d := llm.Descriptor{Name: e.Name, Models: models, Prefixes: e.Prefixes, Retry: finalQuota,
 		New: func(cfg llm.Config) (llm.Provider, error) { return wire.AsProvider(e.New(cfg)) }}
 	if len(e.Aliases) > 0 {
 		d.Rewrite = func(_ llm.Config, model string) (string, string) { return serverModel(e.Aliases, model), "" }

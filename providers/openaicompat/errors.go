@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
 
@@ -15,7 +14,8 @@ import (
 // stream, or an error object in a 200 answer — is classified by its code, else its
 // type, as the same error is when it comes with its usual status.
 
-// finalQuota tells harbor's retry policy that OpenAI's 429 insufficient_quota is
+// finalQuota is the endpoint's retry rule (Descriptor.Retry): it tells harbor's
+// retry policy that OpenAI's 429 insufficient_quota is
 // final: the status says "wait and retry", but waiting will not refill the
 // account, so retrying only burns the caller's deadline. Other responses are left
 // to the policy; only 429 bodies are read (and put back).
@@ -23,7 +23,7 @@ func finalQuota(resp *http.Response) llm.RetryVerdict {
 	if resp.StatusCode != http.StatusTooManyRequests {
 		return llm.RetryByPolicy
 	}
-	b, _ := wire.PeekBody(resp, 64<<10)
+	b, _ := llm.PeekBody(resp, 64<<10)
 	var body struct {
 		Error struct {
 			Code any    `json:"code"`

@@ -66,7 +66,7 @@ func (e Endpoint) New(cfg llm.Config) (*Provider, error) {
 	}
 
 	p := &Provider{name: e.Name, secrets: secretsOf(key, hdr), aliases: maps.Clone(e.Aliases), passThinking: e.PassThinking}
-	p.http = wire.Classified(&cfg, finalQuota)
+	p.http = wire.Doer(&cfg)
 	g, err := gen.NewClient(base, gen.WithHTTPClient(p.http), gen.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
 		for k, vs := range hdr {
 			r.Header.Del(k)

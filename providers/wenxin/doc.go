@@ -55,9 +55,9 @@
 //     streams that cannot start (a JSON body instead of an event stream) and as an
 //     event inside a stream. They become *llm.Error with Code set to the number and a
 //     Kind from a table; codes the official SDK retries (2, 15, 18, 336100, 336501,
-//     336502) are Transient, and the Doer given to the generated client classifies
-//     such 200 answers through llm.ClassifyingDoer so harbor's retry policy covers
-//     them like any 429 or 503. IAM failures are real 401/403 answers whose reason is
+//     336502) are Transient, and the provider's retry rule (Descriptor.Retry,
+//     transientOK) has harbor's retry policy cover such 200 answers like any 429
+//     or 503. IAM failures are real 401/403 answers whose reason is
 //     in X-Bce-Error-Code / X-Bce-Error-Message.
 //   - Streams: every event is a whole "chat.completion" object with cumulative
 //     usage, and the one with is_end:true is the last (there is no [DONE]). Chunks

@@ -163,7 +163,8 @@ const peekLimit = 64 << 10
 
 var errorCodeKey = []byte(`"error_code"`)
 
-// transientOK tells harbor's retrying Doer which HTTP-200 answers are really
+// transientOK is the provider's retry rule (Descriptor.Retry): it tells harbor's
+// retrying Doer which HTTP-200 answers are really
 // transient failures (error_code 2, 15, 18, 336100, 336501, 336502). It reads the
 // start of a JSON body and puts it back; event streams and other statuses are
 // left to the retry policy unread.
@@ -171,7 +172,7 @@ func transientOK(resp *http.Response) llm.RetryVerdict {
 	if resp.StatusCode != http.StatusOK || !isJSON(resp.Header) {
 		return llm.RetryByPolicy
 	}
-	b, err := wire.PeekBody(resp, peekLimit)
+	b, err := llm.PeekBody(resp, peekLimit)
 	if err != nil || !bytes.Contains(b, errorCodeKey) {
 		return llm.RetryByPolicy
 	}
@@ -184,11 +185,4 @@ func transientOK(resp *http.Response) llm.RetryVerdict {
 
 func isJSON(h http.Header) bool {
 	return strings.HasPrefix(h.Get("Content-Type"), "application/json")
-}
-
-// doer returns cfg.HTTP wrapped so that retryable error_code answers are retried
-// by harbor's retry policy (attempts, backoff, deadline, stats), or as is when it
-// cannot classify (a plain http.Client: no retries at all then).
-func doer(cfg *llm.Config) gen.HttpRequestDoer {
-	return wire.Classified(cfg, transientOK)
 }

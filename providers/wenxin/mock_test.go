@@ -1,7 +1,7 @@
 package wenxin_test
 
 // Tests against the conformance mock of Qianfan v1, through a real harbor.Client
-// (so harbor's retrying Doer is the llm.ClassifyingDoer). External test package:
+// (so harbor's retrying Doer applies the provider's retry rule). External test package:
 // mockvendor imports harbor, which will import this provider.
 
 import (
@@ -181,6 +181,17 @@ func TestMockRetryableCodes(t *testing.T) {
 	_, err = c.Chat.Completions.Create(ctx, ask("ERNIE-4.0-8K"))
 	require.ErrorIs(t, err, llm.ErrInvalidRequest)
 	assert.Len(t, m.Requests(), 1, "not retried")
+
+	// Out of attempts (harbor's default 2 retries): the last error comes back.
+	m.Reset()
+	m.Enqueue(mockvendor.QianfanV1RateLimited(), mockvendor.QianfanV1RateLimited(), mockvendor.QianfanV1RateLimited())
+	_, err = c.Chat.Completions.Create(ctx, ask("ERNIE-4.0-8K"))
+	require.ErrorIs(t, err, llm.ErrRateLimited)
+	var le *llm.Error
+	require.ErrorAs(t, err, &le)
+	assert.True(t, le.Transient)
+	assert.Len(t, m.Requests(), 3)
+	assert.EqualValues(t, 5, c.Stats().Retries, "2 + 1 + 0 + 2 retries, all counted by harbor")
 }
 
 func TestMockStream(t *testing.T) {

@@ -51,6 +51,7 @@ func Descriptor() llm.Descriptor {
 		Models:   models(),
 		Prefixes: []string{"ERNIE-"},
 		New:      descriptorNew,
+		Retry:    transientOK,
 	}
 }
 
@@ -127,7 +128,7 @@ func New(cfg llm.Config) (*Provider, error) {
 	if o.PenaltyScore != 0 && !(o.PenaltyScore >= 1 && o.PenaltyScore <= 2) {
 		return nil, llm.InvalidRequest(Name, "", "penalty_score", "wenxin.Options.PenaltyScore must be between 1.0 and 2.0, got %g", o.PenaltyScore)
 	}
-	d := doer(&cfg)
+	d := wire.Doer(&cfg)
 	g, err := gen.NewClient(base, gen.WithHTTPClient(d))
 	if err != nil {
 		return nil, wire.BadBaseURL(Name, err, key, secret)

@@ -519,109 +519,37 @@ func TestIAMErrors(t *testing.T) {
 	})
 }
 
-// fakeClassifier is a ClassifyingDoer like harbor's: it retries 200 answers its
-// classifier calls transient, up to attempts times.
-type fakeClassifier struct {
-	attempts   int
-	plainDo    atomic.Int64
-	retried    atomic.Int64
-	classified atomic.Int64
-}
-
-func (f *fakeClassifier) Do(r *http.Request) (*http.Response, error) {
-	f.plainDo.Add(1)
-	return http.DefaultClient.Do(r)
-}
-
-func (f *fakeClassifier) DoClassified(r *http.Request, classify func(*http.Response) llm.RetryVerdict) (*http.Response, error) {
-	for i := 0; ; i++ {
-		if i > 0 && r.GetBody != nil {
-			r.Body, _ = r.GetBody()
-		}
-		resp, err := http.DefaultClient.Do(r)
-		if err != nil {
-			return nil, err
-		}
-		if resp.StatusCode == http.StatusOK {
-			f.classified.Add(1)
-			if classify(resp) == llm.RetryNow && i+1 < f.attempts {
-				f.retried.Add(1)
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				continue
-			}
-		}
-		return resp, nil
+// The provider's retry rule (Descriptor.Retry, which harbor builds into the Doer it
+// hands the provider) calls the transient error_code answers retryable, puts the
+// body back for the caller, and leaves everything else to the status policy
+// without reading event streams. TestMockRetryableCodes runs it through harbor.
+func TestRetryRule(t *testing.T) {
+	rule := Descriptor().Retry
+	require.NotNil(t, rule)
+	ok := func(body, contentType string) *http.Response {
+		return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {contentType}},
+			Body: io.NopCloser(strings.NewReader(body))}
 	}
-}
-
-var _ llm.ClassifyingDoer = (*fakeClassifier)(nil)
-
-// Retryable error codes are retried by the Doer's policy, through DoClassified.
-func TestRetryableCodesGoThroughClassifyingDoer(t *testing.T) {
 	for _, code := range []int{2, 15, 18, 336100, 336501, 336502} {
-		t.Run(fmt.Sprint(code), func(t *testing.T) {
-			v := newFakeVendor(t)
-			v.chat = func(n int64, _ string, w http.ResponseWriter, r *http.Request) {
-				if n <= 2 {
-					errorCode(w, code, "busy")
-					return
-				}
-				if strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
-					sse(w, `{"id":"as-1","object":"chat.completion","created":1,"sentence_id":0,"is_end":true,"result":"streamed","finish_reason":"normal","usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}`)
-					return
-				}
-				answer(w, "after retries")
-			}
-			d := &fakeClassifier{attempts: 5}
-			cfg := config(v.URL)
-			cfg.HTTP = d
-			p := newProvider(t, cfg)
-			c, err := p.Chat(context.Background(), userReq("ernie-4.0-8k"), nil)
-			require.NoError(t, err)
-			assert.Equal(t, "after retries", c.Choices[0].Message.Content, "the classifier put the body back")
-			assert.EqualValues(t, 2, d.retried.Load())
-			assert.EqualValues(t, 3, v.chatHits.Load())
-			assert.Zero(t, d.plainDo.Load(), "every request goes through DoClassified")
-
-			// A stream whose start fails with a retryable code is retried the same way.
-			v.chatHits.Store(0)
-			chunks, err := drain(t, p, userReq("ernie-4.0-8k"))
-			require.NoError(t, err)
-			assert.Equal(t, "streamed", chunks[0].Choices[0].Delta.Content)
-			assert.EqualValues(t, 4, d.retried.Load())
-		})
+		body := fmt.Sprintf(`{"error_code":%d,"error_msg":"busy"}`, code)
+		resp := ok(body, "application/json; charset=utf-8")
+		assert.Equal(t, llm.RetryNow, rule(resp), code)
+		got, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		assert.Equal(t, body, string(got), "%d: the body is put back", code)
 	}
-	t.Run("non-retryable codes are not retried", func(t *testing.T) {
-		v := newFakeVendor(t)
-		v.chat = func(_ int64, _ string, w http.ResponseWriter, _ *http.Request) {
-			errorCode(w, 336003, "messages length must be odd")
-		}
-		d := &fakeClassifier{attempts: 5}
-		cfg := config(v.URL)
-		cfg.HTTP = d
-		p := newProvider(t, cfg)
-		_, err := p.Chat(context.Background(), userReq("ernie-4.0-8k"), nil)
-		require.ErrorIs(t, err, llm.ErrInvalidRequest)
-		assert.Zero(t, d.retried.Load())
-		assert.EqualValues(t, 1, v.chatHits.Load())
-	})
-	t.Run("out of attempts: the last error comes back", func(t *testing.T) {
-		v := newFakeVendor(t)
-		v.chat = func(_ int64, _ string, w http.ResponseWriter, _ *http.Request) {
-			errorCode(w, 336501, "RPM limit reached")
-		}
-		d := &fakeClassifier{attempts: 3}
-		cfg := config(v.URL)
-		cfg.HTTP = d
-		p := newProvider(t, cfg)
-		_, err := p.Chat(context.Background(), userReq("ernie-4.0-8k"), nil)
-		require.ErrorIs(t, err, llm.ErrRateLimited)
-		var le *llm.Error
-		require.ErrorAs(t, err, &le)
-		assert.True(t, le.Transient)
-		assert.EqualValues(t, 3, v.chatHits.Load())
-	})
+	for name, resp := range map[string]*http.Response{
+		"final code": ok(`{"error_code":336003,"error_msg":"messages length must be odd"}`, "application/json"),
+		"an answer":  ok(`{"id":"as-1","result":"hi"}`, "application/json"),
+		"a stream":   ok(`data: {"error_code":18}`+"\n\n", "text/event-stream"),
+		"a 500":      {StatusCode: 500, Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(strings.NewReader(`{"error_code":18}`))},
+	} {
+		assert.Equal(t, llm.RetryByPolicy, rule(resp), name)
+	}
+	stream := ok(`data: {"error_code":18}`+"\n\n", "text/event-stream")
+	rule(stream)
+	_, peeked := stream.Body.(llm.Whole)
+	assert.False(t, peeked, "an event stream is not read by the rule")
 }
 
 // A transport failure prints the URL, which carries the access token (chat) or the

@@ -1,48 +1,18 @@
-package wire
+package llm
 
 import (
 	"io"
 	"net/http"
-
-	"github.com/harborai/harbor-go/llm"
 )
 
-// Classified returns cfg's Doer wrapped so that every request goes through
-// DoClassified with classify (see llm.ClassifyingDoer), or the Doer as is when
-// it cannot classify (a plain http.Client, which does not retry at all).
-func Classified(cfg *llm.Config, classify func(*http.Response) llm.RetryVerdict) llm.Doer {
-	d := Doer(cfg)
-	if cd, ok := d.(classifying); ok {
-		return cd.Classifying(classify)
-	}
-	if cd, ok := d.(llm.ClassifyingDoer); ok {
-		return classifyingDoer{cd, classify}
-	}
-	return d
-}
-
-// classifying is implemented by harbor's Doer: Classifying returns a Doer with
-// classify bound once, which saves DoClassified's per-request context.
-type classifying interface {
-	Classifying(classify func(*http.Response) llm.RetryVerdict) llm.Doer
-}
-
-type classifyingDoer struct {
-	d        llm.ClassifyingDoer
-	classify func(*http.Response) llm.RetryVerdict
-}
-
-func (c classifyingDoer) Do(r *http.Request) (*http.Response, error) {
-	return c.d.DoClassified(r, c.classify)
-}
-
-// PeekBody reads up to limit bytes of resp's body for a retry classifier and
+// PeekBody reads up to limit bytes of resp's body for a RetryRule and
 // puts them back in front of the rest, so the response can still be returned
 // and read whole. A read error is returned with what was read; the body then
 // yields the same bytes and the same error again.
 //
 // When the whole body fits in limit, the body left in resp holds it all (see
-// Whole): ReadBody then uses those bytes instead of copying them again.
+// Whole): harbor then needs no idle timeout for it, and a reader of the body can
+// use those bytes instead of copying them again.
 func PeekBody(resp *http.Response, limit int64) ([]byte, error) {
 	if resp.Body == nil || resp.Body == http.NoBody {
 		return nil, nil
