@@ -41,8 +41,8 @@ func coverageTables(t *testing.T) map[string]map[string]string {
 	for _, c := range qianfanCases {
 		add("TestQianfan", c.name, c.bug)
 	}
-	for _, c := range oaiCases {
-		add("TestOaiConformance", c.name, c.bug)
+	for _, c := range openaiCases {
+		add("TestOpenAI", c.name, c.bug)
 	}
 	return tables
 }

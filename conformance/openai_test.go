@@ -1,7 +1,7 @@
 package conformance
 
 import (
-	"context"
+	"cmp"
 	"strings"
 	"testing"
 	"time"
@@ -23,60 +23,49 @@ const (
 	oaiChatPath = "/v1/chat/completions"
 )
 
-// oaiCase is one row of the OpenAI-compatible conformance table. Each row runs as
-// Create and as Stream unless only says otherwise, each time against a fresh mock.
-type oaiCase struct {
-	name  string
-	quirk string // what in providers/openaicompat/doc.go this row pins
-	cfg   mockvendor.OpenAIConfig
-	// endpoint, when set, is registered on the client (with BaseURL and APIKey
-	// pointing at the mock) and the request goes to it instead of "openai".
-	endpoint *openaicompat.Endpoint
-	key      string // the client's key; oaiKey when empty
-	faults   []mockvendor.Fault
-	req      harbor.ChatRequest
-	only     string // "create" or "stream"; empty runs both
-	bug      string // a known bug this row documents: skipped with "BUG: …"
-	// offSpec: the traffic breaks spec/openai.yaml on purpose (a scripted answer
-	// the real vendor would not send); the spec must reject it with a violation
-	// containing this text (see specChecked).
-	offSpec string
+type (
+	openaiCase    = vendorCase[mockvendor.OpenAIConfig, *mockvendor.OpenAI]
+	openaiOutcome = outcome[*mockvendor.OpenAI]
+)
 
-	sent     map[string]any
-	notSent  []string
-	requests int // -1: don't check; 0: rejected before I/O
-
-	err        error
-	code, typ  string
-	msgHas     string
-	retryable  *bool
-	text       string
-	finish     string
-	check      func(t *testing.T, o *oaiOut, reqs []mockvendor.RecordedRequest)
-	minElapsed time.Duration
+// openaiHarness runs the OpenAI-compatible table: every request is POST
+// /v1/chat/completions with the key as a bearer token; the mock never reasons.
+var openaiHarness = &harness[mockvendor.OpenAIConfig, *mockvendor.OpenAI]{
+	provider: "openai", spec: "openai", base: "/v1", idHeader: "X-Request-Id",
+	newMock: func(cfg mockvendor.OpenAIConfig) *mockvendor.OpenAI {
+		cfg.APIKey = cmp.Or(cfg.APIKey, oaiKey) // a row's own key: the client's is wrong
+		return mockvendor.NewOpenAI(cfg)
+	},
+	config:     func(p *harbor.ProviderConfig) { p.APIKey = cmp.Or(p.APIKey, oaiKey) },
+	wire:       bearerWire[*mockvendor.OpenAI],
+	streamSent: openAIStreamSent, createNotSent: openAINoStream,
+	verify: func(t *testing.T, c *openaiCase, o *openaiOutcome) {
+		if c.err == nil {
+			assert.Empty(t, o.Reasoning, "this mock never reasons")
+		}
+	},
 }
 
 // oaiNoCompletion is what the spec says of a 200 answer that is not a completion.
 const oaiNoCompletion = "response 200: "
 
 var (
-	oaiTrue, oaiFalse = true, false
-	oaiLookup         = []harbor.Tool{harbor.FunctionTool("lookup", "Look something up", map[string]any{"type": "object", "properties": map[string]any{"query": map[string]any{"type": "string"}}})}
-	oaiCallTurn       = harbor.Message{Role: harbor.RoleAssistant, ReasoningContent: "I should look it up.",
+	oaiLookup   = []harbor.Tool{harbor.FunctionTool("lookup", "Look something up", map[string]any{"type": "object", "properties": map[string]any{"query": map[string]any{"type": "string"}}})}
+	oaiCallTurn = harbor.Message{Role: harbor.RoleAssistant, ReasoningContent: "I should look it up.",
 		ToolCalls: []harbor.ToolCall{{ID: "call_7", Type: "function", Function: harbor.FunctionCall{Name: "lookup", Arguments: `{"query":"harbor"}`}}}}
 )
 
-var oaiCases = []oaiCase{
+var openaiCases = []openaiCase{
 	{
 		name: "plain answer", quirk: "OpenAI request and response; Bearer auth; /v1/chat/completions",
-		cfg:  mockvendor.OpenAIConfig{APIKey: oaiKey, Models: []string{"gpt-4o-mini"}},
+		mock: mockvendor.OpenAIConfig{APIKey: oaiKey, Models: []string{"gpt-4o-mini"}},
 		req:  harbor.ChatRequest{Model: "gpt-4o-mini", Messages: oaiMsgs(harbor.SystemMessage("be brief"), harbor.UserMessage("hi")), Temperature: harbor.Some(0.0)},
 		sent: map[string]any{"/model": "gpt-4o-mini", "/messages/0/role": "system", "/messages/1/content": "hi", "/temperature": 0},
 		text: "Hello! You said: hi", finish: "stop", requests: 1,
-		check: func(t *testing.T, o *oaiOut, reqs []mockvendor.RecordedRequest) {
-			assert.Equal(t, "POST", reqs[0].Method)
-			assert.Equal(t, oaiChatPath, reqs[0].Path)
-			assert.Equal(t, "Bearer "+oaiKey, reqs[0].Header.Get("Authorization"))
+		check: func(t *testing.T, o *openaiOutcome) {
+			assert.Equal(t, "POST", o.reqs[0].Method)
+			assert.Equal(t, oaiChatPath, o.reqs[0].Path)
+			assert.Equal(t, "Bearer "+oaiKey, o.reqs[0].Header.Get("Authorization"))
 			require.NotNil(t, o.Usage)
 			assert.Equal(t, harbor.Usage{PromptTokens: 5, CompletionTokens: 4, TotalTokens: 9,
 				PromptTokensDetails: &harbor.PromptTokensDetails{}, CompletionTokensDetails: &harbor.CompletionTokensDetails{}}, *o.Usage)
@@ -93,8 +82,8 @@ var oaiCases = []oaiCase{
 		only: "stream",
 		sent: map[string]any{"/stream": true, "/stream_options": map[string]any{"include_usage": true}},
 		text: "Hello! You said: stream me", finish: "stop", requests: 1,
-		check: func(t *testing.T, o *oaiOut, reqs []mockvendor.RecordedRequest) {
-			assert.Equal(t, "text/event-stream", reqs[0].Header.Get("Accept"))
+		check: func(t *testing.T, o *openaiOutcome) {
+			assert.Equal(t, "text/event-stream", o.reqs[0].Header.Get("Accept"))
 			require.GreaterOrEqual(t, len(o.chunks), 2)
 			for i, c := range o.chunks[:len(o.chunks)-1] {
 				assert.Nil(t, c.Usage, "chunk %d: usage is null until the usage chunk", i)
@@ -133,7 +122,7 @@ var oaiCases = []oaiCase{
 		req:    harbor.ChatRequest{Model: "gpt-4o", Messages: user("find harbor"), Tools: oaiLookup},
 		sent:   map[string]any{"/tools/0/type": "function", "/tools/0/function/name": "lookup", "/tools/0/function/parameters/type": "object"},
 		finish: "tool_calls", requests: 1,
-		check: func(t *testing.T, o *oaiOut, _ []mockvendor.RecordedRequest) {
+		check: func(t *testing.T, o *openaiOutcome) {
 			require.Len(t, o.ToolCalls, 1)
 			assert.Equal(t, "lookup", o.ToolCalls[0].Function.Name)
 			assert.Equal(t, "function", o.ToolCalls[0].Type)
@@ -178,12 +167,12 @@ var oaiCases = []oaiCase{
 	},
 	{
 		name: "thinking is sent with PassThinking", quirk: "Endpoint.PassThinking: {\"thinking\":{\"type\":…}} and reasoning_content sent back",
-		endpoint: &openaicompat.Endpoint{Name: "glmlike", Prefixes: []string{"glmx-"}, PassThinking: true},
+		register: &openaicompat.Endpoint{Name: "glmlike", Prefixes: []string{"glmx-"}, PassThinking: true},
 		req: harbor.ChatRequest{Model: "glmx-4", Thinking: &harbor.Thinking{Type: harbor.ThinkingEnabled}, Tools: oaiLookup,
 			Messages: oaiMsgs(harbor.UserMessage("find harbor"), oaiCallTurn, harbor.ToolMessage("call_7", "an SDK"))},
 		sent: map[string]any{"/model": "glmx-4", "/thinking/type": "enabled", "/messages/1/reasoning_content": "I should look it up."},
 		text: "Tool result: an SDK", requests: 1,
-		check: func(t *testing.T, o *oaiOut, _ []mockvendor.RecordedRequest) {
+		check: func(t *testing.T, o *openaiOutcome) {
 			if o.completion != nil {
 				assert.Equal(t, "glmlike", o.completion.Provider)
 			}
@@ -208,15 +197,15 @@ var oaiCases = []oaiCase{
 	// Errors.
 	{
 		name: "401 bad key", quirk: "invalid_api_key; the vendor masks the key, harbor never echoes it",
-		cfg: mockvendor.OpenAIConfig{APIKey: "sk-the-right-one-0000000000"},
-		req: harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi")},
-		err: harbor.ErrAuthentication, code: "invalid_api_key", typ: "invalid_request_error", retryable: &oaiFalse, requests: 1,
+		mock: mockvendor.OpenAIConfig{APIKey: "sk-the-right-one-0000000000"},
+		req:  harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi")},
+		err:  harbor.ErrAuthentication, code: "invalid_api_key", typ: "invalid_request_error", retryable: no, requests: 1,
 	},
 	{
 		name: "404 model_not_found", quirk: "unknown model is a 404 on OpenAI",
-		cfg: mockvendor.OpenAIConfig{Models: []string{"gpt-4o"}},
-		req: harbor.ChatRequest{Model: "gpt-4.1", Messages: user("hi")},
-		err: harbor.ErrNotFound, code: "model_not_found", typ: "invalid_request_error", msgHas: "gpt-4.1", requests: 1,
+		mock: mockvendor.OpenAIConfig{Models: []string{"gpt-4o"}},
+		req:  harbor.ChatRequest{Model: "gpt-4.1", Messages: user("hi")},
+		err:  harbor.ErrNotFound, code: "model_not_found", typ: "invalid_request_error", msgHas: "gpt-4.1", requests: 1,
 	},
 	{
 		name: "400 vendor-side validation", quirk: "json_object without the word json: the server's 400",
@@ -227,13 +216,13 @@ var oaiCases = []oaiCase{
 		name: "400 content_filter code is a content filter error", quirk: "a content_filter code (Azure OpenAI's prompt refusal, a 400) -> ErrContentFilter, not retried",
 		faults: []mockvendor.Fault{{Status: 400, Code: "content_filter", Message: "The response was filtered due to the prompt triggering Azure OpenAI's content management policy."}, {}},
 		req:    harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi")},
-		err:    harbor.ErrContentFilter, code: "content_filter", typ: "invalid_request_error", msgHas: "content management policy", retryable: &oaiFalse, requests: 1,
+		err:    harbor.ErrContentFilter, code: "content_filter", typ: "invalid_request_error", msgHas: "content management policy", retryable: no, requests: 1,
 	},
 	{
 		name: "429 insufficient_quota is a balance error", quirk: "429 insufficient_quota -> ErrInsufficientBalance, not retryable",
 		faults: []mockvendor.Fault{mockvendor.OpenAIInsufficientQuota(), mockvendor.OpenAIInsufficientQuota(), mockvendor.OpenAIInsufficientQuota()},
 		req:    harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi")},
-		err:    harbor.ErrInsufficientBalance, code: "insufficient_quota", typ: "insufficient_quota", retryable: &oaiFalse, requests: -1,
+		err:    harbor.ErrInsufficientBalance, code: "insufficient_quota", typ: "insufficient_quota", retryable: no, requests: -1,
 	},
 	{
 		name: "429 insufficient_quota is not retried", quirk: "waiting will not refill the account: one request only",
@@ -256,7 +245,7 @@ var oaiCases = []oaiCase{
 		name: "429 persistent", quirk: "rate_limit_exceeded surfaces after the retries",
 		faults: []mockvendor.Fault{mockvendor.RateLimited(""), mockvendor.RateLimited(""), mockvendor.RateLimited("")},
 		req:    harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi")},
-		err:    harbor.ErrRateLimited, code: "rate_limit_exceeded", typ: "requests", retryable: &oaiTrue, requests: 3,
+		err:    harbor.ErrRateLimited, code: "rate_limit_exceeded", typ: "requests", retryable: yes, requests: 3,
 	},
 	{
 		name: "500 then success", quirk: "server error retried",
@@ -275,19 +264,19 @@ var oaiCases = []oaiCase{
 		name: "200 with an error object gets the class of its code", quirk: "a proxy's 200 {\"error\":{…}} is the error it names (here insufficient_quota), not an empty answer",
 		faults: []mockvendor.Fault{mockvendor.ReplyJSON(200, `{"error":{"message":"You exceeded your current quota, please check your plan and billing details.","type":"insufficient_quota","param":null,"code":"insufficient_quota"}}`)},
 		req:    harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi")}, offSpec: oaiNoCompletion,
-		err: harbor.ErrInsufficientBalance, code: "insufficient_quota", typ: "insufficient_quota", msgHas: "exceeded your current quota", retryable: &oaiFalse, requests: 1,
+		err: harbor.ErrInsufficientBalance, code: "insufficient_quota", typ: "insufficient_quota", msgHas: "exceeded your current quota", retryable: no, requests: 1,
 	},
 	{
 		name: "200 with {} is a bad response", quirk: "an answer without choices is an error, never a completion with none",
 		faults: []mockvendor.Fault{mockvendor.ReplyJSON(200, `{}`)},
 		req:    harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi")}, offSpec: oaiNoCompletion,
-		err: harbor.ErrBadResponse, retryable: &oaiFalse, requests: 1,
+		err: harbor.ErrBadResponse, retryable: no, requests: 1,
 	},
 	{
 		name: "200 with null is a bad response", quirk: "an answer without choices is an error, never a completion with none",
 		faults: []mockvendor.Fault{mockvendor.ReplyJSON(200, `null`)},
 		req:    harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi")}, offSpec: oaiNoCompletion,
-		err: harbor.ErrBadResponse, retryable: &oaiFalse, requests: 1,
+		err: harbor.ErrBadResponse, retryable: no, requests: 1,
 	},
 
 	// Streams that do not end well.
@@ -302,7 +291,7 @@ var oaiCases = []oaiCase{
 		faults: []mockvendor.Fault{mockvendor.TruncatedStream(7)}, // role, 4 words, finish, usage; then no [DONE]
 		req:    harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi")}, only: "stream",
 		err: harbor.ErrStreamTruncated, requests: 1,
-		check: func(t *testing.T, o *oaiOut, _ []mockvendor.RecordedRequest) {
+		check: func(t *testing.T, o *openaiOutcome) {
 			assert.NotNil(t, o.Usage, "the usage chunk did arrive")
 		},
 	},
@@ -316,242 +305,48 @@ var oaiCases = []oaiCase{
 		name: "mid-stream error event", quirk: `data: {"error":{…}} ends the stream`,
 		faults: []mockvendor.Fault{{ErrorAfter: 2}},
 		req:    harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi")}, only: "stream",
-		err: harbor.ErrServer, code: "server_error", typ: "server_error", retryable: &oaiFalse, requests: 1,
+		err: harbor.ErrServer, code: "server_error", typ: "server_error", retryable: no, requests: 1,
 	},
 	{
 		name: "mid-stream insufficient_quota is a balance error", quirk: "an error event is classified by its code, as the same error with its status",
 		faults: []mockvendor.Fault{{ErrorAfter: 2, Code: "insufficient_quota"}},
 		req:    harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi")}, only: "stream",
-		err: harbor.ErrInsufficientBalance, code: "insufficient_quota", typ: "insufficient_quota", retryable: &oaiFalse, requests: 1,
+		err: harbor.ErrInsufficientBalance, code: "insufficient_quota", typ: "insufficient_quota", retryable: no, requests: 1,
 	},
 	{
 		name: "mid-stream content_filter is a content filter error", quirk: "an error event is classified by its code, as the same error with its status",
 		faults: []mockvendor.Fault{{ErrorAfter: 2, Code: "content_filter", Message: "The response was filtered due to the prompt triggering Azure OpenAI's content management policy."}},
 		req:    harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi")}, only: "stream",
-		err: harbor.ErrContentFilter, code: "content_filter", msgHas: "content management policy", retryable: &oaiFalse, requests: 1,
+		err: harbor.ErrContentFilter, code: "content_filter", msgHas: "content management policy", retryable: no, requests: 1,
 	},
 	{
 		name: "mid-stream rate limit is ErrRateLimited and not retried", quirk: "an error event is classified by its code; part of the answer is out, so not retryable",
 		faults: []mockvendor.Fault{{ErrorAfter: 2, Code: "rate_limit_exceeded"}},
 		req:    harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi")}, only: "stream",
-		err: harbor.ErrRateLimited, code: "rate_limit_exceeded", retryable: &oaiFalse, requests: 1,
+		err: harbor.ErrRateLimited, code: "rate_limit_exceeded", retryable: no, requests: 1,
 	},
 	{
 		name: "mid-stream context_length_exceeded is an invalid request", quirk: "an error event is classified by its code, as the same error with its status",
 		faults: []mockvendor.Fault{{ErrorAfter: 1, Code: "context_length_exceeded"}},
 		req:    harbor.ChatRequest{Model: "gpt-4o", Messages: user("hi")}, only: "stream",
-		err: harbor.ErrInvalidRequest, code: "context_length_exceeded", retryable: &oaiFalse, requests: 1,
+		err: harbor.ErrInvalidRequest, code: "context_length_exceeded", retryable: no, requests: 1,
 	},
 }
 
-func TestOaiConformance(t *testing.T) {
-	for _, tc := range oaiCases {
-		t.Run(tc.name, func(t *testing.T) {
-			for _, mode := range [...]string{"create", "stream"} {
-				if tc.only != "" && tc.only != mode {
-					continue
-				}
-				t.Run(mode, func(t *testing.T) { oaiRun(t, &tc, mode == "stream") })
-			}
-		})
-	}
-}
-
-func oaiRun(t *testing.T, tc *oaiCase, streaming bool) {
-	if tc.bug != "" {
-		t.Skip("BUG: " + tc.bug)
-	}
-	m := mockvendor.NewOpenAI(tc.cfg)
-	m.Enqueue(tc.faults...)
-	srv, err := mockvendor.Listen("127.0.0.1:0", m)
-	require.NoError(t, err)
-	defer srv.Close()
-
-	key := tc.key
-	if key == "" {
-		key = oaiKey
-	}
-	var offSpec []string
-	if tc.offSpec != "" {
-		offSpec = append(offSpec, tc.offSpec)
-	}
-	c := oaiClient(t, srv.URL()+"/v1", key, offSpec...)
-	provider := "openai"
-	if tc.endpoint != nil {
-		e := *tc.endpoint
-		e.BaseURL, e.APIKey = srv.URL()+"/v1", key
-		require.NoError(t, c.Register(e.Descriptor()))
-		provider = e.Name
-	}
-
-	req := tc.req
-	start := time.Now()
-	o, err := oaiCall(ctxT(t), c, &req, streaming)
-	elapsed := time.Since(start)
-	reqs := m.Requests()
-	if tc.requests >= 0 {
-		assert.Len(t, reqs, tc.requests, "requests the vendor saw")
-	}
-	for i, r := range reqs { // what every request to an OpenAI-compatible server looks like
-		assert.Equal(t, "POST", r.Method, "request %d", i)
-		assert.Equal(t, oaiChatPath, r.Path, "request %d", i)
-		assert.Equal(t, "Bearer "+key, r.Header.Get("Authorization"), "request %d", i)
-		if streaming {
-			assert.Equal(t, "text/event-stream", r.Header.Get("Accept"), "request %d", i)
-		}
-	}
-	if tc.minElapsed > 0 {
-		assert.GreaterOrEqual(t, elapsed, tc.minElapsed, "Retry-After honoured")
-	}
-	if tc.err != nil {
-		wantErr(t, err, tc.err)
-		assert.NotContains(t, err.Error(), key, "keys never appear in errors")
-		var he *harbor.Error
-		require.ErrorAs(t, err, &he)
-		assert.Equal(t, provider, he.Provider)
-		if tc.code != "" {
-			assert.Equal(t, tc.code, he.Code, "Error.Code")
-		}
-		if tc.typ != "" {
-			assert.Equal(t, tc.typ, he.Type, "Error.Type")
-		}
-		if tc.msgHas != "" {
-			assert.Contains(t, he.Message, tc.msgHas)
-		}
-		if tc.retryable != nil {
-			assert.Equal(t, *tc.retryable, he.Retryable(), "Error.Retryable")
-		}
-	} else {
-		require.NoError(t, err)
-		if tc.text != "" {
-			assert.Equal(t, tc.text, o.Text)
-		}
-		if tc.finish != "" {
-			assert.Equal(t, tc.finish, o.Finish)
-		}
-		assert.Empty(t, o.Reasoning, "this mock never reasons")
-	}
-	if len(tc.sent) > 0 || len(tc.notSent) > 0 {
-		body := sentBody(t, reqs, len(reqs)-1)
-		assertSent(t, body, tc.sent, tc.notSent)
-		if streaming {
-			assertSent(t, body, map[string]any{"/stream": true, "/stream_options/include_usage": true}, nil)
-		} else {
-			assertSent(t, body, nil, []string{"/stream", "/stream_options"})
-		}
-	}
-	if tc.check != nil {
-		tc.check(t, o, reqs)
-	}
-}
-
-// oaiClient is a harbor client whose built-in "openai" provider talks to baseURL
-// with key, reading nothing from the environment, with near-zero retry waits;
-// offSpec as for specChecked.
-func oaiClient(t testing.TB, baseURL, key string, offSpec ...string) *harbor.Client {
-	return harbor.Must(harbor.New(
-		harbor.WithGetenv(func(string) string { return "" }),
-		harbor.WithProviderConfig("openai", harbor.ProviderConfig{APIKey: key, BaseURL: baseURL}),
-		harbor.WithRetryWait(time.Millisecond, 2*time.Millisecond),
-		harbor.WithTransport(specChecked(t, "openai", nil, offSpec...)),
-	))
-}
-
-// oaiOut is what one call produced: the harness's result plus what only one of the
-// two ways has.
-type oaiOut struct {
-	result
-	completion *harbor.ChatCompletion // Create only
-	chunks     []harbor.Chunk         // Stream only
-}
+func TestOpenAI(t *testing.T) { runTable(t, openaiHarness, openaiCases) }
 
 func oaiMsgs(ms ...harbor.Message) []harbor.Message { return ms }
 
-// oaiCall runs req as Create or as Stream. It never returns a nil *oaiOut.
-func oaiCall(ctx context.Context, c *harbor.Client, req *harbor.ChatRequest, streaming bool) (*oaiOut, error) {
-	o := &oaiOut{}
-	if !streaming {
-		res, err := c.Chat.Completions.Create(ctx, req)
-		if err != nil {
-			return o, err
-		}
-		o.completion = res
-		if len(res.Choices) == 0 {
-			return o, errNoChoices
-		}
-		ch := res.Choices[0]
-		u := res.Usage
-		o.result = result{Text: ch.Message.Content, Reasoning: ch.Message.ReasoningContent, Finish: ch.FinishReason,
-			ToolCalls: ch.Message.ToolCalls, Usage: &u, Message: ch.Message}
-		return o, nil
-	}
-	s, err := c.Chat.Completions.Stream(ctx, req)
-	if err != nil {
-		return o, err
-	}
-	defer s.Close()
-	var serr error
-	for chunk, err := range s.All() {
-		if err != nil {
-			serr = err
-			break
-		}
-		o.chunks = append(o.chunks, chunk)
-	}
-	o.result = oaiFold(o.chunks)
-	return o, serr
-}
-
-// oaiFold assembles chunks the way a caller would.
-func oaiFold(chunks []harbor.Chunk) result {
-	r := result{Chunks: len(chunks)}
-	var text, reasoning strings.Builder
-	calls := map[int]*harbor.ToolCall{}
-	for _, chunk := range chunks {
-		for _, ch := range chunk.Choices {
-			text.WriteString(ch.Delta.Content)
-			reasoning.WriteString(ch.Delta.ReasoningContent)
-			if ch.FinishReason != "" {
-				r.Finish = ch.FinishReason
-			}
-			for _, d := range ch.Delta.ToolCalls {
-				tc := calls[d.Index]
-				if tc == nil {
-					tc = &harbor.ToolCall{}
-					calls[d.Index] = tc
-				}
-				if d.ID != "" {
-					tc.ID, tc.Type = d.ID, d.Type
-				}
-				tc.Function.Name += d.Function.Name
-				tc.Function.Arguments += d.Function.Arguments
-			}
-		}
-		if chunk.Usage != nil {
-			r.Usage = chunk.Usage
-		}
-	}
-	for i := 0; i < len(calls); i++ {
-		r.ToolCalls = append(r.ToolCalls, *calls[i])
-	}
-	r.Text, r.Reasoning = text.String(), reasoning.String()
-	return r
-}
-
-// TestOaiToolRoundTrip runs the tool loop end to end as Create and as Stream: the
+// TestOpenAIToolRoundTrip runs the tool loop end to end as Create and as Stream: the
 // assistant turn goes back as returned (content null), then the tool result.
-func TestOaiToolRoundTrip(t *testing.T) {
+func TestOpenAIToolRoundTrip(t *testing.T) {
 	for _, streaming := range []bool{false, true} {
 		t.Run(map[bool]string{false: "create", true: "stream"}[streaming], func(t *testing.T) {
-			m := mockvendor.NewOpenAI(mockvendor.OpenAIConfig{APIKey: oaiKey})
-			srv, err := mockvendor.Listen("127.0.0.1:0", m)
-			require.NoError(t, err)
-			defer srv.Close()
-			c := oaiClient(t, srv.URL()+"/v1", oaiKey)
+			m, c := openaiHarness.client(t)
 
 			req := &harbor.ChatRequest{Model: "gpt-4.1", Tools: oaiLookup, ToolChoice: &harbor.ToolChoice{Function: "lookup"}, Messages: user("find harbor")}
-			r1, err := oaiCall(ctxT(t), c, req, streaming)
-			require.NoError(t, err)
+			r1 := call(ctxT(t), c, req, streaming)
+			require.NoError(t, r1.err)
 			require.Equal(t, "tool_calls", r1.Finish)
 			require.Len(t, r1.ToolCalls, 1)
 			turn := harbor.Message{Role: harbor.RoleAssistant, ToolCalls: r1.ToolCalls}
@@ -560,8 +355,8 @@ func TestOaiToolRoundTrip(t *testing.T) {
 			}
 			req.ToolChoice = nil
 			req.Messages = append(req.Messages, turn, harbor.ToolMessage(r1.ToolCalls[0].ID, "harbor is an SDK"))
-			r2, err := oaiCall(ctxT(t), c, req, streaming)
-			require.NoError(t, err)
+			r2 := call(ctxT(t), c, req, streaming)
+			require.NoError(t, r2.err)
 			assert.Equal(t, "Tool result: harbor is an SDK", r2.Text)
 			assert.Equal(t, "stop", r2.Finish)
 
@@ -579,20 +374,16 @@ func TestOaiToolRoundTrip(t *testing.T) {
 	}
 }
 
-// TestOaiRegisteredEndpoint registers a user endpoint at runtime and calls it by
+// TestOpenAIRegisteredEndpoint registers a user endpoint at runtime and calls it by
 // prefix, by alias and in the "moonshot/…" form: the request carries the server's
 // model name, the endpoint's key and base URL, and only the providers actually
 // called are bound.
-func TestOaiRegisteredEndpoint(t *testing.T) {
-	openai := mockvendor.NewOpenAI(mockvendor.OpenAIConfig{APIKey: oaiKey})
-	oSrv, err := mockvendor.Listen("127.0.0.1:0", openai)
-	require.NoError(t, err)
-	defer oSrv.Close()
+func TestOpenAIRegisteredEndpoint(t *testing.T) {
+	openai, c := openaiHarness.client(t)
 	moon := mockvendor.NewOpenAI(mockvendor.OpenAIConfig{APIKey: oaiMoonKey, Models: []string{"kimi-k2", "kimi-latest", "moonshot-v1-8k"}})
 	mSrv, err := mockvendor.Listen("127.0.0.1:0", moon)
 	require.NoError(t, err)
 	defer mSrv.Close()
-	c := oaiClient(t, oSrv.URL()+"/v1", oaiKey)
 	ctx := ctxT(t)
 
 	assert.Empty(t, c.BoundProviders(), "binding is lazy")
@@ -620,10 +411,10 @@ func TestOaiRegisteredEndpoint(t *testing.T) {
 		{"moonshot/moonshot-v1-8k", "moonshot-v1-8k"}, // a name no prefix claims
 	}
 	n := 0
-	for _, call := range calls {
+	for _, mc := range calls {
 		for _, streaming := range []bool{false, true} {
-			o, err := oaiCall(ctx, c, &harbor.ChatRequest{Model: call.model, Messages: user("hi")}, streaming)
-			require.NoError(t, err, "%s (stream %v)", call.model, streaming)
+			o := call(ctx, c, &harbor.ChatRequest{Model: mc.model, Messages: user("hi")}, streaming)
+			require.NoError(t, o.err, "%s (stream %v)", mc.model, streaming)
 			assert.Equal(t, "Hello! You said: hi", o.Text)
 			n++
 			reqs := moon.Requests()
@@ -631,7 +422,7 @@ func TestOaiRegisteredEndpoint(t *testing.T) {
 			last := reqs[n-1]
 			assert.Equal(t, oaiChatPath, last.Path)
 			assert.Equal(t, "Bearer "+oaiMoonKey, last.Header.Get("Authorization"), "the endpoint's own key")
-			assertSent(t, sentBody(t, reqs, n-1), map[string]any{"/model": call.sent}, nil)
+			assertSent(t, sentBody(t, reqs, n-1), map[string]any{"/model": mc.sent}, nil)
 			if o.completion != nil {
 				assert.Equal(t, "moonshot", o.completion.Provider)
 			}
