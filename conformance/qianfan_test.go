@@ -44,6 +44,7 @@ var qianfanHarness = &harness[mockvendor.QianfanV2Config, *mockvendor.QianfanV2]
 		if cfg.Now == nil {
 			cfg.Now = func() time.Time { return time.Unix(1766977481, 0) }
 		}
+		cfg.APIKey = cmp.Or(cfg.APIKey, qf2Key) // a row's own key: the client's is wrong
 		return mockvendor.NewQianfanV2(cfg)
 	},
 	config: func(p *harbor.ProviderConfig) { p.APIKey = cmp.Or(p.APIKey, qf2Key) },

@@ -58,7 +58,11 @@ type (
 // X-Baidu-Request-Id carries the vendor's request id.
 var wenxinHarness = &harness[mockvendor.QianfanV1Config, *mockvendor.QianfanV1]{
 	provider: "wenxin", spec: "qianfan-v1", idHeader: "X-Baidu-Request-Id",
-	newMock: mockvendor.NewQianfanV1,
+	newMock: func(cfg mockvendor.QianfanV1Config) *mockvendor.QianfanV1 {
+		// a row's own key pair: the client's is wrong
+		cfg.APIKey, cfg.SecretKey = cmp.Or(cfg.APIKey, wxKey), cmp.Or(cfg.SecretKey, wxSecret)
+		return mockvendor.NewQianfanV1(cfg)
+	},
 	config: func(p *harbor.ProviderConfig) {
 		p.APIKey, p.SecretKey = cmp.Or(p.APIKey, wxKey), cmp.Or(p.SecretKey, wxSecret)
 	},
