@@ -36,8 +36,9 @@ func TestColdStart(t *testing.T) {
 				t.Errorf("%s: %d runs, want 2", res.Probe.Path, len(res.Runs))
 			}
 			for _, r := range res.Runs {
-				// The parent's interval contains the probe's own.
-				if r.InMain <= 0 || r.New <= 0 || r.New > r.InMain || r.InMain > r.ToAnswer {
+				// The parent's interval contains the probe's own, and exec -> main
+				// comes before main -> answer.
+				if r.InMain <= 0 || r.New <= 0 || r.New > r.InMain || r.InMain > r.ToAnswer || r.ToMain <= 0 || r.ToMain+r.InMain > r.ToAnswer {
 					t.Errorf("%s: inconsistent run %+v", res.Probe.Path, r)
 				}
 			}
@@ -49,6 +50,18 @@ func TestColdStart(t *testing.T) {
 	}
 	if !strings.Contains(md, "harbor/floor: stripped size") {
 		t.Errorf("no harbor/floor line:\n%s", md)
+	}
+	sum := rep.SummaryMarkdown()
+	if tables := checkTables(t, sum); len(tables) != 1 || len(tables[0]) != 2+4 {
+		t.Errorf("summary: want one table of 4 rows (init done and first response, default and stripped):\n%s", sum)
+	}
+	for _, want := range []string{"| exec -> init done (main entry) | default |", "| exec -> first response | stripped |", "| <= 1.05 |"} {
+		if !strings.Contains(sum, want) {
+			t.Errorf("summary lacks %q:\n%s", want, sum)
+		}
+	}
+	if (&ColdStartReport{}).SummaryMarkdown() != "" {
+		t.Error("summary without probes: want nothing")
 	}
 
 	const badKey = "sk-wrong-key-that-must-not-leak-9876"

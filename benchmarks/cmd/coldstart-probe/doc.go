@@ -8,8 +8,11 @@
 // Usage: probe URL, with the mock's key in HARBOR_PROBE_KEY. On success a
 // probe prints one line to stdout,
 //
-//	ok main_ns=<main entry to answer> new_ns=<client construction>
+//	ok main_ns=<main entry to answer> new_ns=<client construction> main_at=<main entry, Unix ns>
 //
+// main_at is the wall clock when main began, so that the parent, on the same
+// machine, can time exec -> main: process start, the Go runtime and every
+// package's init.
 // and exits 0; on failure it prints the error to stderr and exits 1.
 // Neither probe imports package benchmarks, so neither binary carries the
 // other's code (or the peers').

@@ -81,22 +81,23 @@ func parseInts(name, list string, minimum int) ([]int, error) {
 func (x *extraFlags) any() bool { return *x.load || *x.memory || *x.coldstart }
 
 // run measures the sections that are on, against a mock child of its own,
-// and returns their Markdown.
-func (x *extraFlags) run(progress io.Writer) (string, error) {
+// and returns their Markdown and the cold start's report (nil with
+// -coldstart=false), whose figures also join the summary.
+func (x *extraFlags) run(progress io.Writer) (string, *benchmarks.ColdStartReport, error) {
 	if !x.any() {
-		return "", nil
+		return "", nil, nil
 	}
 	conc, err := parseInts("load-conc", *x.loadConc, 1)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	calls, err := parseInts("memory-calls", *x.memoryCalls, 0)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	proc, err := mockproc.Start()
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	defer proc.Close()
 	ctx := context.Background()
@@ -110,29 +111,29 @@ func (x *extraFlags) run(progress io.Writer) (string, error) {
 	)
 	if *x.coldstart {
 		if st, err = benchmarks.MeasureStartup(ctx, benchmarks.StartupConfig{URL: proc.URL, Rounds: *x.startRounds, FirstN: *x.startFirstN, Progress: progress}); err != nil {
-			return "", err
+			return "", nil, err
 		}
 		b.WriteString(st.Markdown())
 	}
 	if *x.load {
 		cfg := benchmarks.LoadConfig{Targets: benchmarks.LoadTargets(proc.URLs), Concurrency: conc, Duration: *x.loadTime, Rounds: *x.loadRounds, Progress: progress}
 		if load, err = benchmarks.RunLoad(ctx, cfg, x.loadBuilders...); err != nil {
-			return "", err
+			return "", nil, err
 		}
 		b.WriteString(load.Markdown())
 	}
 	if *x.memory {
 		if mem, err = benchmarks.MeasureMemory(ctx, benchmarks.MemoryConfig{URL: proc.URL, Calls: calls, Concurrency: *x.memoryConc, Progress: progress}); err != nil {
-			return "", err
+			return "", nil, err
 		}
 		b.WriteString(mem.Markdown())
 	}
 	if *x.coldstart {
 		if cold, err = benchmarks.MeasureColdStart(ctx, benchmarks.ColdStartConfig{URL: proc.URL, Runs: *x.coldRuns, Progress: progress}); err != nil {
-			return "", err
+			return "", nil, err
 		}
 		b.WriteString(cold.Markdown())
 	}
 	b.WriteString(benchmarks.SeedMarkdown(st, cold, mem, load))
-	return b.String(), nil
+	return b.String(), cold, nil
 }

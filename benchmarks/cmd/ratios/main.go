@@ -56,15 +56,19 @@ func main() {
 		fatal(fmt.Errorf("-vendors: %w", err))
 	}
 
-	md, err := run(*rounds, *benchtime, vendors, pf)
+	head, rest, err := run(*rounds, *benchtime, vendors, pf)
 	if err != nil {
 		fatal(err)
 	}
-	more, err := extra.run(os.Stderr)
+	more, cold, err := extra.run(os.Stderr)
 	if err != nil {
 		fatal(err)
 	}
-	md += more
+	md := head
+	if cold != nil { // the cold start's rows join the summary
+		md += cold.SummaryMarkdown()
+	}
+	md += rest + more
 	fmt.Print(md)
 	if *out != "" {
 		if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
@@ -171,15 +175,17 @@ var metrics = []struct {
 	{"allocs/op", func(s sample) float64 { return s.allocs }},
 }
 
-func run(rounds int, benchtime string, vendors []string, pf *peerFlags) (string, error) {
+// run measures the per-call scenarios and returns the report up to the end of the
+// summary table, and the rest of it.
+func run(rounds int, benchtime string, vendors []string, pf *peerFlags) (head, rest string, err error) {
 	proc, err := mockproc.Start()
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	defer proc.Close()
 	env, err := benchmarks.NewEnv(proc.URLs, vendors)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	defer env.Close()
 	for _, v := range vendors {
@@ -188,13 +194,13 @@ func run(rounds int, benchtime string, vendors []string, pf *peerFlags) (string,
 		}
 	}
 	if len(env.Vendors) == 0 {
-		return "", fmt.Errorf("every vendor asked for was skipped")
+		return "", "", fmt.Errorf("every vendor asked for was skipped")
 	}
 
 	pairs := env.Pairs()
 	peers, err := pf.start(proc.URLs, vendors)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	if peers != nil {
 		defer peers.Close()
@@ -221,7 +227,7 @@ func run(rounds int, benchtime string, vendors []string, pf *peerFlags) (string,
 			for _, o := range order {
 				s, err := measure(o.fn)
 				if err != nil {
-					return "", fmt.Errorf("%s/%s: %w", p.Name, o.name, err)
+					return "", "", fmt.Errorf("%s/%s: %w", p.Name, o.name, err)
 				}
 				*o.dst = append(*o.dst, s)
 				fmt.Fprintf(os.Stderr, "round %d/%d %-18s %-6s cpu %9.0f ns/op  wall %9.0f ns/op  %7.0f B/op  %5.1f allocs/op\n",
@@ -231,7 +237,7 @@ func run(rounds int, benchtime string, vendors []string, pf *peerFlags) (string,
 		for i, sb := range solo {
 			s, err := measure(sb.fn)
 			if err != nil {
-				return "", fmt.Errorf("%s: %w", sb.name, err)
+				return "", "", fmt.Errorf("%s: %w", sb.name, err)
 			}
 			soloRes[i] = append(soloRes[i], s)
 		}
@@ -273,6 +279,8 @@ func run(rounds int, benchtime string, vendors []string, pf *peerFlags) (string,
 			ratio(med(2, harborRes), med(2, floorRes)), ratio(med(3, harborRes), med(3, floorRes)))
 	}
 
+	head = b.String()
+	b.Reset()
 	b.WriteString(pf.section(pairs, harborRes, floorRes, peerRes, rounds, benchtime))
 
 	for i, p := range pairs {
@@ -298,7 +306,7 @@ func run(rounds int, benchtime string, vendors []string, pf *peerFlags) (string,
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", sb.name,
 			num(s.median(metrics[0].get)), num(s.median(metrics[1].get)), num(s.median(metrics[2].get)), num(s.median(metrics[3].get)))
 	}
-	return b.String(), nil
+	return head, b.String(), nil
 }
 
 func num(v float64) string {

@@ -110,6 +110,6 @@ func run(start time.Time) error {
 	if len(out.Choices) == 0 || out.Choices[0].Message.Content == "" {
 		return errors.New("empty answer")
 	}
-	fmt.Printf("ok main_ns=%d new_ns=%d\n", time.Since(start).Nanoseconds(), newDur.Nanoseconds())
+	fmt.Printf("ok main_ns=%d new_ns=%d main_at=%d\n", time.Since(start).Nanoseconds(), newDur.Nanoseconds(), start.UnixNano())
 	return nil
 }

@@ -52,6 +52,6 @@ func run(start time.Time) error {
 	if len(res.Choices) == 0 || res.Choices[0].Message.Content == "" {
 		return errors.New("empty answer")
 	}
-	fmt.Printf("ok main_ns=%d new_ns=%d\n", time.Since(start).Nanoseconds(), newDur.Nanoseconds())
+	fmt.Printf("ok main_ns=%d new_ns=%d main_at=%d\n", time.Since(start).Nanoseconds(), newDur.Nanoseconds(), start.UnixNano())
 	return nil
 }
