@@ -205,7 +205,7 @@ func (h *harness[C, M]) run(t *testing.T, c *vendorCase[C, M], streaming bool) {
 		}
 	}
 	if c.requests >= 0 {
-		assert.Len(t, o.chats, c.requests, "chat requests the vendor saw")
+		assert.Equal(t, c.requests, len(o.chats), "chat requests the vendor saw")
 	}
 	assert.Equal(t, c.tokens, len(o.reqs)-len(o.chats), "token requests the vendor saw")
 	if c.path != "" && len(o.chats) > 0 {

@@ -2,10 +2,13 @@ package conformance
 
 import (
 	"cmp"
+	"context"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -43,6 +46,29 @@ var (
 )
 
 func wxMsgs(ms ...harbor.Message) []harbor.Message { return ms }
+
+// wxTokenClock is the clock of the "token refreshed before it expires" row: the
+// mock's tokens and the provider's token cache both expire by it, and the row moves
+// it past the token's lifetime instead of sleeping through it.
+var wxTokenClock = &testClock{now: time.Unix(1766977481, 0)}
+
+// testClock is a clock that moves only when told to.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
 
 // wxNoAnswer is what the spec says of a 200 answer that is neither an answer nor
 // an error_code body.
@@ -164,8 +190,9 @@ var wenxinCases = []wenxinCase{
 	},
 	{
 		name: "token refreshed before it expires", quirk: "expires_in honoured: a token past its lifetime is not sent (no 111 round trip)",
-		mock:   mockvendor.QianfanV1Config{TokenTTL: time.Second},
-		warm:   func(*mockvendor.QianfanV1) { time.Sleep(1100 * time.Millisecond) },
+		mock:   mockvendor.QianfanV1Config{TokenTTL: time.Second, Now: wxTokenClock.Now},
+		client: harbor.ProviderConfig{Options: wenxin.Options{Now: wxTokenClock.Now}},
+		warm:   func(*mockvendor.QianfanV1) { wxTokenClock.Advance(time.Second) }, // the token's lifetime passes on both clocks
 		only:   "create",
 		req:    harbor.ChatRequest{Model: "ERNIE-3.5-8K", Messages: user("hi")},
 		tokens: 1, requests: 1, text: "Hello! You said: hi",
@@ -759,12 +786,17 @@ func wxAccessTokens(reqs []mockvendor.RecordedRequest) []string {
 }
 
 // TestWenxinConcurrentFirstCalls: a burst of first calls waits for one token fetch
-// rather than each asking for its own (run with -race).
+// rather than each asking for its own (run with -race). The grant is held until all
+// 100 callers are parked behind it, so the test cannot pass by the calls arriving
+// one after another.
 func TestWenxinConcurrentFirstCalls(t *testing.T) {
-	m, p := wenxinHarness.start(t, mockvendor.QianfanV1Config{Latency: 20 * time.Millisecond}, harbor.ProviderConfig{})
-	c := wenxinHarness.newClient(t, p, nil)
-	errs := wenxinBurst(t, c, 100)
-	for _, err := range errs {
+	m, g, c := wxGated(t)
+	g.holdTokens.Store(true)
+	done := make(chan []error, 1)
+	go func() { done <- wenxinBurst(ctxT(t), c, 100) }()
+	wxWaitParked(t, 100)
+	g.open(&g.tokens)
+	for _, err := range <-done {
 		assert.NoError(t, err)
 	}
 	assert.Equal(t, 1, m.TokenFetches(), "100 concurrent first calls, one token fetch")
@@ -772,35 +804,125 @@ func TestWenxinConcurrentFirstCalls(t *testing.T) {
 }
 
 // TestWenxinConcurrentExpiry: a burst of calls that all meet 111 with the same token
-// causes one refresh, not one per call.
+// causes one refresh, not one per call. The chats are held until all 50 have
+// arrived, so all 50 meet 111 at once, and the refresh is held until all 50 callers
+// are parked behind it.
 func TestWenxinConcurrentExpiry(t *testing.T) {
-	m, p := wenxinHarness.start(t, mockvendor.QianfanV1Config{Latency: 20 * time.Millisecond}, harbor.ProviderConfig{})
-	c := wenxinHarness.newClient(t, p, nil)
+	m, g, c := wxGated(t)
 	require.NoError(t, call(ctxT(t), c, &harbor.ChatRequest{Model: "ERNIE-3.5-8K", Messages: user("warm up")}, false).err)
 	m.Reset()
 	m.ExpireTokens()
-	for _, err := range wenxinBurst(t, c, 50) {
+	g.holdTokens.Store(true)
+	g.holdChats.Store(50)
+	done := make(chan []error, 1)
+	go func() { done <- wenxinBurst(ctxT(t), c, 50) }()
+	wxWaitParked(t, 50)
+	g.open(&g.tokens)
+	for _, err := range <-done {
 		assert.NoError(t, err)
 	}
 	assert.Equal(t, 1, m.TokenFetches(), "50 calls meeting 111 at once, one refresh")
+	assert.Len(t, m.Requests(), 101, "50 chats meeting 111, one refresh and 50 retries")
 }
 
-func wenxinBurst(t *testing.T, c *harbor.Client, n int) []error {
-	ctx := ctxT(t)
+func wenxinBurst(ctx context.Context, c *harbor.Client, n int) []error {
 	errs := make([]error, n)
 	var wg sync.WaitGroup
-	start := make(chan struct{})
 	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			<-start
 			errs[i] = call(ctx, c, &harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("hi")}, i%2 == 1).err
 		}()
 	}
-	close(start)
 	wg.Wait()
 	return errs
+}
+
+// wxGate holds requests on their way to the Wenxin mock: token grants until the test
+// opens tokens, and the first holdChats chat requests until that many are held.
+type wxGate struct {
+	http.Handler
+	holdTokens    atomic.Bool
+	holdChats     atomic.Int32
+	heldChats     atomic.Int32
+	tokens, chats chan struct{}
+	once          [2]sync.Once
+}
+
+func (g *wxGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var wait chan struct{}
+	switch {
+	case r.URL.Path == wxTokenPath && g.holdTokens.Load():
+		wait = g.tokens
+	case strings.HasPrefix(r.URL.Path, wxChatPrefix) && g.holdChats.Load() > 0:
+		wait = g.chats
+		if n := g.heldChats.Add(1); n == g.holdChats.Load() {
+			g.open(&g.chats)
+		}
+	}
+	if wait != nil {
+		select {
+		case <-wait:
+		case <-r.Context().Done():
+		}
+	}
+	g.Handler.ServeHTTP(w, r)
+}
+
+// open lets the requests held on ch (g.tokens or g.chats) through, and all later ones.
+func (g *wxGate) open(ch *chan struct{}) {
+	i := 0
+	if ch == &g.chats {
+		i = 1
+	}
+	g.once[i].Do(func() { close(*ch) })
+}
+
+// wxGated serves a Wenxin mock behind a wxGate (holding nothing yet) and returns it
+// with the gate and a client.
+func wxGated(t *testing.T) (*mockvendor.QianfanV1, *wxGate, *harbor.Client) {
+	m := mockvendor.NewQianfanV1(mockvendor.QianfanV1Config{APIKey: wxKey, SecretKey: wxSecret})
+	g := &wxGate{Handler: m, tokens: make(chan struct{}), chats: make(chan struct{})}
+	srv, err := mockvendor.Listen("127.0.0.1:0", g)
+	require.NoError(t, err)
+	t.Cleanup(func() { srv.Close() })
+	t.Cleanup(func() { g.open(&g.tokens); g.open(&g.chats) }) // runs first: a failed test lets its calls go
+	return m, g, wenxinHarness.newClient(t, harbor.ProviderConfig{APIKey: wxKey, SecretKey: wxSecret, BaseURL: srv.URL()}, nil)
+}
+
+// wxTokenFile is where the provider's callers wait for an access token: the leader
+// fetching it, and the callers parked behind that fetch.
+const wxTokenFile = "/providers/wenxin/token.go:"
+
+// wxWaitParked waits until n goroutines are blocked in the provider's token cache
+// (wxTokenFile is on their stack and the scheduler has them waiting), the real count
+// of callers behind a held grant; it fails the test if they do not get there.
+func wxWaitParked(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	buf := make([]byte, 1<<20)
+	for {
+		k := runtime.Stack(buf, true)
+		for k == len(buf) {
+			buf = make([]byte, 2*len(buf))
+			k = runtime.Stack(buf, true)
+		}
+		parked := 0
+		for _, g := range strings.Split(string(buf[:k]), "\n\n") {
+			head, _, _ := strings.Cut(g, "\n")
+			if strings.Contains(g, wxTokenFile) && !strings.Contains(head, "[running]") && !strings.Contains(head, "[runnable]") {
+				parked++
+			}
+		}
+		if parked >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d callers blocked in %s (the file moved? see wxTokenFile)", parked, n, wxTokenFile)
+		}
+		time.Sleep(time.Millisecond) // polling a count, not waiting for luck
+	}
 }
 
 // TestWenxinToolRoundTrip runs the function-call loop end to end, Create and Stream:
