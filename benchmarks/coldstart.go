@@ -653,7 +653,7 @@ func (r *ColdStartReport) SummaryMarkdown() string {
 			}
 			lo, hi := minMax(per)
 			ratio := float64(hm) / float64(fm)
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %.2f | %.2f–%.2f | <= %.2f | %s |\n", m.what, kind,
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %.3f | %.2f–%.2f | <= %.2f | %s |\n", m.what, kind,
 				figure(ms(hm)), figure(ms(fm)), ratio, lo, hi, ColdStartTarget, metOrNot(ratio <= ColdStartTarget))
 		}
 	}
