@@ -14,8 +14,8 @@ import (
 )
 
 // coverageTables enumerates the conformance tables by the test that runs them: test
-// name -> row name -> the row's known-bug note ("" when the row runs). The runners
-// use the row name as the subtest name, so these are the names go test -run finds.
+// name -> row name -> the row's known-bug note ("" when the row runs). The runner
+// uses the row name as the subtest name, so these are the names go test -run finds.
 // A new table must be added here to be citable in COVERAGE.md.
 func coverageTables(t *testing.T) map[string]map[string]string {
 	tables := map[string]map[string]string{}
@@ -29,22 +29,29 @@ func coverageTables(t *testing.T) map[string]map[string]string {
 		}
 		tables[test][row] = bug
 	}
-	for _, c := range deepseekCases {
-		add("TestDeepSeek", c.name, "")
-	}
-	for _, c := range arkCases {
-		add("TestArk", c.name, "")
-	}
-	for _, c := range wenxinCases {
-		add("TestWenxin", c.name, c.bug)
-	}
-	for _, c := range qianfanCases {
-		add("TestQianfan", c.name, c.bug)
-	}
-	for _, c := range openaiCases {
-		add("TestOpenAI", c.name, c.bug)
+	for test, rows := range map[string][]rowName{
+		"TestDeepSeek": rowNames(deepseekCases),
+		"TestArk":      rowNames(arkCases),
+		"TestWenxin":   rowNames(wenxinCases),
+		"TestQianfan":  rowNames(qianfanCases),
+		"TestOpenAI":   rowNames(openaiCases),
+	} {
+		for _, r := range rows {
+			add(test, r.name, r.bug)
+		}
 	}
 	return tables
+}
+
+// rowName is a table row's name and its known-bug note.
+type rowName struct{ name, bug string }
+
+func rowNames[C any, M vendorMock](cases []vendorCase[C, M]) []rowName {
+	out := make([]rowName, len(cases))
+	for i, c := range cases {
+		out[i] = rowName{c.name, c.bug}
+	}
+	return out
 }
 
 // packageTests lists the Test functions of this package's test files, as go test
