@@ -3,6 +3,7 @@ package harbor_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"runtime"
 	"sync"
@@ -16,6 +17,7 @@ import (
 	"github.com/harborai/harbor-go/conformance/harbortest"
 	"github.com/harborai/harbor-go/conformance/mockvendor"
 	"github.com/harborai/harbor-go/harbor"
+	"github.com/harborai/harbor-go/llm"
 )
 
 func hi(model string) *harbor.ChatRequest {
@@ -263,4 +265,75 @@ func TestTemperatureZeroIsSent(t *testing.T) {
 		require.NoError(t, json.Unmarshal(m.ChatRequests()[0].Body, &sent), v)
 		assert.Equal(t, "0", string(sent["temperature"]), "%s: temperature 0 is on the wire", v)
 	}
+}
+
+// chunksProvider streams chunks from memory and never looks at the context, like a
+// connection whose whole answer is already buffered.
+type chunksProvider struct{ n int }
+
+func (chunksProvider) Name() string { return "mem" }
+func (chunksProvider) Chat(context.Context, *llm.ChatRequest, *llm.CallOptions) (*llm.ChatCompletion, error) {
+	return nil, llm.InvalidRequest("mem", "", "", "stream only")
+}
+func (p chunksProvider) ChatStream(context.Context, *llm.ChatRequest, *llm.CallOptions) (llm.ChunkSource, error) {
+	return &memSource{left: p.n}, nil
+}
+
+type memSource struct{ left int }
+
+func (m *memSource) Next() (llm.Chunk, error) {
+	if m.left == 0 {
+		return llm.Chunk{}, io.EOF
+	}
+	m.left--
+	return llm.Chunk{ID: "c"}, nil
+}
+func (m *memSource) Close() error { return nil }
+
+// A cancel (or an expired deadline) ends a stream at the next Next, whatever the
+// connection still has buffered: one outcome, not one that depends on timing.
+func TestStreamEndsAtCancelEvenWhenBuffered(t *testing.T) {
+	c := harbor.Must(harbor.New(noEnv(t), harbor.WithProvider(harbor.Descriptor{Name: "mem", Prefixes: []string{"mem-"},
+		New: func(llm.Config) (llm.Provider, error) { return chunksProvider{n: 5}, nil }})))
+	ctx, cancel := context.WithCancel(context.Background())
+	s, err := c.Chat.Completions.Stream(ctx, hi("mem-1"))
+	require.NoError(t, err)
+	require.True(t, s.Next())
+	cancel()
+	assert.False(t, s.Next(), "no chunk after the cancel")
+	require.ErrorIs(t, s.Err(), harbor.ErrCanceled)
+	require.ErrorIs(t, s.Err(), context.Canceled)
+	require.NoError(t, s.Close())
+
+	dctx, dcancel := context.WithCancel(context.Background())
+	defer dcancel()
+	s, err = c.Chat.Completions.Stream(dctx, hi("mem-1"), harbor.WithRequestTimeout(time.Hour))
+	require.NoError(t, err)
+	for s.Next() {
+	}
+	require.NoError(t, s.Err(), "a stream that ends before its context is clean")
+	require.NoError(t, s.Close())
+
+	st := c.Stats()
+	assert.EqualValues(t, 1, st.Canceled)
+	assert.Zero(t, st.Failures)
+}
+
+// A nil *Client reports a missed New instead of panicking, wherever it can.
+func TestNilClient(t *testing.T) {
+	var c *harbor.Client
+	ctx := context.Background()
+	require.NotPanics(t, func() {
+		_, err := c.Route("deepseek-v4-flash")
+		requireInvalid(t, err, "Route", "harbor.New")
+		_, err = c.ListRemoteModels(ctx, "deepseek")
+		requireInvalid(t, err, "ListRemoteModels")
+		_, err = c.Balance(ctx, "deepseek")
+		requireInvalid(t, err, "Balance")
+		requireInvalid(t, c.Register(harbor.Descriptor{}), "Register")
+		assert.NoError(t, c.Close())
+		assert.Nil(t, c.Models())
+		assert.Nil(t, c.BoundProviders())
+		assert.Zero(t, c.Stats())
+	})
 }

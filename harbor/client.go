@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
 
@@ -80,6 +81,9 @@ func Must(c *Client, err error) *Client {
 // any time, from any goroutine, also while calls are under way (they keep their
 // connections); the Client stays usable and opens new connections as needed.
 func (c *Client) Close() error {
+	if c == nil {
+		return nil
+	}
 	if !c.httpReady.Load() {
 		return nil // no call has built the transport yet: nothing is pooled
 	}
@@ -257,7 +261,9 @@ func (cc Completions) Stream(ctx context.Context, req *ChatRequest, opts ...Call
 }
 
 // errNoClient is what the calls of a Completions not made by New return.
-var errNoClient = llm.InvalidRequest("", "", "", "this Client was not made by harbor.New; use harbor.New()")
+// A nil *Client gets it from every method that returns an error (and the others
+// return zero values), so a missed New is reported, not a nil-pointer panic.
+var errNoClient = llm.InvalidRequest("", "", "", "the Client is nil or was not made by harbor.New; use harbor.New()")
 
 // trackedSource keeps the stats and the per-call context of a stream: the context
 // lives until the stream is closed.
@@ -275,6 +281,17 @@ type trackedSource struct {
 }
 
 func (t *trackedSource) Next() (llm.Chunk, error) {
+	if cerr := t.k.ctx.Err(); cerr != nil && !t.finished.Load() {
+		// The call's context ended (the caller cancelled it, or its deadline
+		// passed): the stream ends here, whatever the connection still has
+		// buffered, so that a cancel has one outcome, not one that depends on
+		// how far the vendor got.
+		c, err := llm.Chunk{}, error(wire.TransportError(t.k.name, t.model, cerr))
+		if !t.finished.Swap(true) {
+			t.stats.fail(err)
+		}
+		return c, err
+	}
 	c, err := t.src.Next()
 	if err != nil && !t.finished.Swap(true) && !errors.Is(err, io.EOF) {
 		t.stats.fail(err)

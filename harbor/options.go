@@ -68,6 +68,7 @@ type Options struct {
 
 	aliases     map[string]string
 	descriptors []Descriptor
+	setBy       map[string]string // provider name -> the option that last set its config
 }
 
 // An Option configures a Client: pass it to New. Most settings (keys, base URLs,
@@ -100,31 +101,33 @@ func (callOption) callOption()        {}
 // name that no built-in or WithProvider descriptor has, and a key with control
 // characters.
 func WithAPIKey(provider, key string) Option {
-	return clientOption(func(o *Options) { o.editProvider(provider, func(c *ProviderConfig) { c.APIKey = key }) })
+	return clientOption(func(o *Options) { o.editProvider(provider, "WithAPIKey", func(c *ProviderConfig) { c.APIKey = key }) })
 }
 
 // WithBaseURL points a provider at another endpoint: a proxy, a mock vendor. New
 // rejects a URL that is not an absolute http(s) URL.
 func WithBaseURL(provider, url string) Option {
-	return clientOption(func(o *Options) { o.editProvider(provider, func(c *ProviderConfig) { c.BaseURL = url }) })
+	return clientOption(func(o *Options) { o.editProvider(provider, "WithBaseURL", func(c *ProviderConfig) { c.BaseURL = url }) })
 }
 
 // WithSecretKey sets the second credential of providers that need one: Wenxin v1
 // exchanges its API key and secret key for an access token.
 func WithSecretKey(provider, secret string) Option {
-	return clientOption(func(o *Options) { o.editProvider(provider, func(c *ProviderConfig) { c.SecretKey = secret }) })
+	return clientOption(func(o *Options) {
+		o.editProvider(provider, "WithSecretKey", func(c *ProviderConfig) { c.SecretKey = secret })
+	})
 }
 
 // WithAppID sets the application id of providers that take one (Qianfan v2's appid
 // header).
 func WithAppID(provider, appID string) Option {
-	return clientOption(func(o *Options) { o.editProvider(provider, func(c *ProviderConfig) { c.AppID = appID }) })
+	return clientOption(func(o *Options) { o.editProvider(provider, "WithAppID", func(c *ProviderConfig) { c.AppID = appID }) })
 }
 
 // WithProviderConfig replaces a provider's whole configuration (keys, base URL,
 // provider-specific Options such as deepseek.Options).
 func WithProviderConfig(provider string, cfg ProviderConfig) Option {
-	return clientOption(func(o *Options) { o.editProvider(provider, func(c *ProviderConfig) { *c = cfg }) })
+	return clientOption(func(o *Options) { o.editProvider(provider, "WithProviderConfig", func(c *ProviderConfig) { *c = cfg }) })
 }
 
 // WithMaxRetries sets how many times a failed request is retried; 0 disables retries.
@@ -198,12 +201,10 @@ func WithGetenv(getenv func(string) string) Option {
 // target.
 func WithAlias(name, target string) Option {
 	return clientOption(func(o *Options) {
-		m := make(map[string]string, len(o.aliases)+1)
-		for k, v := range o.aliases {
-			m[k] = v
+		if o.aliases == nil {
+			o.aliases = make(map[string]string, 1)
 		}
-		m[name] = target
-		o.aliases = m
+		o.aliases[name] = target // in place: see editProvider
 	})
 }
 
@@ -216,17 +217,19 @@ func WithProvider(d Descriptor) Option {
 	})
 }
 
-// editProvider changes one provider's config on a copy of the map, so that options
-// applied per call never write into the client's map.
-func (o *Options) editProvider(name string, edit func(*ProviderConfig)) {
-	m := make(map[string]ProviderConfig, len(o.Providers)+1)
-	for k, v := range o.Providers {
-		m[k] = v
+// editProvider changes one provider's config in place and records which option
+// did it, for New's errors. In place is safe: client options are applied once, by
+// New, to the Client's own Options, and the per-call copy Create makes is only
+// touched by CallOptions, which do not edit providers.
+func (o *Options) editProvider(name, option string, edit func(*ProviderConfig)) {
+	if o.Providers == nil {
+		o.Providers = make(map[string]ProviderConfig, 1)
+		o.setBy = make(map[string]string, 1)
 	}
-	cfg := m[name]
+	cfg := o.Providers[name]
 	edit(&cfg)
-	m[name] = cfg
-	o.Providers = m
+	o.Providers[name] = cfg
+	o.setBy[name] = option
 }
 
 func defaultOptions() Options {
@@ -251,34 +254,34 @@ func invalidOption(param, format string, args ...any) *Error {
 func (o *Options) validate() error {
 	switch {
 	case o.MaxRetries < 0:
-		return invalidOption("WithMaxRetries", "harbor: MaxRetries must be >= 0, got %d", o.MaxRetries)
+		return invalidOption("WithMaxRetries", "WithMaxRetries: MaxRetries must be >= 0, got %d", o.MaxRetries)
 	case o.RetryWaitMin < 0 || o.RetryWaitMax < o.RetryWaitMin:
-		return invalidOption("WithRetryWait", "harbor: retry wait bounds must satisfy 0 <= min <= max, got %v, %v", o.RetryWaitMin, o.RetryWaitMax)
+		return invalidOption("WithRetryWait", "WithRetryWait: retry wait bounds must satisfy 0 <= min <= max, got %v, %v", o.RetryWaitMin, o.RetryWaitMax)
 	case o.MaxRetryAfter < 0:
-		return invalidOption("WithMaxRetryAfter", "harbor: MaxRetryAfter must be >= 0, got %v", o.MaxRetryAfter)
+		return invalidOption("WithMaxRetryAfter", "WithMaxRetryAfter: MaxRetryAfter must be >= 0, got %v", o.MaxRetryAfter)
 	case o.ConnectTimeout < 0:
-		return invalidOption("WithConnectTimeout", "harbor: ConnectTimeout must be >= 0, got %v", o.ConnectTimeout)
+		return invalidOption("WithConnectTimeout", "WithConnectTimeout: ConnectTimeout must be >= 0, got %v", o.ConnectTimeout)
 	case o.ResponseHeaderTimeout < 0:
-		return invalidOption("WithResponseHeaderTimeout", "harbor: ResponseHeaderTimeout must be >= 0, got %v", o.ResponseHeaderTimeout)
+		return invalidOption("WithResponseHeaderTimeout", "WithResponseHeaderTimeout: ResponseHeaderTimeout must be >= 0, got %v", o.ResponseHeaderTimeout)
 	case o.IdleTimeout < 0:
-		return invalidOption("WithIdleTimeout", "harbor: IdleTimeout must be >= 0, got %v", o.IdleTimeout)
+		return invalidOption("WithIdleTimeout", "WithIdleTimeout: IdleTimeout must be >= 0, got %v", o.IdleTimeout)
 	case o.MaxIdleConnsPerHost < 0:
-		return invalidOption("WithMaxIdleConnsPerHost", "harbor: MaxIdleConnsPerHost must be >= 0, got %d", o.MaxIdleConnsPerHost)
+		return invalidOption("WithMaxIdleConnsPerHost", "WithMaxIdleConnsPerHost: MaxIdleConnsPerHost must be >= 0, got %d", o.MaxIdleConnsPerHost)
 	}
 	if err := o.validateCall(); err != nil {
 		return err
 	}
 	for name, target := range o.aliases {
 		if name == "" || target == "" {
-			return invalidOption("WithAlias", "harbor: WithAlias(%q, %q): both names are required", name, target)
+			return invalidOption("WithAlias", "WithAlias(%q, %q): both names are required", name, target)
 		}
 	}
 	for _, d := range o.descriptors {
 		if d.Name == "" || d.New == nil {
-			return invalidOption("WithProvider", "harbor: WithProvider: a provider needs a Name and a New function")
+			return invalidOption("WithProvider", "WithProvider: a provider needs a Name and a New function")
 		}
 		if strings.ContainsRune(d.Name, '/') {
-			return invalidOption("WithProvider", "harbor: WithProvider: provider name %q must not contain \"/\"", d.Name)
+			return invalidOption("WithProvider", "WithProvider: provider name %q must not contain \"/\"", d.Name)
 		}
 	}
 	return o.validateProviders()
@@ -287,15 +290,15 @@ func (o *Options) validate() error {
 // validateCall checks what may also be set per call.
 func (o *Options) validateCall() error {
 	if o.RequestTimeout < 0 {
-		return invalidOption("WithRequestTimeout", "harbor: RequestTimeout must be >= 0, got %v", o.RequestTimeout)
+		return invalidOption("WithRequestTimeout", "WithRequestTimeout: RequestTimeout must be >= 0, got %v", o.RequestTimeout)
 	}
 	for k, vs := range o.Header {
 		if !validHeaderName(k) {
-			return invalidOption("WithHeader", "harbor: WithHeader: %q is not a valid header name", k)
+			return invalidOption("WithHeader", "WithHeader: %q is not a valid header name", k)
 		}
 		for _, v := range vs {
 			if !validHeaderValue(v) {
-				return invalidOption("WithHeader", "harbor: WithHeader(%q, …): the value contains a control character", k)
+				return invalidOption("WithHeader", "WithHeader(%q, …): the value contains a control character", k)
 			}
 		}
 	}
@@ -311,23 +314,35 @@ func (o *Options) validateProviders() error {
 	}
 	for _, name := range sortedKeys(o.Providers) {
 		if !o.knowsProvider(name) {
-			return invalidOption("Providers", "harbor: WithAPIKey/WithBaseURL/… name provider %q, which is not registered "+
-				"(known: %s); register your own with WithProvider", name, strings.Join(o.providerNames(), ", "))
+			opt := o.setBy[name] + fmt.Sprintf("(%q, …)", name)
+			return invalidOption(opt, "%s: provider %q is not registered (known: %s); register your own with WithProvider",
+				opt, name, strings.Join(o.providerNames(), ", "))
 		}
 		cfg := o.Providers[name]
-		src := func(field string) string { return fmt.Sprintf("%s of provider %q", field, name) }
+		// The checks allocate nothing for good values; the error, naming the
+		// option, is built only for a bad one.
 		for _, s := range [...]struct{ field, v string }{{"APIKey", cfg.APIKey}, {"SecretKey", cfg.SecretKey}, {"AppID", cfg.AppID}} {
-			if err := wire.CheckSecret(name, src(s.field), s.v); err != nil {
-				return err
+			if wire.CheckSecret(name, "", s.v) != nil {
+				return wire.CheckSecret(name, o.source(name, s.field), s.v)
 			}
 		}
 		if cfg.BaseURL != "" {
-			if err := wire.CheckBaseURL(name, src("BaseURL"), cfg.BaseURL, cfg.APIKey, cfg.SecretKey); err != nil {
-				return err
+			if err := wire.CheckBaseURL(name, "", cfg.BaseURL); err != nil {
+				return wire.CheckBaseURL(name, o.source(name, "BaseURL"), cfg.BaseURL, cfg.APIKey, cfg.SecretKey)
 			}
 		}
 	}
 	return nil
+}
+
+// source names the option that set a provider's field, as users wrote it:
+// WithAPIKey("deepseek", …), or WithProviderConfig("deepseek", …).APIKey.
+func (o *Options) source(provider, field string) string {
+	by := o.setBy[provider]
+	if by == "WithProviderConfig" {
+		return fmt.Sprintf("WithProviderConfig(%q, …).%s", provider, field)
+	}
+	return fmt.Sprintf("With%s(%q, …)", field, provider) // WithAPIKey, WithBaseURL…: the option is named after the field
 }
 
 func (o *Options) knowsProvider(name string) bool {

@@ -70,6 +70,24 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		assert.Nil(t, c, tc.name)
 		requireInvalid(t, err, tc.name, tc.want...)
 		assert.NotContains(t, err.Error(), "sk-abc", "%s: a key never shows in an error", tc.name)
+		assert.NotContains(t, err.Error(), "harbor: harbor:", tc.name)
+	}
+
+	// The error names the option as the user wrote it, in the text and in Param.
+	for _, tc := range []struct {
+		opt   harbor.Option
+		param string
+	}{
+		{harbor.WithAPIKey("deepsek", "k"), `WithAPIKey("deepsek", …)`},
+		{harbor.WithBaseURL("deepseek", "api.deepseek.com"), `WithBaseURL("deepseek", …)`},
+		{harbor.WithProviderConfig("wenxin", harbor.ProviderConfig{SecretKey: "s\n"}), `WithProviderConfig("wenxin", …).SecretKey`},
+		{harbor.WithMaxRetries(-1), "WithMaxRetries"},
+	} {
+		_, err := harbor.New(tc.opt)
+		var he *harbor.Error
+		require.ErrorAs(t, err, &he)
+		assert.Equal(t, tc.param, he.Param)
+		assert.Contains(t, err.Error(), tc.param)
 	}
 
 	// A registered provider's name is known to the per-provider options.

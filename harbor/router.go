@@ -98,7 +98,7 @@ func buildTable(slots []*slot, aliases map[string]string) (*routeTable, error) {
 	for name, target := range aliases {
 		r, ok := t.lookup(target)
 		if !ok {
-			return nil, invalidOption("WithAlias", "harbor: WithAlias(%q, %q): no provider serves %q (use a model id, "+
+			return nil, invalidOption("WithAlias", "WithAlias(%q, %q): no provider serves %q (use a model id, "+
 				"a vendor/model name or a prefix a provider claims)", name, target, target)
 		}
 		t.exact[name] = r
@@ -130,6 +130,9 @@ func (t *routeTable) lookup(model string) (route, bool) {
 
 // table returns the Client's routing table, building it on first use.
 func (c *Client) table() (*routeTable, error) {
+	if c == nil {
+		return nil, errNoClient
+	}
 	if t := c.routes.Load(); t != nil {
 		return t, nil
 	}
@@ -150,8 +153,11 @@ func (c *Client) table() (*routeTable, error) {
 // their provider; later ones see the new table. Replacing a provider drops its bound
 // instance.
 func (c *Client) Register(d Descriptor) error {
+	if c == nil {
+		return errNoClient
+	}
 	if d.Name == "" || d.New == nil || strings.ContainsRune(d.Name, '/') {
-		return invalidOption("Register", "harbor: Register needs a Descriptor with a Name (without \"/\") and a New function")
+		return invalidOption("Register", "Register needs a Descriptor with a Name (without \"/\") and a New function")
 	}
 	if _, err := c.table(); err != nil {
 		return err
@@ -217,6 +223,9 @@ func (c *Client) provider(s *slot) (llm.Provider, error) {
 // BoundProviders lists the providers this Client has built so far, in registration
 // order. Right after New it is empty: binding is lazy.
 func (c *Client) BoundProviders() []string {
+	if c == nil {
+		return nil
+	}
 	t := c.routes.Load()
 	if t == nil {
 		return nil

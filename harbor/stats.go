@@ -31,6 +31,9 @@ type Stats struct {
 
 // Stats returns a snapshot of the counters.
 func (c *Client) Stats() Stats {
+	if c == nil {
+		return Stats{}
+	}
 	s := &c.stats
 	return Stats{
 		Requests:    s.requests.Load(),
