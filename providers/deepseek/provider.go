@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	gen "github.com/harborai/harbor-go/generated/deepseek"
+	"github.com/harborai/harbor-go/internal/engine"
 	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
@@ -92,101 +93,49 @@ func rewrite(aliases map[string]Alias, model string) (sent, thinking string) {
 	return model, ""
 }
 
-// Provider talks to DeepSeek. Build it with New; harbor does that lazily.
+// Provider talks to DeepSeek. Build it with New; harbor does that lazily. Chat,
+// ChatStream and ListModels are the engine's (internal/engine); what is
+// DeepSeek's own is in rules.go, request.go and the conversions.
 type Provider struct {
-	gen     *gen.Client
-	chat    *wire.Endpoint // POST /chat/completions, prepared once
-	http    llm.Doer
-	key     string
+	*client
 	aliases map[string]Alias
+	balance *http.Request // GET /user/balance, the template of every call
 }
+
+// client is the engine, embedded under an unexported name: its methods are the
+// provider's, the engine itself stays out of the provider's API.
+type client = engine.Client
 
 // New builds the provider from cfg, falling back to DEEPSEEK_API_KEY and
 // DEEPSEEK_BASE_URL. It fails with llm.ErrNoCredentials when no key is found.
 func New(cfg llm.Config) (*Provider, error) {
-	key, base, err := wire.KeyAndBase(&cfg, Name, "DeepSeek API key", EnvAPIKey, EnvBaseURL, DefaultBaseURL)
+	conn, err := engine.Bearer(&cfg, Name, "DeepSeek API key", EnvAPIKey, EnvBaseURL, DefaultBaseURL)
 	if err != nil {
 		return nil, err
 	}
-	p := &Provider{key: key, aliases: legacyAliases(cfg)}
-	p.http = wire.Doer(&cfg)
-	g, err := gen.NewClient(base, gen.WithHTTPClient(p.http), gen.WithRequestEditorFn(wire.Bearer[gen.RequestEditorFn](key)))
-	if err != nil {
-		return nil, wire.BadBaseURL(Name, err, key)
+	conn.Chat = func(server string) (*http.Request, error) {
+		return gen.NewCreateChatCompletionRequestWithBody(server, "application/json", nil)
 	}
-	tmpl, err := gen.NewCreateChatCompletionRequestWithBody(g.Server, "application/json", nil)
+	conn.List = gen.NewListModelsRequest
+	p := &Provider{aliases: legacyAliases(cfg)}
+	p.client, err = engine.New(engine.Spec{
+		Name:   Name,
+		Encode: p.encode,
+		Decode: decode,
+		Chunks: newChunkDecoder,
+		Models: models,
+	}, conn)
 	if err != nil {
-		return nil, wire.BadBaseURL(Name, err, key)
+		return nil, err
 	}
-	p.gen, p.chat = g, wire.NewEndpoint(tmpl, wire.BearerHeader(key))
+	if p.balance, err = engine.Template(p.client, gen.NewGetUserBalanceRequest); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
 // descriptorNew is New for the Descriptor (see wire.AsProvider).
 func descriptorNew(cfg llm.Config) (llm.Provider, error) { return wire.AsProvider(New(cfg)) }
-
-// Name returns "deepseek".
-func (p *Provider) Name() string { return Name }
-
-// Chat sends a non-streaming request.
-func (p *Provider) Chat(ctx context.Context, req *llm.ChatRequest, call *llm.CallOptions) (*llm.ChatCompletion, error) {
-	body, err := p.encode(req, false)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := p.chat.Post(ctx, p.http, body, call, false)
-	if err != nil {
-		return nil, wire.TransportError(Name, req.Model, err, p.key)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, wire.ReadError(Name, req.Model, resp, p.key)
-	}
-	res, err := wire.DecodeCompletion(Name, req.Model, resp, completionSchema(), fromReply, fromCompletion, nil, p.key)
-	if err != nil {
-		return nil, err
-	}
-	res.RequestID = wire.RequestID(resp.Header)
-	return res, nil
-}
-
-// ChatStream sends a streaming request and returns once headers arrive.
-func (p *Provider) ChatStream(ctx context.Context, req *llm.ChatRequest, call *llm.CallOptions) (llm.ChunkSource, error) {
-	body, err := p.encode(req, true)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := p.chat.Post(ctx, p.http, body, call, true)
-	if err != nil {
-		return nil, wire.TransportError(Name, req.Model, err, p.key)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, wire.ReadError(Name, req.Model, resp, p.key)
-	}
-	if e := wire.NotAStream(Name, req.Model, resp, nil, p.key); e != nil {
-		return nil, e
-	}
-	return wire.NewStream(resp, Name, req.Model, newChunkDecoder(req.Model), p.key), nil
-}
-
-// ListModels asks the vendor for the models the key can use.
-func (p *Provider) ListModels(ctx context.Context) ([]llm.Model, error) {
-	resp, err := p.gen.ListModels(ctx)
-	if err != nil {
-		return nil, wire.TransportError(Name, "", err, p.key)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, wire.ReadError(Name, "", resp, p.key)
-	}
-	var list gen.ModelList
-	if err := wire.DecodeJSON(resp, &list); err != nil {
-		return nil, &llm.Error{Provider: Name, Kind: llm.ErrBadResponse, Message: "cannot decode model list", Err: err}
-	}
-	out := make([]llm.Model, len(list.Data))
-	for i, m := range list.Data {
-		out[i] = llm.Model{ID: m.Id, Object: string(m.Object), OwnedBy: m.OwnedBy, Provider: Name}
-	}
-	return out, nil
-}
 
 // Balance is the account balance, one entry per currency (llm.Balance: amounts are
 // decimal strings, as the vendor sends them, so no precision is lost).
@@ -200,12 +149,9 @@ var _ llm.BalanceChecker = (*Provider)(nil)
 // Balance asks the vendor for the account balance (GET /user/balance); through a
 // harbor.Client, Client.Balance(ctx, "deepseek") calls it.
 func (p *Provider) Balance(ctx context.Context) (*Balance, error) {
-	resp, err := p.gen.GetUserBalance(ctx)
+	resp, err := engine.Get(ctx, p.client, p.balance)
 	if err != nil {
-		return nil, wire.TransportError(Name, "", err, p.key)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, wire.ReadError(Name, "", resp, p.key)
+		return nil, err
 	}
 	var b gen.Balance
 	if err := wire.DecodeJSON(resp, &b); err != nil {

@@ -1,0 +1,119 @@
+package engine
+
+import (
+	"encoding/json"
+
+	"github.com/harborai/harbor-go/internal/wire"
+	"github.com/harborai/harbor-go/llm"
+)
+
+// The translations every OpenAI-shaped spec shares: tools, tool_choice and
+// response_format's json_schema are declared the same way in each, under each
+// generated package's own type names.
+
+// Function is a function tool, ready to copy into the vendor's generated
+// FunctionDefinition (a vendor without strict leaves Strict out).
+type Function struct {
+	Name        string
+	Description *string
+	Parameters  *json.RawMessage
+	Strict      *bool
+}
+
+// Tools translates req.Tools with build, which wraps a Function in the vendor's
+// generated Tool; nil when there are none. Parameters that are not valid JSON are
+// an llm.ErrInvalidRequest of provider.
+func Tools[T any](provider string, req *llm.ChatRequest, build func(Function) T) ([]T, error) {
+	if len(req.Tools) == 0 {
+		return nil, nil
+	}
+	out := make([]T, len(req.Tools))
+	for i := range req.Tools {
+		f := &req.Tools[i].Function
+		fn := Function{Name: f.Name, Strict: f.Strict.Ptr()}
+		if f.Description != "" {
+			d := f.Description
+			fn.Description = &d
+		}
+		if f.Parameters != nil {
+			raw, err := wire.RawJSON(f.Parameters)
+			if err != nil {
+				return nil, llm.InvalidRequest(provider, req.Model, "tools", "tools[%d].function.parameters: %v", i, err)
+			}
+			fn.Parameters = &raw
+		}
+		out[i] = build(fn)
+	}
+	return out, nil
+}
+
+// namedToolChoice is every spec's NamedToolChoice, members in the generated order.
+type namedToolChoice struct {
+	Function struct {
+		Name string `json:"name"`
+	} `json:"function"`
+	Type string `json:"type"`
+}
+
+// ToolChoice translates req.ToolChoice into the vendor's generated union C (a
+// mode string, or a named function): the bytes its FromToolChoice0 and
+// FromNamedToolChoice would hold. nil when there is none.
+func ToolChoice[C any, PC interface {
+	*C
+	UnmarshalJSON([]byte) error
+}](provider string, req *llm.ChatRequest) (*C, error) {
+	tc := req.ToolChoice
+	if tc == nil {
+		return nil, nil
+	}
+	var b []byte
+	var err error
+	if tc.Function != "" {
+		n := namedToolChoice{Type: "function"}
+		n.Function.Name = tc.Function
+		b, err = json.Marshal(n)
+	} else {
+		b, err = json.Marshal(tc.Mode)
+	}
+	out := new(C)
+	if err == nil {
+		err = PC(out).UnmarshalJSON(b)
+	}
+	if err != nil {
+		return nil, llm.InvalidRequest(provider, req.Model, "tool_choice", "%v", err)
+	}
+	return out, nil
+}
+
+// Schema is response_format.json_schema, ready to copy into the vendor's
+// generated type.
+type Schema struct {
+	Name        string
+	Description *string
+	Schema      *json.RawMessage
+	Strict      *bool
+}
+
+// JSONSchema translates req.ResponseFormat's json_schema; nil unless the type is
+// json_schema with a schema given. A schema that is not valid JSON is an
+// llm.ErrInvalidRequest of provider.
+func JSONSchema(provider string, req *llm.ChatRequest) (*Schema, error) {
+	rf := req.ResponseFormat
+	if rf == nil || rf.Type != "json_schema" || rf.JSONSchema == nil {
+		return nil, nil
+	}
+	s := rf.JSONSchema
+	out := &Schema{Name: s.Name, Strict: s.Strict.Ptr()}
+	if s.Description != "" {
+		d := s.Description
+		out.Description = &d
+	}
+	if len(s.Schema) > 0 {
+		raw, err := wire.RawJSON(s.Schema)
+		if err != nil {
+			return nil, llm.InvalidRequest(provider, req.Model, "response_format", "response_format.json_schema.schema: %v", err)
+		}
+		out.Schema = &raw
+	}
+	return out, nil
+}
