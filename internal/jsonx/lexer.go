@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"math"
 	"math/bits"
+	"strconv"
 	"unicode/utf8"
 )
 
@@ -390,6 +391,60 @@ func (l *Lexer) Int64() (int64, bool) {
 		return -int64(n), true
 	}
 	return int64(n), true
+}
+
+// Int32 reads an integer that fits in an int32 (see Int).
+func (l *Lexer) Int32() (int32, bool) {
+	n, ok := l.Int64()
+	if !ok {
+		return 0, false
+	}
+	if n < math.MinInt32 || n > math.MaxInt32 {
+		return 0, l.fail()
+	}
+	return int32(n), true
+}
+
+// Float64 reads a number as encoding/json reads it into a float64; a number out of
+// range fails (encoding/json reports an error).
+func (l *Lexer) Float64() (float64, bool) {
+	if l.Peek() == 0 || l.failed {
+		return 0, l.fail()
+	}
+	start := l.i
+	if !l.number() {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(string(l.b[start:l.i]), 64)
+	if err != nil {
+		return 0, l.fail()
+	}
+	return f, true
+}
+
+// Raw reads one value of any kind (as Skip) and returns its bytes, a sub-slice of
+// the input, for a part of a document left to encoding/json.
+func (l *Lexer) Raw() ([]byte, bool) {
+	l.ws()
+	start := l.i
+	if !l.Skip() {
+		return nil, false
+	}
+	return l.b[start:l.i], true
+}
+
+// Unknown handles a key that is none of names, the JSON names of the struct being
+// read: encoding/json would match it case-insensitively to one of them, which the
+// fast path does not reproduce, so it fails; otherwise the value is skipped, as
+// encoding/json skips it.
+func (l *Lexer) Unknown(key []byte, names []string) {
+	for _, n := range names {
+		if len(n) == len(key) && bytes.EqualFold(key, []byte(n)) {
+			l.Fail()
+			return
+		}
+	}
+	l.Skip()
 }
 
 // Skip reads and discards one value of any kind, checking that it is valid JSON.

@@ -95,6 +95,9 @@ func (w *Writer) Strings(ss []string) {
 	w.CloseArray()
 }
 
+// Null writes null.
+func (w *Writer) Null() { w.B = append(w.B, "null"...) }
+
 // Raw writes JSON that is already compact and HTML-escaped, as json.Marshal's
 // output is.
 func (w *Writer) Raw(b []byte) { w.B = append(w.B, b...) }

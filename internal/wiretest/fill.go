@@ -1,10 +1,14 @@
 package wiretest
 
 import (
+	"bytes"
 	"encoding/json"
 	"math/rand/v2"
 	"reflect"
+	"regexp"
 	"testing"
+
+	"github.com/harborai/harbor-go/internal/jsonx"
 )
 
 // Filler sets the exported fields of generated types to values, for tests that
@@ -94,10 +98,13 @@ func (f *Filler) fill(v reflect.Value, depth int) {
 	}
 }
 
-// CheckEncoder compares enc with json.Marshal on a T with every field set, on a
-// zero T, and on n Ts with random fields set: enc must report true and write
-// json.Marshal's bytes.
-func CheckEncoder[T any](t *testing.T, enc func([]byte, *T) ([]byte, bool), hooks map[reflect.Type]func(*rand.Rand, reflect.Value), n int) {
+// CheckEncoder compares T's generated AppendJSON with json.Marshal on a T with
+// every field set, on a zero T, and on n Ts with random fields set: AppendJSON must
+// report true and write json.Marshal's bytes.
+func CheckEncoder[T any, PT interface {
+	*T
+	AppendJSON([]byte) ([]byte, bool)
+}](t *testing.T, hooks map[reflect.Type]func(*rand.Rand, reflect.Value), n int) {
 	t.Helper()
 	check := func(v *T) {
 		t.Helper()
@@ -105,7 +112,7 @@ func CheckEncoder[T any](t *testing.T, enc func([]byte, *T) ([]byte, bool), hook
 		if err != nil {
 			t.Fatalf("json.Marshal: %v", err)
 		}
-		got, ok := enc(nil, v)
+		got, ok := PT(v).AppendJSON(nil)
 		if !ok {
 			t.Fatalf("the encoder gave up on %s", want)
 		}
@@ -124,4 +131,99 @@ func CheckEncoder[T any](t *testing.T, enc func([]byte, *T) ([]byte, bool), hook
 		(&Filler{Rand: r, Hooks: hooks}).Fill(&v)
 		check(&v)
 	}
+}
+
+// CheckDecoder compares T's generated DecodeJSON with json.Unmarshal into a zero T,
+// on the JSON of a T with every field set and of n Ts with random fields set, each
+// decoded into a fresh T and into the T the previous document was decoded into
+// (DecodeJSON reuses its pointers): DecodeJSON must report true and fill the same
+// value. Then it checks that DecodeJSON gives up, or agrees, on variations
+// encoding/json treats in its own way (keys in another case, repeated keys, null
+// values, wrong kinds).
+func CheckDecoder[T any, PT interface {
+	*T
+	DecodeJSON(*jsonx.Lexer, []byte) bool
+}](t *testing.T, hooks map[reflect.Type]func(*rand.Rand, reflect.Value), n int) {
+	t.Helper()
+	var l jsonx.Lexer
+	var reused T
+	check := func(data []byte, mustRead bool) {
+		t.Helper()
+		var want T
+		werr := json.Unmarshal(data, &want)
+		for _, into := range []*T{new(T), &reused} {
+			ok := PT(into).DecodeJSON(&l, data)
+			switch {
+			case !ok && mustRead:
+				t.Fatalf("the decoder gave up on %s", data)
+			case ok && werr != nil:
+				t.Fatalf("the decoder read %s, which json.Unmarshal refuses: %v", data, werr)
+			case ok && !reflect.DeepEqual(*into, want):
+				t.Fatalf("the decoder read %s as\n%+v\njson.Unmarshal reads\n%+v", data, *into, want)
+			}
+		}
+	}
+	var all T
+	(&Filler{Hooks: hooks}).Fill(&all)
+	b, err := json.Marshal(&all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(b, true)
+	check([]byte("{}"), true)
+	check([]byte("null"), true)
+	r := rand.New(rand.NewPCG(3, 5))
+	for i := 0; i < n; i++ {
+		var v T
+		(&Filler{Rand: r, Hooks: hooks}).Fill(&v)
+		b, err := json.Marshal(&v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(b, true)
+		for _, m := range mutations(r, b) {
+			check(m, false)
+		}
+	}
+}
+
+// mutations returns variations of a document: a key upper-cased, a key repeated,
+// a value replaced by null, a string, a number or an object.
+func mutations(r *rand.Rand, b []byte) [][]byte {
+	var out [][]byte
+	keys := keyRe.FindAllIndex(b, -1)
+	if len(keys) == 0 {
+		return nil
+	}
+	k := keys[r.IntN(len(keys))]
+	key := b[k[0]:k[1]]
+	up := append(append(append([]byte{}, b[:k[0]]...), bytes.ToUpper(key)...), b[k[1]:]...)
+	out = append(out, up)
+	if b[0] == '{' && len(keys) > 0 {
+		first := keys[0]
+		end := valueEnd(b, first[1])
+		if end > 0 {
+			dup := append(append(append([]byte{'{'}, b[first[0]:end]...), ','), b[1:]...)
+			out = append(out, dup)
+		}
+	}
+	for _, v := range []string{"null", `"s"`, "1.5", "-3", `{"a":1}`, "[]", "true", "1e999"} {
+		end := valueEnd(b, k[1])
+		if end > 0 {
+			out = append(out, append(append(append([]byte{}, b[:k[1]]...), v...), b[end:]...))
+		}
+	}
+	return out
+}
+
+var keyRe = regexp.MustCompile(`"[a-z_]+":`)
+
+// valueEnd returns the end of the JSON value starting at i, or -1.
+func valueEnd(b []byte, i int) int {
+	d := json.NewDecoder(bytes.NewReader(b[i:]))
+	var raw json.RawMessage
+	if err := d.Decode(&raw); err != nil {
+		return -1
+	}
+	return i + int(d.InputOffset())
 }

@@ -10,10 +10,16 @@ import (
 	"github.com/harborai/harbor-go/internal/wiretest"
 )
 
-// appendRequest writes json.Marshal's bytes for every field of the generated
-// request: a field added to the spec and not to appendRequest fails here.
+// The generated AppendJSON writes json.Marshal's bytes for every field of the
+// generated request.
 func TestAppendRequestMatchesMarshal(t *testing.T) {
-	wiretest.CheckEncoder[gen.ChatCompletionRequest](t, appendRequest, unionHooks, 500)
+	wiretest.CheckEncoder[gen.ChatCompletionRequest](t, unionHooks, 500)
+}
+
+// The generated DecodeJSON reads what json.Unmarshal reads, or gives up.
+func TestDecodeJSONMatchesUnmarshal(t *testing.T) {
+	wiretest.CheckDecoder[gen.ChatCompletion](t, unionHooks, 300)
+	wiretest.CheckDecoder[gen.ChatCompletionChunk](t, unionHooks, 300)
 }
 
 // unionHooks fill the generated unions, whose JSON is unexported: contents as

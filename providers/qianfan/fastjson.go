@@ -2,15 +2,14 @@ package qianfan
 
 import (
 	gen "github.com/harborai/harbor-go/generated/qianfanv2"
-	"github.com/harborai/harbor-go/internal/jsonx"
 	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
 
-// encodeBody encodes the request as wire.EncodeBody does, with appendRequest in
-// place of json.Marshal when there is no ExtraBody to merge.
+// encodeBody encodes the request as wire.EncodeBody does, with the generated
+// AppendJSON (generated/…/fast_gen.go) in place of json.Marshal when there is no ExtraBody to merge.
 func encodeBody(req *llm.ChatRequest, out *gen.ChatCompletionRequest) ([]byte, error) {
-	return wire.EncodeBodyWith(Name, req.Model, out, req.ExtraBody, sizeHint(out), func(b []byte) ([]byte, bool) { return appendRequest(b, out) })
+	return wire.EncodeBodyWith(Name, req.Model, out, req.ExtraBody, sizeHint(out), out.AppendJSON)
 }
 
 // sizeHint estimates the size of r's JSON.
@@ -27,133 +26,4 @@ func sizeHint(r *gen.ChatCompletionRequest) int {
 		}
 	}
 	return wire.SizeHint(n, len(r.Messages), r.Stop)
-}
-
-// appendRequest appends r as json.Marshal would write it — the same bytes, the
-// members in the generated struct's order — without reflection; the rarely used
-// nested values (tools, tool choice, response format…) go through json.Marshal,
-// and message contents, generated unions, are written as their MarshalJSON
-// returns them instead of being compacted again. It reports false when
-// json.Marshal must be used instead (it would fail). The tests check the output
-// against json.Marshal for every field of the generated type.
-func appendRequest(b []byte, r *gen.ChatCompletionRequest) ([]byte, bool) {
-	w := jsonx.Writer{B: b}
-	w.Open()
-	if r.FrequencyPenalty != nil {
-		w.Key("frequency_penalty")
-		w.Float(*r.FrequencyPenalty)
-	}
-	if r.MaxCompletionTokens != nil {
-		w.Key("max_completion_tokens")
-		w.Int(int64(*r.MaxCompletionTokens))
-	}
-	w.Key("messages")
-	if r.Messages == nil {
-		w.Raw(null)
-	} else {
-		w.OpenArray()
-		for i := range r.Messages {
-			w.Elem()
-			appendMessage(&w, &r.Messages[i])
-		}
-		w.CloseArray()
-	}
-	if len(r.Metadata) > 0 {
-		w.Key("metadata")
-		w.Marshal(r.Metadata)
-	}
-	w.Key("model")
-	w.String(r.Model)
-	if r.ParallelToolCalls != nil {
-		w.Key("parallel_tool_calls")
-		w.Bool(*r.ParallelToolCalls)
-	}
-	if r.PenaltyScore != nil {
-		w.Key("penalty_score")
-		w.Float(*r.PenaltyScore)
-	}
-	if r.PresencePenalty != nil {
-		w.Key("presence_penalty")
-		w.Float(*r.PresencePenalty)
-	}
-	if r.ResponseFormat != nil {
-		w.Key("response_format")
-		w.Marshal(r.ResponseFormat)
-	}
-	if r.Seed != nil {
-		w.Key("seed")
-		w.Int(int64(*r.Seed))
-	}
-	if len(r.Stop) > 0 {
-		w.Key("stop")
-		w.Strings(r.Stop)
-	}
-	if r.Stream != nil {
-		w.Key("stream")
-		w.Bool(*r.Stream)
-	}
-	if o := r.StreamOptions; o != nil {
-		w.Key("stream_options")
-		w.Open()
-		if o.IncludeUsage != nil {
-			w.Key("include_usage")
-			w.Bool(*o.IncludeUsage)
-		}
-		w.Close()
-	}
-	if r.Temperature != nil {
-		w.Key("temperature")
-		w.Float(*r.Temperature)
-	}
-	if r.ToolChoice != nil {
-		w.Key("tool_choice")
-		w.Marshal(r.ToolChoice)
-	}
-	if len(r.Tools) > 0 {
-		w.Key("tools")
-		w.Marshal(r.Tools)
-	}
-	if r.TopP != nil {
-		w.Key("top_p")
-		w.Float(*r.TopP)
-	}
-	if r.User != nil {
-		w.Key("user")
-		w.String(string(*r.User))
-	}
-	if r.WebSearch != nil {
-		w.Key("web_search")
-		w.Marshal(r.WebSearch)
-	}
-	w.Close()
-	return w.B, !w.Failed
-}
-
-var null = []byte("null")
-
-func appendMessage(w *jsonx.Writer, m *gen.Message) {
-	w.Open()
-	if m.Content != nil {
-		w.Key("content")
-		w.Union(m.Content.MarshalJSON())
-	}
-	if m.Name != nil {
-		w.Key("name")
-		w.String(*m.Name)
-	}
-	if m.ReasoningContent != nil {
-		w.Key("reasoning_content")
-		w.String(*m.ReasoningContent)
-	}
-	w.Key("role")
-	w.String(string(m.Role))
-	if m.ToolCallId != nil {
-		w.Key("tool_call_id")
-		w.String(*m.ToolCallId)
-	}
-	if len(m.ToolCalls) > 0 {
-		w.Key("tool_calls")
-		w.Marshal(m.ToolCalls)
-	}
-	w.Close()
 }

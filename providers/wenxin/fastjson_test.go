@@ -7,8 +7,13 @@ import (
 	"github.com/harborai/harbor-go/internal/wiretest"
 )
 
-// appendRequest writes json.Marshal's bytes for every field of the generated
-// request: a field added to the spec and not to appendRequest fails here.
+// The generated AppendJSON writes json.Marshal's bytes for every field of the
+// generated request.
 func TestAppendRequestMatchesMarshal(t *testing.T) {
-	wiretest.CheckEncoder[gen.ChatRequest](t, appendRequest, nil, 500)
+	wiretest.CheckEncoder[gen.ChatRequest](t, nil, 500)
+}
+
+// The generated DecodeJSON reads what json.Unmarshal reads, or gives up.
+func TestDecodeJSONMatchesUnmarshal(t *testing.T) {
+	wiretest.CheckDecoder[gen.ChatResponse](t, nil, 300)
 }
