@@ -10,22 +10,29 @@
 //     endpoints memorable names ("doubao/support-bot"). Third-party models hosted on
 //     Ark (deepseek-v3-2-251201, glm-4-7-251222) are reached with the explicit
 //     "doubao/<model>" form, since their bare names belong to other providers.
-//   - Content may be a string or parts (text, image_url with detail high/low/auto,
-//     video_url, input_audio); parts pass through unchanged.
-//   - ChatRequest.Thinking (enabled, disabled, auto) and ReasoningEffort (minimal, low,
-//     medium, high) map to Ark's thinking and reasoning_effort. "auto" exists only on
-//     doubao-seed-1-6-250615, so it is rejected before I/O for any other model id; an
-//     endpoint id hides its model, so there Ark decides.
-//   - Limits Ark enforces are checked before I/O, with errors that say what to change:
-//     at most 4 stop sequences; max_completion_tokens up to 65536; max_tokens (answer
-//     only) and max_completion_tokens (answer plus chain of thought) are exclusive, and
-//     a request with both is refused rather than silently dropping one. Features Ark
-//     lacks are refused the same way: seed, strict on function tools, web_search
-//     (Baidu only).
+//   - Content may be a string or parts; parts pass through unchanged.
+//   - ChatRequest.Thinking (enabled, disabled, auto) and ReasoningEffort map to Ark's
+//     thinking and reasoning_effort.
 //   - Fields harbor has no typed form for (service_tier, logit_bias, repetition_penalty,
 //     stream_options.chunk_include_usage…) go in ChatRequest.ExtraBody; a key there
 //     replaces harbor's whole value, so a stream_options given there should keep
 //     include_usage true.
+//
+// Rejected before I/O, in this order (rules.go, one rule a bullet), with errors
+// that say what to change — limits Ark enforces, and features it lacks:
+//   - noWebSearch: web_search (a Baidu ERNIE option).
+//   - noSeed: seed.
+//   - stopLimit: more than 4 stop sequences.
+//   - oneTokenCap: both max_tokens (answer only) and max_completion_tokens (answer
+//     plus chain of thought): refused rather than silently dropping one.
+//   - maxCompletionTokensLimit: max_completion_tokens above 65536.
+//   - autoThinking: thinking "auto" on a model id other than
+//     doubao-seed-1-6-250615, the only model that has it (an endpoint id hides its
+//     model, so there Ark decides).
+//   - reasoningEffort: reasoning_effort other than minimal, low, medium or high.
+//   - contentParts: parts other than text, image_url (detail high, low or auto),
+//     video_url (no detail) and input_audio.
+//   - noStrictTools: strict on function tools.
 //
 // Streams are normalised to OpenAI's shape: the request always asks for include_usage,
 // so usage arrives in a last chunk with no choices, just before `data: [DONE]` (if

@@ -2,10 +2,10 @@ package doubao
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 
 	gen "github.com/harborai/harbor-go/generated/ark"
+	"github.com/harborai/harbor-go/internal/engine"
 	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
@@ -78,23 +78,26 @@ func Descriptor() llm.Descriptor {
 }
 
 // Provider talks to Volcengine Ark. Build it with New; harbor does that lazily.
+// Chat and ChatStream are the engine's (internal/engine); what is Ark's own is in
+// rules.go, request.go, errors.go and the conversions.
 type Provider struct {
-	gen       *gen.Client
-	chat      *wire.Endpoint // POST /chat/completions, prepared once
-	http      llm.Doer
-	key       string
+	*client
 	endpoints map[string]string
 }
+
+// client is the engine, embedded under an unexported name: its methods are the
+// provider's, the engine itself stays out of the provider's API.
+type client = engine.Client
 
 // New builds the provider from cfg, falling back to ARK_API_KEY and ARK_BASE_URL. It
 // does no I/O, and fails with llm.ErrNoCredentials when no key is found.
 func New(cfg llm.Config) (*Provider, error) {
-	key, base, err := wire.KeyAndBase(&cfg, Name, "Volcengine Ark API key", EnvAPIKey, EnvBaseURL, DefaultBaseURL)
+	conn, err := engine.Bearer(&cfg, Name, "Volcengine Ark API key", EnvAPIKey, EnvBaseURL, DefaultBaseURL)
 	if err != nil {
 		return nil, err
 	}
 	opts := wire.OptionsOf[Options](cfg.Options)
-	p := &Provider{key: key}
+	p := &Provider{}
 	if len(opts.Endpoints) > 0 {
 		p.endpoints = make(map[string]string, len(opts.Endpoints)) // a copy: the caller may reuse the map
 		for name, id := range opts.Endpoints {
@@ -105,95 +108,35 @@ func New(cfg llm.Config) (*Provider, error) {
 			p.endpoints[name] = id
 		}
 	}
-	p.http = wire.Doer(&cfg)
-	g, err := gen.NewClient(base, gen.WithHTTPClient(p.http), gen.WithRequestEditorFn(wire.Bearer[gen.RequestEditorFn](key)))
-	if err != nil {
-		return nil, wire.BadBaseURL(Name, err, key)
+	conn.Chat = func(server string) (*http.Request, error) {
+		return gen.NewCreateChatCompletionRequestWithBody(server, nil, "application/json", nil)
 	}
-	tmpl, err := gen.NewCreateChatCompletionRequestWithBody(g.Server, nil, "application/json", nil)
+	conn.List = gen.NewListModelsRequest
+	p.client, err = engine.New(engine.Spec{
+		Name:   Name,
+		Encode: p.encode,
+		Decode: decode,
+		Chunks: newChunkDecoder,
+		Refine: classifyBody,
+		Models: models,
+	}, conn)
 	if err != nil {
-		return nil, wire.BadBaseURL(Name, err, key)
+		return nil, err
 	}
-	p.gen, p.chat = g, wire.NewEndpoint(tmpl, wire.BearerHeader(key))
 	return p, nil
 }
 
 // descriptorNew is New for the Descriptor (see wire.AsProvider).
 func descriptorNew(cfg llm.Config) (llm.Provider, error) { return wire.AsProvider(New(cfg)) }
 
-// Name returns "doubao".
-func (p *Provider) Name() string { return Name }
-
-// send posts an encoded chat request and returns the 200 response, or the vendor's
-// error mapped by errors.go.
-func (p *Provider) send(ctx context.Context, model string, body []byte, call *llm.CallOptions, stream bool) (*http.Response, error) {
-	resp, err := p.chat.Post(ctx, p.http, body, call, stream)
-	if err != nil {
-		return nil, wire.TransportError(Name, model, err, p.key)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, classify(wire.ReadError(Name, model, resp, p.key))
-	}
-	return resp, nil
-}
-
-// Chat sends a non-streaming request.
-func (p *Provider) Chat(ctx context.Context, req *llm.ChatRequest, call *llm.CallOptions) (*llm.ChatCompletion, error) {
-	body, err := p.encode(req, false)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := p.send(ctx, req.Model, body, call, false)
-	if err != nil {
-		return nil, err
-	}
-	res, err := wire.DecodeCompletion(Name, req.Model, resp, completionSchema(), fromReply, fromCompletion, classifyBody, p.key)
-	if err != nil {
-		return nil, err
-	}
-	res.RequestID = wire.RequestID(resp.Header)
-	return res, nil
-}
-
-// ChatStream sends a streaming request and returns once headers arrive.
-func (p *Provider) ChatStream(ctx context.Context, req *llm.ChatRequest, call *llm.CallOptions) (llm.ChunkSource, error) {
-	body, err := p.encode(req, true)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := p.send(ctx, req.Model, body, call, true)
-	if err != nil {
-		return nil, err
-	}
-	if e := wire.NotAStream(Name, req.Model, resp, classifyBody, p.key); e != nil {
-		return nil, e
-	}
-	return stream{wire.NewStream(resp, Name, req.Model, newChunkDecoder(req.Model), p.key)}, nil
-}
-
 // ListModels asks Ark for its model list. Ark may not serve GET /models (reported
 // unsupported in 2025): a 404 then comes back as an *llm.Error of Kind
 // llm.ErrNotFound that says so.
 func (p *Provider) ListModels(ctx context.Context) ([]llm.Model, error) {
-	resp, err := p.gen.ListModels(ctx)
-	if err != nil {
-		return nil, wire.TransportError(Name, "", err, p.key)
+	ms, err := p.client.ListModels(ctx)
+	if e, ok := err.(*llm.Error); ok && e.StatusCode == http.StatusNotFound {
+		e.Kind = llm.ErrNotFound
+		e.Message = "this Ark endpoint does not list models (GET /models answered 404); the known Doubao models are listed locally by harbor's Client.Models, and your endpoints in the Ark console"
 	}
-	if resp.StatusCode != http.StatusOK {
-		e := classify(wire.ReadError(Name, "", resp, p.key))
-		if e.StatusCode == http.StatusNotFound {
-			e.Kind = llm.ErrNotFound
-			e.Message = "this Ark endpoint does not list models (GET /models answered 404); the known Doubao models are listed locally by harbor's Client.Models, and your endpoints in the Ark console"
-		}
-		return nil, e
-	}
-	var list gen.ModelList
-	if err := wire.Decode(Name, "", resp, &list, json.Unmarshal, p.key); err != nil {
-		return nil, err
-	}
-	out := make([]llm.Model, len(list.Data))
-	for i, m := range list.Data {
-		out[i] = llm.Model{ID: m.Id, Object: "model", OwnedBy: wire.Str(m.OwnedBy), Provider: Name}
-	}
-	return out, nil
+	return ms, err
 }

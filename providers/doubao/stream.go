@@ -2,29 +2,11 @@ package doubao
 
 import (
 	"encoding/json"
-	"errors"
-	"io"
 
 	gen "github.com/harborai/harbor-go/generated/ark"
 	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
-
-// stream is wire.Stream with Ark's error mapping applied to errors that arrive
-// inside the stream (`data: {"error":…}` or a bare `{"error":…}` line).
-type stream struct{ *wire.Stream }
-
-// Next returns the next chunk, io.EOF after `data: [DONE]`, or an *llm.Error.
-func (s stream) Next() (llm.Chunk, error) {
-	c, err := s.Stream.Next()
-	if err != nil && !errors.Is(err, io.EOF) {
-		var e *llm.Error
-		if errors.As(err, &e) {
-			return c, classify(e)
-		}
-	}
-	return c, err
-}
 
 // chunkSchema and completionSchema tell the fast decoder (wire.ReplyDecoder) how
 // encoding/json would read Ark's answers into the generated types. Each is built
