@@ -3,7 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
-	"strconv"
+	"strings"
 )
 
 // parseInterspersed parses flags that may appear before or after positional
@@ -48,7 +48,7 @@ type mockFlags struct{ mock, noMock bool }
 func (m *mockFlags) define(fs *flag.FlagSet) {
 	fs.BoolVar(&m.mock, "mock", false, "answer from the built-in mock vendor even when keys are set (exit status 0)")
 	fs.BoolVar(&m.noMock, "no-mock", false, "never answer from the built-in mock: a missing key is an error (exit status 1);\n"+
-		"the default when "+noMockEnv+"=1")
+		"the default when "+noMockEnv+" is "+boolSpellings)
 }
 
 // policy combines the flags with HARBOR_NO_MOCK; an explicit --mock wins over the
@@ -64,13 +64,29 @@ func (m *mockFlags) policy(e env) (mockPolicy, error) {
 		return mockNever, nil
 	}
 	if v := e.getenv(noMockEnv); v != "" {
-		off, err := strconv.ParseBool(v)
-		if err != nil {
-			return 0, fmt.Errorf("%s=%q: want 1 (no mock) or 0", noMockEnv, v)
+		off, ok := parseBool(v)
+		if !ok {
+			return 0, fmt.Errorf("%s=%q: want %s (no mock), or 0, false, no or off", noMockEnv, v, boolSpellings)
 		}
 		if off {
 			return mockNever, nil
 		}
 	}
 	return mockIfNoKey, nil
+}
+
+// boolSpellings are the true values parseBool accepts, for help texts and errors.
+const boolSpellings = "1, true, yes or on"
+
+// parseBool reads a boolean environment variable the way shells and CI systems
+// spell one: 1/0, true/false, yes/no, on/off, in any case. ok is false for
+// anything else (strconv.ParseBool knows no yes/no or on/off).
+func parseBool(v string) (b, ok bool) {
+	switch strings.ToLower(v) {
+	case "1", "true", "yes", "on":
+		return true, true
+	case "0", "false", "no", "off":
+		return false, true
+	}
+	return false, false
 }
