@@ -32,8 +32,7 @@ Which endpoint answers:
     cannot take a mock answer for a real one. --no-mock (or HARBOR_NO_MOCK=1) makes
     a missing key an error instead (status 1); --mock picks the mock on purpose
     (status 0).
-
-` + exitCodesHelp,
+`,
 	define: func(fs *flag.FlagSet) runFunc {
 		o := &chatOptions{fs: fs}
 		fs.StringVar(&o.model, "m", "deepseek-v4-flash", "model name, alias or vendor/model (see 'harbor models')")

@@ -159,18 +159,17 @@ func (c *command) flagSet() (*flag.FlagSet, runFunc) {
 	return fs, c.define(fs)
 }
 
-// help is the one help format of every command: usage line, text, flags.
+// help is the one help format of every command, in four sections: the usage line,
+// the text, the flags (-h at least) and the exit status. No line ends in a space.
 func (c *command) help() string {
 	fs, _ := c.flagSet()
 	var b strings.Builder
-	fmt.Fprintf(&b, "Usage: harbor %s %s\n\n%s", c.name, c.args, c.about)
-	n := 0
-	fs.VisitAll(func(*flag.Flag) { n++ })
-	if n > 0 {
-		b.WriteString("\nFlags:\n")
-		fs.SetOutput(&b)
-		fs.PrintDefaults()
-	}
+	fmt.Fprintf(&b, "Usage: %s\n\n%s", strings.TrimSpace("harbor "+c.name+" "+c.args), c.about)
+	b.WriteString("\nFlags:\n")
+	fs.SetOutput(&b)
+	fs.PrintDefaults()
+	b.WriteString("  -h, --help\n    \tprint this help\n")
+	b.WriteString("\n" + exitCodesHelp)
 	return b.String()
 }
 

@@ -398,20 +398,35 @@ func TestVersion(t *testing.T) {
 }
 
 // Issue 10 item 17: `harbor help CMD`, `harbor CMD -h` and `harbor CMD --help` print
-// the same help, in the same format for every command, on stdout with status 0.
+// the same help, in the same format for every command, on stdout with status 0:
+// the usage line, the text, Flags (-h at least) and Exit status, in that order, and
+// no line ends in a space (`harbor help version` printed "Usage: harbor version "
+// with neither section).
 func TestHelpIsOneFormatForEveryCommand(t *testing.T) {
 	code, overview, _ := runCLI(t, nil, "", "help")
 	require.Equal(t, exitOK, code)
 	for _, s := range []string{"chat", "models", "mock", "version", "help", "130  interrupted", "3    chat and models --remote only"} {
 		assert.Contains(t, overview, s)
 	}
+	assertNoTrailingSpace(t, "overview", overview)
 	_, dashH, _ := runCLI(t, nil, "", "--help")
 	assert.Equal(t, overview, dashH)
 
 	for _, c := range commands {
 		code, help, errs := runCLI(t, nil, "", "help", c.name)
 		require.Equal(t, exitOK, code, errs)
-		assert.True(t, strings.HasPrefix(help, "Usage: harbor "+c.name+" "), "%s: %q", c.name, help)
+		usage, _, _ := strings.Cut(help, "\n")
+		assert.Equal(t, strings.TrimSpace("Usage: harbor "+c.name+" "+c.args), usage, c.name)
+		assertNoTrailingSpace(t, c.name, help)
+		last := 0
+		for _, section := range []string{"\n\nFlags:\n", "\n  -h, --help\n", "\n\nExit status:\n" + exitCodesHelp[len("Exit status:\n"):]} {
+			i := strings.Index(help, section)
+			if assert.GreaterOrEqual(t, i, last, "%s: %q missing or out of order in\n%s", c.name, section, help) {
+				last = i
+			}
+		}
+		assert.True(t, strings.HasSuffix(help, exitCodesHelp), "%s ends with the exit status", c.name)
+		assert.Equal(t, 1, strings.Count(help, "Exit status:"), c.name)
 		for _, flag := range []string{"-h", "--help"} {
 			code, same, errs := runCLI(t, nil, "", c.name, flag)
 			assert.Equal(t, exitOK, code, errs)
@@ -419,12 +434,9 @@ func TestHelpIsOneFormatForEveryCommand(t *testing.T) {
 			assert.Empty(t, errs)
 		}
 		fs, _ := c.flagSet()
-		hasFlags := false
 		fs.VisitAll(func(f *flag.Flag) {
-			hasFlags = true
-			assert.Contains(t, help, "  -"+f.Name, "%s documents -%s", c.name, f.Name)
+			assert.Contains(t, help, "\n  -"+f.Name, "%s documents -%s", c.name, f.Name)
 		})
-		assert.Equal(t, hasFlags, strings.Contains(help, "\nFlags:\n"), c.name)
 
 		// And a usage error points at that help.
 		code, _, errs = runCLI(t, nil, "", c.name, "--no-such-flag")
@@ -437,6 +449,13 @@ func TestHelpIsOneFormatForEveryCommand(t *testing.T) {
 	assert.Contains(t, errs, "the commands are chat, models, mock, version, help")
 	code, _, _ = runCLI(t, nil, "")
 	assert.Equal(t, exitUsage, code, "no command")
+}
+
+func assertNoTrailingSpace(t *testing.T, name, text string) {
+	t.Helper()
+	for i, line := range strings.Split(text, "\n") {
+		assert.Equal(t, strings.TrimRight(line, " \t"), line, "%s: line %d ends in white space", name, i+1)
+	}
 }
 
 func TestMockCommandRejectsUnknownVendor(t *testing.T) {

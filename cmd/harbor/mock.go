@@ -60,9 +60,7 @@ listen, having printed only export lines, so that
 works in POSIX shells (sh, bash). Besides the vendors' variables the lines set
 HARBOR_MOCK_PID (the background server) and HARBOR_MOCK_LOG (its stderr: spec
 violations).
-
 `)
-	b.WriteString(exitCodesHelp)
 	return b.String()
 }
 

@@ -19,8 +19,7 @@ var modelsCommand = &command{
 provider each goes to. With --remote, asks that provider's vendor instead; the
 endpoint is chosen as for 'harbor chat' (base URL, key or the built-in mock, with
 the same exit status 3 for an unasked-for mock answer when stdout is not a terminal).
-
-` + exitCodesHelp,
+`,
 	define: func(fs *flag.FlagSet) runFunc {
 		o := &modelsOptions{}
 		fs.StringVar(&o.remote, "remote", "", "ask this provider's vendor for its list (deepseek, doubao, wenxin, qianfan, openai)")

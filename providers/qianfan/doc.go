@@ -19,25 +19,8 @@
 //
 //   - Auth is `Authorization: Bearer bce-v3/…`; Config.AppID (else QIANFAN_APPID)
 //     is sent as the `appid` header, which picks the Qianfan application.
-//   - Message order is checked before I/O, because the vendor's 400
-//     invalid_messages does not say what is wrong: the first message is user or
-//     system, the system message only comes first, user and assistant turns
-//     alternate, and the last message is user or tool — user only for ERNIE 4.5 and
-//     X1 Turbo, which refuse a trailing tool result. An assistant turn that calls
-//     tools, followed by the tool results (and possibly the assistant's answer),
-//     counts as one assistant turn, so ordinary tool loops pass.
-//     Options.LooseMessageOrder turns the checks off should Baidu relax them.
-//   - stop takes at most 4 strings of at most 20 characters; web_search.search_num
-//     and reference_num lie in 1–28; seed in (0, 2147483647); penalty_score (sent
-//     through ExtraBody) in [1, 2]; metadata (Options.Metadata or ExtraBody) at most
-//     16 string entries; user, system and tool messages need non-blank content.
-//     These are checked locally for the same reason: a clear message instead of
-//     the vendor's "Invalid Argument".
 //   - Content is text; a message with image parts is sent as OpenAI-style parts
-//     (for the multimodal models, unconfirmed), other part kinds are rejected.
-//   - n > 1, logprobs, thinking and reasoning_effort are rejected before I/O:
-//     Qianfan v2 as recorded has no such fields, and harbor never drops a field
-//     silently. Vendor fields harbor has no type for go through ExtraBody.
+//     (for the multimodal models, unconfirmed).
 //   - MaxTokens is sent as max_completion_tokens: v2 dropped v1's
 //     max_output_tokens, and whether it takes max_tokens is unconfirmed.
 //   - ChatRequest.WebSearch becomes `web_search`; the pages used come back in
@@ -55,4 +38,30 @@
 //     invalid_model stays ErrInvalidRequest (its status) with a hint that the name
 //     is unknown or not enabled; no_parameter_permission is ErrPermission, since
 //     the key itself is valid; rpm/tpm_rate_limit_exceeded are ErrRateLimited.
+//
+// # Rejected before I/O, in this order (rules.go, one rule a bullet)
+//
+// Checked locally because the vendor's answer would not say what is wrong (its
+// 400 invalid_messages, its "Invalid Argument"), or because Qianfan v2 as recorded
+// has no such field and harbor never drops a field silently (vendor fields harbor
+// has no type for go through ExtraBody):
+//   - oneChoice: n > 1.
+//   - noLogprobs: logprobs or top_logprobs.
+//   - noThinking: thinking.
+//   - noReasoningEffort: reasoning_effort.
+//   - seedRange: a seed outside (0, 2147483647).
+//   - stopLimit: more than 4 stop strings, or one longer than 20 characters.
+//   - webSearchRange: web_search.search_num or reference_num outside 1–28.
+//   - penaltyRange: penalty_score (sent through ExtraBody) outside [1, 2].
+//   - metadataLimit: ExtraBody metadata of more than 16 entries, or with a value
+//     that is not a string (Options.Metadata is checked by New).
+//   - messageOrder: the first message is user or system, the system message only
+//     comes first, user and assistant turns alternate, and the last message is
+//     user or tool — user only for ERNIE 4.5 and X1 Turbo, which refuse a trailing
+//     tool result. An assistant turn that calls tools, followed by the tool results
+//     (and possibly the assistant's answer), counts as one assistant turn, so
+//     ordinary tool loops pass. Options.LooseMessageOrder turns this rule off
+//     should Baidu relax it.
+//   - nonBlankContent: a user, system or tool message without text (and no image).
+//   - contentParts: parts other than text and image_url in a message with images.
 package qianfan

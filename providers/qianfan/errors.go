@@ -2,10 +2,8 @@ package qianfan
 
 import (
 	"encoding/json"
-	"net/http"
 	"strconv"
 
-	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
 
@@ -22,20 +20,6 @@ const (
 	CodeRPMRateLimitExceeded  = "rpm_rate_limit_exceeded"
 	CodeTPMRateLimitExceeded  = "tpm_rate_limit_exceeded"
 )
-
-// readError turns a non-2xx response into an *llm.Error: the OpenAI-like body read
-// by wire.StatusError, plus Qianfan's top-level request id and code refinements.
-func (p *Provider) readError(model string, resp *http.Response) *llm.Error {
-	var out *llm.Error
-	err := wire.ReadBody(resp, func(b []byte) error {
-		out = refine(wire.StatusError(Name, model, resp, b, p.key), b)
-		return nil
-	})
-	if out == nil {
-		return wire.TransportError(Name, model, err, p.key)
-	}
-	return out
-}
 
 // refine adds what the status alone does not say. body, when given, is the error
 // body, whose top-level "id" is the request id when no X-Request-Id header came.

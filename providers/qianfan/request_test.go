@@ -39,14 +39,8 @@ func TestMessageOrderAccepted(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			assert.NoError(t, checkOrder(tc.model, tc.msgs, badFor(tc.model)))
+			assert.NoError(t, checkOrder(&llm.ChatRequest{Model: tc.model, Messages: tc.msgs}))
 		})
-	}
-}
-
-func badFor(model string) badFunc {
-	return func(param, format string, args ...any) error {
-		return llm.InvalidRequest(Name, model, param, format, args...)
 	}
 }
 
