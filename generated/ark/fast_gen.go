@@ -238,39 +238,33 @@ func decodeChatCompletion(l *jsonx.Lexer, v *ChatCompletion) {
 		case "id":
 			bit = 1 << 2
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Id):
-						v.Id = old.Id
-					default:
-						v.Id = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Id) {
+					v.Id = string(b)
+				} else {
+					v.Id = old.Id
 				}
 			}
 		case "model":
 			bit = 1 << 3
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Model):
-						v.Model = old.Model
-					default:
-						v.Model = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Model) {
+					v.Model = string(b)
+				} else {
+					v.Model = old.Model
 				}
 			}
 		case "object":
 			bit = 1 << 4
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Object) {
 					switch string(b) {
 					case "chat.completion":
 						v.Object = ChatCompletionObjectChatCompletion
-					case string(old.Object):
-						v.Object = old.Object
 					default:
 						v.Object = ChatCompletionObject(b)
 					}
+				} else {
+					v.Object = old.Object
 				}
 			}
 		case "service_tier":
@@ -280,12 +274,8 @@ func decodeChatCompletion(l *jsonx.Lexer, v *ChatCompletion) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.ServiceTier = p
 			}
@@ -361,39 +351,33 @@ func decodeChatCompletionChunk(l *jsonx.Lexer, v *ChatCompletionChunk) {
 		case "id":
 			bit = 1 << 2
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Id):
-						v.Id = old.Id
-					default:
-						v.Id = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Id) {
+					v.Id = string(b)
+				} else {
+					v.Id = old.Id
 				}
 			}
 		case "model":
 			bit = 1 << 3
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Model):
-						v.Model = old.Model
-					default:
-						v.Model = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Model) {
+					v.Model = string(b)
+				} else {
+					v.Model = old.Model
 				}
 			}
 		case "object":
 			bit = 1 << 4
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Object) {
 					switch string(b) {
 					case "chat.completion.chunk":
 						v.Object = ChatCompletionChunkObjectChatCompletionChunk
-					case string(old.Object):
-						v.Object = old.Object
 					default:
 						v.Object = ChatCompletionChunkObject(b)
 					}
+				} else {
+					v.Object = old.Object
 				}
 			}
 		case "service_tier":
@@ -403,12 +387,8 @@ func decodeChatCompletionChunk(l *jsonx.Lexer, v *ChatCompletionChunk) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.ServiceTier = p
 			}
@@ -530,7 +510,7 @@ func decodeChoice(l *jsonx.Lexer, v *Choice) {
 				if p == nil {
 					p = new(FinishReason)
 				}
-				if b, ok := l.StringBytes(); ok {
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
 					switch string(b) {
 					case "content_filter":
 						*p = FinishReasonContentFilter
@@ -542,7 +522,6 @@ func decodeChoice(l *jsonx.Lexer, v *Choice) {
 						*p = FinishReasonStop
 					case "tool_calls":
 						*p = FinishReasonToolCalls
-					case string(*p): // the same string: kept
 					default:
 						*p = FinishReason(b)
 					}
@@ -578,13 +557,12 @@ func decodeChoice(l *jsonx.Lexer, v *Choice) {
 				if p == nil {
 					p = new(ModerationHitType)
 				}
-				if b, ok := l.StringBytes(); ok {
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
 					switch string(b) {
 					case "severe_violation":
 						*p = SevereViolation
 					case "violence":
 						*p = Violence
-					case string(*p): // the same string: kept
 					default:
 						*p = ModerationHitType(b)
 					}
@@ -700,7 +678,7 @@ func decodeChunkChoice(l *jsonx.Lexer, v *ChunkChoice) {
 				if p == nil {
 					p = new(FinishReason)
 				}
-				if b, ok := l.StringBytes(); ok {
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
 					switch string(b) {
 					case "content_filter":
 						*p = FinishReasonContentFilter
@@ -712,7 +690,6 @@ func decodeChunkChoice(l *jsonx.Lexer, v *ChunkChoice) {
 						*p = FinishReasonStop
 					case "tool_calls":
 						*p = FinishReasonToolCalls
-					case string(*p): // the same string: kept
 					default:
 						*p = FinishReason(b)
 					}
@@ -742,13 +719,12 @@ func decodeChunkChoice(l *jsonx.Lexer, v *ChunkChoice) {
 				if p == nil {
 					p = new(ModerationHitType)
 				}
-				if b, ok := l.StringBytes(); ok {
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
 					switch string(b) {
 					case "severe_violation":
 						*p = SevereViolation
 					case "violence":
 						*p = Violence
-					case string(*p): // the same string: kept
 					default:
 						*p = ModerationHitType(b)
 					}
@@ -889,12 +865,8 @@ func decodeAssistantMessage(l *jsonx.Lexer, v *AssistantMessage) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.Content = p
 			}
@@ -905,27 +877,23 @@ func decodeAssistantMessage(l *jsonx.Lexer, v *AssistantMessage) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.ReasoningContent = p
 			}
 		case "role":
 			bit = 1 << 2
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Role) {
 					switch string(b) {
 					case "assistant":
 						v.Role = AssistantMessageRoleAssistant
-					case string(old.Role):
-						v.Role = old.Role
 					default:
 						v.Role = AssistantMessageRole(b)
 					}
+				} else {
+					v.Role = old.Role
 				}
 			}
 		case "tool_calls":
@@ -1090,12 +1058,8 @@ func decodeDelta(l *jsonx.Lexer, v *Delta) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.Content = p
 			}
@@ -1106,12 +1070,8 @@ func decodeDelta(l *jsonx.Lexer, v *Delta) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.ReasoningContent = p
 			}
@@ -1122,11 +1082,10 @@ func decodeDelta(l *jsonx.Lexer, v *Delta) {
 				if p == nil {
 					p = new(DeltaRole)
 				}
-				if b, ok := l.StringBytes(); ok {
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
 					switch string(b) {
 					case "assistant":
 						*p = DeltaRoleAssistant
-					case string(*p): // the same string: kept
 					default:
 						*p = DeltaRole(b)
 					}
@@ -1224,13 +1183,10 @@ func decodeTokenLogprob(l *jsonx.Lexer, v *TokenLogprob) {
 		case "token":
 			bit = 1 << 2
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Token):
-						v.Token = old.Token
-					default:
-						v.Token = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Token) {
+					v.Token = string(b)
+				} else {
+					v.Token = old.Token
 				}
 			}
 		case "top_logprobs":
@@ -1295,27 +1251,24 @@ func decodeToolCall(l *jsonx.Lexer, v *ToolCall) {
 		case "id":
 			bit = 1 << 1
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Id):
-						v.Id = old.Id
-					default:
-						v.Id = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Id) {
+					v.Id = string(b)
+				} else {
+					v.Id = old.Id
 				}
 			}
 		case "type":
 			bit = 1 << 2
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Type) {
 					switch string(b) {
 					case "function":
 						v.Type = ToolCallTypeFunction
-					case string(old.Type):
-						v.Type = old.Type
 					default:
 						v.Type = ToolCallType(b)
 					}
+				} else {
+					v.Type = old.Type
 				}
 			}
 		default:
@@ -1364,12 +1317,8 @@ func decodeToolCallDelta(l *jsonx.Lexer, v *ToolCallDelta) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.Id = p
 			}
@@ -1391,11 +1340,10 @@ func decodeToolCallDelta(l *jsonx.Lexer, v *ToolCallDelta) {
 				if p == nil {
 					p = new(ToolCallDeltaType)
 				}
-				if b, ok := l.StringBytes(); ok {
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
 					switch string(b) {
 					case "function":
 						*p = ToolCallDeltaTypeFunction
-					case string(*p): // the same string: kept
 					default:
 						*p = ToolCallDeltaType(b)
 					}
@@ -1460,13 +1408,10 @@ func decodeTopLogprob(l *jsonx.Lexer, v *TopLogprob) {
 		case "token":
 			bit = 1 << 2
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Token):
-						v.Token = old.Token
-					default:
-						v.Token = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Token) {
+					v.Token = string(b)
+				} else {
+					v.Token = old.Token
 				}
 			}
 		default:
@@ -1501,25 +1446,19 @@ func decodeFunctionCall(l *jsonx.Lexer, v *FunctionCall) {
 		case "arguments":
 			bit = 1 << 0
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Arguments):
-						v.Arguments = old.Arguments
-					default:
-						v.Arguments = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Arguments) {
+					v.Arguments = string(b)
+				} else {
+					v.Arguments = old.Arguments
 				}
 			}
 		case "name":
 			bit = 1 << 1
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Name):
-						v.Name = old.Name
-					default:
-						v.Name = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Name) {
+					v.Name = string(b)
+				} else {
+					v.Name = old.Name
 				}
 			}
 		default:
@@ -1558,12 +1497,8 @@ func decodeToolCallDeltaFunction(l *jsonx.Lexer, v *fastToolCallDeltaFunction) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.Arguments = p
 			}
@@ -1574,12 +1509,8 @@ func decodeToolCallDeltaFunction(l *jsonx.Lexer, v *fastToolCallDeltaFunction) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.Name = p
 			}

@@ -215,39 +215,33 @@ func decodeChatCompletion(l *jsonx.Lexer, v *ChatCompletion) {
 		case "id":
 			bit = 1 << 2
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Id):
-						v.Id = old.Id
-					default:
-						v.Id = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Id) {
+					v.Id = string(b)
+				} else {
+					v.Id = old.Id
 				}
 			}
 		case "model":
 			bit = 1 << 3
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Model):
-						v.Model = old.Model
-					default:
-						v.Model = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Model) {
+					v.Model = string(b)
+				} else {
+					v.Model = old.Model
 				}
 			}
 		case "object":
 			bit = 1 << 4
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Object) {
 					switch string(b) {
 					case "chat.completion":
 						v.Object = ChatCompletionObjectChatCompletion
-					case string(old.Object):
-						v.Object = old.Object
 					default:
 						v.Object = ChatCompletionObject(b)
 					}
+				} else {
+					v.Object = old.Object
 				}
 			}
 		case "system_fingerprint":
@@ -257,12 +251,8 @@ func decodeChatCompletion(l *jsonx.Lexer, v *ChatCompletion) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.SystemFingerprint = p
 			}
@@ -338,39 +328,33 @@ func decodeChatCompletionChunk(l *jsonx.Lexer, v *ChatCompletionChunk) {
 		case "id":
 			bit = 1 << 2
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Id):
-						v.Id = old.Id
-					default:
-						v.Id = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Id) {
+					v.Id = string(b)
+				} else {
+					v.Id = old.Id
 				}
 			}
 		case "model":
 			bit = 1 << 3
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Model):
-						v.Model = old.Model
-					default:
-						v.Model = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Model) {
+					v.Model = string(b)
+				} else {
+					v.Model = old.Model
 				}
 			}
 		case "object":
 			bit = 1 << 4
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Object) {
 					switch string(b) {
 					case "chat.completion.chunk":
 						v.Object = ChatCompletionChunkObjectChatCompletionChunk
-					case string(old.Object):
-						v.Object = old.Object
 					default:
 						v.Object = ChatCompletionChunkObject(b)
 					}
+				} else {
+					v.Object = old.Object
 				}
 			}
 		case "system_fingerprint":
@@ -380,12 +364,8 @@ func decodeChatCompletionChunk(l *jsonx.Lexer, v *ChatCompletionChunk) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.SystemFingerprint = p
 			}
@@ -503,7 +483,7 @@ func decodeChoice(l *jsonx.Lexer, v *Choice) {
 				if p == nil {
 					p = new(FinishReason)
 				}
-				if b, ok := l.StringBytes(); ok {
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
 					switch string(b) {
 					case "content_filter":
 						*p = ContentFilter
@@ -515,7 +495,6 @@ func decodeChoice(l *jsonx.Lexer, v *Choice) {
 						*p = Stop
 					case "tool_calls":
 						*p = ToolCalls
-					case string(*p): // the same string: kept
 					default:
 						*p = FinishReason(b)
 					}
@@ -675,7 +654,7 @@ func decodeChunkChoice(l *jsonx.Lexer, v *ChunkChoice) {
 				if p == nil {
 					p = new(FinishReason)
 				}
-				if b, ok := l.StringBytes(); ok {
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
 					switch string(b) {
 					case "content_filter":
 						*p = ContentFilter
@@ -687,7 +666,6 @@ func decodeChunkChoice(l *jsonx.Lexer, v *ChunkChoice) {
 						*p = Stop
 					case "tool_calls":
 						*p = ToolCalls
-					case string(*p): // the same string: kept
 					default:
 						*p = FinishReason(b)
 					}
@@ -853,12 +831,8 @@ func decodeAssistantMessage(l *jsonx.Lexer, v *AssistantMessage) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.Content = p
 			}
@@ -869,27 +843,23 @@ func decodeAssistantMessage(l *jsonx.Lexer, v *AssistantMessage) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.ReasoningContent = p
 			}
 		case "role":
 			bit = 1 << 2
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Role) {
 					switch string(b) {
 					case "assistant":
 						v.Role = AssistantMessageRoleAssistant
-					case string(old.Role):
-						v.Role = old.Role
 					default:
 						v.Role = AssistantMessageRole(b)
 					}
+				} else {
+					v.Role = old.Role
 				}
 			}
 		case "tool_calls":
@@ -1032,12 +1002,8 @@ func decodeDelta(l *jsonx.Lexer, v *Delta) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.Content = p
 			}
@@ -1048,12 +1014,8 @@ func decodeDelta(l *jsonx.Lexer, v *Delta) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.ReasoningContent = p
 			}
@@ -1064,11 +1026,10 @@ func decodeDelta(l *jsonx.Lexer, v *Delta) {
 				if p == nil {
 					p = new(DeltaRole)
 				}
-				if b, ok := l.StringBytes(); ok {
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
 					switch string(b) {
 					case "assistant":
 						*p = DeltaRoleAssistant
-					case string(*p): // the same string: kept
 					default:
 						*p = DeltaRole(b)
 					}
@@ -1166,13 +1127,10 @@ func decodeTokenLogprob(l *jsonx.Lexer, v *TokenLogprob) {
 		case "token":
 			bit = 1 << 2
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Token):
-						v.Token = old.Token
-					default:
-						v.Token = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Token) {
+					v.Token = string(b)
+				} else {
+					v.Token = old.Token
 				}
 			}
 		case "top_logprobs":
@@ -1237,27 +1195,24 @@ func decodeToolCall(l *jsonx.Lexer, v *ToolCall) {
 		case "id":
 			bit = 1 << 1
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Id):
-						v.Id = old.Id
-					default:
-						v.Id = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Id) {
+					v.Id = string(b)
+				} else {
+					v.Id = old.Id
 				}
 			}
 		case "type":
 			bit = 1 << 2
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Type) {
 					switch string(b) {
 					case "function":
 						v.Type = ToolCallTypeFunction
-					case string(old.Type):
-						v.Type = old.Type
 					default:
 						v.Type = ToolCallType(b)
 					}
+				} else {
+					v.Type = old.Type
 				}
 			}
 		default:
@@ -1306,12 +1261,8 @@ func decodeToolCallDelta(l *jsonx.Lexer, v *ToolCallDelta) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.Id = p
 			}
@@ -1328,11 +1279,10 @@ func decodeToolCallDelta(l *jsonx.Lexer, v *ToolCallDelta) {
 				if p == nil {
 					p = new(ToolCallDeltaType)
 				}
-				if b, ok := l.StringBytes(); ok {
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
 					switch string(b) {
 					case "function":
 						*p = ToolCallDeltaTypeFunction
-					case string(*p): // the same string: kept
 					default:
 						*p = ToolCallDeltaType(b)
 					}
@@ -1397,13 +1347,10 @@ func decodeTopLogprob(l *jsonx.Lexer, v *TopLogprob) {
 		case "token":
 			bit = 1 << 2
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Token):
-						v.Token = old.Token
-					default:
-						v.Token = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Token) {
+					v.Token = string(b)
+				} else {
+					v.Token = old.Token
 				}
 			}
 		default:
@@ -1438,25 +1385,19 @@ func decodeFunctionCall(l *jsonx.Lexer, v *FunctionCall) {
 		case "arguments":
 			bit = 1 << 0
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Arguments):
-						v.Arguments = old.Arguments
-					default:
-						v.Arguments = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Arguments) {
+					v.Arguments = string(b)
+				} else {
+					v.Arguments = old.Arguments
 				}
 			}
 		case "name":
 			bit = 1 << 1
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Name):
-						v.Name = old.Name
-					default:
-						v.Name = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Name) {
+					v.Name = string(b)
+				} else {
+					v.Name = old.Name
 				}
 			}
 		default:
@@ -1495,12 +1436,8 @@ func decodeToolCallDeltaFunction(l *jsonx.Lexer, v *fastToolCallDeltaFunction) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.Arguments = p
 			}
@@ -1511,12 +1448,8 @@ func decodeToolCallDeltaFunction(l *jsonx.Lexer, v *fastToolCallDeltaFunction) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.Name = p
 			}

@@ -239,37 +239,28 @@ func decodeChatCompletion(l *jsonx.Lexer, v *ChatCompletion) {
 		case "id":
 			bit = 1 << 2
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Id):
-						v.Id = old.Id
-					default:
-						v.Id = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Id) {
+					v.Id = string(b)
+				} else {
+					v.Id = old.Id
 				}
 			}
 		case "model":
 			bit = 1 << 3
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Model):
-						v.Model = old.Model
-					default:
-						v.Model = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Model) {
+					v.Model = string(b)
+				} else {
+					v.Model = old.Model
 				}
 			}
 		case "object":
 			bit = 1 << 4
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Object):
-						v.Object = old.Object
-					default:
-						v.Object = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Object) {
+					v.Object = string(b)
+				} else {
+					v.Object = old.Object
 				}
 			}
 		case "service_tier":
@@ -279,12 +270,8 @@ func decodeChatCompletion(l *jsonx.Lexer, v *ChatCompletion) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.ServiceTier = p
 			}
@@ -295,12 +282,8 @@ func decodeChatCompletion(l *jsonx.Lexer, v *ChatCompletion) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.SystemFingerprint = p
 			}
@@ -381,13 +364,10 @@ func decodeChatCompletionChunk(l *jsonx.Lexer, v *ChatCompletionChunk) {
 		case "id":
 			bit = 1 << 2
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Id):
-						v.Id = old.Id
-					default:
-						v.Id = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Id) {
+					v.Id = string(b)
+				} else {
+					v.Id = old.Id
 				}
 			}
 		case "model":
@@ -397,12 +377,8 @@ func decodeChatCompletionChunk(l *jsonx.Lexer, v *ChatCompletionChunk) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.Model = p
 			}
@@ -413,12 +389,8 @@ func decodeChatCompletionChunk(l *jsonx.Lexer, v *ChatCompletionChunk) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.Object = p
 			}
@@ -429,12 +401,8 @@ func decodeChatCompletionChunk(l *jsonx.Lexer, v *ChatCompletionChunk) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.ServiceTier = p
 			}
@@ -445,12 +413,8 @@ func decodeChatCompletionChunk(l *jsonx.Lexer, v *ChatCompletionChunk) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.SystemFingerprint = p
 			}
@@ -568,12 +532,8 @@ func decodeChoice(l *jsonx.Lexer, v *Choice) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.FinishReason = p
 			}
@@ -708,12 +668,8 @@ func decodeChunkChoice(l *jsonx.Lexer, v *ChunkChoice) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.FinishReason = p
 			}
@@ -905,12 +861,8 @@ func decodeAssistantMessage(l *jsonx.Lexer, v *AssistantMessage) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.Content = p
 			}
@@ -921,12 +873,8 @@ func decodeAssistantMessage(l *jsonx.Lexer, v *AssistantMessage) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.ReasoningContent = p
 			}
@@ -937,12 +885,8 @@ func decodeAssistantMessage(l *jsonx.Lexer, v *AssistantMessage) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.Refusal = p
 			}
@@ -953,12 +897,8 @@ func decodeAssistantMessage(l *jsonx.Lexer, v *AssistantMessage) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.Role = p
 			}
@@ -1146,12 +1086,8 @@ func decodeDelta(l *jsonx.Lexer, v *Delta) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.Content = p
 			}
@@ -1162,12 +1098,8 @@ func decodeDelta(l *jsonx.Lexer, v *Delta) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.ReasoningContent = p
 			}
@@ -1178,12 +1110,8 @@ func decodeDelta(l *jsonx.Lexer, v *Delta) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.Refusal = p
 			}
@@ -1194,12 +1122,8 @@ func decodeDelta(l *jsonx.Lexer, v *Delta) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.Role = p
 			}
@@ -1294,13 +1218,10 @@ func decodeTokenLogprob(l *jsonx.Lexer, v *TokenLogprob) {
 		case "token":
 			bit = 1 << 2
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Token):
-						v.Token = old.Token
-					default:
-						v.Token = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Token) {
+					v.Token = string(b)
+				} else {
+					v.Token = old.Token
 				}
 			}
 		case "top_logprobs":
@@ -1365,27 +1286,24 @@ func decodeToolCall(l *jsonx.Lexer, v *ToolCall) {
 		case "id":
 			bit = 1 << 1
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Id):
-						v.Id = old.Id
-					default:
-						v.Id = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Id) {
+					v.Id = string(b)
+				} else {
+					v.Id = old.Id
 				}
 			}
 		case "type":
 			bit = 1 << 2
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Type) {
 					switch string(b) {
 					case "function":
 						v.Type = Function
-					case string(old.Type):
-						v.Type = old.Type
 					default:
 						v.Type = ToolCallType(b)
 					}
+				} else {
+					v.Type = old.Type
 				}
 			}
 		default:
@@ -1434,12 +1352,8 @@ func decodeToolCallDelta(l *jsonx.Lexer, v *ToolCallDelta) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.Id = p
 			}
@@ -1456,12 +1370,8 @@ func decodeToolCallDelta(l *jsonx.Lexer, v *ToolCallDelta) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.Type = p
 			}
@@ -1523,13 +1433,10 @@ func decodeTopLogprob(l *jsonx.Lexer, v *TopLogprob) {
 		case "token":
 			bit = 1 << 2
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Token):
-						v.Token = old.Token
-					default:
-						v.Token = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Token) {
+					v.Token = string(b)
+				} else {
+					v.Token = old.Token
 				}
 			}
 		default:
@@ -1564,25 +1471,19 @@ func decodeFunctionCall(l *jsonx.Lexer, v *FunctionCall) {
 		case "arguments":
 			bit = 1 << 0
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Arguments):
-						v.Arguments = old.Arguments
-					default:
-						v.Arguments = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Arguments) {
+					v.Arguments = string(b)
+				} else {
+					v.Arguments = old.Arguments
 				}
 			}
 		case "name":
 			bit = 1 << 1
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Name):
-						v.Name = old.Name
-					default:
-						v.Name = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Name) {
+					v.Name = string(b)
+				} else {
+					v.Name = old.Name
 				}
 			}
 		default:
@@ -1621,12 +1522,8 @@ func decodeToolCallDeltaFunction(l *jsonx.Lexer, v *fastToolCallDeltaFunction) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.Arguments = p
 			}
@@ -1637,12 +1534,8 @@ func decodeToolCallDeltaFunction(l *jsonx.Lexer, v *fastToolCallDeltaFunction) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.Name = p
 			}

@@ -160,19 +160,16 @@ func decodeChatResponse(l *jsonx.Lexer, v *ChatResponse) {
 		case "error_msg":
 			bit = 1 << 3
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.ErrorMsg):
-						v.ErrorMsg = old.ErrorMsg
-					default:
-						v.ErrorMsg = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.ErrorMsg) {
+					v.ErrorMsg = string(b)
+				} else {
+					v.ErrorMsg = old.ErrorMsg
 				}
 			}
 		case "finish_reason":
 			bit = 1 << 4
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.FinishReason) {
 					switch string(b) {
 					case "content_filter":
 						v.FinishReason = ChatResponseFinishReasonContentFilter
@@ -184,11 +181,11 @@ func decodeChatResponse(l *jsonx.Lexer, v *ChatResponse) {
 						v.FinishReason = ChatResponseFinishReasonNormal
 					case "stop":
 						v.FinishReason = ChatResponseFinishReasonStop
-					case string(old.FinishReason):
-						v.FinishReason = old.FinishReason
 					default:
 						v.FinishReason = ChatResponseFinishReason(b)
 					}
+				} else {
+					v.FinishReason = old.FinishReason
 				}
 			}
 		case "flag":
@@ -210,13 +207,10 @@ func decodeChatResponse(l *jsonx.Lexer, v *ChatResponse) {
 		case "id":
 			bit = 1 << 7
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Id):
-						v.Id = old.Id
-					default:
-						v.Id = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Id) {
+					v.Id = string(b)
+				} else {
+					v.Id = old.Id
 				}
 			}
 		case "is_end":
@@ -240,25 +234,19 @@ func decodeChatResponse(l *jsonx.Lexer, v *ChatResponse) {
 		case "object":
 			bit = 1 << 11
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Object):
-						v.Object = old.Object
-					default:
-						v.Object = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Object) {
+					v.Object = string(b)
+				} else {
+					v.Object = old.Object
 				}
 			}
 		case "result":
 			bit = 1 << 12
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Result):
-						v.Result = old.Result
-					default:
-						v.Result = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Result) {
+					v.Result = string(b)
+				} else {
+					v.Result = old.Result
 				}
 			}
 		case "search_info":
@@ -382,25 +370,19 @@ func decodeFunctionCall(l *jsonx.Lexer, v *FunctionCall) {
 		case "arguments":
 			bit = 1 << 0
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Arguments):
-						v.Arguments = old.Arguments
-					default:
-						v.Arguments = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Arguments) {
+					v.Arguments = string(b)
+				} else {
+					v.Arguments = old.Arguments
 				}
 			}
 		case "name":
 			bit = 1 << 1
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Name):
-						v.Name = old.Name
-					default:
-						v.Name = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Name) {
+					v.Name = string(b)
+				} else {
+					v.Name = old.Name
 				}
 			}
 		case "thoughts":
@@ -410,12 +392,8 @@ func decodeFunctionCall(l *jsonx.Lexer, v *FunctionCall) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.Thoughts = p
 			}
@@ -577,25 +555,19 @@ func decodeSearchResult(l *jsonx.Lexer, v *SearchResult) {
 		case "title":
 			bit = 1 << 1
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Title):
-						v.Title = old.Title
-					default:
-						v.Title = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Title) {
+					v.Title = string(b)
+				} else {
+					v.Title = old.Title
 				}
 			}
 		case "url":
 			bit = 1 << 2
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Url):
-						v.Url = old.Url
-					default:
-						v.Url = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Url) {
+					v.Url = string(b)
+				} else {
+					v.Url = old.Url
 				}
 			}
 		default:

@@ -215,39 +215,33 @@ func decodeChatCompletion(l *jsonx.Lexer, v *ChatCompletion) {
 		case "id":
 			bit = 1 << 2
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Id):
-						v.Id = old.Id
-					default:
-						v.Id = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Id) {
+					v.Id = string(b)
+				} else {
+					v.Id = old.Id
 				}
 			}
 		case "model":
 			bit = 1 << 3
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Model):
-						v.Model = old.Model
-					default:
-						v.Model = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Model) {
+					v.Model = string(b)
+				} else {
+					v.Model = old.Model
 				}
 			}
 		case "object":
 			bit = 1 << 4
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Object) {
 					switch string(b) {
 					case "chat.completion":
 						v.Object = ChatCompletionObjectChatCompletion
-					case string(old.Object):
-						v.Object = old.Object
 					default:
 						v.Object = ChatCompletionObject(b)
 					}
+				} else {
+					v.Object = old.Object
 				}
 			}
 		case "search_results":
@@ -346,13 +340,10 @@ func decodeChatCompletionChunk(l *jsonx.Lexer, v *ChatCompletionChunk) {
 		case "id":
 			bit = 1 << 2
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Id):
-						v.Id = old.Id
-					default:
-						v.Id = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Id) {
+					v.Id = string(b)
+				} else {
+					v.Id = old.Id
 				}
 			}
 		case "model":
@@ -362,12 +353,8 @@ func decodeChatCompletionChunk(l *jsonx.Lexer, v *ChatCompletionChunk) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.Model = p
 			}
@@ -378,13 +365,12 @@ func decodeChatCompletionChunk(l *jsonx.Lexer, v *ChatCompletionChunk) {
 				if p == nil {
 					p = new(ChatCompletionChunkObject)
 				}
-				if b, ok := l.StringBytes(); ok {
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
 					switch string(b) {
 					case "chat.completion":
 						*p = ChatCompletionChunkObjectChatCompletion
 					case "chat.completion.chunk":
 						*p = ChatCompletionChunkObjectChatCompletionChunk
-					case string(*p): // the same string: kept
 					default:
 						*p = ChatCompletionChunkObject(b)
 					}
@@ -562,7 +548,7 @@ func decodeChoice(l *jsonx.Lexer, v *Choice) {
 				if p == nil {
 					p = new(FinishReason)
 				}
-				if b, ok := l.StringBytes(); ok {
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
 					switch string(b) {
 					case "content_filter":
 						*p = FinishReasonContentFilter
@@ -576,7 +562,6 @@ func decodeChoice(l *jsonx.Lexer, v *Choice) {
 						*p = FinishReasonStop
 					case "tool_calls":
 						*p = FinishReasonToolCalls
-					case string(*p): // the same string: kept
 					default:
 						*p = FinishReason(b)
 					}
@@ -644,25 +629,19 @@ func decodeSearchResult(l *jsonx.Lexer, v *SearchResult) {
 		case "title":
 			bit = 1 << 1
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Title):
-						v.Title = old.Title
-					default:
-						v.Title = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Title) {
+					v.Title = string(b)
+				} else {
+					v.Title = old.Title
 				}
 			}
 		case "url":
 			bit = 1 << 2
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Url):
-						v.Url = old.Url
-					default:
-						v.Url = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Url) {
+					v.Url = string(b)
+				} else {
+					v.Url = old.Url
 				}
 			}
 		default:
@@ -775,12 +754,8 @@ func decodeChunkChoice(l *jsonx.Lexer, v *ChunkChoice) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.DeltaTag = p
 			}
@@ -791,7 +766,7 @@ func decodeChunkChoice(l *jsonx.Lexer, v *ChunkChoice) {
 				if p == nil {
 					p = new(FinishReason)
 				}
-				if b, ok := l.StringBytes(); ok {
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
 					switch string(b) {
 					case "content_filter":
 						*p = FinishReasonContentFilter
@@ -805,7 +780,6 @@ func decodeChunkChoice(l *jsonx.Lexer, v *ChunkChoice) {
 						*p = FinishReasonStop
 					case "tool_calls":
 						*p = FinishReasonToolCalls
-					case string(*p): // the same string: kept
 					default:
 						*p = FinishReason(b)
 					}
@@ -910,12 +884,8 @@ func decodeAssistantMessage(l *jsonx.Lexer, v *AssistantMessage) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.Content = p
 			}
@@ -926,27 +896,23 @@ func decodeAssistantMessage(l *jsonx.Lexer, v *AssistantMessage) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.ReasoningContent = p
 			}
 		case "role":
 			bit = 1 << 2
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Role) {
 					switch string(b) {
 					case "assistant":
 						v.Role = AssistantMessageRoleAssistant
-					case string(old.Role):
-						v.Role = old.Role
 					default:
 						v.Role = AssistantMessageRole(b)
 					}
+				} else {
+					v.Role = old.Role
 				}
 			}
 		case "tool_calls":
@@ -1060,12 +1026,8 @@ func decodeDelta(l *jsonx.Lexer, v *Delta) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.Content = p
 			}
@@ -1076,12 +1038,8 @@ func decodeDelta(l *jsonx.Lexer, v *Delta) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.ReasoningContent = p
 			}
@@ -1092,11 +1050,10 @@ func decodeDelta(l *jsonx.Lexer, v *Delta) {
 				if p == nil {
 					p = new(DeltaRole)
 				}
-				if b, ok := l.StringBytes(); ok {
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
 					switch string(b) {
 					case "assistant":
 						*p = DeltaRoleAssistant
-					case string(*p): // the same string: kept
 					default:
 						*p = DeltaRole(b)
 					}
@@ -1174,27 +1131,24 @@ func decodeToolCall(l *jsonx.Lexer, v *ToolCall) {
 		case "id":
 			bit = 1 << 1
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Id):
-						v.Id = old.Id
-					default:
-						v.Id = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Id) {
+					v.Id = string(b)
+				} else {
+					v.Id = old.Id
 				}
 			}
 		case "type":
 			bit = 1 << 2
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Type) {
 					switch string(b) {
 					case "function":
 						v.Type = ToolCallTypeFunction
-					case string(old.Type):
-						v.Type = old.Type
 					default:
 						v.Type = ToolCallType(b)
 					}
+				} else {
+					v.Type = old.Type
 				}
 			}
 		default:
@@ -1243,12 +1197,8 @@ func decodeToolCallDelta(l *jsonx.Lexer, v *ToolCallDelta) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.Id = p
 			}
@@ -1265,11 +1215,10 @@ func decodeToolCallDelta(l *jsonx.Lexer, v *ToolCallDelta) {
 				if p == nil {
 					p = new(ToolCallDeltaType)
 				}
-				if b, ok := l.StringBytes(); ok {
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
 					switch string(b) {
 					case "function":
 						*p = ToolCallDeltaTypeFunction
-					case string(*p): // the same string: kept
 					default:
 						*p = ToolCallDeltaType(b)
 					}
@@ -1308,25 +1257,19 @@ func decodeFunctionCall(l *jsonx.Lexer, v *FunctionCall) {
 		case "arguments":
 			bit = 1 << 0
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Arguments):
-						v.Arguments = old.Arguments
-					default:
-						v.Arguments = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Arguments) {
+					v.Arguments = string(b)
+				} else {
+					v.Arguments = old.Arguments
 				}
 			}
 		case "name":
 			bit = 1 << 1
 			if !l.Null() {
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(old.Name):
-						v.Name = old.Name
-					default:
-						v.Name = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(old.Name) {
+					v.Name = string(b)
+				} else {
+					v.Name = old.Name
 				}
 			}
 		default:
@@ -1365,12 +1308,8 @@ func decodeToolCallDeltaFunction(l *jsonx.Lexer, v *fastToolCallDeltaFunction) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.Arguments = p
 			}
@@ -1381,12 +1320,8 @@ func decodeToolCallDeltaFunction(l *jsonx.Lexer, v *fastToolCallDeltaFunction) {
 				if p == nil {
 					p = new(string)
 				}
-				if b, ok := l.StringBytes(); ok {
-					switch string(b) {
-					case string(*p): // the same string: kept
-					default:
-						*p = string(b)
-					}
+				if b, ok := l.StringBytes(); ok && string(b) != string(*p) {
+					*p = string(b)
 				}
 				v.Name = p
 			}

@@ -729,19 +729,3 @@ func decodeReply(provider, model string, resp *http.Response, s *ReplySchema, fa
 		return nil
 	}, secrets...)
 }
-
-// Fields is a generated struct type's JSON fields as encoding/json sees them, for a
-// provider's own fast decoder of a flat answer (see ReplySchema for the rules).
-type Fields struct{ fs fieldSet }
-
-// NewFields lists the fields of sample's type (a struct or pointer to one); read maps
-// the names the caller's decoder reads to the kind it reads them as.
-func NewFields(sample any, read map[string]reflect.Kind) *Fields {
-	return &Fields{fs: fieldsOf(reflect.TypeOf(sample), read)}
-}
-
-// Reads reports whether key is a field of the kind the caller reads it as.
-func (f *Fields) Reads(key string) bool { return f.fs.reads(key) }
-
-// Other handles a key the caller does not read (see ReplySchema).
-func (f *Fields) Other(l *jsonx.Lexer, key []byte) { f.fs.other(l, key) }

@@ -386,22 +386,28 @@ func (g *gen) decScalar(x, old string, t *typ) {
 	}
 }
 
-// decString reads a string into x: an enum's constant, the old value when the
-// bytes are the same, or a new string.
+// decString reads a string into x: the old value when the bytes are the same, an
+// enum's constant, or a new string. (The comparison with the old value stays out
+// of the switch: a switch with a case that is not constant converts its operand,
+// which allocates.)
 func (g *gen) decString(x, old string, t *typ) {
-	g.pf("if b, ok := l.StringBytes(); ok {\nswitch string(b) {\n")
+	g.pf("if b, ok := l.StringBytes(); ok && string(b) != string(%s) {\n", old)
 	vals := make([]string, 0, len(t.enum))
 	for v := range t.enum {
 		vals = append(vals, v)
 	}
 	sort.Strings(vals)
-	for _, v := range vals {
-		g.pf("case %q:\n%s = %s\n", v, x, t.enum[v])
-	}
-	if x == old {
-		g.pf("case string(%s): // the same string: kept\n", old)
+	if len(vals) > 0 {
+		g.pf("switch string(b) {\n")
+		for _, v := range vals {
+			g.pf("case %q:\n%s = %s\n", v, x, t.enum[v])
+		}
+		g.pf("default:\n%s = %s(b)\n}\n", x, t.expr)
 	} else {
-		g.pf("case string(%s):\n%s = %s\n", old, x, old)
+		g.pf("%s = %s(b)\n", x, t.expr)
 	}
-	g.pf("default:\n%s = %s(b)\n}\n}\n", x, t.expr)
+	if x != old {
+		g.pf("} else {\n%s = %s\n", x, old)
+	}
+	g.pf("}\n")
 }
