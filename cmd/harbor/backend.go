@@ -30,7 +30,10 @@ type vendor struct {
 	key       string // credentials the mock accepts
 	secret    string
 	spec      string // the spec/ file its API is described in (conformance/speccheck)
-	mock      func() http.Handler
+	// lists is true when the provider can ask its vendor for the model list
+	// (implements ListModels): 'harbor models --remote' refuses the others up front.
+	lists bool
+	mock  func() http.Handler
 	// keyless, if set, is the provider to use when the base URL is set without a key:
 	// local OpenAI-compatible servers (vLLM, Ollama, llama.cpp) need none.
 	keyless func() harbor.Descriptor
@@ -39,11 +42,11 @@ type vendor struct {
 // vendors lists every built-in provider the CLI can serve from a mock. Its order is
 // fixed: `harbor mock` gives vendor i the port --addr's port + i.
 var vendors = []vendor{
-	{provider: deepseek.Name, spec: "deepseek", keyEnv: deepseek.EnvAPIKey, baseEnv: deepseek.EnvBaseURL, key: "sk-mock-harbor",
+	{provider: deepseek.Name, lists: true, spec: "deepseek", keyEnv: deepseek.EnvAPIKey, baseEnv: deepseek.EnvBaseURL, key: "sk-mock-harbor",
 		mock: func() http.Handler {
 			return mockvendor.NewDeepSeek(mockvendor.DeepSeekConfig{APIKey: "sk-mock-harbor", KeepAlives: 1, ChunkDelay: chunkDelay})
 		}},
-	{provider: doubao.Name, spec: "ark", keyEnv: doubao.EnvAPIKey, baseEnv: doubao.EnvBaseURL, basePath: "/api/v3", key: "ark-mock-harbor",
+	{provider: doubao.Name, lists: true, spec: "ark", keyEnv: doubao.EnvAPIKey, baseEnv: doubao.EnvBaseURL, basePath: "/api/v3", key: "ark-mock-harbor",
 		mock: func() http.Handler {
 			return mockvendor.NewArk(mockvendor.ArkConfig{APIKey: "ark-mock-harbor", ChunkDelay: chunkDelay})
 		}},
@@ -52,11 +55,11 @@ var vendors = []vendor{
 		mock: func() http.Handler {
 			return mockvendor.NewQianfanV1(mockvendor.QianfanV1Config{APIKey: "mock-api-key", SecretKey: "mock-secret-key", ChunkDelay: chunkDelay})
 		}},
-	{provider: qianfan.Name, spec: "qianfan-v2", keyEnv: qianfan.EnvAPIKey, baseEnv: qianfan.EnvBaseURL, basePath: "/v2", key: "bce-v3/ALTAK-mock/harbor",
+	{provider: qianfan.Name, lists: true, spec: "qianfan-v2", keyEnv: qianfan.EnvAPIKey, baseEnv: qianfan.EnvBaseURL, basePath: "/v2", key: "bce-v3/ALTAK-mock/harbor",
 		mock: func() http.Handler {
 			return mockvendor.NewQianfanV2(mockvendor.QianfanV2Config{APIKey: "bce-v3/ALTAK-mock/harbor", ChunkDelay: chunkDelay})
 		}},
-	{provider: openaicompat.Name, spec: "openai", keyEnv: openaicompat.EnvAPIKey, baseEnv: openaicompat.EnvBaseURL, basePath: "/v1", key: "sk-mock-harbor",
+	{provider: openaicompat.Name, lists: true, spec: "openai", keyEnv: openaicompat.EnvAPIKey, baseEnv: openaicompat.EnvBaseURL, basePath: "/v1", key: "sk-mock-harbor",
 		mock: func() http.Handler {
 			return mockvendor.NewOpenAI(mockvendor.OpenAIConfig{APIKey: "sk-mock-harbor", ChunkDelay: chunkDelay})
 		},
@@ -65,6 +68,17 @@ var vendors = []vendor{
 			e.KeyOptional = true
 			return e.Descriptor()
 		}},
+}
+
+// listingVendors names the providers with a remote model listing, in table order.
+func listingVendors() []string {
+	var out []string
+	for _, v := range vendors {
+		if v.lists {
+			out = append(out, v.provider)
+		}
+	}
+	return out
 }
 
 func findVendor(provider string) (vendor, bool) {

@@ -160,8 +160,7 @@ func (o *chatOptions) run(ctx context.Context, rest []string, e env) int {
 	// Route first (no I/O) to know which key the model needs.
 	probe, err := harbor.New(harbor.WithGetenv(e.getenv))
 	if err != nil {
-		report(e, "chat", err)
-		return exitFailed
+		return failed(ctx, e, "chat", err)
 	}
 	route, err := probe.Route(o.model)
 	if errors.Is(err, harbor.ErrUnknownModel) {
@@ -169,8 +168,7 @@ func (o *chatOptions) run(ctx context.Context, rest []string, e env) int {
 		return exitUsage
 	}
 	if err != nil {
-		report(e, "chat", err)
-		return exitFailed
+		return failed(ctx, e, "chat", err)
 	}
 	b, err := newBackend(route.Provider, policy, e)
 	if err != nil {
@@ -228,7 +226,7 @@ func streamChat(ctx context.Context, c *harbor.Client, req *harbor.ChatRequest, 
 		}
 	}
 	if err := s.Err(); err != nil {
-		return err
+		return sentError{err} // the vendor started answering: never a refusal
 	}
 	out.summary(model, finish, s.Usage())
 	return nil

@@ -31,7 +31,7 @@ import (
 const (
 	exitOK          = 0
 	exitFailed      = 1   // the call (or the server) failed
-	exitUsage       = 2   // bad flags, arguments or environment settings
+	exitUsage       = 2   // bad flags or arguments, or a request or setting refused before anything was sent
 	exitMockAnswer  = 3   // answered by the built-in mock because no key was set, and stdout is not a terminal
 	exitInterrupted = 130 // Ctrl-C, as shells report a SIGINT
 )
@@ -99,7 +99,9 @@ const exitCodesHelp = `Exit status:
   0    success
   1    the call failed (network, vendor error, missing key with --no-mock),
        or harbor mock could not listen
-  2    usage error: bad flags, arguments or settings (nothing was sent)
+  2    usage error: bad flags or arguments, or the request or a setting was
+       refused before anything was sent (a *_BASE_URL that is not an absolute
+       URL, a key with a space or newline in it, --temperature 5)
   3    chat and models --remote only: the answer came from the built-in mock because
        no key was set, and stdout is not a terminal (scripts cannot take it for real)
   130  interrupted (Ctrl-C)
@@ -237,16 +239,44 @@ func report(e env, cmd string, err error) {
 	fmt.Fprintln(e.stderr, msg)
 }
 
-// failed reports a failed call: 130 when the user interrupted it (the context is
-// cancelled), 1 otherwise.
+// failed reports a failed call and returns its exit status: 130 when the user
+// interrupted it (the context is cancelled), 2 when harbor refused the request or a
+// setting before sending anything, 1 otherwise.
 func failed(ctx context.Context, e env, cmd string, err error) int {
 	if ctx.Err() != nil {
 		fmt.Fprintf(e.stderr, "harbor %s: interrupted\n", cmd)
 		return exitInterrupted
 	}
 	report(e, cmd, err)
+	if refusedBeforeSending(err) {
+		return exitUsage
+	}
 	return exitFailed
 }
+
+// refusedBeforeSending reports whether err is harbor refusing a request or a setting
+// before any I/O: an ErrInvalidRequest *harbor.Error that no vendor answer shaped,
+// so with no HTTP status, no vendor code or type and no request id. Examples: a
+// *_BASE_URL that is not an absolute URL, a key with a newline or surrounding
+// spaces (Param names the variable), a parameter the provider rejects locally
+// (DeepSeek's n=2), a --remote vendor without a model listing. A vendor's 400, or
+// an invalid-request error event inside a stream (status 0 but the vendor's code
+// and type, and wrapped in sentError by the caller), is a failed call. A missing
+// key (ErrNoCredentials) is a failed call too, as --no-mock documents.
+func refusedBeforeSending(err error) bool {
+	var he *harbor.Error
+	if errors.As(err, new(sentError)) || !errors.As(err, &he) || !errors.Is(he.Kind, harbor.ErrInvalidRequest) {
+		return false
+	}
+	return he.StatusCode == 0 && he.Code == "" && he.Type == "" && he.RequestID == ""
+}
+
+// sentError marks an error that came after the request went out (an error event in
+// a stream the vendor started), so that failed never calls it a refusal.
+type sentError struct{ err error }
+
+func (s sentError) Error() string { return s.err.Error() }
+func (s sentError) Unwrap() error { return s.err }
 
 func isTerminal(f *os.File) bool {
 	fi, err := f.Stat()

@@ -19,10 +19,12 @@ var modelsCommand = &command{
 provider each goes to. With --remote, asks that provider's vendor instead; the
 endpoint is chosen as for 'harbor chat' (base URL, key or the built-in mock, with
 the same exit status 3 for an unasked-for mock answer when stdout is not a terminal).
+--remote takes ` + remoteChoices() + `;
+asking a vendor without one is a usage error (status 2) and sends nothing.
 `,
 	define: func(fs *flag.FlagSet) runFunc {
 		o := &modelsOptions{}
-		fs.StringVar(&o.remote, "remote", "", "ask this provider's vendor for its list (deepseek, doubao, wenxin, qianfan, openai)")
+		fs.StringVar(&o.remote, "remote", "", "ask this provider's vendor for its list: "+remoteChoices())
 		o.mock.define(fs)
 		return o.run
 	},
@@ -43,8 +45,7 @@ func (o *modelsOptions) run(ctx context.Context, rest []string, e env) int {
 	}
 	c, err := harbor.New(harbor.WithGetenv(e.getenv))
 	if err != nil {
-		report(e, "models", err)
-		return exitFailed
+		return failed(ctx, e, "models", err)
 	}
 	if o.remote == "" {
 		if o.mock.mock || o.mock.noMock {
@@ -54,7 +55,12 @@ func (o *modelsOptions) run(ctx context.Context, rest []string, e env) int {
 		return exitOK
 	}
 	if known := providersOf(c.Models()); !slices.Contains(known, o.remote) {
-		return usageError(e, "models", "--remote %q: no such provider; choose from %s", o.remote, strings.Join(known, ", "))
+		return usageError(e, "models", "--remote %q: no such provider; choose from %s", o.remote, remoteChoices())
+	}
+	if v, ok := findVendor(o.remote); ok && !v.lists {
+		return usageError(e, "models", "--remote %q: this vendor has no remote model listing, so nothing was sent; "+
+			"the providers with one are %s ('harbor models' lists the %s models harbor routes)",
+			o.remote, strings.Join(listingVendors(), ", "), o.remote)
 	}
 	b, err := newBackend(o.remote, policy, e)
 	if err != nil {
@@ -67,6 +73,25 @@ func (o *modelsOptions) run(ctx context.Context, rest []string, e env) int {
 	}
 	printModels(e, models)
 	return b.exitCode(e)
+}
+
+// remoteChoices says which built-in providers --remote can ask and which it cannot.
+func remoteChoices() string {
+	var without []string
+	for _, v := range vendors {
+		if !v.lists {
+			without = append(without, v.provider)
+		}
+	}
+	s := strings.Join(listingVendors(), ", ")
+	if len(without) > 0 {
+		verb := " has"
+		if len(without) > 1 {
+			verb = " have"
+		}
+		s += " (" + strings.Join(without, ", ") + verb + " no remote listing)"
+	}
+	return s
 }
 
 // providersOf lists the providers of models in the order they first appear.
