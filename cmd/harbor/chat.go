@@ -23,6 +23,12 @@ or a file) it is read too and appended after a blank line, so
 'cat notes.txt | harbor chat "Summarize:"' sends "Summarize:\n\n<notes>". With no
 arguments, or the single argument "-", the prompt is stdin alone.
 
+--no-stdin (or -n, as in ssh -n) never reads stdin: the prompt is the arguments
+alone. Use it where stdin is not meant for harbor: in a loop that reads its own
+input ('while read l; do harbor chat -n "$l"; done < questions.txt' would otherwise
+swallow the rest of the file), or under a pipe that stays open ('sleep 8 | harbor
+chat hi' would wait for it).
+
 Which endpoint answers:
   - the routed vendor's base URL variable is set (OPENAI_BASE_URL, DEEPSEEK_BASE_URL…):
     that endpoint, with the key if one is set (an OpenAI-compatible server needs none);
@@ -38,6 +44,8 @@ Which endpoint answers:
 		fs.StringVar(&o.model, "m", "deepseek-v4-flash", "model name, alias or vendor/model (see 'harbor models')")
 		fs.StringVar(&o.model, "model", "deepseek-v4-flash", "same as -m")
 		fs.BoolVar(&o.stream, "stream", false, "stream the answer as it is generated")
+		fs.BoolVar(&o.noStdin, "no-stdin", false, "never read stdin: the prompt is the arguments alone (for loops that read a file)")
+		fs.BoolVar(&o.noStdin, "n", false, "same as --no-stdin")
 		o.mock.define(fs)
 		fs.StringVar(&o.system, "system", "", "system prompt")
 		fs.Float64Var(&o.temperature, "temperature", 0, "sampling temperature, >= 0 (default: the vendor's)")
@@ -51,6 +59,7 @@ type chatOptions struct {
 	fs          *flag.FlagSet
 	model       string
 	stream      bool
+	noStdin     bool
 	mock        mockFlags
 	system      string
 	temperature float64
@@ -90,10 +99,13 @@ func (o *chatOptions) request(prompt string) (*harbor.ChatRequest, error) {
 	return req, nil
 }
 
-// prompt joins the arguments and, when stdin is not a terminal, what it carries:
-// the arguments first, then a blank line, then stdin.
+// prompt joins the arguments and, when stdin is not a terminal and --no-stdin is
+// not set, what it carries: the arguments first, then a blank line, then stdin.
 func (o *chatOptions) prompt(ctx context.Context, rest []string, e env) (string, error) {
 	arg := strings.Join(rest, " ")
+	if o.noStdin {
+		return arg, nil
+	}
 	onlyStdin := arg == "" || arg == "-"
 	if onlyStdin {
 		arg = ""
@@ -148,9 +160,15 @@ func (o *chatOptions) run(ctx context.Context, rest []string, e env) int {
 	if _, err := o.request(""); err != nil {
 		return usageError(e, "chat", "%v", err)
 	}
+	if o.noStdin && strings.Join(rest, " ") == "-" {
+		return usageError(e, "chat", `the prompt "-" means stdin, which --no-stdin says not to read`)
+	}
 	prompt, err := o.prompt(ctx, rest, e)
 	if err != nil {
 		return failed(ctx, e, "chat", err)
+	}
+	if prompt == "" && o.noStdin {
+		return usageError(e, "chat", "no prompt given (with --no-stdin, pass it as arguments)")
 	}
 	if prompt == "" {
 		return usageError(e, "chat", "no prompt given (pass it as arguments or on stdin)")
