@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"net/http"
+	"net/url"
 
 	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
@@ -203,3 +204,6 @@ func Get(ctx context.Context, c *Client, tmpl *http.Request) (*http.Response, er
 	}
 	return resp, nil
 }
+
+// ChatURL returns the URL chat requests are sent to.
+func ChatURL(c *Client) *url.URL { return c.chat.URL() }

@@ -6,17 +6,11 @@
 // its Descriptor.
 //
 // How the differences between those servers are handled, and why:
-//   - Only the generic subset is sent. Thinking is not part of OpenAI's API (OpenAI
-//     rejects unknown fields), so a request with ChatRequest.Thinking is refused before
-//     any I/O unless the Endpoint sets PassThinking, for servers that accept
-//     {"thinking":{"type":…}}. reasoning_effort is passed through unchanged: each
-//     server and model accepts its own values, and only the server knows them.
+//   - Only the generic subset is sent. reasoning_effort is passed through unchanged:
+//     each server and model accepts its own values, and only the server knows them.
 //   - reasoning_content is output in OpenAI's API, and OpenAI rejects it on input, so it
 //     is dropped from assistant turns unless PassThinking is set; servers that serve
 //     reasoning models (Kimi's thinking models) want it back on tool-call turns.
-//   - web_search is a Baidu ERNIE option with no OpenAI counterpart: rejected.
-//   - Content parts are limited to what OpenAI defines (text, image_url, input_audio),
-//     and non-text parts to user turns; video parts are rejected with a clear error.
 //   - max_tokens and max_completion_tokens are sent as set, never converted: OpenAI's
 //     reasoning models reject max_tokens, while many compatible servers only read it.
 //   - stop is always sent as an array, which every server accepts.
@@ -38,6 +32,14 @@
 //     credential, are redacted from every error.
 //   - Aliases let users pick their own model names; the request carries the server's.
 //   - KeyOptional endpoints (Local) send no Authorization header when no key is set.
+//
+// Rejected before I/O, in this order (rules.go, one rule a bullet):
+//   - noWebSearch: web_search, a Baidu ERNIE option with no OpenAI counterpart.
+//   - thinkingPassed: ChatRequest.Thinking, unless the Endpoint sets PassThinking,
+//     for servers that accept {"thinking":{"type":…}}: thinking is not part of
+//     OpenAI's API, and OpenAI rejects unknown fields.
+//   - contentParts: parts other than what OpenAI defines (text, image_url,
+//     input_audio; so video parts), and non-text parts outside user turns.
 //
 // Not verified here (written without network access, from the vendors' documentation
 // as remembered): the presets' base URLs and environment variable names other than

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/harborai/harbor-go/internal/engine"
 	"github.com/harborai/harbor-go/llm"
 )
 
@@ -95,7 +96,7 @@ func TestBaseURL(t *testing.T) {
 	env := map[string]string{EnvBaseURL: "https://proxy.example/v1/"}
 	p, err := OpenAI().New(llm.Config{APIKey: "sk-x", Getenv: func(k string) string { return env[k] }})
 	require.NoError(t, err)
-	assert.Equal(t, "https://proxy.example/v1/", p.gen.Server, "env overrides the preset's base URL")
+	assert.Equal(t, "https://proxy.example/v1/chat/completions", engine.ChatURL(p.client).String(), "env overrides the preset's base URL")
 
 	_, err = Endpoint{Name: "corp", EnvBaseURL: "CORP_URL", KeyOptional: true}.New(llm.Config{Getenv: noEnv})
 	le := asError(t, err)

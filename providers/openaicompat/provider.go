@@ -1,28 +1,30 @@
 package openaicompat
 
 import (
-	"context"
-	"encoding/json"
 	"maps"
 	"net/http"
 	"strings"
 
 	gen "github.com/harborai/harbor-go/generated/openai"
+	"github.com/harborai/harbor-go/internal/engine"
 	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
 
 // Provider talks to one OpenAI-compatible endpoint. Build it with Endpoint.New;
-// harbor does that lazily. It is immutable once built.
+// harbor does that lazily. It is immutable once built. Chat, ChatStream and
+// ListModels are the engine's (internal/engine); what is particular to the
+// generic OpenAI API is in rules.go, request.go, errors.go and the conversions.
 type Provider struct {
-	gen          *gen.Client
-	chat         *wire.Endpoint // POST /chat/completions with the endpoint's headers, prepared once
-	http         llm.Doer
+	*client
 	name         string
-	secrets      []string // the key and credential-looking header values
 	aliases      map[string]string
 	passThinking bool
 }
+
+// client is the engine, embedded under an unexported name: its methods are the
+// provider's, the engine itself stays out of the provider's API.
+type client = engine.Client
 
 // New builds the provider from cfg and the Endpoint. It does no I/O. It fails with
 // llm.ErrNoCredentials when no key is found and the Endpoint is not KeyOptional, and
@@ -31,23 +33,45 @@ func (e Endpoint) New(cfg llm.Config) (*Provider, error) {
 	if err := e.Validate(); err != nil {
 		return nil, err
 	}
-	getenv := wire.Getenv(&cfg)
+	conn, err := e.conn(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	p := &Provider{name: e.Name, aliases: maps.Clone(e.Aliases), passThinking: e.PassThinking}
+	p.client, err = engine.New(engine.Spec{
+		Name:   e.Name,
+		Encode: p.encode,
+		Decode: decode,
+		Chunks: newChunkDecoder,
+		Refine: refineBody,
+		Models: models,
+	}, conn)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// conn resolves the key (cfg, then the Endpoint, then EnvAPIKey), the base URL and
+// the headers: Authorization when there is a key, then the Endpoint's and the
+// Options' headers.
+func (e Endpoint) conn(cfg *llm.Config) (engine.Conn, error) {
+	getenv := wire.Getenv(cfg)
 	explicit, field := cfg.APIKey, "APIKey"
 	if explicit == "" {
 		explicit, field = e.APIKey, "Endpoint.APIKey"
 	}
 	key, err := wire.Secret(e.Name, explicit, getenv, e.EnvAPIKey, field)
 	if err != nil {
-		return nil, err
+		return engine.Conn{}, err
 	}
 	if key == "" && !e.KeyOptional {
-		return nil, wire.NoCredentials(e.Name, e.keyHint())
+		return engine.Conn{}, wire.NoCredentials(e.Name, e.keyHint())
 	}
 	base, err := e.baseURL(cfg.BaseURL, getenv, key)
 	if err != nil {
-		return nil, err
+		return engine.Conn{}, err
 	}
-
 	hdr := make(http.Header)
 	if key != "" {
 		hdr.Set("Authorization", "Bearer "+key)
@@ -64,27 +88,13 @@ func (e Endpoint) New(cfg llm.Config) (*Provider, error) {
 	if opts.Project != "" {
 		hdr.Set("OpenAI-Project", opts.Project)
 	}
-
-	p := &Provider{name: e.Name, secrets: secretsOf(key, hdr), aliases: maps.Clone(e.Aliases), passThinking: e.PassThinking}
-	p.http = wire.Doer(&cfg)
-	g, err := gen.NewClient(base, gen.WithHTTPClient(p.http), gen.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
-		for k, vs := range hdr {
-			r.Header.Del(k)
-			for _, v := range vs {
-				r.Header.Add(k, v)
-			}
-		}
-		return nil
-	}))
-	if err != nil {
-		return nil, wire.BadBaseURL(e.Name, err, p.secrets...)
-	}
-	tmpl, err := gen.NewCreateChatCompletionRequestWithBody(g.Server, "application/json", nil)
-	if err != nil {
-		return nil, wire.BadBaseURL(e.Name, err, p.secrets...)
-	}
-	p.gen, p.chat = g, wire.NewEndpoint(tmpl, hdr)
-	return p, nil
+	return engine.Conn{
+		Base: base, HTTP: wire.Doer(cfg), Header: hdr, Secrets: secretsOf(key, hdr),
+		Chat: func(server string) (*http.Request, error) {
+			return gen.NewCreateChatCompletionRequestWithBody(server, "application/json", nil)
+		},
+		List: gen.NewListModelsRequest,
+	}, nil
 }
 
 func (e Endpoint) keyHint() string {
@@ -123,76 +133,4 @@ func secretsOf(key string, hdr http.Header) []string {
 		}
 	}
 	return s
-}
-
-// Name returns the endpoint's name.
-func (p *Provider) Name() string { return p.name }
-
-// Chat sends a non-streaming request.
-func (p *Provider) Chat(ctx context.Context, req *llm.ChatRequest, call *llm.CallOptions) (*llm.ChatCompletion, error) {
-	resp, err := p.send(ctx, req, call, false)
-	if err != nil {
-		return nil, err
-	}
-	res, err := wire.DecodeCompletion(p.name, req.Model, resp, completionSchema(), fromReply, fromCompletion, refineBody, p.secrets...)
-	if err != nil {
-		return nil, err
-	}
-	res.Provider = p.name
-	res.RequestID = wire.RequestID(resp.Header)
-	return res, nil
-}
-
-// ChatStream sends a streaming request (with stream_options.include_usage, so the
-// usage arrives on the last chunk) and returns once headers arrive.
-func (p *Provider) ChatStream(ctx context.Context, req *llm.ChatRequest, call *llm.CallOptions) (llm.ChunkSource, error) {
-	resp, err := p.send(ctx, req, call, true)
-	if err != nil {
-		return nil, err
-	}
-	if e := wire.NotAStream(p.name, req.Model, resp, refineBody, p.secrets...); e != nil {
-		return nil, e
-	}
-	// An error event is classified by its code or type, as the same error
-	// answered with an HTTP status would be.
-	return wire.NewStream(resp, p.name, req.Model, newChunkDecoder(req.Model), p.secrets...).Refine(refineBody), nil
-}
-
-// send encodes req, posts it and returns the 200 response; anything else is an error.
-func (p *Provider) send(ctx context.Context, req *llm.ChatRequest, call *llm.CallOptions, stream bool) (*http.Response, error) {
-	body, err := p.encode(req, stream)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := p.chat.Post(ctx, p.http, body, call, stream)
-	if err != nil {
-		return nil, wire.TransportError(p.name, req.Model, err, p.secrets...)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, refine(wire.ReadError(p.name, req.Model, resp, p.secrets...))
-	}
-	return resp, nil
-}
-
-// ListModels asks the server for its models (GET /models).
-func (p *Provider) ListModels(ctx context.Context) ([]llm.Model, error) {
-	resp, err := p.gen.ListModels(ctx)
-	if err != nil {
-		return nil, wire.TransportError(p.name, "", err, p.secrets...)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, refine(wire.ReadError(p.name, "", resp, p.secrets...))
-	}
-	var list gen.ModelList
-	if err := wire.Decode(p.name, "", resp, &list, json.Unmarshal, p.secrets...); err != nil {
-		return nil, err
-	}
-	out := make([]llm.Model, len(list.Data))
-	for i, m := range list.Data {
-		out[i] = llm.Model{ID: m.Id, Object: "model", OwnedBy: wire.Str(m.OwnedBy), Provider: p.name}
-		if m.Object != nil && *m.Object != "" {
-			out[i].Object = *m.Object
-		}
-	}
-	return out, nil
 }

@@ -2,27 +2,18 @@ package openaicompat
 
 import (
 	gen "github.com/harborai/harbor-go/generated/openai"
-	"github.com/harborai/harbor-go/internal/wire"
+	"github.com/harborai/harbor-go/internal/engine"
 	"github.com/harborai/harbor-go/llm"
 )
 
-// encode checks req against what the generic OpenAI API can express and returns the
-// JSON body to send. Nothing in req is modified.
+// encode checks req against what the generic OpenAI API can express (rules.go)
+// and returns the JSON body to send. Nothing in req is modified.
 func (p *Provider) encode(req *llm.ChatRequest, stream bool) ([]byte, error) {
-	bad := func(param, format string, args ...any) error {
-		return llm.InvalidRequest(p.name, req.Model, param, format, args...)
+	if err := engine.Check(p, req, rules[:]); err != nil {
+		return nil, err
 	}
-	if req.WebSearch != nil {
-		return nil, bad("web_search", "%s speaks the OpenAI chat API, which has no web_search (a Baidu ERNIE option); drop WebSearch or call an ERNIE model", p.name)
-	}
-	if req.Thinking != nil && !p.passThinking {
-		return nil, bad("thinking", "%s speaks the OpenAI chat API, which has no thinking switch: use reasoning_effort with a reasoning model, "+
-			"or set Endpoint.PassThinking if this server accepts {\"thinking\":{\"type\":…}}", p.name)
-	}
-
-	model := serverModel(p.aliases, req.Model)
 	out := gen.ChatCompletionRequest{
-		Model:               model,
+		Model:               serverModel(p.aliases, req.Model),
 		Messages:            make([]gen.Message, len(req.Messages)),
 		Temperature:         req.Temperature.Ptr(),
 		TopP:                req.TopP.Ptr(),
@@ -52,53 +43,41 @@ func (p *Provider) encode(req *llm.ChatRequest, stream bool) ([]byte, error) {
 		out.Stream = &t
 		out.StreamOptions = &gen.StreamOptions{IncludeUsage: &t}
 	}
-
 	for i := range req.Messages {
-		if err := p.message(&out.Messages[i], &req.Messages[i], i, bad); err != nil {
-			return nil, err
+		if err := p.message(&out.Messages[i], &req.Messages[i]); err != nil {
+			return nil, p.invalid(req, "messages", "messages[%d]: cannot encode content: %v", i, err)
 		}
 	}
-	if err := tools(&out, req, bad); err != nil {
+	var err error
+	if out.Tools, err = engine.Tools(p.name, req, tool); err != nil {
+		return nil, err
+	}
+	if out.ToolChoice, err = engine.ToolChoice[gen.ToolChoice](p.name, req); err != nil {
 		return nil, err
 	}
 	if rf := req.ResponseFormat; rf != nil {
-		f := &gen.ResponseFormat{Type: gen.ResponseFormatType(rf.Type)}
-		if s := rf.JSONSchema; s != nil && rf.Type == "json_schema" {
-			js := &gen.JSONSchema{Name: s.Name, Strict: s.Strict.Ptr()}
-			if s.Description != "" {
-				d := s.Description
-				js.Description = &d
-			}
-			if len(s.Schema) > 0 {
-				raw, err := wire.RawJSON(s.Schema)
-				if err != nil {
-					return nil, bad("response_format", "response_format.json_schema.schema: %v", err)
-				}
-				js.Schema = &raw
-			}
-			f.JsonSchema = js
+		out.ResponseFormat = &gen.ResponseFormat{Type: gen.ResponseFormatType(rf.Type)}
+		s, err := engine.JSONSchema(p.name, req)
+		if err != nil {
+			return nil, err
 		}
-		out.ResponseFormat = f
+		if s != nil {
+			out.ResponseFormat.JsonSchema = &gen.JSONSchema{Name: s.Name, Description: s.Description, Schema: s.Schema, Strict: s.Strict}
+		}
 	}
-
-	body, err := encodeBody(p.name, req, &out)
-	if err != nil {
-		return nil, err
-	}
-	return body, nil
+	return encodeBody(p.name, req, &out)
 }
 
-// message fills g from m: string content, or parts for multi-part turns.
-func (p *Provider) message(g *gen.Message, m *llm.Message, i int, bad func(string, string, ...any) error) error {
+// message fills g from m: string content, or parts for multi-part turns
+// (contentParts has checked them).
+func (p *Provider) message(g *gen.Message, m *llm.Message) error {
 	g.Role = gen.MessageRole(m.Role)
 	var err error
 	switch {
 	case len(m.Parts) > 0:
 		parts := make([]gen.ContentPart, len(m.Parts))
 		for j := range m.Parts {
-			if parts[j], err = part(&m.Parts[j], m.Role, i, j, bad); err != nil {
-				return err
-			}
+			parts[j] = part(&m.Parts[j])
 		}
 		g.Content = new(gen.MessageContent)
 		err = g.Content.FromMessageContent1(parts)
@@ -107,7 +86,7 @@ func (p *Provider) message(g *gen.Message, m *llm.Message, i int, bad func(strin
 		err = g.Content.FromMessageContent0(m.Content)
 	}
 	if err != nil {
-		return bad("messages", "messages[%d]: cannot encode content: %v", i, err)
+		return err
 	}
 	if m.Name != "" {
 		n := m.Name
@@ -132,66 +111,23 @@ func (p *Provider) message(g *gen.Message, m *llm.Message, i int, bad func(strin
 	return nil
 }
 
-func part(c *llm.ContentPart, role string, i, j int, bad func(string, string, ...any) error) (gen.ContentPart, error) {
-	if c.Type != llm.PartText && role != llm.RoleUser {
-		return gen.ContentPart{}, bad("messages", "messages[%d].content[%d]: only user turns may carry %s parts in the OpenAI chat API", i, j, c.Type)
-	}
+// part translates a text, image_url or input_audio part.
+func part(c *llm.ContentPart) gen.ContentPart {
 	switch c.Type {
-	case llm.PartText:
-		t := c.Text
-		return gen.ContentPart{Type: gen.ContentPartTypeText, Text: &t}, nil
 	case llm.PartImageURL:
-		if c.ImageURL == nil {
-			return gen.ContentPart{}, bad("messages", "messages[%d].content[%d]: image_url.url is required", i, j)
-		}
 		img := &gen.ImageURL{Url: c.ImageURL.URL}
 		if d := c.ImageURL.Detail; d != "" {
 			dd := gen.ImageURLDetail(d)
 			img.Detail = &dd
 		}
-		return gen.ContentPart{Type: gen.ContentPartTypeImageUrl, ImageUrl: img}, nil
+		return gen.ContentPart{Type: gen.ContentPartTypeImageUrl, ImageUrl: img}
 	case llm.PartInputAudio:
-		if c.InputAudio == nil {
-			return gen.ContentPart{}, bad("messages", "messages[%d].content[%d]: input_audio.data is required", i, j)
-		}
-		return gen.ContentPart{Type: gen.ContentPartTypeInputAudio, InputAudio: &gen.InputAudio{Data: c.InputAudio.Data, Format: c.InputAudio.Format}}, nil
+		return gen.ContentPart{Type: gen.ContentPartTypeInputAudio, InputAudio: &gen.InputAudio{Data: c.InputAudio.Data, Format: c.InputAudio.Format}}
 	}
-	return gen.ContentPart{}, bad("messages", "messages[%d].content[%d]: the OpenAI chat API takes text, image_url and input_audio parts, not %s", i, j, c.Type)
+	t := c.Text
+	return gen.ContentPart{Type: gen.ContentPartTypeText, Text: &t}
 }
 
-func tools(out *gen.ChatCompletionRequest, req *llm.ChatRequest, bad func(string, string, ...any) error) error {
-	if len(req.Tools) > 0 {
-		out.Tools = make([]gen.Tool, len(req.Tools))
-		for i, t := range req.Tools {
-			fd := gen.FunctionDefinition{Name: t.Function.Name, Strict: t.Function.Strict.Ptr()}
-			if t.Function.Description != "" {
-				d := t.Function.Description
-				fd.Description = &d
-			}
-			if t.Function.Parameters != nil {
-				raw, err := wire.RawJSON(t.Function.Parameters)
-				if err != nil {
-					return bad("tools", "tools[%d].function.parameters: %v", i, err)
-				}
-				fd.Parameters = &raw
-			}
-			out.Tools[i] = gen.Tool{Type: gen.ToolTypeFunction, Function: fd}
-		}
-	}
-	if tc := req.ToolChoice; tc != nil {
-		var choice gen.ToolChoice
-		var err error
-		if tc.Function != "" {
-			n := gen.NamedToolChoice{Type: gen.NamedToolChoiceTypeFunction}
-			n.Function.Name = tc.Function
-			err = choice.FromNamedToolChoice(n)
-		} else {
-			err = choice.FromToolChoice0(gen.ToolChoice0(tc.Mode))
-		}
-		if err != nil {
-			return bad("tool_choice", "%v", err)
-		}
-		out.ToolChoice = &choice
-	}
-	return nil
+func tool(f engine.Function) gen.Tool {
+	return gen.Tool{Type: gen.ToolTypeFunction, Function: gen.FunctionDefinition{Name: f.Name, Description: f.Description, Parameters: f.Parameters, Strict: f.Strict}}
 }
