@@ -3,20 +3,49 @@ package wire
 import (
 	"encoding/json"
 	"net/http"
+	"sync"
 
+	"github.com/harborai/harbor-go/internal/jsonx"
 	"github.com/harborai/harbor-go/llm"
 )
 
+// Generated is a vendor's generated answer type: internal/cmd/fastgen gave it a
+// DecodeJSON (generated/<vendor>/fast_gen.go).
+type Generated[G any] interface {
+	*G
+	DecodeJSON(l *jsonx.Lexer, data []byte) bool
+}
+
+// lexers are the lexers of Unmarshal, whose scratch buffers are worth keeping.
+var lexers = sync.Pool{New: func() any { return new(jsonx.Lexer) }}
+
+// Unmarshal decodes data into v, a zero value of a generated answer type, as
+// json.Unmarshal does: with the type's generated DecodeJSON, or, where that gives
+// up, with encoding/json, whose result and error stand.
+func Unmarshal[G any, PG Generated[G]](data []byte, v *G) error {
+	l := lexers.Get().(*jsonx.Lexer)
+	ok := PG(v).DecodeJSON(l, data)
+	l.Reset(nil)
+	lexers.Put(l)
+	if ok {
+		return nil
+	}
+	var zero G
+	*v = zero
+	return json.Unmarshal(data, v)
+}
+
 // DecodeCompletion is DecodeReply for a chat answer: the fast decoder reads
-// what it can and fast converts it; anything else is decoded by encoding/json
-// into the vendor's generated type G and converted by slow. One place, so the
+// what it can and fast converts it; anything else is decoded into the vendor's
+// generated type G (by its generated DecodeJSON, else encoding/json: see
+// Unmarshal) and converted by slow. One place, so the
 // OpenAI-shaped providers differ only in their conversions.
 //
 // An answer without choices is an error, not a completion: a vendor or proxy
 // that puts an error object in a 200 answer ({"error":{…}}), or answers {} or
 // null (see NoChoices). refine, when not nil, corrects that error as the
 // provider corrects its error bodies; body is the answer's bytes.
-func DecodeCompletion[G any](provider, model string, resp *http.Response, s *ReplySchema,
+func DecodeCompletion[G any, PG Generated[G]](provider, model string, resp *http.Response, s *ReplySchema,
 	fast func(*Reply) *llm.ChatCompletion, slow func(*G) *llm.ChatCompletion,
 	refine func(e *llm.Error, body []byte) *llm.Error, secrets ...string) (*llm.ChatCompletion, error) {
 	var (
@@ -27,7 +56,7 @@ func DecodeCompletion[G any](provider, model string, resp *http.Response, s *Rep
 		func(r *Reply) { res = fast(r) },
 		func(b []byte) error {
 			var out G
-			if err := json.Unmarshal(b, &out); err != nil {
+			if err := Unmarshal[G, PG](b, &out); err != nil {
 				return err
 			}
 			res = slow(&out)

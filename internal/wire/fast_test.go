@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/harborai/harbor-go/internal/jsonx"
 	"github.com/harborai/harbor-go/llm"
 )
 
@@ -63,3 +64,7 @@ func TestDecodeCompletionWithoutChoices(t *testing.T) {
 		})
 	}
 }
+
+// DecodeJSON makes testChunk a Generated type whose decoder always gives up: its
+// slow path is encoding/json's.
+func (*testChunk) DecodeJSON(*jsonx.Lexer, []byte) bool { return false }

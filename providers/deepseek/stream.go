@@ -1,8 +1,6 @@
 package deepseek
 
 import (
-	"encoding/json"
-
 	gen "github.com/harborai/harbor-go/generated/deepseek"
 	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
@@ -28,10 +26,10 @@ func newChunkDecoder(model string) wire.ChunkDecoder {
 	return wire.FastChunks(chunkSchema(), model, fromReplyChunk, decodeChunk)
 }
 
-// decodeChunk decodes one event with encoding/json.
+// decodeChunk decodes one event with the generated decoder (wire.Unmarshal).
 func decodeChunk(data []byte) (llm.Chunk, bool, error) {
 	var c gen.ChatCompletionChunk
-	if err := json.Unmarshal(data, &c); err != nil {
+	if err := wire.Unmarshal(data, &c); err != nil {
 		return llm.Chunk{}, false, err
 	}
 	return fromChunk(&c), false, nil

@@ -1,8 +1,6 @@
 package doubao
 
 import (
-	"encoding/json"
-
 	gen "github.com/harborai/harbor-go/generated/ark"
 	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
@@ -37,7 +35,7 @@ func newChunkDecoder(model string) wire.ChunkDecoder {
 			out = fromReplyChunk(&r)
 		} else {
 			var c gen.ChatCompletionChunk
-			if err := json.Unmarshal(data, &c); err != nil {
+			if err := wire.Unmarshal(data, &c); err != nil {
 				return llm.Chunk{}, false, err
 			}
 			out = fromChunk(&c)
