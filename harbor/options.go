@@ -283,6 +283,11 @@ func (o *Options) validate() error {
 		if strings.ContainsRune(d.Name, '/') {
 			return invalidOption("WithProvider", "WithProvider: provider name %q must not contain \"/\"", d.Name)
 		}
+		if d.Check != nil {
+			if err := d.Check(o.Providers[d.Name]); err != nil {
+				return err
+			}
+		}
 	}
 	return o.validateProviders()
 }
@@ -331,8 +336,34 @@ func (o *Options) validateProviders() error {
 				return wire.CheckBaseURL(name, o.source(name, "BaseURL"), cfg.BaseURL, cfg.APIKey, cfg.SecretKey)
 			}
 		}
+		if d := o.descriptor(name); d.Check != nil && !o.hasDescriptor(name) { // WithProvider's: checked in validate
+			if err := d.Check(cfg); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
+}
+
+// descriptor returns the descriptor a provider name stands for: the last one given
+// to WithProvider, else the built-in's.
+func (o *Options) descriptor(name string) Descriptor {
+	for i := len(o.descriptors) - 1; i >= 0; i-- {
+		if o.descriptors[i].Name == name {
+			return o.descriptors[i]
+		}
+	}
+	d, _ := builtinDescriptor(name)
+	return d
+}
+
+func (o *Options) hasDescriptor(name string) bool {
+	for _, d := range o.descriptors {
+		if d.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // source names the option that set a provider's field, as users wrote it:
@@ -346,10 +377,8 @@ func (o *Options) source(provider, field string) string {
 }
 
 func (o *Options) knowsProvider(name string) bool {
-	for _, d := range o.descriptors {
-		if d.Name == name {
-			return true
-		}
+	if o.hasDescriptor(name) {
+		return true
 	}
 	for _, b := range builtinNames {
 		if b == name {

@@ -174,3 +174,29 @@ func TestBadCallOptions(t *testing.T) {
 	}
 	assert.Zero(t, fp.calls.Load(), "no call with a bad option reached the provider")
 }
+
+// A descriptor's Check runs at New: for a WithProvider descriptor always, for any
+// provider with the configuration its options give.
+func TestNewRunsDescriptorChecks(t *testing.T) {
+	var seen []llm.Config
+	check := func(cfg llm.Config) error {
+		seen = append(seen, cfg)
+		if cfg.Options != nil {
+			return llm.InvalidRequest("acme", "", "ProviderConfig.Options", "acme takes no options")
+		}
+		return nil
+	}
+	d := harbor.Descriptor{Name: "acme", New: func(llm.Config) (llm.Provider, error) { return nil, errors.New("unused") }, Check: check}
+	_, err := harbor.New(harbor.WithProvider(d))
+	require.NoError(t, err)
+	require.Len(t, seen, 1, "a WithProvider descriptor is checked even when no option configures it")
+
+	seen = nil
+	_, err = harbor.New(harbor.WithProvider(d), harbor.WithAPIKey("acme", "k"))
+	require.NoError(t, err)
+	require.Len(t, seen, 1, "checked once")
+	assert.Equal(t, "k", seen[0].APIKey, "with the configuration the options give")
+
+	_, err = harbor.New(harbor.WithProvider(d), harbor.WithProviderConfig("acme", harbor.ProviderConfig{Options: 42}))
+	requireInvalid(t, err, "bad options", "acme takes no options")
+}

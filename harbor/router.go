@@ -19,18 +19,34 @@ import (
 // constructed until a request needs one. Order matters only for equal-length
 // prefixes, and none are shared.
 func builtins() []Descriptor {
-	return []Descriptor{
-		deepseek.Descriptor(),
-		doubao.Descriptor(),
-		qianfan.Descriptor(),
-		wenxin.Descriptor(),
-		openaicompat.Descriptor(),
+	out := make([]Descriptor, len(builtinNames))
+	for i, name := range builtinNames {
+		out[i], _ = builtinDescriptor(name)
 	}
+	return out
 }
 
 // builtinNames are the names of builtins(), known to New without building their
-// descriptors (TestBuiltinNames keeps the two in step).
+// descriptors.
 var builtinNames = [...]string{deepseek.Name, doubao.Name, qianfan.Name, wenxin.Name, openaicompat.Name}
+
+// builtinDescriptor builds one built-in's descriptor, for New's checks of the
+// providers its options configure.
+func builtinDescriptor(name string) (Descriptor, bool) {
+	switch name {
+	case deepseek.Name:
+		return deepseek.Descriptor(), true
+	case doubao.Name:
+		return doubao.Descriptor(), true
+	case qianfan.Name:
+		return qianfan.Descriptor(), true
+	case wenxin.Name:
+		return wenxin.Descriptor(), true
+	case openaicompat.Name:
+		return openaicompat.Descriptor(), true
+	}
+	return Descriptor{}, false
+}
 
 // slot holds one provider of one Client: its descriptor and, once bound, the instance.
 type slot struct {

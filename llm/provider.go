@@ -110,6 +110,13 @@ type Descriptor struct {
 	// the name is sent as it is. harbor.Client.Route reports it.
 	Rewrite func(cfg Config, model string) (sent, thinking string)
 
+	// Check, when set, checks a configuration of the provider without building
+	// it: no I/O, no environment (those are New's, on first use). harbor.New calls
+	// it for every provider its options configure and for every descriptor given
+	// to WithProvider, so that a mistake — Options of another provider's type, an
+	// endpoint that can never work — is reported by New, not by the first call.
+	Check func(cfg Config) error
+
 	// Retry, when set, overrules the Client's status-based retry policy for the
 	// responses the provider can read better (see RetryRule). harbor wraps it into
 	// the Doer it hands the provider in Config.HTTP, once, when it binds it.

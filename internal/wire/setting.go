@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -71,4 +72,18 @@ func Secret(provider, explicit string, getenv func(string) string, env, field st
 		return "", err
 	}
 	return v, nil
+}
+
+// CheckOptions reports ProviderConfig.Options that the provider would ignore:
+// anything but nil, a T or a *T (OptionsOf reads only those). Passing another
+// provider's options (qianfan.Options to wenxin) is an easy slip that would
+// otherwise go unnoticed. Providers use it as (part of) their Descriptor.Check.
+func CheckOptions[T any](provider string, v any) error {
+	switch v.(type) {
+	case nil, T, *T:
+		return nil
+	}
+	var want T
+	return &llm.Error{Provider: provider, Param: "ProviderConfig.Options", Kind: llm.ErrInvalidRequest,
+		Message: fmt.Sprintf("ProviderConfig.Options of provider %q is a %T, which it does not read; want %T", provider, v, want)}
 }
