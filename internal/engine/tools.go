@@ -117,3 +117,42 @@ func JSONSchema(provider string, req *llm.ChatRequest) (*Schema, error) {
 	}
 	return out, nil
 }
+
+// Turn is what every spec's Message carries besides its content and tool calls,
+// as pointers the generated types take (nil: not sent).
+type Turn struct {
+	Name, ToolCallID, ReasoningContent *string
+}
+
+// TurnOf is m's Turn. An assistant's reasoning_content is sent back when reasoning
+// is true (a vendor whose API takes it as input).
+func TurnOf(m *llm.Message, reasoning bool) Turn {
+	var t Turn
+	if m.Name != "" {
+		name := m.Name
+		t.Name = &name
+	}
+	if m.ToolCallID != "" {
+		id := m.ToolCallID
+		t.ToolCallID = &id
+	}
+	if reasoning && m.ReasoningContent != "" && m.Role == llm.RoleAssistant {
+		rc := m.ReasoningContent
+		t.ReasoningContent = &rc
+	}
+	return t
+}
+
+// ToolCalls translates an assistant turn's tool calls with build, which fills
+// the vendor's generated ToolCall; nil when there are none.
+func ToolCalls[T any](m *llm.Message, build func(id, name, arguments string) T) []T {
+	if len(m.ToolCalls) == 0 {
+		return nil
+	}
+	out := make([]T, len(m.ToolCalls))
+	for i := range m.ToolCalls {
+		tc := &m.ToolCalls[i]
+		out[i] = build(tc.ID, tc.Function.Name, tc.Function.Arguments)
+	}
+	return out
+}

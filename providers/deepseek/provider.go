@@ -121,9 +121,9 @@ func New(cfg llm.Config) (*Provider, error) {
 	p.client, err = engine.New(engine.Spec{
 		Name:   Name,
 		Encode: p.encode,
-		Decode: decode,
+		Decode: engine.Completions(completionSchema, fromReply, fromCompletion),
 		Chunks: newChunkDecoder,
-		Models: models,
+		Models: engine.Models(listed),
 	}, conn)
 	if err != nil {
 		return nil, err

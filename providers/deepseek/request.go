@@ -78,26 +78,15 @@ func message(g *gen.Message, m *llm.Message) {
 	if text != "" || len(m.ToolCalls) == 0 {
 		g.Content = &text
 	}
-	if m.Name != "" {
-		name := m.Name
-		g.Name = &name
-	}
-	if m.ToolCallID != "" {
-		id := m.ToolCallID
-		g.ToolCallId = &id
-	}
-	if m.ReasoningContent != "" && m.Role == llm.RoleAssistant {
-		rc := m.ReasoningContent
-		g.ReasoningContent = &rc
-	}
-	if len(m.ToolCalls) > 0 {
-		g.ToolCalls = make([]gen.ToolCall, len(m.ToolCalls))
-		for j, tc := range m.ToolCalls {
-			g.ToolCalls[j] = gen.ToolCall{Id: tc.ID, Type: "function", Function: gen.FunctionCall{Name: tc.Function.Name, Arguments: tc.Function.Arguments}}
-		}
-	}
+	t := engine.TurnOf(m, true)
+	g.Name, g.ToolCallId, g.ReasoningContent = t.Name, t.ToolCallID, t.ReasoningContent
+	g.ToolCalls = engine.ToolCalls(m, genToolCall)
 }
 
 func tool(f engine.Function) gen.Tool {
 	return gen.Tool{Type: "function", Function: gen.FunctionDefinition{Name: f.Name, Description: f.Description, Parameters: f.Parameters, Strict: f.Strict}}
+}
+
+func genToolCall(id, name, arguments string) gen.ToolCall {
+	return gen.ToolCall{Id: id, Type: "function", Function: gen.FunctionCall{Name: name, Arguments: arguments}}
 }

@@ -1,31 +1,14 @@
 package deepseek
 
 import (
-	"encoding/json"
-	"net/http"
-
 	gen "github.com/harborai/harbor-go/generated/deepseek"
-	"github.com/harborai/harbor-go/internal/engine"
 	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
 
-// decode reads a 200 chat answer (engine.Spec.Decode).
-func decode(provider, model string, resp *http.Response, refine engine.Refiner, secrets ...string) (*llm.ChatCompletion, error) {
-	return wire.DecodeCompletion(provider, model, resp, completionSchema(), fromReply, fromCompletion, refine, secrets...)
-}
-
-// models reads a 200 model list (engine.Spec.Models).
-func models(body []byte) ([]llm.Model, error) {
-	var list gen.ModelList
-	if err := json.Unmarshal(body, &list); err != nil {
-		return nil, err
-	}
-	out := make([]llm.Model, len(list.Data))
-	for i, m := range list.Data {
-		out[i] = llm.Model{ID: m.Id, Object: string(m.Object), OwnedBy: m.OwnedBy}
-	}
-	return out, nil
+// listed converts one entry of the model list (engine.Spec.Models).
+func listed(m *gen.Model) llm.Model {
+	return llm.Model{ID: m.Id, Object: string(m.Object), OwnedBy: m.OwnedBy}
 }
 
 func fromCompletion(c *gen.ChatCompletion) *llm.ChatCompletion {

@@ -115,10 +115,10 @@ func New(cfg llm.Config) (*Provider, error) {
 	p.client, err = engine.New(engine.Spec{
 		Name:   Name,
 		Encode: p.encode,
-		Decode: decode,
+		Decode: engine.Completions(completionSchema, fromReply, fromCompletion),
 		Chunks: newChunkDecoder,
 		Refine: classifyBody,
-		Models: models,
+		Models: engine.Models(listed),
 	}, conn)
 	if err != nil {
 		return nil, err

@@ -98,24 +98,9 @@ func message(g *gen.Message, m *llm.Message) error {
 			return err
 		}
 	}
-	if m.Name != "" {
-		name := m.Name
-		g.Name = &name
-	}
-	if m.ToolCallID != "" {
-		id := m.ToolCallID
-		g.ToolCallId = &id
-	}
-	if m.ReasoningContent != "" && m.Role == llm.RoleAssistant {
-		rc := m.ReasoningContent
-		g.ReasoningContent = &rc
-	}
-	if len(m.ToolCalls) > 0 {
-		g.ToolCalls = make([]gen.ToolCall, len(m.ToolCalls))
-		for j, tc := range m.ToolCalls {
-			g.ToolCalls[j] = gen.ToolCall{Id: tc.ID, Type: gen.ToolCallTypeFunction, Function: gen.FunctionCall{Name: tc.Function.Name, Arguments: tc.Function.Arguments}}
-		}
-	}
+	t := engine.TurnOf(m, true)
+	g.Name, g.ToolCallId, g.ReasoningContent = t.Name, t.ToolCallID, t.ReasoningContent
+	g.ToolCalls = engine.ToolCalls(m, genToolCall)
 	return nil
 }
 
@@ -140,4 +125,8 @@ func part(g *gen.ContentPart, p *llm.ContentPart) error {
 // tool is a function tool; Ark's have no strict flag (noStrictTools).
 func tool(f engine.Function) gen.Tool {
 	return gen.Tool{Type: gen.ToolTypeFunction, Function: gen.FunctionDefinition{Name: f.Name, Description: f.Description, Parameters: f.Parameters}}
+}
+
+func genToolCall(id, name, arguments string) gen.ToolCall {
+	return gen.ToolCall{Id: id, Type: gen.ToolCallTypeFunction, Function: gen.FunctionCall{Name: name, Arguments: arguments}}
 }

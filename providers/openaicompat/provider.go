@@ -41,10 +41,10 @@ func (e Endpoint) New(cfg llm.Config) (*Provider, error) {
 	p.client, err = engine.New(engine.Spec{
 		Name:   e.Name,
 		Encode: p.encode,
-		Decode: decode,
+		Decode: engine.Completions(completionSchema, fromReply, fromCompletion),
 		Chunks: newChunkDecoder,
 		Refine: refineBody,
-		Models: models,
+		Models: engine.Models(listed),
 	}, conn)
 	if err != nil {
 		return nil, err

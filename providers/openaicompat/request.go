@@ -88,26 +88,11 @@ func (p *Provider) message(g *gen.Message, m *llm.Message) error {
 	if err != nil {
 		return err
 	}
-	if m.Name != "" {
-		n := m.Name
-		g.Name = &n
-	}
-	if m.ToolCallID != "" {
-		id := m.ToolCallID
-		g.ToolCallId = &id
-	}
 	// reasoning_content is output in OpenAI's API; only servers that asked for it
 	// (PassThinking) get it back.
-	if p.passThinking && m.Role == llm.RoleAssistant && m.ReasoningContent != "" {
-		rc := m.ReasoningContent
-		g.ReasoningContent = &rc
-	}
-	if len(m.ToolCalls) > 0 {
-		g.ToolCalls = make([]gen.ToolCall, len(m.ToolCalls))
-		for j, tc := range m.ToolCalls {
-			g.ToolCalls[j] = gen.ToolCall{Id: tc.ID, Type: "function", Function: gen.FunctionCall{Name: tc.Function.Name, Arguments: tc.Function.Arguments}}
-		}
-	}
+	t := engine.TurnOf(m, p.passThinking)
+	g.Name, g.ToolCallId, g.ReasoningContent = t.Name, t.ToolCallID, t.ReasoningContent
+	g.ToolCalls = engine.ToolCalls(m, genToolCall)
 	return nil
 }
 
@@ -130,4 +115,8 @@ func part(c *llm.ContentPart) gen.ContentPart {
 
 func tool(f engine.Function) gen.Tool {
 	return gen.Tool{Type: gen.ToolTypeFunction, Function: gen.FunctionDefinition{Name: f.Name, Description: f.Description, Parameters: f.Parameters, Strict: f.Strict}}
+}
+
+func genToolCall(id, name, arguments string) gen.ToolCall {
+	return gen.ToolCall{Id: id, Type: "function", Function: gen.FunctionCall{Name: name, Arguments: arguments}}
 }

@@ -112,10 +112,10 @@ func New(cfg llm.Config) (*Provider, error) {
 	p.client, err = engine.New(engine.Spec{
 		Name:          Name,
 		Encode:        p.encode,
-		Decode:        decode,
+		Decode:        engine.Completions(completionSchema, fromReply, fromCompletion),
 		Chunks:        newChunkDecoder,
 		Refine:        refine,
-		Models:        models,
+		Models:        engine.Models(listed),
 		BodyRequestID: true, // the body's "as-…" id is the id Baidu's support asks for
 	}, conn)
 	if err != nil {

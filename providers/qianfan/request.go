@@ -84,26 +84,9 @@ func message(g *gen.Message, m *llm.Message) error {
 	if err != nil {
 		return err
 	}
-	if m.Name != "" {
-		n := m.Name
-		g.Name = &n
-	}
-	if m.ToolCallID != "" {
-		id := m.ToolCallID
-		g.ToolCallId = &id
-	}
-	if m.ReasoningContent != "" && m.Role == llm.RoleAssistant {
-		rc := m.ReasoningContent
-		g.ReasoningContent = &rc
-	}
-	if len(m.ToolCalls) > 0 {
-		g.ToolCalls = make([]gen.ToolCall, len(m.ToolCalls))
-		for j := range m.ToolCalls {
-			tc := &m.ToolCalls[j]
-			g.ToolCalls[j] = gen.ToolCall{Id: tc.ID, Type: gen.ToolCallTypeFunction,
-				Function: gen.FunctionCall{Name: tc.Function.Name, Arguments: tc.Function.Arguments}}
-		}
-	}
+	t := engine.TurnOf(m, true)
+	g.Name, g.ToolCallId, g.ReasoningContent = t.Name, t.ToolCallID, t.ReasoningContent
+	g.ToolCalls = engine.ToolCalls(m, genToolCall)
 	return nil
 }
 
@@ -141,4 +124,8 @@ func webSearch(ws *llm.WebSearch) *gen.WebSearch {
 		out.EnableStatus = &on
 	}
 	return out
+}
+
+func genToolCall(id, name, arguments string) gen.ToolCall {
+	return gen.ToolCall{Id: id, Type: gen.ToolCallTypeFunction, Function: gen.FunctionCall{Name: name, Arguments: arguments}}
 }

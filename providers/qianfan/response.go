@@ -1,11 +1,7 @@
 package qianfan
 
 import (
-	"encoding/json"
-	"net/http"
-
 	gen "github.com/harborai/harbor-go/generated/qianfanv2"
-	"github.com/harborai/harbor-go/internal/engine"
 	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
@@ -34,22 +30,9 @@ func fromReply(r *wire.Reply) *llm.ChatCompletion {
 	return out
 }
 
-// decode reads a 200 chat answer (engine.Spec.Decode).
-func decode(provider, model string, resp *http.Response, refine engine.Refiner, secrets ...string) (*llm.ChatCompletion, error) {
-	return wire.DecodeCompletion(provider, model, resp, completionSchema(), fromReply, fromCompletion, refine, secrets...)
-}
-
-// models reads a 200 model list (engine.Spec.Models).
-func models(body []byte) ([]llm.Model, error) {
-	var list gen.ModelList
-	if err := json.Unmarshal(body, &list); err != nil {
-		return nil, err
-	}
-	out := make([]llm.Model, len(list.Data))
-	for i, m := range list.Data {
-		out[i] = llm.Model{ID: m.Id, Object: "model", OwnedBy: wire.Str(m.OwnedBy)}
-	}
-	return out, nil
+// listed converts one entry of the model list (engine.Spec.Models).
+func listed(m *gen.Model) llm.Model {
+	return llm.Model{ID: m.Id, Object: "model", OwnedBy: wire.Str(m.OwnedBy)}
 }
 
 func fromCompletion(c *gen.ChatCompletion) *llm.ChatCompletion {
