@@ -18,31 +18,20 @@
 //     errors print; they are scrubbed from messages and from the wrapped *url.Error.
 //   - The model is picked by the URL's endpoint, not a body field. Model names map to
 //     endpoints through DefaultEndpoints (case-insensitive) plus Options.Endpoints,
-//     where users add endpoints they deployed; an unknown model is rejected before
-//     I/O with instructions. The router gets the official names ("ERNIE-4.0-8K") and
+//     where users add endpoints they deployed. The router gets the official names ("ERNIE-4.0-8K") and
 //     the "ERNIE-" prefix; the lower-case names go to Qianfan v2 by default.
 //   - There is no system role: leading system messages become the top-level system
-//     field (joined with newlines); a system message later on is an error, because
-//     moving it would change what the model sees.
-//   - Messages must alternate user/assistant from a user turn and end on one (an odd
-//     count); a tool result takes a user slot right after the assistant's call and is
-//     sent as role function named after the called function. Violations are reported
-//     before I/O with the index of the offending message, since the vendor's own
-//     error ("messages length must be odd") does not say which.
-//   - Content is text only; text parts are joined, others rejected.
-//   - temperature must be in (0, 1]: 0 means "as deterministic as possible" to
-//     OpenAI users, so it is sent as ZeroTemperature instead of being rejected;
-//     above 1 is an error. max_tokens (or max_completion_tokens) becomes
-//     max_output_tokens, checked against [2, 2048] ([2, 4096] on ERNIE-Speed-128K;
-//     only the lower bound on user endpoints, whose limit harbor cannot know). stop
-//     is checked for 4 items of at most 20 characters.
-//   - response_format is a plain string on the wire; json_schema is rejected. Tools
-//     become functions; tool_choice "none" withholds the functions, "required" names
-//     the single tool (more than one cannot be forced), a named choice is sent as is.
-//     Wenxin has no ids for calls: a stable one is derived from the answer id.
-//   - frequency_penalty / presence_penalty, seed, n>1, logprobs, parallel tool calls,
-//     thinking and reasoning_effort have no v1 equivalent and are rejected rather
-//     than dropped. The vendor's own repetition penalty, penalty_score, is set with
+//     field (joined with newlines). A tool result takes a user slot right after the
+//     assistant's call and is sent as role function named after the called function.
+//   - Content is text only; text parts are joined.
+//   - temperature 0 means "as deterministic as possible" to OpenAI users, so it is
+//     sent as ZeroTemperature instead of being rejected. max_tokens (or
+//     max_completion_tokens) becomes max_output_tokens.
+//   - response_format is a plain string on the wire. Tools become functions;
+//     tool_choice "none" withholds the functions, "required" names the single tool,
+//     a named choice is sent as is. Wenxin has no ids for calls: a stable one is
+//     derived from the answer id.
+//   - The vendor's own repetition penalty, penalty_score, is set with
 //     Options.PenaltyScore or ExtraBody.
 //   - WebSearch maps to disable_search (= !Enable), enable_citation and
 //     enable_trace; search_info.search_results come back as SearchResults.
@@ -63,4 +52,33 @@
 //     usage, and the one with is_end:true is the last (there is no [DONE]). Chunks
 //     are rewritten to chat.completion.chunk, the first carries role assistant, and
 //     finish_reason and usage appear only on the last one.
+//
+// Rejected before I/O, in this order (rules.go, one rule a bullet; the call code
+// is Wenxin's own, the rule table the shared engine's):
+//   - knownModel: a model with no endpoint, with instructions to map one.
+//   - oneChoice: n > 1.
+//   - noSeed: seed.
+//   - noLogprobs: logprobs or top_logprobs.
+//   - noPenalties: frequency_penalty or presence_penalty (penalty_score is Wenxin's).
+//   - noParallelToolCalls: parallel_tool_calls true.
+//   - noThinking: thinking other than disabled.
+//   - noReasoningEffort: reasoning_effort.
+//   - temperatureRange: temperature above 1 (Wenxin takes (0, 1]).
+//   - outputTokensRange: max_output_tokens outside [2, 2048] ([2, 4096] on
+//     ERNIE-Speed-128K; only the lower bound on user endpoints, whose limit harbor
+//     cannot know).
+//   - stopLimit: more than 4 stop sequences, or one longer than 20 characters.
+//   - responseFormat: response_format other than text and json_object.
+//   - webSearchOptions: web_search enable_status, search_num or reference_num
+//     (Qianfan v2 options).
+//   - textOnly: content parts other than text.
+//   - turnOrder: after the leading system messages, turns that do not alternate
+//     user/assistant from a user turn and end on one (an odd count); a system
+//     message later on (moving it would change what the model sees); an empty
+//     turn; more than one tool call in an assistant turn; a tool result that does
+//     not answer the call just before it. Reported with the index of the offending
+//     message, since the vendor's own error ("messages length must be odd") does
+//     not say which.
+//   - requiredChoice: tool_choice "required" with more than one tool (Wenxin can
+//     force a named function, not "any of them").
 package wenxin
