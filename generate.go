@@ -11,8 +11,9 @@
 //
 // After oapi-codegen, internal/cmd/fastgen reads the generated types and writes each
 // package's fast_gen.go: AppendJSON for the request (json.Marshal's bytes without
-// reflection) and DecodeJSON for the answers (json.Unmarshal's result, or false), so
-// that a field added to a spec is sent and read with no hand edit.
+// reflection) and DecodeJSON for the answers (json.Unmarshal's result, or false), and
+// for the OpenAI-shaped answers ReadReply, which reads what harbor reports straight
+// into wire.Reply; so that a field added to a spec is sent and read with no hand edit.
 package harborgo
 
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config spec/deepseek.codegen.yaml spec/deepseek.yaml
@@ -20,8 +21,9 @@ package harborgo
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config spec/qianfan-v1.codegen.yaml spec/qianfan-v1.yaml
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config spec/qianfan-v2.codegen.yaml spec/qianfan-v2.yaml
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config spec/openai.codegen.yaml spec/openai.yaml
-//go:generate go run ./internal/cmd/fastgen -dir generated/deepseek -encode ChatCompletionRequest -decode ChatCompletion,ChatCompletionChunk
-//go:generate go run ./internal/cmd/fastgen -dir generated/ark -encode ChatCompletionRequest -decode ChatCompletion,ChatCompletionChunk
+//go:generate go run ./internal/cmd/fastgen -dir generated/deepseek -encode ChatCompletionRequest -decode ChatCompletion,ChatCompletionChunk -reply ChatCompletion,ChatCompletionChunk
+//go:generate go run ./internal/cmd/fastgen -dir generated/ark -encode ChatCompletionRequest -decode ChatCompletion,ChatCompletionChunk -reply ChatCompletion,ChatCompletionChunk
 //go:generate go run ./internal/cmd/fastgen -dir generated/qianfanv1 -encode ChatRequest -decode ChatResponse
-//go:generate go run ./internal/cmd/fastgen -dir generated/qianfanv2 -encode ChatCompletionRequest -decode ChatCompletion,ChatCompletionChunk
-//go:generate go run ./internal/cmd/fastgen -dir generated/openai -encode ChatCompletionRequest -decode ChatCompletion,ChatCompletionChunk
+//go:generate go run ./internal/cmd/fastgen -dir generated/qianfanv2 -encode ChatCompletionRequest -decode ChatCompletion,ChatCompletionChunk -reply ChatCompletion,ChatCompletionChunk
+//go:generate go run ./internal/cmd/fastgen -dir generated/openai -encode ChatCompletionRequest -decode ChatCompletion,ChatCompletionChunk -reply ChatCompletion,ChatCompletionChunk
+//go:generate go run ./internal/cmd/fastgen -dir internal/wire -in replytypes_test.go -out reply_gen_test.go -reply testChunk,quoted,embedded

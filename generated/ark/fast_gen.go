@@ -3,6 +3,7 @@
 package ark
 
 import (
+	"github.com/harborai/harbor-go/internal/fastreply"
 	"github.com/harborai/harbor-go/internal/jsonx"
 )
 
@@ -23,7 +24,7 @@ type (
 	}
 )
 
-// The JSON keys of each decoded struct, for jsonx.Lexer.Unknown.
+// The JSON keys of each struct read, for jsonx.Lexer.Unknown.
 var (
 	keysAssistantMessage             = []string{"content", "reasoning_content", "role", "tool_calls"}
 	keysChatCompletion               = []string{"choices", "created", "id", "model", "object", "service_tier", "usage"}
@@ -80,6 +81,22 @@ func (r *ChatCompletionChunk) DecodeJSON(l *jsonx.Lexer, data []byte) bool {
 	}
 	decodeChatCompletionChunk(l, r)
 	return l.End()
+}
+
+// ReadReply reads data, an OpenAI-shaped answer, into harbor's reply r without
+// reflection, and reports whether it could; false means: decode the ChatCompletion instead
+// (DecodeJSON). See fastreply.Decoder. The receiver is not used.
+func (*ChatCompletion) ReadReply(d *fastreply.Decoder, l *jsonx.Lexer, r *fastreply.Reply) bool {
+	readReplyTopChatCompletion(d, l, r)
+	return !l.Failed()
+}
+
+// ReadReply reads data, an OpenAI-shaped answer, into harbor's reply r without
+// reflection, and reports whether it could; false means: decode the ChatCompletionChunk instead
+// (DecodeJSON). See fastreply.Decoder. The receiver is not used.
+func (*ChatCompletionChunk) ReadReply(d *fastreply.Decoder, l *jsonx.Lexer, r *fastreply.Reply) bool {
+	readReplyTopChatCompletionChunk(d, l, r)
+	return !l.Failed()
 }
 
 func appendChatCompletionRequest(w *jsonx.Writer, v *ChatCompletionRequest) {
@@ -415,6 +432,136 @@ func decodeChatCompletionChunk(l *jsonx.Lexer, v *ChatCompletionChunk) {
 	}
 }
 
+// readReplyTopChatCompletion reads a top object of ChatCompletion into harbor's reply (see ReadReply).
+func readReplyTopChatCompletion(d *fastreply.Decoder, l *jsonx.Lexer, r *fastreply.Reply) {
+	if !l.ObjectStart() {
+		return
+	}
+	var seen uint64
+	for first := true; ; first = false {
+		k, ok := l.Key(first)
+		if !ok {
+			return
+		}
+		var bit uint64
+		switch string(k) {
+		case "choices":
+			bit = 1 << 0
+			if !l.Null() && l.ArrayStart() {
+				r.Has |= fastreply.HasChoices
+				d.StartChoices(r)
+				for first := true; l.Elem(first); first = false {
+					c := d.NextChoice(r)
+					if !l.Null() {
+						readReplyChoiceChoice(d, l, c)
+					}
+					if l.Failed() {
+						break
+					}
+				}
+			}
+		case "created":
+			bit = 1 << 1
+			if !l.Null() {
+				r.Created, _ = l.Int64()
+				r.Has |= fastreply.HasCreated
+			}
+		case "id":
+			bit = 1 << 2
+			d.Str(l, &r.ID, 0, fastreply.HasID, &r.Has)
+		case "model":
+			bit = 1 << 3
+			d.Str(l, &r.Model, 1, fastreply.HasModel, &r.Has)
+		case "object":
+			bit = 1 << 4
+			d.Str(l, &r.Object, -1, fastreply.HasObject, &r.Has)
+		case "service_tier":
+			bit = 1 << 5
+			d.Str(l, &r.ServiceTier, -1, fastreply.HasServiceTier, &r.Has)
+		case "usage":
+			bit = 1 << 6
+			if !l.Null() {
+				r.Has |= fastreply.HasUsage
+				readReplyUsageUsage(d, l, &r.Usage)
+			}
+		default:
+			l.Unknown(k, keysChatCompletion)
+		}
+		if seen&bit != 0 {
+			l.Fail() // a repeated key: encoding/json's merging is not reproduced
+		}
+		seen |= bit
+		if l.Failed() {
+			return
+		}
+	}
+}
+
+// readReplyTopChatCompletionChunk reads a top object of ChatCompletionChunk into harbor's reply (see ReadReply).
+func readReplyTopChatCompletionChunk(d *fastreply.Decoder, l *jsonx.Lexer, r *fastreply.Reply) {
+	if !l.ObjectStart() {
+		return
+	}
+	var seen uint64
+	for first := true; ; first = false {
+		k, ok := l.Key(first)
+		if !ok {
+			return
+		}
+		var bit uint64
+		switch string(k) {
+		case "choices":
+			bit = 1 << 0
+			if !l.Null() && l.ArrayStart() {
+				r.Has |= fastreply.HasChoices
+				d.StartChoices(r)
+				for first := true; l.Elem(first); first = false {
+					c := d.NextChoice(r)
+					if !l.Null() {
+						readReplyChoiceChunkChoice(d, l, c)
+					}
+					if l.Failed() {
+						break
+					}
+				}
+			}
+		case "created":
+			bit = 1 << 1
+			if !l.Null() {
+				r.Created, _ = l.Int64()
+				r.Has |= fastreply.HasCreated
+			}
+		case "id":
+			bit = 1 << 2
+			d.Str(l, &r.ID, 0, fastreply.HasID, &r.Has)
+		case "model":
+			bit = 1 << 3
+			d.Str(l, &r.Model, 1, fastreply.HasModel, &r.Has)
+		case "object":
+			bit = 1 << 4
+			d.Str(l, &r.Object, -1, fastreply.HasObject, &r.Has)
+		case "service_tier":
+			bit = 1 << 5
+			d.Str(l, &r.ServiceTier, -1, fastreply.HasServiceTier, &r.Has)
+		case "usage":
+			bit = 1 << 6
+			if !l.Null() {
+				r.Has |= fastreply.HasUsage
+				readReplyUsageUsage2(d, l, &r.Usage)
+			}
+		default:
+			l.Unknown(k, keysChatCompletionChunk)
+		}
+		if seen&bit != 0 {
+			l.Fail() // a repeated key: encoding/json's merging is not reproduced
+		}
+		seen |= bit
+		if l.Failed() {
+			return
+		}
+	}
+}
+
 func appendMessage(w *jsonx.Writer, v *Message) {
 	w.Open()
 	if v.Content != nil {
@@ -733,6 +880,220 @@ func decodeChunkChoice(l *jsonx.Lexer, v *ChunkChoice) {
 			}
 		default:
 			l.Unknown(k, keysChunkChoice)
+		}
+		if seen&bit != 0 {
+			l.Fail() // a repeated key: encoding/json's merging is not reproduced
+		}
+		seen |= bit
+		if l.Failed() {
+			return
+		}
+	}
+}
+
+// readReplyChoiceChoice reads a choice object of Choice into harbor's reply (see ReadReply).
+func readReplyChoiceChoice(d *fastreply.Decoder, l *jsonx.Lexer, c *fastreply.Choice) {
+	if !l.ObjectStart() {
+		return
+	}
+	var seen uint64
+	for first := true; ; first = false {
+		k, ok := l.Key(first)
+		if !ok {
+			return
+		}
+		var bit uint64
+		switch string(k) {
+		case "finish_reason":
+			bit = 1 << 0
+			d.Str(l, &c.FinishReason, -1, fastreply.HasFinishReason, &c.Has)
+		case "index":
+			bit = 1 << 1
+			if !l.Null() {
+				c.Index, _ = l.Int()
+				c.Has |= fastreply.HasIndex
+			}
+		case "logprobs":
+			bit = 1 << 2
+			if !l.Null() {
+				l.Fail() // not in harbor's reply: the generated type is decoded instead
+			}
+		case "message":
+			bit = 1 << 3
+			if !l.Null() {
+				c.Has |= fastreply.HasMessage
+				readReplyMessageAssistantMessage(d, l, c)
+			}
+		case "moderation_hit_type":
+			bit = 1 << 4
+			if !l.Null() {
+				l.StringBytes()
+			}
+		default:
+			l.Unknown(k, keysChoice)
+		}
+		if seen&bit != 0 {
+			l.Fail() // a repeated key: encoding/json's merging is not reproduced
+		}
+		seen |= bit
+		if l.Failed() {
+			return
+		}
+	}
+}
+
+// readReplyUsageUsage reads a usage object of Usage into harbor's reply (see ReadReply).
+func readReplyUsageUsage(d *fastreply.Decoder, l *jsonx.Lexer, u *fastreply.Usage) {
+	if !l.ObjectStart() {
+		return
+	}
+	var seen uint64
+	for first := true; ; first = false {
+		k, ok := l.Key(first)
+		if !ok {
+			return
+		}
+		var bit uint64
+		switch string(k) {
+		case "completion_tokens":
+			bit = 1 << 0
+			if !l.Null() {
+				u.CompletionTokens, _ = l.Int()
+				u.Has |= fastreply.HasCompletionTokens
+			}
+		case "completion_tokens_details":
+			bit = 1 << 1
+			if !l.Null() {
+				u.Has |= fastreply.HasCompletionTokensDetails
+				readReplyDetailUsageCompletionTokensDetails(d, l, u)
+			}
+		case "prompt_tokens":
+			bit = 1 << 2
+			if !l.Null() {
+				u.PromptTokens, _ = l.Int()
+				u.Has |= fastreply.HasPromptTokens
+			}
+		case "prompt_tokens_details":
+			bit = 1 << 3
+			if !l.Null() {
+				u.Has |= fastreply.HasPromptTokensDetails
+				readReplyDetailUsagePromptTokensDetails(d, l, u)
+			}
+		case "total_tokens":
+			bit = 1 << 4
+			if !l.Null() {
+				u.TotalTokens, _ = l.Int()
+				u.Has |= fastreply.HasTotalTokens
+			}
+		default:
+			l.Unknown(k, keysUsage)
+		}
+		if seen&bit != 0 {
+			l.Fail() // a repeated key: encoding/json's merging is not reproduced
+		}
+		seen |= bit
+		if l.Failed() {
+			return
+		}
+	}
+}
+
+// readReplyChoiceChunkChoice reads a choice object of ChunkChoice into harbor's reply (see ReadReply).
+func readReplyChoiceChunkChoice(d *fastreply.Decoder, l *jsonx.Lexer, c *fastreply.Choice) {
+	if !l.ObjectStart() {
+		return
+	}
+	var seen uint64
+	for first := true; ; first = false {
+		k, ok := l.Key(first)
+		if !ok {
+			return
+		}
+		var bit uint64
+		switch string(k) {
+		case "delta":
+			bit = 1 << 0
+			if !l.Null() {
+				c.Has |= fastreply.HasMessage
+				readReplyMessageDelta(d, l, c)
+			}
+		case "finish_reason":
+			bit = 1 << 1
+			d.Str(l, &c.FinishReason, -1, fastreply.HasFinishReason, &c.Has)
+		case "index":
+			bit = 1 << 2
+			if !l.Null() {
+				c.Index, _ = l.Int()
+				c.Has |= fastreply.HasIndex
+			}
+		case "logprobs":
+			bit = 1 << 3
+			if !l.Null() {
+				l.Fail() // not in harbor's reply: the generated type is decoded instead
+			}
+		case "moderation_hit_type":
+			bit = 1 << 4
+			if !l.Null() {
+				l.StringBytes()
+			}
+		default:
+			l.Unknown(k, keysChunkChoice)
+		}
+		if seen&bit != 0 {
+			l.Fail() // a repeated key: encoding/json's merging is not reproduced
+		}
+		seen |= bit
+		if l.Failed() {
+			return
+		}
+	}
+}
+
+// readReplyUsageUsage2 reads a usage object of Usage into harbor's reply (see ReadReply).
+func readReplyUsageUsage2(d *fastreply.Decoder, l *jsonx.Lexer, u *fastreply.Usage) {
+	if !l.ObjectStart() {
+		return
+	}
+	var seen uint64
+	for first := true; ; first = false {
+		k, ok := l.Key(first)
+		if !ok {
+			return
+		}
+		var bit uint64
+		switch string(k) {
+		case "completion_tokens":
+			bit = 1 << 0
+			if !l.Null() {
+				u.CompletionTokens, _ = l.Int()
+				u.Has |= fastreply.HasCompletionTokens
+			}
+		case "completion_tokens_details":
+			bit = 1 << 1
+			if !l.Null() {
+				u.Has |= fastreply.HasCompletionTokensDetails
+				readReplyDetailUsageCompletionTokensDetails(d, l, u)
+			}
+		case "prompt_tokens":
+			bit = 1 << 2
+			if !l.Null() {
+				u.PromptTokens, _ = l.Int()
+				u.Has |= fastreply.HasPromptTokens
+			}
+		case "prompt_tokens_details":
+			bit = 1 << 3
+			if !l.Null() {
+				u.Has |= fastreply.HasPromptTokensDetails
+				readReplyDetailUsagePromptTokensDetails(d, l, u)
+			}
+		case "total_tokens":
+			bit = 1 << 4
+			if !l.Null() {
+				u.TotalTokens, _ = l.Int()
+				u.Has |= fastreply.HasTotalTokens
+			}
+		default:
+			l.Unknown(k, keysUsage)
 		}
 		if seen&bit != 0 {
 			l.Fail() // a repeated key: encoding/json's merging is not reproduced
@@ -1115,6 +1476,160 @@ func decodeDelta(l *jsonx.Lexer, v *Delta) {
 					}
 				}
 				v.ToolCalls = s
+			}
+		default:
+			l.Unknown(k, keysDelta)
+		}
+		if seen&bit != 0 {
+			l.Fail() // a repeated key: encoding/json's merging is not reproduced
+		}
+		seen |= bit
+		if l.Failed() {
+			return
+		}
+	}
+}
+
+// readReplyMessageAssistantMessage reads a message object of AssistantMessage into harbor's reply (see ReadReply).
+func readReplyMessageAssistantMessage(d *fastreply.Decoder, l *jsonx.Lexer, c *fastreply.Choice) {
+	if !l.ObjectStart() {
+		return
+	}
+	var seen uint64
+	for first := true; ; first = false {
+		k, ok := l.Key(first)
+		if !ok {
+			return
+		}
+		var bit uint64
+		switch string(k) {
+		case "content":
+			bit = 1 << 0
+			d.Text(l, &c.Content, fastreply.HasContent, &c.Has)
+		case "reasoning_content":
+			bit = 1 << 1
+			d.Text(l, &c.ReasoningContent, fastreply.HasReasoningContent, &c.Has)
+		case "role":
+			bit = 1 << 2
+			d.Str(l, &c.Role, -1, fastreply.HasRole, &c.Has)
+		case "tool_calls":
+			bit = 1 << 3
+			if !l.Null() {
+				l.Fail() // not in harbor's reply: the generated type is decoded instead
+			}
+		default:
+			l.Unknown(k, keysAssistantMessage)
+		}
+		if seen&bit != 0 {
+			l.Fail() // a repeated key: encoding/json's merging is not reproduced
+		}
+		seen |= bit
+		if l.Failed() {
+			return
+		}
+	}
+}
+
+// readReplyDetailUsageCompletionTokensDetails reads a detail object of fastUsageCompletionTokensDetails into harbor's reply (see ReadReply).
+func readReplyDetailUsageCompletionTokensDetails(d *fastreply.Decoder, l *jsonx.Lexer, u *fastreply.Usage) {
+	if !l.ObjectStart() {
+		return
+	}
+	var seen uint64
+	for first := true; ; first = false {
+		k, ok := l.Key(first)
+		if !ok {
+			return
+		}
+		var bit uint64
+		switch string(k) {
+		case "provisioned_tokens":
+			bit = 1 << 0
+			if !l.Null() {
+				l.Int()
+			}
+		case "reasoning_tokens":
+			bit = 1 << 1
+			if !l.Null() {
+				u.ReasoningTokens, _ = l.Int()
+				u.Has |= fastreply.HasReasoningTokens
+			}
+		default:
+			l.Unknown(k, keysUsageCompletionTokensDetails)
+		}
+		if seen&bit != 0 {
+			l.Fail() // a repeated key: encoding/json's merging is not reproduced
+		}
+		seen |= bit
+		if l.Failed() {
+			return
+		}
+	}
+}
+
+// readReplyDetailUsagePromptTokensDetails reads a detail object of fastUsagePromptTokensDetails into harbor's reply (see ReadReply).
+func readReplyDetailUsagePromptTokensDetails(d *fastreply.Decoder, l *jsonx.Lexer, u *fastreply.Usage) {
+	if !l.ObjectStart() {
+		return
+	}
+	var seen uint64
+	for first := true; ; first = false {
+		k, ok := l.Key(first)
+		if !ok {
+			return
+		}
+		var bit uint64
+		switch string(k) {
+		case "cached_tokens":
+			bit = 1 << 0
+			if !l.Null() {
+				u.CachedTokens, _ = l.Int()
+				u.Has |= fastreply.HasCachedTokens
+			}
+		case "provisioned_tokens":
+			bit = 1 << 1
+			if !l.Null() {
+				l.Int()
+			}
+		default:
+			l.Unknown(k, keysUsagePromptTokensDetails)
+		}
+		if seen&bit != 0 {
+			l.Fail() // a repeated key: encoding/json's merging is not reproduced
+		}
+		seen |= bit
+		if l.Failed() {
+			return
+		}
+	}
+}
+
+// readReplyMessageDelta reads a message object of Delta into harbor's reply (see ReadReply).
+func readReplyMessageDelta(d *fastreply.Decoder, l *jsonx.Lexer, c *fastreply.Choice) {
+	if !l.ObjectStart() {
+		return
+	}
+	var seen uint64
+	for first := true; ; first = false {
+		k, ok := l.Key(first)
+		if !ok {
+			return
+		}
+		var bit uint64
+		switch string(k) {
+		case "content":
+			bit = 1 << 0
+			d.Text(l, &c.Content, fastreply.HasContent, &c.Has)
+		case "reasoning_content":
+			bit = 1 << 1
+			d.Text(l, &c.ReasoningContent, fastreply.HasReasoningContent, &c.Has)
+		case "role":
+			bit = 1 << 2
+			d.Str(l, &c.Role, -1, fastreply.HasRole, &c.Has)
+		case "tool_calls":
+			bit = 1 << 3
+			if !l.Null() {
+				l.Fail() // not in harbor's reply: the generated type is decoded instead
 			}
 		default:
 			l.Unknown(k, keysDelta)

@@ -13,7 +13,7 @@ type (
 	}
 )
 
-// The JSON keys of each decoded struct, for jsonx.Lexer.Unknown.
+// The JSON keys of each struct read, for jsonx.Lexer.Unknown.
 var (
 	keysChatResponse = []string{"ban_round", "created", "error_code", "error_msg", "finish_reason", "flag", "function_call", "id", "is_end", "is_truncated", "need_clear_history", "object", "result", "search_info", "sentence_id", "usage"}
 	keysFunctionCall = []string{"arguments", "name", "thoughts"}

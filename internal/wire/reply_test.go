@@ -10,46 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// testChunk mirrors a generated chunk type: optional fields are pointers, and it
-// has fields the fast path does not read (tool_calls, logprobs, flag, refusal).
-type testChunk struct {
-	Id                string  `json:"id"`
-	Object            string  `json:"object"`
-	Created           *int64  `json:"created,omitempty"`
-	Model             *string `json:"model,omitempty"`
-	SystemFingerprint *string `json:"system_fingerprint,omitempty"`
-	Choices           []struct {
-		Index int `json:"index"`
-		Delta struct {
-			Role             *string `json:"role,omitempty"`
-			Content          *string `json:"content,omitempty"`
-			ReasoningContent *string `json:"reasoning_content,omitempty"`
-			Refusal          *string `json:"refusal,omitempty"`
-			ToolCalls        []struct {
-				Index int `json:"index"`
-			} `json:"tool_calls,omitempty"`
-		} `json:"delta"`
-		FinishReason *string   `json:"finish_reason,omitempty"`
-		Logprobs     *struct{} `json:"logprobs,omitempty"`
-		Flag         *int      `json:"flag,omitempty"`
-	} `json:"choices"`
-	Usage *struct {
-		PromptTokens          int  `json:"prompt_tokens"`
-		CompletionTokens      int  `json:"completion_tokens"`
-		TotalTokens           int  `json:"total_tokens"`
-		PromptCacheHitTokens  *int `json:"prompt_cache_hit_tokens,omitempty"`
-		PromptCacheMissTokens *int `json:"prompt_cache_miss_tokens,omitempty"`
-		PromptTokensDetails   *struct {
-			CachedTokens *int `json:"cached_tokens,omitempty"`
-			AudioTokens  *int `json:"audio_tokens,omitempty"`
-		} `json:"prompt_tokens_details,omitempty"`
-		CompletionTokensDetails *struct {
-			ReasoningTokens *int `json:"reasoning_tokens,omitempty"`
-		} `json:"completion_tokens_details,omitempty"`
-	} `json:"usage,omitempty"`
-}
-
-var testSchema = NewReplySchema(testChunk{}, "delta")
+var testSchema = NewReplySchema(new(testChunk), "delta")
 
 // reply is what Decode must produce for what encoding/json decoded into c.
 func reply(c *testChunk) Reply {
@@ -178,20 +139,8 @@ func FuzzReplyDecoder(f *testing.F) {
 }
 
 // Fields encoding/json handles specially are never read by the fast path.
-type special struct{ s string }
-
-func (s *special) UnmarshalJSON(b []byte) error { s.s = "custom"; return nil }
-
 func TestReplySchemaLeavesSpecialFieldsToEncodingJSON(t *testing.T) {
-	type quoted struct {
-		ID      string `json:"id"`
-		Created int64  `json:"created,string"`
-		Model   special
-		Choices []struct {
-			Index int `json:"index"`
-		} `json:"choices"`
-	}
-	s := NewReplySchema(quoted{}, "delta")
+	s := NewReplySchema(new(quoted), "delta")
 	d := NewReplyDecoder(s, "")
 	var r Reply
 	assert.True(t, d.Decode([]byte(`{"id":"a","choices":[]}`), &r))
@@ -200,8 +149,7 @@ func TestReplySchemaLeavesSpecialFieldsToEncodingJSON(t *testing.T) {
 	assert.False(t, d.Decode([]byte(`{"id":"a","model":"x"}`), &r), "model matches Model case-insensitively")
 	assert.True(t, d.Decode([]byte(`{"id":"a","Model":null}`), &r), "null leaves any field as it was")
 
-	type embedded struct{ quoted }
-	d = NewReplyDecoder(NewReplySchema(embedded{}, "delta"), "")
+	d = NewReplyDecoder(NewReplySchema(new(embedded), "delta"), "")
 	assert.False(t, d.Decode([]byte(`{"id":"a"}`), &r), "embedded structs are left to encoding/json")
 }
 

@@ -29,12 +29,14 @@ func main() {
 	dir := flag.String("dir", "", "the generated package's directory")
 	enc := flag.String("encode", "", "comma-separated request types that get AppendJSON")
 	dec := flag.String("decode", "", "comma-separated answer types that get DecodeJSON")
+	rep := flag.String("reply", "", "comma-separated OpenAI-shaped answer types that get ReadReply (harbor's fastreply.Reply)")
+	in := flag.String("in", "*.gen.go", "the files of -dir to read (a glob)")
 	out := flag.String("out", "fast_gen.go", "the output file's name, in -dir")
 	flag.Parse()
 	if *dir == "" {
 		log.Fatal("fastgen: -dir is required")
 	}
-	src, err := Generate(*dir, split(*enc), split(*dec), *out)
+	src, err := GenerateFiles(*dir, *in, split(*enc), split(*dec), split(*rep), *out)
 	if err != nil {
 		log.Fatalf("fastgen: %v", err)
 	}

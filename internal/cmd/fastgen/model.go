@@ -62,16 +62,16 @@ type pkg struct {
 	fset    *token.FileSet
 }
 
-// load parses the *.gen.go files of dir, skipping out (the file fastgen writes).
-func load(dir, out string) (*pkg, error) {
+// load parses the files of dir matching in, skipping out (the file fastgen writes).
+func load(dir, in, out string) (*pkg, error) {
 	p := &pkg{specs: map[string]*ast.TypeSpec{}, methods: map[string]map[string]bool{}, consts: map[string]map[string]string{},
 		types: map[string]*typ{}, fset: token.NewFileSet()}
-	names, err := filepath.Glob(filepath.Join(dir, "*.gen.go"))
+	names, err := filepath.Glob(filepath.Join(dir, in))
 	if err != nil {
 		return nil, err
 	}
 	if len(names) == 0 {
-		return nil, fmt.Errorf("no *.gen.go file in %s", dir)
+		return nil, fmt.Errorf("no %s file in %s", in, dir)
 	}
 	sort.Strings(names)
 	for _, n := range names {

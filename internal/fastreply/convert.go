@@ -1,4 +1,4 @@
-package wire
+package fastreply
 
 import "github.com/harborai/harbor-go/llm"
 
@@ -78,7 +78,7 @@ func (r *Reply) Chunk() llm.Chunk {
 
 // into writes the usage to out, with its details at ptd and ctd (allocated when
 // nil) when the vendor sent their counts.
-func (u *ReplyUsage) into(out *llm.Usage, ptd *llm.PromptTokensDetails, ctd *llm.CompletionTokensDetails) {
+func (u *Usage) into(out *llm.Usage, ptd *llm.PromptTokensDetails, ctd *llm.CompletionTokensDetails) {
 	*out = llm.Usage{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, TotalTokens: u.TotalTokens,
 		PromptCacheHitTokens: u.PromptCacheHitTokens, PromptCacheMissTokens: u.PromptCacheMissTokens}
 	if u.Has&HasCachedTokens != 0 {
