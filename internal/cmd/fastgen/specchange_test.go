@@ -13,8 +13,9 @@ import (
 // it copies spec/deepseek.yaml, adds an optional x_new_field to the request and to
 // the answer, runs oapi-codegen and fastgen on it as generate.go does, and runs a
 // small program against the result: the field set on the generated request is in
-// the bytes AppendJSON writes, and the field in an answer is read by DecodeJSON —
-// with no hand edit. The program is compiled inside this module (through go's
+// the bytes AppendJSON writes, and the field in an answer is read by DecodeJSON,
+// while the hot path (ReadReply into harbor's fastreply.Reply) still reads that
+// answer — with no hand edit. The program is compiled inside this module (through go's
 // -overlay, nothing is written to the tree) so that it may use internal/jsonx as
 // the generated code does.
 func TestSpecChangeNeedsNoHandEdit(t *testing.T) {
@@ -48,7 +49,8 @@ func TestSpecChangeNeedsNoHandEdit(t *testing.T) {
 	if !strings.Contains(string(types), "XNewField") {
 		t.Fatalf("oapi-codegen did not add XNewField:\n%s", types)
 	}
-	src, err := Generate(tmp, []string{"ChatCompletionRequest"}, []string{"ChatCompletion", "ChatCompletionChunk"}, "fast_gen.go")
+	src, err := GenerateFiles(tmp, "*.gen.go", []string{"ChatCompletionRequest"}, []string{"ChatCompletion", "ChatCompletionChunk"},
+		[]string{"ChatCompletion", "ChatCompletionChunk"}, "fast_gen.go")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,6 +81,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/harborai/harbor-go/internal/fastreply"
 	"github.com/harborai/harbor-go/internal/jsonx"
 )
 
@@ -91,11 +94,16 @@ func main() {
 		fmt.Printf("AppendJSON wrote %s (ok=%v), json.Marshal %s\n", body, ok, want)
 		os.Exit(1)
 	}
-	answer := []byte(` + "`" + `{"id":"a","object":"chat.completion","created":1,"model":"m","choices":[],"x_new_field":"read"}` + "`" + `)
+	answer := []byte(` + "`" + `{"id":"a","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"x_new_field":"read"}` + "`" + `)
 	var c ChatCompletion
 	var l jsonx.Lexer
 	if !c.DecodeJSON(&l, answer) || c.XNewField == nil || *c.XNewField != "read" {
 		fmt.Printf("DecodeJSON read %+v\n", c)
+		os.Exit(1)
+	}
+	var r fastreply.Reply
+	if d := fastreply.NewDecoder((*ChatCompletion)(nil).ReadReply, "m"); !d.Decode(answer, &r) || len(r.Choices) != 1 || r.Choices[0].Content != "hi" {
+		fmt.Printf("ReadReply gave up or read %+v\n", r)
 		os.Exit(1)
 	}
 	fmt.Println("ok")
