@@ -156,3 +156,18 @@ func ToolCalls[T any](m *llm.Message, build func(id, name, arguments string) T) 
 	}
 	return out
 }
+
+// ResponseFormat translates req.ResponseFormat with build, which fills the
+// vendor's generated type from the format's type and its json_schema (nil unless
+// the type is json_schema); nil when there is none.
+func ResponseFormat[F any](provider string, req *llm.ChatRequest, build func(typ string, s *Schema) F) (*F, error) {
+	if req.ResponseFormat == nil {
+		return nil, nil
+	}
+	s, err := JSONSchema(provider, req)
+	if err != nil {
+		return nil, err
+	}
+	f := build(req.ResponseFormat.Type, s)
+	return &f, nil
+}

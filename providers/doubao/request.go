@@ -47,16 +47,6 @@ func (p *Provider) encode(req *llm.ChatRequest, stream bool) ([]byte, error) {
 		re := gen.ChatCompletionRequestReasoningEffort(e)
 		out.ReasoningEffort = &re
 	}
-	if rf := req.ResponseFormat; rf != nil {
-		out.ResponseFormat = &gen.ResponseFormat{Type: gen.ResponseFormatType(rf.Type)}
-		s, err := engine.JSONSchema(Name, req)
-		if err != nil {
-			return nil, err
-		}
-		if s != nil {
-			out.ResponseFormat.JsonSchema = &gen.JSONSchemaFormat{Name: s.Name, Description: s.Description, Schema: s.Schema, Strict: s.Strict}
-		}
-	}
 	if stream {
 		t := true
 		out.Stream = &t
@@ -68,6 +58,9 @@ func (p *Provider) encode(req *llm.ChatRequest, stream bool) ([]byte, error) {
 		}
 	}
 	var err error
+	if out.ResponseFormat, err = engine.ResponseFormat(Name, req, responseFormat); err != nil {
+		return nil, err
+	}
 	if out.Tools, err = engine.Tools(Name, req, tool); err != nil {
 		return nil, err
 	}
@@ -129,4 +122,12 @@ func tool(f engine.Function) gen.Tool {
 
 func genToolCall(id, name, arguments string) gen.ToolCall {
 	return gen.ToolCall{Id: id, Type: gen.ToolCallTypeFunction, Function: gen.FunctionCall{Name: name, Arguments: arguments}}
+}
+
+func responseFormat(typ string, s *engine.Schema) gen.ResponseFormat {
+	f := gen.ResponseFormat{Type: gen.ResponseFormatType(typ)}
+	if s != nil {
+		f.JsonSchema = &gen.JSONSchemaFormat{Name: s.Name, Description: s.Description, Schema: s.Schema, Strict: s.Strict}
+	}
+	return f
 }

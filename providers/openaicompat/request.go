@@ -49,21 +49,14 @@ func (p *Provider) encode(req *llm.ChatRequest, stream bool) ([]byte, error) {
 		}
 	}
 	var err error
+	if out.ResponseFormat, err = engine.ResponseFormat(p.name, req, responseFormat); err != nil {
+		return nil, err
+	}
 	if out.Tools, err = engine.Tools(p.name, req, tool); err != nil {
 		return nil, err
 	}
 	if out.ToolChoice, err = engine.ToolChoice[gen.ToolChoice](p.name, req); err != nil {
 		return nil, err
-	}
-	if rf := req.ResponseFormat; rf != nil {
-		out.ResponseFormat = &gen.ResponseFormat{Type: gen.ResponseFormatType(rf.Type)}
-		s, err := engine.JSONSchema(p.name, req)
-		if err != nil {
-			return nil, err
-		}
-		if s != nil {
-			out.ResponseFormat.JsonSchema = &gen.JSONSchema{Name: s.Name, Description: s.Description, Schema: s.Schema, Strict: s.Strict}
-		}
 	}
 	return encodeBody(p.name, req, &out)
 }
@@ -119,4 +112,12 @@ func tool(f engine.Function) gen.Tool {
 
 func genToolCall(id, name, arguments string) gen.ToolCall {
 	return gen.ToolCall{Id: id, Type: "function", Function: gen.FunctionCall{Name: name, Arguments: arguments}}
+}
+
+func responseFormat(typ string, s *engine.Schema) gen.ResponseFormat {
+	f := gen.ResponseFormat{Type: gen.ResponseFormatType(typ)}
+	if s != nil {
+		f.JsonSchema = &gen.JSONSchema{Name: s.Name, Description: s.Description, Schema: s.Schema, Strict: s.Strict}
+	}
+	return f
 }

@@ -40,22 +40,15 @@ func (p *Provider) encode(req *llm.ChatRequest, stream bool) ([]byte, error) {
 	if ws := req.WebSearch; ws != nil {
 		out.WebSearch = webSearch(ws)
 	}
-	if rf := req.ResponseFormat; rf != nil {
-		out.ResponseFormat = &gen.ResponseFormat{Type: gen.ResponseFormatType(rf.Type)}
-		s, err := engine.JSONSchema(Name, req)
-		if err != nil {
-			return nil, err
-		}
-		if s != nil {
-			out.ResponseFormat.JsonSchema = &gen.JSONSchemaFormat{Name: s.Name, Description: s.Description, Schema: s.Schema, Strict: s.Strict}
-		}
-	}
 	for i := range req.Messages {
 		if err := message(&out.Messages[i], &req.Messages[i]); err != nil {
 			return nil, invalid(req, "messages", "messages[%d]: %v", i, err)
 		}
 	}
 	var err error
+	if out.ResponseFormat, err = engine.ResponseFormat(Name, req, responseFormat); err != nil {
+		return nil, err
+	}
 	if out.Tools, err = engine.Tools(Name, req, tool); err != nil {
 		return nil, err
 	}
@@ -128,4 +121,12 @@ func webSearch(ws *llm.WebSearch) *gen.WebSearch {
 
 func genToolCall(id, name, arguments string) gen.ToolCall {
 	return gen.ToolCall{Id: id, Type: gen.ToolCallTypeFunction, Function: gen.FunctionCall{Name: name, Arguments: arguments}}
+}
+
+func responseFormat(typ string, s *engine.Schema) gen.ResponseFormat {
+	f := gen.ResponseFormat{Type: gen.ResponseFormatType(typ)}
+	if s != nil {
+		f.JsonSchema = &gen.JSONSchemaFormat{Name: s.Name, Description: s.Description, Schema: s.Schema, Strict: s.Strict}
+	}
+	return f
 }
