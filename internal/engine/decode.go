@@ -8,13 +8,34 @@ import (
 	"github.com/harborai/harbor-go/llm"
 )
 
-// Completions is a Spec.Decode: the fast decoder reads what it can (schema, and
-// fast converts), anything else is read by encoding/json into the vendor's
-// generated completion type C and converted by slow (see wire.DecodeCompletion).
-func Completions[C any, PC wire.Generated[C]](schema func() *wire.ReplySchema, fast func(*wire.Reply) *llm.ChatCompletion,
+// Completions is a Spec.Decode: the generated hot path (the ReadReply of *C) reads
+// what it can and fast converts it; anything else is read into the vendor's
+// generated completion type C (wire.Unmarshal) and converted by slow (see
+// wire.DecodeCompletion).
+func Completions[C any, PC wire.Generated[C]](fast func(*wire.Reply) *llm.ChatCompletion,
 	slow func(*C) *llm.ChatCompletion) func(provider, model string, resp *http.Response, refine Refiner, secrets ...string) (*llm.ChatCompletion, error) {
+	schema := new(wire.LazySchema[C])
 	return func(provider, model string, resp *http.Response, refine Refiner, secrets ...string) (*llm.ChatCompletion, error) {
-		return wire.DecodeCompletion[C, PC](provider, model, resp, schema(), fast, slow, refine, secrets...)
+		return wire.DecodeCompletion[C, PC](provider, model, resp, schema.Get("message"), fast, slow, refine, secrets...)
+	}
+}
+
+// Chunks is a Spec.Chunks: each stream's events are read by the generated hot path
+// (the ReadReply of *K) and converted by fast, or, for what it does not read (tool
+// calls, logprobs…), read into the vendor's generated chunk type K and converted
+// by slow. wire.Stream does the rest: `data: [DONE]` ends the stream, comments and
+// blank lines are skipped, an error event ends it with that error.
+func Chunks[K any, PK wire.Generated[K]](fast func(*wire.Reply) llm.Chunk, slow func(*K) llm.Chunk) func(model string) wire.ChunkDecoder {
+	schema := new(wire.LazySchema[K])
+	decode := func(data []byte) (llm.Chunk, bool, error) {
+		var c K
+		if err := wire.Unmarshal[K, PK](data, &c); err != nil {
+			return llm.Chunk{}, false, err
+		}
+		return slow(&c), false, nil
+	}
+	return func(model string) wire.ChunkDecoder {
+		return wire.FastChunks(schema.Get("delta"), model, fast, decode)
 	}
 }
 
@@ -34,4 +55,16 @@ func Models[M any](model func(*M) llm.Model) func(body []byte) ([]llm.Model, err
 		}
 		return out, nil
 	}
+}
+
+// Each converts every element of s with f; nil when s is empty.
+func Each[S, T any](s []S, f func(*S) T) []T {
+	if len(s) == 0 {
+		return nil
+	}
+	out := make([]T, len(s))
+	for i := range s {
+		out[i] = f(&s[i])
+	}
+	return out
 }

@@ -121,8 +121,8 @@ func New(cfg llm.Config) (*Provider, error) {
 	p.client, err = engine.New(engine.Spec{
 		Name:   Name,
 		Encode: p.encode,
-		Decode: engine.Completions(completionSchema, fromReply, fromCompletion),
-		Chunks: newChunkDecoder,
+		Decode: engine.Completions(fromReply, fromCompletion),
+		Chunks: engine.Chunks(fromReplyChunk, fromChunk),
 		Models: engine.Models(listed),
 	}, conn)
 	if err != nil {

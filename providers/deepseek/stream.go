@@ -6,35 +6,6 @@ import (
 	"github.com/harborai/harbor-go/llm"
 )
 
-// chunkSchema and completionSchema tell the fast decoder (wire.ReplyDecoder) how
-// encoding/json would read DeepSeek's answers into the generated types. Each is built
-// on its first use, not at package init.
-var (
-	chunks      wire.LazySchema[gen.ChatCompletionChunk]
-	completions wire.LazySchema[gen.ChatCompletion]
-)
-
-func chunkSchema() *wire.ReplySchema      { return chunks.Get("delta") }
-func completionSchema() *wire.ReplySchema { return completions.Get("message") }
-
-// newChunkDecoder returns the decoder of one stream's events. wire.Stream does the
-// rest: `: keep-alive` comments and blank lines are skipped, `data: [DONE]` ends the
-// stream, and usage rides on the finish chunk. Events are read by the fast decoder,
-// or, for what it does not read (tool calls, logprobs), by encoding/json into the
-// generated type.
-func newChunkDecoder(model string) wire.ChunkDecoder {
-	return wire.FastChunks(chunkSchema(), model, fromReplyChunk, decodeChunk)
-}
-
-// decodeChunk decodes one event with the generated decoder (wire.Unmarshal).
-func decodeChunk(data []byte) (llm.Chunk, bool, error) {
-	var c gen.ChatCompletionChunk
-	if err := wire.Unmarshal(data, &c); err != nil {
-		return llm.Chunk{}, false, err
-	}
-	return fromChunk(&c), false, nil
-}
-
 // fromReplyChunk is fromChunk for a chunk the fast decoder read.
 func fromReplyChunk(r *wire.Reply) llm.Chunk { return r.Chunk() }
 

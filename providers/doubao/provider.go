@@ -115,7 +115,7 @@ func New(cfg llm.Config) (*Provider, error) {
 	p.client, err = engine.New(engine.Spec{
 		Name:   Name,
 		Encode: p.encode,
-		Decode: engine.Completions(completionSchema, fromReply, fromCompletion),
+		Decode: engine.Completions(fromReply, fromCompletion),
 		Chunks: newChunkDecoder,
 		Refine: classifyBody,
 		Models: engine.Models(listed),

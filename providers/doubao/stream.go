@@ -6,16 +6,9 @@ import (
 	"github.com/harborai/harbor-go/llm"
 )
 
-// chunkSchema and completionSchema tell the fast decoder (wire.ReplyDecoder) how
-// encoding/json would read Ark's answers into the generated types. Each is built
-// on its first use, not at package init.
-var (
-	chunks      wire.LazySchema[gen.ChatCompletionChunk]
-	completions wire.LazySchema[gen.ChatCompletion]
-)
-
-func chunkSchema() *wire.ReplySchema      { return chunks.Get("delta") }
-func completionSchema() *wire.ReplySchema { return completions.Get("message") }
+// chunks is the generated hot path's schema of Ark's chunks (wire.ReplyDecoder),
+// made on its first use.
+var chunks wire.LazySchema[gen.ChatCompletionChunk]
 
 // newChunkDecoder returns the decoder for one stream. Ark repeats "role":"assistant"
 // in every delta; OpenAI sends it on a candidate's first delta only, so the decoder
@@ -27,7 +20,7 @@ func completionSchema() *wire.ReplySchema { return completions.Get("message") }
 // it does not read (tool calls, logprobs), by encoding/json into the generated type.
 func newChunkDecoder(model string) wire.ChunkDecoder {
 	var roleSent []bool // by choice index
-	d := wire.NewReplyDecoder(chunkSchema(), model)
+	d := wire.NewReplyDecoder(chunks.Get("delta"), model)
 	var r wire.Reply
 	return func(data []byte) (llm.Chunk, bool, error) {
 		var out llm.Chunk

@@ -41,8 +41,8 @@ func (e Endpoint) New(cfg llm.Config) (*Provider, error) {
 	p.client, err = engine.New(engine.Spec{
 		Name:   e.Name,
 		Encode: p.encode,
-		Decode: engine.Completions(completionSchema, fromReply, fromCompletion),
-		Chunks: newChunkDecoder,
+		Decode: engine.Completions(fromReply, fromCompletion),
+		Chunks: engine.Chunks(fromReplyChunk, fromChunk),
 		Refine: refineBody,
 		Models: engine.Models(listed),
 	}, conn)

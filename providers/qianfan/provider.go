@@ -112,8 +112,8 @@ func New(cfg llm.Config) (*Provider, error) {
 	p.client, err = engine.New(engine.Spec{
 		Name:          Name,
 		Encode:        p.encode,
-		Decode:        engine.Completions(completionSchema, fromReply, fromCompletion),
-		Chunks:        newChunkDecoder,
+		Decode:        engine.Completions(fromReply, fromCompletion),
+		Chunks:        engine.Chunks(fromReplyChunk, fromChunk),
 		Refine:        refine,
 		Models:        engine.Models(listed),
 		BodyRequestID: true, // the body's "as-…" id is the id Baidu's support asks for
