@@ -2,6 +2,7 @@ package deepseek
 
 import (
 	gen "github.com/harborai/harbor-go/generated/deepseek"
+	"github.com/harborai/harbor-go/internal/engine"
 	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
@@ -22,18 +23,12 @@ func fromCompletion(c *gen.ChatCompletion) *llm.ChatCompletion {
 	}
 	for i := range c.Choices {
 		ch := &c.Choices[i]
-		m := llm.Message{
+		out.Choices[i] = llm.Choice{Index: ch.Index, Logprobs: fromLogprobs(ch.Logprobs), Message: llm.Message{
 			Role:             llm.RoleAssistant,
 			Content:          wire.Str(ch.Message.Content),
 			ReasoningContent: wire.Str(ch.Message.ReasoningContent),
-		}
-		if n := len(ch.Message.ToolCalls); n > 0 {
-			m.ToolCalls = make([]llm.ToolCall, n)
-			for j, tc := range ch.Message.ToolCalls {
-				m.ToolCalls[j] = llm.ToolCall{ID: tc.Id, Type: string(tc.Type), Function: llm.FunctionCall{Name: tc.Function.Name, Arguments: tc.Function.Arguments}}
-			}
-		}
-		out.Choices[i] = llm.Choice{Index: ch.Index, Message: m, Logprobs: fromLogprobs(ch.Logprobs)}
+			ToolCalls:        engine.Each(ch.Message.ToolCalls, fromToolCall),
+		}}
 		if ch.FinishReason != nil {
 			out.Choices[i].FinishReason = string(*ch.FinishReason)
 		}
@@ -42,6 +37,10 @@ func fromCompletion(c *gen.ChatCompletion) *llm.ChatCompletion {
 		out.Usage = fromUsage(c.Usage)
 	}
 	return out
+}
+
+func fromToolCall(tc *gen.ToolCall) llm.ToolCall {
+	return llm.ToolCall{ID: tc.Id, Type: string(tc.Type), Function: llm.FunctionCall{Name: tc.Function.Name, Arguments: tc.Function.Arguments}}
 }
 
 // fromReply is fromCompletion for an answer the fast decoder read.
@@ -68,22 +67,13 @@ func fromLogprobs(l *gen.Logprobs) *llm.Logprobs {
 	if l == nil || (len(l.Content) == 0 && len(l.ReasoningContent) == 0) {
 		return nil
 	}
-	return &llm.Logprobs{Content: fromTokens(l.Content), ReasoningContent: fromTokens(l.ReasoningContent)}
+	return &llm.Logprobs{Content: engine.Each(l.Content, tokenLogprob), ReasoningContent: engine.Each(l.ReasoningContent, tokenLogprob)}
 }
 
-func fromTokens(ts []gen.TokenLogprob) []llm.TokenLogprob {
-	if len(ts) == 0 {
-		return nil
-	}
-	out := make([]llm.TokenLogprob, len(ts))
-	for i, t := range ts {
-		out[i] = llm.TokenLogprob{Token: t.Token, Logprob: t.Logprob, Bytes: t.Bytes}
-		if len(t.TopLogprobs) > 0 {
-			out[i].TopLogprobs = make([]llm.TopLogprob, len(t.TopLogprobs))
-			for j, tp := range t.TopLogprobs {
-				out[i].TopLogprobs[j] = llm.TopLogprob{Token: tp.Token, Logprob: tp.Logprob, Bytes: tp.Bytes}
-			}
-		}
-	}
-	return out
+func tokenLogprob(t *gen.TokenLogprob) llm.TokenLogprob {
+	return llm.TokenLogprob{Token: t.Token, Logprob: t.Logprob, Bytes: t.Bytes, TopLogprobs: engine.Each(t.TopLogprobs, topLogprob)}
+}
+
+func topLogprob(t *gen.TopLogprob) llm.TopLogprob {
+	return llm.TopLogprob{Token: t.Token, Logprob: t.Logprob, Bytes: t.Bytes}
 }

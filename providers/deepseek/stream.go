@@ -2,6 +2,7 @@ package deepseek
 
 import (
 	gen "github.com/harborai/harbor-go/generated/deepseek"
+	"github.com/harborai/harbor-go/internal/engine"
 	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
@@ -20,22 +21,10 @@ func fromChunk(c *gen.ChatCompletionChunk) llm.Chunk {
 	}
 	for i := range c.Choices {
 		ch := &c.Choices[i]
-		d := llm.Delta{Content: wire.Str(ch.Delta.Content), ReasoningContent: wire.Str(ch.Delta.ReasoningContent)}
+		d := llm.Delta{Content: wire.Str(ch.Delta.Content), ReasoningContent: wire.Str(ch.Delta.ReasoningContent),
+			ToolCalls: engine.Each(ch.Delta.ToolCalls, toolCallDelta)}
 		if ch.Delta.Role != nil {
 			d.Role = string(*ch.Delta.Role)
-		}
-		if n := len(ch.Delta.ToolCalls); n > 0 {
-			d.ToolCalls = make([]llm.ToolCallDelta, n)
-			for j, tc := range ch.Delta.ToolCalls {
-				td := llm.ToolCallDelta{Index: tc.Index, ID: wire.Str(tc.Id)}
-				if tc.Type != nil {
-					td.Type = string(*tc.Type)
-				}
-				if tc.Function != nil {
-					td.Function = llm.FunctionCallDelta{Name: wire.Str(tc.Function.Name), Arguments: wire.Str(tc.Function.Arguments)}
-				}
-				d.ToolCalls[j] = td
-			}
 		}
 		out.Choices[i] = llm.ChunkChoice{Index: ch.Index, Delta: d, Logprobs: fromLogprobs(ch.Logprobs)}
 		if ch.FinishReason != nil {
@@ -47,4 +36,15 @@ func fromChunk(c *gen.ChatCompletionChunk) llm.Chunk {
 		out.Usage = &u
 	}
 	return out
+}
+
+func toolCallDelta(tc *gen.ToolCallDelta) llm.ToolCallDelta {
+	td := llm.ToolCallDelta{Index: tc.Index, ID: wire.Str(tc.Id)}
+	if tc.Type != nil {
+		td.Type = string(*tc.Type)
+	}
+	if tc.Function != nil {
+		td.Function = llm.FunctionCallDelta{Name: wire.Str(tc.Function.Name), Arguments: wire.Str(tc.Function.Arguments)}
+	}
+	return td
 }

@@ -2,6 +2,7 @@ package doubao
 
 import (
 	gen "github.com/harborai/harbor-go/generated/ark"
+	"github.com/harborai/harbor-go/internal/engine"
 	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
@@ -22,18 +23,12 @@ func fromCompletion(c *gen.ChatCompletion) *llm.ChatCompletion {
 	}
 	for i := range c.Choices {
 		ch := &c.Choices[i]
-		m := llm.Message{
+		out.Choices[i] = llm.Choice{Index: ch.Index, Logprobs: fromLogprobs(ch.Logprobs), Message: llm.Message{
 			Role:             llm.RoleAssistant,
 			Content:          wire.Str(ch.Message.Content),
 			ReasoningContent: wire.Str(ch.Message.ReasoningContent),
-		}
-		if n := len(ch.Message.ToolCalls); n > 0 {
-			m.ToolCalls = make([]llm.ToolCall, n)
-			for j, tc := range ch.Message.ToolCalls {
-				m.ToolCalls[j] = llm.ToolCall{ID: tc.Id, Type: string(tc.Type), Function: llm.FunctionCall{Name: tc.Function.Name, Arguments: tc.Function.Arguments}}
-			}
-		}
-		out.Choices[i] = llm.Choice{Index: ch.Index, Message: m, Logprobs: fromLogprobs(ch.Logprobs)}
+			ToolCalls:        engine.Each(ch.Message.ToolCalls, fromToolCall),
+		}}
 		if ch.FinishReason != nil {
 			out.Choices[i].FinishReason = string(*ch.FinishReason)
 		}
@@ -42,6 +37,10 @@ func fromCompletion(c *gen.ChatCompletion) *llm.ChatCompletion {
 		out.Usage = fromUsage(c.Usage)
 	}
 	return out
+}
+
+func fromToolCall(tc *gen.ToolCall) llm.ToolCall {
+	return llm.ToolCall{ID: tc.Id, Type: string(tc.Type), Function: llm.FunctionCall{Name: tc.Function.Name, Arguments: tc.Function.Arguments}}
 }
 
 // fromReply is fromCompletion for an answer the fast decoder read.
@@ -65,16 +64,13 @@ func fromLogprobs(l *gen.Logprobs) *llm.Logprobs {
 	if l == nil || len(l.Content) == 0 {
 		return nil
 	}
-	out := make([]llm.TokenLogprob, len(l.Content))
-	for i := range l.Content {
-		t := &l.Content[i]
-		out[i] = llm.TokenLogprob{Token: t.Token, Logprob: t.Logprob, Bytes: t.Bytes}
-		if n := len(t.TopLogprobs); n > 0 {
-			out[i].TopLogprobs = make([]llm.TopLogprob, n)
-			for j, alt := range t.TopLogprobs {
-				out[i].TopLogprobs[j] = llm.TopLogprob{Token: alt.Token, Logprob: alt.Logprob, Bytes: alt.Bytes}
-			}
-		}
-	}
-	return &llm.Logprobs{Content: out}
+	return &llm.Logprobs{Content: engine.Each(l.Content, tokenLogprob)}
+}
+
+func tokenLogprob(t *gen.TokenLogprob) llm.TokenLogprob {
+	return llm.TokenLogprob{Token: t.Token, Logprob: t.Logprob, Bytes: t.Bytes, TopLogprobs: engine.Each(t.TopLogprobs, topLogprob)}
+}
+
+func topLogprob(t *gen.TopLogprob) llm.TopLogprob {
+	return llm.TopLogprob{Token: t.Token, Logprob: t.Logprob, Bytes: t.Bytes}
 }

@@ -63,25 +63,10 @@ func fromChunk(c *gen.ChatCompletionChunk) llm.Chunk {
 	}
 	for i := range c.Choices {
 		ch := &c.Choices[i]
-		d := llm.Delta{Content: wire.Str(ch.Delta.Content), ReasoningContent: wire.Str(ch.Delta.ReasoningContent)}
+		d := llm.Delta{Content: wire.Str(ch.Delta.Content), ReasoningContent: wire.Str(ch.Delta.ReasoningContent),
+			ToolCalls: toolCallDeltas(ch.Delta.ToolCalls)}
 		if ch.Delta.Role != nil {
 			d.Role = string(*ch.Delta.Role)
-		}
-		if n := len(ch.Delta.ToolCalls); n > 0 {
-			d.ToolCalls = make([]llm.ToolCallDelta, n)
-			for j, tc := range ch.Delta.ToolCalls {
-				td := llm.ToolCallDelta{Index: j, ID: wire.Str(tc.Id)} // the SDK treats index as optional
-				if tc.Index != nil {
-					td.Index = *tc.Index
-				}
-				if tc.Type != nil {
-					td.Type = string(*tc.Type)
-				}
-				if tc.Function != nil {
-					td.Function = llm.FunctionCallDelta{Name: wire.Str(tc.Function.Name), Arguments: wire.Str(tc.Function.Arguments)}
-				}
-				d.ToolCalls[j] = td
-			}
 		}
 		out.Choices[i] = llm.ChunkChoice{Index: ch.Index, Delta: d, Logprobs: fromLogprobs(ch.Logprobs)}
 		if ch.FinishReason != nil {
@@ -91,6 +76,29 @@ func fromChunk(c *gen.ChatCompletionChunk) llm.Chunk {
 	if c.Usage != nil {
 		u := fromUsage(c.Usage)
 		out.Usage = &u
+	}
+	return out
+}
+
+// toolCallDeltas converts a delta's tool calls. The SDK treats index as optional:
+// a call without one is at its position.
+func toolCallDeltas(tcs []gen.ToolCallDelta) []llm.ToolCallDelta {
+	if len(tcs) == 0 {
+		return nil
+	}
+	out := make([]llm.ToolCallDelta, len(tcs))
+	for j := range tcs {
+		tc := &tcs[j]
+		out[j] = llm.ToolCallDelta{Index: j, ID: wire.Str(tc.Id)}
+		if tc.Index != nil {
+			out[j].Index = *tc.Index
+		}
+		if tc.Type != nil {
+			out[j].Type = string(*tc.Type)
+		}
+		if tc.Function != nil {
+			out[j].Function = llm.FunctionCallDelta{Name: wire.Str(tc.Function.Name), Arguments: wire.Str(tc.Function.Arguments)}
+		}
 	}
 	return out
 }

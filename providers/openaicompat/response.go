@@ -2,6 +2,7 @@ package openaicompat
 
 import (
 	gen "github.com/harborai/harbor-go/generated/openai"
+	"github.com/harborai/harbor-go/internal/engine"
 	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
@@ -38,7 +39,7 @@ func fromCompletion(c *gen.ChatCompletion) *llm.ChatCompletion {
 			Role:             llm.RoleAssistant,
 			Content:          wire.Str(src.Message.Content),
 			ReasoningContent: wire.Str(src.Message.ReasoningContent),
-			ToolCalls:        toolCalls(src.Message.ToolCalls),
+			ToolCalls:        engine.Each(src.Message.ToolCalls, fromToolCall),
 		}
 	}
 	if c.Usage != nil {
@@ -56,17 +57,10 @@ func fromReply(r *wire.Reply) *llm.ChatCompletion {
 	return out
 }
 
-func toolCalls(tcs []gen.ToolCall) []llm.ToolCall {
-	if len(tcs) == 0 {
-		return nil
-	}
-	out := make([]llm.ToolCall, len(tcs))
-	for i := range tcs {
-		tc := &tcs[i]
-		out[i] = llm.ToolCall{ID: tc.Id, Type: string(tc.Type), Function: llm.FunctionCall{Name: tc.Function.Name, Arguments: tc.Function.Arguments}}
-		if out[i].Type == "" {
-			out[i].Type = "function"
-		}
+func fromToolCall(tc *gen.ToolCall) llm.ToolCall {
+	out := llm.ToolCall{ID: tc.Id, Type: string(tc.Type), Function: llm.FunctionCall{Name: tc.Function.Name, Arguments: tc.Function.Arguments}}
+	if out.Type == "" {
+		out.Type = "function"
 	}
 	return out
 }
@@ -86,16 +80,13 @@ func logprobs(l *gen.Logprobs) *llm.Logprobs {
 	if l == nil || len(l.Content) == 0 {
 		return nil
 	}
-	toks := make([]llm.TokenLogprob, len(l.Content))
-	for i := range l.Content {
-		t := &l.Content[i]
-		toks[i] = llm.TokenLogprob{Token: t.Token, Logprob: t.Logprob, Bytes: t.Bytes}
-		if len(t.TopLogprobs) > 0 {
-			toks[i].TopLogprobs = make([]llm.TopLogprob, len(t.TopLogprobs))
-			for j, alt := range t.TopLogprobs {
-				toks[i].TopLogprobs[j] = llm.TopLogprob{Token: alt.Token, Logprob: alt.Logprob, Bytes: alt.Bytes}
-			}
-		}
-	}
-	return &llm.Logprobs{Content: toks}
+	return &llm.Logprobs{Content: engine.Each(l.Content, tokenLogprob)}
+}
+
+func tokenLogprob(t *gen.TokenLogprob) llm.TokenLogprob {
+	return llm.TokenLogprob{Token: t.Token, Logprob: t.Logprob, Bytes: t.Bytes, TopLogprobs: engine.Each(t.TopLogprobs, topLogprob)}
+}
+
+func topLogprob(t *gen.TopLogprob) llm.TopLogprob {
+	return llm.TopLogprob{Token: t.Token, Logprob: t.Logprob, Bytes: t.Bytes}
 }

@@ -2,6 +2,7 @@ package openaicompat
 
 import (
 	gen "github.com/harborai/harbor-go/generated/openai"
+	"github.com/harborai/harbor-go/internal/engine"
 	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
@@ -35,7 +36,7 @@ func fromChunk(c *gen.ChatCompletionChunk) llm.Chunk {
 			Role:             wire.Str(src.Delta.Role),
 			Content:          wire.Str(src.Delta.Content),
 			ReasoningContent: wire.Str(src.Delta.ReasoningContent),
-			ToolCalls:        toolCallDeltas(src.Delta.ToolCalls),
+			ToolCalls:        engine.Each(src.Delta.ToolCalls, toolCallDelta),
 		}
 		if u == nil {
 			u = src.Usage // Moonshot reports usage on the finish choice
@@ -48,17 +49,10 @@ func fromChunk(c *gen.ChatCompletionChunk) llm.Chunk {
 	return out
 }
 
-func toolCallDeltas(ds []gen.ToolCallDelta) []llm.ToolCallDelta {
-	if len(ds) == 0 {
-		return nil
-	}
-	out := make([]llm.ToolCallDelta, len(ds))
-	for i := range ds {
-		d := &ds[i]
-		out[i] = llm.ToolCallDelta{Index: d.Index, ID: wire.Str(d.Id), Type: wire.Str(d.Type)}
-		if f := d.Function; f != nil {
-			out[i].Function = llm.FunctionCallDelta{Name: wire.Str(f.Name), Arguments: wire.Str(f.Arguments)}
-		}
+func toolCallDelta(d *gen.ToolCallDelta) llm.ToolCallDelta {
+	out := llm.ToolCallDelta{Index: d.Index, ID: wire.Str(d.Id), Type: wire.Str(d.Type)}
+	if f := d.Function; f != nil {
+		out.Function = llm.FunctionCallDelta{Name: wire.Str(f.Name), Arguments: wire.Str(f.Arguments)}
 	}
 	return out
 }

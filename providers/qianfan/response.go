@@ -2,6 +2,7 @@ package qianfan
 
 import (
 	gen "github.com/harborai/harbor-go/generated/qianfanv2"
+	"github.com/harborai/harbor-go/internal/engine"
 	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
@@ -45,42 +46,27 @@ func fromCompletion(c *gen.ChatCompletion) *llm.ChatCompletion {
 	}
 	for i := range c.Choices {
 		ch := &c.Choices[i]
-		m := llm.Message{
+		out.Choices[i] = llm.Choice{Index: ch.Index, FinishReason: finishReason(ch.FinishReason), Message: llm.Message{
 			Role:             llm.RoleAssistant,
 			Content:          wire.Str(ch.Message.Content),
 			ReasoningContent: wire.Str(ch.Message.ReasoningContent),
-			ToolCalls:        toolCalls(ch.Message.ToolCalls),
-		}
-		out.Choices[i] = llm.Choice{Index: ch.Index, Message: m, FinishReason: finishReason(ch.FinishReason)}
+			ToolCalls:        engine.Each(ch.Message.ToolCalls, fromToolCall),
+		}}
 	}
 	if c.Usage != nil {
 		out.Usage = fromUsage(c.Usage)
 	}
-	out.SearchResults = searchResults(c.SearchResults)
+	out.SearchResults = engine.Each(c.SearchResults, searchResult)
 	return out
 }
 
-// searchResults maps web_search's sources; nil when there are none.
-func searchResults(rs []gen.SearchResult) []llm.SearchResult {
-	if len(rs) == 0 {
-		return nil
-	}
-	out := make([]llm.SearchResult, len(rs))
-	for i, r := range rs {
-		out[i] = llm.SearchResult{Index: r.Index, URL: r.Url, Title: r.Title}
-	}
-	return out
+// searchResult is one of web_search's sources.
+func searchResult(r *gen.SearchResult) llm.SearchResult {
+	return llm.SearchResult{Index: r.Index, URL: r.Url, Title: r.Title}
 }
 
-func toolCalls(tcs []gen.ToolCall) []llm.ToolCall {
-	if len(tcs) == 0 {
-		return nil
-	}
-	out := make([]llm.ToolCall, len(tcs))
-	for i, tc := range tcs {
-		out[i] = llm.ToolCall{ID: tc.Id, Type: string(tc.Type), Function: llm.FunctionCall{Name: tc.Function.Name, Arguments: tc.Function.Arguments}}
-	}
-	return out
+func fromToolCall(tc *gen.ToolCall) llm.ToolCall {
+	return llm.ToolCall{ID: tc.Id, Type: string(tc.Type), Function: llm.FunctionCall{Name: tc.Function.Name, Arguments: tc.Function.Arguments}}
 }
 
 // fromUsage maps the counts harbor has fields for; search_tokens (the part of

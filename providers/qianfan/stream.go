@@ -2,6 +2,7 @@ package qianfan
 
 import (
 	gen "github.com/harborai/harbor-go/generated/qianfanv2"
+	"github.com/harborai/harbor-go/internal/engine"
 	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
@@ -36,22 +37,10 @@ func fromChunk(c *gen.ChatCompletionChunk) llm.Chunk {
 	}
 	for i := range c.Choices {
 		ch := &c.Choices[i]
-		d := llm.Delta{Content: wire.Str(ch.Delta.Content), ReasoningContent: wire.Str(ch.Delta.ReasoningContent)}
+		d := llm.Delta{Content: wire.Str(ch.Delta.Content), ReasoningContent: wire.Str(ch.Delta.ReasoningContent),
+			ToolCalls: engine.Each(ch.Delta.ToolCalls, toolCallDelta)}
 		if ch.Delta.Role != nil {
 			d.Role = string(*ch.Delta.Role)
-		}
-		if n := len(ch.Delta.ToolCalls); n > 0 {
-			d.ToolCalls = make([]llm.ToolCallDelta, n)
-			for j, tc := range ch.Delta.ToolCalls {
-				td := llm.ToolCallDelta{Index: tc.Index, ID: wire.Str(tc.Id)}
-				if tc.Type != nil {
-					td.Type = string(*tc.Type)
-				}
-				if tc.Function != nil {
-					td.Function = llm.FunctionCallDelta{Name: wire.Str(tc.Function.Name), Arguments: wire.Str(tc.Function.Arguments)}
-				}
-				d.ToolCalls[j] = td
-			}
 		}
 		out.Choices[i] = llm.ChunkChoice{Index: ch.Index, Delta: d, FinishReason: finishReason(ch.FinishReason)}
 	}
@@ -61,6 +50,17 @@ func fromChunk(c *gen.ChatCompletionChunk) llm.Chunk {
 		v := fromUsage(u)
 		out.Usage = &v
 	}
-	out.SearchResults = searchResults(c.SearchResults)
+	out.SearchResults = engine.Each(c.SearchResults, searchResult)
 	return out
+}
+
+func toolCallDelta(tc *gen.ToolCallDelta) llm.ToolCallDelta {
+	td := llm.ToolCallDelta{Index: tc.Index, ID: wire.Str(tc.Id)}
+	if tc.Type != nil {
+		td.Type = string(*tc.Type)
+	}
+	if tc.Function != nil {
+		td.Function = llm.FunctionCallDelta{Name: wire.Str(tc.Function.Name), Arguments: wire.Str(tc.Function.Arguments)}
+	}
+	return td
 }
