@@ -68,3 +68,16 @@ func Each[S, T any](s []S, f func(*S) T) []T {
 	}
 	return out
 }
+
+// Str is *p, or "" for nil: a generated optional string or string enum.
+func Str[S ~string](p *S) string {
+	if p == nil {
+		return ""
+	}
+	return string(*p)
+}
+
+// Answer is an answer's message: the assistant's content, reasoning and tool calls.
+func Answer(content, reasoning *string, toolCalls []llm.ToolCall) llm.Message {
+	return llm.Message{Role: llm.RoleAssistant, Content: wire.Str(content), ReasoningContent: wire.Str(reasoning), ToolCalls: toolCalls}
+}

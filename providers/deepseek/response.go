@@ -23,15 +23,8 @@ func fromCompletion(c *gen.ChatCompletion) *llm.ChatCompletion {
 	}
 	for i := range c.Choices {
 		ch := &c.Choices[i]
-		out.Choices[i] = llm.Choice{Index: ch.Index, Logprobs: fromLogprobs(ch.Logprobs), Message: llm.Message{
-			Role:             llm.RoleAssistant,
-			Content:          wire.Str(ch.Message.Content),
-			ReasoningContent: wire.Str(ch.Message.ReasoningContent),
-			ToolCalls:        engine.Each(ch.Message.ToolCalls, fromToolCall),
-		}}
-		if ch.FinishReason != nil {
-			out.Choices[i].FinishReason = string(*ch.FinishReason)
-		}
+		out.Choices[i] = llm.Choice{Index: ch.Index, FinishReason: engine.Str(ch.FinishReason), Logprobs: fromLogprobs(ch.Logprobs),
+			Message: engine.Answer(ch.Message.Content, ch.Message.ReasoningContent, engine.Each(ch.Message.ToolCalls, fromToolCall))}
 	}
 	if c.Usage != nil {
 		out.Usage = fromUsage(c.Usage)

@@ -21,15 +21,9 @@ func fromChunk(c *gen.ChatCompletionChunk) llm.Chunk {
 	}
 	for i := range c.Choices {
 		ch := &c.Choices[i]
-		d := llm.Delta{Content: wire.Str(ch.Delta.Content), ReasoningContent: wire.Str(ch.Delta.ReasoningContent),
+		d := llm.Delta{Role: engine.Str(ch.Delta.Role), Content: wire.Str(ch.Delta.Content), ReasoningContent: wire.Str(ch.Delta.ReasoningContent),
 			ToolCalls: engine.Each(ch.Delta.ToolCalls, toolCallDelta)}
-		if ch.Delta.Role != nil {
-			d.Role = string(*ch.Delta.Role)
-		}
-		out.Choices[i] = llm.ChunkChoice{Index: ch.Index, Delta: d, Logprobs: fromLogprobs(ch.Logprobs)}
-		if ch.FinishReason != nil {
-			out.Choices[i].FinishReason = string(*ch.FinishReason)
-		}
+		out.Choices[i] = llm.ChunkChoice{Index: ch.Index, Delta: d, Logprobs: fromLogprobs(ch.Logprobs), FinishReason: engine.Str(ch.FinishReason)}
 	}
 	if c.Usage != nil {
 		u := fromUsage(c.Usage)

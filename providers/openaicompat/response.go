@@ -35,12 +35,7 @@ func fromCompletion(c *gen.ChatCompletion) *llm.ChatCompletion {
 		dst.Index = src.Index
 		dst.FinishReason = wire.Str(src.FinishReason)
 		dst.Logprobs = logprobs(src.Logprobs)
-		dst.Message = llm.Message{
-			Role:             llm.RoleAssistant,
-			Content:          wire.Str(src.Message.Content),
-			ReasoningContent: wire.Str(src.Message.ReasoningContent),
-			ToolCalls:        engine.Each(src.Message.ToolCalls, fromToolCall),
-		}
+		dst.Message = engine.Answer(src.Message.Content, src.Message.ReasoningContent, engine.Each(src.Message.ToolCalls, fromToolCall))
 	}
 	if c.Usage != nil {
 		out.Usage = usage(c.Usage)

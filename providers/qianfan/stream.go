@@ -37,11 +37,8 @@ func fromChunk(c *gen.ChatCompletionChunk) llm.Chunk {
 	}
 	for i := range c.Choices {
 		ch := &c.Choices[i]
-		d := llm.Delta{Content: wire.Str(ch.Delta.Content), ReasoningContent: wire.Str(ch.Delta.ReasoningContent),
+		d := llm.Delta{Role: engine.Str(ch.Delta.Role), Content: wire.Str(ch.Delta.Content), ReasoningContent: wire.Str(ch.Delta.ReasoningContent),
 			ToolCalls: engine.Each(ch.Delta.ToolCalls, toolCallDelta)}
-		if ch.Delta.Role != nil {
-			d.Role = string(*ch.Delta.Role)
-		}
 		out.Choices[i] = llm.ChunkChoice{Index: ch.Index, Delta: d, FinishReason: finishReason(ch.FinishReason)}
 	}
 	// Without include_usage Qianfan may put a zero placeholder on every chunk; only
