@@ -171,3 +171,31 @@ func ResponseFormat[F any](provider string, req *llm.ChatRequest, build func(typ
 	f := build(req.ResponseFormat.Type, s)
 	return &f, nil
 }
+
+// ToolsAndChoice is Tools and ToolChoice in one call: the vendor's generated
+// tools (built by tool) and tool_choice union C.
+func ToolsAndChoice[C any, PC interface {
+	*C
+	UnmarshalJSON([]byte) error
+}, T any](provider string, req *llm.ChatRequest, tool func(Function) T) ([]T, *C, error) {
+	tools, err := Tools(provider, req, tool)
+	if err != nil {
+		return nil, nil, err
+	}
+	choice, err := ToolChoice[C, PC](provider, req)
+	if err != nil {
+		return nil, nil, err
+	}
+	return tools, choice, nil
+}
+
+// Messages translates each turn of req into msgs (as long as req.Messages) with
+// message; its error is an llm.ErrInvalidRequest of provider naming the turn.
+func Messages[M any](provider string, req *llm.ChatRequest, msgs []M, message func(g *M, m *llm.Message) error) error {
+	for i := range req.Messages {
+		if err := message(&msgs[i], &req.Messages[i]); err != nil {
+			return llm.InvalidRequest(provider, req.Model, "messages", "messages[%d]: %v", i, err)
+		}
+	}
+	return nil
+}

@@ -62,10 +62,7 @@ func (p *Provider) encode(req *llm.ChatRequest, stream bool) ([]byte, error) {
 		message(&out.Messages[i], &req.Messages[i])
 	}
 	var err error
-	if out.Tools, err = engine.Tools(Name, req, tool); err != nil {
-		return nil, err
-	}
-	if out.ToolChoice, err = engine.ToolChoice[gen.ToolChoice](Name, req); err != nil {
+	if out.Tools, out.ToolChoice, err = engine.ToolsAndChoice[gen.ToolChoice](Name, req, tool); err != nil {
 		return nil, err
 	}
 	return encodeBody(req, &out)

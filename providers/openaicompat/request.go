@@ -1,6 +1,8 @@
 package openaicompat
 
 import (
+	"fmt"
+
 	gen "github.com/harborai/harbor-go/generated/openai"
 	"github.com/harborai/harbor-go/internal/engine"
 	"github.com/harborai/harbor-go/llm"
@@ -43,19 +45,14 @@ func (p *Provider) encode(req *llm.ChatRequest, stream bool) ([]byte, error) {
 		out.Stream = &t
 		out.StreamOptions = &gen.StreamOptions{IncludeUsage: &t}
 	}
-	for i := range req.Messages {
-		if err := p.message(&out.Messages[i], &req.Messages[i]); err != nil {
-			return nil, p.invalid(req, "messages", "messages[%d]: cannot encode content: %v", i, err)
-		}
+	err := engine.Messages(p.name, req, out.Messages, p.message)
+	if err != nil {
+		return nil, err
 	}
-	var err error
 	if out.ResponseFormat, err = engine.ResponseFormat(p.name, req, responseFormat); err != nil {
 		return nil, err
 	}
-	if out.Tools, err = engine.Tools(p.name, req, tool); err != nil {
-		return nil, err
-	}
-	if out.ToolChoice, err = engine.ToolChoice[gen.ToolChoice](p.name, req); err != nil {
+	if out.Tools, out.ToolChoice, err = engine.ToolsAndChoice[gen.ToolChoice](p.name, req, tool); err != nil {
 		return nil, err
 	}
 	return encodeBody(p.name, req, &out)
@@ -79,7 +76,7 @@ func (p *Provider) message(g *gen.Message, m *llm.Message) error {
 		err = g.Content.FromMessageContent0(m.Content)
 	}
 	if err != nil {
-		return err
+		return fmt.Errorf("cannot encode content: %w", err)
 	}
 	// reasoning_content is output in OpenAI's API; only servers that asked for it
 	// (PassThinking) get it back.

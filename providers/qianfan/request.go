@@ -40,19 +40,14 @@ func (p *Provider) encode(req *llm.ChatRequest, stream bool) ([]byte, error) {
 	if ws := req.WebSearch; ws != nil {
 		out.WebSearch = webSearch(ws)
 	}
-	for i := range req.Messages {
-		if err := message(&out.Messages[i], &req.Messages[i]); err != nil {
-			return nil, invalid(req, "messages", "messages[%d]: %v", i, err)
-		}
+	err := engine.Messages(Name, req, out.Messages, message)
+	if err != nil {
+		return nil, err
 	}
-	var err error
 	if out.ResponseFormat, err = engine.ResponseFormat(Name, req, responseFormat); err != nil {
 		return nil, err
 	}
-	if out.Tools, err = engine.Tools(Name, req, tool); err != nil {
-		return nil, err
-	}
-	if out.ToolChoice, err = engine.ToolChoice[gen.ToolChoice](Name, req); err != nil {
+	if out.Tools, out.ToolChoice, err = engine.ToolsAndChoice[gen.ToolChoice](Name, req, tool); err != nil {
 		return nil, err
 	}
 	return encodeBody(req, &out)
