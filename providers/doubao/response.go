@@ -24,16 +24,12 @@ func fromCompletion(c *gen.ChatCompletion) *llm.ChatCompletion {
 	for i := range c.Choices {
 		ch := &c.Choices[i]
 		out.Choices[i] = llm.Choice{Index: ch.Index, FinishReason: engine.Str(ch.FinishReason), Logprobs: fromLogprobs(ch.Logprobs),
-			Message: engine.Answer(ch.Message.Content, ch.Message.ReasoningContent, engine.Each(ch.Message.ToolCalls, fromToolCall))}
+			Message: engine.Answer(ch.Message.Content, ch.Message.ReasoningContent, engine.ToolCallsOf(ch.Message.ToolCalls))}
 	}
 	if c.Usage != nil {
 		out.Usage = fromUsage(c.Usage)
 	}
 	return out
-}
-
-func fromToolCall(tc *gen.ToolCall) llm.ToolCall {
-	return llm.ToolCall{ID: tc.Id, Type: string(tc.Type), Function: llm.FunctionCall{Name: tc.Function.Name, Arguments: tc.Function.Arguments}}
 }
 
 // fromReply is fromCompletion for an answer the fast decoder read.
@@ -57,13 +53,5 @@ func fromLogprobs(l *gen.Logprobs) *llm.Logprobs {
 	if l == nil || len(l.Content) == 0 {
 		return nil
 	}
-	return &llm.Logprobs{Content: engine.Each(l.Content, tokenLogprob)}
-}
-
-func tokenLogprob(t *gen.TokenLogprob) llm.TokenLogprob {
-	return llm.TokenLogprob{Token: t.Token, Logprob: t.Logprob, Bytes: t.Bytes, TopLogprobs: engine.Each(t.TopLogprobs, topLogprob)}
-}
-
-func topLogprob(t *gen.TopLogprob) llm.TopLogprob {
-	return llm.TopLogprob{Token: t.Token, Logprob: t.Logprob, Bytes: t.Bytes}
+	return &llm.Logprobs{Content: engine.Tokens(l.Content)}
 }

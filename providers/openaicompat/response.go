@@ -75,13 +75,5 @@ func logprobs(l *gen.Logprobs) *llm.Logprobs {
 	if l == nil || len(l.Content) == 0 {
 		return nil
 	}
-	return &llm.Logprobs{Content: engine.Each(l.Content, tokenLogprob)}
-}
-
-func tokenLogprob(t *gen.TokenLogprob) llm.TokenLogprob {
-	return llm.TokenLogprob{Token: t.Token, Logprob: t.Logprob, Bytes: t.Bytes, TopLogprobs: engine.Each(t.TopLogprobs, topLogprob)}
-}
-
-func topLogprob(t *gen.TopLogprob) llm.TopLogprob {
-	return llm.TopLogprob{Token: t.Token, Logprob: t.Logprob, Bytes: t.Bytes}
+	return &llm.Logprobs{Content: engine.Tokens(l.Content)}
 }

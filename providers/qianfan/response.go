@@ -47,7 +47,7 @@ func fromCompletion(c *gen.ChatCompletion) *llm.ChatCompletion {
 	for i := range c.Choices {
 		ch := &c.Choices[i]
 		out.Choices[i] = llm.Choice{Index: ch.Index, FinishReason: finishReason(ch.FinishReason),
-			Message: engine.Answer(ch.Message.Content, ch.Message.ReasoningContent, engine.Each(ch.Message.ToolCalls, fromToolCall))}
+			Message: engine.Answer(ch.Message.Content, ch.Message.ReasoningContent, engine.ToolCallsOf(ch.Message.ToolCalls))}
 	}
 	if c.Usage != nil {
 		out.Usage = fromUsage(c.Usage)
@@ -59,10 +59,6 @@ func fromCompletion(c *gen.ChatCompletion) *llm.ChatCompletion {
 // searchResult is one of web_search's sources.
 func searchResult(r *gen.SearchResult) llm.SearchResult {
 	return llm.SearchResult{Index: r.Index, URL: r.Url, Title: r.Title}
-}
-
-func fromToolCall(tc *gen.ToolCall) llm.ToolCall {
-	return llm.ToolCall{ID: tc.Id, Type: string(tc.Type), Function: llm.FunctionCall{Name: tc.Function.Name, Arguments: tc.Function.Arguments}}
 }
 
 // fromUsage maps the counts harbor has fields for; search_tokens (the part of
