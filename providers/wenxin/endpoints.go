@@ -3,6 +3,7 @@ package wenxin
 import (
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/harborai/harbor-go/llm"
 )
@@ -83,12 +84,37 @@ func buildEndpoints(extra map[string]string) map[string]string {
 	return m
 }
 
-// endpoint resolves a model name to its endpoint.
-func (p *Provider) endpoint(model string) (string, error) {
-	if ep, ok := p.endpoints[model]; ok && ep != "" {
-		return ep, nil
+// lookup resolves a model name to its endpoint: the name as given, else in lower
+// case. An ASCII name is lowered in a stack buffer, so that the rules and encode can
+// each resolve it without allocating.
+func (p *Provider) lookup(model string) (string, bool) {
+	if ep := p.endpoints[model]; ep != "" {
+		return ep, true
 	}
-	if ep, ok := p.endpoints[strings.ToLower(model)]; ok && ep != "" {
+	var buf [64]byte
+	if len(model) > len(buf) {
+		ep := p.endpoints[strings.ToLower(model)]
+		return ep, ep != ""
+	}
+	b := buf[:len(model)]
+	for i := 0; i < len(model); i++ {
+		c := model[i]
+		switch {
+		case c >= utf8.RuneSelf:
+			ep := p.endpoints[strings.ToLower(model)]
+			return ep, ep != ""
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		b[i] = c
+	}
+	ep := p.endpoints[string(b)] // no allocation: a map index by string(bytes)
+	return ep, ep != ""
+}
+
+// endpoint resolves a model name to its endpoint, or says how to map one.
+func (p *Provider) endpoint(model string) (string, error) {
+	if ep, ok := p.lookup(model); ok {
 		return ep, nil
 	}
 	known := make([]string, 0, len(official))

@@ -110,7 +110,7 @@ func outputTokensRange(p *Provider, r *llm.ChatRequest) error {
 	if !ok {
 		return nil
 	}
-	ep, _ := p.endpoint(r.Model)
+	ep, _ := p.lookup(r.Model)
 	switch ceil := maxOutputFor(ep); {
 	case v >= minOutputToken && (ceil == 0 || v <= ceil):
 		return nil
