@@ -2,9 +2,11 @@ package deepseek
 
 import (
 	"encoding/json"
+	"reflect"
 	"testing"
 
 	gen "github.com/harborai/harbor-go/generated/deepseek"
+	"github.com/harborai/harbor-go/internal/jsonx"
 	"github.com/harborai/harbor-go/internal/wiretest"
 )
 
@@ -55,4 +57,29 @@ func BenchmarkMarshalRequest(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// FuzzDecodeJSON: whatever the generated DecodeJSON accepts, json.Unmarshal
+// accepts too and reads the same.
+func FuzzDecodeJSON(f *testing.F) {
+	for _, s := range []string{
+		`{"id":"a","object":"chat.completion.chunk","created":1,"model":"m","system_fingerprint":"fp","choices":[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}],"usage":null}`,
+		`{"id":"a","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"c","type":"function","function":{"name":"f","arguments":"{}"}}]},"finish_reason":"tool_calls"}],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3,"prompt_tokens_details":{"cached_tokens":1},"completion_tokens_details":{"reasoning_tokens":0}}}`,
+		`{"id":"a","choices":[{"index":0,"delta":{"content":"x"},"logprobs":{"content":[{"token":"x","logprob":-0.5,"bytes":[120],"top_logprobs":[{"token":"x","logprob":-0.5,"bytes":null}]}]}}]}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var got, want gen.ChatCompletionChunk
+		var l jsonx.Lexer
+		if !got.DecodeJSON(&l, data) {
+			return
+		}
+		if err := json.Unmarshal(data, &want); err != nil {
+			t.Fatalf("DecodeJSON read %q, which json.Unmarshal refuses: %v", data, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("DecodeJSON read %q as\n%+v\njson.Unmarshal reads\n%+v", data, got, want)
+		}
+	})
 }
