@@ -560,7 +560,7 @@ func readReplyTopChatCompletionChunk(d *fastreply.Decoder, l *jsonx.Lexer, r *fa
 			bit = 1 << 6
 			if !l.Null() {
 				r.Has |= fastreply.HasUsage
-				readReplyUsageUsage2(d, l, &r.Usage)
+				readReplyUsageUsage(d, l, &r.Usage)
 			}
 		default:
 			l.Unknown(k, keysChatCompletionChunk)
@@ -1113,56 +1113,6 @@ func readReplyChoiceChunkChoice(d *fastreply.Decoder, l *jsonx.Lexer, c *fastrep
 			}
 		default:
 			l.Unknown(k, keysChunkChoice)
-		}
-		if seen&bit != 0 {
-			l.Fail() // a repeated key: encoding/json's merging is not reproduced
-		}
-		seen |= bit
-		if l.Failed() {
-			return
-		}
-	}
-}
-
-// readReplyUsageUsage2 reads a usage object of Usage into harbor's reply (see ReadReply).
-func readReplyUsageUsage2(d *fastreply.Decoder, l *jsonx.Lexer, u *fastreply.Usage) {
-	if !l.ObjectStart() {
-		return
-	}
-	var seen uint64
-	for first := true; ; first = false {
-		k, ok := l.Key(first)
-		if !ok {
-			return
-		}
-		var bit uint64
-		switch string(k) {
-		case "completion_tokens":
-			bit = 1 << 0
-			if !l.Null() {
-				u.CompletionTokens, _ = l.Int()
-				u.Has |= fastreply.HasCompletionTokens
-			}
-		case "prompt_tokens":
-			bit = 1 << 1
-			if !l.Null() {
-				u.PromptTokens, _ = l.Int()
-				u.Has |= fastreply.HasPromptTokens
-			}
-		case "prompt_tokens_details":
-			bit = 1 << 2
-			if !l.Null() {
-				u.Has |= fastreply.HasPromptTokensDetails
-				readReplyDetailUsagePromptTokensDetails(d, l, u)
-			}
-		case "total_tokens":
-			bit = 1 << 3
-			if !l.Null() {
-				u.TotalTokens, _ = l.Int()
-				u.Has |= fastreply.HasTotalTokens
-			}
-		default:
-			l.Unknown(k, keysUsage)
 		}
 		if seen&bit != 0 {
 			l.Fail() // a repeated key: encoding/json's merging is not reproduced

@@ -105,7 +105,7 @@ func (g *gen) wq(name string) string {
 // replyFunc returns the reader of struct t at a level, queueing it. The variable
 // the level writes to is r (top), c (choice, message) or u (usage, details).
 func (g *gen) replyFunc(t *typ, level, hint string, p *projected) string {
-	key := level + "\x00" + hint
+	key := level
 	if p != nil {
 		key += "\x00" + p.key
 	}
