@@ -24,17 +24,33 @@
 // itself to add a quirk around the engine's (Ark's ListModels explains a 404).
 //
 // A struct of functions rather than a generic Client[Req, Resp, Chunk]: the
-// generated types only ever meet the engine inside the provider's own functions
-// (encode builds its request type, the decoders fill its response types), so type
-// parameters would add nothing the functions do not already give, and would make
-// every provider's type spell them out. The generic helpers here (Tools,
-// ToolChoice) are the places where a generated type does cross: the translation of
-// tools and tool_choice, identical for every OpenAI-shaped spec.
+// generated types only ever meet the engine inside functions the provider hands
+// over, so type parameters on Client would add nothing the functions do not already
+// give, and would make every provider's type spell them out. Generics stay at the
+// edges, where a generated type does cross, each written once for every spec:
 //
-// Wenxin v1 has its own shape (access tokens, `result` bodies, errors in 200
-// answers) and keeps its own call code; it shares the rule table (Rule, Check).
+//   - building a Spec's decoders from the generated types and the provider's
+//     conversions (Completions, Chunks, Models);
+//   - translating requests: tools, tool_choice, response_format, a turn's
+//     name, tool_call_id, reasoning_content and tool calls (Tools, ToolChoice,
+//     ToolsAndChoice, ResponseFormat, Messages, TurnOf, ToolCalls);
+//   - converting answers: lists (Each), optional enums (Str), an answer's message
+//     (Answer), logprobs and tool calls (Tokens, ToolCallsOf, whose type sets are
+//     the struct shapes every spec declares alike, so the compiler holds each
+//     spec to them).
 //
-// A sixth OpenAI-compatible vendor is a descriptor (its Name, models, New), a
-// spec under spec/ with its generated client, and a quirk file: its rules, its
-// encode and its Refine.
+// The per-call cost is that of the code it replaced: the Spec's functions are
+// plain func values bound at New (the request's method value does not escape),
+// and a stream's chunks go through the same decoder calls as before — no extra
+// indirection per chunk.
+//
+// Wenxin v1 has its own shape (access tokens in the URL, `result` bodies, errors
+// in 200 answers) and keeps its own call code; it shares the rule table (Rule,
+// Check, enginetest.RulesMatchDoc) and the tools translation (Tools).
+//
+// A sixth OpenAI-compatible vendor is a descriptor (its Name, models, New building
+// a Spec and a Conn), a spec under spec/ with its generated client (go generate),
+// and a quirk file: its rules table, its encode (the generated request type
+// filled from llm.ChatRequest), its conversions and, if its errors need it, its
+// Refine. providers/deepseek is the smallest example.
 package engine

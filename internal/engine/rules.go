@@ -18,3 +18,20 @@ func Check[P any](p P, req *llm.ChatRequest, rules []Rule[P]) error {
 	}
 	return nil
 }
+
+// FindPart returns the first content part of req's messages that match reports,
+// as messages[i].Parts[j], for a rule about content parts.
+func FindPart(req *llm.ChatRequest, match func(m *llm.Message, p *llm.ContentPart) bool) (i, j int, ok bool) {
+	for i := range req.Messages {
+		m := &req.Messages[i]
+		for j := range m.Parts {
+			if match(m, &m.Parts[j]) {
+				return i, j, true
+			}
+		}
+	}
+	return 0, 0, false
+}
+
+// NonText reports a part that is not text (for FindPart).
+func NonText(_ *llm.Message, p *llm.ContentPart) bool { return p.Type != llm.PartText }

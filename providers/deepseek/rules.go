@@ -132,12 +132,8 @@ func responseFormat(_ *Provider, r *llm.ChatRequest) error {
 }
 
 func textOnly(_ *Provider, r *llm.ChatRequest) error {
-	for i := range r.Messages {
-		for _, pt := range r.Messages[i].Parts {
-			if pt.Type != llm.PartText {
-				return invalid(r, "messages", "messages[%d]: DeepSeek accepts text only, not %s parts", i, pt.Type)
-			}
-		}
+	if i, j, ok := engine.FindPart(r, engine.NonText); ok {
+		return invalid(r, "messages", "messages[%d]: DeepSeek accepts text only, not %s parts", i, r.Messages[i].Parts[j].Type)
 	}
 	return nil
 }
