@@ -69,8 +69,11 @@ func (c *Client) Route(model string) (Route, error) {
 		return Route{}, err
 	}
 	out := Route{Provider: r.s.desc.Name, Model: r.model}
-	if rw := r.s.desc.Rewrite; rw != nil {
-		out.Model, out.Thinking = rw(c.opts.Providers[r.s.desc.Name], r.model)
+	switch {
+	case r.rw != nil:
+		out.Model, out.Thinking = r.rw.sent, r.rw.thinking
+	case r.s.desc.Rewrite != nil:
+		out.Model, out.Thinking = r.s.desc.Rewrite(c.opts.Providers[r.s.desc.Name].Options, r.model)
 	}
 	return out, nil
 }

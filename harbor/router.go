@@ -60,7 +60,14 @@ type slot struct {
 type route struct {
 	s     *slot
 	model string
+
+	// rw is the provider's Rewrite of model, worked out once when the table is
+	// built, for exact ids and aliases; nil: Route works it out. A pointer keeps
+	// route, which every call copies a few times, small.
+	rw *rewritten
 }
+
+type rewritten struct{ sent, thinking string }
 
 // routeTable is immutable once published; lookups take no lock and allocate nothing.
 // Registering a provider builds a new table (copy-on-write) and swaps the pointer.
@@ -99,7 +106,7 @@ func replaceSlot(slots []*slot, s *slot) []*slot {
 }
 
 // buildTable indexes slots by model id, provider name, prefix and alias.
-func buildTable(slots []*slot, aliases map[string]string) (*routeTable, error) {
+func buildTable(slots []*slot, aliases map[string]string, providers map[string]ProviderConfig) (*routeTable, error) {
 	t := &routeTable{exact: map[string]route{}, byName: map[string]*slot{}, slots: slots}
 	for _, s := range slots {
 		t.byName[s.desc.Name] = s
@@ -118,6 +125,13 @@ func buildTable(slots []*slot, aliases map[string]string) (*routeTable, error) {
 				"a vendor/model name or a prefix a provider claims)", name, target, target)
 		}
 		t.exact[name] = r
+	}
+	for name, r := range t.exact {
+		if rw := r.s.desc.Rewrite; rw != nil {
+			sent, thinking := rw(providers[r.s.desc.Name].Options, r.model)
+			r.rw = &rewritten{sent, thinking}
+			t.exact[name] = r
+		}
 	}
 	return t, nil
 }
@@ -157,7 +171,7 @@ func (c *Client) table() (*routeTable, error) {
 	if t := c.routes.Load(); t != nil {
 		return t, nil
 	}
-	t, err := buildTable(newSlots(append(builtins(), c.opts.descriptors...)), c.opts.aliases)
+	t, err := buildTable(newSlots(append(builtins(), c.opts.descriptors...)), c.opts.aliases, c.opts.Providers)
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +194,7 @@ func (c *Client) Register(d Descriptor) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	t, err := buildTable(replaceSlot(c.routes.Load().slots, &slot{desc: d}), c.opts.aliases)
+	t, err := buildTable(replaceSlot(c.routes.Load().slots, &slot{desc: d}), c.opts.aliases, c.opts.Providers)
 	if err != nil {
 		return err
 	}

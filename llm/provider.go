@@ -104,11 +104,11 @@ type Descriptor struct {
 	// Rewrite, when set, tells what the provider sends for a model name routed to
 	// it: the vendor's model id, and the thinking mode the name implies ("" when it
 	// implies none). DeepSeek's retired names are the example: "deepseek-reasoner"
-	// goes out as deepseek-v4-flash with thinking enabled. cfg is the configuration
-	// the provider will be built from (its Options may change the mapping); Rewrite
-	// must be cheap, do no I/O and agree with what the provider sends. nil means
-	// the name is sent as it is. harbor.Client.Route reports it.
-	Rewrite func(cfg Config, model string) (sent, thinking string)
+	// goes out as deepseek-v4-flash with thinking enabled. options is the
+	// Config.Options the provider will be built with (they may change the
+	// mapping); Rewrite must be cheap, do no I/O and agree with what the provider
+	// sends. nil means the name is sent as it is. harbor.Client.Route reports it.
+	Rewrite func(options any, model string) (sent, thinking string)
 
 	// Check, when set, checks a configuration of the provider without building
 	// it: no I/O, no environment (those are New's, on first use). harbor.New calls

@@ -57,15 +57,15 @@ func Descriptor() llm.Descriptor {
 		},
 		Prefixes: []string{"deepseek-"},
 		New:      descriptorNew,
-		Rewrite: func(cfg llm.Config, model string) (string, string) {
-			return rewrite(legacyAliases(cfg), model)
+		Rewrite: func(options any, model string) (string, string) {
+			return rewrite(legacyAliases(options), model)
 		},
 	}
 }
 
-// legacyAliases returns the retired-name mapping cfg asks for.
-func legacyAliases(cfg llm.Config) map[string]Alias {
-	if o := wire.OptionsOf[Options](cfg.Options); o.LegacyAliases != nil {
+// legacyAliases returns the retired-name mapping options (Config.Options) ask for.
+func legacyAliases(options any) map[string]Alias {
+	if o := wire.OptionsOf[Options](options); o.LegacyAliases != nil {
 		return o.LegacyAliases
 	}
 	return defaultAliases()
@@ -117,7 +117,7 @@ func New(cfg llm.Config) (*Provider, error) {
 		return gen.NewCreateChatCompletionRequestWithBody(server, "application/json", nil)
 	}
 	conn.List = gen.NewListModelsRequest
-	p := &Provider{aliases: legacyAliases(cfg)}
+	p := &Provider{aliases: legacyAliases(cfg.Options)}
 	p.client, err = engine.New(engine.Spec{
 		Name:   Name,
 		Encode: p.encode,

@@ -184,7 +184,7 @@ func (e Endpoint) Descriptor() llm.Descriptor {
 	d := llm.Descriptor{Name: e.Name, Models: models, Prefixes: e.Prefixes, Retry: finalQuota,
 		New: func(cfg llm.Config) (llm.Provider, error) { return wire.AsProvider(e.New(cfg)) }}
 	if len(e.Aliases) > 0 {
-		d.Rewrite = func(_ llm.Config, model string) (string, string) { return serverModel(e.Aliases, model), "" }
+		d.Rewrite = func(_ any, model string) (string, string) { return serverModel(e.Aliases, model), "" }
 	}
 	return d
 }
