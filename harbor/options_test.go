@@ -13,6 +13,10 @@ import (
 
 	"github.com/harborai/harbor-go/harbor"
 	"github.com/harborai/harbor-go/llm"
+	"github.com/harborai/harbor-go/providers/deepseek"
+	"github.com/harborai/harbor-go/providers/doubao"
+	"github.com/harborai/harbor-go/providers/openaicompat"
+	"github.com/harborai/harbor-go/providers/qianfan"
 )
 
 // requireInvalid checks that err is an *Error of class ErrInvalidRequest whose text
@@ -199,4 +203,23 @@ func TestNewRunsDescriptorChecks(t *testing.T) {
 
 	_, err = harbor.New(harbor.WithProvider(d), harbor.WithProviderConfig("acme", harbor.ProviderConfig{Options: 42}))
 	requireInvalid(t, err, "bad options", "acme takes no options")
+}
+
+// The built-ins' checks: options of another provider's type, and an
+// OpenAI-compatible endpoint that can never work, are New's errors.
+func TestNewChecksBuiltinProviderConfig(t *testing.T) {
+	_, err := harbor.New(harbor.WithProviderConfig("deepseek", harbor.ProviderConfig{Options: doubao.Options{}}))
+	requireInvalid(t, err, "doubao options to deepseek", "doubao.Options", "deepseek.Options")
+	_, err = harbor.New(harbor.WithProviderConfig("wenxin", harbor.ProviderConfig{Options: &qianfan.Options{}}))
+	requireInvalid(t, err, "qianfan options to wenxin", "qianfan.Options", "wenxin.Options")
+	_, err = harbor.New(harbor.WithProviderConfig("deepseek", harbor.ProviderConfig{Options: &deepseek.Options{}}))
+	require.NoError(t, err, "a pointer to the right type is fine")
+
+	bad := openaicompat.Endpoint{Name: "local", BaseURL: "/v1", KeyOptional: true, Prefixes: []string{"qwen-"}}
+	_, err = harbor.New(harbor.WithProvider(bad.Descriptor()))
+	requireInvalid(t, err, "relative endpoint", "Endpoint.BaseURL")
+	c := harbor.Must(harbor.New())
+	requireInvalid(t, c.Register(bad.Descriptor()), "Register relative endpoint", "Endpoint.BaseURL")
+	_, err = harbor.New(harbor.WithProviderConfig("openai", harbor.ProviderConfig{Options: deepseek.Options{}}))
+	requireInvalid(t, err, "deepseek options to openai", "openaicompat.Options")
 }

@@ -189,6 +189,11 @@ func (c *Client) Register(d Descriptor) error {
 	if d.Name == "" || d.New == nil || strings.ContainsRune(d.Name, '/') {
 		return invalidOption("Register", "Register needs a Descriptor with a Name (without \"/\") and a New function")
 	}
+	if d.Check != nil {
+		if err := d.Check(c.opts.Providers[d.Name]); err != nil {
+			return err
+		}
+	}
 	if _, err := c.table(); err != nil {
 		return err
 	}

@@ -57,11 +57,16 @@ func Descriptor() llm.Descriptor {
 		},
 		Prefixes: []string{"deepseek-"},
 		New:      descriptorNew,
+		Check:    check,
 		Rewrite: func(options any, model string) (string, string) {
 			return rewrite(legacyAliases(options), model)
 		},
 	}
 }
+
+// check is the descriptor's Check: harbor.New reports Options of another type
+// (another provider's, say), which New would silently ignore.
+func check(cfg llm.Config) error { return wire.CheckOptions[Options](Name, cfg.Options) }
 
 // legacyAliases returns the retired-name mapping options (Config.Options) ask for.
 func legacyAliases(options any) map[string]Alias {

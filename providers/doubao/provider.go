@@ -74,8 +74,13 @@ func Descriptor() llm.Descriptor {
 		Models:   Models(),
 		Prefixes: []string{"doubao-", "ep-"},
 		New:      descriptorNew,
+		Check:    check,
 	}
 }
+
+// check is the descriptor's Check: harbor.New reports Options of another type
+// (another provider's, say), which New would silently ignore.
+func check(cfg llm.Config) error { return wire.CheckOptions[Options](Name, cfg.Options) }
 
 // Provider talks to Volcengine Ark. Build it with New; harbor does that lazily.
 // Chat and ChatStream are the engine's (internal/engine); what is Ark's own is in

@@ -181,7 +181,7 @@ func (e Endpoint) Descriptor() llm.Descriptor {
 	for _, alias := range slices.Sorted(maps.Keys(e.Aliases)) {
 		models = append(models, llm.Model{ID: alias, Object: "model", OwnedBy: e.Name, Provider: e.Name, AliasOf: e.Aliases[alias]})
 	}
-	d := llm.Descriptor{Name: e.Name, Models: models, Prefixes: e.Prefixes, Retry: finalQuota,
+	d := llm.Descriptor{Name: e.Name, Models: models, Prefixes: e.Prefixes, Retry: finalQuota, Check: e.check,
 		New: func(cfg llm.Config) (llm.Provider, error) { return wire.AsProvider(e.New(cfg)) }}
 	if len(e.Aliases) > 0 {
 		d.Rewrite = func(_ any, model string) (string, string) { return serverModel(e.Aliases, model), "" }
@@ -195,6 +195,20 @@ func serverModel(aliases map[string]string, model string) string {
 		return a
 	}
 	return model
+}
+
+// check is the descriptor's Check, run by harbor.New: the endpoint itself
+// (Validate), a literal BaseURL that can never work, and Options of another type.
+func (e Endpoint) check(cfg llm.Config) error {
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	if e.BaseURL != "" {
+		if err := wire.CheckBaseURL(e.Name, "Endpoint.BaseURL", e.BaseURL); err != nil {
+			return err
+		}
+	}
+	return wire.CheckOptions[Options](e.Name, cfg.Options)
 }
 
 // Descriptor is the descriptor of the OpenAI preset.

@@ -60,8 +60,13 @@ func Descriptor() llm.Descriptor {
 		},
 		Prefixes: []string{"ernie-"},
 		New:      descriptorNew,
+		Check:    check,
 	}
 }
+
+// check is the descriptor's Check: harbor.New reports Options of another type
+// (another provider's, say), which New would silently ignore.
+func check(cfg llm.Config) error { return wire.CheckOptions[Options](Name, cfg.Options) }
 
 // Provider talks to Qianfan v2. Build it with New; harbor does that lazily. Chat,
 // ChatStream and ListModels are the engine's (internal/engine); what is Qianfan's

@@ -51,9 +51,14 @@ func Descriptor() llm.Descriptor {
 		Models:   models(),
 		Prefixes: []string{"ERNIE-"},
 		New:      descriptorNew,
+		Check:    check,
 		Retry:    transientOK,
 	}
 }
+
+// check is the descriptor's Check: harbor.New reports Options of another type
+// (another provider's, say), which New would silently ignore.
+func check(cfg llm.Config) error { return wire.CheckOptions[Options](Name, cfg.Options) }
 
 // Provider talks to Baidu's legacy Wenxin API. Build it with New; harbor does that
 // lazily.
