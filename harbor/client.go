@@ -8,7 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/harborai/harbor-go/internal/wire"
+	"github.com/harborai/harbor-go/internal/vendorerr"
 	"github.com/harborai/harbor-go/llm"
 )
 
@@ -286,7 +286,7 @@ func (t *trackedSource) Next() (llm.Chunk, error) {
 		// passed): the stream ends here, whatever the connection still has
 		// buffered, so that a cancel has one outcome, not one that depends on
 		// how far the vendor got.
-		c, err := llm.Chunk{}, error(wire.TransportError(t.k.name, t.model, cerr))
+		c, err := llm.Chunk{}, error(vendorerr.Transport(t.k.name, t.model, cerr))
 		if !t.finished.Swap(true) {
 			t.stats.fail(err)
 		}

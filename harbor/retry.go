@@ -10,7 +10,7 @@ import (
 
 	"github.com/hashicorp/go-retryablehttp"
 
-	"github.com/harborai/harbor-go/internal/wire"
+	"github.com/harborai/harbor-go/internal/vendorerr"
 	"github.com/harborai/harbor-go/llm"
 )
 
@@ -67,7 +67,7 @@ func newRetryClient(o *Options, rt http.RoundTripper, st *stats, rule llm.RetryR
 				}
 			}
 			retry, perr := retryablehttp.DefaultRetryPolicy(ctx, resp, err)
-			if retry && resp != nil && wire.RetryAfter(resp.Header) > maxAfter {
+			if retry && resp != nil && vendorerr.RetryAfter(resp.Header) > maxAfter {
 				// The vendor wants a longer pause than we are allowed to wait: hand the
 				// response back so the caller sees the 429 and its RetryAfter.
 				return false, nil
@@ -76,7 +76,7 @@ func newRetryClient(o *Options, rt http.RoundTripper, st *stats, rule llm.RetryR
 		},
 		Backoff: func(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
 			if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
-				if d := wire.RetryAfter(resp.Header); d > 0 {
+				if d := vendorerr.RetryAfter(resp.Header); d > 0 {
 					return d // already capped by CheckRetry
 				}
 			}

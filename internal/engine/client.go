@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/harborai/harbor-go/internal/vendorerr"
 	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
@@ -114,7 +115,7 @@ func (c *Client) Chat(ctx context.Context, req *llm.ChatRequest, call *llm.CallO
 		return nil, err
 	}
 	res.Provider = c.spec.Name
-	res.RequestID = wire.RequestID(resp.Header)
+	res.RequestID = vendorerr.RequestID(resp.Header)
 	if res.RequestID == "" && c.spec.BodyRequestID {
 		res.RequestID = res.ID
 	}
@@ -142,7 +143,7 @@ func (c *Client) send(ctx context.Context, req *llm.ChatRequest, call *llm.CallO
 	}
 	resp, err := c.chat.Post(ctx, c.http, body, call, stream)
 	if err != nil {
-		return nil, wire.TransportError(c.spec.Name, req.Model, err, c.secrets...)
+		return nil, vendorerr.Transport(c.spec.Name, req.Model, err, c.secrets...)
 	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, c.readError(req.Model, resp)
@@ -151,18 +152,18 @@ func (c *Client) send(ctx context.Context, req *llm.ChatRequest, call *llm.CallO
 }
 
 // readError turns a non-2xx response into an *llm.Error: the body read by
-// wire.StatusError, then refined by the vendor's table.
+// vendorerr.Status, then refined by the vendor's table.
 func (c *Client) readError(model string, resp *http.Response) *llm.Error {
 	var out *llm.Error
 	err := wire.ReadBody(resp, func(b []byte) error {
-		out = wire.StatusError(c.spec.Name, model, resp, b, c.secrets...)
+		out = vendorerr.Status(c.spec.Name, model, resp, b, c.secrets...)
 		if c.spec.Refine != nil {
 			out = c.spec.Refine(out, b)
 		}
 		return nil
 	})
 	if out == nil {
-		return wire.TransportError(c.spec.Name, model, err, c.secrets...)
+		return vendorerr.Transport(c.spec.Name, model, err, c.secrets...)
 	}
 	return out
 }
@@ -197,7 +198,7 @@ func Get(ctx context.Context, c *Client, tmpl *http.Request) (*http.Response, er
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, wire.TransportError(c.spec.Name, "", err, c.secrets...)
+		return nil, vendorerr.Transport(c.spec.Name, "", err, c.secrets...)
 	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, c.readError("", resp)

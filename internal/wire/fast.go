@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/harborai/harbor-go/internal/jsonx"
+	"github.com/harborai/harbor-go/internal/vendorerr"
 	"github.com/harborai/harbor-go/llm"
 )
 
@@ -66,7 +67,7 @@ func DecodeCompletion[G any, PG Generated[G]](provider, model string, resp *http
 			if len(res.Choices) > 0 {
 				return
 			}
-			empty = NoChoices(provider, model, resp, b, secrets...)
+			empty = vendorerr.NoChoices(provider, model, resp, b, secrets...)
 			if refine != nil {
 				empty = refine(empty, b)
 			}
@@ -78,24 +79,6 @@ func DecodeCompletion[G any, PG Generated[G]](provider, model string, resp *http
 		return nil, empty
 	}
 	return res, nil
-}
-
-// NoChoices is the error for a 2xx answer with no choices in it. When the body
-// carries an OpenAI-shaped error object, the error has its message, type and
-// code, and the class of its status (ErrBadResponse for a 200) for the provider to
-// refine from the vendor's codes, as for a stream answered with such an object
-// (NotAStream); otherwise ({}, null, "choices":[]) it is ErrBadResponse.
-func NoChoices(provider, model string, resp *http.Response, body []byte, secrets ...string) *llm.Error {
-	var oe openAIError
-	if json.Unmarshal(body, &oe) == nil && oe.Error != nil {
-		return StatusError(provider, model, resp, body, secrets...)
-	}
-	msg := "the vendor's answer has no choices"
-	if sn := Snippet(body, secrets...); sn != "" {
-		msg += " (body starts: " + sn + ")"
-	}
-	return &llm.Error{Provider: provider, Model: model, StatusCode: resp.StatusCode, RequestID: RequestID(resp.Header),
-		Kind: llm.ErrBadResponse, Message: msg}
 }
 
 // FastChunks returns one stream's ChunkDecoder: events the fast decoder reads

@@ -110,66 +110,6 @@ func OptionsOf[T any](v any) T {
 	return zero
 }
 
-// ReadError reads the body of a non-2xx response and turns it into an *llm.Error
-// (see StatusError).
-func ReadError(provider, model string, resp *http.Response, secrets ...string) *llm.Error {
-	var out *llm.Error
-	err := ReadBody(resp, func(b []byte) error {
-		out = StatusError(provider, model, resp, b, secrets...)
-		return nil
-	})
-	if out == nil {
-		return TransportError(provider, model, err, secrets...)
-	}
-	return out
-}
-
-// Decode reads a 2xx JSON body into v. A body that does not decode is an
-// ErrBadResponse; a body that cannot be read, a transport error.
-func Decode(provider, model string, resp *http.Response, v any, decode func([]byte, any) error, secrets ...string) error {
-	var bad error
-	err := ReadBody(resp, func(b []byte) error {
-		if err := decode(b, v); err != nil {
-			bad = BadResponse(provider, model, err, b, secrets...)
-			return bad
-		}
-		return nil
-	})
-	switch {
-	case err == nil:
-		return nil
-	case bad != nil:
-		return bad
-	default:
-		return TransportError(provider, model, err, secrets...)
-	}
-}
-
-// NotAStream reports (as an error, after reading the body) a JSON answer where an
-// event stream was asked for: the vendor's error object, or a proxy gone wrong. It
-// returns nil when resp is not JSON. refine, when not nil, corrects the error as
-// the provider corrects its error bodies; body is the answer's bytes.
-func NotAStream(provider, model string, resp *http.Response, refine func(e *llm.Error, body []byte) *llm.Error, secrets ...string) *llm.Error {
-	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-		return nil
-	}
-	var out *llm.Error
-	err := ReadBody(resp, func(b []byte) error {
-		out = StatusError(provider, model, resp, b, secrets...)
-		if out.Message == "" || out.Type == "" && out.Code == "" {
-			out.Kind, out.Message = llm.ErrBadResponse, "expected an event stream, got JSON: "+Snippet(b, secrets...)
-		}
-		if refine != nil {
-			out = refine(out, b)
-		}
-		return nil
-	})
-	if out == nil {
-		return TransportError(provider, model, err, secrets...)
-	}
-	return out
-}
-
 // AsProvider is a provider's New as llm.Descriptor.New wants it: the concrete
 // provider as an llm.Provider, and on error a nil interface rather than a nil
 // pointer inside a non-nil one (which would pass an err == nil check's opposite,

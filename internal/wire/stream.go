@@ -5,9 +5,11 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"sync/atomic"
 
 	"github.com/harborai/harbor-go/internal/sse"
+	"github.com/harborai/harbor-go/internal/vendorerr"
 	"github.com/harborai/harbor-go/llm"
 )
 
@@ -67,7 +69,7 @@ func (s *Stream) Next() (llm.Chunk, error) {
 				return llm.Chunk{}, &llm.Error{Provider: s.prov, Model: s.model, Kind: llm.ErrStreamTruncated, Transient: true,
 					Message: "the stream ended before the vendor's end marker"}
 			}
-			return llm.Chunk{}, TransportError(s.prov, s.model, err, s.secrets...)
+			return llm.Chunk{}, vendorerr.Transport(s.prov, s.model, err, s.secrets...)
 		}
 		data := bytes.TrimSpace(ev.Data)
 		if len(data) == 0 {
@@ -79,7 +81,7 @@ func (s *Stream) Next() (llm.Chunk, error) {
 		}
 		if bytes.HasPrefix(data, errorPrefix) {
 			s.ended.Store(true)
-			e := MidStreamError(s.prov, s.model, s.resp.Header, data, s.secrets...)
+			e := vendorerr.MidStream(s.prov, s.model, s.resp.Header, data, s.secrets...)
 			if s.refine != nil {
 				e = s.refine(e, data)
 			}
@@ -92,7 +94,7 @@ func (s *Stream) Next() (llm.Chunk, error) {
 			if errors.As(err, &le) {
 				return llm.Chunk{}, le
 			}
-			return llm.Chunk{}, BadResponse(s.prov, s.model, err, data, s.secrets...)
+			return llm.Chunk{}, vendorerr.BadResponse(s.prov, s.model, err, data, s.secrets...)
 		}
 		if last {
 			s.ended.Store(true)
@@ -117,12 +119,27 @@ func (s *Stream) Close() error {
 // drainLimit bounds what Close reads after the end marker.
 const drainLimit = 4 << 10
 
-// MidStreamError turns an OpenAI-shaped error object that arrived inside a 200
-// stream into an *llm.Error of Kind ErrServer, keeping the vendor's type and code for
-// providers that refine the Kind from them. It is not marked retryable: part of the
-// answer may already be with the caller.
-func MidStreamError(provider, model string, h http.Header, data []byte, secrets ...string) *llm.Error {
-	e := StatusError(provider, model, &http.Response{StatusCode: http.StatusInternalServerError, Header: h}, data, secrets...)
-	e.StatusCode, e.Transient, e.RetryAfter = 0, false, 0
-	return e
+// NotAStream reports (as an error, after reading the body) a JSON answer where an
+// event stream was asked for: the vendor's error object, or a proxy gone wrong. It
+// returns nil when resp is not JSON. refine, when not nil, corrects the error as
+// the provider corrects its error bodies; body is the answer's bytes.
+func NotAStream(provider, model string, resp *http.Response, refine func(e *llm.Error, body []byte) *llm.Error, secrets ...string) *llm.Error {
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		return nil
+	}
+	var out *llm.Error
+	err := ReadBody(resp, func(b []byte) error {
+		out = vendorerr.Status(provider, model, resp, b, secrets...)
+		if out.Message == "" || out.Type == "" && out.Code == "" {
+			out.Kind, out.Message = llm.ErrBadResponse, "expected an event stream, got JSON: "+vendorerr.Snippet(b, secrets...)
+		}
+		if refine != nil {
+			out = refine(out, b)
+		}
+		return nil
+	})
+	if out == nil {
+		return vendorerr.Transport(provider, model, err, secrets...)
+	}
+	return out
 }

@@ -7,7 +7,7 @@ import (
 )
 
 // Ark's error body is OpenAI-shaped, {"error":{"code","message","param","type"}}, so
-// wire.StatusError decodes it; this file refines the result. Ark's HTTP status alone
+// vendorerr.Status decodes it; this file refines the result. Ark's HTTP status alone
 // misleads in places (an overdue account is a 403, a moderation refusal a 400), its
 // type is the HTTP reason token rather than an OpenAI class, and its message ends with
 // "Request id: <id>".
@@ -91,7 +91,7 @@ func classify(e *llm.Error) *llm.Error {
 	if kind, hint, ok := codeRule(e.Code); ok {
 		if kind != nil {
 			e.Kind = kind
-			if !midStream { // a failed stream is never retried (see wire.MidStreamError)
+			if !midStream { // a failed stream is never retried (see vendorerr.MidStream)
 				e.Transient = kind == llm.ErrRateLimited
 			}
 		}

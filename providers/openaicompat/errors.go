@@ -9,7 +9,7 @@ import (
 )
 
 // Errors are OpenAI-shaped, {"error":{"message","type","param","code"}}, so
-// wire.StatusError decodes them and classifies them by the HTTP status; this file
+// vendorerr.Status decodes them and classifies them by the HTTP status; this file
 // refines that. An error without a telling status — an error event inside a 200
 // stream, or an error object in a 200 answer — is classified by its code, else its
 // type, as the same error is when it comes with its usual status.

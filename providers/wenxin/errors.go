@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	gen "github.com/harborai/harbor-go/generated/qianfanv1"
+	"github.com/harborai/harbor-go/internal/vendorerr"
 	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
@@ -117,7 +118,7 @@ func codeError(model string, r *gen.ChatResponse, requestID string, secrets ...s
 func statusError(model string, resp *http.Response, secrets ...string) *llm.Error {
 	var out *llm.Error
 	err := wire.ReadBody(resp, func(b []byte) error {
-		out = wire.StatusError(Name, model, resp, b, secrets...)
+		out = vendorerr.Status(Name, model, resp, b, secrets...)
 		var body gen.ChatResponse
 		if bytes.Contains(b, []byte(`"error_code"`)) && json.Unmarshal(b, &body) == nil && body.ErrorCode != 0 {
 			c, known := knownCode(body.ErrorCode)
@@ -154,7 +155,7 @@ func transportError(model string, err error, secrets ...string) *llm.Error {
 		scrubbed.URL = llm.Redact(ue.URL, secrets...)
 		err = &scrubbed
 	}
-	return wire.TransportError(Name, model, err, secrets...)
+	return vendorerr.Transport(Name, model, err, secrets...)
 }
 
 // peekLimit bounds how much of a 200 JSON body the retry classifier reads: Wenxin's

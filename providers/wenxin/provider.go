@@ -10,6 +10,7 @@ import (
 	"time"
 
 	gen "github.com/harborai/harbor-go/generated/qianfanv1"
+	"github.com/harborai/harbor-go/internal/vendorerr"
 	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
@@ -164,7 +165,7 @@ func (p *Provider) Chat(ctx context.Context, req *llm.ChatRequest, call *llm.Cal
 		return nil, err
 	}
 	res := fromResponse(out, req.Model)
-	if res.RequestID = wire.RequestID(resp.Header); res.RequestID == "" {
+	if res.RequestID = vendorerr.RequestID(resp.Header); res.RequestID == "" {
 		res.RequestID = out.Id
 	}
 	return res, nil
@@ -180,7 +181,7 @@ func (p *Provider) ChatStream(ctx context.Context, req *llm.ChatRequest, call *l
 	if err != nil {
 		return nil, err
 	}
-	d := &chunkDecoder{model: req.Model, requestID: wire.RequestID(resp.Header), secrets: []string{tok, p.tokens.key, p.tokens.secret}}
+	d := &chunkDecoder{model: req.Model, requestID: vendorerr.RequestID(resp.Header), secrets: []string{tok, p.tokens.key, p.tokens.secret}}
 	return wire.NewStream(resp, Name, req.Model, d.decode, d.secrets...), nil
 }
 
@@ -253,10 +254,10 @@ func (p *Provider) send(ctx context.Context, model, ep string, body []byte, call
 				p.tokens.invalidate(tok)
 				continue
 			}
-			return nil, nil, "", codeError(model, out, wire.RequestID(resp.Header), secrets[:]...)
+			return nil, nil, "", codeError(model, out, vendorerr.RequestID(resp.Header), secrets[:]...)
 		}
 		if stream {
-			return nil, nil, "", &llm.Error{Provider: Name, Model: model, Kind: llm.ErrBadResponse, RequestID: wire.RequestID(resp.Header),
+			return nil, nil, "", &llm.Error{Provider: Name, Model: model, Kind: llm.ErrBadResponse, RequestID: vendorerr.RequestID(resp.Header),
 				Message: "asked for an event stream, got a JSON answer without error_code"}
 		}
 		return out, resp, tok, nil

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	gen "github.com/harborai/harbor-go/generated/qianfanv1"
+	"github.com/harborai/harbor-go/internal/vendorerr"
 	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
@@ -172,10 +173,10 @@ func tokenFailure(model string, resp *http.Response, b []byte, tr *gen.TokenResp
 		}
 		return &llm.Error{Provider: Name, Model: model, StatusCode: statusIfNot200(resp.StatusCode), Code: *tr.Error,
 			Message:   "cannot get a Wenxin access token: " + msg + " (check " + EnvAPIKey + " and " + EnvSecretKey + ")",
-			RequestID: wire.RequestID(resp.Header), Kind: llm.ErrAuthentication}
+			RequestID: vendorerr.RequestID(resp.Header), Kind: llm.ErrAuthentication}
 	}
 	if resp.StatusCode != http.StatusOK {
-		e := wire.StatusError(Name, model, resp, b, secrets...)
+		e := vendorerr.Status(Name, model, resp, b, secrets...)
 		e.Message = "cannot get a Wenxin access token: " + e.Message
 		return e
 	}
