@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -336,4 +337,18 @@ func TestNilClient(t *testing.T) {
 		assert.Nil(t, c.BoundProviders())
 		assert.Zero(t, c.Stats())
 	})
+}
+
+// A client-level WithHeader costs nothing per call: the providers get the
+// client's headers, built once by New.
+func TestClientHeadersCostNothingPerCall(t *testing.T) {
+	allocs := func(opts ...harbor.Option) float64 {
+		var builds atomic.Int64
+		fp := &fakeProvider{name: "acme"}
+		c := harbor.Must(harbor.New(append([]harbor.Option{noEnv(t), harbor.WithProvider(fakeDescriptor("acme", &builds, fp))}, opts...)...))
+		req := hi("acme-large")
+		ctx := context.Background()
+		return testing.AllocsPerRun(200, func() { _, _ = c.Chat.Completions.Create(ctx, req) })
+	}
+	assert.Equal(t, allocs(), allocs(harbor.WithHeader("X-Team", "a")))
 }

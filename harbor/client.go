@@ -29,6 +29,10 @@ type Client struct {
 	retry     *retryDoer
 
 	stats stats
+
+	// callOpts carries the client's WithHeader headers to providers, built once
+	// by New, so that calls without CallOptions of their own allocate nothing.
+	callOpts llm.CallOptions
 }
 
 // Chat groups the chat APIs.
@@ -61,6 +65,7 @@ func New(opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	c.Chat.Completions.c = c
+	c.callOpts.Header = c.opts.Header
 	if len(c.opts.aliases) > 0 || len(c.opts.descriptors) > 0 {
 		if _, err := c.table(); err != nil {
 			return nil, err
@@ -113,7 +118,7 @@ type call struct {
 	p      llm.Provider
 	name   string
 	req    *ChatRequest
-	opts   llm.CallOptions
+	opts   *llm.CallOptions // shared by calls without CallOptions of their own
 	ctx    context.Context
 	cancel context.CancelFunc
 }
@@ -139,8 +144,9 @@ func (c *Client) prepareCall(k *call, ctx context.Context, req *ChatRequest, opt
 	if err := req.Validate(); err != nil {
 		return err
 	}
-	header, timeout := c.opts.Header, c.opts.RequestTimeout
+	shared, header, timeout := true, c.opts.Header, c.opts.RequestTimeout
 	if len(opts) > 0 {
+		shared = false
 		o := c.opts
 		for i, opt := range opts {
 			if opt == nil {
@@ -167,27 +173,24 @@ func (c *Client) prepareCall(k *call, ctx context.Context, req *ChatRequest, opt
 		cp.Model = r.model
 		k.req = &cp
 	}
-	k.opts.Header = header
+	switch {
+	case header == nil:
+		k.opts = &noOptions
+	case shared:
+		k.opts = &c.callOpts // the client's headers, built once by New
+	default:
+		k.opts = &llm.CallOptions{Header: header} // this call's own: one allocation
+	}
 	if timeout > 0 {
 		k.ctx, k.cancel = context.WithTimeout(ctx, timeout)
 	}
 	return nil
 }
 
-// noOptions is what providers get for a call without per-call options: a shared
-// zero value, so that such a call allocates nothing for them (providers only read
+// noOptions is what providers get for a call without headers: a shared zero
+// value, so that such a call allocates nothing for them (providers only read
 // CallOptions).
 var noOptions llm.CallOptions
-
-// callOptions returns the call's options for the provider. A pointer into k would
-// make every call's k escape to the heap; a call with options gets its own copy.
-func (k *call) callOptions() *llm.CallOptions {
-	if k.opts.Header == nil {
-		return &noOptions
-	}
-	o := k.opts
-	return &o
-}
 
 func (k *call) done() {
 	if k.cancel != nil {
@@ -222,7 +225,7 @@ func (cc Completions) Create(ctx context.Context, req *ChatRequest, opts ...Call
 	}
 	defer k.done()
 	c.stats.inFlight.Add(1)
-	res, err := k.p.Chat(k.ctx, k.req, k.callOptions())
+	res, err := k.p.Chat(k.ctx, k.req, k.opts)
 	c.stats.inFlight.Add(-1)
 	if err != nil {
 		c.stats.fail(err)
@@ -248,7 +251,7 @@ func (cc Completions) Stream(ctx context.Context, req *ChatRequest, opts ...Call
 	}
 	t.model = req.Model
 	c.stats.inFlight.Add(1)
-	src, err := k.p.ChatStream(k.ctx, k.req, k.callOptions())
+	src, err := k.p.ChatStream(k.ctx, k.req, k.opts)
 	c.stats.inFlight.Add(-1)
 	if err != nil {
 		k.done()

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/harborai/harbor-go/internal/wire"
+	"github.com/harborai/harbor-go/internal/setup"
 	"github.com/harborai/harbor-go/llm"
 )
 
@@ -327,13 +327,13 @@ func (o *Options) validateProviders() error {
 		// The checks allocate nothing for good values; the error, naming the
 		// option, is built only for a bad one.
 		for _, s := range [...]struct{ field, v string }{{"APIKey", cfg.APIKey}, {"SecretKey", cfg.SecretKey}, {"AppID", cfg.AppID}} {
-			if wire.CheckSecret(name, "", s.v) != nil {
-				return wire.CheckSecret(name, o.source(name, s.field), s.v)
+			if setup.CheckSecret(name, "", s.v) != nil {
+				return setup.CheckSecret(name, o.source(name, s.field), s.v)
 			}
 		}
 		if cfg.BaseURL != "" {
-			if err := wire.CheckBaseURL(name, "", cfg.BaseURL); err != nil {
-				return wire.CheckBaseURL(name, o.source(name, "BaseURL"), cfg.BaseURL, cfg.APIKey, cfg.SecretKey)
+			if err := setup.CheckBaseURL(name, "", cfg.BaseURL); err != nil {
+				return setup.CheckBaseURL(name, o.source(name, "BaseURL"), cfg.BaseURL, cfg.APIKey, cfg.SecretKey)
 			}
 		}
 		if d := o.descriptor(name); d.Check != nil && !o.hasDescriptor(name) { // WithProvider's: checked in validate

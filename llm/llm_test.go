@@ -167,3 +167,13 @@ func TestStreamCloseDuringNextIsStreamClosed(t *testing.T) {
 		require.ErrorAs(t, s.Err(), &e)
 	}
 }
+
+func TestRedactedKeepsSecretsOutOfErrorText(t *testing.T) {
+	cause := errors.New("dial https://x/?key=SECRETVALUE99: connection refused")
+	e := &Error{Kind: ErrConnection, Message: Redact(cause.Error(), "SECRETVALUE99"), Err: Redacted(cause, "SECRETVALUE99")}
+	assert.NotContains(t, e.Error(), "SECRETVALUE99")
+	assert.ErrorIs(t, e, cause, "the cause is still found")
+	bare := &Error{Kind: ErrConnection, Message: Redact(cause.Error(), "SECRETVALUE99"), Err: cause}
+	assert.Contains(t, bare.Error(), "SECRETVALUE99", "why Redacted is needed: Error() prints Err")
+	assert.Nil(t, Redacted(nil))
+}

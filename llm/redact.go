@@ -39,3 +39,22 @@ func Redact(s string, secrets ...string) string {
 		return "[redacted]"
 	})
 }
+
+// Redacted returns err with its text passed through Redact (the secrets given and
+// every credential shape), while errors.Is and errors.As still see err. An *Error's
+// Err is printed by Error(); building it from Redacted keeps a key that a cause
+// carries (a URL with a token in a dial error, say) out of that text.
+func Redacted(err error, secrets ...string) error {
+	if err == nil {
+		return nil
+	}
+	return redactedError{err, secrets}
+}
+
+type redactedError struct {
+	err     error
+	secrets []string
+}
+
+func (r redactedError) Error() string { return Redact(r.err.Error(), r.secrets...) }
+func (r redactedError) Unwrap() error { return r.err }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/harborai/harbor-go/internal/setup"
 	"github.com/harborai/harbor-go/internal/vendorerr"
 	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
@@ -55,11 +56,11 @@ type Conn struct {
 // no key it fails with llm.ErrNoCredentials naming what to set; keyName describes
 // the key ("DeepSeek API key"). The caller adds the request builders.
 func Bearer(cfg *llm.Config, name, keyName, envKey, envBase, def string) (Conn, error) {
-	key, base, err := wire.KeyAndBase(cfg, name, keyName, envKey, envBase, def)
+	key, base, err := setup.KeyAndBase(cfg, name, keyName, envKey, envBase, def)
 	if err != nil {
 		return Conn{}, err
 	}
-	return Conn{Base: base, HTTP: wire.Doer(cfg), Header: wire.BearerHeader(key), Secrets: []string{key}}, nil
+	return Conn{Base: base, HTTP: setup.Doer(cfg), Header: setup.BearerHeader(key), Secrets: []string{key}}, nil
 }
 
 // Client is the engine: one vendor's chat, stream and model list. It is
@@ -96,7 +97,7 @@ func New(spec Spec, conn Conn) (*Client, error) {
 func Template(c *Client, build func(server string) (*http.Request, error)) (*http.Request, error) {
 	r, err := build(c.server)
 	if err != nil {
-		return nil, wire.BadBaseURL(c.spec.Name, err, c.secrets...)
+		return nil, setup.BadBaseURL(c.spec.Name, err, c.secrets...)
 	}
 	return r, nil
 }

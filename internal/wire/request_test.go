@@ -20,11 +20,11 @@ import (
 func TestEndpointBuildsTheGeneratedRequest(t *testing.T) {
 	app := "app-1"
 	params := &gen.CreateChatCompletionParams{Appid: &app}
-	g, err := gen.NewClient("http://127.0.0.1:8080/v2", gen.WithRequestEditorFn(Bearer[gen.RequestEditorFn]("bce-v3/key")))
+	g, err := gen.NewClient("http://127.0.0.1:8080/v2", gen.WithRequestEditorFn(bearer[gen.RequestEditorFn]("bce-v3/key")))
 	require.NoError(t, err)
 	tmpl, err := gen.NewCreateChatCompletionRequestWithBody(g.Server, params, "application/json", nil)
 	require.NoError(t, err)
-	e := NewEndpoint(tmpl, BearerHeader("bce-v3/key"))
+	e := NewEndpoint(tmpl, http.Header{"Authorization": {"Bearer bce-v3/key"}})
 
 	body := []byte(`{"model":"ernie-4.5-turbo-128k"}`)
 	for _, tc := range []struct {
@@ -97,7 +97,7 @@ func TestEndpointHeadersAreNotShared(t *testing.T) {
 // editors are the request editors the providers gave the generated client for
 // one call before they built requests from an Endpoint: the reference the
 // Endpoint's requests are compared with.
-func editors[F EditorFn](call *llm.CallOptions, stream bool) []F {
+func editors[F editorFn](call *llm.CallOptions, stream bool) []F {
 	if !stream && (call == nil || len(call.Header) == 0) {
 		return nil
 	}
@@ -114,4 +114,18 @@ func editors[F EditorFn](call *llm.CallOptions, stream bool) []F {
 		}
 		return nil
 	}}
+}
+
+// editorFn is the shape of every generated client's RequesteditorFn.
+type editorFn interface {
+	~func(context.Context, *http.Request) error
+}
+
+// bearer returns a generated client's editor that authenticates with an API key.
+func bearer[F editorFn](key string) F {
+	auth := "Bearer " + key
+	return func(_ context.Context, r *http.Request) error {
+		r.Header.Set("Authorization", auth)
+		return nil
+	}
 }

@@ -7,6 +7,7 @@ import (
 
 	gen "github.com/harborai/harbor-go/generated/deepseek"
 	"github.com/harborai/harbor-go/internal/engine"
+	"github.com/harborai/harbor-go/internal/setup"
 	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
@@ -66,11 +67,11 @@ func Descriptor() llm.Descriptor {
 
 // check is the descriptor's Check: harbor.New reports Options of another type
 // (another provider's, say), which New would silently ignore.
-func check(cfg llm.Config) error { return wire.CheckOptions[Options](Name, cfg.Options) }
+func check(cfg llm.Config) error { return setup.CheckOptions[Options](Name, cfg.Options) }
 
 // legacyAliases returns the retired-name mapping options (Config.Options) ask for.
 func legacyAliases(options any) map[string]Alias {
-	if o := wire.OptionsOf[Options](options); o.LegacyAliases != nil {
+	if o := setup.OptionsOf[Options](options); o.LegacyAliases != nil {
 		return o.LegacyAliases
 	}
 	return defaultAliases()
@@ -139,8 +140,8 @@ func New(cfg llm.Config) (*Provider, error) {
 	return p, nil
 }
 
-// descriptorNew is New for the Descriptor (see wire.AsProvider).
-func descriptorNew(cfg llm.Config) (llm.Provider, error) { return wire.AsProvider(New(cfg)) }
+// descriptorNew is New for the Descriptor (see setup.AsProvider).
+func descriptorNew(cfg llm.Config) (llm.Provider, error) { return setup.AsProvider(New(cfg)) }
 
 // Balance is the account balance, one entry per currency (llm.Balance: amounts are
 // decimal strings, as the vendor sends them, so no precision is lost).

@@ -6,7 +6,7 @@ import (
 
 	gen "github.com/harborai/harbor-go/generated/ark"
 	"github.com/harborai/harbor-go/internal/engine"
-	"github.com/harborai/harbor-go/internal/wire"
+	"github.com/harborai/harbor-go/internal/setup"
 	"github.com/harborai/harbor-go/llm"
 )
 
@@ -80,7 +80,7 @@ func Descriptor() llm.Descriptor {
 
 // check is the descriptor's Check: harbor.New reports Options of another type
 // (another provider's, say), which New would silently ignore.
-func check(cfg llm.Config) error { return wire.CheckOptions[Options](Name, cfg.Options) }
+func check(cfg llm.Config) error { return setup.CheckOptions[Options](Name, cfg.Options) }
 
 // Provider talks to Volcengine Ark. Build it with New; harbor does that lazily.
 // Chat and ChatStream are the engine's (internal/engine); what is Ark's own is in
@@ -101,7 +101,7 @@ func New(cfg llm.Config) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := wire.OptionsOf[Options](cfg.Options)
+	opts := setup.OptionsOf[Options](cfg.Options)
 	p := &Provider{}
 	if len(opts.Endpoints) > 0 {
 		p.endpoints = make(map[string]string, len(opts.Endpoints)) // a copy: the caller may reuse the map
@@ -131,8 +131,8 @@ func New(cfg llm.Config) (*Provider, error) {
 	return p, nil
 }
 
-// descriptorNew is New for the Descriptor (see wire.AsProvider).
-func descriptorNew(cfg llm.Config) (llm.Provider, error) { return wire.AsProvider(New(cfg)) }
+// descriptorNew is New for the Descriptor (see setup.AsProvider).
+func descriptorNew(cfg llm.Config) (llm.Provider, error) { return setup.AsProvider(New(cfg)) }
 
 // ListModels asks Ark for its model list. Ark may not serve GET /models (reported
 // unsupported in 2025): a 404 then comes back as an *llm.Error of Kind

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/harborai/harbor-go/internal/wire"
+	"github.com/harborai/harbor-go/internal/setup"
 	"github.com/harborai/harbor-go/llm"
 )
 
@@ -182,7 +182,7 @@ func (e Endpoint) Descriptor() llm.Descriptor {
 		models = append(models, llm.Model{ID: alias, Object: "model", OwnedBy: e.Name, Provider: e.Name, AliasOf: e.Aliases[alias]})
 	}
 	d := llm.Descriptor{Name: e.Name, Models: models, Prefixes: e.Prefixes, Retry: finalQuota, Check: e.check,
-		New: func(cfg llm.Config) (llm.Provider, error) { return wire.AsProvider(e.New(cfg)) }}
+		New: func(cfg llm.Config) (llm.Provider, error) { return setup.AsProvider(e.New(cfg)) }}
 	if len(e.Aliases) > 0 {
 		d.Rewrite = func(_ any, model string) (string, string) { return serverModel(e.Aliases, model), "" }
 	}
@@ -204,11 +204,11 @@ func (e Endpoint) check(cfg llm.Config) error {
 		return err
 	}
 	if e.BaseURL != "" {
-		if err := wire.CheckBaseURL(e.Name, "Endpoint.BaseURL", e.BaseURL); err != nil {
+		if err := setup.CheckBaseURL(e.Name, "Endpoint.BaseURL", e.BaseURL); err != nil {
 			return err
 		}
 	}
-	return wire.CheckOptions[Options](e.Name, cfg.Options)
+	return setup.CheckOptions[Options](e.Name, cfg.Options)
 }
 
 // Descriptor is the descriptor of the OpenAI preset.

@@ -7,7 +7,7 @@ import (
 
 	gen "github.com/harborai/harbor-go/generated/openai"
 	"github.com/harborai/harbor-go/internal/engine"
-	"github.com/harborai/harbor-go/internal/wire"
+	"github.com/harborai/harbor-go/internal/setup"
 	"github.com/harborai/harbor-go/llm"
 )
 
@@ -56,17 +56,17 @@ func (e Endpoint) New(cfg llm.Config) (*Provider, error) {
 // the headers: Authorization when there is a key, then the Endpoint's and the
 // Options' headers.
 func (e Endpoint) conn(cfg *llm.Config) (engine.Conn, error) {
-	getenv := wire.Getenv(cfg)
+	getenv := setup.Getenv(cfg)
 	explicit, field := cfg.APIKey, "APIKey"
 	if explicit == "" {
 		explicit, field = e.APIKey, "Endpoint.APIKey"
 	}
-	key, err := wire.Secret(e.Name, explicit, getenv, e.EnvAPIKey, field)
+	key, err := setup.Secret(e.Name, explicit, getenv, e.EnvAPIKey, field)
 	if err != nil {
 		return engine.Conn{}, err
 	}
 	if key == "" && !e.KeyOptional {
-		return engine.Conn{}, wire.NoCredentials(e.Name, e.keyHint())
+		return engine.Conn{}, setup.NoCredentials(e.Name, e.keyHint())
 	}
 	base, err := e.baseURL(cfg.BaseURL, getenv, key)
 	if err != nil {
@@ -76,7 +76,7 @@ func (e Endpoint) conn(cfg *llm.Config) (engine.Conn, error) {
 	if key != "" {
 		hdr.Set("Authorization", "Bearer "+key)
 	}
-	opts := wire.OptionsOf[Options](cfg.Options)
+	opts := setup.OptionsOf[Options](cfg.Options)
 	for _, h := range []http.Header{e.Header, opts.Header} {
 		for k, vs := range h {
 			hdr[http.CanonicalHeaderKey(k)] = append([]string(nil), vs...)
@@ -89,7 +89,7 @@ func (e Endpoint) conn(cfg *llm.Config) (engine.Conn, error) {
 		hdr.Set("OpenAI-Project", opts.Project)
 	}
 	return engine.Conn{
-		Base: base, HTTP: wire.Doer(cfg), Header: hdr, Secrets: secretsOf(key, hdr),
+		Base: base, HTTP: setup.Doer(cfg), Header: hdr, Secrets: secretsOf(key, hdr),
 		Chat: func(server string) (*http.Request, error) {
 			return gen.NewCreateChatCompletionRequestWithBody(server, "application/json", nil)
 		},
@@ -109,14 +109,14 @@ func (e Endpoint) keyHint() string {
 }
 
 func (e Endpoint) baseURL(explicit string, getenv func(string) string, key string) (string, error) {
-	if wire.Setting(explicit, getenv, e.EnvBaseURL) == "" && e.BaseURL == "" {
+	if setup.Setting(explicit, getenv, e.EnvBaseURL) == "" && e.BaseURL == "" {
 		msg := "openaicompat: endpoint " + e.Name + " has no base URL: set Endpoint.BaseURL"
 		if e.EnvBaseURL != "" {
 			msg += ", " + e.EnvBaseURL
 		}
 		return "", &llm.Error{Provider: e.Name, Kind: llm.ErrInvalidRequest, Message: msg + ` or use harbor.WithBaseURL("` + e.Name + `", url)`}
 	}
-	return wire.BaseURL(e.Name, explicit, getenv, e.EnvBaseURL, e.BaseURL, key)
+	return setup.BaseURL(e.Name, explicit, getenv, e.EnvBaseURL, e.BaseURL, key)
 }
 
 // secretsOf lists what must never appear in an error: the key, and the values of

@@ -5,7 +5,7 @@ import (
 
 	gen "github.com/harborai/harbor-go/generated/qianfanv2"
 	"github.com/harborai/harbor-go/internal/engine"
-	"github.com/harborai/harbor-go/internal/wire"
+	"github.com/harborai/harbor-go/internal/setup"
 	"github.com/harborai/harbor-go/llm"
 )
 
@@ -66,7 +66,7 @@ func Descriptor() llm.Descriptor {
 
 // check is the descriptor's Check: harbor.New reports Options of another type
 // (another provider's, say), which New would silently ignore.
-func check(cfg llm.Config) error { return wire.CheckOptions[Options](Name, cfg.Options) }
+func check(cfg llm.Config) error { return setup.CheckOptions[Options](Name, cfg.Options) }
 
 // Provider talks to Qianfan v2. Build it with New; harbor does that lazily. Chat,
 // ChatStream and ListModels are the engine's (internal/engine); what is Qianfan's
@@ -89,7 +89,7 @@ func New(cfg llm.Config) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	app, err := wire.Secret(Name, cfg.AppID, wire.Getenv(&cfg), EnvAppID, "AppID")
+	app, err := setup.Secret(Name, cfg.AppID, setup.Getenv(&cfg), EnvAppID, "AppID")
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +98,7 @@ func New(cfg llm.Config) (*Provider, error) {
 	if app != "" {
 		chat, list = &gen.CreateChatCompletionParams{Appid: &app}, &gen.ListModelsParams{Appid: &app}
 	}
-	o := wire.OptionsOf[Options](cfg.Options)
+	o := setup.OptionsOf[Options](cfg.Options)
 	if len(o.Metadata) > MaxMetadata {
 		return nil, &llm.Error{Provider: Name, Kind: llm.ErrInvalidRequest,
 			Message: "Options.Metadata has more than 16 entries; Qianfan accepts at most 16"}
@@ -129,5 +129,5 @@ func New(cfg llm.Config) (*Provider, error) {
 	return p, nil
 }
 
-// descriptorNew is New for the Descriptor (see wire.AsProvider).
-func descriptorNew(cfg llm.Config) (llm.Provider, error) { return wire.AsProvider(New(cfg)) }
+// descriptorNew is New for the Descriptor (see setup.AsProvider).
+func descriptorNew(cfg llm.Config) (llm.Provider, error) { return setup.AsProvider(New(cfg)) }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	gen "github.com/harborai/harbor-go/generated/qianfanv1"
+	"github.com/harborai/harbor-go/internal/setup"
 	"github.com/harborai/harbor-go/internal/vendorerr"
 	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
@@ -59,7 +60,7 @@ func Descriptor() llm.Descriptor {
 
 // check is the descriptor's Check: harbor.New reports Options of another type
 // (another provider's, say), which New would silently ignore.
-func check(cfg llm.Config) error { return wire.CheckOptions[Options](Name, cfg.Options) }
+func check(cfg llm.Config) error { return setup.CheckOptions[Options](Name, cfg.Options) }
 
 // Provider talks to Baidu's legacy Wenxin API. Build it with New; harbor does that
 // lazily.
@@ -107,12 +108,12 @@ func (p *Provider) post(ep, tok string) (*wire.Endpoint, error) {
 // WENXIN_SECRET_KEY and WENXIN_BASE_URL. It does no I/O: the access token is fetched
 // on first use. It fails with llm.ErrNoCredentials when the key or the secret is missing.
 func New(cfg llm.Config) (*Provider, error) {
-	getenv := wire.Getenv(&cfg)
-	key, err := wire.Secret(Name, cfg.APIKey, getenv, EnvAPIKey, "APIKey")
+	getenv := setup.Getenv(&cfg)
+	key, err := setup.Secret(Name, cfg.APIKey, getenv, EnvAPIKey, "APIKey")
 	if err != nil {
 		return nil, err
 	}
-	secret, err := wire.Secret(Name, cfg.SecretKey, getenv, EnvSecretKey, "SecretKey")
+	secret, err := setup.Secret(Name, cfg.SecretKey, getenv, EnvSecretKey, "SecretKey")
 	if err != nil {
 		return nil, err
 	}
@@ -123,21 +124,21 @@ func New(cfg llm.Config) (*Provider, error) {
 		} else if secret != "" {
 			missing = "API key"
 		}
-		return nil, wire.NoCredentials(Name, "no Wenxin "+missing+": set "+EnvAPIKey+" and "+EnvSecretKey+
+		return nil, setup.NoCredentials(Name, "no Wenxin "+missing+": set "+EnvAPIKey+" and "+EnvSecretKey+
 			", or use harbor.WithAPIKey(\"wenxin\", key) with the secret key in harbor.WithProviderConfig(\"wenxin\", harbor.ProviderConfig{APIKey: key, SecretKey: secret})")
 	}
-	base, err := wire.BaseURL(Name, cfg.BaseURL, getenv, EnvBaseURL, DefaultBaseURL, key, secret)
+	base, err := setup.BaseURL(Name, cfg.BaseURL, getenv, EnvBaseURL, DefaultBaseURL, key, secret)
 	if err != nil {
 		return nil, err
 	}
-	o := wire.OptionsOf[Options](cfg.Options)
+	o := setup.OptionsOf[Options](cfg.Options)
 	if o.PenaltyScore != 0 && !(o.PenaltyScore >= 1 && o.PenaltyScore <= 2) {
 		return nil, llm.InvalidRequest(Name, "", "penalty_score", "wenxin.Options.PenaltyScore must be between 1.0 and 2.0, got %g", o.PenaltyScore)
 	}
-	d := wire.Doer(&cfg)
+	d := setup.Doer(&cfg)
 	g, err := gen.NewClient(base, gen.WithHTTPClient(d))
 	if err != nil {
-		return nil, wire.BadBaseURL(Name, err, key, secret)
+		return nil, setup.BadBaseURL(Name, err, key, secret)
 	}
 	return &Provider{
 		gen:       g,
@@ -148,8 +149,8 @@ func New(cfg llm.Config) (*Provider, error) {
 	}, nil
 }
 
-// descriptorNew is New for the Descriptor (see wire.AsProvider).
-func descriptorNew(cfg llm.Config) (llm.Provider, error) { return wire.AsProvider(New(cfg)) }
+// descriptorNew is New for the Descriptor (see setup.AsProvider).
+func descriptorNew(cfg llm.Config) (llm.Provider, error) { return setup.AsProvider(New(cfg)) }
 
 // Name returns "wenxin".
 func (p *Provider) Name() string { return Name }

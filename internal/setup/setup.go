@@ -1,7 +1,6 @@
-package wire
+package setup
 
 import (
-	"context"
 	"net/http"
 	"os"
 	"strings"
@@ -76,23 +75,9 @@ func Doer(cfg *llm.Config) llm.Doer {
 	return http.DefaultClient
 }
 
-// EditorFn is the shape of every generated client's RequestEditorFn.
-type EditorFn interface {
-	~func(context.Context, *http.Request) error
-}
-
 // BearerHeader returns the Authorization header of an API key, for NewEndpoint.
 func BearerHeader(key string) http.Header {
 	return http.Header{"Authorization": {"Bearer " + key}}
-}
-
-// Bearer returns a generated client's editor that authenticates with an API key.
-func Bearer[F EditorFn](key string) F {
-	auth := "Bearer " + key
-	return func(_ context.Context, r *http.Request) error {
-		r.Header.Set("Authorization", auth)
-		return nil
-	}
 }
 
 // OptionsOf returns a provider's typed options from llm.Config.Options, which may
@@ -113,7 +98,7 @@ func OptionsOf[T any](v any) T {
 // AsProvider is a provider's New as llm.Descriptor.New wants it: the concrete
 // provider as an llm.Provider, and on error a nil interface rather than a nil
 // pointer inside a non-nil one (which would pass an err == nil check's opposite,
-// p != nil). Use it as `return wire.AsProvider(New(cfg))`.
+// p != nil). Use it as `return setup.AsProvider(New(cfg))`.
 func AsProvider[P llm.Provider](p P, err error) (llm.Provider, error) {
 	if err != nil {
 		return nil, err
