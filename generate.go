@@ -13,7 +13,7 @@
 // package's fast_gen.go: AppendJSON for the request (json.Marshal's bytes without
 // reflection) and DecodeJSON for the answers (json.Unmarshal's result, or false), and
 // for the OpenAI-shaped answers ReadReply, which reads what harbor reports straight
-// into wire.Reply; so that a field added to a spec is sent and read with no hand edit.
+// into fastreply.Reply; so that a field added to a spec is sent and read with no hand edit.
 package harborgo
 
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config spec/deepseek.codegen.yaml spec/deepseek.yaml
@@ -26,4 +26,4 @@ package harborgo
 //go:generate go run ./internal/cmd/fastgen -dir generated/qianfanv1 -encode ChatRequest -decode ChatResponse
 //go:generate go run ./internal/cmd/fastgen -dir generated/qianfanv2 -encode ChatCompletionRequest -decode ChatCompletion,ChatCompletionChunk -reply ChatCompletion,ChatCompletionChunk
 //go:generate go run ./internal/cmd/fastgen -dir generated/openai -encode ChatCompletionRequest -decode ChatCompletion,ChatCompletionChunk -reply ChatCompletion,ChatCompletionChunk
-//go:generate go run ./internal/cmd/fastgen -dir internal/wire -in replytypes_test.go -out reply_gen_test.go -reply testChunk,quoted,embedded
+//go:generate go run ./internal/cmd/fastgen -dir internal/fastreply -in replytypes_test.go -out reply_gen_test.go -reply testChunk,quoted,embedded

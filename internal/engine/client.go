@@ -25,7 +25,7 @@ type Spec struct {
 	// Encode applies the vendor's rules to req and returns the body to send; stream
 	// asks for the streaming variant. Its errors are returned as they are.
 	Encode func(req *llm.ChatRequest, stream bool) ([]byte, error)
-	// Decode reads a 200 chat answer (wire.DecodeCompletion with the vendor's
+	// Decode reads a 200 chat answer (fastreply.DecodeCompletion with the vendor's
 	// generated type and converters).
 	Decode func(provider, model string, resp *http.Response, refine Refiner, secrets ...string) (*llm.ChatCompletion, error)
 	// Chunks returns the decoder of one stream's events (the chunk hook: a

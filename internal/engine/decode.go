@@ -4,19 +4,20 @@ import (
 	"encoding/json"
 	"net/http"
 
+	"github.com/harborai/harbor-go/internal/fastreply"
 	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
 
 // Completions is a Spec.Decode: the generated hot path (the ReadReply of *C) reads
 // what it can and fast converts it; anything else is read into the vendor's
-// generated completion type C (wire.Unmarshal) and converted by slow (see
-// wire.DecodeCompletion).
-func Completions[C any, PC wire.Generated[C]](fast func(*wire.Reply) *llm.ChatCompletion,
+// generated completion type C (fastreply.Unmarshal) and converted by slow (see
+// fastreply.DecodeCompletion).
+func Completions[C any, PC fastreply.Generated[C]](fast func(*fastreply.Reply) *llm.ChatCompletion,
 	slow func(*C) *llm.ChatCompletion) func(provider, model string, resp *http.Response, refine Refiner, secrets ...string) (*llm.ChatCompletion, error) {
-	schema := new(wire.LazySchema[C])
+	schema := new(fastreply.LazySchema[C])
 	return func(provider, model string, resp *http.Response, refine Refiner, secrets ...string) (*llm.ChatCompletion, error) {
-		return wire.DecodeCompletion[C, PC](provider, model, resp, schema.Get("message"), fast, slow, refine, secrets...)
+		return fastreply.DecodeCompletion[C, PC](provider, model, resp, schema.Get("message"), fast, slow, refine, secrets...)
 	}
 }
 
@@ -25,17 +26,17 @@ func Completions[C any, PC wire.Generated[C]](fast func(*wire.Reply) *llm.ChatCo
 // calls, logprobs…), read into the vendor's generated chunk type K and converted
 // by slow. wire.Stream does the rest: `data: [DONE]` ends the stream, comments and
 // blank lines are skipped, an error event ends it with that error.
-func Chunks[K any, PK wire.Generated[K]](fast func(*wire.Reply) llm.Chunk, slow func(*K) llm.Chunk) func(model string) wire.ChunkDecoder {
-	schema := new(wire.LazySchema[K])
+func Chunks[K any, PK fastreply.Generated[K]](fast func(*fastreply.Reply) llm.Chunk, slow func(*K) llm.Chunk) func(model string) wire.ChunkDecoder {
+	schema := new(fastreply.LazySchema[K])
 	decode := func(data []byte) (llm.Chunk, bool, error) {
 		var c K
-		if err := wire.Unmarshal[K, PK](data, &c); err != nil {
+		if err := fastreply.Unmarshal[K, PK](data, &c); err != nil {
 			return llm.Chunk{}, false, err
 		}
 		return slow(&c), false, nil
 	}
 	return func(model string) wire.ChunkDecoder {
-		return wire.FastChunks(schema.Get("delta"), model, fast, decode)
+		return fastreply.Chunks(schema.Get("delta"), model, fast, decode)
 	}
 }
 

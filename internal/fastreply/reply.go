@@ -1,9 +1,3 @@
-// Package fastreply reads OpenAI-shaped chat answers — whole completions and
-// stream chunks — into Reply, harbor's view of them (the fields harbor reports),
-// without reflection and without the generated types' pointers, and converts a
-// Reply to harbor's llm types. The reading itself is generated: each vendor's
-// generated answer types have a ReadReply (internal/cmd/fastgen) that calls the
-// Decoder's helpers below. It is the hot path of every OpenAI-shaped provider.
 package fastreply
 
 import (

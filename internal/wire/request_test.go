@@ -1,4 +1,4 @@
-package wire
+package wire_test
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	gen "github.com/harborai/harbor-go/generated/qianfanv2"
+	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
 
@@ -24,7 +25,7 @@ func TestEndpointBuildsTheGeneratedRequest(t *testing.T) {
 	require.NoError(t, err)
 	tmpl, err := gen.NewCreateChatCompletionRequestWithBody(g.Server, params, "application/json", nil)
 	require.NoError(t, err)
-	e := NewEndpoint(tmpl, http.Header{"Authorization": {"Bearer bce-v3/key"}})
+	e := wire.NewEndpoint(tmpl, http.Header{"Authorization": {"Bearer bce-v3/key"}})
 
 	body := []byte(`{"model":"ernie-4.5-turbo-128k"}`)
 	for _, tc := range []struct {
@@ -76,7 +77,7 @@ var errStop = stopError{}
 func TestEndpointHeadersAreNotShared(t *testing.T) {
 	tmpl, err := http.NewRequest(http.MethodPost, "http://h/v1/chat/completions", nil)
 	require.NoError(t, err)
-	e := NewEndpoint(tmpl, http.Header{"Authorization": {"Bearer k"}, "X-Tenant": {"t1"}})
+	e := wire.NewEndpoint(tmpl, http.Header{"Authorization": {"Bearer k"}, "X-Tenant": {"t1"}})
 	r1, err := e.NewRequest(context.Background(), nil, &llm.CallOptions{Header: http.Header{"X-Tenant": {"t2"}}}, false)
 	require.NoError(t, err)
 	r2, err := e.NewRequest(context.Background(), nil, &llm.CallOptions{Header: http.Header{"X-Tenant": {"t3"}}}, false)

@@ -3,12 +3,13 @@ package deepseek
 import (
 	gen "github.com/harborai/harbor-go/generated/deepseek"
 	"github.com/harborai/harbor-go/internal/engine"
+	"github.com/harborai/harbor-go/internal/fastreply"
 	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
 
 // fromReplyChunk is fromChunk for a chunk the fast decoder read.
-func fromReplyChunk(r *wire.Reply) llm.Chunk { return r.Chunk() }
+func fromReplyChunk(r *fastreply.Reply) llm.Chunk { return r.Chunk() }
 
 func fromChunk(c *gen.ChatCompletionChunk) llm.Chunk {
 	out := llm.Chunk{

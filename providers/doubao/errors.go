@@ -105,7 +105,7 @@ func classify(e *llm.Error) *llm.Error {
 }
 
 // classifyBody is classify for an error found inside a 200 answer: an error
-// object where the completion or the stream should be (wire.DecodeCompletion,
+// object where the completion or the stream should be (fastreply.DecodeCompletion,
 // wire.NotAStream).
 func classifyBody(e *llm.Error, _ []byte) *llm.Error { return classify(e) }
 

@@ -3,6 +3,7 @@ package doubao
 import (
 	gen "github.com/harborai/harbor-go/generated/ark"
 	"github.com/harborai/harbor-go/internal/engine"
+	"github.com/harborai/harbor-go/internal/fastreply"
 	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
@@ -33,7 +34,7 @@ func fromCompletion(c *gen.ChatCompletion) *llm.ChatCompletion {
 }
 
 // fromReply is fromCompletion for an answer the fast decoder read.
-func fromReply(r *wire.Reply) *llm.ChatCompletion { return r.Completion() }
+func fromReply(r *fastreply.Reply) *llm.ChatCompletion { return r.Completion() }
 
 // fromUsage keeps the OpenAI fields; Ark's provisioned_tokens (tokens served by
 // provisioned throughput) has no place in llm.Usage.

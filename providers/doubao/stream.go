@@ -3,13 +3,14 @@ package doubao
 import (
 	gen "github.com/harborai/harbor-go/generated/ark"
 	"github.com/harborai/harbor-go/internal/engine"
+	"github.com/harborai/harbor-go/internal/fastreply"
 	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
 
-// chunks is the generated hot path's schema of Ark's chunks (wire.ReplyDecoder),
+// chunks is the generated hot path's schema of Ark's chunks (fastreply.Decoder),
 // made on its first use.
-var chunks wire.LazySchema[gen.ChatCompletionChunk]
+var chunks fastreply.LazySchema[gen.ChatCompletionChunk]
 
 // newChunkDecoder returns the decoder for one stream. Ark repeats "role":"assistant"
 // in every delta; OpenAI sends it on a candidate's first delta only, so the decoder
@@ -21,15 +22,15 @@ var chunks wire.LazySchema[gen.ChatCompletionChunk]
 // it does not read (tool calls, logprobs), by encoding/json into the generated type.
 func newChunkDecoder(model string) wire.ChunkDecoder {
 	var roleSent []bool // by choice index
-	d := wire.NewReplyDecoder(chunks.Get("delta"), model)
-	var r wire.Reply
+	d := chunks.Get("delta").NewDecoder(model)
+	var r fastreply.Reply
 	return func(data []byte) (llm.Chunk, bool, error) {
 		var out llm.Chunk
 		if d.Decode(data, &r) {
 			out = fromReplyChunk(&r)
 		} else {
 			var c gen.ChatCompletionChunk
-			if err := wire.Unmarshal(data, &c); err != nil {
+			if err := fastreply.Unmarshal(data, &c); err != nil {
 				return llm.Chunk{}, false, err
 			}
 			out = fromChunk(&c)
@@ -52,7 +53,7 @@ func newChunkDecoder(model string) wire.ChunkDecoder {
 }
 
 // fromReplyChunk is fromChunk for a chunk the fast decoder read.
-func fromReplyChunk(r *wire.Reply) llm.Chunk { return r.Chunk() }
+func fromReplyChunk(r *fastreply.Reply) llm.Chunk { return r.Chunk() }
 
 func fromChunk(c *gen.ChatCompletionChunk) llm.Chunk {
 	out := llm.Chunk{

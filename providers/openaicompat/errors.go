@@ -112,5 +112,5 @@ func refine(e *llm.Error) *llm.Error {
 
 // refineBody is refine for an error found inside a 200 answer: an error event in
 // a stream (wire.Stream.Refine), an error object where the completion or the
-// stream should be (wire.DecodeCompletion, wire.NotAStream).
+// stream should be (fastreply.DecodeCompletion, wire.NotAStream).
 func refineBody(e *llm.Error, _ []byte) *llm.Error { return refine(e) }

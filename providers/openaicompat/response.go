@@ -3,6 +3,7 @@ package openaicompat
 import (
 	gen "github.com/harborai/harbor-go/generated/openai"
 	"github.com/harborai/harbor-go/internal/engine"
+	"github.com/harborai/harbor-go/internal/fastreply"
 	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
@@ -44,7 +45,7 @@ func fromCompletion(c *gen.ChatCompletion) *llm.ChatCompletion {
 }
 
 // fromReply is fromCompletion for an answer the fast decoder read.
-func fromReply(r *wire.Reply) *llm.ChatCompletion {
+func fromReply(r *fastreply.Reply) *llm.ChatCompletion {
 	out := r.Completion()
 	if out.Object == "" {
 		out.Object = "chat.completion"

@@ -3,12 +3,13 @@ package openaicompat
 import (
 	gen "github.com/harborai/harbor-go/generated/openai"
 	"github.com/harborai/harbor-go/internal/engine"
+	"github.com/harborai/harbor-go/internal/fastreply"
 	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
 
 // fromReplyChunk is fromChunk for a chunk the fast decoder read.
-func fromReplyChunk(r *wire.Reply) llm.Chunk {
+func fromReplyChunk(r *fastreply.Reply) llm.Chunk {
 	out := r.Chunk()
 	out.Object = "chat.completion.chunk" // some servers label chunks chat.completion
 	return out

@@ -3,6 +3,7 @@ package qianfan
 import (
 	gen "github.com/harborai/harbor-go/generated/qianfanv2"
 	"github.com/harborai/harbor-go/internal/engine"
+	"github.com/harborai/harbor-go/internal/fastreply"
 	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
@@ -21,7 +22,7 @@ func finishReason(f *gen.FinishReason) string {
 }
 
 // fromReply is fromCompletion for an answer the fast decoder read.
-func fromReply(r *wire.Reply) *llm.ChatCompletion {
+func fromReply(r *fastreply.Reply) *llm.ChatCompletion {
 	out := r.Completion()
 	for i := range out.Choices {
 		if out.Choices[i].FinishReason == finishNormal {

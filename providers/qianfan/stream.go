@@ -3,6 +3,7 @@ package qianfan
 import (
 	gen "github.com/harborai/harbor-go/generated/qianfanv2"
 	"github.com/harborai/harbor-go/internal/engine"
+	"github.com/harborai/harbor-go/internal/fastreply"
 	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
@@ -11,7 +12,7 @@ import (
 const chunkObject = "chat.completion.chunk"
 
 // fromReplyChunk is fromChunk for a chunk the fast decoder read.
-func fromReplyChunk(r *wire.Reply) llm.Chunk {
+func fromReplyChunk(r *fastreply.Reply) llm.Chunk {
 	out := r.Chunk()
 	out.Object = chunkObject // some models say chat.completion [?]
 	for i := range out.Choices {

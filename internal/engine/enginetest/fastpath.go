@@ -10,36 +10,36 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/harborai/harbor-go/internal/wire"
+	"github.com/harborai/harbor-go/internal/fastreply"
 	"github.com/harborai/harbor-go/internal/wiretest"
 	"github.com/harborai/harbor-go/llm"
 )
 
 // FastPath checks a provider's two ways of reading an answer: the generated hot
-// path (the ReadReply of *C and *K, into a wire.Reply converted by FromReply and
+// path (the ReadReply of *C and *K, into a fastreply.Reply converted by FromReply and
 // FromReplyChunk) must give what encoding/json into the generated types C and K,
 // converted by FromCompletion and FromChunk, gives — whenever it does not give
 // up. Model seeds the decoders, as the requested model does.
 type FastPath[C, K any] struct {
 	Model          string
 	FromCompletion func(*C) *llm.ChatCompletion
-	FromReply      func(*wire.Reply) *llm.ChatCompletion
+	FromReply      func(*fastreply.Reply) *llm.ChatCompletion
 	FromChunk      func(*K) llm.Chunk
-	FromReplyChunk func(*wire.Reply) llm.Chunk
+	FromReplyChunk func(*fastreply.Reply) llm.Chunk
 }
 
-func (f FastPath[C, K]) completions(model string) *wire.ReplyDecoder {
-	return wire.NewReplyDecoder(new(wire.LazySchema[C]).Get("message"), model)
+func (f FastPath[C, K]) completions(model string) *fastreply.Decoder {
+	return new(fastreply.LazySchema[C]).Get("message").NewDecoder(model)
 }
 
-func (f FastPath[C, K]) chunks(model string) *wire.ReplyDecoder {
-	return wire.NewReplyDecoder(new(wire.LazySchema[K]).Get("delta"), model)
+func (f FastPath[C, K]) chunks(model string) *fastreply.Decoder {
+	return new(fastreply.LazySchema[K]).Get("delta").NewDecoder(model)
 }
 
 // ReadsQuirks checks that the hot path reads answers and chunks (what the mock
 // does not send: the vendor's rarer fields and values), and as encoding/json does.
 func (f FastPath[C, K]) ReadsQuirks(t *testing.T, answers, chunks []string) {
-	var r wire.Reply
+	var r fastreply.Reply
 	for _, a := range answers {
 		require.True(t, f.completions("").Decode([]byte(a), &r), "fast path refused %s", a)
 		f.CheckCompletion(t, []byte(a))
@@ -54,7 +54,7 @@ func (f FastPath[C, K]) ReadsQuirks(t *testing.T, answers, chunks []string) {
 // (answers[:2], events[:plain]) must be read by the hot path, all of them as
 // encoding/json reads them.
 func (f FastPath[C, K]) ReadsMocks(t *testing.T, answers, events [][]byte, plain int) {
-	var r wire.Reply
+	var r fastreply.Reply
 	d := f.completions(f.Model)
 	for _, a := range answers[:2] {
 		assert.True(t, d.Decode(a, &r), "fast path refused %s", a)
@@ -71,7 +71,7 @@ func (f FastPath[C, K]) ReadsMocks(t *testing.T, answers, events [][]byte, plain
 
 // CheckCompletion checks one answer (a fuzz target).
 func (f FastPath[C, K]) CheckCompletion(t *testing.T, data []byte) {
-	var r wire.Reply
+	var r fastreply.Reply
 	if !f.completions(f.Model).Decode(data, &r) {
 		return
 	}
@@ -85,7 +85,7 @@ func (f FastPath[C, K]) CheckCompletion(t *testing.T, data []byte) {
 func (f FastPath[C, K]) CheckChunks(t *testing.T, data []byte) {
 	d := f.chunks(f.Model)
 	for _, ev := range bytes.Split(data, []byte{0}) {
-		var r wire.Reply
+		var r fastreply.Reply
 		if !d.Decode(ev, &r) {
 			continue
 		}

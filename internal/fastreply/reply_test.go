@@ -1,4 +1,4 @@
-package wire
+package fastreply_test
 
 import (
 	"bytes"
@@ -8,46 +8,48 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/harborai/harbor-go/internal/fastreply"
 )
 
-var testSchema = NewReplySchema(new(testChunk), "delta")
+var testSchema fastreply.LazySchema[testChunk]
 
 // reply is what Decode must produce for what encoding/json decoded into c.
-func reply(c *testChunk) Reply {
-	str := func(p *string, bit Has, has *Has) string {
+func reply(c *testChunk) fastreply.Reply {
+	str := func(p *string, bit fastreply.Has, has *fastreply.Has) string {
 		if p == nil {
 			return ""
 		}
 		*has |= bit
 		return *p
 	}
-	r := Reply{ID: c.Id, Object: c.Object}
+	r := fastreply.Reply{ID: c.Id, Object: c.Object}
 	if c.Id != "" {
-		r.Has |= HasID
+		r.Has |= fastreply.HasID
 	}
 	if c.Object != "" {
-		r.Has |= HasObject
+		r.Has |= fastreply.HasObject
 	}
 	if c.Created != nil {
-		r.Created, r.Has = *c.Created, r.Has|HasCreated
+		r.Created, r.Has = *c.Created, r.Has|fastreply.HasCreated
 	}
-	r.Model = str(c.Model, HasModel, &r.Has)
-	r.SystemFingerprint = str(c.SystemFingerprint, HasSystemFingerprint, &r.Has)
+	r.Model = str(c.Model, fastreply.HasModel, &r.Has)
+	r.SystemFingerprint = str(c.SystemFingerprint, fastreply.HasSystemFingerprint, &r.Has)
 	if c.Choices != nil {
-		r.Has |= HasChoices
-		r.Choices = []ReplyChoice{}
+		r.Has |= fastreply.HasChoices
+		r.Choices = []fastreply.Choice{}
 	}
 	for _, ch := range c.Choices {
-		rc := ReplyChoice{Index: ch.Index}
-		rc.Role = str(ch.Delta.Role, HasRole, &rc.Has)
-		rc.Content = str(ch.Delta.Content, HasContent, &rc.Has)
-		rc.ReasoningContent = str(ch.Delta.ReasoningContent, HasReasoningContent, &rc.Has)
-		rc.FinishReason = str(ch.FinishReason, HasFinishReason, &rc.Has)
+		rc := fastreply.Choice{Index: ch.Index}
+		rc.Role = str(ch.Delta.Role, fastreply.HasRole, &rc.Has)
+		rc.Content = str(ch.Delta.Content, fastreply.HasContent, &rc.Has)
+		rc.ReasoningContent = str(ch.Delta.ReasoningContent, fastreply.HasReasoningContent, &rc.Has)
+		rc.FinishReason = str(ch.FinishReason, fastreply.HasFinishReason, &rc.Has)
 		r.Choices = append(r.Choices, rc)
 	}
 	if u := c.Usage; u != nil {
-		r.Has |= HasUsage
-		r.Usage = ReplyUsage{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, TotalTokens: u.TotalTokens}
+		r.Has |= fastreply.HasUsage
+		r.Usage = fastreply.Usage{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, TotalTokens: u.TotalTokens}
 		if u.PromptCacheHitTokens != nil {
 			r.Usage.PromptCacheHitTokens = *u.PromptCacheHitTokens
 		}
@@ -55,10 +57,10 @@ func reply(c *testChunk) Reply {
 			r.Usage.PromptCacheMissTokens = *u.PromptCacheMissTokens
 		}
 		if d := u.PromptTokensDetails; d != nil && d.CachedTokens != nil {
-			r.Usage.CachedTokens, r.Usage.Has = *d.CachedTokens, HasCachedTokens
+			r.Usage.CachedTokens, r.Usage.Has = *d.CachedTokens, fastreply.HasCachedTokens
 		}
 		if d := u.CompletionTokensDetails; d != nil && d.ReasoningTokens != nil {
-			r.Usage.ReasoningTokens, r.Usage.Has = *d.ReasoningTokens, r.Usage.Has|HasReasoningTokens
+			r.Usage.ReasoningTokens, r.Usage.Has = *d.ReasoningTokens, r.Usage.Has|fastreply.HasReasoningTokens
 		}
 	}
 	return r
@@ -66,11 +68,11 @@ func reply(c *testChunk) Reply {
 
 // comparable drops what reply cannot know (presence bits encoding/json does not
 // keep for non-pointer fields, and presence of numbers set to their zero value).
-func comparable(r Reply) Reply {
-	r.Has &= HasModel | HasSystemFingerprint | HasUsage | HasChoices | HasCreated
-	r.Usage.Has &= HasCachedTokens | HasReasoningTokens
+func comparable(r fastreply.Reply) fastreply.Reply {
+	r.Has &= fastreply.HasModel | fastreply.HasSystemFingerprint | fastreply.HasUsage | fastreply.HasChoices | fastreply.HasCreated
+	r.Usage.Has &= fastreply.HasCachedTokens | fastreply.HasReasoningTokens
 	for i := range r.Choices {
-		r.Choices[i].Has &= HasRole | HasContent | HasReasoningContent | HasFinishReason
+		r.Choices[i].Has &= fastreply.HasRole | fastreply.HasContent | fastreply.HasReasoningContent | fastreply.HasFinishReason
 	}
 	return r
 }
@@ -94,13 +96,13 @@ var chunkSeeds = []string{
 	`[]`,
 }
 
-func TestReplyDecoderMatchesEncodingJSON(t *testing.T) {
+func TestDecoderMatchesEncodingJSON(t *testing.T) {
 	for _, s := range chunkSeeds {
 		checkReply(t, []byte(s))
 	}
 	// The seeds include what the fast path reads and what it must leave alone.
-	d := NewReplyDecoder(testSchema, "")
-	var r Reply
+	d := fastreply.NewDecoder((*testChunk)(nil).ReadReply, "")
+	var r fastreply.Reply
 	assert.True(t, d.Decode([]byte(chunkSeeds[0]), &r))
 	assert.True(t, d.Decode([]byte(chunkSeeds[2]), &r))
 	assert.True(t, d.Decode([]byte(chunkSeeds[4]), &r), "unknown keys and null unread fields are skipped")
@@ -113,9 +115,9 @@ func TestReplyDecoderMatchesEncodingJSON(t *testing.T) {
 // encoding/json must accept it too, with the same result. Several documents
 // separated by a NUL byte go through one decoder, which keeps strings between them.
 func checkReply(t *testing.T, data []byte) {
-	d := NewReplyDecoder(testSchema, "m")
+	d := fastreply.NewDecoder((*testChunk)(nil).ReadReply, "m")
 	for _, doc := range bytes.Split(data, []byte{0}) {
-		var r Reply
+		var r fastreply.Reply
 		if !d.Decode(doc, &r) {
 			continue
 		}
@@ -130,7 +132,7 @@ func checkReply(t *testing.T, data []byte) {
 	}
 }
 
-func FuzzReplyDecoder(f *testing.F) {
+func FuzzDecoder(f *testing.F) {
 	for _, s := range chunkSeeds {
 		f.Add([]byte(s))
 	}
@@ -139,23 +141,22 @@ func FuzzReplyDecoder(f *testing.F) {
 }
 
 // Fields encoding/json handles specially are never read by the fast path.
-func TestReplySchemaLeavesSpecialFieldsToEncodingJSON(t *testing.T) {
-	s := NewReplySchema(new(quoted), "delta")
-	d := NewReplyDecoder(s, "")
-	var r Reply
+func TestDecoderLeavesSpecialFieldsToEncodingJSON(t *testing.T) {
+	d := fastreply.NewDecoder((*quoted)(nil).ReadReply, "")
+	var r fastreply.Reply
 	assert.True(t, d.Decode([]byte(`{"id":"a","choices":[]}`), &r))
 	assert.False(t, d.Decode([]byte(`{"id":"a","created":"12"}`), &r), ",string")
 	assert.False(t, d.Decode([]byte(`{"id":"a","Model":"x"}`), &r), "an Unmarshaler")
 	assert.False(t, d.Decode([]byte(`{"id":"a","model":"x"}`), &r), "model matches Model case-insensitively")
 	assert.True(t, d.Decode([]byte(`{"id":"a","Model":null}`), &r), "null leaves any field as it was")
 
-	d = NewReplyDecoder(NewReplySchema(new(embedded), "delta"), "")
+	d = fastreply.NewDecoder((*embedded)(nil).ReadReply, "")
 	assert.False(t, d.Decode([]byte(`{"id":"a"}`), &r), "embedded structs are left to encoding/json")
 }
 
-func TestReplyDecoderKeepsRepeatedStrings(t *testing.T) {
-	d := NewReplyDecoder(testSchema, "m")
-	var a, b Reply
+func TestDecoderKeepsRepeatedStrings(t *testing.T) {
+	d := fastreply.NewDecoder((*testChunk)(nil).ReadReply, "m")
+	var a, b fastreply.Reply
 	require.True(t, d.Decode([]byte(`{"id":"same","model":"m","choices":[]}`), &a))
 	require.True(t, d.Decode([]byte(`{"id":"same","model":"m","choices":[]}`), &b))
 	assert.Equal(t, "same", b.ID)

@@ -1,4 +1,4 @@
-package wire
+package fastreply_test
 
 import (
 	"errors"
@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/harborai/harbor-go/internal/fastreply"
 	"github.com/harborai/harbor-go/internal/jsonx"
 	"github.com/harborai/harbor-go/llm"
 )
@@ -18,7 +19,7 @@ import (
 // error object keeps its message, type and code for the provider's refine, which
 // sees the body; anything else is ErrBadResponse.
 func TestDecodeCompletionWithoutChoices(t *testing.T) {
-	fast := func(r *Reply) *llm.ChatCompletion { return r.Completion() }
+	fast := func(r *fastreply.Reply) *llm.ChatCompletion { return r.Completion() }
 	slow := func(c *testChunk) *llm.ChatCompletion {
 		return &llm.ChatCompletion{ID: c.Id, Choices: make([]llm.Choice, len(c.Choices))}
 	}
@@ -43,7 +44,7 @@ func TestDecodeCompletionWithoutChoices(t *testing.T) {
 				refined = append([]byte(nil), body...)
 				return e
 			}
-			res, err := DecodeCompletion("p", "m", resp, testSchema, fast, slow, refine)
+			res, err := fastreply.DecodeCompletion("p", "m", resp, testSchema.Get("delta"), fast, slow, refine)
 			if tt.kind == nil {
 				require.NoError(t, err)
 				assert.Len(t, res.Choices, 1)

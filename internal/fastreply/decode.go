@@ -1,4 +1,4 @@
-package wire
+package fastreply
 
 import (
 	"encoding/json"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/harborai/harbor-go/internal/jsonx"
 	"github.com/harborai/harbor-go/internal/vendorerr"
+	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
 
@@ -36,7 +37,7 @@ func Unmarshal[G any, PG Generated[G]](data []byte, v *G) error {
 	return json.Unmarshal(data, v)
 }
 
-// DecodeCompletion is DecodeReply for a chat answer: the fast decoder reads
+// DecodeCompletion decodes a 2xx chat answer: the fast decoder reads
 // what it can and fast converts it; anything else is decoded into the vendor's
 // generated type G (by its generated DecodeJSON, else encoding/json: see
 // Unmarshal) and converted by slow. One place, so the
@@ -44,9 +45,9 @@ func Unmarshal[G any, PG Generated[G]](data []byte, v *G) error {
 //
 // An answer without choices is an error, not a completion: a vendor or proxy
 // that puts an error object in a 200 answer ({"error":{…}}), or answers {} or
-// null (see NoChoices). refine, when not nil, corrects that error as the
+// null (see vendorerr.NoChoices). refine, when not nil, corrects that error as the
 // provider corrects its error bodies; body is the answer's bytes.
-func DecodeCompletion[G any, PG Generated[G]](provider, model string, resp *http.Response, s *ReplySchema,
+func DecodeCompletion[G any, PG Generated[G]](provider, model string, resp *http.Response, s *Schema,
 	fast func(*Reply) *llm.ChatCompletion, slow func(*G) *llm.ChatCompletion,
 	refine func(e *llm.Error, body []byte) *llm.Error, secrets ...string) (*llm.ChatCompletion, error) {
 	var (
@@ -81,11 +82,11 @@ func DecodeCompletion[G any, PG Generated[G]](provider, model string, resp *http
 	return res, nil
 }
 
-// FastChunks returns one stream's ChunkDecoder: events the fast decoder reads
+// Chunks returns one stream's wire.ChunkDecoder: events the fast decoder reads
 // are converted by fast, the rest (tool calls, logprobs…) go to slow, which
 // decodes them with encoding/json into the generated type.
-func FastChunks(s *ReplySchema, model string, fast func(*Reply) llm.Chunk, slow ChunkDecoder) ChunkDecoder {
-	d := NewReplyDecoder(s, model)
+func Chunks(s *Schema, model string, fast func(*Reply) llm.Chunk, slow wire.ChunkDecoder) wire.ChunkDecoder {
+	d := s.NewDecoder(model)
 	var r Reply
 	return func(data []byte) (llm.Chunk, bool, error) {
 		if d.Decode(data, &r) {

@@ -1,4 +1,4 @@
-package wire
+package fastreply_test
 
 // The types of the reply tests, read by internal/cmd/fastgen as it reads the
 // generated vendor types: it writes their ReadReply in reply_gen_test.go (see
