@@ -127,9 +127,9 @@ func (d *retryDoer) withRule(rule llm.RetryRule) *retryDoer {
 // stream is never retried once its body reaches the caller.
 //
 // A request whose body can be replayed (GetBody, as http.NewRequest and
-// wire.SetBody set it) is sent without a copy of its body: the first attempt sends
-// req.Body, and PrepareRetry rewinds the others. Any other body is read into
-// memory once by go-retryablehttp, as before.
+// wire.Endpoint.NewRequest set it) is sent without a copy of its body: the first
+// attempt sends req.Body, and PrepareRetry rewinds the others. Any other body is
+// read into memory once by go-retryablehttp, as before.
 func (d *retryDoer) Do(req *http.Request) (*http.Response, error) {
 	if _, ok := req.Header["User-Agent"]; !ok && req.Header != nil {
 		// Shared slice, never written: Header.Set/Add replace values, and

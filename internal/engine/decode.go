@@ -80,5 +80,5 @@ func Str[S ~string](p *S) string {
 
 // Answer is an answer's message: the assistant's content, reasoning and tool calls.
 func Answer(content, reasoning *string, toolCalls []llm.ToolCall) llm.Message {
-	return llm.Message{Role: llm.RoleAssistant, Content: wire.Str(content), ReasoningContent: wire.Str(reasoning), ToolCalls: toolCalls}
+	return llm.Message{Role: llm.RoleAssistant, Content: Str(content), ReasoningContent: Str(reasoning), ToolCalls: toolCalls}
 }

@@ -2,8 +2,8 @@ package engine
 
 import (
 	"encoding/json"
+	"errors"
 
-	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
 
@@ -36,7 +36,7 @@ func Tools[T any](provider string, req *llm.ChatRequest, build func(Function) T)
 			fn.Description = &d
 		}
 		if f.Parameters != nil {
-			raw, err := wire.RawJSON(f.Parameters)
+			raw, err := rawJSON(f.Parameters)
 			if err != nil {
 				return nil, llm.InvalidRequest(provider, req.Model, "tools", "tools[%d].function.parameters: %v", i, err)
 			}
@@ -109,7 +109,7 @@ func JSONSchema(provider string, req *llm.ChatRequest) (*Schema, error) {
 		out.Description = &d
 	}
 	if len(s.Schema) > 0 {
-		raw, err := wire.RawJSON(s.Schema)
+		raw, err := rawJSON(s.Schema)
 		if err != nil {
 			return nil, llm.InvalidRequest(provider, req.Model, "response_format", "response_format.json_schema.schema: %v", err)
 		}
@@ -199,3 +199,25 @@ func Messages[M any](provider string, req *llm.ChatRequest, msgs []M, message fu
 	}
 	return nil
 }
+
+// rawJSON turns a tool's parameters (a Go value, or JSON as json.RawMessage,
+// []byte or string) into raw JSON, checking that pre-encoded input is valid.
+func rawJSON(v any) (json.RawMessage, error) {
+	var b []byte
+	switch x := v.(type) {
+	case json.RawMessage:
+		b = x
+	case []byte:
+		b = x
+	case string:
+		b = []byte(x)
+	default:
+		return json.Marshal(v)
+	}
+	if !json.Valid(b) {
+		return nil, errInvalidJSON
+	}
+	return json.RawMessage(b), nil
+}
+
+var errInvalidJSON = errors.New("not valid JSON")

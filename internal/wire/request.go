@@ -86,17 +86,17 @@ func (e *Endpoint) NewRequest(ctx context.Context, body []byte, call *llm.CallOp
 			}
 		}
 	}
-	SetBody(req, body)
+	setBody(req, body)
 	return req, nil
 }
 
-// SetBody makes b the body of req, replayable through req.GetBody, without copying.
+// setBody makes b the body of req, replayable through req.GetBody, without copying.
 //
 // The body is an io.NopCloser over a *bytes.Reader on purpose: net/http recognises
 // that pair as an in-memory body and writes the headers and the body with one
 // write (one TCP segment); any other reader type makes it flush the headers first,
 // which costs a second write system call per request.
-func SetBody(req *http.Request, b []byte) {
+func setBody(req *http.Request, b []byte) {
 	req.ContentLength = int64(len(b))
 	if len(b) == 0 {
 		req.Body, req.GetBody = http.NoBody, noBody

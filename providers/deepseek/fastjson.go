@@ -6,7 +6,7 @@ import (
 	"github.com/harborai/harbor-go/llm"
 )
 
-// encodeBody encodes the request as wire.EncodeBody does, with the generated
+// encodeBody encodes the request as wire.EncodeBodyWith does, with the generated
 // AppendJSON (generated/…/fast_gen.go) in place of json.Marshal when there is no ExtraBody to merge.
 func encodeBody(req *llm.ChatRequest, out *gen.ChatCompletionRequest) ([]byte, error) {
 	return wire.EncodeBodyWith(Name, req.Model, out, req.ExtraBody, sizeHint(out), out.AppendJSON)

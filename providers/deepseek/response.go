@@ -4,7 +4,6 @@ import (
 	gen "github.com/harborai/harbor-go/generated/deepseek"
 	"github.com/harborai/harbor-go/internal/engine"
 	"github.com/harborai/harbor-go/internal/fastreply"
-	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
 
@@ -19,7 +18,7 @@ func fromCompletion(c *gen.ChatCompletion) *llm.ChatCompletion {
 		Object:            string(c.Object),
 		Created:           c.Created,
 		Model:             c.Model,
-		SystemFingerprint: wire.Str(c.SystemFingerprint),
+		SystemFingerprint: engine.Str(c.SystemFingerprint),
 		Choices:           make([]llm.Choice, len(c.Choices)),
 	}
 	for i := range c.Choices {

@@ -1,8 +1,9 @@
 package deepseek
 
 import (
+	"strings"
+
 	"github.com/harborai/harbor-go/internal/engine"
-	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
 
@@ -122,7 +123,7 @@ func responseFormat(_ *Provider, r *llm.ChatRequest) error {
 	switch rf.Type {
 	case "text":
 	case "json_object":
-		if !wire.MentionsJSON(r.Messages) {
+		if !mentionsJSON(r.Messages) {
 			return invalid(r, "response_format", `DeepSeek's json_object mode needs the word "json" in the prompt (say what JSON you want)`)
 		}
 	default:
@@ -176,4 +177,15 @@ func identifier(s string, max int) bool {
 		}
 	}
 	return true
+}
+
+// mentionsJSON reports whether any message mentions "json", which DeepSeek's
+// json_object mode requires of the prompt.
+func mentionsJSON(msgs []llm.Message) bool {
+	for i := range msgs {
+		if strings.Contains(strings.ToLower(msgs[i].Text()), "json") {
+			return true
+		}
+	}
+	return false
 }

@@ -4,13 +4,12 @@ import (
 	gen "github.com/harborai/harbor-go/generated/ark"
 	"github.com/harborai/harbor-go/internal/engine"
 	"github.com/harborai/harbor-go/internal/fastreply"
-	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
 
 // listed converts one entry of the model list (engine.Spec.Models).
 func listed(m *gen.Model) llm.Model {
-	return llm.Model{ID: m.Id, Object: "model", OwnedBy: wire.Str(m.OwnedBy)}
+	return llm.Model{ID: m.Id, Object: "model", OwnedBy: engine.Str(m.OwnedBy)}
 }
 
 func fromCompletion(c *gen.ChatCompletion) *llm.ChatCompletion {
@@ -19,7 +18,7 @@ func fromCompletion(c *gen.ChatCompletion) *llm.ChatCompletion {
 		Object:      string(c.Object),
 		Created:     c.Created,
 		Model:       c.Model,
-		ServiceTier: wire.Str(c.ServiceTier),
+		ServiceTier: engine.Str(c.ServiceTier),
 		Choices:     make([]llm.Choice, len(c.Choices)),
 	}
 	for i := range c.Choices {

@@ -65,7 +65,7 @@ func fromChunk(c *gen.ChatCompletionChunk) llm.Chunk {
 	}
 	for i := range c.Choices {
 		ch := &c.Choices[i]
-		d := llm.Delta{Role: engine.Str(ch.Delta.Role), Content: wire.Str(ch.Delta.Content), ReasoningContent: wire.Str(ch.Delta.ReasoningContent),
+		d := llm.Delta{Role: engine.Str(ch.Delta.Role), Content: engine.Str(ch.Delta.Content), ReasoningContent: engine.Str(ch.Delta.ReasoningContent),
 			ToolCalls: toolCallDeltas(ch.Delta.ToolCalls)}
 		out.Choices[i] = llm.ChunkChoice{Index: ch.Index, Delta: d, Logprobs: fromLogprobs(ch.Logprobs), FinishReason: engine.Str(ch.FinishReason)}
 	}
@@ -85,7 +85,7 @@ func toolCallDeltas(tcs []gen.ToolCallDelta) []llm.ToolCallDelta {
 	out := make([]llm.ToolCallDelta, len(tcs))
 	for j := range tcs {
 		tc := &tcs[j]
-		out[j] = llm.ToolCallDelta{Index: j, ID: wire.Str(tc.Id)}
+		out[j] = llm.ToolCallDelta{Index: j, ID: engine.Str(tc.Id)}
 		if tc.Index != nil {
 			out[j].Index = *tc.Index
 		}
@@ -93,7 +93,7 @@ func toolCallDeltas(tcs []gen.ToolCallDelta) []llm.ToolCallDelta {
 			out[j].Type = string(*tc.Type)
 		}
 		if tc.Function != nil {
-			out[j].Function = llm.FunctionCallDelta{Name: wire.Str(tc.Function.Name), Arguments: wire.Str(tc.Function.Arguments)}
+			out[j].Function = llm.FunctionCallDelta{Name: engine.Str(tc.Function.Name), Arguments: engine.Str(tc.Function.Arguments)}
 		}
 	}
 	return out

@@ -4,13 +4,12 @@ import (
 	gen "github.com/harborai/harbor-go/generated/openai"
 	"github.com/harborai/harbor-go/internal/engine"
 	"github.com/harborai/harbor-go/internal/fastreply"
-	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
 
 // listed converts one entry of the model list (engine.Spec.Models).
 func listed(m *gen.Model) llm.Model {
-	out := llm.Model{ID: m.Id, Object: "model", OwnedBy: wire.Str(m.OwnedBy)}
+	out := llm.Model{ID: m.Id, Object: "model", OwnedBy: engine.Str(m.OwnedBy)}
 	if m.Object != nil && *m.Object != "" {
 		out.Object = *m.Object
 	}
@@ -23,8 +22,8 @@ func fromCompletion(c *gen.ChatCompletion) *llm.ChatCompletion {
 		Object:            c.Object,
 		Created:           c.Created,
 		Model:             c.Model,
-		SystemFingerprint: wire.Str(c.SystemFingerprint),
-		ServiceTier:       wire.Str(c.ServiceTier),
+		SystemFingerprint: engine.Str(c.SystemFingerprint),
+		ServiceTier:       engine.Str(c.ServiceTier),
 		Choices:           make([]llm.Choice, len(c.Choices)),
 	}
 	if out.Object == "" {
@@ -34,7 +33,7 @@ func fromCompletion(c *gen.ChatCompletion) *llm.ChatCompletion {
 		src := &c.Choices[i]
 		dst := &out.Choices[i]
 		dst.Index = src.Index
-		dst.FinishReason = wire.Str(src.FinishReason)
+		dst.FinishReason = engine.Str(src.FinishReason)
 		dst.Logprobs = logprobs(src.Logprobs)
 		dst.Message = engine.Answer(src.Message.Content, src.Message.ReasoningContent, engine.Each(src.Message.ToolCalls, fromToolCall))
 	}

@@ -4,7 +4,6 @@ import (
 	gen "github.com/harborai/harbor-go/generated/openai"
 	"github.com/harborai/harbor-go/internal/engine"
 	"github.com/harborai/harbor-go/internal/fastreply"
-	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
 
@@ -19,8 +18,8 @@ func fromChunk(c *gen.ChatCompletionChunk) llm.Chunk {
 	out := llm.Chunk{
 		ID:                c.Id,
 		Object:            "chat.completion.chunk", // some servers label chunks chat.completion
-		Model:             wire.Str(c.Model),
-		SystemFingerprint: wire.Str(c.SystemFingerprint),
+		Model:             engine.Str(c.Model),
+		SystemFingerprint: engine.Str(c.SystemFingerprint),
 		Choices:           make([]llm.ChunkChoice, len(c.Choices)),
 	}
 	if c.Created != nil {
@@ -31,12 +30,12 @@ func fromChunk(c *gen.ChatCompletionChunk) llm.Chunk {
 		src := &c.Choices[i]
 		dst := &out.Choices[i]
 		dst.Index = src.Index
-		dst.FinishReason = wire.Str(src.FinishReason)
+		dst.FinishReason = engine.Str(src.FinishReason)
 		dst.Logprobs = logprobs(src.Logprobs)
 		dst.Delta = llm.Delta{
-			Role:             wire.Str(src.Delta.Role),
-			Content:          wire.Str(src.Delta.Content),
-			ReasoningContent: wire.Str(src.Delta.ReasoningContent),
+			Role:             engine.Str(src.Delta.Role),
+			Content:          engine.Str(src.Delta.Content),
+			ReasoningContent: engine.Str(src.Delta.ReasoningContent),
 			ToolCalls:        engine.Each(src.Delta.ToolCalls, toolCallDelta),
 		}
 		if u == nil {
@@ -51,9 +50,9 @@ func fromChunk(c *gen.ChatCompletionChunk) llm.Chunk {
 }
 
 func toolCallDelta(d *gen.ToolCallDelta) llm.ToolCallDelta {
-	out := llm.ToolCallDelta{Index: d.Index, ID: wire.Str(d.Id), Type: wire.Str(d.Type)}
+	out := llm.ToolCallDelta{Index: d.Index, ID: engine.Str(d.Id), Type: engine.Str(d.Type)}
 	if f := d.Function; f != nil {
-		out.Function = llm.FunctionCallDelta{Name: wire.Str(f.Name), Arguments: wire.Str(f.Arguments)}
+		out.Function = llm.FunctionCallDelta{Name: engine.Str(f.Name), Arguments: engine.Str(f.Arguments)}
 	}
 	return out
 }

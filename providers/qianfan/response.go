@@ -4,7 +4,6 @@ import (
 	gen "github.com/harborai/harbor-go/generated/qianfanv2"
 	"github.com/harborai/harbor-go/internal/engine"
 	"github.com/harborai/harbor-go/internal/fastreply"
-	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
 
@@ -34,7 +33,7 @@ func fromReply(r *fastreply.Reply) *llm.ChatCompletion {
 
 // listed converts one entry of the model list (engine.Spec.Models).
 func listed(m *gen.Model) llm.Model {
-	return llm.Model{ID: m.Id, Object: "model", OwnedBy: wire.Str(m.OwnedBy)}
+	return llm.Model{ID: m.Id, Object: "model", OwnedBy: engine.Str(m.OwnedBy)}
 }
 
 func fromCompletion(c *gen.ChatCompletion) *llm.ChatCompletion {

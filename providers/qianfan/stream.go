@@ -4,7 +4,6 @@ import (
 	gen "github.com/harborai/harbor-go/generated/qianfanv2"
 	"github.com/harborai/harbor-go/internal/engine"
 	"github.com/harborai/harbor-go/internal/fastreply"
-	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
 
@@ -33,12 +32,12 @@ func fromChunk(c *gen.ChatCompletionChunk) llm.Chunk {
 		ID:      c.Id,
 		Object:  chunkObject, // some models say chat.completion [?]
 		Created: c.Created,
-		Model:   wire.Str(c.Model),
+		Model:   engine.Str(c.Model),
 		Choices: make([]llm.ChunkChoice, len(c.Choices)),
 	}
 	for i := range c.Choices {
 		ch := &c.Choices[i]
-		d := llm.Delta{Role: engine.Str(ch.Delta.Role), Content: wire.Str(ch.Delta.Content), ReasoningContent: wire.Str(ch.Delta.ReasoningContent),
+		d := llm.Delta{Role: engine.Str(ch.Delta.Role), Content: engine.Str(ch.Delta.Content), ReasoningContent: engine.Str(ch.Delta.ReasoningContent),
 			ToolCalls: engine.Each(ch.Delta.ToolCalls, toolCallDelta)}
 		out.Choices[i] = llm.ChunkChoice{Index: ch.Index, Delta: d, FinishReason: finishReason(ch.FinishReason)}
 	}
@@ -53,12 +52,12 @@ func fromChunk(c *gen.ChatCompletionChunk) llm.Chunk {
 }
 
 func toolCallDelta(tc *gen.ToolCallDelta) llm.ToolCallDelta {
-	td := llm.ToolCallDelta{Index: tc.Index, ID: wire.Str(tc.Id)}
+	td := llm.ToolCallDelta{Index: tc.Index, ID: engine.Str(tc.Id)}
 	if tc.Type != nil {
 		td.Type = string(*tc.Type)
 	}
 	if tc.Function != nil {
-		td.Function = llm.FunctionCallDelta{Name: wire.Str(tc.Function.Name), Arguments: wire.Str(tc.Function.Arguments)}
+		td.Function = llm.FunctionCallDelta{Name: engine.Str(tc.Function.Name), Arguments: engine.Str(tc.Function.Arguments)}
 	}
 	return td
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	gen "github.com/harborai/harbor-go/generated/qianfanv1"
+	"github.com/harborai/harbor-go/internal/engine"
 	"github.com/harborai/harbor-go/internal/vendorerr"
 	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
@@ -167,7 +168,7 @@ func (s *tokenSource) fetch(ctx context.Context, model string) (string, time.Dur
 func tokenFailure(model string, resp *http.Response, b []byte, tr *gen.TokenResponse, secrets ...string) *llm.Error {
 	jerr := json.Unmarshal(b, tr)
 	if jerr == nil && tr.Error != nil && *tr.Error != "" {
-		msg := llm.Redact(wire.Str(tr.ErrorDescription), secrets...)
+		msg := llm.Redact(engine.Str(tr.ErrorDescription), secrets...)
 		if msg == "" {
 			msg = llm.Redact(*tr.Error, secrets...)
 		}
