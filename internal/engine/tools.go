@@ -55,10 +55,10 @@ type namedToolChoice struct {
 	Type string `json:"type"`
 }
 
-// ToolChoice translates req.ToolChoice into the vendor's generated union C (a
+// toolChoice translates req.ToolChoice into the vendor's generated union C (a
 // mode string, or a named function): the bytes its FromToolChoice0 and
 // FromNamedToolChoice would hold. nil when there is none.
-func ToolChoice[C any, PC interface {
+func toolChoice[C any, PC interface {
 	*C
 	UnmarshalJSON([]byte) error
 }](provider string, req *llm.ChatRequest) (*C, error) {
@@ -94,10 +94,10 @@ type Schema struct {
 	Strict      *bool
 }
 
-// JSONSchema translates req.ResponseFormat's json_schema; nil unless the type is
+// jsonSchema translates req.ResponseFormat's json_schema; nil unless the type is
 // json_schema with a schema given. A schema that is not valid JSON is an
 // llm.ErrInvalidRequest of provider.
-func JSONSchema(provider string, req *llm.ChatRequest) (*Schema, error) {
+func jsonSchema(provider string, req *llm.ChatRequest) (*Schema, error) {
 	rf := req.ResponseFormat
 	if rf == nil || rf.Type != "json_schema" || rf.JSONSchema == nil {
 		return nil, nil
@@ -164,7 +164,7 @@ func ResponseFormat[F any](provider string, req *llm.ChatRequest, build func(typ
 	if req.ResponseFormat == nil {
 		return nil, nil
 	}
-	s, err := JSONSchema(provider, req)
+	s, err := jsonSchema(provider, req)
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +182,7 @@ func ToolsAndChoice[C any, PC interface {
 	if err != nil {
 		return nil, nil, err
 	}
-	choice, err := ToolChoice[C, PC](provider, req)
+	choice, err := toolChoice[C, PC](provider, req)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -64,7 +64,8 @@ func (r *Reply) Chunk() llm.Chunk {
 	default:
 		out.Choices = make([]llm.ChunkChoice, len(r.Choices))
 		if hasUsage {
-			u := r.Usage.LLM()
+			var u llm.Usage
+			r.Usage.into(&u, nil, nil)
 			out.Usage = &u
 		}
 	}

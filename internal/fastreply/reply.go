@@ -2,7 +2,6 @@ package fastreply
 
 import (
 	"github.com/harborai/harbor-go/internal/jsonx"
-	"github.com/harborai/harbor-go/llm"
 )
 
 // Reply is an OpenAI-shaped chat answer — a whole completion or one stream chunk —
@@ -87,9 +86,9 @@ func NewDecoder(read Reader, model string) *Decoder {
 	return d
 }
 
-// Reset makes d read with read, remembering model and fingerprint as the last
+// reset makes d read with read, remembering model and fingerprint as the last
 // model and system fingerprint (a pooled decoder's next answer).
-func (d *Decoder) Reset(read Reader, model, fingerprint string) {
+func (d *Decoder) reset(read Reader, model, fingerprint string) {
 	d.read, d.last = read, [3]string{"", model, fingerprint}
 }
 
@@ -180,12 +179,4 @@ func intern(b []byte) string {
 		return "default"
 	}
 	return string(b)
-}
-
-// LLM returns the usage as harbor reports it: the details objects only when the
-// vendor sent their count (a generated type's nil pointer otherwise).
-func (u *Usage) LLM() llm.Usage {
-	var out llm.Usage
-	u.into(&out, nil, nil)
-	return out
 }

@@ -64,7 +64,7 @@ func decodeReply(provider, model string, resp *http.Response, s *Schema, fast fu
 		if fp != nil {
 			last = *fp
 		}
-		d.Reset(s.read, model, last)
+		d.reset(s.read, model, last)
 		ok := d.Decode(b, &d.r)
 		if ok {
 			// A model's system fingerprint repeats from one answer to the next: keep
@@ -74,7 +74,7 @@ func decodeReply(provider, model string, resp *http.Response, s *Schema, fast fu
 			}
 			fast(&d.r)
 		}
-		d.Reset(nil, "", "")
+		d.reset(nil, "", "")
 		d.r = Reply{Choices: d.r.Choices[:0]}
 		replyDecoders.Put(d)
 		if !ok {

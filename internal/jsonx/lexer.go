@@ -1,11 +1,3 @@
-// Package jsonx reads JSON without reflection, for the few vendor answers harbor
-// decodes on every call (chat completions and stream chunks). It is a fast path,
-// not a JSON library: a Lexer accepts exactly the documents encoding/json accepts
-// and gives up (Failed) on anything it is not sure to decode the same way —
-// invalid UTF-8, lone surrogates, keys with escapes, integers written as floats,
-// deep nesting. Callers then decode the same bytes with encoding/json, so the
-// result, and any error, is encoding/json's. Tests compare both paths on fuzzed
-// input.
 package jsonx
 
 import (
@@ -57,8 +49,8 @@ func (l *Lexer) ws() {
 	}
 }
 
-// Peek returns the first byte of the next value (after white space), 0 at the end.
-func (l *Lexer) Peek() byte {
+// peek returns the first byte of the next value (after white space), 0 at the end.
+func (l *Lexer) peek() byte {
 	l.ws()
 	if l.failed || l.i >= len(l.b) {
 		return 0
@@ -78,7 +70,7 @@ func (l *Lexer) End() bool {
 
 // Null consumes a null and reports whether there was one.
 func (l *Lexer) Null() bool {
-	if l.Peek() != 'n' {
+	if l.peek() != 'n' {
 		return false
 	}
 	if !bytes.HasPrefix(l.b[l.i:], litNull) {
@@ -96,7 +88,7 @@ var (
 
 // Bool reads true or false.
 func (l *Lexer) Bool() (bool, bool) {
-	switch l.Peek() {
+	switch l.peek() {
 	case 't':
 		if bytes.HasPrefix(l.b[l.i:], litTrue) {
 			l.i += len(litTrue)
@@ -113,7 +105,7 @@ func (l *Lexer) Bool() (bool, bool) {
 
 // ObjectStart consumes the '{' of an object.
 func (l *Lexer) ObjectStart() bool {
-	if l.Peek() != '{' {
+	if l.peek() != '{' {
 		return l.fail()
 	}
 	l.i++
@@ -122,7 +114,7 @@ func (l *Lexer) ObjectStart() bool {
 
 // ArrayStart consumes the '[' of an array.
 func (l *Lexer) ArrayStart() bool {
-	if l.Peek() != '[' {
+	if l.peek() != '[' {
 		return l.fail()
 	}
 	l.i++
@@ -135,7 +127,7 @@ func (l *Lexer) ArrayStart() bool {
 // sequences or non-ASCII bytes fail: encoding/json matches them against field names
 // with Unicode case folding, which this fast path does not reproduce.
 func (l *Lexer) Key(first bool) ([]byte, bool) {
-	c := l.Peek()
+	c := l.peek()
 	if l.failed {
 		return nil, false
 	}
@@ -148,7 +140,7 @@ func (l *Lexer) Key(first bool) ([]byte, bool) {
 			return nil, l.fail()
 		}
 		l.i++
-		c = l.Peek()
+		c = l.peek()
 	}
 	if c != '"' {
 		return nil, l.fail()
@@ -163,7 +155,7 @@ func (l *Lexer) Key(first bool) ([]byte, bool) {
 	}
 	key := l.b[start:j]
 	l.i = j + 1
-	if l.Peek() != ':' {
+	if l.peek() != ':' {
 		return nil, l.fail()
 	}
 	l.i++
@@ -173,7 +165,7 @@ func (l *Lexer) Key(first bool) ([]byte, bool) {
 // Elem reports whether the array has another element, consuming the ',' before it
 // or the ']' after the last one; first says whether no element was read yet.
 func (l *Lexer) Elem(first bool) bool {
-	c := l.Peek()
+	c := l.peek()
 	if l.failed {
 		return false
 	}
@@ -196,7 +188,7 @@ func (l *Lexer) Elem(first bool) bool {
 // scratch buffer otherwise. Invalid UTF-8 fails (encoding/json would replace it
 // with U+FFFD).
 func (l *Lexer) StringBytes() ([]byte, bool) {
-	if l.Peek() != '"' {
+	if l.peek() != '"' {
 		return nil, l.fail()
 	}
 	start := l.i + 1
@@ -239,8 +231,8 @@ var plain = [256]bool{
 	true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, // 0x70–0x7f
 }
 
-// String reads a string (see StringBytes) as a Go string.
-func (l *Lexer) String() (string, bool) {
+// readString reads a string (see StringBytes) as a Go string.
+func (l *Lexer) readString() (string, bool) {
 	b, ok := l.StringBytes()
 	if !ok {
 		return "", false
@@ -360,7 +352,7 @@ func (l *Lexer) Int() (int, bool) {
 
 // Int64 reads an integer that fits in an int64 (see Int).
 func (l *Lexer) Int64() (int64, bool) {
-	c := l.Peek()
+	c := l.peek()
 	if l.failed {
 		return 0, false
 	}
@@ -408,7 +400,7 @@ func (l *Lexer) Int32() (int32, bool) {
 // Float64 reads a number as encoding/json reads it into a float64; a number out of
 // range fails (encoding/json reports an error).
 func (l *Lexer) Float64() (float64, bool) {
-	if l.Peek() == 0 || l.failed {
+	if l.peek() == 0 || l.failed {
 		return 0, l.fail()
 	}
 	start := l.i
@@ -427,7 +419,7 @@ func (l *Lexer) Float64() (float64, bool) {
 func (l *Lexer) Raw() ([]byte, bool) {
 	l.ws()
 	start := l.i
-	if !l.Skip() {
+	if !l.skip(0) {
 		return nil, false
 	}
 	return l.b[start:l.i], true
@@ -444,17 +436,16 @@ func (l *Lexer) Unknown(key []byte, names []string) {
 			return
 		}
 	}
-	l.Skip()
+	l.skip(0)
 }
 
-// Skip reads and discards one value of any kind, checking that it is valid JSON.
-func (l *Lexer) Skip() bool { return l.skip(0) }
-
+// skip reads and discards one value of any kind, checking that it is valid JSON;
+// depth is the nesting it starts at.
 func (l *Lexer) skip(depth int) bool {
 	if depth > maxDepth {
 		return l.fail()
 	}
-	switch l.Peek() {
+	switch l.peek() {
 	case '{':
 		l.i++
 		for first := true; ; first = false {

@@ -34,12 +34,12 @@ func lex(s string) *Lexer {
 func TestSkipAcceptsValidAndRefusesInvalid(t *testing.T) {
 	for _, d := range validDocs {
 		l := lex(d)
-		assert.True(t, l.Skip() && l.End(), "valid: %s", d)
+		assert.True(t, l.skip(0) && l.End(), "valid: %s", d)
 		assert.True(t, json.Valid([]byte(d)), "the table is right: %s", d)
 	}
 	for _, d := range invalidDocs {
 		l := lex(d)
-		assert.False(t, l.Skip() && l.End(), "invalid: %q", d)
+		assert.False(t, l.skip(0) && l.End(), "invalid: %q", d)
 		assert.False(t, json.Valid([]byte(d)), "the table is right: %q", d)
 	}
 }
@@ -71,7 +71,7 @@ func TestKeys(t *testing.T) {
 	k, ok = l.Key(false)
 	require.True(t, ok)
 	assert.Equal(t, "b", string(k))
-	s, ok := l.String()
+	s, ok := l.readString()
 	require.True(t, ok)
 	assert.Equal(t, "x", s)
 	_, ok = l.Key(false)
@@ -115,7 +115,7 @@ func FuzzLexerAgreesWithEncodingJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		l := &Lexer{}
 		l.Reset(data)
-		if l.Skip() && l.End() {
+		if l.skip(0) && l.End() {
 			require.True(t, json.Valid(data), "Skip accepted invalid JSON %q", data)
 		}
 

@@ -64,7 +64,7 @@ func (w *Writer) Key(key string) {
 }
 
 // String writes a string.
-func (w *Writer) String(s string) { w.B = AppendString(w.B, s) }
+func (w *Writer) String(s string) { w.B = appendString(w.B, s) }
 
 // Bool writes a boolean.
 func (w *Writer) Bool(v bool) { w.B = strconv.AppendBool(w.B, v) }
@@ -78,7 +78,7 @@ func (w *Writer) Float(f float64) {
 		w.Failed = true
 		return
 	}
-	w.B = AppendFloat(w.B, f)
+	w.B = appendFloat(w.B, f)
 }
 
 // Strings writes a []string (null when nil, as encoding/json does).
@@ -97,10 +97,6 @@ func (w *Writer) Strings(ss []string) {
 
 // Null writes null.
 func (w *Writer) Null() { w.B = append(w.B, "null"...) }
-
-// Raw writes JSON that is already compact and HTML-escaped, as json.Marshal's
-// output is.
-func (w *Writer) Raw(b []byte) { w.B = append(w.B, b...) }
 
 // Union writes what a generated union's MarshalJSON returned: the JSON its From…
 // method stored, which json.Marshal produced (compact and HTML-escaped), so it is
@@ -126,8 +122,8 @@ func (w *Writer) Marshal(v any) {
 	w.B = append(w.B, b...)
 }
 
-// AppendFloat appends f formatted as encoding/json formats a float64 (finite f).
-func AppendFloat(b []byte, f float64) []byte {
+// appendFloat appends f formatted as encoding/json formats a float64 (finite f).
+func appendFloat(b []byte, f float64) []byte {
 	abs := math.Abs(f)
 	format := byte('f')
 	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
@@ -159,10 +155,10 @@ var htmlSafe = [utf8.RuneSelf]bool{
 	true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, // 0x70–0x7f
 }
 
-// AppendString appends s as a JSON string exactly as encoding/json.Marshal writes
+// appendString appends s as a JSON string exactly as encoding/json.Marshal writes
 // it: '"', '\\' and the short control escapes, other control bytes and '<', '>',
 // '&' as \u00XX, invalid UTF-8 as \ufffd, and U+2028 and U+2029 escaped.
-func AppendString(dst []byte, s string) []byte {
+func appendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {

@@ -18,7 +18,7 @@ func TestWriterMatchesMarshal(t *testing.T) {
 	for _, s := range stringSeeds {
 		want, err := json.Marshal(s)
 		require.NoError(t, err)
-		assert.Equal(t, string(want), string(AppendString(nil, s)), "%q", s)
+		assert.Equal(t, string(want), string(appendString(nil, s)), "%q", s)
 	}
 	for _, f := range floatSeeds {
 		want, err := json.Marshal(f)
@@ -72,7 +72,7 @@ func FuzzAppendString(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		want, err := json.Marshal(s)
 		require.NoError(t, err)
-		require.Equal(t, string(want), string(AppendString(nil, s)))
+		require.Equal(t, string(want), string(appendString(nil, s)))
 	})
 }
 

@@ -11,9 +11,9 @@ import (
 	"github.com/harborai/harbor-go/internal/jsonx"
 )
 
-// Filler sets the exported fields of generated types to values, for tests that
+// filler sets the exported fields of generated types to values, for tests that
 // compare a hand-written encoder with json.Marshal field by field.
-type Filler struct {
+type filler struct {
 	// Rand decides which optional fields are set (all of them when nil) and picks
 	// strings and numbers.
 	Rand *rand.Rand
@@ -25,19 +25,19 @@ type Filler struct {
 // awkward are strings that exercise JSON escaping.
 var awkward = []string{"", "plain", "<b>&\"quoted\"\\</b>", "line\nbreak\ttab\x01", "中文 😀", "bad \xff utf8", "\u2028"}
 
-// Fill sets v (a pointer) and everything it reaches.
-func (f *Filler) Fill(v any) { f.fill(reflect.ValueOf(v).Elem(), 0) }
+// fillAll sets v (a pointer) and everything it reaches.
+func (f *filler) fillAll(v any) { f.fill(reflect.ValueOf(v).Elem(), 0) }
 
-func (f *Filler) pick(n int) int {
+func (f *filler) pick(n int) int {
 	if f.Rand == nil {
 		return 1 % n
 	}
 	return f.Rand.IntN(n)
 }
 
-func (f *Filler) set() bool { return f.Rand == nil || f.Rand.IntN(3) > 0 }
+func (f *filler) set() bool { return f.Rand == nil || f.Rand.IntN(3) > 0 }
 
-func (f *Filler) fill(v reflect.Value, depth int) {
+func (f *filler) fill(v reflect.Value, depth int) {
 	if h, ok := f.Hooks[v.Type()]; ok {
 		r := f.Rand
 		if r == nil {
@@ -121,14 +121,14 @@ func CheckEncoder[T any, PT interface {
 		}
 	}
 	var all T
-	(&Filler{Hooks: hooks}).Fill(&all)
+	(&filler{Hooks: hooks}).fillAll(&all)
 	check(&all)
 	var zero T
 	check(&zero)
 	r := rand.New(rand.NewPCG(7, 11))
 	for i := 0; i < n; i++ {
 		var v T
-		(&Filler{Rand: r, Hooks: hooks}).Fill(&v)
+		(&filler{Rand: r, Hooks: hooks}).fillAll(&v)
 		check(&v)
 	}
 }
@@ -164,7 +164,7 @@ func CheckDecoder[T any, PT interface {
 		}
 	}
 	var all T
-	(&Filler{Hooks: hooks}).Fill(&all)
+	(&filler{Hooks: hooks}).fillAll(&all)
 	b, err := json.Marshal(&all)
 	if err != nil {
 		t.Fatal(err)
@@ -175,7 +175,7 @@ func CheckDecoder[T any, PT interface {
 	r := rand.New(rand.NewPCG(3, 5))
 	for i := 0; i < n; i++ {
 		var v T
-		(&Filler{Rand: r, Hooks: hooks}).Fill(&v)
+		(&filler{Rand: r, Hooks: hooks}).fillAll(&v)
 		b, err := json.Marshal(&v)
 		if err != nil {
 			t.Fatal(err)

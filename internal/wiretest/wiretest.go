@@ -1,5 +1,3 @@
-// Package wiretest helps the providers' tests feed real answers of the vendor mocks
-// (conformance/mockvendor) to their decoders, without a network.
 package wiretest
 
 import (

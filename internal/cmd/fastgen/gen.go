@@ -26,14 +26,10 @@ type gen struct {
 	usesReply bool
 }
 
-// Generate returns the source of out for the generated package in dir.
-func Generate(dir string, encode, decode []string, out string) ([]byte, error) {
-	return GenerateFiles(dir, "*.gen.go", encode, decode, nil, out)
-}
-
-// GenerateFiles is Generate for the files of dir matching in, with ReadReply
-// for the types named in reply.
-func GenerateFiles(dir, in string, encode, decode, reply []string, out string) ([]byte, error) {
+// generateFiles returns the source of out for the types in the files of dir
+// matching in: AppendJSON for those named in encode, DecodeJSON for those in
+// decode, ReadReply for those in reply.
+func generateFiles(dir, in string, encode, decode, reply []string, out string) ([]byte, error) {
 	p, err := load(dir, in, out)
 	if err != nil {
 		return nil, err

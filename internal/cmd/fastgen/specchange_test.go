@@ -49,7 +49,7 @@ func TestSpecChangeNeedsNoHandEdit(t *testing.T) {
 	if !strings.Contains(string(types), "XNewField") {
 		t.Fatalf("oapi-codegen did not add XNewField:\n%s", types)
 	}
-	src, err := GenerateFiles(tmp, "*.gen.go", []string{"ChatCompletionRequest"}, []string{"ChatCompletion", "ChatCompletionChunk"},
+	src, err := generateFiles(tmp, "*.gen.go", []string{"ChatCompletionRequest"}, []string{"ChatCompletion", "ChatCompletionChunk"},
 		[]string{"ChatCompletion", "ChatCompletionChunk"}, "fast_gen.go")
 	if err != nil {
 		t.Fatal(err)

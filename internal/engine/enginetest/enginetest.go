@@ -1,5 +1,3 @@
-// Package enginetest checks, in a provider's tests, what the engine cannot check
-// at build time: that the provider's rule table and its doc.go say the same.
 package enginetest
 
 import (
@@ -30,13 +28,13 @@ func RulesMatchDoc[P any](t testing.TB, rules []engine.Rule[P]) {
 		name := runtime.FuncForPC(reflect.ValueOf(r).Pointer()).Name()
 		want = append(want, name[strings.LastIndex(name, ".")+1:])
 	}
-	if got := DocRules(string(doc)); !slices.Equal(got, want) {
+	if got := docRules(string(doc)); !slices.Equal(got, want) {
 		t.Errorf("doc.go lists the rules\n\t%v\nrules.go has\n\t%v", got, want)
 	}
 }
 
-// DocRules returns the rule names doc lists under its "Rejected before I/O" line.
-func DocRules(doc string) []string {
+// docRules returns the rule names doc lists under its "Rejected before I/O" line.
+func docRules(doc string) []string {
 	var out []string
 	in := false
 	for _, line := range strings.Split(doc, "\n") {

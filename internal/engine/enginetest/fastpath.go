@@ -42,11 +42,11 @@ func (f FastPath[C, K]) ReadsQuirks(t *testing.T, answers, chunks []string) {
 	var r fastreply.Reply
 	for _, a := range answers {
 		require.True(t, f.completions("").Decode([]byte(a), &r), "fast path refused %s", a)
-		f.CheckCompletion(t, []byte(a))
+		f.checkCompletion(t, []byte(a))
 	}
 	for _, c := range chunks {
 		require.True(t, f.chunks("").Decode([]byte(c), &r), "fast path refused %s", c)
-		f.CheckChunks(t, []byte(c))
+		f.checkChunks(t, []byte(c))
 	}
 }
 
@@ -64,13 +64,13 @@ func (f FastPath[C, K]) ReadsMocks(t *testing.T, answers, events [][]byte, plain
 		assert.True(t, d.Decode(ev, &r), "fast path refused %s", ev)
 	}
 	for _, a := range answers {
-		f.CheckCompletion(t, a)
+		f.checkCompletion(t, a)
 	}
-	f.CheckChunks(t, bytes.Join(events, []byte{0}))
+	f.checkChunks(t, bytes.Join(events, []byte{0}))
 }
 
-// CheckCompletion checks one answer (a fuzz target).
-func (f FastPath[C, K]) CheckCompletion(t *testing.T, data []byte) {
+// checkCompletion checks one answer (a fuzz target).
+func (f FastPath[C, K]) checkCompletion(t *testing.T, data []byte) {
 	var r fastreply.Reply
 	if !f.completions(f.Model).Decode(data, &r) {
 		return
@@ -80,9 +80,9 @@ func (f FastPath[C, K]) CheckCompletion(t *testing.T, data []byte) {
 	require.Equal(t, f.FromCompletion(&c), f.FromReply(&r), "%s", data)
 }
 
-// CheckChunks decodes the NUL-separated events in data with one stream's decoder
+// checkChunks decodes the NUL-separated events in data with one stream's decoder
 // (a fuzz target).
-func (f FastPath[C, K]) CheckChunks(t *testing.T, data []byte) {
+func (f FastPath[C, K]) checkChunks(t *testing.T, data []byte) {
 	d := f.chunks(f.Model)
 	for _, ev := range bytes.Split(data, []byte{0}) {
 		var r fastreply.Reply
@@ -110,19 +110,19 @@ func MockAnswers(tb testing.TB, mock http.Handler, path, plainReq, thinkingReq, 
 	return answers, events, plain
 }
 
-// FuzzCompletion fuzzes CheckCompletion from seeds.
+// FuzzCompletion fuzzes checkCompletion from seeds.
 func (f FastPath[C, K]) FuzzCompletion(fz *testing.F, seeds [][]byte) {
 	for _, s := range seeds {
 		fz.Add(s)
 	}
-	fz.Fuzz(f.CheckCompletion)
+	fz.Fuzz(f.checkCompletion)
 }
 
-// FuzzChunks fuzzes CheckChunks from a stream's events: all of them, then each.
+// FuzzChunks fuzzes checkChunks from a stream's events: all of them, then each.
 func (f FastPath[C, K]) FuzzChunks(fz *testing.F, events [][]byte) {
 	fz.Add(bytes.Join(events, []byte{0}))
 	for _, ev := range events {
 		fz.Add(ev)
 	}
-	fz.Fuzz(f.CheckChunks)
+	fz.Fuzz(f.checkChunks)
 }
