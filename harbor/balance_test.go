@@ -3,6 +3,8 @@ package harbor_test
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -69,4 +71,31 @@ func ExampleClient_Balance() {
 	// Output:
 	// true
 	// CNY 59.40
+}
+
+// A balance answer cut short is a transport error, a garbled one ErrBadResponse,
+// as for Create; neither shows the key.
+func TestClientBalanceReadFailures(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		body func(w http.ResponseWriter)
+		want error
+	}{
+		{"cut short", func(w http.ResponseWriter) {
+			w.Header().Set("Content-Length", "100")
+			_, _ = w.Write([]byte(`{"is_available":true,`))
+		}, harbor.ErrStreamTruncated},
+		{"garbled", func(w http.ResponseWriter) { _, _ = w.Write([]byte(`{"is_available":"yes"`)) }, harbor.ErrBadResponse},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			tc.body(w)
+		}))
+		c := harbor.Must(harbor.New(harbor.WithGetenv(func(string) string { return "" }), harbor.WithMaxRetries(0),
+			harbor.WithAPIKey("deepseek", "sk-balancekey123"), harbor.WithBaseURL("deepseek", srv.URL)))
+		_, err := c.Balance(context.Background(), "deepseek")
+		srv.Close()
+		require.ErrorIs(t, err, tc.want, tc.name)
+		assert.NotContains(t, err.Error(), "sk-balancekey123", tc.name)
+	}
 }

@@ -352,3 +352,16 @@ func TestClientHeadersCostNothingPerCall(t *testing.T) {
 	}
 	assert.Equal(t, allocs(), allocs(harbor.WithHeader("X-Team", "a")))
 }
+
+// WithHeader replaces a header the provider sets (a proxy's own Authorization, a
+// Content-Type), instead of sending a second value that vendors would not read.
+func TestWithHeaderReplacesTheProvidersHeader(t *testing.T) {
+	m := harbortest.Start(t, harbortest.DeepSeek)
+	c := harbor.Must(harbor.New(m.Options()...))
+	_, err := c.Chat.Completions.Create(context.Background(), hi(m.Model()),
+		harbor.WithHeader("Authorization", "Bearer "+m.APIKey()), harbor.WithHeader("X-Trace", "t1"))
+	require.NoError(t, err)
+	h := m.ChatRequests()[0].Header
+	assert.Equal(t, []string{"Bearer " + m.APIKey()}, h.Values("Authorization"), "one value, the caller's")
+	assert.Equal(t, []string{"t1"}, h.Values("X-Trace"))
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/harborai/harbor-go/internal/vendorerr"
+	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
 
@@ -161,7 +162,7 @@ func (d *retryDoer) Do(req *http.Request) (*http.Response, error) {
 // whole reports whether body is already all in memory (a classifier read it): no
 // read of it can hang, so it needs no idle timeout.
 func whole(body io.ReadCloser) bool {
-	w, ok := body.(llm.Whole)
+	w, ok := body.(wire.Whole)
 	if !ok {
 		return false
 	}

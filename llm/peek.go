@@ -11,7 +11,7 @@ import (
 // yields the same bytes and the same error again.
 //
 // When the whole body fits in limit, the body left in resp holds it all (see
-// Whole): harbor then needs no idle timeout for it, and a reader of the body can
+// Whole below): harbor then needs no idle timeout for it, and a reader of the body can
 // use those bytes instead of copying them again.
 func PeekBody(resp *http.Response, limit int64) ([]byte, error) {
 	if resp.Body == nil || resp.Body == http.NoBody {
@@ -69,10 +69,6 @@ func (p *peekedBody) Read(q []byte) (int, error) {
 func (p *peekedBody) Close() error { return p.rest.Close() }
 
 // Whole returns the body's bytes when PeekBody read all of it and nothing has been
-// read since.
+// read since. It is not part of llm's API: harbor's internals find it by its method
+// (internal/wire.Whole), to skip copying or timing a body already in memory.
 func (p *peekedBody) Whole() ([]byte, bool) { return p.b, p.eof && p.off == 0 }
-
-// Whole is implemented by a body whose bytes are all in memory already.
-type Whole interface {
-	Whole() ([]byte, bool)
-}

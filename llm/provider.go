@@ -42,7 +42,8 @@ type ModelLister interface {
 
 // CallOptions are per-call settings the harbor layer passes to a provider.
 type CallOptions struct {
-	// Header is added to the vendor request (after the provider's own headers).
+	// Header is set on the vendor request after the provider's own headers: a
+	// name given here replaces the provider's values of that name.
 	Header http.Header
 }
 

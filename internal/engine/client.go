@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 
@@ -171,7 +172,7 @@ func (c *Client) readError(model string, resp *http.Response) *llm.Error {
 
 // ListModels asks the vendor for the models the key can use (GET /models).
 func (c *Client) ListModels(ctx context.Context) ([]llm.Model, error) {
-	resp, err := Get(ctx, c, c.list)
+	resp, err := get(ctx, c, c.list)
 	if err != nil {
 		return nil, err
 	}
@@ -189,10 +190,10 @@ func (c *Client) ListModels(ctx context.Context) ([]llm.Model, error) {
 	return out, nil
 }
 
-// Get sends a GET built from tmpl (see Template) with the client's headers and
+// get sends a GET built from tmpl (see Template) with the client's headers and
 // returns the 200 response; anything else is an *llm.Error, refined as chat
 // errors are.
-func Get(ctx context.Context, c *Client, tmpl *http.Request) (*http.Response, error) {
+func get(ctx context.Context, c *Client, tmpl *http.Request) (*http.Response, error) {
 	req := tmpl.Clone(ctx)
 	for k, vs := range c.header {
 		req.Header[k] = append([]string(nil), vs...)
@@ -205,6 +206,18 @@ func Get(ctx context.Context, c *Client, tmpl *http.Request) (*http.Response, er
 		return nil, c.readError("", resp)
 	}
 	return resp, nil
+}
+
+// GetJSON is get, then the body decoded into v: a body that does not decode is an
+// ErrBadResponse, one that cannot be read a transport error (ErrConnection,
+// ErrTimeout, ErrCanceled), as for chat answers, with the client's secrets
+// redacted.
+func GetJSON(ctx context.Context, c *Client, tmpl *http.Request, v any) error {
+	resp, err := get(ctx, c, tmpl)
+	if err != nil {
+		return err
+	}
+	return wire.Decode(c.spec.Name, "", resp, v, json.Unmarshal, c.secrets...)
 }
 
 // ChatURL returns the URL chat requests are sent to.

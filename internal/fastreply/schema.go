@@ -70,7 +70,9 @@ func decodeReply(provider, model string, resp *http.Response, s *Schema, fast fu
 			// A model's system fingerprint repeats from one answer to the next: keep
 			// the last one, so that the next answer does not allocate it again.
 			if f := d.r.SystemFingerprint; f != "" && (fp == nil || *fp != f) {
-				s.fingerprint.Store(&f)
+				p := new(string) // allocated only here: &f would move f to the heap on every call
+				*p = f
+				s.fingerprint.Store(p)
 			}
 			fast(&d.r)
 		}

@@ -64,7 +64,8 @@ func KeyAndBase(cfg *llm.Config, provider, keyName, envKey, envBase, def string)
 
 // BadBaseURL reports a base URL the generated client refused.
 func BadBaseURL(provider string, err error, secrets ...string) *llm.Error {
-	return &llm.Error{Provider: provider, Kind: llm.ErrInvalidRequest, Message: "bad base URL: " + llm.Redact(err.Error(), secrets...), Err: err}
+	return &llm.Error{Provider: provider, Kind: llm.ErrInvalidRequest, Message: "bad base URL: " + llm.Redact(err.Error(), secrets...),
+		Err: llm.Redacted(err, secrets...)}
 }
 
 // Doer returns cfg.HTTP, or http.DefaultClient when a provider is built outside harbor.

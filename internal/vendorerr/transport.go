@@ -16,9 +16,10 @@ func Transport(provider, model string, err error, secrets ...string) *llm.Error 
 		return le
 	}
 	if errors.Is(err, context.Canceled) {
-		return llm.Canceled(provider, model, err)
+		return llm.Canceled(provider, model, llm.Redacted(err, secrets...))
 	}
-	e := &llm.Error{Provider: provider, Model: model, Err: err, Message: llm.Redact(err.Error(), secrets...)}
+	// Err is printed by Error() too: it carries the secrets' redaction with it.
+	e := &llm.Error{Provider: provider, Model: model, Err: llm.Redacted(err, secrets...), Message: llm.Redact(err.Error(), secrets...)}
 	var ne net.Error
 	switch {
 	case errors.Is(err, llm.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
@@ -39,5 +40,5 @@ func BadResponse(provider, model string, err error, body []byte, secrets ...stri
 	if s := Snippet(body, secrets...); s != "" {
 		msg += " (body starts: " + s + ")"
 	}
-	return &llm.Error{Provider: provider, Model: model, Message: msg, Kind: llm.ErrBadResponse, Err: err}
+	return &llm.Error{Provider: provider, Model: model, Message: msg, Kind: llm.ErrBadResponse, Err: llm.Redacted(err, secrets...)}
 }

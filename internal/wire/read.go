@@ -9,7 +9,6 @@ import (
 	"sync"
 
 	"github.com/harborai/harbor-go/internal/vendorerr"
-	"github.com/harborai/harbor-go/llm"
 )
 
 // Reading answers: a 2xx body through a pooled buffer, bounded, whole bodies
@@ -21,11 +20,17 @@ var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // or proxy gone wrong must not exhaust memory.
 const maxBody = 64 << 20
 
+// Whole is implemented by a body whose bytes are all in memory already: the body
+// llm.PeekBody leaves when it read all of it.
+type Whole interface {
+	Whole() ([]byte, bool)
+}
+
 // ReadBody reads and closes resp.Body into a pooled buffer and calls fn with the
 // bytes, which are only valid during fn.
 func ReadBody(resp *http.Response, fn func([]byte) error) error {
 	defer resp.Body.Close()
-	if w, ok := resp.Body.(llm.Whole); ok { // a body llm.PeekBody read whole: no second copy
+	if w, ok := resp.Body.(Whole); ok { // a body llm.PeekBody read whole: no second copy
 		if b, ok := w.Whole(); ok {
 			return fn(b)
 		}

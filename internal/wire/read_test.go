@@ -46,7 +46,7 @@ func TestPeekBody(t *testing.T) {
 	b, err := llm.PeekBody(r, 64)
 	require.NoError(t, err)
 	assert.Equal(t, `{"error_code":18}`, string(b))
-	w, ok := r.Body.(llm.Whole)
+	w, ok := r.Body.(Whole)
 	require.True(t, ok)
 	_, whole := w.Whole()
 	assert.True(t, whole)
@@ -61,7 +61,7 @@ func TestPeekBody(t *testing.T) {
 	b, err = llm.PeekBody(r, 10)
 	require.NoError(t, err)
 	assert.Equal(t, long[:10], string(b))
-	_, whole = r.Body.(llm.Whole).Whole()
+	_, whole = r.Body.(Whole).Whole()
 	assert.False(t, whole)
 	all, err := io.ReadAll(r.Body)
 	require.NoError(t, err)
@@ -76,7 +76,7 @@ func TestPeekBody(t *testing.T) {
 	all, err = io.ReadAll(r.Body)
 	require.ErrorIs(t, err, boom)
 	assert.Equal(t, "abc", string(all))
-	_, whole = r.Body.(llm.Whole).Whole()
+	_, whole = r.Body.(Whole).Whole()
 	assert.False(t, whole)
 
 	// A declared length sizes the buffer; the body is still read to its end.
@@ -85,6 +85,6 @@ func TestPeekBody(t *testing.T) {
 	b, err = llm.PeekBody(r, 64<<10)
 	require.NoError(t, err)
 	assert.Equal(t, `{"result":"ok"}`, string(b))
-	_, whole = r.Body.(llm.Whole).Whole()
+	_, whole = r.Body.(Whole).Whole()
 	assert.True(t, whole)
 }

@@ -80,10 +80,11 @@ func (e *Endpoint) NewRequest(ctx context.Context, body []byte, call *llm.CallOp
 		req.Header["Accept"] = acceptEventStream
 	}
 	if call != nil {
+		// A caller's header replaces the endpoint's of the same name (harbor's
+		// WithHeader promises it: a proxy's Authorization, a User-Agent), rather
+		// than adding a second value that vendors would not read.
 		for k, vs := range call.Header {
-			for _, v := range vs {
-				req.Header.Add(k, v)
-			}
+			req.Header[k] = vs
 		}
 	}
 	setBody(req, body)

@@ -82,8 +82,8 @@ func TestEndpointHeadersAreNotShared(t *testing.T) {
 	require.NoError(t, err)
 	r2, err := e.NewRequest(context.Background(), nil, &llm.CallOptions{Header: http.Header{"X-Tenant": {"t3"}}}, false)
 	require.NoError(t, err)
-	assert.Equal(t, []string{"t1", "t2"}, r1.Header.Values("X-Tenant"), "r2's header did not overwrite r1's")
-	assert.Equal(t, []string{"t1", "t3"}, r2.Header.Values("X-Tenant"))
+	assert.Equal(t, []string{"t2"}, r1.Header.Values("X-Tenant"), "the call's value replaces the endpoint's; r2's did not overwrite r1's")
+	assert.Equal(t, []string{"t3"}, r2.Header.Values("X-Tenant"))
 	r1.Header.Add("X-Tenant", "t4")
 	r1.Header.Set("Authorization", "Bearer other")
 	r3, err := e.NewRequest(context.Background(), nil, nil, false)
@@ -106,11 +106,9 @@ func editors[F editorFn](call *llm.CallOptions, stream bool) []F {
 		if stream {
 			r.Header.Set("Accept", "text/event-stream")
 		}
-		if call != nil {
+		if call != nil { // a caller's header replaces the provider's of that name
 			for k, vs := range call.Header {
-				for _, v := range vs {
-					r.Header.Add(k, v)
-				}
+				r.Header[k] = vs
 			}
 		}
 		return nil

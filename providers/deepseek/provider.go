@@ -8,7 +8,6 @@ import (
 	gen "github.com/harborai/harbor-go/generated/deepseek"
 	"github.com/harborai/harbor-go/internal/engine"
 	"github.com/harborai/harbor-go/internal/setup"
-	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
 )
 
@@ -155,13 +154,9 @@ var _ llm.BalanceChecker = (*Provider)(nil)
 // Balance asks the vendor for the account balance (GET /user/balance); through a
 // harbor.Client, Client.Balance(ctx, "deepseek") calls it.
 func (p *Provider) Balance(ctx context.Context) (*Balance, error) {
-	resp, err := engine.Get(ctx, p.client, p.balance)
-	if err != nil {
-		return nil, err
-	}
 	var b gen.Balance
-	if err := wire.DecodeJSON(resp, &b); err != nil {
-		return nil, &llm.Error{Provider: Name, Kind: llm.ErrBadResponse, Message: "cannot decode balance", Err: err}
+	if err := engine.GetJSON(ctx, p.client, p.balance, &b); err != nil {
+		return nil, err
 	}
 	out := &Balance{IsAvailable: b.IsAvailable}
 	for _, i := range b.BalanceInfos {

@@ -198,7 +198,7 @@ func TestHeaders(t *testing.T) {
 	require.NoError(t, err)
 	h := f.last(t).Header
 	assert.Equal(t, "Bearer sk-test-key-123456", h.Get("Authorization"))
-	assert.Equal(t, []string{"search", "call"}, h.Values("X-Team"), "per-call headers come after the endpoint's")
+	assert.Equal(t, []string{"call"}, h.Values("X-Team"), "a per-call header replaces the endpoint's of that name")
 	assert.Equal(t, []string{"options"}, h.Values("X-Both"), "Options.Header replaces the Endpoint's")
 	assert.Equal(t, "org-1", h.Get("OpenAI-Organization"))
 	assert.Equal(t, "proj-1", h.Get("OpenAI-Project"))

@@ -548,7 +548,7 @@ func TestRetryRule(t *testing.T) {
 	}
 	stream := ok(`data: {"error_code":18}`+"\n\n", "text/event-stream")
 	rule(stream)
-	_, peeked := stream.Body.(llm.Whole)
+	_, peeked := stream.Body.(interface{ Whole() ([]byte, bool) })
 	assert.False(t, peeked, "an event stream is not read by the rule")
 }
 
