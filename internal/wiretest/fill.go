@@ -227,3 +227,30 @@ func valueEnd(b []byte, i int) int {
 	}
 	return i + int(d.InputOffset())
 }
+
+// OpenAIUnionHooks fill the unions every OpenAI-shaped spec generates, whose JSON
+// is unexported: a message content as a string (what harbor sends for text) or as
+// parts, a tool choice as a mode. text, parts and mode are the generated From…
+// methods of the vendor's package, e.g.
+//
+//	wiretest.OpenAIUnionHooks((*gen.MessageContent).FromMessageContent0,
+//		(*gen.MessageContent).FromMessageContent1,
+//		func(c *gen.ToolChoice, m string) error { return c.FromToolChoice0(gen.ToolChoice0(m)) })
+func OpenAIUnionHooks[C, Part, TC any](text func(*C, string) error, parts func(*C, []Part) error,
+	mode func(*TC, string) error) map[reflect.Type]func(*rand.Rand, reflect.Value) {
+	return map[reflect.Type]func(*rand.Rand, reflect.Value){
+		reflect.TypeFor[C](): func(r *rand.Rand, v reflect.Value) {
+			c := v.Addr().Interface().(*C)
+			if r.IntN(4) == 0 {
+				var p []Part
+				_ = json.Unmarshal([]byte(`[{"type":"text","text":"part <text>"}]`), &p)
+				_ = parts(c, p)
+				return
+			}
+			_ = text(c, []string{"", "hi", "<b>&\"q\"</b>\n", "中文 😀", "bad \xff", "\u2028"}[r.IntN(6)])
+		},
+		reflect.TypeFor[TC](): func(_ *rand.Rand, v reflect.Value) {
+			_ = mode(v.Addr().Interface().(*TC), "auto")
+		},
+	}
+}

@@ -2,8 +2,6 @@ package qianfan
 
 import (
 	"encoding/json"
-	"math/rand/v2"
-	"reflect"
 	"testing"
 
 	gen "github.com/harborai/harbor-go/generated/qianfanv2"
@@ -22,23 +20,11 @@ func TestDecodeJSONMatchesUnmarshal(t *testing.T) {
 	wiretest.CheckDecoder[gen.ChatCompletionChunk](t, unionHooks, 300)
 }
 
-// unionHooks fill the generated unions, whose JSON is unexported: contents as
-// strings (what harbor sends for text) or parts, tool choices as modes.
-var unionHooks = map[reflect.Type]func(*rand.Rand, reflect.Value){
-	reflect.TypeFor[gen.MessageContent](): func(r *rand.Rand, v reflect.Value) {
-		c := v.Addr().Interface().(*gen.MessageContent)
-		if r.IntN(4) == 0 {
-			var parts []gen.ContentPart
-			_ = json.Unmarshal([]byte(`[{"type":"text","text":"part <text>"}]`), &parts)
-			_ = c.FromMessageContent1(parts)
-			return
-		}
-		_ = c.FromMessageContent0([]string{"", "hi", "<b>&\"q\"</b>\n", "中文 😀", "bad \xff", "\u2028"}[r.IntN(6)])
-	},
-	reflect.TypeFor[gen.ToolChoice](): func(r *rand.Rand, v reflect.Value) {
-		_ = v.Addr().Interface().(*gen.ToolChoice).FromToolChoice0(gen.ToolChoice0("auto"))
-	},
-}
+// unionHooks fill the generated unions (see wiretest.OpenAIUnionHooks).
+var unionHooks = wiretest.OpenAIUnionHooks(
+	func(c *gen.MessageContent, s string) error { return c.FromMessageContent0(s) },
+	func(c *gen.MessageContent, p []gen.ContentPart) error { return c.FromMessageContent1(p) },
+	func(c *gen.ToolChoice, m string) error { return c.FromToolChoice0(gen.ToolChoice0(m)) })
 
 // benchRequest is the benchmarks' request (benchmarks/scenarios.go) as encode
 // builds it: the contents are generated unions, which json.Marshal compacts again.
