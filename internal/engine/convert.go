@@ -72,3 +72,26 @@ func ToolCallsOf[TC ~toolCall[F, Ty], F ~functionCall, Ty ~string](tcs []TC) []l
 	}
 	return out
 }
+
+// toolCallDelta is the shape of a streamed tool call in the specs that require
+// its index (DeepSeek, Qianfan v2, OpenAI; Ark's index is optional, see doubao).
+type toolCallDelta[Ty any] = struct {
+	Function *struct {
+		Arguments *string `json:"arguments,omitempty"`
+		Name      *string `json:"name,omitempty"`
+	} `json:"function,omitempty"`
+	Id    *string `json:"id,omitempty"`
+	Index int     `json:"index"`
+	Type  *Ty     `json:"type,omitempty"`
+}
+
+// ToolCallDeltaOf converts a streamed tool call of those specs, for Each:
+// engine.Each(delta.ToolCalls, engine.ToolCallDeltaOf[gen.ToolCallDelta]).
+func ToolCallDeltaOf[D ~toolCallDelta[Ty], Ty ~string](d *D) llm.ToolCallDelta {
+	tc := toolCallDelta[Ty](*d)
+	out := llm.ToolCallDelta{Index: tc.Index, ID: Str(tc.Id), Type: Str(tc.Type)}
+	if f := tc.Function; f != nil {
+		out.Function = llm.FunctionCallDelta{Name: Str(f.Name), Arguments: Str(f.Arguments)}
+	}
+	return out
+}

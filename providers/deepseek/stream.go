@@ -22,7 +22,7 @@ func fromChunk(c *gen.ChatCompletionChunk) llm.Chunk {
 	for i := range c.Choices {
 		ch := &c.Choices[i]
 		d := llm.Delta{Role: engine.Str(ch.Delta.Role), Content: engine.Str(ch.Delta.Content), ReasoningContent: engine.Str(ch.Delta.ReasoningContent),
-			ToolCalls: engine.Each(ch.Delta.ToolCalls, toolCallDelta)}
+			ToolCalls: engine.Each(ch.Delta.ToolCalls, engine.ToolCallDeltaOf[gen.ToolCallDelta])}
 		out.Choices[i] = llm.ChunkChoice{Index: ch.Index, Delta: d, Logprobs: fromLogprobs(ch.Logprobs), FinishReason: engine.Str(ch.FinishReason)}
 	}
 	if c.Usage != nil {
@@ -30,15 +30,4 @@ func fromChunk(c *gen.ChatCompletionChunk) llm.Chunk {
 		out.Usage = &u
 	}
 	return out
-}
-
-func toolCallDelta(tc *gen.ToolCallDelta) llm.ToolCallDelta {
-	td := llm.ToolCallDelta{Index: tc.Index, ID: engine.Str(tc.Id)}
-	if tc.Type != nil {
-		td.Type = string(*tc.Type)
-	}
-	if tc.Function != nil {
-		td.Function = llm.FunctionCallDelta{Name: engine.Str(tc.Function.Name), Arguments: engine.Str(tc.Function.Arguments)}
-	}
-	return td
 }

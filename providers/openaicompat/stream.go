@@ -36,7 +36,7 @@ func fromChunk(c *gen.ChatCompletionChunk) llm.Chunk {
 			Role:             engine.Str(src.Delta.Role),
 			Content:          engine.Str(src.Delta.Content),
 			ReasoningContent: engine.Str(src.Delta.ReasoningContent),
-			ToolCalls:        engine.Each(src.Delta.ToolCalls, toolCallDelta),
+			ToolCalls:        engine.Each(src.Delta.ToolCalls, engine.ToolCallDeltaOf[gen.ToolCallDelta]),
 		}
 		if u == nil {
 			u = src.Usage // Moonshot reports usage on the finish choice
@@ -45,14 +45,6 @@ func fromChunk(c *gen.ChatCompletionChunk) llm.Chunk {
 	if u != nil {
 		lu := usage(u)
 		out.Usage = &lu
-	}
-	return out
-}
-
-func toolCallDelta(d *gen.ToolCallDelta) llm.ToolCallDelta {
-	out := llm.ToolCallDelta{Index: d.Index, ID: engine.Str(d.Id), Type: engine.Str(d.Type)}
-	if f := d.Function; f != nil {
-		out.Function = llm.FunctionCallDelta{Name: engine.Str(f.Name), Arguments: engine.Str(f.Arguments)}
 	}
 	return out
 }

@@ -38,7 +38,7 @@ func fromChunk(c *gen.ChatCompletionChunk) llm.Chunk {
 	for i := range c.Choices {
 		ch := &c.Choices[i]
 		d := llm.Delta{Role: engine.Str(ch.Delta.Role), Content: engine.Str(ch.Delta.Content), ReasoningContent: engine.Str(ch.Delta.ReasoningContent),
-			ToolCalls: engine.Each(ch.Delta.ToolCalls, toolCallDelta)}
+			ToolCalls: engine.Each(ch.Delta.ToolCalls, engine.ToolCallDeltaOf[gen.ToolCallDelta])}
 		out.Choices[i] = llm.ChunkChoice{Index: ch.Index, Delta: d, FinishReason: finishReason(ch.FinishReason)}
 	}
 	// Without include_usage Qianfan may put a zero placeholder on every chunk; only
@@ -49,15 +49,4 @@ func fromChunk(c *gen.ChatCompletionChunk) llm.Chunk {
 	}
 	out.SearchResults = engine.Each(c.SearchResults, searchResult)
 	return out
-}
-
-func toolCallDelta(tc *gen.ToolCallDelta) llm.ToolCallDelta {
-	td := llm.ToolCallDelta{Index: tc.Index, ID: engine.Str(tc.Id)}
-	if tc.Type != nil {
-		td.Type = string(*tc.Type)
-	}
-	if tc.Function != nil {
-		td.Function = llm.FunctionCallDelta{Name: engine.Str(tc.Function.Name), Arguments: engine.Str(tc.Function.Arguments)}
-	}
-	return td
 }
