@@ -10,9 +10,9 @@ import (
 // and read whole. A read error is returned with what was read; the body then
 // yields the same bytes and the same error again.
 //
-// When the whole body fits in limit, the body left in resp holds it all (see
-// Whole below): harbor then needs no idle timeout for it, and a reader of the body can
-// use those bytes instead of copying them again.
+// When the whole body fits in limit, the body left in resp holds it all, and says
+// so to harbor's internals: harbor then needs no idle timeout for it, and its body
+// reader uses those bytes instead of copying them again.
 func PeekBody(resp *http.Response, limit int64) ([]byte, error) {
 	if resp.Body == nil || resp.Body == http.NoBody {
 		return nil, nil

@@ -9,7 +9,7 @@ import (
 
 // Writer appends JSON to B the way encoding/json.Marshal writes it — same member
 // order (the caller's), same string escaping (HTML-safe), same number formatting —
-// so that a hand-written encoder of a generated type can produce exactly
+// so that fastgen's generated encoders (AppendJSON) can produce exactly
 // json.Marshal's bytes without reflection. Failed is set when a value cannot be
 // written (a NaN or an infinity, which json.Marshal refuses); the caller then uses
 // json.Marshal, which reports the error.
@@ -110,7 +110,7 @@ func (w *Writer) Union(b []byte, err error) {
 	w.B = append(w.B, b...)
 }
 
-// Marshal writes v with json.Marshal, for the parts of a request the hand-written
+// Marshal writes v with json.Marshal, for the parts of a request the generated
 // encoders leave to encoding/json (tools, response formats): its output is what
 // encoding/json writes for the same value inside a struct.
 func (w *Writer) Marshal(v any) {

@@ -20,7 +20,8 @@ func encodeBody(provider, model string, v any, extra map[string]any) ([]byte, er
 	return body, nil
 }
 
-// EncodeBodyWith encodes a vendor request as encodeBody does, with a hand-written encoder: when there is no
+// EncodeBodyWith encodes a vendor request as encodeBody does, with the request's
+// generated encoder (AppendJSON, passed as fast): when there is no
 // ExtraBody to merge, fast appends v's JSON (the bytes json.Marshal would write) to
 // a buffer of size bytes, the caller's estimate; when it reports false, or with
 // ExtraBody, encodeBody does the work.

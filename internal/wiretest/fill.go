@@ -12,7 +12,7 @@ import (
 )
 
 // filler sets the exported fields of generated types to values, for tests that
-// compare a hand-written encoder with json.Marshal field by field.
+// compare a generated encoder (AppendJSON) with json.Marshal field by field.
 type filler struct {
 	// Rand decides which optional fields are set (all of them when nil) and picks
 	// strings and numbers.
