@@ -372,3 +372,9 @@ func NewStream(src ChunkSource) *Stream { return llm.NewStream(src) }
 // StreamOf returns a Stream that yields chunks and then ends with err (nil for a
 // clean end): a fake stream for tests.
 func StreamOf(err error, chunks ...Chunk) *Stream { return llm.StreamOf(err, chunks...) }
+
+// Price is what a model costs, in CNY per million tokens (see PriceTable).
+type Price = llm.Price
+
+// Cost is what one call cost, in CNY (ChatCompletion.Cost, CallEvent.Cost).
+type Cost = llm.Cost

@@ -28,6 +28,13 @@ type ChatCompletion struct {
 	Provider string `json:"-"`
 	// RequestID is the vendor's request id when it sends one, for support tickets.
 	RequestID string `json:"-"`
+	// Cached reports that the answer was served by harbor's response cache, not by
+	// a vendor call of its own; Usage is then the original call's, kept for
+	// reporting, and Cost is zero.
+	Cached bool `json:"-"`
+	// Cost is what this call cost by the Client's price table (zero for cache hits
+	// and for models the table does not price).
+	Cost Cost `json:"-"`
 }
 
 // SearchResult is one web page a model consulted.
