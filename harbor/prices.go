@@ -273,22 +273,27 @@ func priceError(name string, line int, key, msg string, cause error) *Error {
 }
 
 // DefaultPrices returns harbor's built-in price table, a fresh copy on every call
-// (change it freely). Prices are list prices in CNY per million tokens, copied
-// from the vendors' pricing pages on the dates given in defaultPrices' source
-// comments; they go stale, and they ignore discounts, resource packs and free
-// quotas. Override them with Merge, e.g. from LoadPriceFile.
+// (change it freely). Prices are list prices in CNY per million tokens, taken from
+// the vendors' own pricing pages (the source and date of each figure are in the
+// comments of prices.go); they go stale, and they ignore discounts, resource packs
+// and free quotas. Override them with Merge, e.g. from LoadPriceFile.
 //
 // What it covers, and why not more:
 //
 //   - deepseek: every model DeepSeek's descriptor lists, plus deepseek-flash (the
-//     vendor's current name for Flash). DeepSeek bills weekday peak hours
-//     (Beijing time 9:00-12:00 and 14:00-18:00, Chinese public holidays excepted) at
-//     twice the off-peak rate; a Price has one rate, and the defaults are the peak
-//     ones, so a cost computed with them is an upper bound: off-peak calls cost half.
-//   - qianfan and wenxin: ERNIE-4.0-Turbo-8K only, the one ERNIE model whose price
-//     a vendor page at hand states.
-//   - doubao: none. Ark's price page could not be read, and its Seed models are
-//     priced by input-length tier, which one Price cannot express.
+//     vendor's current name for Flash), from
+//     https://api-docs.deepseek.com/zh-cn/quick_start/pricing/ as of late October
+//     2026. DeepSeek bills weekday peak hours (Beijing time 9:00-12:00 and
+//     14:00-18:00, Chinese public holidays excepted) at twice the off-peak rate; a
+//     Price has one rate, and the defaults are the peak ones, so a cost computed
+//     with them is an upper bound: off-peak calls cost half.
+//   - qianfan and wenxin: ERNIE-4.0-Turbo-8K only, from Qianfan's prompt-cache
+//     notice (https://ai.baidu.com/ai-doc/WENXINWORKSHOP/Rm6uq7jy9, undated), the
+//     one ERNIE price found on a Baidu page when the table was written. A later
+//     ERNIE price cut may make it an overestimate.
+//   - doubao: none. Ark's price page could not be read when the table was
+//     written, and its Seed models are priced by input-length tier, which one
+//     Price cannot express.
 //   - openai and openaicompat endpoints: none; their prices are the endpoint's.
 func DefaultPrices() PriceTable {
 	t := make(PriceTable, len(defaultPrices))
