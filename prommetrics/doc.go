@@ -25,7 +25,11 @@
 // gen_ai.client.operation.time_to_first_chunk) as an OpenTelemetry Prometheus
 // exporter names them: dots become underscores, the unit "s" becomes the
 // _seconds suffix, buckets are the conventions' advice. Their labels are the
-// conventions' attributes, renamed the same way.
+// conventions' attributes, renamed the same way. These are the names of the
+// semantic conventions up to v1.41, the ones OpenTelemetry's SDKs ship; the
+// conventions' new home, the semantic-conventions-genai repository, renames the
+// inference metrics gen_ai.client.inference.* from its v0.1.0 (still in
+// development), which a later release of this package may follow.
 //
 //	gen_ai_client_operation_duration_seconds              histogram  gen_ai_provider_name, gen_ai_request_model, gen_ai_operation_name, error_type
 //	gen_ai_client_token_usage                             histogram  gen_ai_provider_name, gen_ai_request_model, gen_ai_operation_name, gen_ai_token_type
@@ -95,7 +99,7 @@
 // string from a call can reach a label. Options.Models and Options.Providers are
 // written as given, so they must not hold secrets either.
 //
-// # Cost
+// # Overhead
 //
 // Observe is called on the calling goroutine of every call. Once a combination
 // of labels has been seen, it takes no lock and allocates nothing: the metric
