@@ -155,6 +155,20 @@ func newResponseCache(cfg CacheConfig) (*responseCache, error) {
 	return rc, nil
 }
 
+// lead is what a caller that leads a flight does first: look at L1 again. The
+// previous leader stores its answer before it ends its flight, so a caller that
+// missed L1 just before that and found no flight just after finds the answer
+// here instead of calling the vendor a second time.
+func (rc *responseCache) lead(k cacheKey, f *flight) (*ChatCompletion, bool) {
+	e, ok := rc.l1.GetIfPresent(k)
+	if !ok {
+		return nil, false
+	}
+	rc.finish(k, f, e.c, nil)
+	rc.hits.Add(1)
+	return hitCopy(e.c), true
+}
+
 // get returns a caller's own copy of the L1 answer for k.
 func (rc *responseCache) get(k cacheKey) (*ChatCompletion, bool) {
 	e, ok := rc.l1.GetIfPresent(k)
@@ -295,9 +309,10 @@ func (rc *responseCache) close() {
 
 // flight is one vendor call that identical requests wait for.
 type flight struct {
-	done chan struct{}
-	res  *ChatCompletion // the cache's copy; waiters clone it
-	err  error
+	done    chan struct{}
+	waiters atomic.Int32    // callers waiting for it (not the leader)
+	res     *ChatCompletion // the cache's copy; waiters clone it
+	err     error
 }
 
 // join returns the flight for k and whether the caller leads it (and must finish
@@ -306,6 +321,7 @@ func (rc *responseCache) join(k cacheKey) (*flight, bool) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	if f, ok := rc.flights[k]; ok {
+		f.waiters.Add(1)
 		return f, false
 	}
 	f := &flight{done: make(chan struct{})}

@@ -168,11 +168,35 @@ func (c *Client) create(k *call) (*ChatCompletion, error) {
 	if err != nil { // a request JSON cannot encode: the provider reports it
 		return c.send(k)
 	}
+	res, f, err := c.cached(k, key)
+	if f == nil {
+		return res, err
+	}
+	res, err = c.send(k)
+	var own *ChatCompletion
+	if err == nil && storable(res) {
+		res.Provider = k.name
+		own = rc.put(key, res)
+	}
+	ferr := err
+	if err == nil && own == nil {
+		ferr = errLeaderGone // not cacheable: each waiter asks for itself
+	}
+	rc.finish(key, f, own, ferr)
+	return res, err
+}
+
+// cached is the cache's side of a call. It returns the answer, a copy for this
+// caller, found in L1, in the shared tier or by waiting for an identical call in
+// flight (k.cache says which); or, on a miss, the flight the caller now leads and
+// must finish with the vendor's answer (k.cache = CacheMiss).
+func (c *Client) cached(k *call, key cacheKey) (*ChatCompletion, *flight, error) {
+	rc := c.cache
 	for {
 		if k.mode != cacheRefresh {
 			if res, ok := rc.get(key); ok {
 				k.cache = CacheHit
-				return res, nil
+				return res, nil, nil
 			}
 		}
 		f, lead := rc.join(key)
@@ -180,39 +204,32 @@ func (c *Client) create(k *call) (*ChatCompletion, error) {
 			res, retry, err := f.wait(k.ctx)
 			switch {
 			case err != nil && k.ctx.Err() != nil:
-				return nil, vendorerr.Transport(k.name, k.asked, err)
+				return nil, nil, vendorerr.Transport(k.name, k.asked, err)
 			case err != nil:
-				return nil, err
+				return nil, nil, err
 			case retry:
 				continue
 			}
 			rc.coalesced.Add(1)
 			k.cache = CacheCoalesced
-			return hitCopy(res), nil
+			return hitCopy(res), nil, nil
 		}
 		if k.mode != cacheRefresh {
+			if res, ok := rc.lead(key, f); ok {
+				k.cache = CacheHit
+				return res, nil, nil
+			}
 			if res, ok := rc.getShared(k.ctx, key); ok {
 				rc.putL1(key, res)
 				rc.finish(key, f, res, nil)
 				rc.sharedHits.Add(1)
 				k.cache = CacheSharedHit
-				return hitCopy(res), nil
+				return hitCopy(res), nil, nil
 			}
 		}
 		rc.misses.Add(1)
 		k.cache = CacheMiss
-		res, err := c.send(k)
-		var own *ChatCompletion
-		if err == nil && storable(res) {
-			res.Provider = k.name
-			own = rc.put(key, res)
-		}
-		ferr := err
-		if err == nil && own == nil {
-			ferr = errLeaderGone // not cacheable: each waiter asks for itself
-		}
-		rc.finish(key, f, own, ferr)
-		return res, err
+		return nil, f, nil
 	}
 }
 
@@ -295,47 +312,20 @@ func (c *Client) stream(t *trackedSource) (llm.ChunkSource, error) {
 	if err != nil {
 		return c.openStream(k)
 	}
-	for {
-		if k.mode != cacheRefresh {
-			if res, ok := rc.get(key); ok {
-				k.cache = CacheHit
-				return newReplay(res), nil
-			}
-		}
-		f, lead := rc.join(key)
-		if !lead {
-			res, retry, err := f.wait(k.ctx)
-			switch {
-			case err != nil && k.ctx.Err() != nil:
-				return nil, vendorerr.Transport(k.name, k.asked, err)
-			case err != nil:
-				return nil, err
-			case retry:
-				continue
-			}
-			rc.coalesced.Add(1)
-			k.cache = CacheCoalesced
-			return newReplay(hitCopy(res)), nil
-		}
-		if k.mode != cacheRefresh {
-			if res, ok := rc.getShared(k.ctx, key); ok {
-				rc.putL1(key, res)
-				rc.finish(key, f, res, nil)
-				rc.sharedHits.Add(1)
-				k.cache = CacheSharedHit
-				return newReplay(hitCopy(res)), nil
-			}
-		}
-		rc.misses.Add(1)
-		k.cache = CacheMiss
-		src, err := c.openStream(k)
-		if err != nil {
-			rc.finish(key, f, nil, err)
-			return nil, err
-		}
-		t.fill.Store(&streamFill{rc: rc, key: key, f: f})
-		return src, nil
+	res, f, err := c.cached(k, key)
+	switch {
+	case err != nil:
+		return nil, err
+	case f == nil:
+		return newReplay(res), nil
 	}
+	src, err := c.openStream(k)
+	if err != nil {
+		rc.finish(key, f, nil, err)
+		return nil, err
+	}
+	t.fill.Store(&streamFill{rc: rc, key: key, f: f})
+	return src, nil
 }
 
 // openStream admits the call and opens the vendor's stream. The slot is released

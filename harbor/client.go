@@ -104,8 +104,10 @@ func (c *Client) buildStages() error {
 	}
 	c.global = newLimiter(c.opts.Limits.MaxConcurrent, c.opts.Limits.QueueSize)
 	c.obs = fanOut(c.opts.Observers)
-	c.prices = c.opts.Prices
-	c.noCost = c.prices != nil && len(c.prices) == 0
+	if p := c.opts.Prices; p != nil {
+		c.prices = PriceTable(nil).Merge(p) // a copy, keys in lower case as Lookup expects
+		c.noCost = len(p) == 0
+	}
 	return nil
 }
 

@@ -1,31 +1,34 @@
 package harbor
 
 import (
-	"math"
-	"strings"
 	"sync"
 )
 
-// WithPrices sets the price table answers are priced by (ChatCompletion.Cost,
-// CallEvent.Cost, the totals of CostStats). The default is DefaultPrices(); to
-// change a few prices, merge: WithPrices(harbor.DefaultPrices().Merge(mine)).
-// An empty, non-nil table turns pricing off. New rejects negative or non-finite
-// prices and keys not of the form "provider/model".
+// WithPrices sets the price table the Client computes ChatCompletion.Cost,
+// CallEvent.Cost and CostStats with: each answer's Usage is priced by
+// PriceTable.Lookup(the provider that served it, the model sent). Without it the
+// Client prices by DefaultPrices(). Build on the defaults to override a few prices
+// and keep the rest:
+//
+//	mine, err := harbor.LoadPriceFile("prices.json")
+//	…
+//	client, err := harbor.New(harbor.WithPrices(harbor.DefaultPrices().Merge(mine)))
+//
+// A model the table does not price gets a zero Cost; it is never guessed. An
+// empty table (PriceTable{}) turns pricing off. New copies the table (keys in
+// lower case), so changing it afterwards changes nothing, and rejects negative
+// or non-finite prices and keys not of the form "provider/model".
 func WithPrices(t PriceTable) Option {
 	return clientOption(func(o *Options) { o.Prices = t })
 }
 
 func (t PriceTable) validate() error {
 	for _, key := range sortedKeys(t) {
-		p := t[key]
-		prov, model, ok := strings.Cut(key, "/")
-		if !ok || prov == "" || model == "" {
-			return invalidOption("WithPrices", "WithPrices: key %q is not of the form \"provider/model\"", key)
+		if err := checkPriceKey(key); err != nil {
+			return invalidOption("WithPrices", "WithPrices: %q: %v", key, err)
 		}
-		for _, v := range [...]float64{p.Input, p.CachedInput, p.Output} {
-			if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
-				return invalidOption("WithPrices", "WithPrices: %q has a negative or non-finite price (%v)", key, p)
-			}
+		if err := checkPrice(t[key]); err != nil {
+			return invalidOption("WithPrices", "WithPrices: %q: %v", key, err)
 		}
 	}
 	return nil
@@ -41,7 +44,7 @@ func (st *providerState) price(table PriceTable, model string) (Price, bool) {
 		return p.Price, p.ok
 	}
 	if table == nil {
-		table = defaultPrices()
+		table = sharedDefaultPrices()
 	}
 	p, ok := table.Lookup(st.name, model)
 	if st.pricedModels.Add(1) <= maxPricedModels {
@@ -59,4 +62,4 @@ type pricedModel struct {
 
 // defaultPrices is the built-in table, built on first use and never written: the
 // Clients that price by it share it (DefaultPrices hands out copies).
-var defaultPrices = sync.OnceValue(DefaultPrices)
+var sharedDefaultPrices = sync.OnceValue(DefaultPrices)

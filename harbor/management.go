@@ -80,7 +80,7 @@ func (c *Client) MemoryStats() MemoryStats {
 		return out
 	}
 	if rc := c.cache; rc != nil {
-		cm := &CacheMemory{Size: rc.l1.EstimatedSize(), MaxSize: rc.cfg.MaxBytes, MemoryUsageMB: mb(rc.l1.WeightedSize()),
+		cm := &CacheMemory{Size: rc.l1.EstimatedSize(), MaxSize: rc.cfg.MaxBytes, MemoryUsageMB: float64(rc.l1.WeightedSize()) / mib,
 			Hits: rc.hits.Load(), SharedHits: rc.sharedHits.Load(), Coalesced: rc.coalesced.Load(), Misses: rc.misses.Load(),
 			Evictions: rc.evictions.Load(), Expirations: rc.expirations.Load(), TooLarge: rc.tooLarge.Load()}
 		served := cm.Hits + cm.SharedHits + cm.Coalesced
