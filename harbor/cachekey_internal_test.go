@@ -74,15 +74,19 @@ func TestCacheKeyChangesWithEveryRequestField(t *testing.T) {
 	// Nested fields that are easy to miss: message parts, tool calls, a
 	// message's name, the JSON schema, tool parameters.
 	nested := map[string]func(r *ChatRequest){
-		"message parts":     func(r *ChatRequest) { r.Messages = []Message{llm.UserParts(llm.TextPart("hi"))} },
-		"message image":     func(r *ChatRequest) { r.Messages = []Message{llm.UserParts(llm.ImagePart("https://x/y.png", ""))} },
-		"message name":      func(r *ChatRequest) { r.Messages[0].Name = "bob" },
+		"message parts": func(r *ChatRequest) { r.Messages = []Message{llm.UserParts(llm.TextPart("hi"))} },
+		"message image": func(r *ChatRequest) { r.Messages = []Message{llm.UserParts(llm.ImagePart("https://x/y.png", ""))} },
+		"message name":  func(r *ChatRequest) { r.Messages[0].Name = "bob" },
 		"assistant tool call": func(r *ChatRequest) {
 			r.Messages = append(r.Messages, Message{Role: llm.RoleAssistant, ToolCalls: []ToolCall{{ID: "c1", Type: "function", Function: FunctionCall{Name: "f", Arguments: "{}"}}}})
 		},
-		"tool result":   func(r *ChatRequest) { r.Messages = append(r.Messages, llm.ToolMessage("c1", "42")) },
-		"reasoning":     func(r *ChatRequest) { r.Messages = append(r.Messages, Message{Role: llm.RoleAssistant, Content: "a", ReasoningContent: "r"}) },
-		"json schema":   func(r *ChatRequest) { r.ResponseFormat = &ResponseFormat{Type: "json_schema", JSONSchema: &JSONSchema{Name: "x", Schema: json.RawMessage(`{"type":"object"}`)}} },
+		"tool result": func(r *ChatRequest) { r.Messages = append(r.Messages, llm.ToolMessage("c1", "42")) },
+		"reasoning": func(r *ChatRequest) {
+			r.Messages = append(r.Messages, Message{Role: llm.RoleAssistant, Content: "a", ReasoningContent: "r"})
+		},
+		"json schema": func(r *ChatRequest) {
+			r.ResponseFormat = &ResponseFormat{Type: "json_schema", JSONSchema: &JSONSchema{Name: "x", Schema: json.RawMessage(`{"type":"object"}`)}}
+		},
 		"tool params":   func(r *ChatRequest) { r.Tools = []Tool{llm.FunctionTool("f", "", map[string]any{"type": "object"})} },
 		"named choice":  func(r *ChatRequest) { r.ToolChoice = &ToolChoice{Function: "f"} },
 		"search detail": func(r *ChatRequest) { r.WebSearch = &WebSearch{Enable: true, SearchNum: llm.Some(3)} },
