@@ -7,7 +7,8 @@
 //
 // # What is counted
 //
-// Three counters, each one atomic add, with no lock and no allocation:
+// Four counters, each bumped with one atomic add, with no lock and no
+// allocation:
 //
 //   - Created: calls of the pool's New function, that is objects allocated
 //     because the pool was empty when Get was called. It is objects allocated
