@@ -9,6 +9,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/harborai/harbor-go/internal/pool"
+	"github.com/harborai/harbor-go/internal/procmem"
 	"github.com/harborai/harbor-go/llm"
 )
 
@@ -26,9 +28,44 @@ import (
 type MemoryStats struct {
 	// Cache is the response cache's in-process tier; nil when the cache is off.
 	Cache *CacheMemory `json:"cache,omitempty"`
+	// ObjectPool is harbor's buffer and decoder pools (the seed's object_pool),
+	// in total and per pool.
+	ObjectPool ObjectPoolStats `json:"object_pool"`
+	// SystemMemory is the process's resident and virtual size, as the OS counts
+	// them; nil where harbor cannot read them (outside Linux).
+	SystemMemory *SystemMemory `json:"system_memory,omitempty"`
 	// Heap is the Go heap of the whole process (runtime.MemStats), harbor
 	// included.
 	Heap HeapMemory `json:"go_heap"`
+}
+
+// ObjectPoolStats counts harbor's pooled buffers and decoders. Go's sync.Pool,
+// which they are built on, lets the garbage collector drop idle objects, so
+// "total" is objects created since start, not objects alive.
+type ObjectPoolStats struct {
+	TotalObjects  uint64 `json:"total_objects"`  // objects the pools created since start
+	ActiveObjects uint64 `json:"active_objects"` // objects taken and not yet given back
+	// UsageRate is active_objects / total_objects: the share of what the pools
+	// made that is in use now.
+	UsageRate float64 `json:"usage_rate"`
+	// ReuseRate is (gets - created) / gets: how often a Get found an object to
+	// reuse instead of allocating.
+	ReuseRate float64    `json:"reuse_rate"`
+	Pools     []PoolStat `json:"pools"`
+}
+
+// PoolStat is one pool's counters.
+type PoolStat struct {
+	Name    string `json:"name"` // "wire.buffer", "fastreply.decoder"…
+	Created uint64 `json:"created"`
+	Gets    uint64 `json:"gets"`
+	Active  uint64 `json:"active"`
+}
+
+// SystemMemory is the OS's view of the process (the seed's system_memory).
+type SystemMemory struct {
+	RSSMB float64 `json:"rss_mb"` // resident set size
+	VMSMB float64 `json:"vms_mb"` // virtual memory size
 }
 
 // CacheMemory describes the response cache.
@@ -76,6 +113,21 @@ func (c *Client) MemoryStats() MemoryStats {
 	runtime.ReadMemStats(&m)
 	out.Heap = HeapMemory{HeapAllocMB: mb(m.HeapAlloc), HeapInuseMB: mb(m.HeapInuse), HeapReleasedMB: mb(m.HeapReleased),
 		SysMB: mb(m.Sys), NumGC: m.NumGC, Goroutines: runtime.NumGoroutine()}
+	var gets uint64
+	for _, p := range pool.Snapshot() {
+		op := &out.ObjectPool
+		op.TotalObjects += p.Created
+		op.ActiveObjects += p.Active
+		gets += p.Gets
+		op.Pools = append(op.Pools, PoolStat{Name: p.Name, Created: p.Created, Gets: p.Gets, Active: p.Active})
+	}
+	out.ObjectPool.UsageRate = ratio(float64(out.ObjectPool.ActiveObjects), float64(out.ObjectPool.TotalObjects))
+	if gets > out.ObjectPool.TotalObjects {
+		out.ObjectPool.ReuseRate = ratio(float64(gets-out.ObjectPool.TotalObjects), float64(gets))
+	}
+	if pm, err := procmem.Read(); err == nil {
+		out.SystemMemory = &SystemMemory{RSSMB: mb(pm.RSS), VMSMB: mb(pm.VMS)}
+	}
 	if c == nil {
 		return out
 	}

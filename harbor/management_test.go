@@ -193,9 +193,36 @@ func TestMemoryStatsShape(t *testing.T) {
 	defer c.Close()
 	b, err := json.Marshal(c.MemoryStats())
 	require.NoError(t, err)
-	for _, f := range []string{`"cache"`, `"size"`, `"max_size"`, `"hit_rate"`, `"memory_usage_mb"`, `"go_heap"`} {
+	for _, f := range []string{`"cache"`, `"size"`, `"max_size"`, `"hit_rate"`, `"memory_usage_mb"`, `"go_heap"`,
+		`"object_pool"`, `"usage_rate"`, `"total_objects"`, `"active_objects"`, `"system_memory"`, `"rss_mb"`, `"vms_mb"`} {
 		assert.Contains(t, string(b), f)
 	}
 	assert.NotContains(t, string(b), "weak_references")
 	assert.NotContains(t, string(b), `"shared"`, "no shared tier configured")
+}
+
+// The object pools are harbor's real ones, counted as calls use them.
+func TestMemoryStatsCountThePools(t *testing.T) {
+	m := harbortest.Start(t, harbortest.DeepSeek)
+	before := m.Client().MemoryStats().ObjectPool
+	_, err := m.Client().Chat.Completions.Create(context.Background(), hi(m.Model()))
+	require.NoError(t, err)
+	after := m.Client().MemoryStats().ObjectPool
+	var names []string
+	var gets uint64
+	for _, p := range after.Pools {
+		names = append(names, p.Name)
+		gets += p.Gets
+	}
+	assert.Contains(t, names, "wire.buffer")
+	var getsBefore uint64
+	for _, p := range before.Pools {
+		getsBefore += p.Gets
+	}
+	assert.Greater(t, gets, getsBefore, "the call took objects from the pools")
+	assert.Positive(t, after.TotalObjects)
+	ms := m.Client().MemoryStats()
+	require.NotNil(t, ms.SystemMemory, "Linux reports RSS and VMS")
+	assert.Positive(t, ms.SystemMemory.RSSMB)
+	assert.GreaterOrEqual(t, ms.SystemMemory.VMSMB, ms.SystemMemory.RSSMB)
 }
