@@ -204,7 +204,7 @@ func (o *chatOptions) run(ctx context.Context, rest []string, e env) int {
 		out.endSection()
 		return failed(ctx, e, "chat", err)
 	}
-	return b.exitCode(e)
+	return b.exitCode()
 }
 
 func createChat(ctx context.Context, c *harbor.Client, req *harbor.ChatRequest, out *printer) error {
