@@ -145,7 +145,7 @@ func (b *backend) close() {
 // audience says who reads the answers a backend gives, for the notice and the exit
 // status of an unasked-for mock answer.
 type audience struct {
-	answers     string // who comes from a mock: "this answer", "the answers of its lines"
+	answers     string // what comes from a mock, with its verb: "this answer comes"
 	mockAnswers string // what status 3 follows: "this mock answer", "the mock answers"
 	interactive bool   // they go to a terminal
 	where       string // what is not a terminal when !interactive: "stdout"
@@ -154,7 +154,7 @@ type audience struct {
 // newBackend builds the client for a provider whose answer goes to stdout.
 func newBackend(provider string, policy mockPolicy, e env, opts ...harbor.Option) (*backend, error) {
 	return newBackends([]string{provider}, policy, e, audience{
-		answers: "this answer", mockAnswers: "this mock answer", interactive: e.stdoutTTY, where: "stdout",
+		answers: "this answer comes", mockAnswers: "this mock answer", interactive: e.stdoutTTY, where: "stdout",
 	}, opts...)
 }
 
@@ -191,7 +191,7 @@ func newBackends(providers []string, policy mockPolicy, e env, to audience, opts
 					"set %s to call the real API, or %s to call another endpoint", names, verb, noMockEnv, names, v.baseEnv)
 			}
 			useMock, b.implicit = true, true
-			fmt.Fprintf(e.stderr, "harbor: %s%s not set, so %s comes from the built-in mock %s (offline).\n"+
+			fmt.Fprintf(e.stderr, "harbor: %s%s not set, so %s from the built-in mock %s (offline).\n"+
 				"        Set %s to call the real API, pass --mock to pick the mock on purpose, or --no-mock to fail instead.\n",
 				names, verb, to.answers, provider, names)
 		}
