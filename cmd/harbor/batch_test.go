@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -429,9 +430,9 @@ func TestBatchFromStdinWithModel(t *testing.T) {
 	assert.Equal(t, map[string]int{"from stdin": 1, "also": 1}, ep.sent(), "both lines went to DeepSeek")
 }
 
-// At a terminal the progress bar is redrawn in place and cleared before the
-// summary.
-func TestBatchProgressBarAtATerminal(t *testing.T) {
+// Progress on stderr: at a terminal a bar redrawn in place and cleared before the
+// summary; elsewhere a plain line now and then.
+func TestBatchProgress(t *testing.T) {
 	in, out := writeInput(t, batchLine("a", "deepseek-v4-flash", "1"), batchLine("b", "deepseek-v4-flash", "2"))
 	code, _, errs := cli{stderrTTY: true}.run(t, "batch", in, "-o", out, "--mock")
 	require.Equal(t, exitOK, code, errs)
@@ -441,5 +442,19 @@ func TestBatchProgressBarAtATerminal(t *testing.T) {
 	assert.Equal(t, "[==========>         ]", bar(1, 2))
 	assert.Equal(t, "[>                   ]", bar(0, 5))
 	p := &progressBar{total: 100}
-	assert.Equal(t, "25/100 · 5.0/s · 15s left · 3 failed", p.status(25, 3, 5e9))
+	assert.Equal(t, "25/100 · 5.0/s · 15s left · 3 failed", p.status(25, 3, 5*time.Second))
+
+	// Elsewhere, a plain line every progressLineEvery, and none for the end (the
+	// summary says it).
+	var w strings.Builder
+	p = &progressBar{w: &w, total: 100, next: progressLineEvery}
+	for _, u := range []struct {
+		done    int
+		elapsed time.Duration
+	}{{10, time.Second}, {50, 10 * time.Second}, {60, 15 * time.Second}, {90, 21 * time.Second}, {100, 22 * time.Second}} {
+		p.update(u.done, 0, u.elapsed)
+	}
+	assert.Equal(t, "harbor batch: 50/100 · 5.0/s · 10s left\nharbor batch: 90/100 · 4.3/s · 2s left\n", w.String())
+	p.clear()
+	assert.NotContains(t, w.String(), "\r")
 }
