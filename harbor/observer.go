@@ -173,3 +173,33 @@ func ErrorTypes() []string {
 	}
 	return append(out, "other")
 }
+
+// WithObserver adds an Observer that receives every call's events; give it more
+// than once for more observers (they are called in order). Without observers a
+// call builds no events.
+func WithObserver(o Observer) Option {
+	return clientOption(func(opts *Options) {
+		opts.Observers = append(opts.Observers[:len(opts.Observers):len(opts.Observers)], o)
+	})
+}
+
+// observers calls several observers in order.
+type observers []Observer
+
+func (os observers) Observe(e CallEvent) {
+	for _, o := range os {
+		o.Observe(e)
+	}
+}
+
+// fanOut is the one Observer the call path calls: nil for none, the observer
+// itself for one.
+func fanOut(os []Observer) Observer {
+	switch len(os) {
+	case 0:
+		return nil
+	case 1:
+		return os[0]
+	}
+	return observers(append([]Observer(nil), os...))
+}

@@ -66,6 +66,21 @@ type Options struct {
 	// Getenv reads configuration from the environment; nil means os.Getenv.
 	Getenv func(string) string
 
+	// Cache turns on the response cache (WithCache); nil: off.
+	Cache *CacheConfig
+	// Limits is admission control (WithLimits); the zero value admits every call.
+	Limits Limits
+	// Observers receive every call's events (WithObserver).
+	Observers []Observer
+	// Prices prices every answer (WithPrices); nil: DefaultPrices().
+	Prices PriceTable
+	// Cleanup runs CleanupMemory in the background (WithAutoCleanup); zero: never.
+	Cleanup AutoCleanup
+	// Preload names providers New builds at once instead of on first use
+	// (WithPreload).
+	Preload []string
+
+	cacheMode   cacheMode
 	aliases     map[string]string
 	descriptors []Descriptor
 	setBy       map[string]string // provider name -> the option that last set its config
@@ -269,6 +284,25 @@ func (o *Options) validate() error {
 		return invalidOption("WithMaxIdleConnsPerHost", "WithMaxIdleConnsPerHost: MaxIdleConnsPerHost must be >= 0, got %d", o.MaxIdleConnsPerHost)
 	}
 	if err := o.validateCall(); err != nil {
+		return err
+	}
+	if o.Cache != nil {
+		if err := o.Cache.validate(); err != nil {
+			return err
+		}
+	}
+	if err := o.Limits.validate(); err != nil {
+		return err
+	}
+	for i, ob := range o.Observers {
+		if ob == nil {
+			return invalidOption("WithObserver", "WithObserver: observer %d of %d is nil", i+1, len(o.Observers))
+		}
+	}
+	if err := o.Prices.validate(); err != nil {
+		return err
+	}
+	if err := o.Cleanup.validate(); err != nil {
 		return err
 	}
 	for name, target := range o.aliases {

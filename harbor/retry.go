@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -91,9 +92,12 @@ func newRetryClient(o *Options, rt http.RoundTripper, st *stats, rule llm.RetryR
 		// Return the last response (with its vendor error body) instead of a generic
 		// "giving up after N attempts" error.
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
-		RequestLogHook: func(_ retryablehttp.Logger, _ *http.Request, attempt int) {
+		RequestLogHook: func(_ retryablehttp.Logger, r *http.Request, attempt int) {
 			if attempt > 0 {
 				st.retries.Add(1)
+			}
+			if n, ok := r.Context().Value(attemptsKey{}).(*atomic.Int32); ok {
+				n.Add(1) // only calls an Observer watches carry a counter
 			}
 		},
 		// Requests sent without a copy of their body (see Do) are rewound here,

@@ -51,6 +51,7 @@ func builtinDescriptor(name string) (Descriptor, bool) {
 // slot holds one provider of one Client: its descriptor and, once bound, the instance.
 type slot struct {
 	desc Descriptor
+	st   *providerState // the provider's figures and limiter, shared by its slots over time
 	mu   sync.Mutex
 	p    atomic.Pointer[llm.Provider]
 }
@@ -171,7 +172,11 @@ func (c *Client) table() (*routeTable, error) {
 	if t := c.routes.Load(); t != nil {
 		return t, nil
 	}
-	t, err := buildTable(newSlots(append(builtins(), c.opts.descriptors...)), c.opts.aliases, c.opts.Providers)
+	slots := newSlots(append(builtins(), c.opts.descriptors...))
+	for _, s := range slots {
+		s.st = c.state(s.desc.Name)
+	}
+	t, err := buildTable(slots, c.opts.aliases, c.opts.Providers)
 	if err != nil {
 		return nil, err
 	}
@@ -199,7 +204,7 @@ func (c *Client) Register(d Descriptor) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	t, err := buildTable(replaceSlot(c.routes.Load().slots, &slot{desc: d}), c.opts.aliases, c.opts.Providers)
+	t, err := buildTable(replaceSlot(c.routes.Load().slots, &slot{desc: d, st: c.state(d.Name)}), c.opts.aliases, c.opts.Providers)
 	if err != nil {
 		return err
 	}
@@ -249,8 +254,11 @@ func (c *Client) provider(s *slot) (llm.Provider, error) {
 	}
 	p, err := s.desc.New(cfg)
 	if err != nil {
+		msg := err.Error()
+		s.st.bindError.Store(&msg)
 		return nil, err
 	}
+	s.st.bindError.Store(nil)
 	s.p.Store(&p)
 	return p, nil
 }

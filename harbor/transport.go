@@ -15,11 +15,16 @@ import (
 // newTransport builds the one pooled transport a Client uses for every vendor: sized
 // for many concurrent calls to few hosts, HTTP/2 when the vendor offers it, and
 // separate connect and response-header timeouts.
-func newTransport(o *Options) *http.Transport {
+func newTransport(o *Options, conns *connCounter) *http.Transport {
 	dialer := &net.Dialer{Timeout: o.ConnectTimeout, KeepAlive: 30 * time.Second}
+	dial := dialer.DialContext
+	if conns != nil {
+		dial = conns.dial(dial)
+	}
 	return &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           dialer.DialContext,
+		DialContext:           dial,
+		MaxConnsPerHost:       o.Limits.MaxConnsPerHost,
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          0, // no global cap; the per-host cap is what matters
 		MaxIdleConnsPerHost:   o.MaxIdleConnsPerHost,

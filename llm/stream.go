@@ -111,6 +111,13 @@ func (s *Stream) Err() error { return s.err }
 // Usage returns the token usage reported so far; after a clean end, the final usage.
 func (s *Stream) Usage() *Usage { return s.usage }
 
+// Cached reports whether the stream is replayed from harbor's response cache
+// rather than streamed by the vendor (see harbor.WithCache).
+func (s *Stream) Cached() bool {
+	c, ok := s.src.(interface{ Cached() bool })
+	return ok && c.Cached()
+}
+
 // Close releases the connection. It is idempotent and safe to call concurrently with
 // Next, from any goroutine: a Next that is waiting returns false, and so does any
 // later Next, with Err matching ErrStreamClosed — the same whatever the timing

@@ -3,9 +3,9 @@ package fastreply
 import (
 	"encoding/json"
 	"net/http"
-	"sync"
 
 	"github.com/harborai/harbor-go/internal/jsonx"
+	"github.com/harborai/harbor-go/internal/pool"
 	"github.com/harborai/harbor-go/internal/vendorerr"
 	"github.com/harborai/harbor-go/internal/wire"
 	"github.com/harborai/harbor-go/llm"
@@ -19,15 +19,15 @@ type Generated[G any] interface {
 }
 
 // lexers are the lexers of Unmarshal, whose scratch buffers are worth keeping.
-var lexers = sync.Pool{New: func() any { return new(jsonx.Lexer) }}
+var lexers = pool.New("fastreply.lexer", func() *jsonx.Lexer { return new(jsonx.Lexer) },
+	func(l *jsonx.Lexer) { l.Reset(nil) })
 
 // Unmarshal decodes data into v, a zero value of a generated answer type, as
 // json.Unmarshal does: with the type's generated DecodeJSON, or, where that gives
 // up, with encoding/json, whose result and error stand.
 func Unmarshal[G any, PG Generated[G]](data []byte, v *G) error {
-	l := lexers.Get().(*jsonx.Lexer)
+	l := lexers.Get()
 	ok := PG(v).DecodeJSON(l, data)
-	l.Reset(nil)
 	lexers.Put(l)
 	if ok {
 		return nil

@@ -2,10 +2,10 @@ package fastreply
 
 import (
 	"net/http"
-	"sync"
 	"sync/atomic"
 
 	"github.com/harborai/harbor-go/internal/jsonx"
+	"github.com/harborai/harbor-go/internal/pool"
 	"github.com/harborai/harbor-go/internal/wire"
 )
 
@@ -41,8 +41,12 @@ func (s *Schema) NewDecoder(model string) *Decoder {
 }
 
 // replyDecoders are the decoders of whole answers (decodeReply), with the Reply
-// they fill.
-var replyDecoders = sync.Pool{New: func() any { return new(pooledDecoder) }}
+// they fill; Put clears both.
+var replyDecoders = pool.New("fastreply.decoder", func() *pooledDecoder { return new(pooledDecoder) },
+	func(d *pooledDecoder) {
+		d.reset(nil, "", "")
+		d.r = Reply{Choices: d.r.Choices[:0]}
+	})
 
 type pooledDecoder struct {
 	Decoder
@@ -58,7 +62,7 @@ type pooledDecoder struct {
 func decodeReply(provider, model string, resp *http.Response, s *Schema, fast func(*Reply), slow func([]byte) error,
 	after func([]byte), secrets ...string) error {
 	return wire.Decode(provider, model, resp, nil, func(b []byte, _ any) error {
-		d := replyDecoders.Get().(*pooledDecoder)
+		d := replyDecoders.Get()
 		fp := s.fingerprint.Load()
 		last := ""
 		if fp != nil {
@@ -76,8 +80,6 @@ func decodeReply(provider, model string, resp *http.Response, s *Schema, fast fu
 			}
 			fast(&d.r)
 		}
-		d.reset(nil, "", "")
-		d.r = Reply{Choices: d.r.Choices[:0]}
 		replyDecoders.Put(d)
 		if !ok {
 			if err := slow(b); err != nil {

@@ -6,15 +6,15 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"sync"
 
+	"github.com/harborai/harbor-go/internal/pool"
 	"github.com/harborai/harbor-go/internal/vendorerr"
 )
 
 // Reading answers: a 2xx body through a pooled buffer, bounded, whole bodies
 // llm.PeekBody already read used as they are.
 
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+var bufPool = pool.New("wire.buffer", func() *bytes.Buffer { return new(bytes.Buffer) }, (*bytes.Buffer).Reset)
 
 // maxBody bounds how much of a non-streaming response harbor reads (64 MiB): a vendor
 // or proxy gone wrong must not exhaust memory.
@@ -35,11 +35,12 @@ func ReadBody(resp *http.Response, fn func([]byte) error) error {
 			return fn(b)
 		}
 	}
-	buf := bufPool.Get().(*bytes.Buffer)
-	buf.Reset()
+	buf := bufPool.Get() // empty: Put resets
 	defer func() {
-		if buf.Cap() <= 1<<20 { // don't keep huge buffers alive
+		if buf.Cap() <= 1<<20 {
 			bufPool.Put(buf)
+		} else {
+			bufPool.Discard(buf) // don't keep huge buffers alive
 		}
 	}()
 	if resp.ContentLength > 0 && resp.ContentLength <= maxBody {

@@ -88,3 +88,18 @@ func TestPeekBody(t *testing.T) {
 	_, whole = r.Body.(Whole).Whole()
 	assert.True(t, whole)
 }
+
+// TestReadBodyGivesBufferBack pins the counts ReadBody leaves in the
+// "wire.buffer" pool: every buffer got is given back, kept when small and
+// discarded when it grew past 1 MiB.
+func TestReadBodyGivesBufferBack(t *testing.T) {
+	before := bufPool.Stats()
+	require.NoError(t, ReadBody(resp(200, `{"a":1}`, nil), func([]byte) error { return nil }))
+	require.NoError(t, ReadBody(resp(200, strings.Repeat("x", 2<<20), nil), func([]byte) error { return nil }))
+	after := bufPool.Stats()
+	assert.Equal(t, "wire.buffer", after.Name)
+	assert.Equal(t, uint64(2), after.Gets-before.Gets)
+	assert.Equal(t, uint64(1), after.Puts-before.Puts, "the small buffer is kept")
+	assert.Equal(t, uint64(1), after.Discards-before.Discards, "the 2 MiB buffer is left to the GC")
+	assert.Equal(t, before.Active, after.Active)
+}

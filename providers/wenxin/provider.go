@@ -10,6 +10,7 @@ import (
 	"time"
 
 	gen "github.com/harborai/harbor-go/generated/qianfanv1"
+	"github.com/harborai/harbor-go/internal/pool"
 	"github.com/harborai/harbor-go/internal/setup"
 	"github.com/harborai/harbor-go/internal/vendorerr"
 	"github.com/harborai/harbor-go/internal/wire"
@@ -192,16 +193,16 @@ type decoded struct {
 	usage gen.Usage
 }
 
-var fastDecoders = sync.Pool{New: func() any { return new(fastDecoder) }}
+var fastDecoders = pool.New("wenxin.decoder", func() *fastDecoder { return new(fastDecoder) },
+	func(d *fastDecoder) { d.lastID = "" })
 
 // decodeAnswer reads a whole answer into v (a *decoded): with the fast decoder, or
 // with encoding/json where it gives up. A body with neither an answer nor an
 // error_code ({}, null, a proxy's own error object) is an error.
 func decodeAnswer(b []byte, v any) error {
 	a := v.(*decoded)
-	d := fastDecoders.Get().(*fastDecoder)
+	d := fastDecoders.Get()
 	ok := d.decode(b, &a.r, &a.usage)
-	d.lastID = ""
 	fastDecoders.Put(d)
 	if !ok {
 		a.r = gen.ChatResponse{}

@@ -1,0 +1,363 @@
+package harbor
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/maypok86/otter/v2"
+
+	"github.com/harborai/harbor-go/llm"
+)
+
+// CacheConfig turns on the response cache: identical requests are answered once
+// by the vendor and then from memory (and from a shared tier, when one is set)
+// until TTL passes. See WithCache.
+type CacheConfig struct {
+	// MaxBytes bounds the in-process tier (L1) by the memory its answers hold
+	// (strings, slices and structs, as counted by harbor), not by their number.
+	// Required: > 0. An answer larger than MaxBytes is not stored (and counted as
+	// too_large in MemoryStats).
+	MaxBytes int64 `json:"max_bytes"`
+	// TTL is how long an answer is served after it was stored. Required: > 0.
+	TTL time.Duration `json:"ttl"`
+	// Namespace prefixes the keys in the shared tier, so that several
+	// applications can share one Redis without sharing answers; default
+	// "harbor".
+	Namespace string `json:"namespace"`
+	// Shared is the optional second tier (L2) that a fleet of processes shares:
+	// package rediscache provides one on Redis.
+	Shared SharedCache `json:"-"`
+	// SharedTimeout bounds each read and write of the shared tier; a slower or
+	// failing tier counts as a miss, never as a failed call. Default 50ms.
+	SharedTimeout time.Duration `json:"shared_timeout"`
+	// Logger receives one warning when the shared tier starts failing and one
+	// note when it recovers (not one line per call); nil: slog.Default().
+	Logger *slog.Logger `json:"-"`
+}
+
+// DefaultSharedTimeout is CacheConfig.SharedTimeout when unset.
+const DefaultSharedTimeout = 50 * time.Millisecond
+
+// WithCache turns on the response cache (off by default). What is stored: the
+// successful answers of Create and of Streams that reached their end, whatever
+// they contain — text, tool calls (the same request asks for the same calls),
+// answers cut by max_tokens. Never stored: errors, and answers a vendor ended
+// with content_filter or insufficient_system_resource (a refusal or an
+// interrupted answer is not the answer to replay). A hit is marked
+// (ChatCompletion.Cached, Stream.Cached), keeps the original Usage and costs
+// nothing. Per call, WithCacheBypass and WithCacheRefresh change what a call does
+// with the cache. New rejects a MaxBytes or TTL that is not positive, a negative
+// SharedTimeout and a Namespace with a space or control character.
+func WithCache(cfg CacheConfig) Option {
+	return clientOption(func(o *Options) { o.Cache = &cfg })
+}
+
+// WithCacheBypass makes one call (or, given to New, every call) neither read nor
+// fill the response cache.
+func WithCacheBypass() CallOption {
+	return callOption(func(o *Options) { o.cacheMode = cacheBypass })
+}
+
+// WithCacheRefresh makes one call skip the cached answer, ask the vendor, and
+// store the fresh answer in its place.
+func WithCacheRefresh() CallOption {
+	return callOption(func(o *Options) { o.cacheMode = cacheRefresh })
+}
+
+type cacheMode uint8
+
+const (
+	cacheUse cacheMode = iota
+	cacheBypass
+	cacheRefresh
+)
+
+func (cfg *CacheConfig) validate() error {
+	bad := func(format string, args ...any) error {
+		return invalidOption("WithCache", "WithCache: "+format, args...)
+	}
+	switch {
+	case cfg.MaxBytes <= 0:
+		return bad("MaxBytes must be > 0 (the memory the in-process cache may hold), got %d", cfg.MaxBytes)
+	case cfg.MaxBytes > math.MaxInt64/2:
+		return bad("MaxBytes %d is absurd", cfg.MaxBytes)
+	case cfg.TTL <= 0:
+		return bad("TTL must be > 0, got %v", cfg.TTL)
+	case cfg.SharedTimeout < 0:
+		return bad("SharedTimeout must be >= 0, got %v", cfg.SharedTimeout)
+	}
+	for _, r := range cfg.Namespace {
+		if r <= ' ' || r == 0x7f {
+			return bad("Namespace %q must not contain spaces or control characters", cfg.Namespace)
+		}
+	}
+	return nil
+}
+
+// responseCache is the cache stage: L1 (otter), the optional shared tier, and the
+// calls in flight that identical requests wait for.
+type responseCache struct {
+	cfg    CacheConfig
+	l1     *otter.Cache[cacheKey, *cacheEntry]
+	log    *slog.Logger
+	shared SharedCache
+
+	mu      sync.Mutex // guards flights; taken by misses only
+	flights map[cacheKey]*flight
+
+	hits, sharedHits, misses, coalesced atomic.Int64
+	evictions, expirations, tooLarge    atomic.Int64
+	sharedErrors, sharedWrites          atomic.Int64
+	sharedFailing                       atomic.Bool // between the warning and the recovery note
+	writes                              sync.WaitGroup
+}
+
+type cacheEntry struct {
+	c    *ChatCompletion // never handed out: callers get clones
+	size uint32
+}
+
+func newResponseCache(cfg CacheConfig) (*responseCache, error) {
+	if cfg.Namespace == "" {
+		cfg.Namespace = "harbor"
+	}
+	if cfg.SharedTimeout == 0 {
+		cfg.SharedTimeout = DefaultSharedTimeout
+	}
+	rc := &responseCache{cfg: cfg, shared: cfg.Shared, log: cfg.Logger, flights: map[cacheKey]*flight{}}
+	if rc.log == nil {
+		rc.log = slog.Default()
+	}
+	l1, err := otter.New(&otter.Options[cacheKey, *cacheEntry]{
+		MaximumWeight:    uint64(cfg.MaxBytes),
+		Weigher:          func(_ cacheKey, e *cacheEntry) uint32 { return e.size },
+		ExpiryCalculator: otter.ExpiryCreating[cacheKey, *cacheEntry](cfg.TTL),
+		OnAtomicDeletion: func(e otter.DeletionEvent[cacheKey, *cacheEntry]) {
+			switch {
+			case e.Cause == otter.CauseExpiration:
+				rc.expirations.Add(1)
+			case e.WasEvicted():
+				rc.evictions.Add(1)
+			}
+		},
+	})
+	if err != nil {
+		return nil, invalidOption("WithCache", "WithCache: %v", err)
+	}
+	rc.l1 = l1
+	return rc, nil
+}
+
+// lead is what a caller that leads a flight does first: look at L1 again. The
+// previous leader stores its answer before it ends its flight, so a caller that
+// missed L1 just before that and found no flight just after finds the answer
+// here instead of calling the vendor a second time.
+func (rc *responseCache) lead(k cacheKey, f *flight) (*ChatCompletion, bool) {
+	e, ok := rc.l1.GetIfPresent(k)
+	if !ok {
+		return nil, false
+	}
+	rc.finish(k, f, e.c, nil)
+	rc.hits.Add(1)
+	return hitCopy(e.c), true
+}
+
+// get returns a caller's own copy of the L1 answer for k.
+func (rc *responseCache) get(k cacheKey) (*ChatCompletion, bool) {
+	e, ok := rc.l1.GetIfPresent(k)
+	if !ok {
+		return nil, false
+	}
+	rc.hits.Add(1)
+	return hitCopy(e.c), true
+}
+
+// hitCopy is what a caller gets for a cached answer: a copy, marked, at no cost.
+func hitCopy(c *ChatCompletion) *ChatCompletion {
+	out := cloneCompletion(c)
+	out.Cached, out.Cost = true, Cost{}
+	return out
+}
+
+// storable reports whether an answer may be cached (see WithCache).
+func storable(c *ChatCompletion) bool {
+	if c == nil || len(c.Choices) == 0 {
+		return false
+	}
+	for _, ch := range c.Choices {
+		switch ch.FinishReason {
+		case llm.FinishReasonContentFilter, llm.FinishReasonInsufficientSystemResource:
+			return false
+		}
+	}
+	return true
+}
+
+// put stores the cache's own copy of c in L1 and, in the background, in the shared
+// tier. It returns that copy.
+func (rc *responseCache) put(k cacheKey, c *ChatCompletion) *ChatCompletion {
+	own := cloneCompletion(c)
+	own.Cached, own.Cost = false, Cost{}
+	rc.putL1(k, own)
+	if rc.shared != nil {
+		rc.writes.Add(1)
+		go rc.putShared(k, own)
+	}
+	return own
+}
+
+func (rc *responseCache) putL1(k cacheKey, own *ChatCompletion) {
+	size := completionSize(own)
+	if int64(size) > rc.cfg.MaxBytes || size > math.MaxUint32 {
+		rc.tooLarge.Add(1)
+		return
+	}
+	rc.l1.Set(k, &cacheEntry{c: own, size: uint32(size)})
+}
+
+// sharedEntry is how an answer is stored in the shared tier: the completion plus
+// the two fields its JSON leaves out.
+type sharedEntry struct {
+	V          int             `json:"v"`
+	Provider   string          `json:"provider"`
+	RequestID  string          `json:"request_id,omitempty"`
+	Completion *ChatCompletion `json:"completion"`
+}
+
+func (rc *responseCache) putShared(k cacheKey, own *ChatCompletion) {
+	defer rc.writes.Done()
+	b, err := json.Marshal(sharedEntry{V: 1, Provider: own.Provider, RequestID: own.RequestID, Completion: own})
+	if err != nil {
+		rc.sharedFault("encode", err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), rc.cfg.SharedTimeout)
+	defer cancel()
+	if err := rc.shared.Set(ctx, k.shared(rc.cfg.Namespace), b, rc.cfg.TTL); err != nil {
+		rc.sharedFault("write", err)
+		return
+	}
+	rc.sharedWrites.Add(1)
+	rc.sharedOK()
+}
+
+// getShared asks the shared tier, within SharedTimeout; any fault is a miss.
+func (rc *responseCache) getShared(ctx context.Context, k cacheKey) (*ChatCompletion, bool) {
+	if rc.shared == nil {
+		return nil, false
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rc.cfg.SharedTimeout)
+	defer cancel()
+	b, err := rc.shared.Get(ctx, k.shared(rc.cfg.Namespace))
+	if err != nil {
+		if !errors.Is(err, ErrCacheMiss) {
+			rc.sharedFault("read", err)
+		} else {
+			rc.sharedOK()
+		}
+		return nil, false
+	}
+	c, err := decodeShared(b)
+	if err != nil {
+		rc.sharedFault("decode", err)
+		return nil, false
+	}
+	rc.sharedOK()
+	return c, true
+}
+
+func decodeShared(b []byte) (*ChatCompletion, error) {
+	var e sharedEntry
+	if err := json.Unmarshal(b, &e); err != nil {
+		return nil, err
+	}
+	if e.V != 1 || e.Completion == nil || len(e.Completion.Choices) == 0 {
+		return nil, fmt.Errorf("not a harbor cache entry (version %d)", e.V)
+	}
+	e.Completion.Provider, e.Completion.RequestID = e.Provider, e.RequestID
+	return e.Completion, nil
+}
+
+// sharedFault counts a shared-tier error and logs the first of a streak.
+func (rc *responseCache) sharedFault(op string, err error) {
+	rc.sharedErrors.Add(1)
+	if !rc.sharedFailing.Swap(true) {
+		rc.log.Warn("harbor: shared cache tier failing; serving from the in-process tier only until it recovers",
+			"op", op, "error", llm.Redact(err.Error()))
+	}
+}
+
+func (rc *responseCache) sharedOK() {
+	if rc.sharedFailing.Load() && rc.sharedFailing.Swap(false) {
+		rc.log.Info("harbor: shared cache tier recovered")
+	}
+}
+
+// close waits for background writes to the shared tier and stops otter's
+// goroutines.
+func (rc *responseCache) close() {
+	rc.writes.Wait()
+	rc.l1.StopAllGoroutines()
+}
+
+// flight is one vendor call that identical requests wait for.
+type flight struct {
+	done    chan struct{}
+	waiters atomic.Int32    // callers waiting for it (not the leader)
+	res     *ChatCompletion // the cache's copy; waiters clone it
+	err     error
+}
+
+// join returns the flight for k and whether the caller leads it (and must finish
+// it).
+func (rc *responseCache) join(k cacheKey) (*flight, bool) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if f, ok := rc.flights[k]; ok {
+		f.waiters.Add(1)
+		return f, false
+	}
+	f := &flight{done: make(chan struct{})}
+	rc.flights[k] = f
+	return f, true
+}
+
+// finish ends the flight: waiters get res (the cache's copy) or err.
+func (rc *responseCache) finish(k cacheKey, f *flight, res *ChatCompletion, err error) {
+	rc.mu.Lock()
+	delete(rc.flights, k)
+	rc.mu.Unlock()
+	f.res, f.err = res, err
+	close(f.done)
+}
+
+// errLeaderGone is what waiters see when the call they waited for ended without
+// an answer anybody else can use (its caller cancelled it or closed its stream).
+var errLeaderGone = errors.New("harbor: the identical call this one waited for was abandoned")
+
+// wait waits for the flight. retry reports that the caller should try again
+// itself: the leader's failure was its own (cancelled, timed out, abandoned) or
+// transient.
+func (f *flight) wait(ctx context.Context) (res *ChatCompletion, retry bool, err error) {
+	select {
+	case <-f.done:
+	case <-ctx.Done():
+		return nil, false, ctx.Err()
+	}
+	if f.err == nil {
+		return f.res, false, nil
+	}
+	var e *Error
+	if errors.Is(f.err, errLeaderGone) || !errors.As(f.err, &e) || e.Transient ||
+		errors.Is(f.err, ErrCanceled) || errors.Is(f.err, ErrStreamClosed) {
+		return nil, true, nil
+	}
+	return nil, false, f.err
+}

@@ -1,0 +1,416 @@
+package harbor
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"time"
+
+	"github.com/harborai/harbor-go/internal/vendorerr"
+	"github.com/harborai/harbor-go/llm"
+)
+
+// call is everything Create and Stream share: validation, routing, binding, the
+// per-call context and what the managed stages record about the call.
+type call struct {
+	p      llm.Provider
+	name   string
+	req    *ChatRequest
+	opts   *llm.CallOptions // shared by calls without CallOptions of their own
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	st       *providerState
+	model    string // sent to the vendor (after aliases and the provider's rewrite)
+	thinking string // the thinking mode the model name implies
+	asked    string // the caller's model name, for errors
+	mode     cacheMode
+	stream   bool
+
+	start     time.Time
+	queueWait time.Duration
+	ttfc      time.Duration
+	cache     CacheResult
+	adm       admission
+	attempts  *atomic.Int32 // counted by the retry hook when observers want it
+	live      bool          // a vendor stream is open: Close gives back its in-flight count
+}
+
+// prepare fills k (a value, so that Create allocates no call) and counts the
+// request and, on failure, the error.
+func (c *Client) prepare(k *call, ctx context.Context, req *ChatRequest, opts []CallOption) error {
+	c.stats.requests.Add(1)
+	err := c.prepareCall(k, ctx, req, opts)
+	if err != nil {
+		c.stats.fail(err)
+	}
+	return err
+}
+
+func (c *Client) prepareCall(k *call, ctx context.Context, req *ChatRequest, opts []CallOption) error {
+	if ctx == nil {
+		return llm.InvalidRequest("", "", "ctx", "the context is nil; pass context.Background() or a request's context")
+	}
+	if req == nil {
+		return llm.InvalidRequest("", "", "", "request is nil")
+	}
+	if err := req.Validate(); err != nil {
+		return err
+	}
+	shared, header, timeout, mode := true, c.opts.Header, c.opts.RequestTimeout, c.opts.cacheMode
+	if len(opts) > 0 {
+		shared = false
+		o := c.opts
+		for i, opt := range opts {
+			if opt == nil {
+				return invalidOption("", "call option %d of %d is nil", i+1, len(opts))
+			}
+			opt.apply(&o)
+		}
+		if err := o.validateCall(); err != nil {
+			return err
+		}
+		header, timeout, mode = o.Header, o.RequestTimeout, o.cacheMode
+	}
+	r, err := c.resolve(req.Model)
+	if err != nil {
+		return err
+	}
+	p, err := c.provider(r.s)
+	if err != nil {
+		return err
+	}
+	*k = call{p: p, name: r.s.desc.Name, req: req, ctx: ctx, st: r.s.st, asked: req.Model, mode: mode, model: r.model}
+	switch {
+	case r.rw != nil:
+		k.model, k.thinking = r.rw.sent, r.rw.thinking
+	case r.s.desc.Rewrite != nil:
+		k.model, k.thinking = r.s.desc.Rewrite(c.opts.Providers[r.s.desc.Name].Options, r.model)
+	}
+	if r.model != req.Model { // never mutate the caller's request
+		cp := *req
+		cp.Model = r.model
+		k.req = &cp
+	}
+	switch {
+	case header == nil:
+		k.opts = &noOptions
+	case shared:
+		k.opts = &c.callOpts // the client's headers, built once by New
+	default:
+		k.opts = &llm.CallOptions{Header: header} // this call's own: one allocation
+	}
+	if timeout > 0 {
+		k.ctx, k.cancel = context.WithTimeout(ctx, timeout)
+	}
+	return nil
+}
+
+// noOptions is what providers get for a call without headers: a shared zero
+// value, so that such a call allocates nothing for them (providers only read
+// CallOptions).
+var noOptions llm.CallOptions
+
+func (k *call) done() {
+	if k.cancel != nil {
+		k.cancel()
+	}
+}
+
+// annotate fills in what a provider may not know about its error.
+func annotate(err error, provider, model string) error {
+	var e *Error
+	if errors.As(err, &e) {
+		if e.Provider == "" {
+			e.Provider = provider
+		}
+		if e.Model == "" {
+			e.Model = model
+		}
+	}
+	return err
+}
+
+// Create sends a chat completion request and waits for the whole answer.
+// CallOptions given here (WithHeader, WithRequestTimeout, WithCacheBypass…) apply
+// to this call only.
+func (cc Completions) Create(ctx context.Context, req *ChatRequest, opts ...CallOption) (*ChatCompletion, error) {
+	c := cc.c
+	if c == nil {
+		return nil, errNoClient
+	}
+	var k call
+	if err := c.prepare(&k, ctx, req, opts); err != nil {
+		return nil, err
+	}
+	defer k.done()
+	c.started(&k)
+	res, err := c.create(&k)
+	if err != nil {
+		err = annotate(err, k.name, k.asked)
+		c.stats.fail(err)
+		c.ended(&k, nil, err)
+		return nil, err
+	}
+	res.Provider = k.name
+	c.ended(&k, res, nil)
+	return res, nil
+}
+
+// create answers from the cache when it can, and asks the vendor once for all
+// identical calls in flight when it cannot.
+func (c *Client) create(k *call) (*ChatCompletion, error) {
+	rc := c.cache
+	if rc == nil || k.mode == cacheBypass {
+		return c.send(k)
+	}
+	key, err := newCacheKey(k.name, k.model, k.thinking, k.req)
+	if err != nil { // a request JSON cannot encode: the provider reports it
+		return c.send(k)
+	}
+	res, f, err := c.cached(k, key)
+	if f == nil {
+		return res, err
+	}
+	res, err = c.send(k)
+	var own *ChatCompletion
+	if err == nil && storable(res) {
+		res.Provider = k.name
+		own = rc.put(key, res)
+	}
+	ferr := err
+	if err == nil && own == nil {
+		ferr = errLeaderGone // not cacheable: each waiter asks for itself
+	}
+	rc.finish(key, f, own, ferr)
+	return res, err
+}
+
+// cached is the cache's side of a call. It returns the answer, a copy for this
+// caller, found in L1, in the shared tier or by waiting for an identical call in
+// flight (k.cache says which); or, on a miss, the flight the caller now leads and
+// must finish with the vendor's answer (k.cache = CacheMiss).
+func (c *Client) cached(k *call, key cacheKey) (*ChatCompletion, *flight, error) {
+	rc := c.cache
+	for {
+		if k.mode != cacheRefresh {
+			if res, ok := rc.get(key); ok {
+				k.cache = CacheHit
+				return res, nil, nil
+			}
+		}
+		f, lead := rc.join(key)
+		if !lead {
+			res, retry, err := f.wait(k.ctx)
+			switch {
+			case err != nil && k.ctx.Err() != nil:
+				return nil, nil, vendorerr.Transport(k.name, k.asked, err)
+			case err != nil:
+				return nil, nil, err
+			case retry:
+				continue
+			}
+			rc.coalesced.Add(1)
+			k.cache = CacheCoalesced
+			return hitCopy(res), nil, nil
+		}
+		if k.mode != cacheRefresh {
+			if res, ok := rc.lead(key, f); ok {
+				k.cache = CacheHit
+				return res, nil, nil
+			}
+			if res, ok := rc.getShared(k.ctx, key); ok {
+				rc.putL1(key, res)
+				rc.finish(key, f, res, nil)
+				rc.sharedHits.Add(1)
+				k.cache = CacheSharedHit
+				return hitCopy(res), nil, nil
+			}
+		}
+		rc.misses.Add(1)
+		k.cache = CacheMiss
+		return nil, f, nil
+	}
+}
+
+// send admits the call and asks the vendor.
+func (c *Client) send(k *call) (*ChatCompletion, error) {
+	if err := c.admitCall(k); err != nil {
+		return nil, err
+	}
+	defer k.adm.release()
+	ctx := c.attemptCounter(k)
+	k.st.inFlight.Add(1)
+	c.stats.inFlight.Add(1)
+	res, err := k.p.Chat(ctx, k.req, k.opts)
+	c.stats.inFlight.Add(-1)
+	k.st.inFlight.Add(-1)
+	return res, err
+}
+
+func (c *Client) admitCall(k *call) error {
+	w, err := c.admit(k.ctx, &k.adm, k.st, k.name)
+	k.queueWait = w
+	if err != nil {
+		return annotate(err, k.name, k.asked)
+	}
+	return nil
+}
+
+// attemptsKey carries a call's attempt counter to the retry hook; only calls
+// observed by an Observer pay for it.
+type attemptsKey struct{}
+
+func (c *Client) attemptCounter(k *call) context.Context {
+	if c.obs == nil {
+		return k.ctx
+	}
+	k.attempts = new(atomic.Int32)
+	return context.WithValue(k.ctx, attemptsKey{}, k.attempts)
+}
+
+// Stream sends a chat completion request and returns the answer as a stream of
+// chunks once the vendor's response headers arrive (or at once, replayed from the
+// cache, for a cache hit: Stream.Cached). Always Close the stream: it holds its
+// admission slot until then. CallOptions given here apply to this call only
+// (WithRequestTimeout then bounds the stream until it is closed).
+func (cc Completions) Stream(ctx context.Context, req *ChatRequest, opts ...CallOption) (*Stream, error) {
+	c := cc.c
+	if c == nil {
+		return nil, errNoClient
+	}
+	t := &trackedSource{c: c}
+	k := &t.k
+	if err := c.prepare(k, ctx, req, opts); err != nil {
+		return nil, err
+	}
+	k.stream = true
+	c.started(k)
+	src, err := c.stream(t)
+	if err != nil {
+		k.adm.release()
+		k.done()
+		err = annotate(err, k.name, k.asked)
+		c.stats.fail(err)
+		c.ended(k, nil, err)
+		return nil, err
+	}
+	t.src = src
+	c.stats.streamsOpen.Add(1)
+	return llm.NewStream(t), nil
+}
+
+// stream is create for streams: a hit is replayed as a stream; a miss streams
+// from the vendor and, when it reaches its end, fills the cache.
+func (c *Client) stream(t *trackedSource) (llm.ChunkSource, error) {
+	k := &t.k
+	rc := c.cache
+	if rc == nil || k.mode == cacheBypass {
+		return c.openStream(k)
+	}
+	key, err := newCacheKey(k.name, k.model, k.thinking, k.req)
+	if err != nil {
+		return c.openStream(k)
+	}
+	res, f, err := c.cached(k, key)
+	switch {
+	case err != nil:
+		return nil, err
+	case f == nil:
+		return newReplay(res), nil
+	}
+	src, err := c.openStream(k)
+	if err != nil {
+		rc.finish(key, f, nil, err)
+		return nil, err
+	}
+	t.fill.Store(&streamFill{rc: rc, key: key, f: f})
+	return src, nil
+}
+
+// openStream admits the call and opens the vendor's stream. The slot is released
+// when the stream is closed (trackedSource.Close).
+func (c *Client) openStream(k *call) (llm.ChunkSource, error) {
+	if err := c.admitCall(k); err != nil {
+		return nil, err
+	}
+	ctx := c.attemptCounter(k)
+	k.st.inFlight.Add(1)
+	c.stats.inFlight.Add(1)
+	src, err := k.p.ChatStream(ctx, k.req, k.opts)
+	c.stats.inFlight.Add(-1)
+	if err != nil {
+		k.st.inFlight.Add(-1)
+		return nil, err
+	}
+	k.live = true
+	return src, nil
+}
+
+// started records the start of a routed call.
+func (c *Client) started(k *call) {
+	k.start = time.Now()
+	if c.obs != nil {
+		c.obs.Observe(CallEvent{Kind: EventStart, Operation: "chat", Stream: k.stream, Provider: k.name,
+			Model: k.model, Start: k.start})
+	}
+}
+
+// firstChunk records a stream's first chunk.
+func (c *Client) firstChunk(k *call) {
+	k.ttfc = time.Since(k.start)
+	if c.obs != nil {
+		c.obs.Observe(CallEvent{Kind: EventFirstChunk, Operation: "chat", Stream: true, Provider: k.name,
+			Model: k.model, Start: k.start, TimeToFirstChunk: k.ttfc, QueueWait: k.queueWait, Cache: k.cache})
+	}
+}
+
+// ended records the end of a call: the provider's figures, the cost (set on res
+// when there is one) and the observers' event.
+func (c *Client) ended(k *call, res *ChatCompletion, err error) {
+	var u *Usage
+	if res != nil {
+		u = &res.Usage
+	}
+	cost := c.endedUsage(k, u, requestIDOf(res, err), err)
+	if res != nil {
+		res.Cost = cost
+	}
+}
+
+func (c *Client) endedUsage(k *call, u *Usage, requestID string, err error) Cost {
+	now := time.Now()
+	lat := now.Sub(k.start)
+	k.st.end(now, lat, err)
+	var cost Cost
+	if err == nil && u != nil && !k.cache.Hit() && !c.noCost {
+		if p, ok := k.st.price(c.prices, k.model); ok {
+			cost = p.CostOf(*u)
+			k.st.addCost(k.model, *u, cost)
+		}
+	}
+	if c.obs != nil {
+		e := CallEvent{Kind: EventEnd, Operation: "chat", Stream: k.stream, Provider: k.name, Model: k.model,
+			Start: k.start, Latency: lat, TimeToFirstChunk: k.ttfc, QueueWait: k.queueWait, Cost: cost,
+			Cache: k.cache, Err: err, ErrorType: ErrorType(err), RequestID: requestID}
+		if u != nil {
+			e.Usage = *u
+		}
+		if k.attempts != nil {
+			e.Attempts = int(k.attempts.Load())
+		}
+		c.obs.Observe(e)
+	}
+	return cost
+}
+
+func requestIDOf(res *ChatCompletion, err error) string {
+	if res != nil {
+		return res.RequestID
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RequestID
+	}
+	return ""
+}
