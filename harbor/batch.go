@@ -57,8 +57,10 @@ type BatchProgress struct {
 // Batch sends many chat completion requests through the Client with bounded
 // concurrency and returns one BatchResult per request, in the order of reqs
 // (results[i].Index == i). Every request goes through Create, so it is routed,
-// validated, retried and counted in Stats as a single call would be, and the
-// Client's limits apply to it.
+// validated, retried, cached and counted as a single call would be, and the
+// Client's admission control applies to it: with WithLimits, Concurrency above the
+// Client's limits only makes more requests wait in its queue, and an item that
+// finds the queue full fails alone with ErrQueueFull.
 //
 // One request failing does not stop the others: its error is in its own result,
 // and a nil request is an ErrInvalidRequest for that item only. When ctx ends,

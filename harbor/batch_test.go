@@ -45,6 +45,7 @@ type gate struct {
 	full                  chan struct{} // closed when the barrier is reached
 	fullOnce              sync.Once
 	hold                  bool          // requests wait for their context to end (the client to give up)
+	release               chan struct{} // if not nil, requests wait until it is closed
 	arrived               chan struct{} // one value per request that reached the gate, if not nil
 }
 
@@ -71,6 +72,12 @@ func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if g.hold {
 		<-r.Context().Done()
+	}
+	if g.release != nil {
+		select {
+		case <-g.release:
+		case <-r.Context().Done():
+		}
 	}
 	if r.Context().Err() != nil {
 		g.inFlight.Add(-1)
@@ -212,6 +219,63 @@ func TestBatchConcurrencyBound(t *testing.T) {
 		assert.EqualValues(t, tc.want, g.most.Load(), "concurrency %d: most in flight at the mock", tc.concurrency)
 		assert.EqualValues(t, tc.requests, g.total.Load())
 	}
+}
+
+// Batch goes through the Client's admission control: with one slot and no queue,
+// the request that holds the slot is the only one at the mock, and every other
+// item fails alone with ErrQueueFull. With a queue, the Client's limit, not the
+// batch's Concurrency, bounds what reaches the vendor.
+func TestBatchThroughAdmissionControl(t *testing.T) {
+	noLeaks(t)
+	g := &gate{release: make(chan struct{})}
+	m := harbortest.Start(t, harbortest.DeepSeek)
+	g.next = m.Handler()
+	srv, err := mockvendor.Listen("127.0.0.1:0", g)
+	require.NoError(t, err)
+	t.Cleanup(func() { srv.Close() })
+	c, err := m.NewClient(harbor.WithBaseURL("deepseek", srv.URL()), harbor.WithLimits(harbor.Limits{MaxConcurrent: 1}))
+	require.NoError(t, err)
+
+	const n = 12
+	reqs := make([]*harbor.ChatRequest, n)
+	for i := range reqs {
+		reqs[i] = ask("deepseek-v4-flash", fmt.Sprint("q", i))
+	}
+	results := c.Chat.Completions.Batch(context.Background(), reqs, harbor.BatchOptions{
+		Concurrency: 4,
+		Progress: func(p harbor.BatchProgress) {
+			if p.Done == n-1 { // all but the one holding the slot have failed: let it answer
+				close(g.release)
+			}
+		},
+	})
+	ok := 0
+	for i, r := range results {
+		if r.Err == nil {
+			ok++
+			assert.Equal(t, fmt.Sprintf("Hello! You said: q%d", i), r.Completion.Choices[0].Message.Content)
+			continue
+		}
+		assert.ErrorIs(t, r.Err, harbor.ErrQueueFull, "item %d", i)
+	}
+	assert.Equal(t, 1, ok)
+	assert.EqualValues(t, 1, g.total.Load(), "only the call with the slot reached the vendor")
+
+	g2 := &gate{barrier: 2}
+	m2 := harbortest.Start(t, harbortest.DeepSeek)
+	g2.next, g2.full = m2.Handler(), make(chan struct{})
+	srv2, err := mockvendor.Listen("127.0.0.1:0", g2)
+	require.NoError(t, err)
+	t.Cleanup(func() { srv2.Close() })
+	c2, err := m2.NewClient(harbor.WithBaseURL("deepseek", srv2.URL()), harbor.WithLimits(harbor.Limits{MaxConcurrent: 2, QueueSize: n}))
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, r := range c2.Chat.Completions.Batch(ctx, reqs, harbor.BatchOptions{Concurrency: 8}) {
+		require.NoError(t, r.Err)
+	}
+	assert.EqualValues(t, 2, g2.most.Load(), "the Client's limit bounds the batch")
+	assert.EqualValues(t, n, g2.total.Load())
 }
 
 // Cancelling the context stops the batch: the requests under way end with
