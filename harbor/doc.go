@@ -91,4 +91,12 @@
 // DeepSeek's keep-alive comments, usage on the finish chunk — are normalised: the
 // last chunk carries the usage. NewStream and StreamOf build fake streams for
 // tests; package conformance/harbortest runs mock vendors for tests of whole calls.
+//
+// # Many requests at once
+//
+// Completions.Batch sends a slice of requests through the same Client, at most
+// BatchOptions.Concurrency at a time, and returns their results in input order,
+// each with its own completion or error; BatchOptions.Progress hears of every item
+// as it finishes. Cancelling the context stops new requests from starting and
+// gives each of them an ErrCanceled result: no item is lost.
 package harbor

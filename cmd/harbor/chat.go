@@ -210,7 +210,7 @@ func (o *chatOptions) run(ctx context.Context, rest []string, e env) int {
 	if err != nil {
 		return failed(ctx, e, "chat", err)
 	}
-	return b.exitCode(e)
+	return b.exitCode()
 }
 
 // printStats writes the management figures of c as indented JSON to stderr.
