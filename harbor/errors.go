@@ -31,9 +31,9 @@ var (
 	// environment variable. Returned by every call that needs the provider until a
 	// key is found (New does not look).
 	ErrNoCredentials = llm.ErrNoCredentials
-	// ErrQueueFull: returned when a configured concurrency limit's wait queue is full.
-	// harbor has no such limit yet (admission control is planned), so today nothing
-	// returns it.
+	// ErrQueueFull: admission control (WithLimits) found every slot of a limit
+	// busy and its wait queue full; the call was not sent. Retryable: try again
+	// later, or raise Limits.QueueSize to let calls wait.
 	ErrQueueFull = llm.ErrQueueFull
 	// ErrCanceled: the caller cancelled the call's context, before or during the
 	// call (or while a Stream was being read). The *Error also matches

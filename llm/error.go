@@ -23,9 +23,8 @@ var (
 	ErrUnknownModel = errors.New("unknown model")
 	// ErrNoCredentials: the provider needs an API key (or key pair) and has none.
 	ErrNoCredentials = errors.New("no credentials")
-	// ErrQueueFull: returned when a configured concurrency limit's wait queue is
-	// full. harbor has no such limit yet (admission control is planned), so today
-	// nothing returns it; branch on it now and the code keeps working when it lands.
+	// ErrQueueFull: a configured concurrency limit (harbor.WithLimits) had no free
+	// slot and its wait queue was full; the call was not sent.
 	ErrQueueFull = errors.New("queue full")
 	// ErrStreamClosed: the caller closed the stream before it ended (Next after
 	// Close, or Close while Next was waiting).
