@@ -512,18 +512,18 @@ func (c *Client) CostStats() CostStats {
 		return out
 	}
 	for _, st := range c.statesSnapshot() {
-		st.costMu.Lock()
-		for model, t := range st.costs {
+		st.costs.Range(func(k, v any) bool {
 			if out.Providers == nil {
 				out.Providers = map[string]map[string]ModelCost{}
 			}
 			if out.Providers[st.name] == nil {
 				out.Providers[st.name] = map[string]ModelCost{}
 			}
-			out.Providers[st.name][model] = *t
-			out.TotalCNY += t.CNY
-		}
-		st.costMu.Unlock()
+			mc := v.(*costCounter).snapshot()
+			out.Providers[st.name][k.(string)] = mc
+			out.TotalCNY += mc.CNY
+			return true
+		})
 	}
 	return out
 }
