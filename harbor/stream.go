@@ -49,8 +49,7 @@ func (t *trackedSource) Next() (llm.Chunk, error) {
 			t.c.firstChunk(&t.k)
 		}
 		if c.Usage != nil {
-			u := *c.Usage
-			t.usage = &u
+			t.usage = c.Usage // the provider's own; read at the end, never written
 		}
 		if f := t.fill.Load(); f != nil {
 			f.asm.add(&c)
