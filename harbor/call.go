@@ -33,6 +33,8 @@ type call struct {
 	cache     CacheResult
 	adm       admission
 	attempts  *atomic.Int32 // counted by the retry hook when observers want it
+	trace     *trace        // the call's trace id and its traceparent header
+	id        uint64        // CallEvent.CallID
 	live      bool          // a vendor stream is open: Close gives back its in-flight count
 }
 
@@ -92,14 +94,21 @@ func (c *Client) prepareCall(k *call, ctx context.Context, req *ChatRequest, opt
 		cp.Model = r.model
 		k.req = &cp
 	}
+	// The call's options: its headers (the client's, or its own) and its trace,
+	// built in one allocation.
+	hdr := &noOptions
 	switch {
 	case header == nil:
-		k.opts = &noOptions
 	case shared:
-		k.opts = &c.callOpts // the client's headers, built once by New
+		hdr = &c.callOpts // the client's headers, built once by New
 	default:
-		k.opts = &llm.CallOptions{Header: header} // this call's own: one allocation
+		hdr = &llm.CallOptions{Header: header}
 	}
+	t, err := c.newTrace(ctx, hdr)
+	if err != nil {
+		return err
+	}
+	k.trace, k.opts = t, &t.opts
 	if timeout > 0 {
 		k.ctx, k.cancel = context.WithTimeout(ctx, timeout)
 	}
@@ -117,15 +126,18 @@ func (k *call) done() {
 	}
 }
 
-// annotate fills in what a provider may not know about its error.
-func annotate(err error, provider, model string) error {
+// annotate adds the call's provider, model and trace id to err.
+func (k *call) annotate(err error) error {
 	var e *Error
 	if errors.As(err, &e) {
 		if e.Provider == "" {
-			e.Provider = provider
+			e.Provider = k.name
 		}
 		if e.Model == "" {
-			e.Model = model
+			e.Model = k.asked
+		}
+		if e.TraceID == "" && k.trace != nil {
+			e.TraceID = k.trace.id()
 		}
 	}
 	return err
@@ -147,12 +159,12 @@ func (cc Completions) Create(ctx context.Context, req *ChatRequest, opts ...Call
 	c.started(&k)
 	res, err := c.create(&k)
 	if err != nil {
-		err = annotate(err, k.name, k.asked)
+		err = k.annotate(err)
 		c.stats.fail(err)
 		c.ended(&k, nil, err)
 		return nil, err
 	}
-	res.Provider = k.name
+	res.Provider, res.TraceID = k.name, k.trace.id()
 	c.ended(&k, res, nil)
 	return res, nil
 }
@@ -252,7 +264,7 @@ func (c *Client) admitCall(k *call) error {
 	w, err := c.admit(k.ctx, &k.adm, k.st, k.name)
 	k.queueWait = w
 	if err != nil {
-		return annotate(err, k.name, k.asked)
+		return k.annotate(err)
 	}
 	return nil
 }
@@ -290,7 +302,7 @@ func (cc Completions) Stream(ctx context.Context, req *ChatRequest, opts ...Call
 	if err != nil {
 		k.adm.release()
 		k.done()
-		err = annotate(err, k.name, k.asked)
+		err = k.annotate(err)
 		c.stats.fail(err)
 		c.ended(k, nil, err)
 		return nil, err
@@ -351,8 +363,9 @@ func (c *Client) openStream(k *call) (llm.ChunkSource, error) {
 func (c *Client) started(k *call) {
 	k.start = time.Now()
 	if c.obs != nil {
+		k.id = c.callSeq.Add(1)
 		c.obs.Observe(CallEvent{Kind: EventStart, Operation: "chat", Stream: k.stream, Provider: k.name,
-			Model: k.model, Start: k.start})
+			Model: k.model, Start: k.start, CallID: k.id, Context: k.ctx, TraceID: k.trace.id()})
 	}
 }
 
@@ -361,7 +374,8 @@ func (c *Client) firstChunk(k *call) {
 	k.ttfc = time.Since(k.start)
 	if c.obs != nil {
 		c.obs.Observe(CallEvent{Kind: EventFirstChunk, Operation: "chat", Stream: true, Provider: k.name,
-			Model: k.model, Start: k.start, TimeToFirstChunk: k.ttfc, QueueWait: k.queueWait, Cache: k.cache})
+			Model: k.model, Start: k.start, TimeToFirstChunk: k.ttfc, QueueWait: k.queueWait, Cache: k.cache,
+			CallID: k.id, Context: k.ctx, TraceID: k.trace.id()})
 	}
 }
 
@@ -392,7 +406,8 @@ func (c *Client) endedUsage(k *call, u *Usage, requestID string, err error) Cost
 	if c.obs != nil {
 		e := CallEvent{Kind: EventEnd, Operation: "chat", Stream: k.stream, Provider: k.name, Model: k.model,
 			Start: k.start, Latency: lat, TimeToFirstChunk: k.ttfc, QueueWait: k.queueWait, Cost: cost,
-			Cache: k.cache, Err: err, ErrorType: ErrorType(err), RequestID: requestID}
+			Cache: k.cache, Err: err, ErrorType: ErrorType(err), RequestID: requestID,
+			CallID: k.id, Context: k.ctx, TraceID: k.trace.id()}
 		if u != nil {
 			e.Usage = *u
 		}

@@ -1,6 +1,7 @@
 package harbor
 
 import (
+	"context"
 	"errors"
 	"time"
 
@@ -112,6 +113,15 @@ type CallEvent struct {
 	Err       error       // EventEnd: nil on success
 	ErrorType string      // EventEnd: ErrorType(Err), "" on success
 	RequestID string      // EventEnd: the vendor's request id, when known
+
+	// CallID is the same on every event of one call and unique among the calls
+	// of a Client: observers that keep per-call state (a span) key it by CallID.
+	CallID uint64
+	// Context is the call's context (with WithRequestTimeout's deadline, if
+	// any): a tracer takes the caller's span from it as the parent.
+	Context context.Context
+	// TraceID is the call's trace id (see ContextWithTraceID).
+	TraceID string
 }
 
 // errorTypes maps each error class to the name observers and metrics use.

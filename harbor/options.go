@@ -1,6 +1,7 @@
 package harbor
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -81,6 +82,7 @@ type Options struct {
 	Preload []string
 
 	cacheMode   cacheMode
+	traceSource func(context.Context) string
 	aliases     map[string]string
 	descriptors []Descriptor
 	setBy       map[string]string // provider name -> the option that last set its config

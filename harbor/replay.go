@@ -10,12 +10,16 @@ import (
 // text and tool calls and one with its finish reason; the last chunk carries the
 // usage, as vendors send it with stream_options.include_usage.
 type replay struct {
-	chunks []llm.Chunk
-	i      int
+	chunks    []llm.Chunk
+	i         int
+	requestID string
 }
 
+// RequestID is the cached answer's vendor request id.
+func (r *replay) RequestID() string { return r.requestID }
+
 func newReplay(c *ChatCompletion) *replay {
-	r := &replay{chunks: make([]llm.Chunk, 0, 2*len(c.Choices))}
+	r := &replay{chunks: make([]llm.Chunk, 0, 2*len(c.Choices)), requestID: c.RequestID}
 	head := llm.Chunk{ID: c.ID, Object: "chat.completion.chunk", Created: c.Created, Model: c.Model,
 		SystemFingerprint: c.SystemFingerprint}
 	for i, ch := range c.Choices {

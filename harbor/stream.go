@@ -30,13 +30,25 @@ type trackedSource struct {
 // llm.Stream.Cached).
 func (t *trackedSource) Cached() bool { return t.k.cache.Hit() }
 
+// TraceID is the call's trace id (read by llm.Stream.TraceID).
+func (t *trackedSource) TraceID() string { return t.k.trace.id() }
+
+// RequestID is the vendor's request id: the stream's, or the cached answer's
+// (read by llm.Stream.RequestID).
+func (t *trackedSource) RequestID() string {
+	if r, ok := t.src.(interface{ RequestID() string }); ok {
+		return r.RequestID()
+	}
+	return ""
+}
+
 func (t *trackedSource) Next() (llm.Chunk, error) {
 	if cerr := t.k.ctx.Err(); cerr != nil && !t.finished.Load() {
 		// The call's context ended (the caller cancelled it, or its deadline
 		// passed): the stream ends here, whatever the connection still has
 		// buffered, so that a cancel has one outcome, not one that depends on
 		// how far the vendor got.
-		err := error(vendorerr.Transport(t.k.name, t.k.asked, cerr))
+		err := t.k.annotate(vendorerr.Transport(t.k.name, t.k.asked, cerr))
 		if !t.finished.Swap(true) {
 			t.end(err)
 		}
@@ -57,7 +69,7 @@ func (t *trackedSource) Next() (llm.Chunk, error) {
 		return c, nil
 	}
 	if !errors.Is(err, io.EOF) {
-		err = annotate(err, t.k.name, t.k.asked)
+		err = t.k.annotate(err)
 	}
 	if !t.finished.Swap(true) {
 		t.end(err)
@@ -76,12 +88,12 @@ func (t *trackedSource) end(err error) {
 	}
 	if f := t.fill.Swap(nil); f != nil {
 		if err == nil {
-			f.complete(t.k.name, t.k.model)
+			f.complete(t.k.name, t.k.model, t.RequestID())
 		} else {
 			f.rc.finish(f.key, f.f, nil, err)
 		}
 	}
-	t.c.endedUsage(&t.k, t.usage, "", err)
+	t.c.endedUsage(&t.k, t.usage, t.RequestID(), err)
 }
 
 func (t *trackedSource) Close() error {
@@ -119,9 +131,9 @@ type streamFill struct {
 }
 
 // complete stores the assembled answer and hands it to the waiters.
-func (f *streamFill) complete(provider, model string) {
+func (f *streamFill) complete(provider, model, requestID string) {
 	res := f.asm.result()
-	res.Provider = provider
+	res.Provider, res.RequestID = provider, requestID
 	if res.Model == "" {
 		res.Model = model
 	}

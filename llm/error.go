@@ -76,6 +76,7 @@ type Error struct {
 	Param      string // offending parameter, when the vendor names one
 	Message    string // human-readable, scrubbed of secrets
 	RequestID  string // vendor request id, when sent
+	TraceID    string // the call's trace id (harbor.ContextWithTraceID), also sent to the vendor
 
 	// RetryAfter is how long the vendor asked us to wait (429/503), 0 when unknown.
 	RetryAfter time.Duration

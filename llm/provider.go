@@ -45,6 +45,9 @@ type CallOptions struct {
 	// Header is set on the vendor request after the provider's own headers: a
 	// name given here replaces the provider's values of that name.
 	Header http.Header
+	// Traceparent, when set, is sent as the W3C traceparent header of the call
+	// (one value; harbor builds it per call, see harbor.ContextWithTraceID).
+	Traceparent []string
 }
 
 // Doer sends an HTTP request. The harbor client hands providers one that retries
