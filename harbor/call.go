@@ -36,6 +36,10 @@ type call struct {
 	trace     *trace        // the call's trace id and its traceparent header
 	id        uint64        // CallEvent.CallID
 	live      bool          // a vendor stream is open: Close gives back its in-flight count
+	sent      bool          // the breaker let the call through: its outcome is recorded
+	probe     bool          // the call is its breaker's half-open probe
+	fallback  int           // the call's place in its fallback chain (0: first or none)
+	chainName string        // the chain's name ("" for a per-call chain or none)
 }
 
 // prepare fills k (a value, so that Create allocates no call) and counts the
@@ -145,17 +149,27 @@ func (k *call) annotate(err error) error {
 
 // Create sends a chat completion request and waits for the whole answer.
 // CallOptions given here (WithHeader, WithRequestTimeout, WithCacheBypass…) apply
-// to this call only.
+// to this call only. A Model naming a fallback chain (WithFallback), or a
+// WithFallbackModels option, walks the chain.
 func (cc Completions) Create(ctx context.Context, req *ChatRequest, opts ...CallOption) (*ChatCompletion, error) {
 	c := cc.c
 	if c == nil {
 		return nil, errNoClient
 	}
+	if ch := c.chainOf(req, opts); ch != nil {
+		return c.createChain(ctx, req, opts, ch)
+	}
+	return c.createOne(ctx, req, opts, nil, 0)
+}
+
+// createOne is one call to one model (of a chain, at place i, when ch is set).
+func (c *Client) createOne(ctx context.Context, req *ChatRequest, opts []CallOption, ch *chain, i int) (*ChatCompletion, error) {
 	var k call
 	if err := c.prepare(&k, ctx, req, opts); err != nil {
 		return nil, err
 	}
 	defer k.done()
+	k.inChain(ch, i)
 	c.started(&k)
 	res, err := c.create(&k)
 	if err != nil {
@@ -167,6 +181,13 @@ func (cc Completions) Create(ctx context.Context, req *ChatRequest, opts ...Call
 	res.Provider, res.TraceID = k.name, k.trace.id()
 	c.ended(&k, res, nil)
 	return res, nil
+}
+
+// inChain records the call's place in its chain, for events.
+func (k *call) inChain(ch *chain, i int) {
+	if ch != nil {
+		k.fallback, k.chainName = i, ch.name
+	}
 }
 
 // create answers from the cache when it can, and asks the vendor once for all
@@ -261,9 +282,20 @@ func (c *Client) send(k *call) (*ChatCompletion, error) {
 }
 
 func (c *Client) admitCall(k *call) error {
+	if k.st.brk != nil {
+		probe, err := k.st.brk.allow(time.Now(), k.name)
+		if err != nil {
+			return k.annotate(err)
+		}
+		k.sent, k.probe = true, probe
+	}
 	w, err := c.admit(k.ctx, &k.adm, k.st, k.name)
 	k.queueWait = w
 	if err != nil {
+		if k.probe { // not sent after all: the next call probes
+			k.st.brk.probing.Store(false)
+		}
+		k.sent, k.probe = false, false
 		return k.annotate(err)
 	}
 	return nil
@@ -285,18 +317,32 @@ func (c *Client) attemptCounter(k *call) context.Context {
 // chunks once the vendor's response headers arrive (or at once, replayed from the
 // cache, for a cache hit: Stream.Cached). Always Close the stream: it holds its
 // admission slot until then. CallOptions given here apply to this call only
-// (WithRequestTimeout then bounds the stream until it is closed).
+// (WithRequestTimeout then bounds the stream until it is closed). A fallback
+// chain moves on only before the stream's first chunk reached the caller.
 func (cc Completions) Stream(ctx context.Context, req *ChatRequest, opts ...CallOption) (*Stream, error) {
 	c := cc.c
 	if c == nil {
 		return nil, errNoClient
 	}
+	if ch := c.chainOf(req, opts); ch != nil {
+		return c.streamChain(ctx, req, opts, ch)
+	}
+	t, err := c.streamOne(ctx, req, opts, nil, 0)
+	if err != nil {
+		return nil, err
+	}
+	return llm.NewStream(t), nil
+}
+
+// streamOne opens one stream from one model (of a chain, at place i).
+func (c *Client) streamOne(ctx context.Context, req *ChatRequest, opts []CallOption, ch *chain, i int) (*trackedSource, error) {
 	t := &trackedSource{c: c}
 	k := &t.k
 	if err := c.prepare(k, ctx, req, opts); err != nil {
 		return nil, err
 	}
 	k.stream = true
+	k.inChain(ch, i)
 	c.started(k)
 	src, err := c.stream(t)
 	if err != nil {
@@ -309,7 +355,7 @@ func (cc Completions) Stream(ctx context.Context, req *ChatRequest, opts ...Call
 	}
 	t.src = src
 	c.stats.streamsOpen.Add(1)
-	return llm.NewStream(t), nil
+	return t, nil
 }
 
 // stream is create for streams: a hit is replayed as a stream; a miss streams
@@ -365,7 +411,8 @@ func (c *Client) started(k *call) {
 	if c.obs != nil {
 		k.id = c.callSeq.Add(1)
 		c.obs.Observe(CallEvent{Kind: EventStart, Operation: "chat", Stream: k.stream, Provider: k.name,
-			Model: k.model, Start: k.start, CallID: k.id, Context: k.ctx, TraceID: k.trace.id()})
+			Model: k.model, Start: k.start, CallID: k.id, Context: k.ctx, TraceID: k.trace.id(),
+			Fallback: k.fallback, Chain: k.chainName})
 	}
 }
 
@@ -396,6 +443,9 @@ func (c *Client) endedUsage(k *call, u *Usage, requestID string, err error) Cost
 	now := time.Now()
 	lat := now.Sub(k.start)
 	k.st.end(now, lat, err)
+	if k.sent {
+		k.st.brk.record(now, k.probe, err)
+	}
 	var cost Cost
 	if err == nil && u != nil && !k.cache.Hit() && !c.noCost {
 		if p, ok := k.st.price(c.prices, k.model); ok {
@@ -407,7 +457,7 @@ func (c *Client) endedUsage(k *call, u *Usage, requestID string, err error) Cost
 		e := CallEvent{Kind: EventEnd, Operation: "chat", Stream: k.stream, Provider: k.name, Model: k.model,
 			Start: k.start, Latency: lat, TimeToFirstChunk: k.ttfc, QueueWait: k.queueWait, Cost: cost,
 			Cache: k.cache, Err: err, ErrorType: ErrorType(err), RequestID: requestID,
-			CallID: k.id, Context: k.ctx, TraceID: k.trace.id()}
+			CallID: k.id, Context: k.ctx, TraceID: k.trace.id(), Fallback: k.fallback, Chain: k.chainName}
 		if u != nil {
 			e.Usage = *u
 		}

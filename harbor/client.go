@@ -82,12 +82,15 @@ func New(opts ...Option) (*Client, error) {
 	if err := c.buildStages(); err != nil {
 		return nil, err
 	}
-	if len(c.opts.aliases) > 0 || len(c.opts.descriptors) > 0 || len(c.opts.Preload) > 0 {
+	if len(c.opts.aliases) > 0 || len(c.opts.descriptors) > 0 || len(c.opts.Preload) > 0 || len(c.opts.Fallbacks) > 0 {
 		if _, err := c.table(); err != nil {
 			return nil, err
 		}
 	}
 	if err := c.preload(); err != nil {
+		return nil, err
+	}
+	if err := c.checkChains(); err != nil {
 		return nil, err
 	}
 	c.cleaner = startCleaner(c, c.opts.Cleanup)
@@ -123,7 +126,8 @@ func (c *Client) state(name string) *providerState {
 	if c.states == nil {
 		c.states = map[string]*providerState{}
 	}
-	st := &providerState{name: name, limit: newLimiter(c.opts.Limits.forProvider(name), c.opts.Limits.QueueSize)}
+	st := &providerState{name: name, limit: newLimiter(c.opts.Limits.forProvider(name), c.opts.Limits.QueueSize),
+		brk: newBreaker(c.opts.Breaker)}
 	c.states[name] = st
 	return st
 }

@@ -85,4 +85,9 @@ var (
 	// an unexpected shape, an HTTP status harbor does not classify), or a 200 with
 	// no choices ({}, null, an error object that names no other class).
 	ErrBadResponse = llm.ErrBadResponse
+	// ErrCircuitOpen: the provider failed CircuitBreaker.Failures times in a row
+	// and its breaker is open: calls fail at once, without being sent, until the
+	// cool-down ends (RetryAfter says when) and a probe call succeeds. A fallback
+	// chain moves past such a provider at once. See WithCircuitBreaker.
+	ErrCircuitOpen = llm.ErrCircuitOpen
 )

@@ -122,6 +122,11 @@ type CallEvent struct {
 	Context context.Context
 	// TraceID is the call's trace id (see ContextWithTraceID).
 	TraceID string
+	// Fallback is the call's place in its fallback chain: 0 for the chain's
+	// first model (or a call without a chain), 1 for the model tried after the
+	// first failed, and so on. Chain names the chain ("" for a per-call chain).
+	Fallback int
+	Chain    string
 }
 
 // errorTypes maps each error class to the name observers and metrics use.
@@ -134,6 +139,7 @@ var errorTypes = [...]struct {
 	{llm.ErrTimeout, "timeout"},
 	{llm.ErrRateLimited, "rate_limited"},
 	{llm.ErrQueueFull, "queue_full"},
+	{llm.ErrCircuitOpen, "circuit_open"},
 	{llm.ErrUnknownModel, "unknown_model"},
 	{llm.ErrNoCredentials, "no_credentials"},
 	{llm.ErrInvalidRequest, "invalid_request"},

@@ -80,8 +80,16 @@ type Options struct {
 	// Preload names providers New builds at once instead of on first use
 	// (WithPreload).
 	Preload []string
+	// Breaker gives every provider a circuit breaker (WithCircuitBreaker); nil: none.
+	Breaker *CircuitBreaker
+	// Fallbacks are the named fallback chains (WithFallback).
+	Fallbacks map[string][]string
+	// FallbackOn are the error classes that move a chain on (WithFallbackOn);
+	// nil: DefaultFallbackOn.
+	FallbackOn []error
 
 	cacheMode   cacheMode
+	chain       []string // WithFallbackModels: this call's chain after its own model
 	traceSource func(context.Context) string
 	aliases     map[string]string
 	descriptors []Descriptor
@@ -305,6 +313,14 @@ func (o *Options) validate() error {
 		return err
 	}
 	if err := o.Cleanup.validate(); err != nil {
+		return err
+	}
+	if o.Breaker != nil {
+		if err := o.Breaker.validate(); err != nil {
+			return err
+		}
+	}
+	if err := o.validateFallbacks(); err != nil {
 		return err
 	}
 	for name, target := range o.aliases {

@@ -15,6 +15,7 @@ import (
 type providerState struct {
 	name  string
 	limit *limiter
+	brk   *breaker // nil without WithCircuitBreaker
 
 	inFlight  atomic.Int64 // admitted calls not yet ended (streams until closed)
 	ended     atomic.Int64 // calls that ended, either way (cache hits included)

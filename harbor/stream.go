@@ -24,6 +24,7 @@ type trackedSource struct {
 	started  bool                       // a chunk was delivered (Next's goroutine only)
 	usage    *Usage                     // the latest usage a chunk carried (Next's goroutine only)
 	fill     atomic.Pointer[streamFill] // set when this stream's answer fills the cache
+	closed   atomic.Bool                // Close ran (a chain may close a source twice)
 }
 
 // Cached reports whether the stream is replayed from the response cache (read by
@@ -97,6 +98,9 @@ func (t *trackedSource) end(err error) {
 }
 
 func (t *trackedSource) Close() error {
+	if t.closed.Swap(true) {
+		return nil
+	}
 	if !t.finished.Swap(true) {
 		t.c.stats.canceled.Add(1) // closed before the end
 		// ErrStreamClosed: counted as a cancellation, and a flight this stream

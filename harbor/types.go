@@ -378,3 +378,10 @@ type Price = llm.Price
 
 // Cost is what one call cost, in CNY (ChatCompletion.Cost, CallEvent.Cost).
 type Cost = llm.Cost
+
+// Fallback reports a call that went through a fallback chain (ChatCompletion.Fallback,
+// Stream.Fallback).
+type Fallback = llm.Fallback
+
+// FallbackAttempt is one model of a chain that failed.
+type FallbackAttempt = llm.FallbackAttempt

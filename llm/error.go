@@ -60,6 +60,9 @@ var (
 	// ErrBadResponse: the vendor answered something harbor cannot decode, or a 2xx
 	// answer with no choices and no error object that names another class.
 	ErrBadResponse = errors.New("bad response")
+	// ErrCircuitOpen: the provider's circuit breaker is open after consecutive
+	// failures; the call was not sent (harbor.WithCircuitBreaker).
+	ErrCircuitOpen = errors.New("circuit open")
 )
 
 // Error is the one error type harbor returns for a failed call. Find it with

@@ -131,6 +131,16 @@ func (s *Stream) TraceID() string {
 	return r.TraceID()
 }
 
+// Fallback reports, for a stream opened through a fallback chain, which model
+// is streaming and which failed before it; nil otherwise.
+func (s *Stream) Fallback() *Fallback {
+	r, ok := s.src.(interface{ Fallback() *Fallback })
+	if !ok {
+		return nil
+	}
+	return r.Fallback()
+}
+
 // Cached reports whether the stream is replayed from harbor's response cache
 // rather than streamed by the vendor (see harbor.WithCache).
 func (s *Stream) Cached() bool {
