@@ -107,7 +107,11 @@ func (c *Client) buildStages() error {
 		c.cache = rc
 	}
 	c.global = newLimiter(c.opts.Limits.MaxConcurrent, c.opts.Limits.QueueSize)
-	c.obs = fanOut(c.opts.Observers)
+	obs := c.opts.Observers
+	if c.opts.Logger != nil {
+		obs = append(obs[:len(obs):len(obs)], logObserver{c.opts.Logger})
+	}
+	c.obs = fanOut(obs)
 	if p := c.opts.Prices; p != nil {
 		c.prices = PriceTable(nil).Merge(p) // a copy, keys in lower case as Lookup expects
 		c.noCost = len(p) == 0

@@ -3,6 +3,7 @@ package harbor
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -80,6 +81,8 @@ type Options struct {
 	// Preload names providers New builds at once instead of on first use
 	// (WithPreload).
 	Preload []string
+	// Logger logs every call (WithLogger); nil: no logging.
+	Logger *slog.Logger
 	// Breaker gives every provider a circuit breaker (WithCircuitBreaker); nil: none.
 	Breaker *CircuitBreaker
 	// Fallbacks are the named fallback chains (WithFallback).
