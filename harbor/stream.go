@@ -65,7 +65,7 @@ func (t *trackedSource) Next() (llm.Chunk, error) {
 			t.usage = c.Usage // the provider's own; read at the end, never written
 		}
 		if f := t.fill.Load(); f != nil {
-			f.asm.add(&c)
+			f.asm.Add(c)
 		}
 		return c, nil
 	}
@@ -131,12 +131,12 @@ type streamFill struct {
 	rc  *responseCache
 	key cacheKey
 	f   *flight
-	asm assembler
+	asm Accumulator
 }
 
 // complete stores the assembled answer and hands it to the waiters.
 func (f *streamFill) complete(provider, model, requestID string) {
-	res := f.asm.result()
+	res := f.asm.complete()
 	res.Provider, res.RequestID = provider, requestID
 	if res.Model == "" {
 		res.Model = model
