@@ -40,6 +40,7 @@ type call struct {
 	probe     bool          // the call is its breaker's half-open probe
 	fallback  int           // the call's place in its fallback chain (0: first or none)
 	chainName string        // the chain's name ("" for a per-call chain or none)
+	hedged    bool          // the hedge of a chain's first model
 }
 
 // prepare fills k (a value, so that Create allocates no call) and counts the
@@ -119,6 +120,10 @@ func (c *Client) prepareCall(k *call, ctx context.Context, req *ChatRequest, opt
 	return nil
 }
 
+// callSeq numbers observed calls (CallEvent.CallID), across Clients: one
+// Observer may watch several.
+var callSeq atomic.Uint64
+
 // noOptions is what providers get for a call without headers: a shared zero
 // value, so that such a call allocates nothing for them (providers only read
 // CallOptions).
@@ -157,19 +162,23 @@ func (cc Completions) Create(ctx context.Context, req *ChatRequest, opts ...Call
 		return nil, errNoClient
 	}
 	if ch := c.chainOf(req, opts); ch != nil {
+		if c.opts.Hedge != nil && len(ch.models) > 1 {
+			return c.createHedged(ctx, req, opts, ch)
+		}
 		return c.createChain(ctx, req, opts, ch)
 	}
-	return c.createOne(ctx, req, opts, nil, 0)
+	return c.createOne(ctx, req, opts, nil, 0, false)
 }
 
 // createOne is one call to one model (of a chain, at place i, when ch is set).
-func (c *Client) createOne(ctx context.Context, req *ChatRequest, opts []CallOption, ch *chain, i int) (*ChatCompletion, error) {
+func (c *Client) createOne(ctx context.Context, req *ChatRequest, opts []CallOption, ch *chain, i int, hedge bool) (*ChatCompletion, error) {
 	var k call
 	if err := c.prepare(&k, ctx, req, opts); err != nil {
 		return nil, err
 	}
 	defer k.done()
 	k.inChain(ch, i)
+	k.hedged = hedge
 	c.started(&k)
 	res, err := c.create(&k)
 	if err != nil {
@@ -409,16 +418,19 @@ func (c *Client) openStream(k *call) (llm.ChunkSource, error) {
 func (c *Client) started(k *call) {
 	k.start = time.Now()
 	if c.obs != nil {
-		k.id = c.callSeq.Add(1)
+		k.id = callSeq.Add(1)
 		c.obs.Observe(CallEvent{Kind: EventStart, Operation: "chat", Stream: k.stream, Provider: k.name,
 			Model: k.model, Start: k.start, CallID: k.id, Context: k.ctx, TraceID: k.trace.id(),
-			Fallback: k.fallback, Chain: k.chainName})
+			Fallback: k.fallback, Chain: k.chainName, Hedged: k.hedged})
 	}
 }
 
 // firstChunk records a stream's first chunk.
 func (c *Client) firstChunk(k *call) {
 	k.ttfc = time.Since(k.start)
+	if c.opts.Hedge != nil && !k.cache.Hit() {
+		k.st.firsts.add(k.ttfc)
+	}
 	if c.obs != nil {
 		c.obs.Observe(CallEvent{Kind: EventFirstChunk, Operation: "chat", Stream: true, Provider: k.name,
 			Model: k.model, Start: k.start, TimeToFirstChunk: k.ttfc, QueueWait: k.queueWait, Cache: k.cache,
@@ -446,6 +458,9 @@ func (c *Client) endedUsage(k *call, u *Usage, requestID string, err error) Cost
 	if k.sent {
 		k.st.brk.record(now, k.probe, err)
 	}
+	if err == nil && !k.stream && c.opts.Hedge != nil && !k.cache.Hit() {
+		k.st.firsts.add(lat) // for hedging delays: Create's first chunk is its answer
+	}
 	var cost Cost
 	if err == nil && u != nil && !k.cache.Hit() && !c.noCost {
 		if p, ok := k.st.price(c.prices, k.model); ok {
@@ -457,7 +472,7 @@ func (c *Client) endedUsage(k *call, u *Usage, requestID string, err error) Cost
 		e := CallEvent{Kind: EventEnd, Operation: "chat", Stream: k.stream, Provider: k.name, Model: k.model,
 			Start: k.start, Latency: lat, TimeToFirstChunk: k.ttfc, QueueWait: k.queueWait, Cost: cost,
 			Cache: k.cache, Err: err, ErrorType: ErrorType(err), RequestID: requestID,
-			CallID: k.id, Context: k.ctx, TraceID: k.trace.id(), Fallback: k.fallback, Chain: k.chainName}
+			CallID: k.id, Context: k.ctx, TraceID: k.trace.id(), Fallback: k.fallback, Chain: k.chainName, Hedged: k.hedged}
 		if u != nil {
 			e.Usage = *u
 		}

@@ -37,8 +37,7 @@ type Client struct {
 	noCost bool        // WithPrices was given an empty table
 	conns  connCounter // counts harbor's own transport; not with WithTransport
 
-	born     time.Time     // for rates over the time since New
-	callSeq  atomic.Uint64 // CallEvent.CallID
+	born     time.Time // for rates over the time since New
 	statesMu sync.Mutex
 	states   map[string]*providerState // by provider name; outlive re-registration
 	cleaner  *cleaner

@@ -193,7 +193,7 @@ func (c *Client) createChain(ctx context.Context, req *ChatRequest, opts []CallO
 	for i, m := range ch.models {
 		r := *req
 		r.Model = m
-		res, err := c.createOne(ctx, &r, opts, ch, i)
+		res, err := c.createOne(ctx, &r, opts, ch, i, false)
 		if err == nil {
 			res.Fallback = &Fallback{Chain: ch.name, Model: m, Failed: failed}
 			return res, nil

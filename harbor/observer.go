@@ -114,8 +114,9 @@ type CallEvent struct {
 	ErrorType string      // EventEnd: ErrorType(Err), "" on success
 	RequestID string      // EventEnd: the vendor's request id, when known
 
-	// CallID is the same on every event of one call and unique among the calls
-	// of a Client: observers that keep per-call state (a span) key it by CallID.
+	// CallID is the same on every event of one call, never 0, and unique in the
+	// process (one Observer may watch several Clients): observers that keep
+	// per-call state (a span) key it by CallID.
 	CallID uint64
 	// Context is the call's context (with WithRequestTimeout's deadline, if
 	// any): a tracer takes the caller's span from it as the parent.
@@ -127,6 +128,9 @@ type CallEvent struct {
 	// first failed, and so on. Chain names the chain ("" for a per-call chain).
 	Fallback int
 	Chain    string
+	// Hedged marks the hedge: the chain's second model asked while the first
+	// was still answering (WithHedging).
+	Hedged bool
 }
 
 // errorTypes maps each error class to the name observers and metrics use.

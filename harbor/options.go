@@ -83,6 +83,8 @@ type Options struct {
 	Preload []string
 	// Logger logs every call (WithLogger); nil: no logging.
 	Logger *slog.Logger
+	// Hedge hedges the first model of every chain (WithHedging); nil: no hedging.
+	Hedge *Hedge
 	// Breaker gives every provider a circuit breaker (WithCircuitBreaker); nil: none.
 	Breaker *CircuitBreaker
 	// Fallbacks are the named fallback chains (WithFallback).
@@ -317,6 +319,11 @@ func (o *Options) validate() error {
 	}
 	if err := o.Cleanup.validate(); err != nil {
 		return err
+	}
+	if o.Hedge != nil {
+		if err := o.Hedge.validate(); err != nil {
+			return err
+		}
 	}
 	if o.Breaker != nil {
 		if err := o.Breaker.validate(); err != nil {

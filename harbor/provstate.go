@@ -28,6 +28,7 @@ type providerState struct {
 	bindError                atomic.Pointer[string] // why the provider could not be built, "" once it was
 
 	window rateWindow
+	firsts firstTimes // latest times to first chunk, for hedging delays (with WithHedging only)
 
 	prices       sync.Map // model -> pricedModel
 	pricedModels atomic.Int64

@@ -58,4 +58,3 @@ func (r *replay) Next() (llm.Chunk, error) {
 }
 
 func (r *replay) Close() error { return nil }
-

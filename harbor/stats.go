@@ -17,6 +17,7 @@ type stats struct {
 	rateLimited atomic.Int64
 	canceled    atomic.Int64
 	fallbacks   atomic.Int64
+	hedges      atomic.Int64
 }
 
 // Stats is a snapshot of a Client's counters since New.
@@ -29,6 +30,7 @@ type Stats struct {
 	Retries     int64 `json:"retries"`      // extra HTTP attempts made by the retry policy
 	RateLimited int64 `json:"rate_limited"` // failures classified ErrRateLimited
 	Fallbacks   int64 `json:"fallbacks"`    // times a fallback chain moved to its next model
+	Hedges      int64 `json:"hedges"`       // hedged requests sent (WithHedging)
 }
 
 // Stats returns a snapshot of the counters.
@@ -46,6 +48,7 @@ func (c *Client) Stats() Stats {
 		RateLimited: s.rateLimited.Load(),
 		Canceled:    s.canceled.Load(),
 		Fallbacks:   s.fallbacks.Load(),
+		Hedges:      s.hedges.Load(),
 	}
 }
 

@@ -8,8 +8,12 @@ type Fallback struct {
 	Chain string
 	// Model is the chain's model that answered, as the chain names it.
 	Model string
-	// Failed are the models tried before Model, in order, with their errors.
+	// Failed are the models tried before Model, in order, with their errors
+	// (a hedged model that lost the race is not among them: it was cancelled).
 	Failed []FallbackAttempt
+	// Hedged reports that the chain's second model was asked while the first
+	// was still answering (harbor.WithHedging).
+	Hedged bool
 }
 
 // FallbackAttempt is one model of a chain that failed.
