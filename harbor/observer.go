@@ -1,6 +1,7 @@
 package harbor
 
 import (
+	"context"
 	"errors"
 	"time"
 
@@ -112,6 +113,19 @@ type CallEvent struct {
 	Err       error       // EventEnd: nil on success
 	ErrorType string      // EventEnd: ErrorType(Err), "" on success
 	RequestID string      // EventEnd: the vendor's request id, when known
+
+	// CallID identifies the call: the same on all of its events, different for
+	// every call the process makes (through any Client, so that one observer
+	// given to several Clients can still tell their calls apart), never 0 on the
+	// events the core sends. Observers that keep something per call between its
+	// events (a tracer's open span) key it by CallID.
+	CallID uint64
+
+	// Context is the context the caller passed to Create or Stream, set on
+	// EventStart (nil on the other events). It is there for its values — a
+	// tracer makes the call's span a child of the span it carries — and must not
+	// be kept beyond the call's end nor waited on.
+	Context context.Context
 }
 
 // errorTypes maps each error class to the name observers and metrics use.
