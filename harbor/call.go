@@ -334,9 +334,12 @@ func (cc Completions) Stream(ctx context.Context, req *ChatRequest, opts ...Call
 		return nil, errNoClient
 	}
 	if ch := c.chainOf(req, opts); ch != nil {
+		if c.opts.Hedge != nil && len(ch.models) > 1 {
+			return c.streamHedged(ctx, req, opts, ch)
+		}
 		return c.streamChain(ctx, req, opts, ch)
 	}
-	t, err := c.streamOne(ctx, req, opts, nil, 0)
+	t, err := c.streamOne(ctx, req, opts, nil, 0, false)
 	if err != nil {
 		return nil, err
 	}
@@ -344,7 +347,7 @@ func (cc Completions) Stream(ctx context.Context, req *ChatRequest, opts ...Call
 }
 
 // streamOne opens one stream from one model (of a chain, at place i).
-func (c *Client) streamOne(ctx context.Context, req *ChatRequest, opts []CallOption, ch *chain, i int) (*trackedSource, error) {
+func (c *Client) streamOne(ctx context.Context, req *ChatRequest, opts []CallOption, ch *chain, i int, hedge bool) (*trackedSource, error) {
 	t := &trackedSource{c: c}
 	k := &t.k
 	if err := c.prepare(k, ctx, req, opts); err != nil {
@@ -352,6 +355,7 @@ func (c *Client) streamOne(ctx context.Context, req *ChatRequest, opts []CallOpt
 	}
 	k.stream = true
 	k.inChain(ch, i)
+	k.hedged = hedge
 	c.started(k)
 	src, err := c.stream(t)
 	if err != nil {

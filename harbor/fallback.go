@@ -236,7 +236,7 @@ func (cs *chainSource) open(from int) error {
 	for i := from; i < len(cs.ch.models); i++ {
 		r := *cs.req
 		r.Model = cs.ch.models[i]
-		t, err := cs.c.streamOne(cs.ctx, &r, cs.opts, cs.ch, i)
+		t, err := cs.c.streamOne(cs.ctx, &r, cs.opts, cs.ch, i, false)
 		if err == nil {
 			cs.i = i
 			cs.cur.Store(t)

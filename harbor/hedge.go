@@ -3,9 +3,12 @@ package harbor
 import (
 	"context"
 	"errors"
+	"io"
 	"slices"
 	"sync/atomic"
 	"time"
+
+	"github.com/harborai/harbor-go/llm"
 )
 
 // Hedged requests ("The Tail at Scale"): when a chain's first model has not
@@ -168,3 +171,139 @@ func (c *Client) createHedged(ctx context.Context, req *ChatRequest, opts []Call
 	}
 	return nil, chainError(ch, failed)
 }
+
+// hedgedStream is the result of one attempt of a hedged Stream: its source and
+// first chunk, or why it failed.
+type hedgedStream struct {
+	i      int
+	t      *trackedSource
+	first  Chunk
+	err    error
+	cancel context.CancelFunc
+}
+
+// streamHedged is createHedged for streams: an attempt wins with its first
+// chunk.
+func (c *Client) streamHedged(ctx context.Context, req *ChatRequest, opts []CallOption, ch *chain) (*Stream, error) {
+	first, err := c.resolve(ch.models[0])
+	if err != nil {
+		return c.streamChain(ctx, req, opts, ch)
+	}
+	results := make(chan hedgedStream, 2)
+	var cancels [2]context.CancelFunc
+	launch := func(i int) {
+		r := *req
+		r.Model = ch.models[i]
+		actx, cancel := context.WithCancel(ctx)
+		cancels[i] = cancel
+		go func() {
+			h := hedgedStream{i: i, cancel: cancel}
+			h.t, h.err = c.streamOne(actx, &r, opts, ch, i, i == 1)
+			if h.err == nil {
+				if h.first, h.err = h.t.Next(); h.err != nil {
+					h.t.Close()
+					if errors.Is(h.err, io.EOF) {
+						h.err = &Error{Provider: h.t.k.name, Model: r.Model, Kind: ErrBadResponse, Message: "the stream ended without a chunk"}
+					}
+				}
+			}
+			results <- h
+		}()
+	}
+	// drop cancels an attempt and, once it reports, closes what it opened.
+	drop := func(h hedgedStream) {
+		h.cancel()
+		if h.err == nil {
+			h.t.Close()
+		}
+	}
+	launch(0)
+	timer := time.NewTimer(c.opts.Hedge.delay(first.s.st))
+	defer timer.Stop()
+	running, launched := 1, 1
+	var failed []FallbackAttempt
+	for running > 0 {
+		select {
+		case <-timer.C:
+			if launched == 1 {
+				c.stats.hedges.Add(1)
+				launch(1)
+				launched, running = 2, running+1
+			}
+			continue
+		case h := <-results:
+			running--
+			if h.err == nil {
+				for i, cancel := range cancels { // the other attempt: cancelled at once
+					if cancel != nil && i != h.i {
+						cancel()
+					}
+				}
+				for ; running > 0; running-- {
+					drop(<-results)
+				}
+				fb := &Fallback{Chain: ch.name, Model: ch.models[h.i], Failed: failed, Hedged: launched == 2}
+				return llm.NewStream(&hedgedSource{trackedSource: h.t, first: h.first, cancel: h.cancel, fb: fb}), nil
+			}
+			h.cancel()
+			failed = append(failed, attemptOf(ch.models[h.i], h.err))
+			if !ch.movesOn(ctx, h.err) {
+				for _, cancel := range cancels {
+					if cancel != nil {
+						cancel()
+					}
+				}
+				for ; running > 0; running-- {
+					drop(<-results)
+				}
+				return nil, chainError(ch, failed)
+			}
+			if launched == 1 {
+				timer.Stop()
+				c.stats.fallbacks.Add(1)
+				launch(1)
+				launched, running = 2, running+1
+			}
+		}
+	}
+	if len(ch.models) > 2 && ctx.Err() == nil {
+		s, err := c.streamChain(ctx, req, opts, &chain{name: ch.name, models: ch.models[2:], on: ch.on})
+		if err == nil {
+			return s, nil
+		}
+		var fe *FallbackError
+		if errors.As(err, &fe) {
+			failed = append(failed, fe.Attempts...)
+		} else {
+			failed = append(failed, attemptOf(ch.models[2], err))
+		}
+	}
+	return nil, chainError(ch, failed)
+}
+
+// hedgedSource is the winning attempt of a hedged Stream: its first chunk, then
+// the rest of its stream.
+type hedgedSource struct {
+	*trackedSource
+	first  Chunk
+	sent   bool
+	cancel context.CancelFunc
+	fb     *Fallback
+}
+
+func (h *hedgedSource) Next() (llm.Chunk, error) {
+	if !h.sent {
+		h.sent = true
+		return h.first, nil
+	}
+	return h.trackedSource.Next()
+}
+
+func (h *hedgedSource) Close() error {
+	err := h.trackedSource.Close()
+	h.cancel()
+	return err
+}
+
+// Fallback reports the hedge (read by llm.Stream.Fallback).
+func (h *hedgedSource) Fallback() *Fallback { return h.fb }

@@ -74,3 +74,19 @@ func TestHedgeIsChecked(t *testing.T) {
 		requireInvalid(t, err, name, "WithHedging")
 	}
 }
+
+// Streams are hedged until their first chunk: the first to deliver one wins.
+func TestHedgedStream(t *testing.T) {
+	ds, ark, c := twoVendors(t, harbor.WithHedging(harbor.Hedge{After: 20 * time.Millisecond}))
+	ds.Enqueue(harbortest.Fault{Latency: time.Minute})
+	s, err := c.Chat.Completions.Stream(context.Background(), fastReq())
+	require.NoError(t, err)
+	text, _, _ := readStream(t, s)
+	assert.NotEmpty(t, text)
+	require.NotNil(t, s.Fallback())
+	assert.True(t, s.Fallback().Hedged)
+	assert.Equal(t, ark.Model(), s.Fallback().Model)
+	assert.Len(t, ds.ChatRequests(), 1)
+	assert.EqualValues(t, 1, c.Stats().Hedges)
+	assert.Zero(t, c.Stats().StreamsOpen, "the loser's stream was closed")
+}
