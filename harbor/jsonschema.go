@@ -46,8 +46,8 @@ const MaxJSONDepth = 10
 // T must be a struct or a map with string keys (or a pointer to one), since the
 // vendors' JSON modes answer with an object. A type that JSON Schema cannot
 // express is an ErrInvalidRequest whose Param names the field (Order.Items[].Hook):
-// channels, functions, complex numbers, unsafe pointers, map keys other than
-// strings, interfaces with methods (nothing to decode into), a type that contains
+// channels, functions, complex numbers, unsafe pointers, map keys that are
+// neither strings nor encoding.TextMarshalers, interfaces with methods (nothing to decode into), a type that contains
 // itself (a recursive type has no schema without $ref, which harbor does not
 // send), a type nested deeper than MaxJSONDepth, and an embedded field that
 // encoding/json would not flatten (an embedded struct with a json name, an

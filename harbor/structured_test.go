@@ -183,6 +183,13 @@ func TestCreateJSONValidAnswerDecoded(t *testing.T) {
 	assert.Equal(t, res.Completion.Cost, res.Cost)
 	assert.Len(t, p.requests(), 1)
 
+	// A pointer to a struct will do as T.
+	c3, _ := jsonClient(t, true, goodInvoice)
+	pv, err := harbor.CreateJSON[*invoice](context.Background(), c3, invoiceRequest())
+	require.NoError(t, err)
+	require.NotNil(t, pv.Value)
+	assert.Equal(t, "Li Lei", pv.Value.Customer)
+
 	// A map with string keys is an object too.
 	c2, _ := jsonClient(t, false, `{"a":1,"b":2}`)
 	m, err := harbor.CreateJSON[map[string]int](context.Background(), c2, invoiceRequest())
