@@ -100,7 +100,7 @@ func CreateJSON[T any](ctx context.Context, c *Client, req *ChatRequest, opts ..
 	if ts.bad != nil {
 		return nil, ts.invalid(req.Model)
 	}
-	out := &JSONResult[T]{Native: c.takesJSONSchema(req.Model)}
+	out := &JSONResult[T]{Native: c.takesJSONSchema(req, opts)}
 	sent := ts.request(req, out.Native)
 	res, err := c.Chat.Completions.Create(ctx, sent, opts...)
 	if err != nil {
@@ -155,11 +155,23 @@ func leavesFormatFree(req *ChatRequest) error {
 	return nil
 }
 
-// takesJSONSchema reports whether the provider model routes to takes
-// json_schema. A model no provider serves is left to Create to report.
-func (c *Client) takesJSONSchema(model string) bool {
-	r, err := c.resolve(model)
-	return err == nil && r.s.desc.JSONSchema
+// takesJSONSchema reports whether every provider the call may reach takes
+// json_schema: the model's, or, for a fallback chain, every model's (a chain
+// that may end at DeepSeek is emulated throughout, so that moving on does not
+// meet a request the next vendor refuses). A model no provider serves is left
+// to Create to report.
+func (c *Client) takesJSONSchema(req *ChatRequest, opts []CallOption) bool {
+	models := []string{req.Model}
+	if ch := c.chainOf(req, opts); ch != nil {
+		models = ch.models
+	}
+	for _, m := range models {
+		r, err := c.resolve(m)
+		if err != nil || !r.s.desc.JSONSchema {
+			return false
+		}
+	}
+	return true
 }
 
 // request is req asking for T: json_schema when native, else json_object and

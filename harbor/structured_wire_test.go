@@ -115,3 +115,22 @@ func TestCreateJSONOnTheWire(t *testing.T) {
 		})
 	}
 }
+
+// A chain that may end at a vendor without json_schema is emulated throughout,
+// so that moving on from Doubao to DeepSeek meets no refusal.
+func TestCreateJSONThroughAChain(t *testing.T) {
+	ark := harbortest.Start(t, harbortest.Doubao, harbortest.WithoutSpecCheck())
+	ds := harbortest.Start(t, harbortest.DeepSeek, harbortest.WithoutSpecCheck())
+	c, err := harbor.New(append(append(ark.Options(), ds.Options()...), harbor.WithMaxRetries(0),
+		harbor.WithFallback("typed", ark.Model(), ds.Model()))...)
+	require.NoError(t, err)
+	ark.Enqueue(harbortest.ServerError())
+	ds.Enqueue(harbortest.ReplyJSON(200, answerBody(harbortest.DeepSeek, goodInvoice)))
+	res, err := harbor.CreateJSON[invoice](context.Background(), c, &harbor.ChatRequest{Model: "typed",
+		Messages: []harbor.Message{harbor.UserMessage("Li Lei bought 2 of A-1, 12.5 in all.")}})
+	require.NoError(t, err)
+	assert.False(t, res.Native, "emulated: the chain may reach DeepSeek")
+	assert.Equal(t, "Li Lei", res.Value.Customer)
+	require.NotNil(t, res.Completion.Fallback)
+	assert.Equal(t, ds.Model(), res.Completion.Fallback.Model)
+}
