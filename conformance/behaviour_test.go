@@ -38,8 +38,8 @@ func pairReq() *harbor.ChatRequest {
 type fallbackRow struct {
 	name  string
 	fault harbortest.Fault
-	moves bool   // the chain moves to the second vendor
-	class error  // the class of the first vendor's error
+	moves bool  // the chain moves to the second vendor
+	class error // the class of the first vendor's error
 }
 
 var fallbackRows = []fallbackRow{
