@@ -38,9 +38,10 @@ type OpenAIConfig struct {
 //
 // It validates the parameters those servers share (OpenAI's names, ranges
 // and error wording), answers with the toy model (no reasoning_content:
-// OpenAI's chat API returns none), supports n, logprobs and
-// stream_options.include_usage, injects queued faults and records what it
-// received. Use [NewOpenAI]; it is safe for concurrent use.
+// OpenAI's chat API returns none), supports n, logprobs,
+// stream_options.include_usage and response_format text, json_object and
+// json_schema, injects queued faults and records what it received. Use
+// [NewOpenAI]; it is safe for concurrent use.
 //
 // Error bodies are {"error":{"message","type","param","code"}}, param and
 // code being null where OpenAI sends null. Defaults per status: 401
@@ -293,6 +294,7 @@ func (o *OpenAI) chat(w http.ResponseWriter, r *http.Request, body []byte, f Fau
 		return
 	}
 	a := p.turn.answer()
+	a.script(f.Content)
 	u := &oaiUsage{PromptTokens: p.turn.promptTokens, CompletionTokens: p.n * a.completionTokens()}
 	u.TotalTokens = u.PromptTokens + u.CompletionTokens
 	id := oaiID("chatcmpl-", oaiMixedAlnum, 29, o.base.seq.Add(1))

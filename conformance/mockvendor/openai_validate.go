@@ -156,7 +156,10 @@ func (o *OpenAI) validate(req *oaiChatRequest) (*oaiPlan, *oaiReqError) {
 	}
 
 	p := &oaiPlan{turn: oaiNewTurn(model, req.Messages), n: 1, stream: req.Stream, logprobs: req.Logprobs}
-	p.turn.toolName = toolName
+	p.turn.toolName, p.turn.toolParams = toolName, toolParams(req.Tools, toolName)
+	if rf := req.ResponseFormat; rf != nil {
+		p.turn.setFormat(rf.Type, rf.JSONSchema)
+	}
 	switch {
 	case req.MaxCompletionTokens != nil:
 		p.turn.maxTokens = *req.MaxCompletionTokens
