@@ -122,8 +122,11 @@
 //
 // [OpenAI] mocks a generic OpenAI-compatible endpoint (OpenAI, DashScope,
 // Moonshot, Zhipu, local servers) with OpenAI's validation wording, "chatcmpl-"
-// ids, n, logprobs and the include_usage usage chunk; it never reasons. Both
-// it and [QianfanV2] treat "[[insufficient]]" as plain text.
+// ids, n, logprobs and the include_usage usage chunk; it never reasons. It
+// serves [OpenAIModels] (gpt-4o, gpt-4o-mini, gpt-4.1, gpt-5, o3, o4-mini…)
+// unless [OpenAIConfig.Models] names others: GET /v1/models lists them and
+// any other model gets OpenAI's 404 model_not_found, as typed clients
+// expect. Both it and [QianfanV2] treat "[[insufficient]]" as plain text.
 //
 // # Concurrency
 //

@@ -62,7 +62,7 @@ func (o *OpenAI) validate(req *oaiChatRequest) (*oaiPlan, *oaiReqError) {
 		return nil, oaiBad("", "", "you must provide a model parameter")
 	}
 	model := *req.Model
-	if o.models != nil && !o.models[model] {
+	if !o.models[model] {
 		return nil, &oaiReqError{status: http.StatusNotFound, code: "model_not_found",
 			msg: "The model `" + model + "` does not exist or you do not have access to it."}
 	}
