@@ -1,7 +1,6 @@
 package mockvendor
 
 import (
-	"bytes"
 	"encoding/json"
 	"strings"
 	"unicode"
@@ -299,14 +298,13 @@ func openObject(params []byte) bool {
 			if string(v) != `"object"` {
 				return false
 			}
-		case "properties":
-			if string(bytes.TrimSpace(v)) != "{}" {
-				return false
+		case "properties", "required":
+			var none map[string]json.RawMessage
+			var empty []json.RawMessage
+			if json.Unmarshal(v, &none) == nil && len(none) == 0 || json.Unmarshal(v, &empty) == nil && len(empty) == 0 {
+				continue
 			}
-		case "required":
-			if string(bytes.TrimSpace(v)) != "[]" {
-				return false
-			}
+			return false
 		case "additionalProperties":
 			if string(v) != "true" {
 				return false

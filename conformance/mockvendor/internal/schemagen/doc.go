@@ -55,6 +55,8 @@
 // common multiple taken; two patterns or two formats keep the first. A
 // pattern Go's regexp cannot parse (lookaround, backreferences) is ignored.
 // The false schema, and schemas no instance satisfies, get a best effort
-// that is not valid. Such schemas are rare in response formats and tool
+// that is not valid; so do counts (minLength, minItems, minProperties…) above
+// 16384, which are taken as 16384, and schemas whose smallest instance is
+// larger than 65536 values or 4 MiB of strings, where the generator stops. Such schemas are rare in response formats and tool
 // parameters, where strict modes forbid most of these keywords anyway.
 package schemagen

@@ -25,8 +25,11 @@ func matchString(pattern string, minLen, maxLen, variant int) (string, bool) {
 		n := utf8.RuneCountInString(s)
 		return n >= minLen && (maxLen < 0 || n <= maxLen) && check.MatchString(s)
 	}
+	// Repetitions grow 0, 1, 2, 4, 8… up to minLen: a handful of tries even
+	// for a long minLength.
 	var first string
-	for extra := 0; extra <= max(minLen, 2); extra++ {
+	prev := -1
+	for extra := 0; extra <= max(minLen, 2); extra = max(2*extra, extra+1) {
 		var b strings.Builder
 		if !build(&b, re, extra, variant) {
 			return "", false
@@ -42,6 +45,10 @@ func matchString(pattern string, minLen, maxLen, variant int) (string, bool) {
 		if maxLen >= 0 && n > maxLen {
 			break // more repetitions only make it longer
 		}
+		if n == prev {
+			break // bounded repeats: more tries cannot grow it
+		}
+		prev = n
 		if n < minLen {
 			for _, p := range [...]string{"x", "0", "a", "A", "_", " ", "-", "."} {
 				pad := strings.Repeat(p, minLen-n)

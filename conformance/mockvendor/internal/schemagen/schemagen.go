@@ -105,8 +105,12 @@ func (o *object) num(k string) (json.Number, bool) {
 	return n, ok
 }
 
-// count returns k's value as a non-negative count, or def when it is absent
-// or not one.
+// maxCount caps every count a schema asks for (minItems, minLength…), so
+// that no schema makes the generator build an instance of unbounded size.
+const maxCount = 1 << 14
+
+// count returns k's value as a non-negative count (at most maxCount), or def
+// when it is absent or not one.
 func (o *object) count(k string, def int) int {
 	n, ok := o.num(k)
 	if !ok {
@@ -116,8 +120,8 @@ func (o *object) count(k string, def int) int {
 	if err != nil || f < 0 {
 		return def
 	}
-	if f > 1<<20 {
-		return 1 << 20
+	if f > maxCount {
+		return maxCount
 	}
 	return int(f)
 }

@@ -342,3 +342,36 @@ func randomSchema(r *rand.Rand, depth int, defs *[]string) string {
 	}
 	return `{}`
 }
+
+// FuzzGenerate: whatever the schema, Generate does not panic or hang, and
+// what it returns is JSON.
+func FuzzGenerate(f *testing.F) {
+	for _, c := range schemas {
+		f.Add(c.schema, "hi")
+	}
+	f.Add(`{"type":"string","pattern":"(a|b)*c{2,3}[^x]$"}`, "")
+	f.Add(`{"minProperties":3,"patternProperties":{"^[0-9]+$":{}},"additionalProperties":false}`, "p")
+	f.Fuzz(func(t *testing.T, schema, prompt string) {
+		out, err := Generate([]byte(schema), prompt, Spaced)
+		if err != nil {
+			return
+		}
+		if !json.Valid(out) {
+			t.Fatalf("not JSON for %s: %s", schema, out)
+		}
+	})
+}
+
+// TestGenerateIsBounded: nested counts multiply, the instance's size does not.
+func TestGenerateIsBounded(t *testing.T) {
+	for _, s := range []string{
+		`{"type":"array","minItems":16384,"items":{"type":"array","minItems":16384,"items":{"type":"array","minItems":16384}}}`,
+		`{"type":"array","minItems":100000,"items":{"type":"string","minLength":100000}}`,
+		`{"type":"object","minProperties":100000,"additionalProperties":{"type":"array","minItems":100000}}`,
+	} {
+		out, err := Generate([]byte(s), "hi", Compact)
+		require.NoError(t, err)
+		assert.True(t, json.Valid(out))
+		assert.Less(t, len(out), 8<<20, s)
+	}
+}

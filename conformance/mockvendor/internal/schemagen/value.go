@@ -13,7 +13,20 @@ type gen struct {
 	root   any
 	prompt string
 	seed   uint64
+	nodes  int // values built so far
+	bytes  int // string bytes built so far
 }
+
+// The instance's size is bounded whatever the schema (nested minItems
+// multiply): past maxNodes values or maxBytes of strings the generator stops
+// adding items and properties, and strings are empty. Real response formats
+// and tool parameters stay far below.
+const (
+	maxNodes = 1 << 16
+	maxBytes = 1 << 22
+)
+
+func (g *gen) exhausted() bool { return g.nodes > maxNodes || g.bytes > maxBytes }
 
 // state is where in the instance the generator is.
 type state struct {
@@ -48,7 +61,8 @@ func (g *gen) rand(st state, salt uint64) uint64 {
 
 // value builds an instance of s at st.
 func (g *gen) value(s any, st state) any {
-	if st.depth > hardDepth {
+	g.nodes++
+	if st.depth > hardDepth || g.exhausted() {
 		return nil
 	}
 	r := g.resolve(s, &st, 0)
@@ -238,7 +252,7 @@ func (g *gen) object(r *object, st state) any {
 				}
 			case patterns != nil:
 				for _, p := range patterns.keys {
-					if k, ok := matchString(p, 1, -1, i); ok && !seen[k] {
+					if k, ok := matchString(p, 1+i/10, -1, i); ok && !seen[k] {
 						add(k)
 						break
 					}
@@ -247,8 +261,23 @@ func (g *gen) object(r *object, st state) any {
 		}
 	}
 
+	type pattern struct {
+		re     *regexp.Regexp
+		schema any
+	}
+	var pats []pattern
+	if patterns != nil {
+		for _, p := range patterns.keys {
+			if re, err := regexp.Compile(p); err == nil {
+				pats = append(pats, pattern{re, patterns.vals[p]})
+			}
+		}
+	}
 	out := newObject(len(names))
 	for _, k := range names {
+		if g.exhausted() {
+			break
+		}
 		var s any = true
 		declared := false
 		if props != nil {
@@ -257,12 +286,10 @@ func (g *gen) object(r *object, st state) any {
 			}
 		}
 		matched := false
-		if patterns != nil {
-			for _, p := range patterns.keys {
-				if re, err := regexp.Compile(p); err == nil && re.MatchString(k) {
-					s = both(s, patterns.vals[p])
-					matched = true
-				}
+		for _, p := range pats {
+			if p.re.MatchString(k) {
+				s = both(s, p.schema)
+				matched = true
 			}
 		}
 		if !declared && !matched && hasAddl {
@@ -319,7 +346,7 @@ func (g *gen) array(r *object, st state) any {
 	unique := r.vals["uniqueItems"] == true
 	out := make([]any, 0, n)
 	seen := map[string]bool{}
-	for i := 0; i < n; i++ {
+	for i := 0; i < n && !g.exhausted(); i++ {
 		var s any = rest
 		if i < len(tuple) {
 			s = tuple[i]
@@ -351,6 +378,7 @@ func (g *gen) string(r *object, st state) any {
 	maxL := r.count("maxLength", -1)
 	if p := r.str("pattern"); p != "" {
 		if s, ok := matchString(p, minL, maxL, st.variant); ok {
+			g.bytes += len(s)
 			return s
 		}
 	}
@@ -371,6 +399,7 @@ func (g *gen) string(r *object, st state) any {
 	if n < minL {
 		s += strings.Repeat("x", minL-n)
 	}
+	g.bytes += len(s)
 	return s
 }
 
