@@ -86,7 +86,9 @@
 // connections, streams that end early or break mid-body, slow answers.
 // [Fault] describes one such failure; Enqueue a few on a mock and each chat
 // request consumes the next one in FIFO order. Presets such as
-// [RateLimited] and [TruncatedStream] name the common cases.
+// [RateLimited] and [TruncatedStream] name the common cases. A Fault can
+// also script an answer: [Fault.Reply] byte for byte, or [Fault.Content]
+// only the text, inside the vendor's own framing.
 //
 // # Qianfan v1
 //
