@@ -56,7 +56,9 @@
 // json_object need the word "json" in the prompt). With json_object the
 // answer is {"answer": "<the answer above>"}; with json_schema it is an
 // instance of the request's schema, built from the schema and the last user
-// content — the same schema and prompt always give the same instance. JSON
+// content — the same schema and prompt always give the same instance (a
+// schema naming no property, such as {"type":"object"}, gets the
+// json_object answer, which is valid for it). JSON
 // answers are spaced ({"a": 1, "b": 2}) so that streams split them into
 // several chunks like any answer, and count as tokens like any text;
 // max_tokens cuts them short as it cuts text, leaving invalid JSON and

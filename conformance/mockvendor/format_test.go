@@ -327,3 +327,20 @@ func TestSplitArgs(t *testing.T) {
 		}
 	}
 }
+
+// A json_schema naming no property gets the json_object answer, which is
+// valid for it.
+func TestJSONSchemaOpenObject(t *testing.T) {
+	for _, v := range fmtVendors() {
+		if !v.jsonSchema {
+			continue
+		}
+		t.Run(v.name, func(t *testing.T) {
+			_, send := v.start(t)
+			for _, schema := range []string{`{"type":"object"}`, `{}`} {
+				a := readAnswer(t, send(v.format("json_schema", schema), false), false)
+				assert.JSONEq(t, `{"answer":`+jsonString("Hello! You said: "+fmtPrompt)+`}`, a.content, schema)
+			}
+		})
+	}
+}

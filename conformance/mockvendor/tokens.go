@@ -248,11 +248,12 @@ const (
 // formatAnswer is the toy model's answer text in the requested format:
 // the reply itself; for json_object {"answer": reply}; for json_schema an
 // instance of schema built from the prompt (see schemagen), or the
-// json_object answer when there is no schema to follow. JSON answers are
+// json_object answer when the schema names no property and takes any
+// object (none, {"type":"object"}), for which it is valid. JSON answers are
 // spaced ({"a": 1, "b": 2}) as models write them, so that a stream splits
 // them into several chunks like any answer.
 func formatAnswer(f answerFormat, schema []byte, reply, prompt string) string {
-	if f == formatJSONSchema && len(schema) > 0 {
+	if f == formatJSONSchema && !openObject(schema) {
 		if b, err := schemagen.Generate(schema, prompt, schemagen.Spaced); err == nil {
 			return string(b)
 		}
