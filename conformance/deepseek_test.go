@@ -181,6 +181,11 @@ var deepseekCases = []deepseekCase{
 		sent: map[string]any{"/response_format/type": "json_object"}, requests: 1,
 	},
 	{
+		name: "json_object answer is a JSON object", quirk: "response_format json_object: the content is one JSON object (streamed in pieces)",
+		req:    harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("the weather in Paris, as JSON"), ResponseFormat: &harbor.ResponseFormat{Type: "json_object"}},
+		finish: "stop", requests: 1, check: jsonObjectAnswer[*mockvendor.DeepSeek],
+	},
+	{
 		name: "json_schema is refused before I/O", quirk: "no json_schema on DeepSeek",
 		only: "create",
 		req:  harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("json"), ResponseFormat: &harbor.ResponseFormat{Type: "json_schema", JSONSchema: &harbor.JSONSchema{Name: "x"}}},
@@ -250,6 +255,11 @@ var deepseekCases = []deepseekCase{
 			assert.Equal(t, "get_weather", o.ToolCalls[0].Function.Name)
 			assert.JSONEq(t, `{"query":"weather in Paris"}`, o.ToolCalls[0].Function.Arguments)
 		},
+	},
+	{
+		name: "tool-call arguments follow the tool's schema", quirk: "function.arguments is JSON valid for function.parameters",
+		req:    harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("forecast for Paris"), Thinking: thinkingOff, Tools: fmtTools()},
+		finish: "tool_calls", requests: 1, check: schemaArgs[*mockvendor.DeepSeek],
 	},
 	{
 		name: "thinking tool turn without reasoning_content is caught before I/O", quirk: "vendor 400s when reasoning_content is not sent back",

@@ -106,10 +106,30 @@ type oaiTurn struct {
 	thinking     bool
 	maxTokens    int // 0: unlimited
 	toolName     string
+	toolParams   []byte
+	format       answerFormat
+	schema       []byte
 	lastRole     string
 	lastContent  string
 	lastUser     string
 	promptTokens int
+}
+
+// setFormat records the response_format the toy model answers in; raw is the
+// json_schema object ({"name", "schema", …}), whose schema is kept.
+func (t *oaiTurn) setFormat(typ string, raw json.RawMessage) {
+	switch typ {
+	case "json_object":
+		t.format = formatJSONObject
+	case "json_schema":
+		t.format = formatJSONSchema
+		var js struct {
+			Schema json.RawMessage `json:"schema"`
+		}
+		if json.Unmarshal(raw, &js) == nil {
+			t.schema = js.Schema
+		}
+	}
 }
 
 // oaiNewTurn reads the conversation facts the toy model needs from msgs,
@@ -138,6 +158,9 @@ func (t *oaiTurn) answer() answer {
 		thinking:    t.thinking,
 		maxTokens:   t.maxTokens,
 		toolName:    t.toolName,
+		toolParams:  t.toolParams,
+		format:      t.format,
+		schema:      t.schema,
 		lastRole:    t.lastRole,
 		lastContent: t.lastContent,
 		lastUser:    t.lastUser,
@@ -206,11 +229,11 @@ func oaiStreamAnswer(a *answer, role, final any, emit func(delta any, finish *st
 			return false
 		}
 		td.ToolCalls[0] = dsToolCallDelta{}
-		for rest := a.tool.args; rest != ""; {
-			td.ToolCalls[0].Function.Arguments, rest = nextPiece(rest)
-			if !emit(td, nil) {
-				return false
-			}
+		if !splitArgs(a.tool.args, func(piece string) bool {
+			td.ToolCalls[0].Function.Arguments = piece
+			return emit(td, nil)
+		}) {
+			return false
 		}
 	}
 	cd := &dsContentDelta{}
