@@ -134,3 +134,28 @@ func TestCreateJSONThroughAChain(t *testing.T) {
 	require.NotNil(t, res.Completion.Fallback)
 	assert.Equal(t, ds.Model(), res.Completion.Fallback.Model)
 }
+
+// The mocks answer typed calls on their own: the same CreateJSON call returns
+// the same value from DeepSeek, Doubao, Wenxin v1, Qianfan v2 and OpenAI by
+// changing only the model name — natively or emulated.
+func TestCreateJSONSameValueOnEveryMock(t *testing.T) {
+	type city struct {
+		Name       string `json:"name"`
+		Population int    `json:"population"`
+		Capital    bool   `json:"capital"`
+	}
+	var values []city
+	for _, v := range harbortest.Vendors() {
+		t.Run(string(v), func(t *testing.T) {
+			m := harbortest.Start(t, v)
+			req := &harbor.ChatRequest{Model: m.Model(), Messages: []harbor.Message{harbor.UserMessage("Beijing")}}
+			res, err := harbor.CreateJSON[city](context.Background(), m.Client(), req)
+			require.NoError(t, err)
+			assert.False(t, res.Repaired, "valid at once")
+			values = append(values, res.Value)
+		})
+	}
+	for i := 1; i < len(values); i++ {
+		assert.Equal(t, values[0], values[i], "the same value from every vendor")
+	}
+}

@@ -181,6 +181,15 @@ func validateDeepSeek(req *dsChatRequest) (*chatPlan, *requestError) {
 	if toolName != "" {
 		p.toolParams = toolParams(req.Tools, toolName)
 	}
+	if format == formatJSONObject {
+		var system []string
+		for i := range req.Messages {
+			if req.Messages[i].Role == "system" {
+				system = append(system, req.Messages[i].Content.text)
+			}
+		}
+		p.schema = promptSchema(system...)
+	}
 	if req.MaxTokens != nil {
 		p.maxTokens = *req.MaxTokens
 	}

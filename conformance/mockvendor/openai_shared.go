@@ -102,6 +102,7 @@ func (c *oaiContent) UnmarshalJSON(b []byte) error {
 // oaiTurn is a validated request reduced to what the toy model needs; it is
 // the OpenAI-shaped mocks' adapter onto DeepSeek's chatPlan.
 type oaiTurn struct {
+	system       []string // the system messages' text
 	model        string
 	thinking     bool
 	maxTokens    int // 0: unlimited
@@ -121,6 +122,7 @@ func (t *oaiTurn) setFormat(typ string, raw json.RawMessage) {
 	switch typ {
 	case "json_object":
 		t.format = formatJSONObject
+		t.schema = promptSchema(t.system...)
 	case "json_schema":
 		t.format = formatJSONSchema
 		var js struct {
@@ -141,6 +143,11 @@ func oaiNewTurn(model string, msgs []oaiMessage) oaiTurn {
 	}
 	last := &msgs[len(msgs)-1]
 	t.lastRole, t.lastContent = last.Role, last.Content.text
+	for i := range msgs {
+		if msgs[i].Role == "system" {
+			t.system = append(t.system, msgs[i].Content.text)
+		}
+	}
 	for i := len(msgs) - 1; i >= 0; i-- {
 		if msgs[i].Role == "user" {
 			t.lastUser = msgs[i].Content.text

@@ -157,6 +157,9 @@ func qf1Validate(req *qf1ChatRequest, m qf1Model) (*chatPlan, *qf1Invalid) {
 	}
 	if v := req.ResponseFormat; v != nil && *v == "json_object" {
 		p.format = formatJSONObject
+		if req.System != nil {
+			p.schema = promptSchema(*req.System)
+		}
 	}
 	if req.System != nil && *req.System != "" {
 		p.promptTokens += countWords(*req.System) + 1

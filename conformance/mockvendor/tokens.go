@@ -253,7 +253,7 @@ const (
 // spaced ({"a": 1, "b": 2}) as models write them, so that a stream splits
 // them into several chunks like any answer.
 func formatAnswer(f answerFormat, schema []byte, reply, prompt string) string {
-	if f == formatJSONSchema && !openObject(schema) {
+	if f != formatText && len(schema) > 0 && !openObject(schema) {
 		if b, err := schemagen.Generate(schema, prompt, schemagen.Spaced); err == nil {
 			return string(b)
 		}
@@ -400,4 +400,27 @@ func splitmix64(x uint64) uint64 {
 	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
 	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
 	return x ^ (x >> 31)
+}
+
+// promptSchema finds a JSON Schema that a system prompt asks the answer to
+// conform to — the words "JSON Schema" and then the schema, as harbor's
+// CreateJSON writes it for vendors without json_schema — or nil. A model in
+// json_object mode that reads it answers an instance of it, and so does the toy
+// model, so that structured output can be tried offline on those vendors too.
+func promptSchema(texts ...string) []byte {
+	for _, s := range texts {
+		i := strings.Index(s, "JSON Schema")
+		if i < 0 {
+			continue
+		}
+		j := strings.IndexByte(s[i:], '{')
+		if j < 0 {
+			continue
+		}
+		var raw json.RawMessage
+		if json.NewDecoder(strings.NewReader(s[i+j:])).Decode(&raw) == nil {
+			return raw
+		}
+	}
+	return nil
 }
