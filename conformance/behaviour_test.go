@@ -178,3 +178,45 @@ func TestCircuitBreakerOnEveryVendor(t *testing.T) {
 		})
 	}
 }
+
+// The same error object in a 200 answer is the same error on every
+// OpenAI-shaped vendor, classified by OpenAI's vocabulary (a review found
+// DeepSeek, Ark and Qianfan calling it a bad response while OpenAI's provider
+// read it).
+func TestTheSameErrorObjectIsTheSameErrorEverywhere(t *testing.T) {
+	objects := []struct {
+		body  string
+		class error
+	}{
+		{`{"error":{"message":"Rate limit reached","type":"rate_limit_error","param":null,"code":"rate_limit_exceeded"}}`, harbor.ErrRateLimited},
+		{`{"error":{"message":"bad key","type":"authentication_error","param":null,"code":"invalid_api_key"}}`, harbor.ErrAuthentication},
+		{`{"error":{"message":"no such model","type":"invalid_request_error","param":null,"code":"model_not_found"}}`, harbor.ErrNotFound},
+		{`{"error":{"message":"boom","type":"server_error","param":null,"code":null}}`, harbor.ErrServer},
+	}
+	for _, v := range []harbortest.Vendor{harbortest.DeepSeek, harbortest.Doubao, harbortest.Qianfan, harbortest.OpenAI} {
+		for _, o := range objects {
+			for _, stream := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%s/%v/stream=%v", v, o.class, stream), func(t *testing.T) {
+					m := harbortest.Start(t, v, harbortest.WithoutSpecCheck())
+					c, err := m.NewClient(harbor.WithMaxRetries(0))
+					require.NoError(t, err)
+					m.Enqueue(harbortest.ReplyJSON(200, o.body))
+					req := &harbor.ChatRequest{Model: m.Model(), Messages: []harbor.Message{harbor.UserMessage("hi")}}
+					if stream {
+						s, err := c.Chat.Completions.Stream(context.Background(), req)
+						if err == nil {
+							for s.Next() {
+							}
+							err = s.Err()
+							s.Close()
+						}
+						require.ErrorIs(t, err, o.class)
+						return
+					}
+					_, err = c.Chat.Completions.Create(context.Background(), req)
+					require.ErrorIs(t, err, o.class)
+				})
+			}
+		}
+	}
+}
