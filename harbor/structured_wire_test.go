@@ -159,3 +159,23 @@ func TestCreateJSONSameValueOnEveryMock(t *testing.T) {
 		assert.Equal(t, values[0], values[i], "the same value from every vendor")
 	}
 }
+
+// A model whose JSON never validates ends, on every vendor, in a typed error
+// after exactly one repair turn — never a loop.
+func TestCreateJSONFailsAfterOneRepairOnEveryMock(t *testing.T) {
+	for _, v := range harbortest.Vendors() {
+		t.Run(string(v), func(t *testing.T) {
+			m := harbortest.Start(t, v)
+			bad := `{"customer": 42}`
+			m.Enqueue(harbortest.Fault{Content: bad}, harbortest.Fault{Content: bad})
+			req := &harbor.ChatRequest{Model: m.Model(), Messages: []harbor.Message{harbor.UserMessage("Li Lei bought 2 of A-1.")}}
+			_, err := harbor.CreateJSON[invoice](context.Background(), m.Client(), req)
+			require.ErrorIs(t, err, harbor.ErrBadResponse)
+			var je *harbor.JSONError
+			require.ErrorAs(t, err, &je)
+			assert.Equal(t, bad, je.Raw)
+			assert.NotEmpty(t, je.Violations)
+			assert.Len(t, m.ChatRequests(), 2, "the call and one repair turn")
+		})
+	}
+}
