@@ -50,7 +50,9 @@ const DefaultSharedTimeout = 50 * time.Millisecond
 // they contain — text, tool calls (the same request asks for the same calls),
 // answers cut by max_tokens. Never stored: errors, and answers a vendor ended
 // with content_filter or insufficient_system_resource (a refusal or an
-// interrupted answer is not the answer to replay). A hit is marked
+// interrupted answer is not the answer to replay). Identical calls in flight at
+// once make one vendor call, and so does one arriving within 2s after such a call
+// ended, even if the cache had no room to keep its answer. A hit is marked
 // (ChatCompletion.Cached, Stream.Cached), keeps the original Usage and costs
 // nothing. Per call, WithCacheBypass and WithCacheRefresh change what a call does
 // with the cache. New rejects a MaxBytes or TTL that is not positive, a negative
@@ -109,8 +111,13 @@ type responseCache struct {
 	log    *slog.Logger
 	shared SharedCache
 
-	mu      sync.Mutex // guards flights; taken by misses only
+	mu      sync.Mutex // guards flights and recent; taken by misses only
 	flights map[cacheKey]*flight
+	// recent keeps answers of flights that ended in the last recentFor, so
+	// that a caller that just missed the flight gets its answer even when L1
+	// has already evicted it (a full cache): identical calls make one vendor
+	// call, whatever the cache's room.
+	recent map[cacheKey]recentAnswer
 
 	hits, sharedHits, misses, coalesced atomic.Int64
 	evictions, expirations, tooLarge    atomic.Int64
@@ -118,6 +125,18 @@ type responseCache struct {
 	sharedFailing                       atomic.Bool // between the warning and the recovery note
 	writes                              sync.WaitGroup
 }
+
+type recentAnswer struct {
+	res *ChatCompletion
+	at  time.Time
+}
+
+// recentFor is how long a finished flight's answer stays for late joiners; at
+// most recentMax answers are kept.
+const (
+	recentFor = 2 * time.Second
+	recentMax = 1024
+)
 
 type cacheEntry struct {
 	c    *ChatCompletion // never handed out: callers get clones
@@ -131,7 +150,8 @@ func newResponseCache(cfg CacheConfig) (*responseCache, error) {
 	if cfg.SharedTimeout == 0 {
 		cfg.SharedTimeout = DefaultSharedTimeout
 	}
-	rc := &responseCache{cfg: cfg, shared: cfg.Shared, log: cfg.Logger, flights: map[cacheKey]*flight{}}
+	rc := &responseCache{cfg: cfg, shared: cfg.Shared, log: cfg.Logger, flights: map[cacheKey]*flight{},
+		recent: map[cacheKey]recentAnswer{}}
 	if rc.log == nil {
 		rc.log = slog.Default()
 	}
@@ -164,7 +184,7 @@ func (rc *responseCache) lead(k cacheKey, f *flight) (*ChatCompletion, bool) {
 	if !ok {
 		return nil, false
 	}
-	rc.finish(k, f, e.c, nil)
+	rc.finish(k, f, e.c, nil, true)
 	rc.hits.Add(1)
 	return hitCopy(e.c), true
 }
@@ -201,26 +221,28 @@ func storable(c *ChatCompletion) bool {
 }
 
 // put stores the cache's own copy of c in L1 and, in the background, in the shared
-// tier. It returns that copy.
-func (rc *responseCache) put(k cacheKey, c *ChatCompletion) *ChatCompletion {
+// tier. It returns that copy, and whether L1 took it (not when it is larger
+// than the whole cache).
+func (rc *responseCache) put(k cacheKey, c *ChatCompletion) (*ChatCompletion, bool) {
 	own := cloneCompletion(c)
 	// What belongs to the call that stored it, not to the answer.
 	own.Cached, own.Cost, own.Fallback, own.TraceID = false, Cost{}, nil, ""
-	rc.putL1(k, own)
+	stored := rc.putL1(k, own)
 	if rc.shared != nil {
 		rc.writes.Add(1)
 		go rc.putShared(k, own)
 	}
-	return own
+	return own, stored
 }
 
-func (rc *responseCache) putL1(k cacheKey, own *ChatCompletion) {
+func (rc *responseCache) putL1(k cacheKey, own *ChatCompletion) bool {
 	size := completionSize(own)
 	if int64(size) > rc.cfg.MaxBytes || size > math.MaxUint32 {
 		rc.tooLarge.Add(1)
-		return
+		return false
 	}
 	rc.l1.Set(k, &cacheEntry{c: own, size: uint32(size)})
+	return true
 }
 
 // sharedEntry is how an answer is stored in the shared tier: the completion plus
@@ -317,27 +339,53 @@ type flight struct {
 }
 
 // join returns the flight for k and whether the caller leads it (and must finish
-// it).
-func (rc *responseCache) join(k cacheKey) (*flight, bool) {
+// it). A flight that ended successfully within recentFor is returned finished,
+// unless the caller wants a fresh answer (recent false: WithCacheRefresh).
+func (rc *responseCache) join(k cacheKey, recent bool) (*flight, bool) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	if f, ok := rc.flights[k]; ok {
 		f.waiters.Add(1)
 		return f, false
 	}
+	if r, ok := rc.recent[k]; ok && recent {
+		if time.Since(r.at) < recentFor {
+			f := &flight{done: closedChan, res: r.res}
+			return f, false
+		}
+		delete(rc.recent, k)
+	}
 	f := &flight{done: make(chan struct{})}
 	rc.flights[k] = f
 	return f, true
 }
 
-// finish ends the flight: waiters get res (the cache's copy) or err.
-func (rc *responseCache) finish(k cacheKey, f *flight, res *ChatCompletion, err error) {
+// finish ends the flight: waiters get res (the cache's copy) or err. keep: res
+// was stored, and late callers may have it too for recentFor.
+func (rc *responseCache) finish(k cacheKey, f *flight, res *ChatCompletion, err error, keep bool) {
 	rc.mu.Lock()
 	delete(rc.flights, k)
+	if res != nil && keep {
+		if len(rc.recent) >= recentMax {
+			now := time.Now()
+			for rk, r := range rc.recent {
+				if now.Sub(r.at) >= recentFor {
+					delete(rc.recent, rk)
+				}
+			}
+			if len(rc.recent) >= recentMax {
+				clear(rc.recent) // all fresh: a burst of distinct calls; start over
+			}
+		}
+		rc.recent[k] = recentAnswer{res, time.Now()}
+	}
 	rc.mu.Unlock()
 	f.res, f.err = res, err
 	close(f.done)
 }
+
+// closedChan is the done channel of a flight that has already ended.
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 // errLeaderGone is what waiters see when the call they waited for ended without
 // an answer anybody else can use (its caller cancelled it or closed its stream).

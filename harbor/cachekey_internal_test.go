@@ -125,3 +125,61 @@ func TestSharedKeyIsADigest(t *testing.T) {
 	s := keyOf(t, "p", "m", "", r).shared("ns")
 	assert.Regexp(t, `^ns:[0-9a-f]{64}$`, s)
 }
+
+// Every leaf of a request — every string, number and bool reachable through its
+// messages, parts, tool calls, tools, formats and options, found by reflection
+// — changes the key when it alone changes. A field added anywhere in the
+// request that the key writer forgets fails here.
+func TestCacheKeyCoversEveryLeaf(t *testing.T) {
+	var req ChatRequest
+	fill(reflect.ValueOf(&req).Elem(), 0)
+	for i := range req.Messages {
+		req.Messages[i].Parts = nil // with parts, Content is not sent (nor keyed): parts are checked below
+	}
+	k0 := keyOf(t, "p", "m", "", &req)
+	var walk func(v reflect.Value, path string)
+	// (k0 is reassigned below for the second request: walk reads it then.)
+	walk = func(v reflect.Value, path string) {
+		switch v.Kind() {
+		case reflect.Pointer:
+			if !v.IsNil() {
+				walk(v.Elem(), path)
+			}
+		case reflect.Struct:
+			for i := range v.NumField() {
+				f := v.Type().Field(i)
+				if f.IsExported() && !(path == "ChatRequest" && f.Name == "Model") {
+					walk(v.Field(i), path+"."+f.Name)
+				}
+			}
+		case reflect.Slice:
+			for i := range v.Len() {
+				walk(v.Index(i), path+"[]")
+			}
+		case reflect.String:
+			old := v.String()
+			v.SetString(old + "!")
+			assert.NotEqual(t, k0, keyOf(t, "p", "m", "", &req), "changing %s must change the key", path)
+			v.SetString(old)
+		case reflect.Int, reflect.Int64:
+			old := v.Int()
+			v.SetInt(old + 1)
+			assert.NotEqual(t, k0, keyOf(t, "p", "m", "", &req), "changing %s must change the key", path)
+			v.SetInt(old)
+		case reflect.Bool:
+			v.SetBool(!v.Bool())
+			assert.NotEqual(t, k0, keyOf(t, "p", "m", "", &req), "changing %s must change the key", path)
+			v.SetBool(!v.Bool())
+		}
+	}
+	walk(reflect.ValueOf(&req).Elem(), "ChatRequest")
+
+	// A message with parts: every leaf of its parts is keyed (Content is not sent).
+	var pm Message
+	fill(reflect.ValueOf(&pm).Elem(), 0)
+	req.Messages = []Message{pm}
+	k0 = keyOf(t, "p", "m", "", &req)
+	for i := range req.Messages[0].Parts {
+		walk(reflect.ValueOf(&req.Messages[0].Parts[i]).Elem(), "Parts[]")
+	}
+}

@@ -140,9 +140,7 @@ func (rc *responseCache) warm(k cacheKey, v *ChatCompletion, ttl time.Duration) 
 		return false
 	}
 	ttl = min(ttl, rc.cfg.TTL)
-	before := rc.tooLarge.Load()
-	rc.putL1(k, v)
-	if rc.tooLarge.Load() != before {
+	if !rc.putL1(k, v) {
 		return false
 	}
 	rc.l1.SetExpiresAfter(k, ttl)

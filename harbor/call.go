@@ -216,15 +216,16 @@ func (c *Client) create(k *call) (*ChatCompletion, error) {
 	}
 	res, err = c.send(k)
 	var own *ChatCompletion
+	stored := false
 	if err == nil && storable(res) {
 		res.Provider = k.name
-		own = rc.put(key, res)
+		own, stored = rc.put(key, res)
 	}
 	ferr := err
 	if err == nil && own == nil {
 		ferr = errLeaderGone // not cacheable: each waiter asks for itself
 	}
-	rc.finish(key, f, own, ferr)
+	rc.finish(key, f, own, ferr, stored)
 	return res, err
 }
 
@@ -241,7 +242,7 @@ func (c *Client) cached(k *call, key cacheKey) (*ChatCompletion, *flight, error)
 				return res, nil, nil
 			}
 		}
-		f, lead := rc.join(key)
+		f, lead := rc.join(key, k.mode != cacheRefresh)
 		if !lead {
 			res, retry, err := f.wait(k.ctx)
 			switch {
@@ -262,8 +263,7 @@ func (c *Client) cached(k *call, key cacheKey) (*ChatCompletion, *flight, error)
 				return res, nil, nil
 			}
 			if res, ok := rc.getShared(k.ctx, key); ok {
-				rc.putL1(key, res)
-				rc.finish(key, f, res, nil)
+				rc.finish(key, f, res, nil, rc.putL1(key, res))
 				rc.sharedHits.Add(1)
 				k.cache = CacheSharedHit
 				return hitCopy(res), nil, nil
@@ -392,7 +392,7 @@ func (c *Client) stream(t *trackedSource) (llm.ChunkSource, error) {
 	}
 	src, err := c.openStream(k)
 	if err != nil {
-		rc.finish(key, f, nil, err)
+		rc.finish(key, f, nil, err, false)
 		return nil, err
 	}
 	t.fill.Store(&streamFill{rc: rc, key: key, f: f})

@@ -100,3 +100,27 @@ func TestWaiterOutlivesACancelledLeader(t *testing.T) {
 	assert.False(t, res.Cached)
 	assert.EqualValues(t, 2, g.calls.Load())
 }
+
+// A caller that comes just after the flight ended, when L1 has already evicted
+// the answer (a full cache), gets the flight's answer, not a vendor call of its
+// own (found by benchmarks/Singleflight64Full).
+func TestLateCallerAfterEvictionMakesNoVendorCall(t *testing.T) {
+	g := newGated()
+	g.open()
+	c := gatedClient(t, g, WithCache(CacheConfig{MaxBytes: 1 << 20, TTL: time.Hour}))
+	ctx := context.Background()
+	_, err := c.Chat.Completions.Create(ctx, gatedReq())
+	require.NoError(t, err)
+	key, err := newCacheKey("gated", "gated-1", "", gatedReq())
+	require.NoError(t, err)
+	c.cache.l1.Invalidate(key) // evicted at once, as in a full cache
+	res, err := c.Chat.Completions.Create(ctx, gatedReq())
+	require.NoError(t, err)
+	assert.True(t, res.Cached)
+	assert.EqualValues(t, 1, g.calls.Load(), "one vendor call")
+
+	// WithCacheRefresh still asks the vendor.
+	_, err = c.Chat.Completions.Create(ctx, gatedReq(), WithCacheRefresh())
+	require.NoError(t, err)
+	assert.EqualValues(t, 2, g.calls.Load())
+}

@@ -91,7 +91,7 @@ func (t *trackedSource) end(err error) {
 		if err == nil {
 			f.complete(t.k.name, t.k.model, t.RequestID())
 		} else {
-			f.rc.finish(f.key, f.f, nil, err)
+			f.rc.finish(f.key, f.f, nil, err, false)
 		}
 	}
 	t.c.endedUsage(&t.k, t.usage, t.RequestID(), err)
@@ -119,7 +119,7 @@ func (t *trackedSource) Close() error {
 
 func (t *trackedSource) endClosed() {
 	if f := t.fill.Swap(nil); f != nil {
-		f.rc.finish(f.key, f.f, nil, errLeaderGone)
+		f.rc.finish(f.key, f.f, nil, errLeaderGone, false)
 	}
 	// No usage: Next may be running in another goroutine, and a stream closed
 	// early has not reported it.
@@ -142,8 +142,9 @@ func (f *streamFill) complete(provider, model, requestID string) {
 		res.Model = model
 	}
 	if !storable(res) {
-		f.rc.finish(f.key, f.f, nil, errLeaderGone)
+		f.rc.finish(f.key, f.f, nil, errLeaderGone, false)
 		return
 	}
-	f.rc.finish(f.key, f.f, f.rc.put(f.key, res), nil)
+	own, stored := f.rc.put(f.key, res)
+	f.rc.finish(f.key, f.f, own, nil, stored)
 }
