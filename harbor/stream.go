@@ -22,7 +22,8 @@ type trackedSource struct {
 	c        *Client
 	finished atomic.Bool
 	started  bool                       // a chunk was delivered (Next's goroutine only)
-	usage    *Usage                     // the latest usage a chunk carried (Next's goroutine only)
+	usage    Usage                      // the latest usage a chunk carried, held in place: no allocation (Next's goroutine only)
+	hasUsage bool                       // usage was set (Next's goroutine only)
 	fill     atomic.Pointer[streamFill] // set when this stream's answer fills the cache
 }
 
@@ -49,8 +50,7 @@ func (t *trackedSource) Next() (llm.Chunk, error) {
 			t.c.firstChunk(&t.k)
 		}
 		if c.Usage != nil {
-			u := *c.Usage
-			t.usage = &u
+			t.usage, t.hasUsage = *c.Usage, true
 		}
 		if f := t.fill.Load(); f != nil {
 			f.asm.add(&c)
@@ -82,7 +82,11 @@ func (t *trackedSource) end(err error) {
 			f.rc.finish(f.key, f.f, nil, err)
 		}
 	}
-	t.c.endedUsage(&t.k, t.usage, "", err)
+	var u *Usage
+	if t.hasUsage {
+		u = &t.usage
+	}
+	t.c.endedUsage(&t.k, u, "", err)
 }
 
 func (t *trackedSource) Close() error {
