@@ -1,0 +1,151 @@
+package main
+
+// The report's section on harbor's managed call path (benchmarks/managed.go):
+// what the observer and the limiter cost on a miss, what a cache hit costs
+// against the miss of the same rounds, and how many vendor calls 64 identical
+// calls made.
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/harborai/harbor-go/benchmarks"
+)
+
+// Metric names Singleflight64 reports (benchmarks.Managed.BenchSingleflight).
+const (
+	upstreamMetric  = "upstream-calls/op"
+	coalescedMetric = "coalesced/op"
+	l1HitsMetric    = "l1-hits/op"
+)
+
+// managedSection returns the section, empty when no managed scenario ran.
+func managedSection(pairs []benchmarks.Pair, harborRes, floorRes []series, solo []soloBench, soloRes []series) string {
+	pairOf := func(name string) int {
+		return slices.IndexFunc(pairs, func(p benchmarks.Pair) bool { return p.Name == name })
+	}
+	soloOf := func(name string) int {
+		return slices.IndexFunc(solo, func(s soloBench) bool { return s.name == name })
+	}
+	kinds := []string{"Create", "Stream"}
+	var observed, hits []string
+	for _, k := range kinds {
+		if pairOf(k+"/"+benchmarks.Observed) >= 0 {
+			observed = append(observed, k)
+		}
+		if soloOf(k+"Hit") >= 0 {
+			hits = append(hits, k)
+		}
+	}
+	flight := soloOf("Singleflight64")
+	if len(observed) == 0 && len(hits) == 0 && flight < 0 {
+		return ""
+	}
+	cpu, wall, bytesOp, allocs := metrics[0].get, metrics[1].get, metrics[2].get, metrics[3].get
+
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n## Managed call path (DeepSeek)\n\n")
+	fmt.Fprintf(&b, "Measured in the same interleaved rounds as the scenarios above; medians over the rounds. "+
+		"Every harbor client has stats and pricing on (harbor's defaults). "+
+		"`/observed`: plus a Prometheus observer (`prommetrics.New`, `harbor.WithObserver`) and a limiter (`harbor.WithLimits`, caps of %d that no call reaches, so none waits). "+
+		"`CreateHit`, `StreamHit`: a warm response cache (`harbor.WithCache`), every call answered from L1 (`Cached` checked on every call). "+
+		"`Singleflight64`: %d identical Creates released at once, a request not sent before, on a client with a cache of its own.\n",
+		benchmarks.GenerousLimits.MaxConcurrent, benchmarks.Flight)
+
+	if len(observed) > 0 {
+		fmt.Fprintf(&b, "\n### The stages on a miss\n\n")
+		fmt.Fprintf(&b, "| scenario | CPU harbor/floor, stages off | CPU harbor/floor, observed | harbor CPU observed/off | per-round min–max | allocs/op off → observed | off <= %.2f | observed/off <= %.2f |\n|---|---:|---:|---:|---:|---:|---|---|\n",
+			benchmarks.MissMaxRatio, benchmarks.ObservedMaxOverhead)
+		for _, k := range observed {
+			o, off := pairOf(k+"/"+benchmarks.Observed), pairOf(k)
+			obsRatio := harborRes[o].median(cpu) / floorRes[o].median(cpu)
+			if off < 0 {
+				fmt.Fprintf(&b, "| %s | — | %.2f | — | — | — | — | — (run %s too) |\n", k, obsRatio, k)
+				continue
+			}
+			offRatio := harborRes[off].median(cpu) / floorRes[off].median(cpu)
+			over := harborRes[o].median(cpu) / harborRes[off].median(cpu)
+			per := perRoundRatios(harborRes[o], harborRes[off], cpu)
+			fmt.Fprintf(&b, "| %s | %.2f | %.2f | %.3f | %s | %s → %s | %s | %s |\n", k, offRatio, obsRatio, over, span(per),
+				num(harborRes[off].median(allocs)), num(harborRes[o].median(allocs)),
+				verdict(offRatio <= benchmarks.MissMaxRatio), verdict(over <= benchmarks.ObservedMaxOverhead))
+		}
+		fmt.Fprintf(&b, "\nharbor CPU observed/off is median harbor CPU of `%s/observed` over that of `%s`, and the range of the same ratio per round (both measured in every round). "+
+			"The floor is the same in both scenarios; its two medians differ only by noise.\n", observed[0], observed[0])
+	}
+
+	if len(hits) > 0 {
+		fmt.Fprintf(&b, "\n### Cache hits (L1)\n\n")
+		fmt.Fprintf(&b, "| scenario | wall ns/op | client CPU ns/op | B/op | allocs/op | miss/hit, wall | miss/hit, CPU | per-round miss/hit wall min–max | target | met |\n|---|---:|---:|---:|---:|---:|---:|---:|---|---|\n")
+		for _, k := range hits {
+			h := soloRes[soloOf(k+"Hit")]
+			row := fmt.Sprintf("| %sHit | %s | %s | %s | %s |", k, num(h.median(wall)), num(h.median(cpu)), num(h.median(bytesOp)), num(h.median(allocs)))
+			target, met := "—", "—"
+			miss := pairOf(k)
+			var speedup float64
+			if miss >= 0 {
+				speedup = harborRes[miss].median(wall) / h.median(wall)
+				row += fmt.Sprintf(" %.1f× | %.1f× | %s |", speedup, harborRes[miss].median(cpu)/h.median(cpu), span(perRoundRatios(harborRes[miss], h, wall)))
+			} else {
+				row += " — | — | — |"
+			}
+			if k == "Create" {
+				target = fmt.Sprintf("<= %d ns/op; >= %d× cheaper than a miss", benchmarks.HitMaxNs, benchmarks.HitMinSpeedup)
+				met = "ns/op: " + verdict(h.median(wall) <= benchmarks.HitMaxNs)
+				if miss >= 0 {
+					met += fmt.Sprintf("; %d×: %s", benchmarks.HitMinSpeedup, verdict(speedup >= benchmarks.HitMinSpeedup))
+				}
+			}
+			fmt.Fprintf(&b, "%s %s | %s |\n", row, target, met)
+		}
+		fmt.Fprintf(&b, "\nThe miss is harbor's side of `Create` (`Stream`) in the same rounds: the same request, no cache, a loopback call to the mock child.")
+		if !slices.ContainsFunc(hits, func(k string) bool { return pairOf(k) >= 0 }) {
+			fmt.Fprintf(&b, " It did not run here (select `Create` and `Stream` too for the ratios).")
+		}
+		b.WriteString("\n")
+	}
+
+	if flight >= 0 {
+		s := soloRes[flight]
+		ext := func(name string) func(sample) float64 { return func(x sample) float64 { return x.extra[name] } }
+		maxUp := 0.0
+		for _, x := range s {
+			maxUp = max(maxUp, x.extra[upstreamMetric])
+		}
+		fmt.Fprintf(&b, "\n### Singleflight64\n\n")
+		fmt.Fprintf(&b, "| wall ns/op | per call | client CPU ns/op | B/op | allocs/op | upstream calls/op (max over rounds) | coalesced/op | L1 hits/op | upstream = %d |\n|---:|---:|---:|---:|---:|---:|---:|---:|---|\n", benchmarks.FlightUpstream)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %.2f (%.2f) | %.1f | %.1f | %s |\n",
+			num(s.median(wall)), num(s.median(wall)/benchmarks.Flight), num(s.median(cpu)), num(s.median(bytesOp)), num(s.median(allocs)),
+			s.median(ext(upstreamMetric)), maxUp, s.median(ext(coalescedMetric)), s.median(ext(l1HitsMetric)),
+			verdict(maxUp == benchmarks.FlightUpstream))
+		fmt.Fprintf(&b, "\nOne op is %d calls. Upstream calls are the HTTP requests sent (httptrace `GotConn` on the calls' context); the other %d calls either waited for the leader (coalesced) or came after it had stored its answer (L1 hits).\n",
+			benchmarks.Flight, benchmarks.Flight-1)
+	}
+	return b.String()
+}
+
+// perRoundRatios returns a[r]/b[r] per round, sorted.
+func perRoundRatios(a, b series, get func(sample) float64) []float64 {
+	n := min(len(a), len(b))
+	per := make([]float64, n)
+	for r := range n {
+		per[r] = get(a[r]) / get(b[r])
+	}
+	slices.Sort(per)
+	return per
+}
+
+func span(per []float64) string {
+	if len(per) == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.2f–%.2f", per[0], per[len(per)-1])
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "yes"
+	}
+	return "**no**"
+}

@@ -1,0 +1,327 @@
+package benchmarks
+
+// The managed call path (harbor.WithCache, WithLimits, WithObserver) on
+// DeepSeek: what its stages cost on a miss, what a cache hit costs, and how many
+// vendor calls 64 identical calls at once make.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http/httptrace"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/harborai/harbor-go/harbor"
+	"github.com/harborai/harbor-go/prommetrics"
+)
+
+// Observed is the variant of the Create and Stream scenarios whose harbor client
+// has the managed stages that stay on a miss: a Prometheus observer and a
+// limiter (Create/observed, Stream/observed).
+const Observed = "observed"
+
+// GenerousLimits are the observed client's admission limits: caps far above any
+// concurrency the benchmarks reach, and a queue, so that no call ever waits
+// (each pays the limiter's fast path: one slot taken and given back per cap).
+var GenerousLimits = harbor.Limits{MaxConcurrent: 1 << 14, DefaultPerProvider: 1 << 14, QueueSize: 1 << 14}
+
+// The managed call path's targets (issue 12), which cmd/ratios checks in its
+// report. Every one is a ratio or a count measured in one run, except HitMaxNs.
+const (
+	// MissMaxRatio bounds harbor/floor client CPU of Create and Stream with the
+	// managed stages off (harbor's defaults).
+	MissMaxRatio = 0.90
+	// ObservedMaxOverhead bounds harbor's client CPU with the observer and the
+	// limiter on over the same without (Create/observed over Create, Stream/observed
+	// over Stream): within 5%.
+	ObservedMaxOverhead = 1.05
+	// HitMaxNs bounds a Create answered from L1 (CreateHit), wall ns/op.
+	HitMaxNs = 2000
+	// HitMinSpeedup is how many times cheaper than a loopback Create (a miss, the
+	// Create scenario's harbor side) a CreateHit must be, in wall time.
+	HitMinSpeedup = 30
+	// FlightUpstream is how many vendor calls Singleflight64's 64 identical calls
+	// may make.
+	FlightUpstream = 1
+)
+
+// Flight is how many identical calls the Singleflight64 scenario makes at once.
+const Flight = 64
+
+// BenchCache is the response cache of the cache scenarios: small, so that the
+// answers Singleflight64 stores (one per op) are evicted rather than grow the
+// heap every other scenario of the process shares.
+func BenchCache() harbor.CacheConfig {
+	return harbor.CacheConfig{MaxBytes: 1 << 20, TTL: time.Hour}
+}
+
+// ObservedHarborOptions are HarborOptions plus the stages a miss goes through
+// when they are on: WithObserver(m) and WithLimits(GenerousLimits). Stats and
+// pricing are on in every client (harbor's defaults).
+func ObservedHarborOptions(url, apiKey string, m *prommetrics.Metrics) []harbor.Option {
+	return append(HarborOptions(url, apiKey), harbor.WithObserver(m), harbor.WithLimits(GenerousLimits))
+}
+
+// CachedHarborOptions are HarborOptions plus WithCache(BenchCache()).
+func CachedHarborOptions(url, apiKey string) []harbor.Option {
+	return append(HarborOptions(url, apiKey), harbor.WithCache(BenchCache()))
+}
+
+// Managed holds the managed path's harbor clients, all against the DeepSeek mock
+// of a VendorEnv, whose floor the observed scenarios run against.
+type Managed struct {
+	ds *VendorEnv
+
+	// Observed has a Prometheus observer (Metrics) and GenerousLimits.
+	Observed *harbor.Client
+	Metrics  *prommetrics.Metrics
+	// Cached has the response cache, warmed with the benchmark request: its
+	// Creates and Streams of that request are L1 hits.
+	Cached *harbor.Client
+	// Flight has a response cache of its own for Singleflight64, whose ops each
+	// send a request never sent before.
+	Flight *harbor.Client
+
+	seq atomic.Int64 // numbers Singleflight64's requests
+}
+
+// ErrNoDeepSeek is why the managed scenarios are left out: they run against
+// DeepSeek, which the Env does not benchmark.
+var ErrNoDeepSeek = errors.New("the managed call path is benchmarked on DeepSeek, which is not in the run")
+
+// NewManaged builds the managed clients against the DeepSeek mock of e and warms
+// them: the observer has seen its labels, the cache holds the benchmark's answer.
+func NewManaged(e *Env) (*Managed, error) {
+	ds := e.Vendor(DeepSeek)
+	if ds == nil {
+		return nil, ErrNoDeepSeek
+	}
+	return newManaged(ds)
+}
+
+func newManaged(ds *VendorEnv) (*Managed, error) {
+	m := &Managed{ds: ds}
+	var err error
+	if m.Metrics, err = prommetrics.New(prommetrics.Options{Models: []string{Model}}); err != nil {
+		return nil, err
+	}
+	key := specs[DeepSeek].apiKey
+	for _, c := range []struct {
+		dst  **harbor.Client
+		opts []harbor.Option
+	}{
+		{&m.Observed, ObservedHarborOptions(ds.url, key, m.Metrics)},
+		{&m.Cached, CachedHarborOptions(ds.url, key)},
+		{&m.Flight, CachedHarborOptions(ds.url, key)},
+	} {
+		if *c.dst, err = harbor.New(c.opts...); err != nil {
+			m.Close()
+			return nil, err
+		}
+	}
+	ctx := context.Background()
+	for _, op := range []struct {
+		name string
+		run  func(context.Context) error
+	}{
+		{"observed Create", m.observedCreate}, {"observed Stream", m.observedStream},
+		{"cache fill", func(ctx context.Context) error { return harborCreate(ctx, m.Cached, m.ds.hreq) }}, {"Create hit", m.hitCreate}, {"Stream hit", m.hitStream},
+	} {
+		if err := op.run(ctx); err != nil {
+			m.Close()
+			return nil, fmt.Errorf("managed warm-up, %s: %w", op.name, err)
+		}
+	}
+	if _, err := m.SingleflightOp(ctx); err != nil {
+		m.Close()
+		return nil, fmt.Errorf("managed warm-up, singleflight: %w", err)
+	}
+	return m, nil
+}
+
+// Close closes the managed clients (not the VendorEnv's).
+func (m *Managed) Close() {
+	for _, c := range []*harbor.Client{m.Observed, m.Cached, m.Flight} {
+		if c != nil {
+			_ = c.Close()
+		}
+	}
+}
+
+func (m *Managed) observedCreate(ctx context.Context) error {
+	return harborCreate(ctx, m.Observed, m.ds.hreq)
+}
+
+func (m *Managed) observedStream(ctx context.Context) error {
+	return harborStream(ctx, m.Observed, m.ds.hreq)
+}
+
+// Pairs returns the observed scenarios, Create/observed and Stream/observed: the
+// harbor side with the observer and the limiter on, the floor the same as in
+// Create and Stream. Measured in the same rounds as Create and Stream, their
+// harbor/floor ratios say what the stages cost on a miss.
+func (m *Managed) Pairs() []Pair {
+	return []Pair{
+		{Name: "Create/" + Observed, Vendor: DeepSeek, Variant: Observed, Harbor: serial(m.observedCreate), Floor: serial(m.ds.floorCreate)},
+		{Name: "Stream/" + Observed, Vendor: DeepSeek, Variant: Observed, Harbor: serial(m.observedStream), Floor: serial(m.ds.floorStream)},
+	}
+}
+
+var errNotCached = errors.New("the answer did not come from the cache")
+
+// hitCreate is the CreateHit op: the benchmark request, answered from L1.
+func (m *Managed) hitCreate(ctx context.Context) error {
+	res, err := m.Cached.Chat.Completions.Create(ctx, m.ds.hreq)
+	if err != nil {
+		return err
+	}
+	if len(res.Choices) == 0 || res.Choices[0].Message.Content == "" {
+		return errEmpty
+	}
+	if !res.Cached {
+		return errNotCached
+	}
+	return nil
+}
+
+// hitStream is the StreamHit op: the benchmark request's stream, replayed from
+// L1 as chunks, every chunk read, text and usage required.
+func (m *Managed) hitStream(ctx context.Context) error {
+	s, err := m.Cached.Chat.Completions.Stream(ctx, m.ds.hreq)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for s.Next() {
+		c := s.Current()
+		if len(c.Choices) > 0 {
+			n += len(c.Choices[0].Delta.Content)
+		}
+	}
+	err = s.Err()
+	cached := s.Cached()
+	_ = s.Close()
+	switch {
+	case err != nil:
+		return err
+	case n == 0 || s.Usage() == nil:
+		return errEmpty
+	case !cached:
+		return errNotCached
+	}
+	return nil
+}
+
+// Harbor-only benchmarks of the cache, in report order.
+var ManagedSolo = []string{"CreateHit", "StreamHit", "Singleflight64"}
+
+// Solo returns the harbor-only benchmark called name, one of ManagedSolo.
+func (m *Managed) Solo(name string) func(*testing.B) {
+	switch name {
+	case "CreateHit":
+		return serial(m.hitCreate)
+	case "StreamHit":
+		return serial(m.hitStream)
+	case "Singleflight64":
+		return m.BenchSingleflight
+	}
+	return nil
+}
+
+// FlightResult is what one Singleflight64 op saw.
+type FlightResult struct {
+	Upstream  int64 // HTTP requests sent (httptrace GotConn on the calls' context)
+	Fresh     int   // answers not marked Cached: the one that led
+	Coalesced int64 // calls that waited for the leader (MemoryStats' counter)
+	Hits      int64 // calls answered from L1 (came after the leader stored its answer)
+}
+
+// SingleflightOp makes Flight identical Creates at once on the Flight client,
+// with a request never sent before, and says how they were answered. Every call
+// must succeed with text.
+func (m *Managed) SingleflightOp(ctx context.Context) (FlightResult, error) {
+	before := m.Flight.MemoryStats().Cache
+	var upstream atomic.Int64
+	fr, err := m.flight(httptrace.WithClientTrace(ctx, gotConnCounter(&upstream)))
+	after := m.Flight.MemoryStats().Cache
+	fr.Upstream = upstream.Load()
+	fr.Coalesced, fr.Hits = after.Coalesced-before.Coalesced, after.Hits-before.Hits
+	return fr, err
+}
+
+// flight is one Singleflight64 op: Flight goroutines released at once, each
+// making the same Create.
+func (m *Managed) flight(ctx context.Context) (FlightResult, error) {
+	req := m.flightRequest()
+	var (
+		wg      sync.WaitGroup
+		fresh   atomic.Int32
+		errOnce sync.Once
+		first   error
+	)
+	start := make(chan struct{})
+	for range Flight {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			res, err := m.Flight.Chat.Completions.Create(ctx, req)
+			if err == nil && (len(res.Choices) == 0 || res.Choices[0].Message.Content == "") {
+				err = errEmpty
+			}
+			if err != nil {
+				errOnce.Do(func() { first = err })
+				return
+			}
+			if !res.Cached {
+				fresh.Add(1)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return FlightResult{Fresh: int(fresh.Load())}, first
+}
+
+// flightRequest is the benchmark request with a numbered user message: a request
+// the Flight client has not sent before.
+func (m *Managed) flightRequest() *harbor.ChatRequest {
+	r := *m.ds.hreq
+	r.Messages = []harbor.Message{harbor.SystemMessage(SystemPrompt),
+		harbor.UserMessage(UserPrompt + " (" + strconv.FormatInt(m.seq.Add(1), 10) + ")")}
+	return &r
+}
+
+// gotConnCounter counts the HTTP requests made with the context that carries
+// it: net/http calls GotConn once per request, on a new or a reused connection.
+func gotConnCounter(n *atomic.Int64) *httptrace.ClientTrace {
+	return &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { n.Add(1) }}
+}
+
+// BenchSingleflight is Singleflight64: per op, Flight identical Creates at once
+// with a new request (cache on). Besides ns/op it reports upstream-calls/op (HTTP
+// requests sent; want 1), and coalesced/op and l1-hits/op (how the other 63
+// were answered: waiting for the leader, or from L1 once it had stored its
+// answer).
+func (m *Managed) BenchSingleflight(b *testing.B) {
+	var upstream atomic.Int64
+	ctx := httptrace.WithClientTrace(context.Background(), gotConnCounter(&upstream))
+	before := m.Flight.MemoryStats().Cache // reads runtime.MemStats: outside the timed loop
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := m.flight(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	after := m.Flight.MemoryStats().Cache
+	n := float64(b.N)
+	b.ReportMetric(float64(upstream.Load())/n, "upstream-calls/op")
+	b.ReportMetric(float64(after.Coalesced-before.Coalesced)/n, "coalesced/op")
+	b.ReportMetric(float64(after.Hits-before.Hits)/n, "l1-hits/op")
+}
