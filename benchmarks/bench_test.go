@@ -127,10 +127,12 @@ func BenchmarkNew(b *testing.B) {
 func BenchmarkRoute(b *testing.B) { env(b).Vendor(DeepSeek).BenchRoute(b) }
 
 // The response cache (managed.go): a Create and a Stream answered from L1, and
-// 64 identical calls at once (upstream-calls/op, want 1).
-func BenchmarkCreateHit(b *testing.B)      { withCPU(managed(b).Solo("CreateHit"))(b) }
-func BenchmarkStreamHit(b *testing.B)      { withCPU(managed(b).Solo("StreamHit"))(b) }
-func BenchmarkSingleflight64(b *testing.B) { withCPU(managed(b).Solo("Singleflight64"))(b) }
+// 64 identical calls at once (upstream-calls/op, want 1), with room in the cache
+// and with a full one.
+func BenchmarkCreateHit(b *testing.B)          { withCPU(managed(b).Solo("CreateHit"))(b) }
+func BenchmarkStreamHit(b *testing.B)          { withCPU(managed(b).Solo("StreamHit"))(b) }
+func BenchmarkSingleflight64(b *testing.B)     { withCPU(managed(b).Solo("Singleflight64"))(b) }
+func BenchmarkSingleflight64Full(b *testing.B) { withCPU(managed(b).Solo("Singleflight64Full"))(b) }
 
 // withCPU adds the process's CPU time per op (getrusage, user+sys; the mocks
 // run in another process) as the metric cpu-ns/op, so plain `go test -bench`

@@ -52,11 +52,24 @@ const (
 // Flight is how many identical calls the Singleflight64 scenario makes at once.
 const Flight = 64
 
-// BenchCache is the response cache of the cache scenarios: small, so that the
-// answers Singleflight64 stores (one per op) are evicted rather than grow the
-// heap every other scenario of the process shares.
+// BenchCache is the response cache of the hit scenarios: room for the one answer
+// they read.
 func BenchCache() harbor.CacheConfig {
 	return harbor.CacheConfig{MaxBytes: 1 << 20, TTL: time.Hour}
+}
+
+// RoomyCache is Singleflight64's response cache: room for the answers of about
+// 400 000 ops (each stores one of about 660 B), far more than a run makes, so
+// nothing is evicted and the scenario measures coalescing alone.
+func RoomyCache() harbor.CacheConfig {
+	return harbor.CacheConfig{MaxBytes: 256 << 20, TTL: time.Hour}
+}
+
+// FullCache is Singleflight64Full's response cache: about 400 answers, filled
+// before the scenario runs, so that every answer stored evicts another, as in
+// the steady state of a busy service.
+func FullCache() harbor.CacheConfig {
+	return harbor.CacheConfig{MaxBytes: 256 << 10, TTL: time.Hour}
 }
 
 // ObservedHarborOptions are HarborOptions plus the stages a miss goes through
@@ -66,9 +79,9 @@ func ObservedHarborOptions(url, apiKey string, m *prommetrics.Metrics) []harbor.
 	return append(HarborOptions(url, apiKey), harbor.WithObserver(m), harbor.WithLimits(GenerousLimits))
 }
 
-// CachedHarborOptions are HarborOptions plus WithCache(BenchCache()).
-func CachedHarborOptions(url, apiKey string) []harbor.Option {
-	return append(HarborOptions(url, apiKey), harbor.WithCache(BenchCache()))
+// CachedHarborOptions are HarborOptions plus WithCache(cfg).
+func CachedHarborOptions(url, apiKey string, cfg harbor.CacheConfig) []harbor.Option {
+	return append(HarborOptions(url, apiKey), harbor.WithCache(cfg))
 }
 
 // Managed holds the managed path's harbor clients, all against the DeepSeek mock
@@ -82,9 +95,10 @@ type Managed struct {
 	// Cached has the response cache, warmed with the benchmark request: its
 	// Creates and Streams of that request are L1 hits.
 	Cached *harbor.Client
-	// Flight has a response cache of its own for Singleflight64, whose ops each
-	// send a request never sent before.
-	Flight *harbor.Client
+	// Flight has a response cache of its own with room to spare
+	// (RoomyCache), for Singleflight64, whose ops each send a request never sent
+	// before; FullFlight one that is full (FullCache), for Singleflight64Full.
+	Flight, FullFlight *harbor.Client
 
 	seq atomic.Int64 // numbers Singleflight64's requests
 }
@@ -115,8 +129,9 @@ func newManaged(ds *VendorEnv) (*Managed, error) {
 		opts []harbor.Option
 	}{
 		{&m.Observed, ObservedHarborOptions(ds.url, key, m.Metrics)},
-		{&m.Cached, CachedHarborOptions(ds.url, key)},
-		{&m.Flight, CachedHarborOptions(ds.url, key)},
+		{&m.Cached, CachedHarborOptions(ds.url, key, BenchCache())},
+		{&m.Flight, CachedHarborOptions(ds.url, key, RoomyCache())},
+		{&m.FullFlight, CachedHarborOptions(ds.url, key, FullCache())},
 	} {
 		if *c.dst, err = harbor.New(c.opts...); err != nil {
 			m.Close()
@@ -129,23 +144,40 @@ func newManaged(ds *VendorEnv) (*Managed, error) {
 		run  func(context.Context) error
 	}{
 		{"observed Create", m.observedCreate}, {"observed Stream", m.observedStream},
-		{"cache fill", func(ctx context.Context) error { return harborCreate(ctx, m.Cached, m.ds.hreq) }}, {"Create hit", m.hitCreate}, {"Stream hit", m.hitStream},
+		{"cache fill", func(ctx context.Context) error { return harborCreate(ctx, m.Cached, m.ds.hreq) }},
+		{"filling FullFlight's cache", m.fillFull}, {"Create hit", m.hitCreate}, {"Stream hit", m.hitStream},
 	} {
 		if err := op.run(ctx); err != nil {
 			m.Close()
 			return nil, fmt.Errorf("managed warm-up, %s: %w", op.name, err)
 		}
 	}
-	if _, err := m.SingleflightOp(ctx); err != nil {
-		m.Close()
-		return nil, fmt.Errorf("managed warm-up, singleflight: %w", err)
+	for _, c := range []*harbor.Client{m.Flight, m.FullFlight} {
+		if _, err := m.SingleflightOp(ctx, c); err != nil {
+			m.Close()
+			return nil, fmt.Errorf("managed warm-up, singleflight: %w", err)
+		}
 	}
 	return m, nil
 }
 
+// fillFull fills FullFlight's cache with answers to requests never sent before
+// until it evicts.
+func (m *Managed) fillFull(ctx context.Context) error {
+	for range 10000 {
+		if err := harborCreate(ctx, m.FullFlight, m.flightRequest()); err != nil {
+			return err
+		}
+		if m.FullFlight.MemoryStats().Cache.Evictions > 0 {
+			return nil
+		}
+	}
+	return errors.New("the cache did not fill up")
+}
+
 // Close closes the managed clients (not the VendorEnv's).
 func (m *Managed) Close() {
-	for _, c := range []*harbor.Client{m.Observed, m.Cached, m.Flight} {
+	for _, c := range []*harbor.Client{m.Observed, m.Cached, m.Flight, m.FullFlight} {
 		if c != nil {
 			_ = c.Close()
 		}
@@ -217,7 +249,7 @@ func (m *Managed) hitStream(ctx context.Context) error {
 }
 
 // Harbor-only benchmarks of the cache, in report order.
-var ManagedSolo = []string{"CreateHit", "StreamHit", "Singleflight64"}
+var ManagedSolo = []string{"CreateHit", "StreamHit", "Singleflight64", "Singleflight64Full"}
 
 // Solo returns the harbor-only benchmark called name, one of ManagedSolo.
 func (m *Managed) Solo(name string) func(*testing.B) {
@@ -227,7 +259,9 @@ func (m *Managed) Solo(name string) func(*testing.B) {
 	case "StreamHit":
 		return serial(m.hitStream)
 	case "Singleflight64":
-		return m.BenchSingleflight
+		return m.BenchSingleflight(m.Flight)
+	case "Singleflight64Full":
+		return m.BenchSingleflight(m.FullFlight)
 	}
 	return nil
 }
@@ -240,22 +274,22 @@ type FlightResult struct {
 	Hits      int64 // calls answered from L1 (came after the leader stored its answer)
 }
 
-// SingleflightOp makes Flight identical Creates at once on the Flight client,
-// with a request never sent before, and says how they were answered. Every call
-// must succeed with text.
-func (m *Managed) SingleflightOp(ctx context.Context) (FlightResult, error) {
-	before := m.Flight.MemoryStats().Cache
+// SingleflightOp makes Flight identical Creates at once on c (Flight or
+// FullFlight), with a request never sent before, and says how they were
+// answered. Every call must succeed with text.
+func (m *Managed) SingleflightOp(ctx context.Context, c *harbor.Client) (FlightResult, error) {
+	before := c.MemoryStats().Cache
 	var upstream atomic.Int64
-	fr, err := m.flight(httptrace.WithClientTrace(ctx, gotConnCounter(&upstream)))
-	after := m.Flight.MemoryStats().Cache
+	fr, err := m.flight(httptrace.WithClientTrace(ctx, gotConnCounter(&upstream)), c)
+	after := c.MemoryStats().Cache
 	fr.Upstream = upstream.Load()
 	fr.Coalesced, fr.Hits = after.Coalesced-before.Coalesced, after.Hits-before.Hits
 	return fr, err
 }
 
-// flight is one Singleflight64 op: Flight goroutines released at once, each
-// making the same Create.
-func (m *Managed) flight(ctx context.Context) (FlightResult, error) {
+// flight is one Singleflight64 op on c: Flight goroutines released at once,
+// each making the same Create.
+func (m *Managed) flight(ctx context.Context, c *harbor.Client) (FlightResult, error) {
 	req := m.flightRequest()
 	var (
 		wg      sync.WaitGroup
@@ -269,7 +303,7 @@ func (m *Managed) flight(ctx context.Context) (FlightResult, error) {
 		go func() {
 			defer wg.Done()
 			<-start
-			res, err := m.Flight.Chat.Completions.Create(ctx, req)
+			res, err := c.Chat.Completions.Create(ctx, req)
 			if err == nil && (len(res.Choices) == 0 || res.Choices[0].Message.Content == "") {
 				err = errEmpty
 			}
@@ -302,26 +336,30 @@ func gotConnCounter(n *atomic.Int64) *httptrace.ClientTrace {
 	return &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { n.Add(1) }}
 }
 
-// BenchSingleflight is Singleflight64: per op, Flight identical Creates at once
-// with a new request (cache on). Besides ns/op it reports upstream-calls/op (HTTP
-// requests sent; want 1), and coalesced/op and l1-hits/op (how the other 63
-// were answered: waiting for the leader, or from L1 once it had stored its
-// answer).
-func (m *Managed) BenchSingleflight(b *testing.B) {
-	var upstream atomic.Int64
-	ctx := httptrace.WithClientTrace(context.Background(), gotConnCounter(&upstream))
-	before := m.Flight.MemoryStats().Cache // reads runtime.MemStats: outside the timed loop
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, err := m.flight(ctx); err != nil {
-			b.Fatal(err)
+// BenchSingleflight is Singleflight64 on c (Flight; FullFlight for
+// Singleflight64Full): per op, Flight identical Creates at once with a new
+// request (cache on). Besides ns/op it reports upstream-calls/op (HTTP requests
+// sent; want 1), coalesced/op and l1-hits/op (how the other 63 were answered:
+// waiting for the leader, or from L1 once it had stored its answer), and
+// evictions/op (0 with room in the cache; about one per op when it is full).
+func (m *Managed) BenchSingleflight(c *harbor.Client) func(*testing.B) {
+	return func(b *testing.B) {
+		var upstream atomic.Int64
+		ctx := httptrace.WithClientTrace(context.Background(), gotConnCounter(&upstream))
+		before := c.MemoryStats().Cache // reads runtime.MemStats: outside the timed loop
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if _, err := m.flight(ctx, c); err != nil {
+				b.Fatal(err)
+			}
 		}
+		b.StopTimer()
+		after := c.MemoryStats().Cache
+		n := float64(b.N)
+		b.ReportMetric(float64(upstream.Load())/n, "upstream-calls/op")
+		b.ReportMetric(float64(after.Coalesced-before.Coalesced)/n, "coalesced/op")
+		b.ReportMetric(float64(after.Hits-before.Hits)/n, "l1-hits/op")
+		b.ReportMetric(float64(after.Evictions-before.Evictions)/n, "evictions/op")
 	}
-	b.StopTimer()
-	after := m.Flight.MemoryStats().Cache
-	n := float64(b.N)
-	b.ReportMetric(float64(upstream.Load())/n, "upstream-calls/op")
-	b.ReportMetric(float64(after.Coalesced-before.Coalesced)/n, "coalesced/op")
-	b.ReportMetric(float64(after.Hits-before.Hits)/n, "l1-hits/op")
 }

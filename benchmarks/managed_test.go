@@ -66,7 +66,7 @@ func TestCacheHitsAreHits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := harbor.New(CachedHarborOptions(m.ds.url, mockproc.APIKey)...)
+	c, err := harbor.New(CachedHarborOptions(m.ds.url, mockproc.APIKey, BenchCache())...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +123,7 @@ func TestSingleflightMakesOneUpstreamCall(t *testing.T) {
 	ctx := context.Background()
 	for i := range 5 {
 		since := seen(mock)
-		fr, err := m.SingleflightOp(ctx)
+		fr, err := m.SingleflightOp(ctx, m.Flight)
 		if err != nil {
 			t.Fatalf("op %d: %v", i, err)
 		}
@@ -133,6 +133,13 @@ func TestSingleflightMakesOneUpstreamCall(t *testing.T) {
 		if fr.Coalesced+fr.Hits != Flight-1 {
 			t.Errorf("op %d: %d coalesced + %d L1 hits, want %d", i, fr.Coalesced, fr.Hits, Flight-1)
 		}
+	}
+	// Singleflight64Full's cache is full before it runs, and its ops succeed.
+	if ev := m.FullFlight.MemoryStats().Cache.Evictions; ev == 0 {
+		t.Error("FullFlight's cache has evicted nothing: it is not full")
+	}
+	if fr, err := m.SingleflightOp(ctx, m.FullFlight); err != nil || fr.Upstream < 1 || fr.Fresh < 1 {
+		t.Errorf("a Singleflight64Full op: %+v, %v", fr, err)
 	}
 	// Each op's request is new: the last one carries its own number.
 	reqs := mock.Requests()

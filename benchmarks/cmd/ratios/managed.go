@@ -18,7 +18,15 @@ const (
 	upstreamMetric  = "upstream-calls/op"
 	coalescedMetric = "coalesced/op"
 	l1HitsMetric    = "l1-hits/op"
+	evictionsMetric = "evictions/op"
 )
+
+// flightScenarios are the Singleflight64 scenarios, in report order, and the
+// state of their cache.
+var flightScenarios = []struct{ name, cache string }{
+	{"Singleflight64", "with room (nothing evicted)"},
+	{"Singleflight64Full", "full (every answer stored evicts one)"},
+}
 
 // managedSection returns the section, empty when no managed scenario ran.
 func managedSection(pairs []benchmarks.Pair, harborRes, floorRes []series, solo []soloBench, soloRes []series) string {
@@ -38,8 +46,13 @@ func managedSection(pairs []benchmarks.Pair, harborRes, floorRes []series, solo 
 			hits = append(hits, k)
 		}
 	}
-	flight := soloOf("Singleflight64")
-	if len(observed) == 0 && len(hits) == 0 && flight < 0 {
+	var flights []int // solo indexes, in flightScenarios order
+	for _, f := range flightScenarios {
+		if i := soloOf(f.name); i >= 0 {
+			flights = append(flights, i)
+		}
+	}
+	if len(observed) == 0 && len(hits) == 0 && len(flights) == 0 {
 		return ""
 	}
 	cpu, wall, bytesOp, allocs := metrics[0].get, metrics[1].get, metrics[2].get, metrics[3].get
@@ -50,7 +63,7 @@ func managedSection(pairs []benchmarks.Pair, harborRes, floorRes []series, solo 
 		"Every harbor client has stats and pricing on (harbor's defaults). "+
 		"`/observed`: plus a Prometheus observer (`prommetrics.New`, `harbor.WithObserver`) and a limiter (`harbor.WithLimits`, caps of %d that no call reaches, so none waits). "+
 		"`CreateHit`, `StreamHit`: a warm response cache (`harbor.WithCache`), every call answered from L1 (`Cached` checked on every call). "+
-		"`Singleflight64`: %d identical Creates released at once, a request not sent before, on a client with a cache of its own.\n",
+		"`Singleflight64`, `Singleflight64Full`: %d identical Creates released at once, a request not sent before, on a client with a cache of its own, with room to spare or full.\n",
 		benchmarks.GenerousLimits.MaxConcurrent, benchmarks.Flight)
 
 	if len(observed) > 0 {
@@ -106,21 +119,30 @@ func managedSection(pairs []benchmarks.Pair, harborRes, floorRes []series, solo 
 		b.WriteString("\n")
 	}
 
-	if flight >= 0 {
-		s := soloRes[flight]
+	if len(flights) > 0 {
 		ext := func(name string) func(sample) float64 { return func(x sample) float64 { return x.extra[name] } }
-		maxUp := 0.0
-		for _, x := range s {
-			maxUp = max(maxUp, x.extra[upstreamMetric])
-		}
 		fmt.Fprintf(&b, "\n### Singleflight64\n\n")
-		fmt.Fprintf(&b, "| wall ns/op | per call | client CPU ns/op | B/op | allocs/op | upstream calls/op (max over rounds) | coalesced/op | L1 hits/op | upstream = %d |\n|---:|---:|---:|---:|---:|---:|---:|---:|---|\n", benchmarks.FlightUpstream)
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %.2f (%.2f) | %.1f | %.1f | %s |\n",
-			num(s.median(wall)), num(s.median(wall)/benchmarks.Flight), num(s.median(cpu)), num(s.median(bytesOp)), num(s.median(allocs)),
-			s.median(ext(upstreamMetric)), maxUp, s.median(ext(coalescedMetric)), s.median(ext(l1HitsMetric)),
-			verdict(maxUp == benchmarks.FlightUpstream))
-		fmt.Fprintf(&b, "\nOne op is %d calls. Upstream calls are the HTTP requests sent (httptrace `GotConn` on the calls' context); the other %d calls either waited for the leader (coalesced) or came after it had stored its answer (L1 hits).\n",
-			benchmarks.Flight, benchmarks.Flight-1)
+		fmt.Fprintf(&b, "| scenario | cache | wall ns/op | per call | client CPU ns/op | B/op | allocs/op | upstream calls/op (max over rounds) | coalesced/op | L1 hits/op | evictions/op | upstream = %d |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n", benchmarks.FlightUpstream)
+		for _, i := range flights {
+			s := soloRes[i]
+			maxUp := 0.0
+			for _, x := range s {
+				maxUp = max(maxUp, x.extra[upstreamMetric])
+			}
+			cache := ""
+			for _, f := range flightScenarios {
+				if f.name == solo[i].name {
+					cache = f.cache
+				}
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %.3f (%.3f) | %.1f | %.1f | %.2f | %s |\n", solo[i].name, cache,
+				num(s.median(wall)), num(s.median(wall)/benchmarks.Flight), num(s.median(cpu)), num(s.median(bytesOp)), num(s.median(allocs)),
+				s.median(ext(upstreamMetric)), maxUp, s.median(ext(coalescedMetric)), s.median(ext(l1HitsMetric)), s.median(ext(evictionsMetric)),
+				verdict(maxUp == benchmarks.FlightUpstream))
+		}
+		fmt.Fprintf(&b, "\nOne op is %d calls. Upstream calls are the HTTP requests sent (httptrace `GotConn` on the calls' context); the other calls either waited for the leader (coalesced) or came after it had stored its answer (L1 hits). "+
+			"A call that comes after the leader's flight has ended and no longer finds its answer in L1 (evicted) leads a flight of its own: a second upstream call.\n",
+			benchmarks.Flight)
 	}
 	return b.String()
 }

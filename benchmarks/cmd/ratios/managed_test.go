@@ -31,7 +31,7 @@ func flightSeries(upstream ...float64) series {
 	s := make(series, len(upstream))
 	for i, u := range upstream {
 		s[i] = sample{cpu: 640000, wall: 640000, bytes: 1000, allocs: 2000,
-			extra: map[string]float64{upstreamMetric: u, coalescedMetric: 50, l1HitsMetric: 13}}
+			extra: map[string]float64{upstreamMetric: u, coalescedMetric: 50, l1HitsMetric: 13, evictionsMetric: u - 1}}
 	}
 	return s
 }
@@ -40,8 +40,8 @@ func TestManagedSection(t *testing.T) {
 	pairs := []benchmarks.Pair{{Name: "Create"}, {Name: "Create/observed", Variant: "observed"}, {Name: "Stream"}, {Name: "Stream/observed", Variant: "observed"}}
 	harborRes := []series{cpuSeries(80, 100, 90), cpuSeries(82, 104, 90), cpuSeries(300, 300, 300), cpuSeries(360, 330, 330)}
 	floorRes := []series{cpuSeries(100, 100, 100), cpuSeries(100, 100, 100), cpuSeries(400, 400, 400), cpuSeries(400, 400, 400)}
-	solo := []soloBench{{name: "New"}, {name: "CreateHit"}, {name: "StreamHit"}, {name: "Singleflight64"}}
-	soloRes := []series{cpuSeries(1, 1, 1), cpuSeries(2, 3, 3), cpuSeries(10, 10, 10), flightSeries(1, 1, 1)}
+	solo := []soloBench{{name: "New"}, {name: "CreateHit"}, {name: "StreamHit"}, {name: "Singleflight64Full"}, {name: "Singleflight64"}}
+	soloRes := []series{cpuSeries(1, 1, 1), cpuSeries(2, 3, 3), cpuSeries(10, 10, 10), flightSeries(1, 1.25, 1.5), flightSeries(1, 1, 1)}
 
 	md := managedSection(pairs, harborRes, floorRes, solo, soloRes)
 	for _, want := range []string{
@@ -53,7 +53,8 @@ func TestManagedSection(t *testing.T) {
 		// CreateHit: 3 ns wall against a 90 ns miss: 30×, per round 40, 33.3, 30.
 		"| CreateHit | 3.00 | 3.00 | 30.0 | 0.30 | 30.0× | 30.0× | 30.00–40.00 | <= 2000 ns/op; >= 30× cheaper than a miss | ns/op: yes; 30×: yes |",
 		"| StreamHit | 10.0 | 10.0 | 100 | 1.00 | 30.0× | 30.0× | 30.00–30.00 | — | — |",
-		"| 640000 | 10000 | 640000 | 1000 | 2000 | 1.00 (1.00) | 50.0 | 13.0 | yes |",
+		"| Singleflight64 | with room (nothing evicted) | 640000 | 10000 | 640000 | 1000 | 2000 | 1.000 (1.000) | 50.0 | 13.0 | 0.00 | yes |\n" +
+			"| Singleflight64Full | full (every answer stored evicts one) | 640000 | 10000 | 640000 | 1000 | 2000 | 1.250 (1.500) | 50.0 | 13.0 | 0.25 | **no** |\n",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("the section lacks %q:\n%s", want, md)
@@ -61,8 +62,8 @@ func TestManagedSection(t *testing.T) {
 	}
 
 	// Two upstream calls in one round fail the singleflight target, whatever the median.
-	soloRes[3] = flightSeries(1, 2, 1)
-	if md := managedSection(pairs, harborRes, floorRes, solo, soloRes); !strings.Contains(md, "| 1.00 (2.00) | 50.0 | 13.0 | **no** |") {
+	soloRes[4] = flightSeries(1, 2, 1)
+	if md := managedSection(pairs, harborRes, floorRes, solo, soloRes); !strings.Contains(md, "| 1.000 (2.000) | 50.0 | 13.0 | 0.00 | **no** |") {
 		t.Errorf("one round with 2 upstream calls:\n%s", md)
 	}
 
