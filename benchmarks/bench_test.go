@@ -134,6 +134,19 @@ func BenchmarkStreamHit(b *testing.B)          { withCPU(managed(b).Solo("Stream
 func BenchmarkSingleflight64(b *testing.B)     { withCPU(managed(b).Solo("Singleflight64"))(b) }
 func BenchmarkSingleflight64Full(b *testing.B) { withCPU(managed(b).Solo("Singleflight64Full"))(b) }
 
+// BenchmarkStagesCost runs a plain and an observed harbor client over
+// CannedTransport (in memory): StagesCost/Create/off, StagesCost/Create/observed…
+func BenchmarkStagesCost(b *testing.B) {
+	m := managed(b)
+	for _, kind := range []string{"Create", "Stream"} {
+		b.Run(kind, func(b *testing.B) {
+			for _, v := range []string{"off", Observed} {
+				b.Run(v, withCPU(m.Solo("StagesCost/"+kind+"/"+v)))
+			}
+		})
+	}
+}
+
 // withCPU adds the process's CPU time per op (getrusage, user+sys; the mocks
 // run in another process) as the metric cpu-ns/op, so plain `go test -bench`
 // output and cmd/compare's benchstat tables show client CPU, not only wall

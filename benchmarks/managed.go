@@ -5,9 +5,13 @@ package benchmarks
 // vendor calls 64 identical calls at once make.
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"net/http/httptrace"
 	"strconv"
 	"sync"
@@ -15,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/harborai/harbor-go/benchmarks/internal/mockproc"
 	"github.com/harborai/harbor-go/harbor"
 	"github.com/harborai/harbor-go/prommetrics"
 )
@@ -100,6 +105,10 @@ type Managed struct {
 	// before; FullFlight one that is full (FullCache), for Singleflight64Full.
 	Flight, FullFlight *harbor.Client
 
+	// StagesOff and StagesObserved are a plain and an observed client over
+	// CannedTransport: the StagesCost scenarios.
+	StagesOff, StagesObserved *harbor.Client
+
 	seq atomic.Int64 // numbers Singleflight64's requests
 }
 
@@ -124,6 +133,11 @@ func newManaged(ds *VendorEnv) (*Managed, error) {
 		return nil, err
 	}
 	key := specs[DeepSeek].apiKey
+	inProc, err := prommetrics.New(prommetrics.Options{Models: []string{Model}})
+	if err != nil {
+		return nil, err
+	}
+	canned := harbor.WithTransport(NewCannedTransport(mockproc.NewMock(DeepSeek)))
 	for _, c := range []struct {
 		dst  **harbor.Client
 		opts []harbor.Option
@@ -132,6 +146,8 @@ func newManaged(ds *VendorEnv) (*Managed, error) {
 		{&m.Cached, CachedHarborOptions(ds.url, key, BenchCache())},
 		{&m.Flight, CachedHarborOptions(ds.url, key, RoomyCache())},
 		{&m.FullFlight, CachedHarborOptions(ds.url, key, FullCache())},
+		{&m.StagesOff, append(HarborOptions(ds.url, key), canned)},
+		{&m.StagesObserved, append(ObservedHarborOptions(ds.url, key, inProc), canned)},
 	} {
 		if *c.dst, err = harbor.New(c.opts...); err != nil {
 			m.Close()
@@ -145,7 +161,11 @@ func newManaged(ds *VendorEnv) (*Managed, error) {
 	}{
 		{"observed Create", m.observedCreate}, {"observed Stream", m.observedStream},
 		{"cache fill", func(ctx context.Context) error { return harborCreate(ctx, m.Cached, m.ds.hreq) }},
-		{"filling FullFlight's cache", m.fillFull}, {"Create hit", m.hitCreate}, {"Stream hit", m.hitStream},
+		{"filling FullFlight's cache", m.fillFull},
+		{"in-process Create", func(ctx context.Context) error { return harborCreate(ctx, m.StagesOff, m.ds.hreq) }},
+		{"in-process Stream", func(ctx context.Context) error { return harborStream(ctx, m.StagesOff, m.ds.hreq) }},
+		{"in-process observed Create", func(ctx context.Context) error { return harborCreate(ctx, m.StagesObserved, m.ds.hreq) }},
+		{"in-process observed Stream", func(ctx context.Context) error { return harborStream(ctx, m.StagesObserved, m.ds.hreq) }}, {"Create hit", m.hitCreate}, {"Stream hit", m.hitStream},
 	} {
 		if err := op.run(ctx); err != nil {
 			m.Close()
@@ -177,7 +197,7 @@ func (m *Managed) fillFull(ctx context.Context) error {
 
 // Close closes the managed clients (not the VendorEnv's).
 func (m *Managed) Close() {
-	for _, c := range []*harbor.Client{m.Observed, m.Cached, m.Flight, m.FullFlight} {
+	for _, c := range []*harbor.Client{m.Observed, m.Cached, m.Flight, m.FullFlight, m.StagesOff, m.StagesObserved} {
 		if c != nil {
 			_ = c.Close()
 		}
@@ -249,7 +269,8 @@ func (m *Managed) hitStream(ctx context.Context) error {
 }
 
 // Harbor-only benchmarks of the cache, in report order.
-var ManagedSolo = []string{"CreateHit", "StreamHit", "Singleflight64", "Singleflight64Full"}
+var ManagedSolo = []string{"CreateHit", "StreamHit", "Singleflight64", "Singleflight64Full",
+	"StagesCost/Create/off", "StagesCost/Create/observed", "StagesCost/Stream/off", "StagesCost/Stream/observed"}
 
 // Solo returns the harbor-only benchmark called name, one of ManagedSolo.
 func (m *Managed) Solo(name string) func(*testing.B) {
@@ -262,6 +283,14 @@ func (m *Managed) Solo(name string) func(*testing.B) {
 		return m.BenchSingleflight(m.Flight)
 	case "Singleflight64Full":
 		return m.BenchSingleflight(m.FullFlight)
+	case "StagesCost/Create/off":
+		return serial(func(ctx context.Context) error { return harborCreate(ctx, m.StagesOff, m.ds.hreq) })
+	case "StagesCost/Create/observed":
+		return serial(func(ctx context.Context) error { return harborCreate(ctx, m.StagesObserved, m.ds.hreq) })
+	case "StagesCost/Stream/off":
+		return serial(func(ctx context.Context) error { return harborStream(ctx, m.StagesOff, m.ds.hreq) })
+	case "StagesCost/Stream/observed":
+		return serial(func(ctx context.Context) error { return harborStream(ctx, m.StagesObserved, m.ds.hreq) })
 	}
 	return nil
 }
@@ -362,4 +391,67 @@ func (m *Managed) BenchSingleflight(c *harbor.Client) func(*testing.B) {
 		b.ReportMetric(float64(after.Hits-before.Hits)/n, "l1-hits/op")
 		b.ReportMetric(float64(after.Evictions-before.Evictions)/n, "evictions/op")
 	}
+}
+
+// CannedTransport answers harbor in memory with the responses a vendor mock gave
+// once, one for Create and one for Stream: no socket, no other process, no mock
+// at work per call. The StagesCost scenarios run a plain and an observed client
+// over it, so that the difference between the two is the stages' own CPU, which
+// on a loopback call is smaller than the call's noise. Safe for concurrent use.
+type CannedTransport struct {
+	h       http.Handler
+	mu      sync.Mutex
+	answers [2]*cannedAnswer // Create, Stream
+	bufs    sync.Pool
+}
+
+type cannedAnswer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// NewCannedTransport records h's answers on first use.
+func NewCannedTransport(h http.Handler) *CannedTransport {
+	return &CannedTransport{h: h, bufs: sync.Pool{New: func() any { return new(bytes.Buffer) }}}
+}
+
+var streamField = []byte(`"stream":true`)
+
+// RoundTrip reads the request's body, as a connection would send it, and
+// returns the recorded answer to a request of its kind (streamed or not),
+// recording it from the handler the first time.
+func (t *CannedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	buf := t.bufs.Get().(*bytes.Buffer)
+	defer t.bufs.Put(buf)
+	buf.Reset()
+	if req.Body != nil {
+		_, err := buf.ReadFrom(req.Body)
+		_ = req.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	kind := 0
+	if bytes.Contains(buf.Bytes(), streamField) {
+		kind = 1
+	}
+	t.mu.Lock()
+	a := t.answers[kind]
+	if a == nil {
+		in := req.Clone(req.Context())
+		in.Body = io.NopCloser(bytes.NewReader(bytes.Clone(buf.Bytes())))
+		in.RequestURI = req.URL.RequestURI()
+		rec := httptest.NewRecorder()
+		t.h.ServeHTTP(rec, in)
+		a = &cannedAnswer{status: rec.Code, header: rec.Header().Clone(), body: rec.Body.Bytes()}
+		if a.status == http.StatusOK { // errors are not kept: the next call asks again
+			t.answers[kind] = a
+		}
+	}
+	t.mu.Unlock()
+	return &http.Response{
+		Status: http.StatusText(a.status), StatusCode: a.status, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: a.header, Body: io.NopCloser(bytes.NewReader(a.body)), ContentLength: int64(len(a.body)), Request: req,
+	}, nil
 }

@@ -207,3 +207,39 @@ func requestsTotal(t *testing.T, m *Managed) float64 {
 }
 
 func counterValue(m *dto.Metric) float64 { return m.GetCounter().GetValue() }
+
+// CannedTransport asks its handler once per kind of request and answers the
+// rest from memory with what harbor decodes as the vendor's answer; the
+// StagesCost clients built on it answer as the loopback client does.
+func TestCannedTransport(t *testing.T) {
+	m, _ := managedOnMock(t)
+	ctx := context.Background()
+	mock := mockproc.NewMock(DeepSeek)
+	c, err := harbor.New(append(HarborOptions("http://127.0.0.1:1", mockproc.APIKey), harbor.WithTransport(NewCannedTransport(mock)))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	want, err := m.ds.Harbor.Chat.Completions.Create(ctx, m.ds.hreq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, client := range []*harbor.Client{c, m.StagesOff, m.StagesObserved} {
+		for range 3 {
+			got, err := client.Chat.Completions.Create(ctx, m.ds.hreq)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Choices[0].Message.Content != want.Choices[0].Message.Content || got.Usage.TotalTokens != want.Usage.TotalTokens {
+				t.Errorf("canned answer %q (usage %+v), loopback %q (usage %+v)", got.Choices[0].Message.Content, got.Usage, want.Choices[0].Message.Content, want.Usage)
+			}
+			if err := harborStream(ctx, client, m.ds.hreq); err != nil {
+				t.Fatalf("canned stream: %v", err)
+			}
+		}
+	}
+	reqs := mock.Requests()
+	if len(reqs) != 2 || strings.Contains(string(reqs[0].Body), `"stream":true`) || !strings.Contains(string(reqs[1].Body), `"stream":true`) {
+		t.Errorf("the handler saw %d requests, want a Create and then a Stream", len(reqs))
+	}
+}

@@ -11,11 +11,12 @@
 // With -managed (the default) the DeepSeek scenarios also run with harbor's
 // managed call path on: Create/observed and Stream/observed (a Prometheus
 // observer and a limiter, beside the floor), and the harbor-only CreateHit,
-// StreamHit, Singleflight64 and Singleflight64Full (the response cache); -scenarios keeps only the
+// StreamHit, Singleflight64 and Singleflight64Full (the response cache), and
+// StagesCost (the observer and limiter in process); -scenarios keeps only the
 // scenarios whose names match a regular expression:
 //
 //	cd benchmarks && go run ./cmd/ratios -vendors deepseek -peers none -load=false -memory=false -coldstart=false \
-//	    -scenarios '^(Create|Stream)(/observed)?$|Hit$|^Singleflight64' -out results/managed.md
+//	    -scenarios '^(Create|Stream)(/observed)?$|Hit$|^Singleflight64|^StagesCost' -out results/managed.md
 //
 // Rounds are interleaved (harbor, floor, harbor, floor…, the order flipped
 // every other round) so that drift of a noisy machine hits both sides alike.
@@ -51,7 +52,7 @@ func main() {
 	benchtime := flag.String("benchtime", "1s", "time (or Nx iterations) per benchmark run")
 	out := flag.String("out", "", "also write the Markdown to this file")
 	vendorList := flag.String("vendors", strings.Join(benchmarks.Vendors, ","), "comma-separated vendors to benchmark ("+strings.Join(benchmarks.Vendors, ", ")+")")
-	managed := flag.Bool("managed", true, "also run the managed call path's scenarios on DeepSeek: Create/observed and Stream/observed (Prometheus observer and limiter on), CreateHit, StreamHit, Singleflight64 and Singleflight64Full (response cache)")
+	managed := flag.Bool("managed", true, "also run the managed call path's scenarios on DeepSeek: Create/observed and Stream/observed (Prometheus observer and limiter on), CreateHit, StreamHit, Singleflight64 and Singleflight64Full (response cache), StagesCost (observer and limiter, in process)")
 	scenarios := flag.String("scenarios", "", "run only the scenarios whose names match this regular expression (\"^(Create|Stream)(/observed)?$\", \"Hit$\"…); default all")
 	extra := registerExtras() // -load, -memory, -coldstart… (extras.go)
 	pf := registerPeers()     // -peers, -svg, -load-peers (peers.go)

@@ -52,7 +52,13 @@ func managedSection(pairs []benchmarks.Pair, harborRes, floorRes []series, solo 
 			flights = append(flights, i)
 		}
 	}
-	if len(observed) == 0 && len(hits) == 0 && len(flights) == 0 {
+	var inProc []string // kinds with both StagesCost scenarios
+	for _, k := range kinds {
+		if soloOf(stagesName(k, "off")) >= 0 && soloOf(stagesName(k, benchmarks.Observed)) >= 0 {
+			inProc = append(inProc, k)
+		}
+	}
+	if len(observed) == 0 && len(hits) == 0 && len(flights) == 0 && len(inProc) == 0 {
 		return ""
 	}
 	cpu, wall, bytesOp, allocs := metrics[0].get, metrics[1].get, metrics[2].get, metrics[3].get
@@ -86,6 +92,29 @@ func managedSection(pairs []benchmarks.Pair, harborRes, floorRes []series, solo 
 		}
 		fmt.Fprintf(&b, "\nharbor CPU observed/off is median harbor CPU of `%s/observed` over that of `%s`, and the range of the same ratio per round (both measured in every round). "+
 			"The floor is the same in both scenarios; its two medians differ only by noise.\n", observed[0], observed[0])
+	}
+
+	if len(inProc) > 0 {
+		fmt.Fprintf(&b, "\n### The stages' own cost, in process\n\n")
+		fmt.Fprintf(&b, "A loopback call's noise is larger than what the observer and the limiter cost, so `StagesCost` measures them without it: "+
+			"a plain and an observed harbor client over `CannedTransport`, which answers in memory with the mock's recorded response (no socket, no other process). "+
+			"Δ is observed minus off, per round (the two run back to back), median and range; the estimate adds it to the loopback call's harbor CPU (stages off) of the same rounds.\n\n")
+		fmt.Fprintf(&b, "| scenario | harbor CPU off ns/op | observed | Δ CPU ns/op | per-round Δ min–max | allocs/op off → observed | Δ / loopback harbor CPU | estimated observed/off, loopback | <= %.2f |\n|---|---:|---:|---:|---:|---:|---:|---:|---|\n",
+			benchmarks.ObservedMaxOverhead)
+		for _, k := range inProc {
+			off, obs := soloRes[soloOf(stagesName(k, "off"))], soloRes[soloOf(stagesName(k, benchmarks.Observed))]
+			deltas := perRoundDiffs(obs, off, cpu)
+			d := medianOf(deltas)
+			row := fmt.Sprintf("| %s | %s | %s | %s | %s–%s | %s → %s |", k, num(off.median(cpu)), num(obs.median(cpu)), num(d),
+				num(deltas[0]), num(deltas[len(deltas)-1]), num(off.median(allocs)), num(obs.median(allocs)))
+			if loop := pairOf(k); loop >= 0 {
+				lc := harborRes[loop].median(cpu)
+				row += fmt.Sprintf(" %.2f%% | %.3f | %s |", 100*d/lc, 1+d/lc, verdict(1+d/lc <= benchmarks.ObservedMaxOverhead))
+			} else {
+				row += " — | — | — (run " + k + " too) |"
+			}
+			b.WriteString(row + "\n")
+		}
 	}
 
 	if len(hits) > 0 {
@@ -145,6 +174,30 @@ func managedSection(pairs []benchmarks.Pair, harborRes, floorRes []series, solo 
 			benchmarks.Flight)
 	}
 	return b.String()
+}
+
+func stagesName(kind, variant string) string { return "StagesCost/" + kind + "/" + variant }
+
+// perRoundDiffs returns a[r]-b[r] per round, sorted.
+func perRoundDiffs(a, b series, get func(sample) float64) []float64 {
+	n := min(len(a), len(b))
+	per := make([]float64, n)
+	for r := range n {
+		per[r] = get(a[r]) - get(b[r])
+	}
+	slices.Sort(per)
+	return per
+}
+
+// medianOf returns the median of sorted v.
+func medianOf(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
 }
 
 // perRoundRatios returns a[r]/b[r] per round, sorted.

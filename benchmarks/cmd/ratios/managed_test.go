@@ -40,8 +40,10 @@ func TestManagedSection(t *testing.T) {
 	pairs := []benchmarks.Pair{{Name: "Create"}, {Name: "Create/observed", Variant: "observed"}, {Name: "Stream"}, {Name: "Stream/observed", Variant: "observed"}}
 	harborRes := []series{cpuSeries(80, 100, 90), cpuSeries(82, 104, 90), cpuSeries(300, 300, 300), cpuSeries(360, 330, 330)}
 	floorRes := []series{cpuSeries(100, 100, 100), cpuSeries(100, 100, 100), cpuSeries(400, 400, 400), cpuSeries(400, 400, 400)}
-	solo := []soloBench{{name: "New"}, {name: "CreateHit"}, {name: "StreamHit"}, {name: "Singleflight64Full"}, {name: "Singleflight64"}}
-	soloRes := []series{cpuSeries(1, 1, 1), cpuSeries(2, 3, 3), cpuSeries(10, 10, 10), flightSeries(1, 1.25, 1.5), flightSeries(1, 1, 1)}
+	solo := []soloBench{{name: "New"}, {name: "CreateHit"}, {name: "StreamHit"}, {name: "Singleflight64Full"}, {name: "Singleflight64"},
+		{name: "StagesCost/Create/off"}, {name: "StagesCost/Create/observed"}, {name: "StagesCost/Stream/off"}, {name: "StagesCost/Stream/observed"}}
+	soloRes := []series{cpuSeries(1, 1, 1), cpuSeries(2, 3, 3), cpuSeries(10, 10, 10), flightSeries(1, 1.25, 1.5), flightSeries(1, 1, 1),
+		cpuSeries(6, 7, 8), cpuSeries(7, 7.5, 8.5), cpuSeries(20, 20, 20), cpuSeries(40, 40, 40)}
 
 	md := managedSection(pairs, harborRes, floorRes, solo, soloRes)
 	for _, want := range []string{
@@ -53,6 +55,10 @@ func TestManagedSection(t *testing.T) {
 		// CreateHit: 3 ns wall against a 90 ns miss: 30×, per round 40, 33.3, 30.
 		"| CreateHit | 3.00 | 3.00 | 30.0 | 0.30 | 30.0× | 30.0× | 30.00–40.00 | <= 2000 ns/op; >= 30× cheaper than a miss | ns/op: yes; 30×: yes |",
 		"| StreamHit | 10.0 | 10.0 | 100 | 1.00 | 30.0× | 30.0× | 30.00–30.00 | — | — |",
+		// In process: Create deltas 1, 0.5, 0.5 (median 0.5) on a loopback 90: 0.56%, 1.006;
+		// Stream deltas 20 on a loopback 300: 6.67%, 1.067.
+		"| Create | 7.00 | 7.50 | 0.50 | 0.50–1.00 | 0.70 → 0.75 | 0.56% | 1.006 | yes |",
+		"| Stream | 20.0 | 40.0 | 20.0 | 20.0–20.0 | 2.00 → 4.00 | 6.67% | 1.067 | **no** |",
 		"| Singleflight64 | with room (nothing evicted) | 640000 | 10000 | 640000 | 1000 | 2000 | 1.000 (1.000) | 50.0 | 13.0 | 0.00 | yes |\n" +
 			"| Singleflight64Full | full (every answer stored evicts one) | 640000 | 10000 | 640000 | 1000 | 2000 | 1.250 (1.500) | 50.0 | 13.0 | 0.25 | **no** |\n",
 	} {
