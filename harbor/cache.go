@@ -204,7 +204,8 @@ func storable(c *ChatCompletion) bool {
 // tier. It returns that copy.
 func (rc *responseCache) put(k cacheKey, c *ChatCompletion) *ChatCompletion {
 	own := cloneCompletion(c)
-	own.Cached, own.Cost = false, Cost{}
+	// What belongs to the call that stored it, not to the answer.
+	own.Cached, own.Cost, own.Fallback, own.TraceID = false, Cost{}, nil, ""
 	rc.putL1(k, own)
 	if rc.shared != nil {
 		rc.writes.Add(1)

@@ -208,3 +208,35 @@ func TestCacheIsOffByDefault(t *testing.T) {
 }
 
 var _ = llm.ErrCanceled
+
+// A snapshot saved by one Client warms another: its first call is a hit.
+func TestWarmCacheFromASnapshot(t *testing.T) {
+	m, c := cachedClient(t)
+	ctx := context.Background()
+	first, err := c.Chat.Completions.Create(ctx, hi(m.Model()))
+	require.NoError(t, err)
+	var snap strings.Builder
+	n, err := c.SaveCache(&snap)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	assert.NotContains(t, snap.String(), m.APIKey())
+
+	c2, err := m.NewClient(cacheOn())
+	require.NoError(t, err)
+	defer c2.Close()
+	n, err = c2.WarmCache(strings.NewReader(snap.String()))
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	res, err := c2.Chat.Completions.Create(ctx, hi(m.Model()))
+	require.NoError(t, err)
+	assert.True(t, res.Cached)
+	assert.Equal(t, first.Choices, res.Choices)
+	assert.Len(t, m.ChatRequests(), 1)
+
+	_, err = c2.WarmCache(strings.NewReader("{\"key\":\"zz\"}\n"))
+	require.ErrorContains(t, err, "line 1")
+	noCache, err := m.NewClient()
+	require.NoError(t, err)
+	_, err = noCache.WarmCache(strings.NewReader(""))
+	require.ErrorIs(t, err, harbor.ErrInvalidRequest)
+}

@@ -19,6 +19,11 @@ func cloneCompletion(c *ChatCompletion) *ChatCompletion {
 	}
 	out.Usage = cloneUsage(c.Usage)
 	out.SearchResults = slices.Clone(c.SearchResults)
+	if c.Fallback != nil {
+		f := *c.Fallback
+		f.Failed = slices.Clone(f.Failed)
+		out.Fallback = &f
+	}
 	return &out
 }
 

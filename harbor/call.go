@@ -33,7 +33,14 @@ type call struct {
 	cache     CacheResult
 	adm       admission
 	attempts  *atomic.Int32 // counted by the retry hook when observers want it
+	trace     *trace        // the call's trace id and its traceparent header
+	id        uint64        // CallEvent.CallID
 	live      bool          // a vendor stream is open: Close gives back its in-flight count
+	sent      bool          // the breaker let the call through: its outcome is recorded
+	probe     bool          // the call is its breaker's half-open probe
+	fallback  int           // the call's place in its fallback chain (0: first or none)
+	chainName string        // the chain's name ("" for a per-call chain or none)
+	hedged    bool          // the hedge of a chain's first model
 }
 
 // prepare fills k (a value, so that Create allocates no call) and counts the
@@ -92,19 +99,30 @@ func (c *Client) prepareCall(k *call, ctx context.Context, req *ChatRequest, opt
 		cp.Model = r.model
 		k.req = &cp
 	}
+	// The call's options: its headers (the client's, or its own) and its trace,
+	// built in one allocation.
+	hdr := &noOptions
 	switch {
 	case header == nil:
-		k.opts = &noOptions
 	case shared:
-		k.opts = &c.callOpts // the client's headers, built once by New
+		hdr = &c.callOpts // the client's headers, built once by New
 	default:
-		k.opts = &llm.CallOptions{Header: header} // this call's own: one allocation
+		hdr = &llm.CallOptions{Header: header}
 	}
+	t, err := c.newTrace(ctx, hdr)
+	if err != nil {
+		return err
+	}
+	k.trace, k.opts = t, &t.opts
 	if timeout > 0 {
 		k.ctx, k.cancel = context.WithTimeout(ctx, timeout)
 	}
 	return nil
 }
+
+// callSeq numbers observed calls (CallEvent.CallID), across Clients: one
+// Observer may watch several.
+var callSeq atomic.Uint64
 
 // noOptions is what providers get for a call without headers: a shared zero
 // value, so that such a call allocates nothing for them (providers only read
@@ -117,15 +135,18 @@ func (k *call) done() {
 	}
 }
 
-// annotate fills in what a provider may not know about its error.
-func annotate(err error, provider, model string) error {
+// annotate adds the call's provider, model and trace id to err.
+func (k *call) annotate(err error) error {
 	var e *Error
 	if errors.As(err, &e) {
 		if e.Provider == "" {
-			e.Provider = provider
+			e.Provider = k.name
 		}
 		if e.Model == "" {
-			e.Model = model
+			e.Model = k.asked
+		}
+		if e.TraceID == "" && k.trace != nil {
+			e.TraceID = k.trace.id()
 		}
 	}
 	return err
@@ -133,28 +154,49 @@ func annotate(err error, provider, model string) error {
 
 // Create sends a chat completion request and waits for the whole answer.
 // CallOptions given here (WithHeader, WithRequestTimeout, WithCacheBypass…) apply
-// to this call only.
+// to this call only. A Model naming a fallback chain (WithFallback), or a
+// WithFallbackModels option, walks the chain.
 func (cc Completions) Create(ctx context.Context, req *ChatRequest, opts ...CallOption) (*ChatCompletion, error) {
 	c := cc.c
 	if c == nil {
 		return nil, errNoClient
 	}
+	if ch := c.chainOf(req, opts); ch != nil {
+		if c.opts.Hedge != nil && len(ch.models) > 1 {
+			return c.createHedged(ctx, req, opts, ch)
+		}
+		return c.createChain(ctx, req, opts, ch)
+	}
+	return c.createOne(ctx, req, opts, nil, 0, false)
+}
+
+// createOne is one call to one model (of a chain, at place i, when ch is set).
+func (c *Client) createOne(ctx context.Context, req *ChatRequest, opts []CallOption, ch *chain, i int, hedge bool) (*ChatCompletion, error) {
 	var k call
 	if err := c.prepare(&k, ctx, req, opts); err != nil {
 		return nil, err
 	}
 	defer k.done()
+	k.inChain(ch, i)
+	k.hedged = hedge
 	c.started(&k)
 	res, err := c.create(&k)
 	if err != nil {
-		err = annotate(err, k.name, k.asked)
+		err = k.annotate(err)
 		c.stats.fail(err)
 		c.ended(&k, nil, err)
 		return nil, err
 	}
-	res.Provider = k.name
+	res.Provider, res.TraceID = k.name, k.trace.id()
 	c.ended(&k, res, nil)
 	return res, nil
+}
+
+// inChain records the call's place in its chain, for events.
+func (k *call) inChain(ch *chain, i int) {
+	if ch != nil {
+		k.fallback, k.chainName = i, ch.name
+	}
 }
 
 // create answers from the cache when it can, and asks the vendor once for all
@@ -249,10 +291,21 @@ func (c *Client) send(k *call) (*ChatCompletion, error) {
 }
 
 func (c *Client) admitCall(k *call) error {
+	if k.st.brk != nil {
+		probe, err := k.st.brk.allow(time.Now(), k.name)
+		if err != nil {
+			return k.annotate(err)
+		}
+		k.sent, k.probe = true, probe
+	}
 	w, err := c.admit(k.ctx, &k.adm, k.st, k.name)
 	k.queueWait = w
 	if err != nil {
-		return annotate(err, k.name, k.asked)
+		if k.probe { // not sent after all: the next call probes
+			k.st.brk.probing.Store(false)
+		}
+		k.sent, k.probe = false, false
+		return k.annotate(err)
 	}
 	return nil
 }
@@ -273,31 +326,49 @@ func (c *Client) attemptCounter(k *call) context.Context {
 // chunks once the vendor's response headers arrive (or at once, replayed from the
 // cache, for a cache hit: Stream.Cached). Always Close the stream: it holds its
 // admission slot until then. CallOptions given here apply to this call only
-// (WithRequestTimeout then bounds the stream until it is closed).
+// (WithRequestTimeout then bounds the stream until it is closed). A fallback
+// chain moves on only before the stream's first chunk reached the caller.
 func (cc Completions) Stream(ctx context.Context, req *ChatRequest, opts ...CallOption) (*Stream, error) {
 	c := cc.c
 	if c == nil {
 		return nil, errNoClient
 	}
+	if ch := c.chainOf(req, opts); ch != nil {
+		if c.opts.Hedge != nil && len(ch.models) > 1 {
+			return c.streamHedged(ctx, req, opts, ch)
+		}
+		return c.streamChain(ctx, req, opts, ch)
+	}
+	t, err := c.streamOne(ctx, req, opts, nil, 0, false)
+	if err != nil {
+		return nil, err
+	}
+	return llm.NewStream(t), nil
+}
+
+// streamOne opens one stream from one model (of a chain, at place i).
+func (c *Client) streamOne(ctx context.Context, req *ChatRequest, opts []CallOption, ch *chain, i int, hedge bool) (*trackedSource, error) {
 	t := &trackedSource{c: c}
 	k := &t.k
 	if err := c.prepare(k, ctx, req, opts); err != nil {
 		return nil, err
 	}
 	k.stream = true
+	k.inChain(ch, i)
+	k.hedged = hedge
 	c.started(k)
 	src, err := c.stream(t)
 	if err != nil {
 		k.adm.release()
 		k.done()
-		err = annotate(err, k.name, k.asked)
+		err = k.annotate(err)
 		c.stats.fail(err)
 		c.ended(k, nil, err)
 		return nil, err
 	}
 	t.src = src
 	c.stats.streamsOpen.Add(1)
-	return llm.NewStream(t), nil
+	return t, nil
 }
 
 // stream is create for streams: a hit is replayed as a stream; a miss streams
@@ -351,17 +422,23 @@ func (c *Client) openStream(k *call) (llm.ChunkSource, error) {
 func (c *Client) started(k *call) {
 	k.start = time.Now()
 	if c.obs != nil {
+		k.id = callSeq.Add(1)
 		c.obs.Observe(CallEvent{Kind: EventStart, Operation: "chat", Stream: k.stream, Provider: k.name,
-			Model: k.model, Start: k.start})
+			Model: k.model, Start: k.start, CallID: k.id, Context: k.ctx, TraceID: k.trace.id(),
+			Fallback: k.fallback, Chain: k.chainName, Hedged: k.hedged})
 	}
 }
 
 // firstChunk records a stream's first chunk.
 func (c *Client) firstChunk(k *call) {
 	k.ttfc = time.Since(k.start)
+	if c.opts.Hedge != nil && !k.cache.Hit() {
+		k.st.firsts.add(k.ttfc)
+	}
 	if c.obs != nil {
 		c.obs.Observe(CallEvent{Kind: EventFirstChunk, Operation: "chat", Stream: true, Provider: k.name,
-			Model: k.model, Start: k.start, TimeToFirstChunk: k.ttfc, QueueWait: k.queueWait, Cache: k.cache})
+			Model: k.model, Start: k.start, TimeToFirstChunk: k.ttfc, QueueWait: k.queueWait, Cache: k.cache,
+			CallID: k.id, Context: k.ctx, TraceID: k.trace.id()})
 	}
 }
 
@@ -382,6 +459,12 @@ func (c *Client) endedUsage(k *call, u *Usage, requestID string, err error) Cost
 	now := time.Now()
 	lat := now.Sub(k.start)
 	k.st.end(now, lat, err)
+	if k.sent {
+		k.st.brk.record(now, k.probe, err)
+	}
+	if err == nil && !k.stream && c.opts.Hedge != nil && !k.cache.Hit() {
+		k.st.firsts.add(lat) // for hedging delays: Create's first chunk is its answer
+	}
 	var cost Cost
 	if err == nil && u != nil && !k.cache.Hit() && !c.noCost {
 		if p, ok := k.st.price(c.prices, k.model); ok {
@@ -392,7 +475,8 @@ func (c *Client) endedUsage(k *call, u *Usage, requestID string, err error) Cost
 	if c.obs != nil {
 		e := CallEvent{Kind: EventEnd, Operation: "chat", Stream: k.stream, Provider: k.name, Model: k.model,
 			Start: k.start, Latency: lat, TimeToFirstChunk: k.ttfc, QueueWait: k.queueWait, Cost: cost,
-			Cache: k.cache, Err: err, ErrorType: ErrorType(err), RequestID: requestID}
+			Cache: k.cache, Err: err, ErrorType: ErrorType(err), RequestID: requestID,
+			CallID: k.id, Context: k.ctx, TraceID: k.trace.id(), Fallback: k.fallback, Chain: k.chainName, Hedged: k.hedged}
 		if u != nil {
 			e.Usage = *u
 		}

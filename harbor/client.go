@@ -81,12 +81,15 @@ func New(opts ...Option) (*Client, error) {
 	if err := c.buildStages(); err != nil {
 		return nil, err
 	}
-	if len(c.opts.aliases) > 0 || len(c.opts.descriptors) > 0 || len(c.opts.Preload) > 0 {
+	if len(c.opts.aliases) > 0 || len(c.opts.descriptors) > 0 || len(c.opts.Preload) > 0 || len(c.opts.Fallbacks) > 0 {
 		if _, err := c.table(); err != nil {
 			return nil, err
 		}
 	}
 	if err := c.preload(); err != nil {
+		return nil, err
+	}
+	if err := c.checkChains(); err != nil {
 		return nil, err
 	}
 	c.cleaner = startCleaner(c, c.opts.Cleanup)
@@ -103,7 +106,11 @@ func (c *Client) buildStages() error {
 		c.cache = rc
 	}
 	c.global = newLimiter(c.opts.Limits.MaxConcurrent, c.opts.Limits.QueueSize)
-	c.obs = fanOut(c.opts.Observers)
+	obs := c.opts.Observers
+	if c.opts.Logger != nil {
+		obs = append(obs[:len(obs):len(obs)], logObserver{c.opts.Logger})
+	}
+	c.obs = fanOut(obs)
 	if p := c.opts.Prices; p != nil {
 		c.prices = PriceTable(nil).Merge(p) // a copy, keys in lower case as Lookup expects
 		c.noCost = len(p) == 0
@@ -122,7 +129,8 @@ func (c *Client) state(name string) *providerState {
 	if c.states == nil {
 		c.states = map[string]*providerState{}
 	}
-	st := &providerState{name: name, limit: newLimiter(c.opts.Limits.forProvider(name), c.opts.Limits.QueueSize)}
+	st := &providerState{name: name, limit: newLimiter(c.opts.Limits.forProvider(name), c.opts.Limits.QueueSize),
+		brk: newBreaker(c.opts.Breaker)}
 	c.states[name] = st
 	return st
 }

@@ -91,4 +91,31 @@
 // DeepSeek's keep-alive comments, usage on the finish chunk — are normalised: the
 // last chunk carries the usage. NewStream and StreamOf build fake streams for
 // tests; package conformance/harbortest runs mock vendors for tests of whole calls.
+//
+// # Structured output
+//
+// CreateJSON asks for an answer shaped as a Go type and returns it decoded:
+//
+//	type City struct {
+//		Name       string `json:"name"`
+//		Population int    `json:"population" jsonschema:"inhabitants of the city proper"`
+//	}
+//	res, err := harbor.CreateJSON[City](ctx, client, req)
+//	// res.Value is a City; res.Usage and res.Cost cover every turn.
+//
+// The type's JSON Schema (SchemaFor) goes out as response_format json_schema to
+// providers that take it (Descriptor.JSONSchema: doubao, qianfan, openai) and is
+// emulated elsewhere (deepseek, wenxin: json_object mode and the schema in a
+// system message). Every answer is validated against the schema and decoded; an
+// answer that does not match gets one repair turn, and a second miss is an
+// ErrBadResponse carrying a *JSONError. A type JSON Schema cannot express is an
+// ErrInvalidRequest naming the field, before any I/O.
+//
+// # Many requests at once
+//
+// Completions.Batch sends a slice of requests through the same Client, at most
+// BatchOptions.Concurrency at a time, and returns their results in input order,
+// each with its own completion or error; BatchOptions.Progress hears of every item
+// as it finishes. Cancelling the context stops new requests from starting and
+// gives each of them an ErrCanceled result: no item is lost.
 package harbor

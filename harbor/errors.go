@@ -31,9 +31,9 @@ var (
 	// environment variable. Returned by every call that needs the provider until a
 	// key is found (New does not look).
 	ErrNoCredentials = llm.ErrNoCredentials
-	// ErrQueueFull: returned when a configured concurrency limit's wait queue is full.
-	// harbor has no such limit yet (admission control is planned), so today nothing
-	// returns it.
+	// ErrQueueFull: admission control (WithLimits) found every slot of a limit
+	// busy and its wait queue full; the call was not sent. Retryable: try again
+	// later, or raise Limits.QueueSize to let calls wait.
 	ErrQueueFull = llm.ErrQueueFull
 	// ErrCanceled: the caller cancelled the call's context, before or during the
 	// call (or while a Stream was being read). The *Error also matches
@@ -83,6 +83,14 @@ var (
 	ErrStreamTruncated = llm.ErrStreamTruncated
 	// ErrBadResponse: the vendor answered something harbor cannot decode (not JSON,
 	// an unexpected shape, an HTTP status harbor does not classify), or a 200 with
-	// no choices ({}, null, an error object that names no other class).
+	// no choices ({}, null, an error object that names no other class). CreateJSON
+	// returns it too when the answer still does not match the requested type's
+	// JSON Schema after the repair turn: the *Error's Err is then a *JSONError
+	// with the answer and the violations (errors.As finds it).
 	ErrBadResponse = llm.ErrBadResponse
+	// ErrCircuitOpen: the provider failed CircuitBreaker.Failures times in a row
+	// and its breaker is open: calls fail at once, without being sent, until the
+	// cool-down ends (RetryAfter says when) and a probe call succeeds. A fallback
+	// chain moves past such a provider at once. See WithCircuitBreaker.
+	ErrCircuitOpen = llm.ErrCircuitOpen
 )

@@ -149,3 +149,40 @@ func Example_vendors() {
 	//   answer: Hello! You said: Why is the sky blue?
 	// bound: [deepseek doubao qianfan]
 }
+
+// Many requests at once, at most Concurrency in flight: the results come back in
+// the order of the requests, each with its answer or its own error, and Progress
+// hears of every item as it finishes.
+func ExampleCompletions_Batch() {
+	mock, _ := mockvendor.Listen("127.0.0.1:0", mockvendor.NewDeepSeek(mockvendor.DeepSeekConfig{}))
+	defer mock.Close()
+	client := harbor.Must(harbor.New(harbor.WithBaseURL("deepseek", mock.URL()), harbor.WithAPIKey("deepseek", "sk-mock")))
+
+	var reqs []*harbor.ChatRequest
+	for _, q := range []string{"What is Go?", "What is a goroutine?", "What is a channel?"} {
+		reqs = append(reqs, &harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: []harbor.Message{harbor.UserMessage(q)}})
+	}
+	reqs = append(reqs, &harbor.ChatRequest{Model: "no-such-model", Messages: []harbor.Message{harbor.UserMessage("hi")}})
+
+	results := client.Chat.Completions.Batch(context.Background(), reqs, harbor.BatchOptions{
+		Concurrency: 2,
+		Progress: func(p harbor.BatchProgress) {
+			if p.Done == p.Total {
+				fmt.Printf("%d done, %d failed\n", p.Done, p.Failed)
+			}
+		},
+	})
+	for _, r := range results {
+		if r.Err != nil {
+			fmt.Println(r.Index, "failed; unknown model:", errors.Is(r.Err, harbor.ErrUnknownModel))
+			continue
+		}
+		fmt.Println(r.Index, r.Completion.Choices[0].Message.Content)
+	}
+	// Output:
+	// 4 done, 1 failed
+	// 0 Hello! You said: What is Go?
+	// 1 Hello! You said: What is a goroutine?
+	// 2 Hello! You said: What is a channel?
+	// 3 failed; unknown model: true
+}

@@ -341,6 +341,9 @@ type ProviderHealth struct {
 	LastFailure         *time.Time `json:"last_failure,omitempty"`
 	LastErrorType       string     `json:"last_error_type,omitempty"`
 	ConsecutiveFailures int64      `json:"consecutive_failures"`
+	// Circuit is the provider's circuit breaker state (closed, open,
+	// half_open); left out without WithCircuitBreaker.
+	Circuit string `json:"circuit,omitempty"`
 	// Probe is the result of ProbeHealth's request; nil for HealthCheck, or when
 	// the vendor has nothing to probe that costs no tokens.
 	Probe *ProbeResult `json:"probe,omitempty"`
@@ -412,6 +415,9 @@ func (c *Client) health(ctx context.Context, probe bool) Health {
 		if e := s.st.lastErrorType.Load(); e != nil && ph.ConsecutiveFailures > 0 {
 			ph.LastErrorType = *e
 		}
+		if b := s.st.brk; b != nil {
+			ph.Circuit = b.stateName(time.Now())
+		}
 		probeFailed := false
 		if probe && p != nil {
 			if l, ok := p.(llm.ModelLister); ok {
@@ -428,7 +434,7 @@ func (c *Client) health(ctx context.Context, probe bool) Health {
 			}
 		}
 		switch {
-		case !ph.Credentials || ph.ConsecutiveFailures >= UnhealthyAfter || probeFailed:
+		case !ph.Credentials || ph.ConsecutiveFailures >= UnhealthyAfter || probeFailed || ph.Circuit == CircuitOpen:
 			ph.Status = Unhealthy
 		case ph.ConsecutiveFailures > 0:
 			ph.Status = Degraded
@@ -512,18 +518,18 @@ func (c *Client) CostStats() CostStats {
 		return out
 	}
 	for _, st := range c.statesSnapshot() {
-		st.costMu.Lock()
-		for model, t := range st.costs {
+		st.costs.Range(func(k, v any) bool {
 			if out.Providers == nil {
 				out.Providers = map[string]map[string]ModelCost{}
 			}
 			if out.Providers[st.name] == nil {
 				out.Providers[st.name] = map[string]ModelCost{}
 			}
-			out.Providers[st.name][model] = *t
-			out.TotalCNY += t.CNY
-		}
-		st.costMu.Unlock()
+			mc := v.(*costCounter).snapshot()
+			out.Providers[st.name][k.(string)] = mc
+			out.TotalCNY += mc.CNY
+			return true
+		})
 	}
 	return out
 }

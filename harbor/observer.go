@@ -1,6 +1,7 @@
 package harbor
 
 import (
+	"context"
 	"errors"
 	"time"
 
@@ -112,6 +113,24 @@ type CallEvent struct {
 	Err       error       // EventEnd: nil on success
 	ErrorType string      // EventEnd: ErrorType(Err), "" on success
 	RequestID string      // EventEnd: the vendor's request id, when known
+
+	// CallID is the same on every event of one call, never 0, and unique in the
+	// process (one Observer may watch several Clients): observers that keep
+	// per-call state (a span) key it by CallID.
+	CallID uint64
+	// Context is the call's context (with WithRequestTimeout's deadline, if
+	// any): a tracer takes the caller's span from it as the parent.
+	Context context.Context
+	// TraceID is the call's trace id (see ContextWithTraceID).
+	TraceID string
+	// Fallback is the call's place in its fallback chain: 0 for the chain's
+	// first model (or a call without a chain), 1 for the model tried after the
+	// first failed, and so on. Chain names the chain ("" for a per-call chain).
+	Fallback int
+	Chain    string
+	// Hedged marks the hedge: the chain's second model asked while the first
+	// was still answering (WithHedging).
+	Hedged bool
 }
 
 // errorTypes maps each error class to the name observers and metrics use.
@@ -124,6 +143,7 @@ var errorTypes = [...]struct {
 	{llm.ErrTimeout, "timeout"},
 	{llm.ErrRateLimited, "rate_limited"},
 	{llm.ErrQueueFull, "queue_full"},
+	{llm.ErrCircuitOpen, "circuit_open"},
 	{llm.ErrUnknownModel, "unknown_model"},
 	{llm.ErrNoCredentials, "no_credentials"},
 	{llm.ErrInvalidRequest, "invalid_request"},

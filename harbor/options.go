@@ -1,7 +1,9 @@
 package harbor
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -79,8 +81,21 @@ type Options struct {
 	// Preload names providers New builds at once instead of on first use
 	// (WithPreload).
 	Preload []string
+	// Logger logs every call (WithLogger); nil: no logging.
+	Logger *slog.Logger
+	// Hedge hedges the first model of every chain (WithHedging); nil: no hedging.
+	Hedge *Hedge
+	// Breaker gives every provider a circuit breaker (WithCircuitBreaker); nil: none.
+	Breaker *CircuitBreaker
+	// Fallbacks are the named fallback chains (WithFallback).
+	Fallbacks map[string][]string
+	// FallbackOn are the error classes that move a chain on (WithFallbackOn);
+	// nil: DefaultFallbackOn.
+	FallbackOn []error
 
 	cacheMode   cacheMode
+	chain       []string // WithFallbackModels: this call's chain after its own model
+	traceSource func(context.Context) string
 	aliases     map[string]string
 	descriptors []Descriptor
 	setBy       map[string]string // provider name -> the option that last set its config
@@ -303,6 +318,19 @@ func (o *Options) validate() error {
 		return err
 	}
 	if err := o.Cleanup.validate(); err != nil {
+		return err
+	}
+	if o.Hedge != nil {
+		if err := o.Hedge.validate(); err != nil {
+			return err
+		}
+	}
+	if o.Breaker != nil {
+		if err := o.Breaker.validate(); err != nil {
+			return err
+		}
+	}
+	if err := o.validateFallbacks(); err != nil {
 		return err
 	}
 	for name, target := range o.aliases {

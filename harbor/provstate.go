@@ -15,6 +15,7 @@ import (
 type providerState struct {
 	name  string
 	limit *limiter
+	brk   *breaker // nil without WithCircuitBreaker
 
 	inFlight  atomic.Int64 // admitted calls not yet ended (streams until closed)
 	ended     atomic.Int64 // calls that ended, either way (cache hits included)
@@ -27,12 +28,12 @@ type providerState struct {
 	bindError                atomic.Pointer[string] // why the provider could not be built, "" once it was
 
 	window rateWindow
+	firsts firstTimes // latest times to first chunk, for hedging delays (with WithHedging only)
 
 	prices       sync.Map // model -> pricedModel
 	pricedModels atomic.Int64
 
-	costMu sync.Mutex // guards costs; taken only for priced calls
-	costs  map[string]*ModelCost
+	costs sync.Map // model -> *costCounter, for priced models only
 }
 
 // ModelCost is the running cost of one model since New (Client.CostStats).
@@ -78,23 +79,36 @@ func vendorSide(err error) bool {
 	return true
 }
 
-// addCost adds a priced call to the model's running totals.
+// costCounter is ModelCost counted lock-free: the CNY total is a float64 kept as
+// its bits and added with compare-and-swap.
+type costCounter struct {
+	calls, prompt, cached, completion atomic.Int64
+	cnyBits                           atomic.Uint64
+}
+
+// addCost adds a priced call to the model's running totals. The models are the
+// priced ones, a bounded set (the price table's).
 func (st *providerState) addCost(model string, u Usage, c Cost) {
-	st.costMu.Lock()
-	t := st.costs[model]
-	if t == nil {
-		if st.costs == nil {
-			st.costs = map[string]*ModelCost{}
-		}
-		t = &ModelCost{}
-		st.costs[model] = t
+	v, ok := st.costs.Load(model)
+	if !ok {
+		v, _ = st.costs.LoadOrStore(model, &costCounter{})
 	}
-	t.Calls++
-	t.PromptTokens += int64(u.PromptTokens)
-	t.CachedTokens += int64(u.CachedPromptTokens())
-	t.CompletionTokens += int64(u.CompletionTokens)
-	t.CNY += c.Total
-	st.costMu.Unlock()
+	t := v.(*costCounter)
+	t.calls.Add(1)
+	t.prompt.Add(int64(u.PromptTokens))
+	t.cached.Add(int64(u.CachedPromptTokens()))
+	t.completion.Add(int64(u.CompletionTokens))
+	for {
+		old := t.cnyBits.Load()
+		if t.cnyBits.CompareAndSwap(old, math.Float64bits(math.Float64frombits(old)+c.Total)) {
+			return
+		}
+	}
+}
+
+func (t *costCounter) snapshot() ModelCost {
+	return ModelCost{Calls: t.calls.Load(), PromptTokens: t.prompt.Load(), CachedTokens: t.cached.Load(),
+		CompletionTokens: t.completion.Load(), CNY: math.Float64frombits(t.cnyBits.Load())}
 }
 
 // rateWindow counts events per second over the last windowSeconds, lock-free: a

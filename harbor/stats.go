@@ -16,6 +16,8 @@ type stats struct {
 	retries     atomic.Int64
 	rateLimited atomic.Int64
 	canceled    atomic.Int64
+	fallbacks   atomic.Int64
+	hedges      atomic.Int64
 }
 
 // Stats is a snapshot of a Client's counters since New.
@@ -27,6 +29,8 @@ type Stats struct {
 	StreamsOpen int64 `json:"streams_open"` // streams returned and not yet closed
 	Retries     int64 `json:"retries"`      // extra HTTP attempts made by the retry policy
 	RateLimited int64 `json:"rate_limited"` // failures classified ErrRateLimited
+	Fallbacks   int64 `json:"fallbacks"`    // times a fallback chain moved to its next model
+	Hedges      int64 `json:"hedges"`       // hedged requests sent (WithHedging)
 }
 
 // Stats returns a snapshot of the counters.
@@ -43,6 +47,8 @@ func (c *Client) Stats() Stats {
 		Retries:     s.retries.Load(),
 		RateLimited: s.rateLimited.Load(),
 		Canceled:    s.canceled.Load(),
+		Fallbacks:   s.fallbacks.Load(),
+		Hedges:      s.hedges.Load(),
 	}
 }
 

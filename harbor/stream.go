@@ -22,14 +22,26 @@ type trackedSource struct {
 	c        *Client
 	finished atomic.Bool
 	started  bool                       // a chunk was delivered (Next's goroutine only)
-	usage    Usage                      // the latest usage a chunk carried, held in place: no allocation (Next's goroutine only)
-	hasUsage bool                       // usage was set (Next's goroutine only)
+	usage    *Usage                     // the latest usage a chunk carried (Next's goroutine only)
 	fill     atomic.Pointer[streamFill] // set when this stream's answer fills the cache
+	closed   atomic.Bool                // Close ran (a chain may close a source twice)
 }
 
 // Cached reports whether the stream is replayed from the response cache (read by
 // llm.Stream.Cached).
 func (t *trackedSource) Cached() bool { return t.k.cache.Hit() }
+
+// TraceID is the call's trace id (read by llm.Stream.TraceID).
+func (t *trackedSource) TraceID() string { return t.k.trace.id() }
+
+// RequestID is the vendor's request id: the stream's, or the cached answer's
+// (read by llm.Stream.RequestID).
+func (t *trackedSource) RequestID() string {
+	if r, ok := t.src.(interface{ RequestID() string }); ok {
+		return r.RequestID()
+	}
+	return ""
+}
 
 func (t *trackedSource) Next() (llm.Chunk, error) {
 	if cerr := t.k.ctx.Err(); cerr != nil && !t.finished.Load() {
@@ -37,7 +49,7 @@ func (t *trackedSource) Next() (llm.Chunk, error) {
 		// passed): the stream ends here, whatever the connection still has
 		// buffered, so that a cancel has one outcome, not one that depends on
 		// how far the vendor got.
-		err := error(vendorerr.Transport(t.k.name, t.k.asked, cerr))
+		err := t.k.annotate(vendorerr.Transport(t.k.name, t.k.asked, cerr))
 		if !t.finished.Swap(true) {
 			t.end(err)
 		}
@@ -50,15 +62,15 @@ func (t *trackedSource) Next() (llm.Chunk, error) {
 			t.c.firstChunk(&t.k)
 		}
 		if c.Usage != nil {
-			t.usage, t.hasUsage = *c.Usage, true
+			t.usage = c.Usage // the provider's own; read at the end, never written
 		}
 		if f := t.fill.Load(); f != nil {
-			f.asm.add(&c)
+			f.asm.Add(c)
 		}
 		return c, nil
 	}
 	if !errors.Is(err, io.EOF) {
-		err = annotate(err, t.k.name, t.k.asked)
+		err = t.k.annotate(err)
 	}
 	if !t.finished.Swap(true) {
 		t.end(err)
@@ -77,19 +89,18 @@ func (t *trackedSource) end(err error) {
 	}
 	if f := t.fill.Swap(nil); f != nil {
 		if err == nil {
-			f.complete(t.k.name, t.k.model)
+			f.complete(t.k.name, t.k.model, t.RequestID())
 		} else {
 			f.rc.finish(f.key, f.f, nil, err)
 		}
 	}
-	var u *Usage
-	if t.hasUsage {
-		u = &t.usage
-	}
-	t.c.endedUsage(&t.k, u, "", err)
+	t.c.endedUsage(&t.k, t.usage, t.RequestID(), err)
 }
 
 func (t *trackedSource) Close() error {
+	if t.closed.Swap(true) {
+		return nil
+	}
 	if !t.finished.Swap(true) {
 		t.c.stats.canceled.Add(1) // closed before the end
 		// ErrStreamClosed: counted as a cancellation, and a flight this stream
@@ -120,13 +131,13 @@ type streamFill struct {
 	rc  *responseCache
 	key cacheKey
 	f   *flight
-	asm assembler
+	asm Accumulator
 }
 
 // complete stores the assembled answer and hands it to the waiters.
-func (f *streamFill) complete(provider, model string) {
-	res := f.asm.result()
-	res.Provider = provider
+func (f *streamFill) complete(provider, model, requestID string) {
+	res := f.asm.complete()
+	res.Provider, res.RequestID = provider, requestID
 	if res.Model == "" {
 		res.Model = model
 	}

@@ -259,8 +259,10 @@ type Provider = llm.Provider
 // WithAPIKey and "vendor/model"), Models (listed by Client.Models, routed by exact
 // id), Prefixes (model-name prefixes it claims, "deepseek-"), New (builds the
 // provider from its ProviderConfig on first use) and Rewrite (optional: the model
-// id and thinking mode actually sent for a name, reported by Client.Route). Give
-// one to WithProvider or Client.Register.
+// id and thinking mode actually sent for a name, reported by Client.Route) and
+// JSONSchema (whether the provider takes ResponseFormat json_schema; CreateJSON
+// emulates it with json_object when not). Give one to WithProvider or
+// Client.Register.
 type Descriptor = llm.Descriptor
 
 // ProviderConfig is what a provider is built from, set per provider with
@@ -378,3 +380,10 @@ type Price = llm.Price
 
 // Cost is what one call cost, in CNY (ChatCompletion.Cost, CallEvent.Cost).
 type Cost = llm.Cost
+
+// Fallback reports a call that went through a fallback chain (ChatCompletion.Fallback,
+// Stream.Fallback).
+type Fallback = llm.Fallback
+
+// FallbackAttempt is one model of a chain that failed.
+type FallbackAttempt = llm.FallbackAttempt

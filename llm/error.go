@@ -23,9 +23,8 @@ var (
 	ErrUnknownModel = errors.New("unknown model")
 	// ErrNoCredentials: the provider needs an API key (or key pair) and has none.
 	ErrNoCredentials = errors.New("no credentials")
-	// ErrQueueFull: returned when a configured concurrency limit's wait queue is
-	// full. harbor has no such limit yet (admission control is planned), so today
-	// nothing returns it; branch on it now and the code keeps working when it lands.
+	// ErrQueueFull: a configured concurrency limit (harbor.WithLimits) had no free
+	// slot and its wait queue was full; the call was not sent.
 	ErrQueueFull = errors.New("queue full")
 	// ErrStreamClosed: the caller closed the stream before it ended (Next after
 	// Close, or Close while Next was waiting).
@@ -61,6 +60,9 @@ var (
 	// ErrBadResponse: the vendor answered something harbor cannot decode, or a 2xx
 	// answer with no choices and no error object that names another class.
 	ErrBadResponse = errors.New("bad response")
+	// ErrCircuitOpen: the provider's circuit breaker is open after consecutive
+	// failures; the call was not sent (harbor.WithCircuitBreaker).
+	ErrCircuitOpen = errors.New("circuit open")
 )
 
 // Error is the one error type harbor returns for a failed call. Find it with
@@ -77,6 +79,7 @@ type Error struct {
 	Param      string // offending parameter, when the vendor names one
 	Message    string // human-readable, scrubbed of secrets
 	RequestID  string // vendor request id, when sent
+	TraceID    string // the call's trace id (harbor.ContextWithTraceID), also sent to the vendor
 
 	// RetryAfter is how long the vendor asked us to wait (429/503), 0 when unknown.
 	RetryAfter time.Duration

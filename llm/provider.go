@@ -45,6 +45,9 @@ type CallOptions struct {
 	// Header is set on the vendor request after the provider's own headers: a
 	// name given here replaces the provider's values of that name.
 	Header http.Header
+	// Traceparent, when set, is sent as the W3C traceparent header of the call
+	// (one value; harbor builds it per call, see harbor.ContextWithTraceID).
+	Traceparent []string
 }
 
 // Doer sends an HTTP request. The harbor client hands providers one that retries
@@ -122,4 +125,14 @@ type Descriptor struct {
 	// responses the provider can read better (see RetryRule). harbor wraps it into
 	// the Doer it hands the provider in Config.HTTP, once, when it binds it.
 	Retry RetryRule
+
+	// JSONSchema reports that the provider accepts ResponseFormat
+	// {Type: "json_schema"} and sends it to its vendor (the built-ins doubao,
+	// qianfan and openai do; deepseek and wenxin take text and json_object only).
+	// harbor.CreateJSON reads it to choose how to ask for typed output: natively
+	// as json_schema when true, and when false by emulation — json_object mode
+	// with the schema in a system message — so a provider that leaves it false
+	// must accept json_object. A provider of your own sets it itself; the zero
+	// value (false) is the safe choice for a vendor that only knows json_object.
+	JSONSchema bool
 }

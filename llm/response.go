@@ -28,6 +28,13 @@ type ChatCompletion struct {
 	Provider string `json:"-"`
 	// RequestID is the vendor's request id when it sends one, for support tickets.
 	RequestID string `json:"-"`
+	// TraceID is the call's trace id: the caller's (harbor.ContextWithTraceID,
+	// ContextWithTraceparent) or one harbor generated; sent to the vendor in the
+	// W3C traceparent header.
+	TraceID string `json:"-"`
+	// Fallback is set when the call went through a fallback chain: which model
+	// answered and which failed first. nil otherwise.
+	Fallback *Fallback `json:"-"`
 	// Cached reports that the answer was served by harbor's response cache, not by
 	// a vendor call of its own; Usage is then the original call's, kept for
 	// reporting, and Cost is zero.

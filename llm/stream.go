@@ -111,6 +111,36 @@ func (s *Stream) Err() error { return s.err }
 // Usage returns the token usage reported so far; after a clean end, the final usage.
 func (s *Stream) Usage() *Usage { return s.usage }
 
+// RequestID is the vendor's request id for this stream, from its response
+// headers ("" when the vendor sent none, or the source does not know it).
+func (s *Stream) RequestID() string {
+	r, ok := s.src.(interface{ RequestID() string })
+	if !ok {
+		return ""
+	}
+	return r.RequestID()
+}
+
+// TraceID is the trace id harbor gave the call (see harbor.WithTraceID), "" for a
+// stream harbor did not make.
+func (s *Stream) TraceID() string {
+	r, ok := s.src.(interface{ TraceID() string })
+	if !ok {
+		return ""
+	}
+	return r.TraceID()
+}
+
+// Fallback reports, for a stream opened through a fallback chain, which model
+// is streaming and which failed before it; nil otherwise.
+func (s *Stream) Fallback() *Fallback {
+	r, ok := s.src.(interface{ Fallback() *Fallback })
+	if !ok {
+		return nil
+	}
+	return r.Fallback()
+}
+
 // Cached reports whether the stream is replayed from harbor's response cache
 // rather than streamed by the vendor (see harbor.WithCache).
 func (s *Stream) Cached() bool {

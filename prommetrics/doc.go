@@ -37,6 +37,8 @@
 //	harbor_requests_total                                 counter    provider, model, operation, error_type
 //	harbor_cache_requests_total                           counter    provider, model, result
 //	harbor_retries_total                                  counter    provider, model
+//	harbor_fallbacks_total                                counter    provider, model
+//	harbor_hedges_total                                   counter    provider, model
 //	harbor_cost_cny_total                                 counter    provider, model
 //	harbor_requests_in_flight                             gauge      provider
 //	harbor_queue_length                                   gauge      (none; only with Options.QueueLength)
@@ -61,6 +63,9 @@
 //     response cache, result being harbor.CacheResult's name ("miss", "hit",
 //     "shared_hit", "coalesced"); calls with the cache off are not counted.
 //   - harbor_retries_total: the HTTP attempts beyond the first (Attempts-1).
+//   - harbor_fallbacks_total: calls to a fallback chain's later model after an
+//     earlier one failed (CallEvent.Fallback > 0), by the model asked.
+//   - harbor_hedges_total: hedged calls (CallEvent.Hedged), by the model asked.
 //   - harbor_cost_cny_total: CallEvent.Cost.Total, in CNY; unpriced models and
 //     cache hits add nothing.
 //   - harbor_requests_in_flight: up at EventStart, down at EventEnd, per

@@ -2,46 +2,51 @@ package prommetrics_test
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"time"
 
+	"github.com/harborai/harbor-go/conformance/harbortest"
 	"github.com/harborai/harbor-go/harbor"
 	"github.com/harborai/harbor-go/prommetrics"
 )
 
-// Metrics for a Client's calls, served on /metrics. The Client would report its
-// calls itself through harbor.New(harbor.WithObserver(m)); here two calls' events
-// are fed by hand, as the Client reports them.
+// A Client whose calls are exported to Prometheus on /metrics. Here it talks to
+// harbor's offline DeepSeek mock; a real one would use harbor.WithAPIKey.
 func Example() {
-	client := harbor.Must(harbor.New())
-	m, err := prommetrics.New(prommetrics.Options{
-		Models: prommetrics.ModelIDs(client.Models()), // any other model is "other"
+	mock, err := harbortest.New(harbortest.DeepSeek)
+	if err != nil {
+		panic(err)
+	}
+	defer mock.Close()
+
+	var client *harbor.Client
+	var m *prommetrics.Metrics
+	m, err = prommetrics.New(prommetrics.Options{
+		Models:      []string{"deepseek-v4-flash"}, // typically prommetrics.ModelIDs(client.Models()); others are "other"
+		QueueLength: func() float64 { return float64(client.QueueLength()) },
 	})
 	if err != nil {
 		panic(err)
 	}
+	client, err = harbor.New(append(mock.Options(), harbor.WithObserver(m))...)
+	if err != nil {
+		panic(err)
+	}
+	defer client.Close()
+
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", m.Handler())
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 
-	// A call that succeeded after one retry, and one the vendor refused.
-	ok := harbor.CallEvent{Kind: harbor.EventStart, Operation: "chat", Provider: "deepseek", Model: "deepseek-v4-flash"}
-	m.Observe(ok)
-	ok.Kind, ok.Latency, ok.Attempts = harbor.EventEnd, 800*time.Millisecond, 2
-	ok.Usage = harbor.Usage{PromptTokens: 12, CompletionTokens: 30, TotalTokens: 42}
-	ok.Cost = harbor.Cost{Total: 0.0001}
-	m.Observe(ok)
-
-	failed := harbor.CallEvent{Kind: harbor.EventStart, Operation: "chat", Provider: "doubao", Model: "my-endpoint-id"}
-	m.Observe(failed)
-	failed.Kind, failed.Latency, failed.Attempts = harbor.EventEnd, 90*time.Millisecond, 1
-	failed.Err = &harbor.Error{Provider: "doubao", Kind: harbor.ErrAuthentication, Message: "bad key"}
-	failed.ErrorType = harbor.ErrorType(failed.Err)
-	m.Observe(failed)
+	mock.Enqueue(harbortest.RateLimited("")) // the first attempt gets a 429, which harbor retries
+	req := &harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: []harbor.Message{harbor.UserMessage("hi")}}
+	if _, err := client.Chat.Completions.Create(context.Background(), req); err != nil {
+		panic(err)
+	}
 
 	res, err := http.Get(srv.URL + "/metrics")
 	if err != nil {
@@ -51,14 +56,12 @@ func Example() {
 	lines := bufio.NewScanner(res.Body)
 	for lines.Scan() {
 		if l := lines.Text(); strings.HasPrefix(l, "harbor_requests_total") || strings.HasPrefix(l, "harbor_retries_total") ||
-			strings.HasPrefix(l, "gen_ai_client_token_usage_sum") {
+			strings.HasPrefix(l, "harbor_queue_length ") {
 			fmt.Println(l)
 		}
 	}
 	// Output:
-	// gen_ai_client_token_usage_sum{gen_ai_operation_name="chat",gen_ai_provider_name="deepseek",gen_ai_request_model="deepseek-v4-flash",gen_ai_token_type="input"} 12
-	// gen_ai_client_token_usage_sum{gen_ai_operation_name="chat",gen_ai_provider_name="deepseek",gen_ai_request_model="deepseek-v4-flash",gen_ai_token_type="output"} 30
+	// harbor_queue_length 0
 	// harbor_requests_total{error_type="",model="deepseek-v4-flash",operation="chat",provider="deepseek"} 1
-	// harbor_requests_total{error_type="authentication",model="other",operation="chat",provider="doubao"} 1
 	// harbor_retries_total{model="deepseek-v4-flash",provider="deepseek"} 1
 }

@@ -76,6 +76,7 @@ type Metrics struct {
 
 	duration, tokens, ttfc              *prometheus.HistogramVec
 	requests, cacheReqs, retries, costs *prometheus.CounterVec
+	fallbacks, hedges                   *prometheus.CounterVec
 	inFlight                            *prometheus.GaugeVec
 	queue                               prometheus.GaugeFunc // nil without Options.QueueLength
 
@@ -144,6 +145,14 @@ func New(opts Options) (*Metrics, error) {
 			Name: "harbor_cost_cny_total",
 			Help: "What the calls cost, in CNY, at harbor's prices.",
 		}, []string{"provider", "model"}),
+		fallbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "harbor_fallbacks_total",
+			Help: "Calls made to a fallback chain's later model after an earlier one failed, by the model asked.",
+		}, []string{"provider", "model"}),
+		hedges: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "harbor_hedges_total",
+			Help: "Hedged calls: a chain's second model asked while the first was still answering.",
+		}, []string{"provider", "model"}),
 		inFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "harbor_requests_in_flight",
 			Help: "Calls started and not yet ended.",
@@ -205,7 +214,7 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 }
 
 func (m *Metrics) collectors() []prometheus.Collector {
-	cs := []prometheus.Collector{m.duration, m.tokens, m.ttfc, m.requests, m.cacheReqs, m.retries, m.costs, m.inFlight}
+	cs := []prometheus.Collector{m.duration, m.tokens, m.ttfc, m.requests, m.cacheReqs, m.retries, m.costs, m.fallbacks, m.hedges, m.inFlight}
 	if m.queue != nil {
 		cs = append(cs, m.queue)
 	}
@@ -272,6 +281,16 @@ func (m *Metrics) end(p int, e *harbor.CallEvent) {
 			return m.retries.WithLabelValues(pr.provider, pr.model)
 		}).Add(float64(e.Attempts - 1))
 	}
+	switch {
+	case e.Hedged:
+		pr.hedges.get(func() prometheus.Counter {
+			return m.hedges.WithLabelValues(pr.provider, pr.model)
+		}).Inc()
+	case e.Fallback > 0:
+		pr.fallbacks.get(func() prometheus.Counter {
+			return m.fallbacks.WithLabelValues(pr.provider, pr.model)
+		}).Inc()
+	}
 	if cost := e.Cost.Total; cost > 0 && !math.IsInf(cost, 1) { // NaN and negatives would make Add panic
 		pr.cost.get(func() prometheus.Counter {
 			return m.costs.WithLabelValues(pr.provider, pr.model)
@@ -282,10 +301,11 @@ func (m *Metrics) end(p int, e *harbor.CallEvent) {
 // A pair holds the metric children of one (provider, model), made as the pair's
 // events first need them.
 type pair struct {
-	provider, model string
-	calls           []lazy[call] // by operation index
-	cache           [4]lazy[prometheus.Counter]
-	retries, cost   lazy[prometheus.Counter]
+	provider, model   string
+	calls             []lazy[call] // by operation index
+	cache             [4]lazy[prometheus.Counter]
+	retries, cost     lazy[prometheus.Counter]
+	fallbacks, hedges lazy[prometheus.Counter]
 }
 
 // A call holds the children of one (provider, model, operation).

@@ -487,3 +487,20 @@ func scrape(t *testing.T, h http.Handler) string {
 	require.Equal(t, http.StatusOK, res.StatusCode, string(body))
 	return string(body)
 }
+
+// Fallback and hedged calls are counted by the model that was asked.
+func TestFallbacksAndHedges(t *testing.T) {
+	m, err := prommetrics.New(prommetrics.Options{Models: []string{"doubao-seed-1-6-flash-250828"}})
+	require.NoError(t, err)
+	for _, e := range []harbor.CallEvent{
+		{Kind: harbor.EventStart, Operation: "chat", Provider: "doubao", Model: "doubao-seed-1-6-flash-250828", Fallback: 1},
+		{Kind: harbor.EventEnd, Operation: "chat", Provider: "doubao", Model: "doubao-seed-1-6-flash-250828", Fallback: 1},
+		{Kind: harbor.EventStart, Operation: "chat", Provider: "doubao", Model: "doubao-seed-1-6-flash-250828", Fallback: 1, Hedged: true},
+		{Kind: harbor.EventEnd, Operation: "chat", Provider: "doubao", Model: "doubao-seed-1-6-flash-250828", Fallback: 1, Hedged: true},
+	} {
+		m.Observe(e)
+	}
+	body := scrape(t, m.Handler())
+	assert.Contains(t, body, `harbor_fallbacks_total{model="doubao-seed-1-6-flash-250828",provider="doubao"} 1`)
+	assert.Contains(t, body, `harbor_hedges_total{model="doubao-seed-1-6-flash-250828",provider="doubao"} 1`)
+}

@@ -2,6 +2,7 @@ package prommetrics_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/harborai/harbor-go/conformance/harbortest"
 	"github.com/harborai/harbor-go/harbor"
 	"github.com/harborai/harbor-go/prommetrics"
 )
@@ -89,4 +91,48 @@ func TestPromtoolCatchesLintProblems(t *testing.T) {
 	out, err := checkMetrics(t, tool, file)
 	require.Error(t, err, "promtool accepted a counter without _total; output:\n%s", out)
 	require.Contains(t, out, "_total")
+}
+
+// The metrics of real calls — Create, a Stream, a failure, a cache hit — through a
+// Client against the DeepSeek mock pass promtool too, and show what happened.
+func TestPromtoolOnRealCalls(t *testing.T) {
+	tool := promtool(t)
+	mock := harbortest.Start(t, harbortest.DeepSeek)
+	m, err := prommetrics.New(prommetrics.Options{Models: []string{"deepseek-v4-flash"}})
+	require.NoError(t, err)
+	c, err := mock.NewClient(harbor.WithObserver(m), harbor.WithMaxRetries(0),
+		harbor.WithCache(harbor.CacheConfig{MaxBytes: 1 << 20, TTL: time.Minute}))
+	require.NoError(t, err)
+	defer c.Close()
+	ctx := context.Background()
+	req := &harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: []harbor.Message{harbor.UserMessage("hi")}}
+	_, err = c.Chat.Completions.Create(ctx, req)
+	require.NoError(t, err)
+	_, err = c.Chat.Completions.Create(ctx, req) // a hit
+	require.NoError(t, err)
+	s, err := c.Chat.Completions.Stream(ctx, &harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: []harbor.Message{harbor.UserMessage("stream")}})
+	require.NoError(t, err)
+	for s.Next() {
+	}
+	require.NoError(t, s.Err())
+	mock.Enqueue(harbortest.ServerError())
+	_, err = c.Chat.Completions.Create(ctx, &harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: []harbor.Message{harbor.UserMessage("fail")}})
+	require.Error(t, err)
+
+	body := scrape(t, m.Handler())
+	for _, want := range []string{
+		`harbor_requests_total{error_type="",model="deepseek-v4-flash",operation="chat",provider="deepseek"} 3`,
+		`harbor_requests_total{error_type="server",model="deepseek-v4-flash",operation="chat",provider="deepseek"} 1`,
+		`harbor_cache_requests_total{model="deepseek-v4-flash",provider="deepseek",result="hit"} 1`,
+		`harbor_cache_requests_total{model="deepseek-v4-flash",provider="deepseek",result="miss"} 3`,
+		`gen_ai_client_operation_time_to_first_chunk_seconds_count{gen_ai_operation_name="chat",gen_ai_provider_name="deepseek",gen_ai_request_model="deepseek-v4-flash"} 1`,
+		`harbor_requests_in_flight{provider="deepseek"} 0`,
+	} {
+		require.Contains(t, body, want)
+	}
+	require.Contains(t, body, `harbor_cost_cny_total{model="deepseek-v4-flash",provider="deepseek"}`)
+	file := filepath.Join(t.TempDir(), "metrics.prom")
+	require.NoError(t, os.WriteFile(file, []byte(body), 0o644))
+	out, err := checkMetrics(t, tool, file)
+	require.NoError(t, err, "promtool check metrics found problems:\n%s", out)
 }

@@ -125,81 +125,108 @@ const (
 	mockNever                     // --no-mock or HARBOR_NO_MOCK=1
 )
 
-// backend is a harbor client, pointed at a mock vendor when asked to or when the
+// backend is a harbor client, pointed at mock vendors when asked to or when a
 // provider has no credentials.
 type backend struct {
 	client *harbor.Client
-	mock   *mockvendor.Server
-	// implicit is true when the mock answers because no key was set (not --mock):
-	// the caller then exits with exitMockAnswer unless stdout is a terminal.
-	implicit bool
+	mocks  []*mockvendor.Server
+	// implicit is true when a mock answers because no key was set (not --mock):
+	// the caller then exits with exitMockAnswer unless the answers go to a terminal.
+	implicit    bool
+	interactive bool // the answers go to a terminal, where a person reads them
 }
 
 func (b *backend) close() {
-	if b.mock != nil {
-		b.mock.Close()
+	for _, m := range b.mocks {
+		m.Close()
 	}
 }
 
-// newBackend builds the client for a provider. A base URL in the environment always
-// selects that endpoint (with the keyless variant of the provider when it has one
-// and no key is set). Otherwise, missing credentials select the mock under
-// mockIfNoKey, with a notice on stderr, and are an error under mockNever. Providers
-// without a built-in mock (user-registered) always go live.
+// audience says who reads the answers a backend gives, for the notice and the exit
+// status of an unasked-for mock answer.
+type audience struct {
+	answers     string // what comes from a mock, with its verb: "this answer comes"
+	mockAnswers string // what status 3 follows: "this mock answer", "the mock answers"
+	interactive bool   // they go to a terminal
+	where       string // what is not a terminal when !interactive: "stdout"
+}
+
+// newBackend builds the client for a provider whose answer goes to stdout.
 func newBackend(provider string, policy mockPolicy, e env, opts ...harbor.Option) (*backend, error) {
+	return newBackends([]string{provider}, policy, e, audience{
+		answers: "this answer comes", mockAnswers: "this mock answer", interactive: e.stdoutTTY, where: "stdout",
+	}, opts...)
+}
+
+// newBackends builds one client for several providers. For each, a base URL in the
+// environment always selects that endpoint (with the keyless variant of the
+// provider when it has one and no key is set). Otherwise, missing credentials
+// select the provider's mock under mockIfNoKey, with a notice on stderr, and are an
+// error under mockNever. Providers without a built-in mock (user-registered) always
+// go live.
+func newBackends(providers []string, policy mockPolicy, e env, to audience, opts ...harbor.Option) (*backend, error) {
 	opts = append([]harbor.Option{harbor.WithGetenv(e.getenv)}, opts...)
-	v, hasMock := findVendor(provider)
-	useMock := policy == mockAlways
-	implicit := false
-	switch {
-	case !hasMock || useMock:
-	case e.getenv(v.baseEnv) != "":
-		if v.keyless != nil && e.getenv(v.keyEnv) == "" {
-			opts = append(opts, harbor.WithProvider(v.keyless()))
+	b := &backend{interactive: to.interactive}
+	var mocked []vendor
+	for _, provider := range providers {
+		v, hasMock := findVendor(provider)
+		useMock := policy == mockAlways
+		switch {
+		case !hasMock || useMock:
+		case e.getenv(v.baseEnv) != "":
+			if v.keyless != nil && e.getenv(v.keyEnv) == "" {
+				opts = append(opts, harbor.WithProvider(v.keyless()))
+			}
+		default:
+			miss := v.missing(e.getenv)
+			if len(miss) == 0 {
+				break
+			}
+			names, verb := strings.Join(miss, " and "), " is"
+			if len(miss) > 1 {
+				verb = " are"
+			}
+			if policy == mockNever {
+				return nil, fmt.Errorf("harbor: %s%s not set, and the built-in mock is off (--no-mock or %s): "+
+					"set %s to call the real API, or %s to call another endpoint", names, verb, noMockEnv, names, v.baseEnv)
+			}
+			useMock, b.implicit = true, true
+			fmt.Fprintf(e.stderr, "harbor: %s%s not set, so %s from the built-in mock %s (offline).\n"+
+				"        Set %s to call the real API, pass --mock to pick the mock on purpose, or --no-mock to fail instead.\n",
+				names, verb, to.answers, provider, names)
 		}
-	default:
-		miss := v.missing(e.getenv)
-		if len(miss) == 0 {
-			break
+		if !useMock {
+			continue
 		}
-		names, verb := strings.Join(miss, " and "), " is"
-		if len(miss) > 1 {
-			verb = " are"
+		if !hasMock {
+			return nil, fmt.Errorf("harbor: there is no built-in mock for provider %q", provider)
 		}
-		if policy == mockNever {
-			return nil, fmt.Errorf("harbor: %s%s not set, and the built-in mock is off (--no-mock or %s): "+
-				"set %s to call the real API, or %s to call another endpoint", names, verb, noMockEnv, names, v.baseEnv)
-		}
-		useMock, implicit = true, true
-		fmt.Fprintf(e.stderr, "harbor: %s%s not set, so this answer comes from the built-in mock %s (offline).\n"+
-			"        Set %s to call the real API, pass --mock to pick the mock on purpose, or --no-mock to fail instead.\n",
-			names, verb, provider, names)
-		if !e.stdoutTTY {
-			fmt.Fprintf(e.stderr, "        stdout is not a terminal, so harbor exits with status %d after this mock answer.\n", exitMockAnswer)
-		}
+		mocked = append(mocked, v)
 	}
-	if !useMock {
-		c, err := harbor.New(opts...)
-		return &backend{client: c}, err
+	if b.implicit && !to.interactive {
+		fmt.Fprintf(e.stderr, "        %s is not a terminal, so harbor exits with status %d after %s.\n", to.where, exitMockAnswer, to.mockAnswers)
 	}
-	if !hasMock {
-		return nil, fmt.Errorf("harbor: there is no built-in mock for provider %q", provider)
+	for _, v := range mocked {
+		srv, err := mockvendor.Listen("127.0.0.1:0", v.mock())
+		if err != nil {
+			b.close()
+			return nil, fmt.Errorf("starting the mock vendor: %w", err)
+		}
+		b.mocks = append(b.mocks, srv)
+		opts = append(opts, harbor.WithProviderConfig(v.provider, v.config(srv.URL())))
 	}
-	srv, err := mockvendor.Listen("127.0.0.1:0", v.mock())
+	c, err := harbor.New(opts...)
 	if err != nil {
-		return nil, fmt.Errorf("starting the mock vendor: %w", err)
-	}
-	c, err := harbor.New(append(opts, harbor.WithProviderConfig(provider, v.config(srv.URL())))...)
-	if err != nil {
-		srv.Close()
+		b.close()
 		return nil, err
 	}
-	return &backend{client: c, mock: srv, implicit: implicit}, nil
+	b.client = c
+	return b, nil
 }
 
 // exitCode is the status of a successful answer from b.
-func (b *backend) exitCode(e env) int {
-	if b.implicit && !e.stdoutTTY {
+func (b *backend) exitCode() int {
+	if b.implicit && !b.interactive {
 		return exitMockAnswer
 	}
 	return exitOK

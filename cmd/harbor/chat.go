@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -44,6 +45,7 @@ Which endpoint answers:
 		fs.StringVar(&o.model, "m", "deepseek-v4-flash", "model name, alias or vendor/model (see 'harbor models')")
 		fs.StringVar(&o.model, "model", "deepseek-v4-flash", "same as -m")
 		fs.BoolVar(&o.stream, "stream", false, "stream the answer as it is generated")
+		fs.BoolVar(&o.stats, "stats", false, "after the answer, print the client's management figures as JSON on stderr\n(memory, concurrency, health, cost: the Client's MemoryStats, ConcurrencyStats, HealthCheck, CostStats)")
 		fs.BoolVar(&o.noStdin, "no-stdin", false, "never read stdin: the prompt is the arguments alone (for loops that read a file)")
 		fs.BoolVar(&o.noStdin, "n", false, "same as --no-stdin")
 		o.mock.define(fs)
@@ -59,6 +61,7 @@ type chatOptions struct {
 	fs          *flag.FlagSet
 	model       string
 	stream      bool
+	stats       bool
 	noStdin     bool
 	mock        mockFlags
 	system      string
@@ -200,11 +203,30 @@ func (o *chatOptions) run(ctx context.Context, rest []string, e env) int {
 	} else {
 		err = createChat(ctx, b.client, req, out)
 	}
+	out.endSection()
+	if o.stats {
+		printStats(ctx, e, b.client)
+	}
 	if err != nil {
-		out.endSection()
 		return failed(ctx, e, "chat", err)
 	}
-	return b.exitCode(e)
+	return b.exitCode()
+}
+
+// printStats writes the management figures of c as indented JSON to stderr.
+func printStats(ctx context.Context, e env, c *harbor.Client) {
+	stats := struct {
+		Memory      harbor.MemoryStats      `json:"memory"`
+		Concurrency harbor.ConcurrencyStats `json:"concurrency"`
+		Health      harbor.Health           `json:"health"`
+		Cost        harbor.CostStats        `json:"cost"`
+	}{c.MemoryStats(), c.ConcurrencyStats(), c.HealthCheck(ctx), c.CostStats()}
+	b, err := json.MarshalIndent(stats, "", "  ")
+	if err != nil {
+		fmt.Fprintf(e.stderr, "harbor chat: --stats: %v\n", err)
+		return
+	}
+	fmt.Fprintf(e.stderr, "%s\n", b)
 }
 
 func createChat(ctx context.Context, c *harbor.Client, req *harbor.ChatRequest, out *printer) error {

@@ -1,14 +1,15 @@
-// Command harbor is harbor's command line: chat with any routed model, list models,
-// and serve the built-in mock vendors.
+// Command harbor is harbor's command line: chat with any routed model, send a file of
+// requests in OpenAI's batch format, list models, and serve the built-in mock vendors.
 //
 //	harbor chat [-m MODEL] [--stream] [--mock | --no-mock] [prompt ...]
+//	harbor batch [-o FILE] [--concurrency N] [-m MODEL] [--mock | --no-mock] INPUT.jsonl
 //	harbor models [--remote PROVIDER [--mock | --no-mock]]
 //	harbor mock [--addr 127.0.0.1:8700] [--vendor deepseek,…] [--exports]
 //	harbor version
 //	harbor help [COMMAND]
 //
 // When the routed vendor's credentials and base URL are not in the environment,
-// chat and models answer from the built-in mock of that vendor (offline) and say so;
+// chat, batch and models answer from the built-in mock of that vendor (offline) and say so;
 // set them (DEEPSEEK_API_KEY, ARK_API_KEY, WENXIN_API_KEY + WENXIN_SECRET_KEY,
 // QIANFAN_API_KEY, OPENAI_API_KEY, or a *_BASE_URL) to talk to a real API. `harbor
 // help` lists the exit codes.
@@ -83,7 +84,7 @@ type runFunc func(ctx context.Context, rest []string, e env) int
 var commands []*command
 
 func init() {
-	commands = []*command{chatCommand, modelsCommand, mockCommand, versionCommand, helpCommand}
+	commands = []*command{chatCommand, batchCommand, modelsCommand, mockCommand, versionCommand, helpCommand}
 }
 
 func findCommand(name string) *command {
@@ -98,12 +99,14 @@ func findCommand(name string) *command {
 const exitCodesHelp = `Exit status:
   0    success
   1    the call failed (network, vendor error, missing key with --no-mock),
-       or harbor mock could not listen
+       a line of harbor batch failed, or harbor mock could not listen
   2    usage error: bad flags or arguments, or the request or a setting was
        refused before anything was sent (a *_BASE_URL that is not an absolute
-       URL, a key with a space or newline in it, --temperature 5)
-  3    chat and models --remote only: the answer came from the built-in mock because
-       no key was set, and stdout is not a terminal (scripts cannot take it for real)
+       URL, a key with a space or newline in it, --temperature 5, a batch
+       input that cannot be read or repeats a custom_id)
+  3    chat, batch and models --remote only: the answer came from the built-in
+       mock because no key was set, and stdout (batch: the output) is not a
+       terminal (scripts cannot take it for real)
   130  interrupted (Ctrl-C)
 `
 
@@ -114,7 +117,7 @@ func overview() string {
 	for _, c := range commands {
 		fmt.Fprintf(&b, "  %-8s %s\n", c.name, c.summary)
 	}
-	b.WriteString("\nWithout API keys in the environment, chat and models use the built-in mock vendors.\n\n")
+	b.WriteString("\nWithout API keys in the environment, chat, batch and models use the built-in mock vendors.\n\n")
 	b.WriteString(exitCodesHelp)
 	b.WriteString("\nRun 'harbor help COMMAND' (or 'harbor COMMAND -h') for a command's flags.\n")
 	return b.String()

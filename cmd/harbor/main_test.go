@@ -37,6 +37,7 @@ type cli struct {
 	vars                map[string]string
 	stdin               io.Reader
 	stdinTTY, stdoutTTY bool
+	stderrTTY           bool
 	stdout              io.Writer // extra writer for stdout, next to the captured one
 }
 
@@ -59,7 +60,7 @@ func (c cli) run(t *testing.T, args ...string) (code int, stdout, stderr string)
 		getenv: func(k string) string { return c.vars[k] },
 		stdin:  stdin, stdinTTY: c.stdinTTY,
 		stdout: w, stdoutTTY: c.stdoutTTY,
-		stderr: &errb,
+		stderr: &errb, tty: c.stderrTTY,
 	})
 	return code, out.String(), errb.String()
 }
@@ -405,7 +406,7 @@ func TestVersion(t *testing.T) {
 func TestHelpIsOneFormatForEveryCommand(t *testing.T) {
 	code, overview, _ := runCLI(t, nil, "", "help")
 	require.Equal(t, exitOK, code)
-	for _, s := range []string{"chat", "models", "mock", "version", "help", "130  interrupted", "3    chat and models --remote only"} {
+	for _, s := range []string{"chat", "batch", "models", "mock", "version", "help", "130  interrupted", "3    chat, batch and models --remote only"} {
 		assert.Contains(t, overview, s)
 	}
 	assertNoTrailingSpace(t, "overview", overview)
@@ -446,7 +447,7 @@ func TestHelpIsOneFormatForEveryCommand(t *testing.T) {
 
 	code, _, errs := runCLI(t, nil, "", "help", "nope")
 	assert.Equal(t, exitUsage, code)
-	assert.Contains(t, errs, "the commands are chat, models, mock, version, help")
+	assert.Contains(t, errs, "the commands are chat, batch, models, mock, version, help")
 	code, _, _ = runCLI(t, nil, "")
 	assert.Equal(t, exitUsage, code, "no command")
 }

@@ -72,7 +72,7 @@ func (o *modelsOptions) run(ctx context.Context, rest []string, e env) int {
 		return failed(ctx, e, "models", err)
 	}
 	printModels(e, models)
-	return b.exitCode(e)
+	return b.exitCode()
 }
 
 // remoteChoices says which built-in providers --remote can ask and which it cannot.

@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -39,7 +40,7 @@ func TestREADMEDocumentsTheCLI(t *testing.T) {
 	} {
 		assert.Contains(t, s, want)
 	}
-	for _, name := range []string{"chat", "models"} {
+	for _, name := range []string{"chat", "batch", "models"} {
 		fs, _ := findCommand(name).flagSet()
 		fs.VisitAll(func(f *flag.Flag) {
 			if len(f.Name) > 1 && f.Name != "model" { // --model is -m
@@ -47,4 +48,29 @@ func TestREADMEDocumentsTheCLI(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The README's batch example runs offline as written: its JSONL through the
+// command line it shows, against the built-in mocks, gives a success per line.
+func TestREADMEBatchExampleRuns(t *testing.T) {
+	s := readmeCLI(t)
+	_, rest, ok := strings.Cut(s, "cat > questions.jsonl <<'EOF'\n")
+	require.True(t, ok, "the README shows the batch example")
+	input, rest, ok := strings.Cut(rest, "\nEOF\n")
+	require.True(t, ok)
+	command, _, _ := strings.Cut(rest, "\n")
+	require.Equal(t, "harbor batch questions.jsonl -o answers.jsonl --mock", command)
+
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "questions.jsonl"), filepath.Join(dir, "answers.jsonl")
+	require.NoError(t, os.WriteFile(in, []byte(input+"\n"), 0o644))
+	args := strings.Fields(strings.NewReplacer("questions.jsonl", in, "answers.jsonl", out).Replace(command))[1:]
+	code, _, errs := runCLI(t, nil, "", args...)
+	require.Equal(t, exitOK, code, errs)
+	assert.Contains(t, errs, "harbor batch: 3 lines: 3 ok, 0 failed, in ")
+	got := byID(t, readResults(t, out))
+	assert.Equal(t, "Hello! You said: Why is the sky blue?", got["sky"].answer())
+	assert.Equal(t, "Hello! You said: What is Go?", got["go"].answer())
+	assert.Equal(t, "Hello! You said: 你好", got["ernie"].answer())
+	assert.Contains(t, s, `"custom_id":"go","response":{"status_code":200,`, "the README shows a result line")
 }

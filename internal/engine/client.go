@@ -133,7 +133,8 @@ func (c *Client) ChatStream(ctx context.Context, req *llm.ChatRequest, call *llm
 	if e := wire.NotAStream(c.spec.Name, req.Model, resp, c.spec.Refine, c.secrets...); e != nil {
 		return nil, e
 	}
-	return wire.NewStream(resp, c.spec.Name, req.Model, c.spec.Chunks(req.Model), c.secrets...).Refine(c.spec.Refine), nil
+	return wire.NewStream(resp, c.spec.Name, req.Model, c.spec.Chunks(req.Model), c.secrets...).Refine(c.spec.Refine).
+		BodyRequestID(c.spec.BodyRequestID), nil
 }
 
 // send encodes req, posts it and returns the 200 response; anything else is an

@@ -86,6 +86,9 @@ func (e *Endpoint) NewRequest(ctx context.Context, body []byte, call *llm.CallOp
 		for k, vs := range call.Header {
 			req.Header[k] = vs
 		}
+		if call.Traceparent != nil {
+			req.Header["Traceparent"] = call.Traceparent
+		}
 	}
 	setBody(req, body)
 	return req, nil

@@ -36,6 +36,9 @@ type Stream struct {
 	// and Close reads it, possibly from another goroutine while Next runs
 	// (llm.ChunkSource allows that), hence atomic.
 	ended atomic.Bool
+
+	bodyID  bool   // see BodyRequestID
+	firstID string // the first chunk's id (Next's goroutine)
 }
 
 // Refine sets a hook that corrects an in-band error event's *llm.Error from the
@@ -55,6 +58,23 @@ var (
 	doneMarker  = []byte("[DONE]")
 	errorPrefix = []byte(`{"error"`)
 )
+
+// RequestID is the vendor's request id from the response headers, "" when it
+// sent none (read by llm.Stream.RequestID); with BodyRequestID, the first
+// chunk's id stands in for a missing header.
+func (s *Stream) RequestID() string {
+	if id := vendorerr.RequestID(s.resp.Header); id != "" || !s.bodyID {
+		return id
+	}
+	return s.firstID
+}
+
+// BodyRequestID makes the first chunk's id the stream's request id when the
+// vendor sends no request-id header (engine.Spec.BodyRequestID). It returns s.
+func (s *Stream) BodyRequestID(on bool) *Stream {
+	s.bodyID = on
+	return s
+}
 
 // Next returns the next chunk, or io.EOF after the end marker.
 func (s *Stream) Next() (llm.Chunk, error) {
@@ -98,6 +118,9 @@ func (s *Stream) Next() (llm.Chunk, error) {
 		}
 		if last {
 			s.ended.Store(true)
+		}
+		if s.firstID == "" {
+			s.firstID = c.ID
 		}
 		return c, nil
 	}

@@ -58,6 +58,10 @@ func Descriptor() llm.Descriptor {
 		Prefixes: []string{"deepseek-"},
 		New:      descriptorNew,
 		Check:    check,
+		// DeepSeek takes json_object only: harbor.CreateJSON emulates schemas
+		// with it (the schema in a system message that says "JSON", as
+		// json_object mode requires).
+		JSONSchema: false,
 		Rewrite: func(options any, model string) (string, string) {
 			return rewrite(legacyAliases(options), model)
 		},

@@ -75,6 +75,9 @@ func Descriptor() llm.Descriptor {
 		Prefixes: []string{"doubao-", "ep-"},
 		New:      descriptorNew,
 		Check:    check,
+		// Ark takes response_format json_schema (with strict): harbor.CreateJSON
+		// sends typed schemas natively.
+		JSONSchema: true,
 	}
 }
 

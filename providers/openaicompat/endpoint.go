@@ -64,6 +64,12 @@ type Endpoint struct {
 	// turns carry their reasoning_content back. Off (the default), a request with
 	// Thinking is rejected and reasoning_content is not sent, as OpenAI wants.
 	PassThinking bool
+	// NoJSONSchema is for servers that take response_format json_object but not
+	// json_schema: the Descriptor then reports JSONSchema false, and
+	// harbor.CreateJSON emulates a schema (json_object plus the schema in a system
+	// message) instead of sending it natively. Off (the default), json_schema is
+	// sent as OpenAI defines it.
+	NoJSONSchema bool
 }
 
 // Options are settings for an endpoint passed as llm.Config.Options, so that a
@@ -115,6 +121,9 @@ func Moonshot() Endpoint {
 		// Kimi's thinking models want their reasoning_content back on tool turns
 		// (Moonshot's docs as remembered; unverified here).
 		PassThinking: true,
+		// Moonshot documents json_object mode only (as remembered; unverified):
+		// harbor.CreateJSON emulates schemas, which works either way.
+		NoJSONSchema: true,
 	}
 }
 
@@ -129,6 +138,9 @@ func Zhipu() Endpoint {
 		Models:       []string{"glm-4-plus", "glm-4-air", "glm-4-flash", "glm-4.5", "glm-4.5-air"},
 		Prefixes:     []string{"glm-"},
 		PassThinking: true,
+		// Zhipu documents json_object mode only (as remembered; unverified):
+		// harbor.CreateJSON emulates schemas, which works either way.
+		NoJSONSchema: true,
 	}
 }
 
@@ -182,7 +194,8 @@ func (e Endpoint) Descriptor() llm.Descriptor {
 		models = append(models, llm.Model{ID: alias, Object: "model", OwnedBy: e.Name, Provider: e.Name, AliasOf: e.Aliases[alias]})
 	}
 	d := llm.Descriptor{Name: e.Name, Models: models, Prefixes: e.Prefixes, Retry: finalQuota, Check: e.check,
-		New: func(cfg llm.Config) (llm.Provider, error) { return setup.AsProvider(e.New(cfg)) }}
+		New:        func(cfg llm.Config) (llm.Provider, error) { return setup.AsProvider(e.New(cfg)) },
+		JSONSchema: !e.NoJSONSchema}
 	if len(e.Aliases) > 0 {
 		d.Rewrite = func(_ any, model string) (string, string) { return serverModel(e.Aliases, model), "" }
 	}

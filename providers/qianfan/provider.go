@@ -61,6 +61,9 @@ func Descriptor() llm.Descriptor {
 		Prefixes: []string{"ernie-"},
 		New:      descriptorNew,
 		Check:    check,
+		// Qianfan v2 takes response_format json_schema: harbor.CreateJSON sends
+		// typed schemas natively.
+		JSONSchema: true,
 	}
 }
 

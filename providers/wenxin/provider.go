@@ -56,6 +56,9 @@ func Descriptor() llm.Descriptor {
 		New:      descriptorNew,
 		Check:    check,
 		Retry:    transientOK,
+		// Wenxin v1 takes json_object only: harbor.CreateJSON emulates schemas
+		// with it (the schema in a system message).
+		JSONSchema: false,
 	}
 }
 

@@ -1,0 +1,188 @@
+package rediscache_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/harborai/harbor-go/conformance/harbortest"
+	"github.com/harborai/harbor-go/harbor"
+	"github.com/harborai/harbor-go/internal/redistest"
+	"github.com/harborai/harbor-go/rediscache"
+)
+
+// syncBuffer is a log destination tests read while the client writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func sharedClient(t *testing.T, m *harbortest.Mock, tier harbor.SharedCache, log *slog.Logger) *harbor.Client {
+	t.Helper()
+	c, err := m.NewClient(harbor.WithCache(harbor.CacheConfig{MaxBytes: 1 << 20, TTL: time.Hour, Shared: tier,
+		SharedTimeout: 200 * time.Millisecond, Logger: log}))
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func question(m *harbortest.Mock, text string) *harbor.ChatRequest {
+	return &harbor.ChatRequest{Model: m.Model(), Messages: []harbor.Message{harbor.UserMessage(text)}}
+}
+
+// Two Clients — two processes of a fleet — share one Redis: an answer one of
+// them got from the vendor is a hit for the other.
+func TestTwoClientsShareAHit(t *testing.T) {
+	srv := redistest.Start(t)
+	m := harbortest.Start(t, harbortest.DeepSeek)
+	tier1, err := rediscache.Open(srv.URL(), rediscache.Options{})
+	require.NoError(t, err)
+	defer tier1.Close()
+	tier2, err := rediscache.Open(srv.URL(), rediscache.Options{})
+	require.NoError(t, err)
+	defer tier2.Close()
+	a := sharedClient(t, m, tier1, nil)
+	b := sharedClient(t, m, tier2, nil)
+	ctx := context.Background()
+
+	first, err := a.Chat.Completions.Create(ctx, question(m, "shared"))
+	require.NoError(t, err)
+	require.NoError(t, a.Close()) // waits for the write to Redis
+	res, err := b.Chat.Completions.Create(ctx, question(m, "shared"))
+	require.NoError(t, err)
+	assert.True(t, res.Cached)
+	assert.Equal(t, first.Choices, res.Choices)
+	assert.Equal(t, first.Usage, res.Usage)
+	assert.Equal(t, "deepseek", res.Provider)
+	assert.Len(t, m.ChatRequests(), 1, "one vendor call for the fleet")
+	ms := b.MemoryStats().Cache
+	assert.EqualValues(t, 1, ms.SharedHits)
+	require.NotNil(t, ms.Shared)
+	assert.Zero(t, ms.Shared.Errors)
+
+	// Streams too: b's second call is an L1 hit now, replayed as a stream.
+	s, err := b.Chat.Completions.Stream(ctx, question(m, "shared"))
+	require.NoError(t, err)
+	assert.True(t, s.Cached())
+	s.Close()
+
+	// Nothing secret in Redis: keys are digests, values the answer.
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+	defer rdb.Close()
+	keys, err := rdb.Keys(ctx, "*").Result()
+	require.NoError(t, err)
+	require.Len(t, keys, 1)
+	assert.Regexp(t, `^harbor:harbor:[0-9a-f]{64}$`, keys[0])
+	v, err := rdb.Get(ctx, keys[0]).Result()
+	require.NoError(t, err)
+	assert.NotContains(t, v, m.APIKey())
+
+	// A third Client warms its memory from Redis at start.
+	tier3, err := rediscache.Open(srv.URL(), rediscache.Options{})
+	require.NoError(t, err)
+	defer tier3.Close()
+	c3 := sharedClient(t, m, tier3, nil)
+	n, err := c3.WarmCacheFromShared(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	assert.Equal(t, 1, c3.MemoryStats().Cache.Size)
+}
+
+// Redis killed mid-run: calls keep succeeding from the vendor and L1, each
+// delayed at most by the shared timeout; the failures are counted and logged once.
+func TestRedisKilledMidRunKeepsCallsSucceeding(t *testing.T) {
+	srv := redistest.Start(t)
+	m := harbortest.Start(t, harbortest.DeepSeek)
+	tier, err := rediscache.Open(srv.URL(), rediscache.Options{})
+	require.NoError(t, err)
+	defer tier.Close()
+	var logs syncBuffer
+	c := sharedClient(t, m, tier, slog.New(slog.NewTextHandler(&logs, nil)))
+	ctx := context.Background()
+
+	_, err = c.Chat.Completions.Create(ctx, question(m, "before"))
+	require.NoError(t, err)
+	srv.Kill()
+	for i := range 5 {
+		res, err := c.Chat.Completions.Create(ctx, question(m, "after "+strings.Repeat("x", i)))
+		require.NoError(t, err, "a Redis fault never fails a call")
+		assert.False(t, res.Cached)
+	}
+	res, err := c.Chat.Completions.Create(ctx, question(m, "before"))
+	require.NoError(t, err)
+	assert.True(t, res.Cached, "L1 still answers")
+	require.NoError(t, c.Close())
+	ms := c.MemoryStats().Cache
+	assert.Positive(t, ms.Shared.Errors)
+	assert.True(t, ms.Shared.Failing)
+	assert.Equal(t, 1, strings.Count(logs.String(), "shared cache tier failing"), "one warning for the streak, not one per call:\n%s", logs.String())
+}
+
+// A Redis that hangs (SIGSTOP) delays a call by the shared timeout, not more.
+func TestHungRedisCostsAtMostTheTimeout(t *testing.T) {
+	srv := redistest.Start(t)
+	m := harbortest.Start(t, harbortest.DeepSeek)
+	tier, err := rediscache.Open(srv.URL(), rediscache.Options{ReadTimeout: time.Minute, WriteTimeout: time.Minute})
+	require.NoError(t, err)
+	defer tier.Close()
+	c := sharedClient(t, m, tier, slog.New(slog.NewTextHandler(&syncBuffer{}, nil)))
+	_, err = c.Chat.Completions.Create(context.Background(), question(m, "warm the connection"))
+	require.NoError(t, err)
+	srv.Pause()
+	defer srv.Resume()
+	start := time.Now()
+	_, err = c.Chat.Completions.Create(context.Background(), question(m, "while hung"))
+	require.NoError(t, err)
+	// The read waits for the 200ms SharedTimeout, not Redis's minute; the bound is
+	// loose for a loaded machine — the point is that it does not hang.
+	assert.Less(t, time.Since(start), 10*time.Second)
+	assert.Positive(t, c.MemoryStats().Cache.Shared.Errors)
+}
+
+// Garbage under a key is a miss and an error count, never a failed call.
+func TestGarbageInRedisIsAMiss(t *testing.T) {
+	srv := redistest.Start(t)
+	m := harbortest.Start(t, harbortest.DeepSeek)
+	tier, err := rediscache.Open(srv.URL(), rediscache.Options{})
+	require.NoError(t, err)
+	defer tier.Close()
+	c := sharedClient(t, m, tier, slog.New(slog.NewTextHandler(&syncBuffer{}, nil)))
+	ctx := context.Background()
+	_, err = c.Chat.Completions.Create(ctx, question(m, "q"))
+	require.NoError(t, err)
+	require.NoError(t, c.Close())
+
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+	defer rdb.Close()
+	keys, err := rdb.Keys(ctx, "*").Result()
+	require.NoError(t, err)
+	require.Len(t, keys, 1)
+	require.NoError(t, rdb.Set(ctx, keys[0], `{"v":1,"completion":{"choices":"nope"}}`, time.Hour).Err())
+
+	other := sharedClient(t, m, tier, slog.New(slog.NewTextHandler(&syncBuffer{}, nil)))
+	res, err := other.Chat.Completions.Create(ctx, question(m, "q"))
+	require.NoError(t, err)
+	assert.False(t, res.Cached)
+	assert.EqualValues(t, 1, other.MemoryStats().Cache.Shared.Errors)
+	assert.Len(t, m.ChatRequests(), 2)
+}
