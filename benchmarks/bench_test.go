@@ -129,9 +129,22 @@ func BenchmarkRoute(b *testing.B) { env(b).Vendor(DeepSeek).BenchRoute(b) }
 // The response cache (managed.go): a Create and a Stream answered from L1, and
 // 64 identical calls at once (upstream-calls/op, want 1), with room in the cache
 // and with a full one.
-func BenchmarkCreateHit(b *testing.B)          { withCPU(managed(b).Solo("CreateHit"))(b) }
-func BenchmarkStreamHit(b *testing.B)          { withCPU(managed(b).Solo("StreamHit"))(b) }
-func BenchmarkSingleflight64(b *testing.B)     { withCPU(managed(b).Solo("Singleflight64"))(b) }
+func BenchmarkCreateHit(b *testing.B)      { withCPU(managed(b).Solo("CreateHit"))(b) }
+func BenchmarkStreamHit(b *testing.B)      { withCPU(managed(b).Solo("StreamHit"))(b) }
+func BenchmarkSingleflight64(b *testing.B) { withCPU(managed(b).Solo("Singleflight64"))(b) }
+
+// A Create and a Stream answered from the shared tier on a real Redis (L1 too
+// small to keep them); skipped without redis-server on PATH.
+func BenchmarkCreateL2Hit(b *testing.B) { l2Bench(b, "CreateL2Hit") }
+func BenchmarkStreamL2Hit(b *testing.B) { l2Bench(b, "StreamL2Hit") }
+
+func l2Bench(b *testing.B, name string) {
+	m := managed(b)
+	if m.L2 == nil {
+		b.Skip(m.L2Skipped)
+	}
+	withCPU(m.Solo(name))(b)
+}
 func BenchmarkSingleflight64Full(b *testing.B) { withCPU(managed(b).Solo("Singleflight64Full"))(b) }
 
 // BenchmarkStagesCost runs a plain and an observed harbor client over

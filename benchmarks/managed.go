@@ -20,8 +20,10 @@ import (
 	"time"
 
 	"github.com/harborai/harbor-go/benchmarks/internal/mockproc"
+	"github.com/harborai/harbor-go/benchmarks/internal/redisproc"
 	"github.com/harborai/harbor-go/harbor"
 	"github.com/harborai/harbor-go/prommetrics"
+	"github.com/harborai/harbor-go/rediscache"
 )
 
 // Observed is the variant of the Create and Stream scenarios whose harbor client
@@ -84,6 +86,14 @@ func ObservedHarborOptions(url, apiKey string, m *prommetrics.Metrics) []harbor.
 	return append(HarborOptions(url, apiKey), harbor.WithObserver(m), harbor.WithLimits(GenerousLimits))
 }
 
+// L2Cache is the L2 hit scenarios' response cache: an in-process tier too small
+// for any answer (each is counted too large and not kept), so that every lookup
+// goes on to the shared tier, as a process's first lookup of an answer another
+// process stored does.
+func L2Cache(shared harbor.SharedCache) harbor.CacheConfig {
+	return harbor.CacheConfig{MaxBytes: 1, TTL: time.Hour, Shared: shared}
+}
+
 // CachedHarborOptions are HarborOptions plus WithCache(cfg).
 func CachedHarborOptions(url, apiKey string, cfg harbor.CacheConfig) []harbor.Option {
 	return append(HarborOptions(url, apiKey), harbor.WithCache(cfg))
@@ -108,6 +118,13 @@ type Managed struct {
 	// StagesOff and StagesObserved are a plain and an observed client over
 	// CannedTransport: the StagesCost scenarios.
 	StagesOff, StagesObserved *harbor.Client
+	// L2 has the shared tier on a real Redis (rediscache) and no room in L1,
+	// warmed: its Creates and Streams of the benchmark request are L2 hits. nil
+	// until StartL2 succeeds; L2Skipped says why it did not.
+	L2        *harbor.Client
+	L2Skipped error
+	redis     *redisproc.Server
+	shared    *rediscache.Cache
 
 	seq atomic.Int64 // numbers Singleflight64's requests
 }
@@ -117,13 +134,59 @@ type Managed struct {
 var ErrNoDeepSeek = errors.New("the managed call path is benchmarked on DeepSeek, which is not in the run")
 
 // NewManaged builds the managed clients against the DeepSeek mock of e and warms
-// them: the observer has seen its labels, the cache holds the benchmark's answer.
+// them: the observer has seen its labels, the caches hold the benchmark's
+// answer. It starts a redis-server for the L2 scenarios (StartL2); without one
+// on PATH they are left out (L2Skipped), unless HARBOR_REQUIRE_REDIS=1.
 func NewManaged(e *Env) (*Managed, error) {
 	ds := e.Vendor(DeepSeek)
 	if ds == nil {
 		return nil, ErrNoDeepSeek
 	}
-	return newManaged(ds)
+	m, err := newManaged(ds)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.StartL2(); err != nil {
+		m.Close()
+		return nil, err
+	}
+	return m, nil
+}
+
+// StartL2 starts a redis-server (internal/redisproc), opens the shared tier on it
+// and builds and warms the L2 client. Without redis-server on PATH it sets
+// L2Skipped and returns nil, or fails when HARBOR_REQUIRE_REDIS=1.
+func (m *Managed) StartL2() error {
+	srv, err := redisproc.Start()
+	if errors.Is(err, redisproc.ErrNoServer) && !redisproc.Required() {
+		m.L2Skipped = err
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	m.redis = srv
+	if m.shared, err = rediscache.Open(srv.URL(), rediscache.Options{}); err != nil {
+		return err
+	}
+	if m.L2, err = harbor.New(CachedHarborOptions(m.ds.url, specs[DeepSeek].apiKey, L2Cache(m.shared))...); err != nil {
+		return err
+	}
+	ctx := context.Background()
+	if err := harborCreate(ctx, m.L2, m.ds.hreq); err != nil { // the miss that stores the answer, in the background
+		return fmt.Errorf("L2 warm-up: %w", err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		err := m.l2Create(ctx)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, errNotCached) || time.Now().After(deadline) {
+			return fmt.Errorf("L2 warm-up: %w", err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return m.l2Stream(ctx)
 }
 
 func newManaged(ds *VendorEnv) (*Managed, error) {
@@ -197,10 +260,16 @@ func (m *Managed) fillFull(ctx context.Context) error {
 
 // Close closes the managed clients (not the VendorEnv's).
 func (m *Managed) Close() {
-	for _, c := range []*harbor.Client{m.Observed, m.Cached, m.Flight, m.FullFlight, m.StagesOff, m.StagesObserved} {
+	for _, c := range []*harbor.Client{m.Observed, m.Cached, m.Flight, m.FullFlight, m.StagesOff, m.StagesObserved, m.L2} {
 		if c != nil {
 			_ = c.Close()
 		}
+	}
+	if m.shared != nil {
+		_ = m.shared.Close()
+	}
+	if m.redis != nil {
+		m.redis.Close()
 	}
 }
 
@@ -226,8 +295,21 @@ func (m *Managed) Pairs() []Pair {
 var errNotCached = errors.New("the answer did not come from the cache")
 
 // hitCreate is the CreateHit op: the benchmark request, answered from L1.
-func (m *Managed) hitCreate(ctx context.Context) error {
-	res, err := m.Cached.Chat.Completions.Create(ctx, m.ds.hreq)
+func (m *Managed) hitCreate(ctx context.Context) error { return m.cachedCreate(ctx, m.Cached) }
+
+// hitStream is the StreamHit op: the benchmark request's stream, replayed from
+// L1 as chunks, every chunk read, text and usage required.
+func (m *Managed) hitStream(ctx context.Context) error { return m.cachedStream(ctx, m.Cached) }
+
+// l2Create and l2Stream are the CreateL2Hit and StreamL2Hit ops: as hitCreate
+// and hitStream, answered from Redis.
+func (m *Managed) l2Create(ctx context.Context) error { return m.cachedCreate(ctx, m.L2) }
+func (m *Managed) l2Stream(ctx context.Context) error { return m.cachedStream(ctx, m.L2) }
+
+// cachedCreate is a Create of the benchmark request that must be answered by c's
+// cache.
+func (m *Managed) cachedCreate(ctx context.Context, c *harbor.Client) error {
+	res, err := c.Chat.Completions.Create(ctx, m.ds.hreq)
 	if err != nil {
 		return err
 	}
@@ -240,10 +322,10 @@ func (m *Managed) hitCreate(ctx context.Context) error {
 	return nil
 }
 
-// hitStream is the StreamHit op: the benchmark request's stream, replayed from
-// L1 as chunks, every chunk read, text and usage required.
-func (m *Managed) hitStream(ctx context.Context) error {
-	s, err := m.Cached.Chat.Completions.Stream(ctx, m.ds.hreq)
+// cachedStream is a Stream of the benchmark request that must be replayed from
+// c's cache, every chunk read, text and usage required.
+func (m *Managed) cachedStream(ctx context.Context, c *harbor.Client) error {
+	s, err := c.Chat.Completions.Stream(ctx, m.ds.hreq)
 	if err != nil {
 		return err
 	}
@@ -268,13 +350,35 @@ func (m *Managed) hitStream(ctx context.Context) error {
 	return nil
 }
 
-// Harbor-only benchmarks of the cache, in report order.
-var ManagedSolo = []string{"CreateHit", "StreamHit", "Singleflight64", "Singleflight64Full",
+// Harbor-only benchmarks of the managed path, in report order. The L2 ones run
+// only with a redis-server (Managed.SoloNames).
+var ManagedSolo = []string{"CreateHit", "StreamHit", "CreateL2Hit", "StreamL2Hit", "Singleflight64", "Singleflight64Full",
 	"StagesCost/Create/off", "StagesCost/Create/observed", "StagesCost/Stream/off", "StagesCost/Stream/observed"}
 
-// Solo returns the harbor-only benchmark called name, one of ManagedSolo.
+// SoloNames returns the names of ManagedSolo that m can run: all but the L2
+// ones when there is no L2 client.
+func (m *Managed) SoloNames() []string {
+	var out []string
+	for _, n := range ManagedSolo {
+		if m.Solo(n) != nil {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// Solo returns the harbor-only benchmark called name, one of ManagedSolo; nil
+// for an L2 one without an L2 client.
 func (m *Managed) Solo(name string) func(*testing.B) {
 	switch name {
+	case "CreateL2Hit", "StreamL2Hit":
+		if m.L2 == nil {
+			return nil
+		}
+		if name == "CreateL2Hit" {
+			return serial(m.l2Create)
+		}
+		return serial(m.l2Stream)
 	case "CreateHit":
 		return serial(m.hitCreate)
 	case "StreamHit":

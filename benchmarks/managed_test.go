@@ -243,3 +243,45 @@ func TestCannedTransport(t *testing.T) {
 		t.Errorf("the handler saw %d requests, want a Create and then a Stream", len(reqs))
 	}
 }
+
+// The L2 ops are answered from Redis: Cached, counted as shared hits, no vendor
+// request, nothing kept in L1 (too small), and the vendor's text.
+func TestL2HitsAreHits(t *testing.T) {
+	m, mock := managedOnMock(t)
+	if err := m.StartL2(); err != nil {
+		t.Fatal(err)
+	}
+	if m.L2 == nil {
+		t.Skip(m.L2Skipped)
+	}
+	ctx := context.Background()
+	before := m.L2.MemoryStats().Cache
+	since := seen(mock)
+	for range 3 {
+		if err := m.l2Create(ctx); err != nil {
+			t.Fatalf("CreateL2Hit op: %v", err)
+		}
+		if err := m.l2Stream(ctx); err != nil {
+			t.Fatalf("StreamL2Hit op: %v", err)
+		}
+	}
+	after := m.L2.MemoryStats().Cache
+	if n := since(); n != 0 {
+		t.Errorf("the L2 hits sent %d requests to the vendor, want 0", n)
+	}
+	if got := after.SharedHits - before.SharedHits; got != 6 || after.Hits != before.Hits || after.Size != 0 {
+		t.Errorf("cache stats %+v (before %+v): want 6 more shared hits, no L1 hit, nothing in L1", after, before)
+	}
+	want, err := m.ds.Harbor.Chat.Completions.Create(ctx, m.ds.hreq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := m.L2.Chat.Completions.Create(ctx, m.ds.hreq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Cached || got.Choices[0].Message.Content != want.Choices[0].Message.Content || got.Usage.TotalTokens != want.Usage.TotalTokens {
+		t.Errorf("L2 hit %q (cached %v, usage %+v), vendor %q (usage %+v)", got.Choices[0].Message.Content, got.Cached, got.Usage,
+			want.Choices[0].Message.Content, want.Usage)
+	}
+}

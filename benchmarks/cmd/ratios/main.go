@@ -11,7 +11,7 @@
 // With -managed (the default) the DeepSeek scenarios also run with harbor's
 // managed call path on: Create/observed and Stream/observed (a Prometheus
 // observer and a limiter, beside the floor), and the harbor-only CreateHit,
-// StreamHit, Singleflight64 and Singleflight64Full (the response cache), and
+// StreamHit, CreateL2Hit, StreamL2Hit (a real redis-server), Singleflight64 and Singleflight64Full (the response cache), and
 // StagesCost (the observer and limiter in process); -scenarios keeps only the
 // scenarios whose names match a regular expression:
 //
@@ -29,6 +29,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -52,7 +53,7 @@ func main() {
 	benchtime := flag.String("benchtime", "1s", "time (or Nx iterations) per benchmark run")
 	out := flag.String("out", "", "also write the Markdown to this file")
 	vendorList := flag.String("vendors", strings.Join(benchmarks.Vendors, ","), "comma-separated vendors to benchmark ("+strings.Join(benchmarks.Vendors, ", ")+")")
-	managed := flag.Bool("managed", true, "also run the managed call path's scenarios on DeepSeek: Create/observed and Stream/observed (Prometheus observer and limiter on), CreateHit, StreamHit, Singleflight64 and Singleflight64Full (response cache), StagesCost (observer and limiter, in process)")
+	managed := flag.Bool("managed", true, "also run the managed call path's scenarios on DeepSeek: Create/observed and Stream/observed (Prometheus observer and limiter on), CreateHit, StreamHit, CreateL2Hit and StreamL2Hit (Redis, when redis-server is on PATH), Singleflight64 and Singleflight64Full (response cache), StagesCost (observer and limiter, in process)")
 	scenarios := flag.String("scenarios", "", "run only the scenarios whose names match this regular expression (\"^(Create|Stream)(/observed)?$\", \"Hit$\"…); default all")
 	extra := registerExtras() // -load, -memory, -coldstart… (extras.go)
 	pf := registerPeers()     // -peers, -svg, -load-peers (peers.go)
@@ -251,7 +252,7 @@ func run(rounds int, benchtime string, vendors []string, pf *peerFlags, managed 
 	if ds := env.Vendor(benchmarks.DeepSeek); ds != nil {
 		solo = append(solo, soloBench{"Route", ds.BenchRoute})
 	}
-	var managedSkipped error
+	var managedSkipped, l2Skipped error
 	if managed {
 		mg, err := benchmarks.NewManaged(env)
 		switch {
@@ -263,8 +264,12 @@ func run(rounds int, benchtime string, vendors []string, pf *peerFlags, managed 
 		default:
 			defer mg.Close()
 			pairs = withVariants(pairs, mg.Pairs())
-			for _, name := range benchmarks.ManagedSolo {
+			for _, name := range mg.SoloNames() {
 				solo = append(solo, soloBench{name, mg.Solo(name)})
+			}
+			if mg.L2Skipped != nil {
+				l2Skipped = mg.L2Skipped
+				fmt.Fprintf(os.Stderr, "skipped the L2 (Redis) scenarios: %v\n", mg.L2Skipped)
 			}
 		}
 	}
@@ -342,6 +347,9 @@ func run(rounds int, benchtime string, vendors []string, pf *peerFlags, managed 
 	if managedSkipped != nil {
 		fmt.Fprintf(&b, "Skipped the managed call path: %v.\n", managedSkipped)
 	}
+	if l2Skipped != nil {
+		fmt.Fprintf(&b, "Skipped the L2 (Redis) scenarios CreateL2Hit, StreamL2Hit: %v.\n", l2Skipped)
+	}
 	if only != nil {
 		fmt.Fprintf(&b, "A partial run: only the scenarios matching `%s`.\n", only)
 	}
@@ -391,10 +399,10 @@ func run(rounds int, benchtime string, vendors []string, pf *peerFlags, managed 
 }
 
 func num(v float64) string {
-	switch {
-	case v >= 100:
+	switch a := math.Abs(v); {
+	case a >= 100:
 		return fmt.Sprintf("%.0f", v)
-	case v >= 10:
+	case a >= 10:
 		return fmt.Sprintf("%.1f", v)
 	default:
 		return fmt.Sprintf("%.2f", v)

@@ -41,8 +41,10 @@ func TestManagedSection(t *testing.T) {
 	harborRes := []series{cpuSeries(80, 100, 90), cpuSeries(82, 104, 90), cpuSeries(300, 300, 300), cpuSeries(360, 330, 330)}
 	floorRes := []series{cpuSeries(100, 100, 100), cpuSeries(100, 100, 100), cpuSeries(400, 400, 400), cpuSeries(400, 400, 400)}
 	solo := []soloBench{{name: "New"}, {name: "CreateHit"}, {name: "StreamHit"}, {name: "Singleflight64Full"}, {name: "Singleflight64"},
+		{name: "CreateL2Hit"},
 		{name: "StagesCost/Create/off"}, {name: "StagesCost/Create/observed"}, {name: "StagesCost/Stream/off"}, {name: "StagesCost/Stream/observed"}}
 	soloRes := []series{cpuSeries(1, 1, 1), cpuSeries(2, 3, 3), cpuSeries(10, 10, 10), flightSeries(1, 1.25, 1.5), flightSeries(1, 1, 1),
+		cpuSeries(45, 45, 45),
 		cpuSeries(6, 7, 8), cpuSeries(7, 7.5, 8.5), cpuSeries(20, 20, 20), cpuSeries(40, 40, 40)}
 
 	md := managedSection(pairs, harborRes, floorRes, solo, soloRes)
@@ -54,7 +56,7 @@ func TestManagedSection(t *testing.T) {
 		"| Stream | 0.75 | 0.82 | 1.100 | 1.10–1.20 | 30.0 → 33.0 | yes | **no** |",
 		// CreateHit: 3 ns wall against a 90 ns miss: 30×, per round 40, 33.3, 30.
 		"| CreateHit | 3.00 | 3.00 | 30.0 | 0.30 | 30.0× | 30.0× | 30.00–40.00 | <= 2000 ns/op; >= 30× cheaper than a miss | ns/op: yes; 30×: yes |",
-		"| StreamHit | 10.0 | 10.0 | 100 | 1.00 | 30.0× | 30.0× | 30.00–30.00 | — | — |",
+		"| StreamHit | 10.0 | 10.0 | 100 | 1.00 | 30.0× | 30.0× | 30.00–30.00 | — | — |\n| CreateL2Hit | 45.0 | 45.0 | 450 | 4.50 | 2.0× | 2.0× | 1.78–2.22 | — | — |",
 		// In process: Create deltas 1, 0.5, 0.5 (median 0.5) on a loopback 90: 0.56%, 1.006;
 		// Stream deltas 20 on a loopback 300: 6.67%, 1.067.
 		"| Create | 7.00 | 7.50 | 0.50 | 0.50–1.00 | 0.70 → 0.75 | 0.56% | 1.006 | yes |",
@@ -75,6 +77,9 @@ func TestManagedSection(t *testing.T) {
 
 	// Only the hits ran: no miss to compare with, said so.
 	md = managedSection(nil, nil, nil, solo[1:2], soloRes[1:2])
+	if strings.Contains(md, "| CreateL2Hit") {
+		t.Errorf("an L2 row without L2 figures:\n%s", md)
+	}
 	if !strings.Contains(md, "| CreateHit | 3.00 | 3.00 | 30.0 | 0.30 | — | — | — | <= 2000 ns/op; >= 30× cheaper than a miss | ns/op: yes |") ||
 		!strings.Contains(md, "It did not run here") || strings.Contains(md, "### The stages on a miss") {
 		t.Errorf("hits alone:\n%s", md)
