@@ -353,6 +353,7 @@ func run(rounds int, benchtime string, vendors []string, pf *peerFlags, managed 
 	if only != nil {
 		fmt.Fprintf(&b, "A partial run: only the scenarios matching `%s`.\n", only)
 	}
+	fmt.Fprintf(&b, "Command: `cd benchmarks && go run ./cmd/ratios%s`.\n", shellArgs(os.Args[1:]))
 
 	fmt.Fprintf(&b, "\n## Summary\n\n| scenario | client CPU ns/op harbor | floor | CPU harbor/floor | per-round CPU ratio min–max | B/op harbor/floor | allocs/op harbor/floor |\n|---|---:|---:|---:|---:|---:|---:|\n")
 	for i, p := range pairs {
@@ -396,6 +397,21 @@ func run(rounds int, benchtime string, vendors []string, pf *peerFlags, managed 
 			num(s.median(metrics[0].get)), num(s.median(metrics[1].get)), num(s.median(metrics[2].get)), num(s.median(metrics[3].get)))
 	}
 	return head, b.String(), nil
+}
+
+// shellArgs quotes args for a POSIX shell, each after a space: as given when
+// they are plain, in single quotes otherwise.
+func shellArgs(args []string) string {
+	var b strings.Builder
+	for _, a := range args {
+		b.WriteByte(' ')
+		if a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=.,/:+") == "" {
+			b.WriteString(a)
+			continue
+		}
+		b.WriteString("'" + strings.ReplaceAll(a, "'", `'\''`) + "'")
+	}
+	return b.String()
 }
 
 func num(v float64) string {

@@ -90,3 +90,11 @@ func TestManagedSection(t *testing.T) {
 		t.Errorf("no managed scenario, section %q", md)
 	}
 }
+
+func TestShellArgs(t *testing.T) {
+	got := shellArgs([]string{"-rounds", "10", "-scenarios", "^(Create|Stream)$|Hit$", "-out", "results/managed.md", "it's", ""})
+	want := ` -rounds 10 -scenarios '^(Create|Stream)$|Hit$' -out results/managed.md 'it'\''s' ''`
+	if got != want {
+		t.Errorf("shellArgs = %s, want %s", got, want)
+	}
+}
