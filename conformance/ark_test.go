@@ -314,6 +314,17 @@ var arkCases = []arkCase{
 		requests: 1,
 	},
 	{
+		name: "json_object answer is a JSON object", quirk: "response_format json_object: the content is one JSON object (streamed in pieces)",
+		req:    harbor.ChatRequest{Model: arkModel, Messages: user("the weather in Paris"), ResponseFormat: &harbor.ResponseFormat{Type: "json_object"}},
+		finish: "stop", requests: 1, check: jsonObjectAnswer[*mockvendor.Ark],
+	},
+	{
+		name: "json_schema answer is valid for the schema", quirk: "response_format json_schema: the content is an instance of json_schema.schema",
+		req:    harbor.ChatRequest{Model: arkModel, Thinking: arkThinkOff, Messages: user("the weather in Paris"), ResponseFormat: fmtJSONSchema()},
+		sent:   map[string]any{"/response_format/json_schema/schema/$defs/hour/type": "object"},
+		finish: "stop", requests: 1, check: schemaAnswer[*mockvendor.Ark],
+	},
+	{
 		name: "extra body passes through", quirk: "service_tier and other Ark-only fields via ExtraBody",
 		req:  harbor.ChatRequest{Model: arkModel, Messages: user("hi"), ExtraBody: map[string]any{"service_tier": "auto", "repetition_penalty": 1.05}},
 		sent: map[string]any{"/service_tier": "auto", "/repetition_penalty": 1.05}, requests: 1,
@@ -346,6 +357,11 @@ var arkCases = []arkCase{
 			assert.NotEmpty(t, o.ToolCalls[0].ID)
 			assert.JSONEq(t, `{"query":"weather in Paris"}`, o.ToolCalls[0].Function.Arguments)
 		},
+	},
+	{
+		name: "tool-call arguments follow the tool's schema", quirk: "function.arguments is JSON valid for function.parameters",
+		req:    harbor.ChatRequest{Model: arkModel, Messages: user("forecast for Paris"), Tools: fmtTools()},
+		finish: "tool_calls", requests: 1, check: schemaArgs[*mockvendor.Ark],
 	},
 
 	// --- streams ---

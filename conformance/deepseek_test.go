@@ -181,6 +181,11 @@ var deepseekCases = []deepseekCase{
 		sent: map[string]any{"/response_format/type": "json_object"}, requests: 1,
 	},
 	{
+		name: "json_object answer is a JSON object", quirk: "response_format json_object: the content is one JSON object (streamed in pieces)",
+		req:    harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("the weather in Paris, as JSON"), ResponseFormat: &harbor.ResponseFormat{Type: "json_object"}},
+		finish: "stop", requests: 1, check: jsonObjectAnswer[*mockvendor.DeepSeek],
+	},
+	{
 		name: "json_schema is refused before I/O", quirk: "no json_schema on DeepSeek",
 		only: "create",
 		req:  harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("json"), ResponseFormat: &harbor.ResponseFormat{Type: "json_schema", JSONSchema: &harbor.JSONSchema{Name: "x"}}},
@@ -252,6 +257,11 @@ var deepseekCases = []deepseekCase{
 		},
 	},
 	{
+		name: "tool-call arguments follow the tool's schema", quirk: "function.arguments is JSON valid for function.parameters",
+		req:    harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("forecast for Paris"), Thinking: thinkingOff, Tools: fmtTools()},
+		finish: "tool_calls", requests: 1, check: schemaArgs[*mockvendor.DeepSeek],
+	},
+	{
 		name: "thinking tool turn without reasoning_content is caught before I/O", quirk: "vendor 400s when reasoning_content is not sent back",
 		only: "create",
 		req: harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: []harbor.Message{
@@ -262,20 +272,21 @@ var deepseekCases = []deepseekCase{
 		err: harbor.ErrInvalidRequest, requests: 0,
 	},
 
-	// Answers with no choices: DeepSeek has no code refinement, so an error object
-	// is a bad response that carries the vendor's message, type and code.
+	// Answers with no choices: an error object is an error, never a completion with
+	// none, classified by OpenAI's vocabulary as on every OpenAI-shaped vendor
+	// (here type authentication_error), carrying the vendor's message, type and code.
 	{
-		name: "200 with an error object is a bad response carrying it", quirk: "an error object in a 200 answer is an error, never a completion with no choices",
+		name: "200 with an error object gets the class it names", quirk: "an error object in a 200 answer is an error, never a completion with no choices, of the class its type names (as on Ark, Qianfan and OpenAI)",
 		only:   "create",
 		faults: []mockvendor.Fault{mockvendor.ReplyJSON(200, `{"error":{"message":"Authentication Fails, Your api key: ****abcd is invalid","type":"authentication_error","param":null,"code":"invalid_request_error"}}`)},
 		req:    harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi")}, offSpec: dsNoCompletion,
-		err: harbor.ErrBadResponse, status: 200, typ: "authentication_error", msgHas: "Authentication Fails", requests: 1,
+		err: harbor.ErrAuthentication, status: 200, typ: "authentication_error", msgHas: "Authentication Fails", requests: 1,
 	},
 	{
 		name: "200 with an error object in place of a stream", quirk: "the same answer to a stream request: the same error",
 		faults: []mockvendor.Fault{mockvendor.ReplyJSON(200, `{"error":{"message":"Authentication Fails, Your api key: ****abcd is invalid","type":"authentication_error","param":null,"code":"invalid_request_error"}}`)},
 		req:    harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi")}, offSpec: dsNoCompletion, only: "stream",
-		err: harbor.ErrBadResponse, status: 200, typ: "authentication_error", msgHas: "Authentication Fails", requests: 1,
+		err: harbor.ErrAuthentication, status: 200, typ: "authentication_error", msgHas: "Authentication Fails", requests: 1,
 	},
 	{
 		name: "200 with {} is a bad response", quirk: "an answer without choices is an error, never a completion with none",

@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"cmp"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -132,6 +133,22 @@ var openaiCases = []openaiCase{
 		},
 	},
 	{
+		name: "tool-call arguments follow the tool's schema", quirk: "function.arguments is JSON valid for function.parameters",
+		req:    harbor.ChatRequest{Model: "gpt-4o", Messages: user("forecast for Paris"), Tools: fmtTools()},
+		finish: "tool_calls", requests: 1, check: schemaArgs[*mockvendor.OpenAI],
+	},
+	{
+		name: "json_object answer is a JSON object", quirk: "response_format json_object (the prompt says json): the content is one JSON object",
+		req:    harbor.ChatRequest{Model: "gpt-4o", Messages: user("the weather in Paris, as JSON"), ResponseFormat: &harbor.ResponseFormat{Type: "json_object"}},
+		finish: "stop", requests: 1, check: jsonObjectAnswer[*mockvendor.OpenAI],
+	},
+	{
+		name: "json_schema answer is valid for the schema", quirk: "response_format json_schema {name, strict, schema}: the content is an instance of the schema",
+		req:    harbor.ChatRequest{Model: "gpt-4o", Messages: user("the weather in Paris"), ResponseFormat: fmtJSONSchema()},
+		sent:   map[string]any{"/response_format/type": "json_schema", "/response_format/json_schema/name": "forecast", "/response_format/json_schema/strict": true},
+		finish: "stop", requests: 1, check: schemaAnswer[*mockvendor.OpenAI],
+	},
+	{
 		name: "tool result turn", quirk: "assistant tool turn without content; reasoning_content dropped (OpenAI rejects it on input)",
 		req: harbor.ChatRequest{Model: "gpt-4o", Tools: oaiLookup, Messages: oaiMsgs(harbor.UserMessage("find harbor"), oaiCallTurn, harbor.ToolMessage("call_7", "an SDK"))},
 		sent: map[string]any{"/messages/1/role": "assistant", "/messages/1/tool_calls/0/id": "call_7", "/messages/1/tool_calls/0/function/name": "lookup",
@@ -168,6 +185,7 @@ var openaiCases = []openaiCase{
 	{
 		name: "thinking is sent with PassThinking", quirk: "Endpoint.PassThinking: {\"thinking\":{\"type\":…}} and reasoning_content sent back",
 		register: &openaicompat.Endpoint{Name: "glmlike", Prefixes: []string{"glmx-"}, PassThinking: true},
+		mock:     mockvendor.OpenAIConfig{Models: []string{"glmx-4"}}, // the mock stands in for a GLM-like server
 		req: harbor.ChatRequest{Model: "glmx-4", Thinking: &harbor.Thinking{Type: harbor.ThinkingEnabled}, Tools: oaiLookup,
 			Messages: oaiMsgs(harbor.UserMessage("find harbor"), oaiCallTurn, harbor.ToolMessage("call_7", "an SDK"))},
 		sent: map[string]any{"/model": "glmx-4", "/thinking/type": "enabled", "/messages/1/reasoning_content": "I should look it up."},
@@ -206,6 +224,12 @@ var openaiCases = []openaiCase{
 		mock: mockvendor.OpenAIConfig{Models: []string{"gpt-4o"}},
 		req:  harbor.ChatRequest{Model: "gpt-4.1", Messages: user("hi")},
 		err:  harbor.ErrNotFound, code: "model_not_found", typ: "invalid_request_error", msgHas: "gpt-4.1", requests: 1,
+	},
+	{
+		name: "unknown model is a 404 by default", quirk: "the mock serves OpenAI's models only: another is 404 model_not_found -> ErrNotFound, not retried",
+		req: harbor.ChatRequest{Model: "gpt-4o-2024-05-13-nonexistent", Messages: user("hi")},
+		err: harbor.ErrNotFound, status: 404, code: "model_not_found", typ: "invalid_request_error", msgHas: "The model `gpt-4o-2024-05-13-nonexistent` does not exist",
+		retryable: no, requests: 1,
 	},
 	{
 		name: "400 vendor-side validation", quirk: "json_object without the word json: the server's 400",
@@ -371,6 +395,35 @@ func TestOpenAIToolRoundTrip(t *testing.T) {
 				"/messages/2/content":               "harbor is an SDK",
 			}, []string{"/messages/1/content", "/tool_choice"})
 		})
+	}
+}
+
+// TestOpenAIListModels covers GET /v1/models, the first thing typed clients ask: the
+// mock lists the models it serves, among them every model harbor's openai provider
+// names, each of which it answers; harbor lists them as openai's.
+func TestOpenAIListModels(t *testing.T) {
+	m, c := openaiHarness.client(t)
+	models, err := c.ListRemoteModels(ctxT(t), "openai")
+	require.NoError(t, err)
+	require.NotEmpty(t, models)
+	var ids []string
+	for _, md := range models {
+		ids = append(ids, md.ID)
+		assert.Equal(t, "openai", md.Provider)
+		assert.Equal(t, "model", md.Object)
+	}
+	assert.Subset(t, ids, openaicompat.OpenAI().Models, "every model the provider names is served")
+	assert.Subset(t, ids, []string{"gpt-4o", "gpt-4o-mini"})
+	reqs := m.Requests()
+	require.Len(t, reqs, 1)
+	assert.Equal(t, http.MethodGet, reqs[0].Method)
+	assert.Equal(t, "/v1/models", reqs[0].Path)
+	assert.Equal(t, "Bearer "+oaiKey, reqs[0].Header.Get("Authorization"))
+
+	for _, id := range ids {
+		res, err := c.Chat.Completions.Create(ctxT(t), &harbor.ChatRequest{Model: id, Messages: user("hi")})
+		require.NoError(t, err, id)
+		assert.Equal(t, id, res.Model)
 	}
 }
 

@@ -127,6 +127,7 @@ type prismCall struct {
 	text, finish  string
 	wantReasoning bool
 	tool          string
+	jsonText      bool // the answer's text is JSON (a response_format call)
 }
 
 var prismWeather = []harbor.Tool{harbor.FunctionTool("get_weather", "Weather of a city",
@@ -144,6 +145,25 @@ func prismAnswers(model string, thinking *harbor.Thinking) []prismCall {
 		{name: "tool call create", req: tool, finish: "tool_calls", tool: "get_weather"},
 		{name: "tool call stream", req: tool, stream: true, finish: "tool_calls", tool: "get_weather"},
 	}
+}
+
+// prismJSON are response_format calls: json_object Create and Stream, and
+// json_schema too when withSchema (the vendor takes it). thinking as for
+// prismAnswers.
+func prismJSON(model string, thinking *harbor.Thinking, withSchema bool) []prismCall {
+	obj := harbor.ChatRequest{Model: model, Messages: user("the weather in Paris, as JSON"), Thinking: thinking,
+		ResponseFormat: &harbor.ResponseFormat{Type: "json_object"}}
+	calls := []prismCall{
+		{name: "json_object create", req: obj, jsonText: true},
+		{name: "json_object stream", req: obj, stream: true, jsonText: true},
+	}
+	if withSchema {
+		sch := harbor.ChatRequest{Model: model, Messages: user("the weather in Paris"), Thinking: thinking, ResponseFormat: fmtJSONSchema()}
+		calls = append(calls,
+			prismCall{name: "json_schema create", req: sch, jsonText: true},
+			prismCall{name: "json_schema stream", req: sch, stream: true, jsonText: true})
+	}
+	return calls
 }
 
 // prismReasoning are a thinking model's Create and Stream.
@@ -176,6 +196,7 @@ func prismVendors() []prismVendor {
 			cfg: harbor.ProviderConfig{APIKey: prismDSKey},
 			calls: prismConcat(
 				prismAnswers("deepseek-v4-flash", thinkingOff),
+				prismJSON("deepseek-v4-flash", thinkingOff, false),
 				prismReasoning(harbor.ChatRequest{Model: "deepseek-v4-pro", Messages: user("why")}),
 				[]prismCall{
 					prismFault("401", mockvendor.Unauthorized(), ds, false, harbor.ErrAuthentication, 401, ""),
@@ -193,6 +214,7 @@ func prismVendors() []prismVendor {
 			cfg:  harbor.ProviderConfig{APIKey: prismArkKey},
 			calls: prismConcat(
 				prismAnswers("doubao-seed-1-6-251015", arkOff),
+				prismJSON("doubao-seed-1-6-251015", arkOff, true),
 				prismReasoning(ark),
 				[]prismCall{
 					prismFault("401", mockvendor.Unauthorized(), ark, false, harbor.ErrAuthentication, 401, "AuthenticationError"),
@@ -215,6 +237,7 @@ func prismVendors() []prismVendor {
 			cfg: harbor.ProviderConfig{APIKey: prismWxKey, SecretKey: prismWxSecret},
 			calls: prismConcat(
 				prismAnswers("ERNIE-4.0-8K", nil),
+				prismJSON("ERNIE-4.0-8K", nil, false),
 				[]prismCall{
 					prismFault("IAM 401", mockvendor.QianfanV1IAMUnauthorized(), wx, false, harbor.ErrAuthentication, 401, "IamSignatureInvalid"),
 					prismFault("IAM 403", mockvendor.Fault{Status: 403}, wx, false, harbor.ErrPermission, 403, "AccessDenied"),
@@ -231,6 +254,7 @@ func prismVendors() []prismVendor {
 			cfg:  harbor.ProviderConfig{APIKey: prismQf2Key},
 			calls: prismConcat(
 				prismAnswers("ernie-4.0-8k", nil),
+				prismJSON("ernie-4.0-8k", nil, true),
 				prismReasoning(harbor.ChatRequest{Model: "ernie-x1-32k", Messages: user("why")}),
 				[]prismCall{
 					prismFault("401", mockvendor.Unauthorized(), qf, false, harbor.ErrAuthentication, 401, ""),
@@ -248,6 +272,7 @@ func prismVendors() []prismVendor {
 			cfg:  harbor.ProviderConfig{APIKey: prismOpenAIKey},
 			calls: prismConcat(
 				prismAnswers("gpt-4o", nil),
+				prismJSON("gpt-4o", nil, true),
 				[]prismCall{
 					{name: "reasoning_effort create", req: harbor.ChatRequest{Model: "o4-mini", Messages: user("hi"), ReasoningEffort: "low"}, text: "Hello! You said: hi", finish: "stop"},
 					{name: "reasoning_effort stream", req: harbor.ChatRequest{Model: "o4-mini", Messages: user("hi"), ReasoningEffort: "low"}, stream: true, text: "Hello! You said: hi", finish: "stop"},
@@ -408,6 +433,9 @@ func prismRunVendor(t *testing.T, v prismVendor, m prismMock, p *prismProc) {
 			}
 			if call.wantReasoning {
 				assert.NotEmpty(t, r.Reasoning, "a thinking model's answer carries reasoning")
+			}
+			if call.jsonText {
+				assert.True(t, json.Valid([]byte(r.Text)), "the answer is JSON: %q", r.Text)
 			}
 			if call.tool != "" {
 				require.Len(t, r.ToolCalls, 1)

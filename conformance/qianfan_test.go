@@ -301,8 +301,25 @@ var qianfanCases = []qianfanCase{
 			assert.Equal(t, "get_weather", o.ToolCalls[0].Function.Name)
 			assert.Equal(t, "function", o.ToolCalls[0].Type)
 			assert.NotEmpty(t, o.ToolCalls[0].ID)
-			assert.JSONEq(t, `{"query":"weather in Beijing"}`, o.ToolCalls[0].Function.Arguments)
+			assert.JSONEq(t, `{"city":"weather in Beijing"}`, o.ToolCalls[0].Function.Arguments)
 		},
+	},
+	{
+		name: "tool-call arguments follow the tool's schema", quirk: "function.arguments is JSON valid for function.parameters",
+		req:    harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("forecast for Beijing"), Tools: fmtTools()},
+		finish: "tool_calls", requests: 1, check: schemaArgs[*mockvendor.QianfanV2],
+	},
+	{
+		name: "json_object answer is a JSON object", quirk: "response_format {type: json_object}: the content is one JSON object (streamed in pieces)",
+		req:      harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("the weather in Beijing"), ResponseFormat: &harbor.ResponseFormat{Type: "json_object"}},
+		sent:     map[string]any{"/response_format/type": "json_object"},
+		requests: 1, check: jsonObjectAnswer[*mockvendor.QianfanV2],
+	},
+	{
+		name: "json_schema answer is valid for the schema", quirk: "response_format {type: json_schema, json_schema}: the content is an instance of its schema",
+		req:      harbor.ChatRequest{Model: "ernie-4.0-8k", Messages: user("the weather in Beijing"), ResponseFormat: fmtJSONSchema()},
+		sent:     map[string]any{"/response_format/type": "json_schema", "/response_format/json_schema/name": "forecast"},
+		requests: 1, check: schemaAnswer[*mockvendor.QianfanV2],
 	},
 
 	// Streams.

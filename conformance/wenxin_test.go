@@ -436,6 +436,11 @@ var wenxinCases = []wenxinCase{
 		sent: map[string]any{"/response_format": "text"}, tokens: 1, requests: 1,
 	},
 	{
+		name: "json_object answer is a JSON object", quirk: `response_format "json_object": result is one JSON object (streamed in pieces)`,
+		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("the weather in Beijing"), ResponseFormat: &harbor.ResponseFormat{Type: "json_object"}},
+		finish: "stop", tokens: 1, requests: 1, check: jsonObjectAnswer[*mockvendor.QianfanV1],
+	},
+	{
 		name: "json_schema is refused before I/O", quirk: "no json_schema on v1",
 		req: harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("json"), ResponseFormat: &harbor.ResponseFormat{Type: "json_schema", JSONSchema: &harbor.JSONSchema{Name: "x"}}},
 		err: harbor.ErrInvalidRequest, param: "response_format",
@@ -487,10 +492,15 @@ var wenxinCases = []wenxinCase{
 			assert.Regexp(t, `^call_as-[0-9a-z]{10}$`, tc.ID, "a stable id derived from the answer id")
 			assert.Equal(t, "function", tc.Type)
 			assert.Equal(t, "get_weather", tc.Function.Name)
-			assert.JSONEq(t, `{"query":"weather in Beijing"}`, tc.Function.Arguments)
+			assert.JSONEq(t, `{"city":"weather in Beijing"}`, tc.Function.Arguments)
 			assert.Equal(t, "I need to call get_weather to answer the user's question.", o.Reasoning, "thoughts are the reasoning")
 			assert.Empty(t, o.Text)
 		},
+	},
+	{
+		name: "function_call arguments follow the function's schema", quirk: "function_call.arguments is JSON valid for functions[].parameters",
+		req:    harbor.ChatRequest{Model: "ERNIE-4.0-8K", Messages: user("forecast for Beijing"), Tools: fmtTools()},
+		finish: "tool_calls", tokens: 1, requests: 1, check: schemaArgs[*mockvendor.QianfanV1],
 	},
 	{
 		name: "a named tool_choice is sent as the function object", quirk: "tool_choice {type:function,function:{name}}",

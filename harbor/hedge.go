@@ -90,62 +90,69 @@ func (f *firstTimes) percentile(p float64) (time.Duration, bool) {
 	return time.Duration(vals[int(p*float64(n-1))]), true
 }
 
-// hedged is the result of one attempt of a hedged Create.
-type hedged struct {
-	i   int
-	res *ChatCompletion
-	err error
+// raced is one attempt of a hedge: model i's result.
+type raced[R any] struct {
+	i      int
+	res    R
+	err    error
+	cancel context.CancelFunc // the attempt's context: the winner's caller ends it
 }
 
-// createHedged runs the chain's first two models as a hedge, then, if both
-// fail and the chain goes on, the rest as a plain chain.
-func (c *Client) createHedged(ctx context.Context, req *ChatRequest, opts []CallOption, ch *chain) (*ChatCompletion, error) {
-	first, err := c.resolve(ch.models[0])
-	if err != nil {
-		return c.createChain(ctx, req, opts, ch)
-	}
-	actx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	results := make(chan hedged, 2)
+// race runs the hedge of a chain's first two models, each attempt with its own
+// context: model 0 at once, model 1 when the delay has passed without an answer
+// from model 0 (or at once when model 0 fails first, as a chain moves on). The
+// first success wins and the other attempt is cancelled at once; race waits for
+// it, so that its events and costs are counted, and hands a success of it to
+// drop. The winner's context lives on: the caller cancels it (win.cancel) when
+// it is done with the result. With no winner it returns the attempts that failed and whether the
+// chain may go on past them.
+func race[R any](c *Client, ctx context.Context, ch *chain, delay time.Duration,
+	attempt func(ctx context.Context, i int) (R, error), drop func(R)) (win raced[R], hedgedBoth bool, failed []FallbackAttempt, goOn bool) {
+	results := make(chan raced[R], 2)
+	var cancels [2]context.CancelFunc
 	launch := func(i int) {
-		r := *req
-		r.Model = ch.models[i]
+		actx, cancel := context.WithCancel(ctx)
+		cancels[i] = cancel
 		go func() {
-			res, err := c.createOne(actx, &r, opts, ch, i, i == 1)
-			results <- hedged{i, res, err}
+			res, err := attempt(actx, i)
+			results <- raced[R]{i, res, err, cancel}
 		}()
 	}
+	stopAll := func(running int, keep int) {
+		for i, cancel := range cancels {
+			if cancel != nil && i != keep {
+				cancel()
+			}
+		}
+		for ; running > 0; running-- {
+			if r := <-results; r.err == nil {
+				drop(r.res)
+			}
+		}
+	}
 	launch(0)
-	timer := time.NewTimer(c.opts.Hedge.delay(first.s.st))
+	timer := time.NewTimer(delay)
 	defer timer.Stop()
 	running, launched := 1, 1
-	var failed []FallbackAttempt
 	for running > 0 {
 		select {
 		case <-timer.C:
 			if launched == 1 {
 				c.stats.hedges.Add(1)
 				launch(1)
-				launched, running = 2, running+1
+				launched, running, hedgedBoth = 2, running+1, true
 			}
-			continue
-		case h := <-results:
+		case r := <-results:
 			running--
-			if h.err == nil {
-				cancel() // the other attempt, if any, stops now
-				for ; running > 0; running-- {
-					<-results // wait for it, so that its events and costs are counted
-				}
-				h.res.Fallback = &Fallback{Chain: ch.name, Model: ch.models[h.i], Failed: failed, Hedged: launched == 2}
-				return h.res, nil
+			if r.err == nil {
+				stopAll(running, r.i)
+				return r, hedgedBoth, failed, false
 			}
-			failed = append(failed, attemptOf(ch.models[h.i], h.err))
-			if !ch.movesOn(ctx, h.err) {
-				cancel()
-				for ; running > 0; running-- {
-					<-results
-				}
-				return nil, chainError(ch, failed)
+			cancels[r.i]()
+			failed = append(failed, attemptOf(ch.models[r.i], r.err))
+			if !ch.movesOn(ctx, r.err) {
+				stopAll(running, -1)
+				return raced[R]{i: -1}, hedgedBoth, failed, false
 			}
 			if launched == 1 { // the first failed before the hedge: move on now
 				timer.Stop()
@@ -155,31 +162,55 @@ func (c *Client) createHedged(ctx context.Context, req *ChatRequest, opts []Call
 			}
 		}
 	}
-	if len(ch.models) > 2 && ctx.Err() == nil {
-		rest := &chain{name: ch.name, models: ch.models[2:], on: ch.on}
-		res, err := c.createChain(ctx, req, opts, rest)
+	return raced[R]{i: -1}, hedgedBoth, failed, len(ch.models) > 2 && ctx.Err() == nil
+}
+
+// rest is what a chain has after its hedged first two models.
+func (ch *chain) rest() *chain { return &chain{name: ch.name, models: ch.models[2:], on: ch.on} }
+
+// withRest adds the failures of the rest of the chain (err, from createChain or
+// streamChain) to failed.
+func withRest(failed []FallbackAttempt, rest *chain, err error) []FallbackAttempt {
+	var fe *FallbackError
+	if errors.As(err, &fe) {
+		return append(failed, fe.Attempts...)
+	}
+	return append(failed, attemptOf(rest.models[0], err))
+}
+
+// createHedged runs the chain's first two models as a hedge, then, if both
+// fail and the chain goes on, the rest as a plain chain.
+func (c *Client) createHedged(ctx context.Context, req *ChatRequest, opts []CallOption, ch *chain) (*ChatCompletion, error) {
+	first, err := c.resolve(ch.models[0])
+	if err != nil {
+		return c.createChain(ctx, req, opts, ch)
+	}
+	win, hedgedBoth, failed, goOn := race(c, ctx, ch, c.opts.Hedge.delay(first.s.st),
+		func(actx context.Context, i int) (*ChatCompletion, error) {
+			r := *req
+			r.Model = ch.models[i]
+			return c.createOne(actx, &r, opts, ch, i, i == 1)
+		}, func(*ChatCompletion) {})
+	if win.i >= 0 {
+		win.cancel()
+		win.res.Fallback = &Fallback{Chain: ch.name, Model: ch.models[win.i], Failed: failed, Hedged: hedgedBoth}
+		return win.res, nil
+	}
+	if goOn {
+		res, err := c.createChain(ctx, req, opts, ch.rest())
 		if err == nil {
-			res.Fallback.Chain, res.Fallback.Failed, res.Fallback.Hedged = ch.name, append(failed, res.Fallback.Failed...), true
+			res.Fallback.Chain, res.Fallback.Failed, res.Fallback.Hedged = ch.name, append(failed, res.Fallback.Failed...), hedgedBoth
 			return res, nil
 		}
-		var fe *FallbackError
-		if errors.As(err, &fe) {
-			failed = append(failed, fe.Attempts...)
-		} else {
-			failed = append(failed, attemptOf(rest.models[0], err))
-		}
+		failed = withRest(failed, ch.rest(), err)
 	}
 	return nil, chainError(ch, failed)
 }
 
-// hedgedStream is the result of one attempt of a hedged Stream: its source and
-// first chunk, or why it failed.
-type hedgedStream struct {
-	i      int
-	t      *trackedSource
-	first  Chunk
-	err    error
-	cancel context.CancelFunc
+// firstChunked is a hedged Stream's attempt: its source and first chunk.
+type firstChunked struct {
+	t     *trackedSource
+	first Chunk
 }
 
 // streamHedged is createHedged for streams: an attempt wins with its first
@@ -189,94 +220,36 @@ func (c *Client) streamHedged(ctx context.Context, req *ChatRequest, opts []Call
 	if err != nil {
 		return c.streamChain(ctx, req, opts, ch)
 	}
-	results := make(chan hedgedStream, 2)
-	var cancels [2]context.CancelFunc
-	launch := func(i int) {
-		r := *req
-		r.Model = ch.models[i]
-		actx, cancel := context.WithCancel(ctx)
-		cancels[i] = cancel
-		go func() {
-			h := hedgedStream{i: i, cancel: cancel}
-			h.t, h.err = c.streamOne(actx, &r, opts, ch, i, i == 1)
-			if h.err == nil {
-				if h.first, h.err = h.t.Next(); h.err != nil {
-					h.t.Close()
-					if errors.Is(h.err, io.EOF) {
-						h.err = &Error{Provider: h.t.k.name, Model: r.Model, Kind: ErrBadResponse, Message: "the stream ended without a chunk"}
-					}
-				}
+	// The winner's context lives as long as its stream: it is cancelled when
+	// the stream is closed.
+	win, hedgedBoth, failed, goOn := race(c, ctx, ch, c.opts.Hedge.delay(first.s.st),
+		func(actx context.Context, i int) (firstChunked, error) {
+			r := *req
+			r.Model = ch.models[i]
+			t, err := c.streamOne(actx, &r, opts, ch, i, i == 1)
+			if err != nil {
+				return firstChunked{}, err
 			}
-			results <- h
-		}()
+			chunk, err := t.Next()
+			if err != nil {
+				t.Close()
+				if errors.Is(err, io.EOF) {
+					err = &Error{Provider: t.k.name, Model: r.Model, Kind: ErrBadResponse, Message: "the stream ended without a chunk"}
+				}
+				return firstChunked{}, err
+			}
+			return firstChunked{t, chunk}, nil
+		}, func(f firstChunked) { f.t.Close() })
+	if win.i >= 0 {
+		fb := &Fallback{Chain: ch.name, Model: ch.models[win.i], Failed: failed, Hedged: hedgedBoth}
+		return llm.NewStream(&hedgedSource{trackedSource: win.res.t, first: win.res.first, cancel: win.cancel, fb: fb}), nil
 	}
-	// drop cancels an attempt and, once it reports, closes what it opened.
-	drop := func(h hedgedStream) {
-		h.cancel()
-		if h.err == nil {
-			h.t.Close()
-		}
-	}
-	launch(0)
-	timer := time.NewTimer(c.opts.Hedge.delay(first.s.st))
-	defer timer.Stop()
-	running, launched := 1, 1
-	var failed []FallbackAttempt
-	for running > 0 {
-		select {
-		case <-timer.C:
-			if launched == 1 {
-				c.stats.hedges.Add(1)
-				launch(1)
-				launched, running = 2, running+1
-			}
-			continue
-		case h := <-results:
-			running--
-			if h.err == nil {
-				for i, cancel := range cancels { // the other attempt: cancelled at once
-					if cancel != nil && i != h.i {
-						cancel()
-					}
-				}
-				for ; running > 0; running-- {
-					drop(<-results)
-				}
-				fb := &Fallback{Chain: ch.name, Model: ch.models[h.i], Failed: failed, Hedged: launched == 2}
-				return llm.NewStream(&hedgedSource{trackedSource: h.t, first: h.first, cancel: h.cancel, fb: fb}), nil
-			}
-			h.cancel()
-			failed = append(failed, attemptOf(ch.models[h.i], h.err))
-			if !ch.movesOn(ctx, h.err) {
-				for _, cancel := range cancels {
-					if cancel != nil {
-						cancel()
-					}
-				}
-				for ; running > 0; running-- {
-					drop(<-results)
-				}
-				return nil, chainError(ch, failed)
-			}
-			if launched == 1 {
-				timer.Stop()
-				c.stats.fallbacks.Add(1)
-				launch(1)
-				launched, running = 2, running+1
-			}
-		}
-	}
-	if len(ch.models) > 2 && ctx.Err() == nil {
-		s, err := c.streamChain(ctx, req, opts, &chain{name: ch.name, models: ch.models[2:], on: ch.on})
+	if goOn {
+		s, err := c.streamChain(ctx, req, opts, ch.rest())
 		if err == nil {
 			return s, nil
 		}
-		var fe *FallbackError
-		if errors.As(err, &fe) {
-			failed = append(failed, fe.Attempts...)
-		} else {
-			failed = append(failed, attemptOf(ch.models[2], err))
-		}
+		failed = withRest(failed, ch.rest(), err)
 	}
 	return nil, chainError(ch, failed)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync/atomic"
 
+	"github.com/harborai/harbor-go/conformance/harbortest"
 	"github.com/harborai/harbor-go/harbor"
 )
 
@@ -77,4 +78,37 @@ func ExampleSchemaFor() {
 	fmt.Println(string(schema))
 	// Output:
 	// {"type":"object","properties":{"title":{"type":"string","description":"one line"},"priority":{"type":"integer"},"labels":{"type":["null","array"],"items":{"type":"string"}}},"required":["title","priority"],"additionalProperties":false}
+}
+
+// The same typed call on four vendors, changing only the model name: Doubao and
+// Qianfan v2 take the schema natively, DeepSeek and Wenxin v1 get it emulated.
+// Offline: each vendor is harbor's mock, which answers an instance of the schema.
+func ExampleCreateJSON_vendors() {
+	type City struct {
+		Name       string `json:"name"`
+		Population int    `json:"population"`
+	}
+	var opts []harbor.Option
+	for _, v := range []harbortest.Vendor{harbortest.DeepSeek, harbortest.Doubao, harbortest.Wenxin, harbortest.Qianfan} {
+		m, err := harbortest.New(v)
+		if err != nil {
+			panic(err)
+		}
+		defer m.Close()
+		opts = append(opts, m.Options()...)
+	}
+	client := harbor.Must(harbor.New(opts...))
+	for _, model := range []string{"deepseek-v4-flash", "doubao-seed-1-6-251015", "ERNIE-Speed-8K", "ernie-speed-8k"} {
+		res, err := harbor.CreateJSON[City](context.Background(), client, &harbor.ChatRequest{
+			Model: model, Messages: []harbor.Message{harbor.UserMessage("Beijing")}})
+		if err != nil {
+			panic(err)
+		}
+		fmt.Printf("%-24s native=%-5v %+v\n", model, res.Native, res.Value)
+	}
+	// Output:
+	// deepseek-v4-flash        native=false {Name:Beijing Population:44}
+	// doubao-seed-1-6-251015   native=true  {Name:Beijing Population:44}
+	// ERNIE-Speed-8K           native=false {Name:Beijing Population:44}
+	// ernie-speed-8k           native=true  {Name:Beijing Population:44}
 }

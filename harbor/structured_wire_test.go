@@ -134,3 +134,48 @@ func TestCreateJSONThroughAChain(t *testing.T) {
 	require.NotNil(t, res.Completion.Fallback)
 	assert.Equal(t, ds.Model(), res.Completion.Fallback.Model)
 }
+
+// The mocks answer typed calls on their own: the same CreateJSON call returns
+// the same value from DeepSeek, Doubao, Wenxin v1, Qianfan v2 and OpenAI by
+// changing only the model name — natively or emulated.
+func TestCreateJSONSameValueOnEveryMock(t *testing.T) {
+	type city struct {
+		Name       string `json:"name"`
+		Population int    `json:"population"`
+		Capital    bool   `json:"capital"`
+	}
+	var values []city
+	for _, v := range harbortest.Vendors() {
+		t.Run(string(v), func(t *testing.T) {
+			m := harbortest.Start(t, v)
+			req := &harbor.ChatRequest{Model: m.Model(), Messages: []harbor.Message{harbor.UserMessage("Beijing")}}
+			res, err := harbor.CreateJSON[city](context.Background(), m.Client(), req)
+			require.NoError(t, err)
+			assert.False(t, res.Repaired, "valid at once")
+			values = append(values, res.Value)
+		})
+	}
+	for i := 1; i < len(values); i++ {
+		assert.Equal(t, values[0], values[i], "the same value from every vendor")
+	}
+}
+
+// A model whose JSON never validates ends, on every vendor, in a typed error
+// after exactly one repair turn — never a loop.
+func TestCreateJSONFailsAfterOneRepairOnEveryMock(t *testing.T) {
+	for _, v := range harbortest.Vendors() {
+		t.Run(string(v), func(t *testing.T) {
+			m := harbortest.Start(t, v)
+			bad := `{"customer": 42}`
+			m.Enqueue(harbortest.Fault{Content: bad}, harbortest.Fault{Content: bad})
+			req := &harbor.ChatRequest{Model: m.Model(), Messages: []harbor.Message{harbor.UserMessage("Li Lei bought 2 of A-1.")}}
+			_, err := harbor.CreateJSON[invoice](context.Background(), m.Client(), req)
+			require.ErrorIs(t, err, harbor.ErrBadResponse)
+			var je *harbor.JSONError
+			require.ErrorAs(t, err, &je)
+			assert.Equal(t, bad, je.Raw)
+			assert.NotEmpty(t, je.Violations)
+			assert.Len(t, m.ChatRequests(), 2, "the call and one repair turn")
+		})
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/harborai/harbor-go/harbor"
+	"github.com/harborai/harbor-go/internal/labelset"
 )
 
 // ScopeName is the instrumentation scope of the tracer and the meter, with
@@ -78,12 +79,12 @@ type Observer struct {
 	ttfc     metric.Float64Histogram
 	tokens   metric.Int64Histogram
 
-	providers labelSet
-	models    labelSet
-	ops       labelSet
-	errs      labelSet
+	providers labelset.Set
+	models    labelset.Set
+	ops       labelset.Set
+	errs      labelset.Set
 
-	pairs []lazy[pair] // by provider index * models.len() + model index
+	pairs []lazy[pair] // by provider index * models.Len() + model index
 	open  calls
 }
 
@@ -93,16 +94,16 @@ var _ harbor.Observer = (*Observer)(nil)
 // returns an error when a name in opts is empty or not valid UTF-8, or when the
 // meter refuses an instrument.
 func New(opts Options) (*Observer, error) {
-	models, err := newLabelSet("Models", nil, opts.Models)
+	models, err := labelset.New("otelobserver", "Models", nil, opts.Models)
 	if err != nil {
 		return nil, err
 	}
-	providers, err := newLabelSet("Providers", DefaultProviders, opts.Providers)
+	providers, err := labelset.New("otelobserver", "Providers", DefaultProviders, opts.Providers)
 	if err != nil {
 		return nil, err
 	}
-	errs, _ := newLabelSet("", nil, harbor.ErrorTypes())
-	ops, _ := newLabelSet("", nil, operations)
+	errs, _ := labelset.New("otelobserver", "", nil, harbor.ErrorTypes())
+	ops, _ := labelset.New("otelobserver", "", nil, operations)
 
 	tp, mp := opts.TracerProvider, opts.MeterProvider
 	if tp == nil {
@@ -118,7 +119,7 @@ func New(opts Options) (*Observer, error) {
 		models:    models,
 		ops:       ops,
 		errs:      errs,
-		pairs:     make([]lazy[pair], providers.len()*models.len()),
+		pairs:     make([]lazy[pair], providers.Len()*models.Len()),
 	}
 	meter := mp.Meter(ScopeName, metric.WithInstrumentationVersion(harbor.Version), metric.WithSchemaURL(semconv.SchemaURL))
 	if o.duration, err = meter.Float64Histogram("gen_ai.client.operation.duration",
@@ -192,9 +193,9 @@ func (o *Observer) end(e *harbor.CallEvent) {
 	s := o.series(e)
 	ei := -1 // success
 	if et := e.ErrorType; et != "" {
-		ei = o.errs.index(et)
+		ei = o.errs.Index(et)
 	} else if e.Err != nil {
-		ei = o.errs.index(harbor.ErrorType(e.Err))
+		ei = o.errs.Index(harbor.ErrorType(e.Err))
 	}
 
 	var ctx context.Context
@@ -221,7 +222,7 @@ func (o *Observer) end(e *harbor.CallEvent) {
 		return
 	}
 	o.duration.Record(ctx, e.Latency.Seconds(), *s.failed[ei].ptr(func() *[]metric.RecordOption {
-		opts := recordOpts(append(s.attrs[:3:3], semconv.ErrorTypeKey.String(o.errs.name(ei)))...)
+		opts := recordOpts(append(s.attrs[:3:3], semconv.ErrorTypeKey.String(o.errs.Name(ei)))...)
 		return &opts
 	})...)
 }
@@ -258,7 +259,7 @@ func (o *Observer) endSpan(span trace.Span, e *harbor.CallEvent, ei int) {
 		attrs = append(attrs, keyRequestID.String(e.RequestID))
 	}
 	if ei >= 0 {
-		et := o.errs.name(ei)
+		et := o.errs.Name(ei)
 		attrs = append(attrs, semconv.ErrorTypeKey.String(et))
 		msg := et
 		if e.Err != nil {
@@ -294,13 +295,13 @@ type series struct {
 }
 
 func (o *Observer) series(e *harbor.CallEvent) *series {
-	p, m := o.providers.index(e.Provider), o.models.index(e.Model)
-	pr := o.pairs[p*o.models.len()+m].ptr(func() *pair {
-		return &pair{provider: o.providers.name(p), model: o.models.name(m), calls: make([]lazy[series], o.ops.len())}
+	p, m := o.providers.Index(e.Provider), o.models.Index(e.Model)
+	pr := o.pairs[p*o.models.Len()+m].ptr(func() *pair {
+		return &pair{provider: o.providers.Name(p), model: o.models.Name(m), calls: make([]lazy[series], o.ops.Len())}
 	})
-	op := o.ops.index(e.Operation)
+	op := o.ops.Index(e.Operation)
 	return pr.calls[op].ptr(func() *series {
-		s := &series{provider: pr.provider, model: pr.model, op: o.ops.name(op)}
+		s := &series{provider: pr.provider, model: pr.model, op: o.ops.Name(op)}
 		s.spanName = spanName(s.op, s.model)
 		s.kind = trace.WithSpanKind(trace.SpanKindClient)
 		s.attrs = startAttrs(s.op, s.provider, s.model)
@@ -308,7 +309,7 @@ func (o *Observer) series(e *harbor.CallEvent) *series {
 		s.base = recordOpts(s.attrs...)
 		s.input = recordOpts(append(s.attrs[:3:3], semconv.GenAITokenTypeInput)...)
 		s.output = recordOpts(append(s.attrs[:3:3], semconv.GenAITokenTypeOutput)...)
-		s.failed = make([]lazy[[]metric.RecordOption], o.errs.len())
+		s.failed = make([]lazy[[]metric.RecordOption], o.errs.Len())
 		return s
 	})
 }

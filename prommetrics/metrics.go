@@ -4,14 +4,13 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"strings"
 	"sync/atomic"
-	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/harborai/harbor-go/harbor"
+	"github.com/harborai/harbor-go/internal/labelset"
 )
 
 // DefaultProviders are the provider names reported as themselves without being
@@ -20,7 +19,7 @@ var DefaultProviders = []string{"deepseek", "doubao", "wenxin", "qianfan", "open
 
 // Other is the label value of every provider, model, operation and error type
 // outside the known sets.
-const Other = "other"
+const Other = labelset.Other
 
 // The semantic conventions' advice for the buckets of the duration and
 // time-to-first-chunk histograms (seconds) and of the token histogram.
@@ -69,10 +68,10 @@ type Metrics struct {
 	registry *prometheus.Registry
 	gatherer prometheus.Gatherer
 
-	providers labelSet
-	models    labelSet
-	ops       labelSet
-	errs      labelSet // "" (success) first
+	providers labelset.Set
+	models    labelset.Set
+	ops       labelset.Set
+	errs      labelset.Set // "" (success) first
 
 	duration, tokens, ttfc              *prometheus.HistogramVec
 	requests, cacheReqs, retries, costs *prometheus.CounterVec
@@ -81,7 +80,7 @@ type Metrics struct {
 	queue                               prometheus.GaugeFunc // nil without Options.QueueLength
 
 	inFlightBy []prometheus.Gauge // by provider index
-	pairs      []lazy[pair]       // by provider index * models.len() + model index
+	pairs      []lazy[pair]       // by provider index * models.Len() + model index
 }
 
 var _ interface {
@@ -94,19 +93,19 @@ var _ interface {
 // or when the registerer refuses the metrics (a second Metrics in the same
 // registry, say).
 func New(opts Options) (*Metrics, error) {
-	models, err := newLabelSet("Models", nil, opts.Models)
+	models, err := labelset.New("prommetrics", "Models", nil, opts.Models)
 	if err != nil {
 		return nil, err
 	}
-	providers, err := newLabelSet("Providers", DefaultProviders, opts.Providers)
+	providers, err := labelset.New("prommetrics", "Providers", DefaultProviders, opts.Providers)
 	if err != nil {
 		return nil, err
 	}
-	errs, err := newLabelSet("", []string{""}, harbor.ErrorTypes())
+	errs, err := labelset.New("prommetrics", "", []string{""}, harbor.ErrorTypes())
 	if err != nil {
 		return nil, err
 	}
-	ops, _ := newLabelSet("", nil, operations)
+	ops, _ := labelset.New("prommetrics", "", nil, operations)
 
 	genAI := []string{"gen_ai_provider_name", "gen_ai_request_model", "gen_ai_operation_name"}
 	m := &Metrics{
@@ -164,11 +163,11 @@ func New(opts Options) (*Metrics, error) {
 			Help: "Calls waiting for an admission slot.",
 		}, opts.QueueLength)
 	}
-	m.inFlightBy = make([]prometheus.Gauge, providers.len())
+	m.inFlightBy = make([]prometheus.Gauge, providers.Len())
 	for i := range m.inFlightBy {
-		m.inFlightBy[i] = m.inFlight.WithLabelValues(providers.name(i))
+		m.inFlightBy[i] = m.inFlight.WithLabelValues(providers.Name(i))
 	}
-	m.pairs = make([]lazy[pair], providers.len()*models.len())
+	m.pairs = make([]lazy[pair], providers.Len()*models.Len())
 
 	reg := opts.Registerer
 	if reg == nil {
@@ -224,12 +223,12 @@ func (m *Metrics) collectors() []prometheus.Collector {
 // Observe implements harbor.Observer: it counts e into the metrics. It never
 // blocks and, once e's labels have been seen, does not allocate.
 func (m *Metrics) Observe(e harbor.CallEvent) {
-	p := m.providers.index(e.Provider)
+	p := m.providers.Index(e.Provider)
 	switch e.Kind {
 	case harbor.EventStart:
 		m.inFlightBy[p].Inc()
 	case harbor.EventFirstChunk:
-		c := m.pair(p, e.Model).call(m, m.ops.index(e.Operation))
+		c := m.pair(p, e.Model).call(m, m.ops.Index(e.Operation))
 		c.ttfc.get(func() prometheus.Observer {
 			return m.ttfc.WithLabelValues(c.pair.provider, c.pair.model, c.op)
 		}).Observe(e.TimeToFirstChunk.Seconds())
@@ -241,7 +240,7 @@ func (m *Metrics) Observe(e harbor.CallEvent) {
 
 func (m *Metrics) end(p int, e *harbor.CallEvent) {
 	pr := m.pair(p, e.Model)
-	c := pr.call(m, m.ops.index(e.Operation))
+	c := pr.call(m, m.ops.Index(e.Operation))
 
 	et := e.ErrorType
 	if et == "" && e.Err != nil {
@@ -249,10 +248,10 @@ func (m *Metrics) end(p int, e *harbor.CallEvent) {
 	}
 	ei := 0 // success
 	if et != "" {
-		ei = m.errs.index(et)
+		ei = m.errs.Index(et)
 	}
 	s := c.ends[ei].get(func() endSeries {
-		et := m.errs.name(ei)
+		et := m.errs.Name(ei)
 		return endSeries{
 			duration: m.duration.WithLabelValues(pr.provider, pr.model, c.op, et),
 			requests: m.requests.WithLabelValues(pr.provider, pr.model, c.op, et),
@@ -325,19 +324,19 @@ type endSeries struct {
 }
 
 func (m *Metrics) pair(p int, model string) *pair {
-	mi := m.models.index(model)
-	return m.pairs[p*m.models.len()+mi].ptr(func() *pair {
+	mi := m.models.Index(model)
+	return m.pairs[p*m.models.Len()+mi].ptr(func() *pair {
 		return &pair{
-			provider: m.providers.name(p),
-			model:    m.models.name(mi),
-			calls:    make([]lazy[call], m.ops.len()),
+			provider: m.providers.Name(p),
+			model:    m.models.Name(mi),
+			calls:    make([]lazy[call], m.ops.Len()),
 		}
 	})
 }
 
 func (pr *pair) call(m *Metrics, op int) *call {
 	return pr.calls[op].ptr(func() *call {
-		return &call{pair: pr, op: m.ops.name(op), ends: make([]lazy[endSeries], m.errs.len())}
+		return &call{pair: pr, op: m.ops.Name(op), ends: make([]lazy[endSeries], m.errs.Len())}
 	})
 }
 
@@ -363,59 +362,6 @@ func (l *lazy[T]) get(mk func() T) T {
 	return *l.p.Load()
 }
 
-// A labelSet is a fixed set of label values, each with an index; every other
-// value has the index of Other, the last.
-type labelSet struct {
-	ids   map[string]int
-	names []string
-}
-
-func newLabelSet(field string, base, extra []string) (labelSet, error) {
-	s := labelSet{ids: map[string]int{}}
-	add := func(name string) {
-		if _, ok := s.ids[name]; !ok && name != Other {
-			s.ids[name] = len(s.names)
-			s.names = append(s.names, name)
-		}
-	}
-	for _, name := range base {
-		add(name)
-	}
-	for i, name := range extra {
-		if field != "" && (name == "" || !utf8.ValidString(name)) {
-			return labelSet{}, fmt.Errorf("prommetrics: Options.%s[%d] (%q) is not a label value: empty or not UTF-8", field, i, strings.ToValidUTF8(name, "\uFFFD"))
-		}
-		add(name)
-	}
-	s.names = append(s.names, Other)
-	return s, nil
-}
-
-func (s labelSet) index(name string) int {
-	if len(s.names) <= 9 { // a few short strings: comparing beats hashing
-		for i, n := range s.names[:len(s.names)-1] {
-			if n == name {
-				return i
-			}
-		}
-	} else if i, ok := s.ids[name]; ok {
-		return i
-	}
-	return len(s.names) - 1
-}
-
-func (s labelSet) name(i int) string { return s.names[i] }
-func (s labelSet) len() int          { return len(s.names) }
-
 // ModelIDs returns the model names of models (Client.Models) as
 // Options.Models wants them: every ID, and the model each alias stands for.
-func ModelIDs(models []harbor.Model) []string {
-	ids := make([]string, 0, len(models))
-	for _, m := range models {
-		ids = append(ids, m.ID)
-		if m.AliasOf != "" {
-			ids = append(ids, strings.TrimPrefix(m.AliasOf, m.Provider+"/"))
-		}
-	}
-	return ids
-}
+func ModelIDs(models []harbor.Model) []string { return labelset.ModelIDs(models) }

@@ -42,7 +42,15 @@
 // vendor-specific ones such as [QianfanV1TokenExpired]). A Fault can also be a
 // canned raw reply — [ReplyJSON], [ReplySSE], or [Mock.Reply] with any status,
 // headers, body or server-sent events — for answers the mock would never
-// make: a new field, a malformed chunk, a capture from the real vendor.
+// make: a new field, a malformed chunk, a capture from the real vendor. A
+// Fault with Content keeps the vendor's own framing and changes only the
+// answer's text: Fault{Content: `{"answer": "half`} is invalid JSON for a
+// response_format request, to test the turn your code sends to repair it.
+//
+// The mocks answer response_format json_object with a JSON object, and
+// json_schema (where the vendor supports it) and tool calls with JSON valid
+// for the request's schema, so code that parses structured output runs
+// offline too.
 //
 // # Spec check
 //

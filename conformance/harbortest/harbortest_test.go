@@ -2,6 +2,7 @@ package harbortest_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -190,6 +191,35 @@ func TestScriptedReplies(t *testing.T) {
 			_, err = c.Chat.Completions.Create(ctxT(t), hi(m.Model()))
 			assert.True(t, errors.Is(err, harbor.ErrServer), "got %v", err)
 			assert.Len(t, m.ChatRequests(), 5, "1 + 1 + 3 attempts, all recorded")
+		})
+	}
+}
+
+// Fault.Content answers a JSON request with text that is not JSON, in the
+// vendor's own framing, and the next answer is the mock's valid JSON again:
+// what a test of a caller's repair turn scripts.
+func TestScriptedContent(t *testing.T) {
+	const broken = `{"answer": "half`
+	for _, v := range harbortest.Vendors() {
+		t.Run(string(v), func(t *testing.T) {
+			m := harbortest.Start(t, v)
+			c := m.Client()
+			req := &harbor.ChatRequest{Model: m.Model(), Messages: []harbor.Message{harbor.UserMessage("reply in JSON")},
+				ResponseFormat: &harbor.ResponseFormat{Type: "json_object"}}
+
+			m.Enqueue(harbortest.Fault{Content: broken})
+			res, err := c.Chat.Completions.Create(ctxT(t), req)
+			require.NoError(t, err)
+			assert.Equal(t, broken, res.Choices[0].Message.Content)
+			res, err = c.Chat.Completions.Create(ctxT(t), req)
+			require.NoError(t, err)
+			assert.True(t, json.Valid([]byte(res.Choices[0].Message.Content)), "the repair turn gets JSON: %q", res.Choices[0].Message.Content)
+
+			m.Enqueue(harbortest.Fault{Content: broken})
+			text, _ := streamText(t, c, req)
+			assert.Equal(t, broken, text)
+			text, _ = streamText(t, c, req)
+			assert.True(t, json.Valid([]byte(text)), "streamed JSON: %q", text)
 		})
 	}
 }

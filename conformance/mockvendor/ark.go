@@ -105,9 +105,9 @@ func NewArk(cfg ArkConfig) *Ark {
 }
 
 // Enqueue appends faults to the queue; each chat request consumes the next
-// one, in order. GET routes never consume faults. Ark honours Status (with
-// Code and Message), RetryAfter, Reset, TruncateAfter, AbortAfter,
-// StallAfter, ErrorAfter and Latency; ErrorCode is ignored.
+// one, in order. GET routes never consume faults. Ark honours Content,
+// Status (with Code and Message), RetryAfter, Reset, TruncateAfter,
+// AbortAfter, StallAfter, ErrorAfter and Latency; ErrorCode is ignored.
 func (a *Ark) Enqueue(f ...Fault) { a.base.faults.push(f) }
 
 // Requests returns a copy of every request received so far (all routes,

@@ -126,11 +126,11 @@ func (a *Ark) writeStream(w http.ResponseWriter, r *http.Request, p *arkPlan, an
 			return
 		}
 		tc[0] = arkToolCallDelta{}
-		for rest := ans.tool.args; rest != ""; {
-			tc[0].Function.Arguments, rest = nextPiece(rest)
-			if !emit(countWords(tc[0].Function.Arguments), false) {
-				return
-			}
+		if !splitArgs(ans.tool.args, func(piece string) bool {
+			tc[0].Function.Arguments = piece
+			return emit(1, false) // a piece is one toy token
+		}) {
+			return
 		}
 		ch.Delta.ToolCalls = nil
 	}

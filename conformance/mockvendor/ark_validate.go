@@ -27,6 +27,9 @@ type arkPlan struct {
 	chunkUsage    bool
 	logprobs      bool
 	toolName      string
+	toolParams    []byte
+	format        answerFormat
+	schema        []byte
 	lastRole      string
 	lastContent   string
 	lastUser      string
@@ -66,6 +69,7 @@ func (a *Ark) chat(w http.ResponseWriter, r *http.Request, body []byte, f Fault,
 		return
 	}
 	ans := arkGenerate(p)
+	ans.script(f.Content)
 	u := arkUsage{
 		PromptTokens:            p.promptTokens,
 		CompletionTokens:        ans.completionTokens(),
@@ -200,7 +204,9 @@ func (a *Ark) validate(req *arkChatRequest) (*arkPlan, *arkReqError) {
 	}
 	if rf := req.ResponseFormat; rf != nil {
 		switch rf.Type {
-		case "text", "json_object":
+		case "text":
+		case "json_object":
+			p.format = formatJSONObject
 		case "json_schema":
 			if rf.JSONSchema == nil {
 				return nil, arkMissing("response_format.json_schema")
@@ -208,6 +214,7 @@ func (a *Ark) validate(req *arkChatRequest) (*arkPlan, *arkReqError) {
 			if rf.JSONSchema.Name == "" {
 				return nil, arkMissing("response_format.json_schema.name")
 			}
+			p.format, p.schema = formatJSONSchema, rf.JSONSchema.Schema
 		case "":
 			return nil, arkMissing("response_format.type")
 		default:
@@ -236,6 +243,7 @@ func (a *Ark) validate(req *arkChatRequest) (*arkPlan, *arkReqError) {
 			}
 			p.toolName = tc.name
 		}
+		p.toolParams = toolParams(req.Tools, p.toolName)
 	}
 
 	for i := range req.Messages {
@@ -326,6 +334,9 @@ func arkGenerate(p *arkPlan) answer {
 		model:       p.model.id,
 		thinking:    p.thinking,
 		toolName:    p.toolName,
+		toolParams:  p.toolParams,
+		format:      p.format,
+		schema:      p.schema,
 		lastRole:    p.lastRole,
 		lastContent: p.lastContent,
 		lastUser:    p.lastUser,

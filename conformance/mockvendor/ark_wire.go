@@ -58,9 +58,11 @@ type arkResponseFormat struct {
 	JSONSchema *arkJSONSchema `json:"json_schema"`
 }
 
-// arkJSONSchema skips the schema itself: the mock never looks at it.
+// arkJSONSchema keeps the schema raw for the toy model, which builds an
+// instance of it.
 type arkJSONSchema struct {
-	Name string `json:"name"`
+	Name   string          `json:"name"`
+	Schema json.RawMessage `json:"schema"`
 }
 
 // arkContent is a message's content: Ark accepts a string or an array of

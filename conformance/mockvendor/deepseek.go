@@ -325,6 +325,9 @@ type chatPlan struct {
 	includeUsage bool
 	logprobs     bool
 	toolName     string // non-empty: the model may call this tool
+	toolParams   []byte // that tool's parameter schema (JSON), if any
+	format       answerFormat
+	schema       []byte // json_schema's schema (JSON), if any
 	lastRole     string
 	lastContent  string
 	lastUser     string
@@ -359,6 +362,7 @@ func (d *DeepSeek) chat(w http.ResponseWriter, r *http.Request, body []byte, f F
 		return
 	}
 	a := generate(p)
+	a.script(f.Content)
 
 	hit := 0
 	if d.cacheHit(p.cacheKey) {

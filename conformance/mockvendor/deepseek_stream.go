@@ -44,11 +44,11 @@ func (d *DeepSeek) writeStream(w http.ResponseWriter, r *http.Request, p *chatPl
 			return
 		}
 		td.ToolCalls[0] = dsToolCallDelta{}
-		for rest := a.tool.args; rest != ""; {
-			td.ToolCalls[0].Function.Arguments, rest = nextPiece(rest)
-			if !s.data(&chunk) {
-				return
-			}
+		if !splitArgs(a.tool.args, func(piece string) bool {
+			td.ToolCalls[0].Function.Arguments = piece
+			return s.data(&chunk)
+		}) {
+			return
 		}
 	}
 	cd := &dsContentDelta{}

@@ -135,10 +135,12 @@ func validateDeepSeek(req *dsChatRequest) (*chatPlan, *requestError) {
 			toolName = tc.name
 		}
 	}
+	format := formatText
 	if rf := req.ResponseFormat; rf != nil {
 		switch rf.Type {
 		case "text":
 		case "json_object":
+			format = formatJSONObject
 			if !mentionsJSON(req.Messages) {
 				return nil, badRequest(`Prompt must contain the word "json" in some form to use "response_format" of type "json_object".`)
 			}
@@ -174,6 +176,19 @@ func validateDeepSeek(req *dsChatRequest) (*chatPlan, *requestError) {
 		stream:   req.Stream,
 		logprobs: req.Logprobs,
 		toolName: toolName,
+		format:   format,
+	}
+	if toolName != "" {
+		p.toolParams = toolParams(req.Tools, toolName)
+	}
+	if format == formatJSONObject {
+		var system []string
+		for i := range req.Messages {
+			if req.Messages[i].Role == "system" {
+				system = append(system, req.Messages[i].Content.text)
+			}
+		}
+		p.schema = promptSchema(system...)
 	}
 	if req.MaxTokens != nil {
 		p.maxTokens = *req.MaxTokens

@@ -61,10 +61,24 @@ type dsTool struct {
 	Function *dsFunction `json:"function"`
 }
 
-// dsFunction omits parameters on purpose: the mock never looks at the schema,
-// and skipping it saves decoding work on every request.
+// dsFunction keeps parameters raw: only the called tool's schema is ever
+// read, by the toy model that builds its arguments.
 type dsFunction struct {
-	Name string `json:"name"`
+	Name       string          `json:"name"`
+	Parameters json.RawMessage `json:"parameters"`
+}
+
+// toolParams returns the parameter schema of the tool named name.
+func toolParams(tools []dsTool, name string) []byte {
+	if name == "" {
+		return nil
+	}
+	for _, t := range tools {
+		if t.Function != nil && t.Function.Name == name {
+			return t.Function.Parameters
+		}
+	}
+	return nil
 }
 
 // skipValue accepts any JSON value without keeping it; used where only the

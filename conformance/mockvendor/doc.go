@@ -29,7 +29,14 @@
 //     per message;
 //   - when the request carries tools, tool_choice is not "none" and the last
 //     message is from the user, the model calls the first tool (or the one
-//     named by tool_choice) with arguments {"query": <last user content>};
+//     named by tool_choice) with arguments valid for the tool's parameter
+//     schema, built from it and the last user content (compact JSON): every
+//     declared property, strings set to that content, so
+//     {"type":"object","properties":{"query":{"type":"string"}}} gives
+//     {"query": <last user content>}, as does a tool naming no property
+//     (no parameters, {"type":"object"}); enums, formats, bounds, patterns,
+//     arrays, nested objects, $refs and anyOf/oneOf are honoured (see
+//     "JSON answers" below);
 //   - when the last message is a tool result, the answer is
 //     "Tool result: <its content>";
 //   - otherwise the answer is "Hello! You said: <last user content>";
@@ -40,6 +47,32 @@
 //     "[[insufficient]]" finishes with insufficient_system_resource and
 //     "[[content_filter]]" with content_filter (the answer text is unchanged
 //     and no tool is called).
+//
+// # JSON answers
+//
+// response_format is honoured as far as each vendor supports it (DeepSeek
+// and Qianfan v1: text and json_object; Ark, Qianfan v2 and OpenAI: also
+// json_schema), after the vendor's own checks (DeepSeek's and OpenAI's
+// json_object need the word "json" in the prompt). With json_object the
+// answer is {"answer": "<the answer above>"}; with json_schema it is an
+// instance of the request's schema, built from the schema and the last user
+// content — the same schema and prompt always give the same instance (a
+// schema naming no property, such as {"type":"object"}, gets the
+// json_object answer, which is valid for it). JSON
+// answers are spaced ({"a": 1, "b": 2}) so that streams split them into
+// several chunks like any answer, and count as tokens like any text;
+// max_tokens cuts them short as it cuts text, leaving invalid JSON and
+// finish_reason length, as real models do. The instance builder honours
+// type (and type lists), properties, required, additionalProperties,
+// patternProperties, min/maxProperties, dependentRequired, items,
+// prefixItems, min/maxItems, uniqueItems, contains, enum, const, min/maxLength,
+// pattern (when Go's regexp parses it), common formats (date, date-time, time,
+// email, uri, uuid, hostname, ipv4, ipv6…), minimum, maximum, their exclusive
+// forms and multipleOf (exactly, on decimals), $ref into the schema's own
+// $defs/definitions, allOf, anyOf/oneOf (the first branch that fits) and
+// if/then; not, else, propertyNames, dependentSchemas and external $refs are
+// ignored. To test what a client does with an answer that is not valid —
+// a repair turn — script it with [Fault.Content].
 //
 // Context caching is simulated: the first request for a given (model, first
 // message) pair is a cache miss; later ones report the first message's tokens
@@ -55,7 +88,9 @@
 // connections, streams that end early or break mid-body, slow answers.
 // [Fault] describes one such failure; Enqueue a few on a mock and each chat
 // request consumes the next one in FIFO order. Presets such as
-// [RateLimited] and [TruncatedStream] name the common cases.
+// [RateLimited] and [TruncatedStream] name the common cases. A Fault can
+// also script an answer: [Fault.Reply] byte for byte, or [Fault.Content]
+// only the text, inside the vendor's own framing.
 //
 // # Qianfan v1
 //
@@ -91,8 +126,11 @@
 //
 // [OpenAI] mocks a generic OpenAI-compatible endpoint (OpenAI, DashScope,
 // Moonshot, Zhipu, local servers) with OpenAI's validation wording, "chatcmpl-"
-// ids, n, logprobs and the include_usage usage chunk; it never reasons. Both
-// it and [QianfanV2] treat "[[insufficient]]" as plain text.
+// ids, n, logprobs and the include_usage usage chunk; it never reasons. It
+// serves [OpenAIModels] (gpt-4o, gpt-4o-mini, gpt-4.1, gpt-5, o3, o4-mini…)
+// unless [OpenAIConfig.Models] names others: GET /v1/models lists them and
+// any other model gets OpenAI's 404 model_not_found, as typed clients
+// expect. Both it and [QianfanV2] treat "[[insufficient]]" as plain text.
 //
 // # Concurrency
 //

@@ -11,9 +11,20 @@ import (
 // useful to let a request through between two failing ones.
 //
 // When several fields are set they combine in this order: Latency first,
-// then Reset, else Reply, else Status, else the stream cuts (TruncateAfter,
-// AbortAfter, StallAfter) which only affect streaming responses.
+// then Reset, else Reply, else Status, else the mock's own answer — with
+// Content's text, when set — cut by the stream cuts (TruncateAfter,
+// AbortAfter, StallAfter), which only affect streaming responses.
 type Fault struct {
+	// Content, when non-empty, answers the request normally — validated,
+	// authenticated, in the vendor's wire format, streamed or not — but with
+	// this text as the answer instead of the toy model's: no tool call, the
+	// vendor's normal finish reason, usage counting its toy tokens. It
+	// scripts the answers the toy model never gives, such as invalid JSON
+	// for a response_format request
+	// (Fault{Content: `{"name": "harbor"`}), to test a client's repair turn
+	// with the vendor's real framing around it. The reasoning of a thinking
+	// model is unchanged.
+	Content string
 	// Reply, when non-nil, answers with this canned raw response instead
 	// of the mock's own (see [Reply]): the request is recorded but neither
 	// validated nor authenticated, and Status, Code, Message, RetryAfter,

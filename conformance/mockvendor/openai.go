@@ -5,20 +5,23 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
 
 // OpenAIConfig configures an [OpenAI] mock. The zero value accepts any (or
-// no) key and any model and answers immediately.
+// no) key, serves [OpenAIModels] and answers immediately.
 type OpenAIConfig struct {
 	// APIKey, if non-empty, is required as "Authorization: Bearer <APIKey>"
 	// on every route; other requests get a 401 invalid_api_key.
 	APIKey string
-	// Models, if non-nil, is the set of model names served (and listed by
-	// GET /models); other names get a 404 model_not_found. Nil accepts any
-	// model name and lists none.
+	// Models is the set of model names served, in the order GET /models
+	// lists them; any other name gets OpenAI's 404 model_not_found. Nil
+	// means OpenAIModels(). To stand in for another OpenAI-compatible
+	// server, list its names (Moonshot's "kimi-k2", a local "llama3"); to
+	// add some to OpenAI's, append them to OpenAIModels().
 	Models []string
 	// Latency delays every response's headers. It ends early if the
 	// request's context is cancelled.
@@ -37,10 +40,12 @@ type OpenAIConfig struct {
 //	GET  /v1/models             the configured models
 //
 // It validates the parameters those servers share (OpenAI's names, ranges
-// and error wording), answers with the toy model (no reasoning_content:
-// OpenAI's chat API returns none), supports n, logprobs and
-// stream_options.include_usage, injects queued faults and records what it
-// received. Use [NewOpenAI]; it is safe for concurrent use.
+// and error wording), serves the models of [OpenAIConfig.Models] (OpenAI's
+// 404 model_not_found for others, as typed clients expect), answers with
+// the toy model (no reasoning_content: OpenAI's chat API returns none),
+// supports n, logprobs, stream_options.include_usage and response_format
+// text, json_object and json_schema, injects queued faults and records what
+// it received. Use [NewOpenAI]; it is safe for concurrent use.
 //
 // Error bodies are {"error":{"message","type","param","code"}}, param and
 // code being null where OpenAI sends null. Defaults per status: 401
@@ -49,20 +54,36 @@ type OpenAIConfig struct {
 type OpenAI struct {
 	cfg        OpenAIConfig
 	base       mockBase
-	models     map[string]bool // nil: any model
+	models     map[string]bool
 	modelsBody []byte
 }
 
+// OpenAIModels returns the model names an [OpenAI] mock serves by default:
+// the ids harbor's openai provider lists (providers/openaicompat.OpenAI),
+// plus gpt-5-nano, o1 and o3-mini, current OpenAI chat models that the
+// provider reaches by prefix. The slice is new on every call.
+func OpenAIModels() []string {
+	return []string{
+		"gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano",
+		"gpt-5", "gpt-5-mini", "gpt-5-nano", "o1", "o3", "o3-mini", "o4-mini",
+	}
+}
+
 // NewOpenAI returns an OpenAI-compatible mock with recording switched on.
+// cfg.Models is copied.
 func NewOpenAI(cfg OpenAIConfig) *OpenAI {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	o := &OpenAI{cfg: cfg}
+	if cfg.Models == nil {
+		cfg.Models = OpenAIModels()
+	} else {
+		cfg.Models = slices.Clone(cfg.Models)
+	}
+	o := &OpenAI{cfg: cfg, models: make(map[string]bool, len(cfg.Models))}
 	list := oaiModelList{Object: "list", Data: []oaiModel{}}
-	if cfg.Models != nil {
-		o.models = make(map[string]bool, len(cfg.Models))
-		for _, m := range cfg.Models {
+	for _, m := range cfg.Models {
+		if !o.models[m] {
 			o.models[m] = true
 			list.Data = append(list.Data, oaiModel{ID: m, Object: "model", Created: oaiModelCreated, OwnedBy: "system"})
 		}
@@ -293,6 +314,7 @@ func (o *OpenAI) chat(w http.ResponseWriter, r *http.Request, body []byte, f Fau
 		return
 	}
 	a := p.turn.answer()
+	a.script(f.Content)
 	u := &oaiUsage{PromptTokens: p.turn.promptTokens, CompletionTokens: p.n * a.completionTokens()}
 	u.TotalTokens = u.PromptTokens + u.CompletionTokens
 	id := oaiID("chatcmpl-", oaiMixedAlnum, 29, o.base.seq.Add(1))

@@ -102,14 +102,36 @@ func (c *oaiContent) UnmarshalJSON(b []byte) error {
 // oaiTurn is a validated request reduced to what the toy model needs; it is
 // the OpenAI-shaped mocks' adapter onto DeepSeek's chatPlan.
 type oaiTurn struct {
+	system       []string // the system messages' text
 	model        string
 	thinking     bool
 	maxTokens    int // 0: unlimited
 	toolName     string
+	toolParams   []byte
+	format       answerFormat
+	schema       []byte
 	lastRole     string
 	lastContent  string
 	lastUser     string
 	promptTokens int
+}
+
+// setFormat records the response_format the toy model answers in; raw is the
+// json_schema object ({"name", "schema", …}), whose schema is kept.
+func (t *oaiTurn) setFormat(typ string, raw json.RawMessage) {
+	switch typ {
+	case "json_object":
+		t.format = formatJSONObject
+		t.schema = promptSchema(t.system...)
+	case "json_schema":
+		t.format = formatJSONSchema
+		var js struct {
+			Schema json.RawMessage `json:"schema"`
+		}
+		if json.Unmarshal(raw, &js) == nil {
+			t.schema = js.Schema
+		}
+	}
 }
 
 // oaiNewTurn reads the conversation facts the toy model needs from msgs,
@@ -121,6 +143,11 @@ func oaiNewTurn(model string, msgs []oaiMessage) oaiTurn {
 	}
 	last := &msgs[len(msgs)-1]
 	t.lastRole, t.lastContent = last.Role, last.Content.text
+	for i := range msgs {
+		if msgs[i].Role == "system" {
+			t.system = append(t.system, msgs[i].Content.text)
+		}
+	}
 	for i := len(msgs) - 1; i >= 0; i-- {
 		if msgs[i].Role == "user" {
 			t.lastUser = msgs[i].Content.text
@@ -138,6 +165,9 @@ func (t *oaiTurn) answer() answer {
 		thinking:    t.thinking,
 		maxTokens:   t.maxTokens,
 		toolName:    t.toolName,
+		toolParams:  t.toolParams,
+		format:      t.format,
+		schema:      t.schema,
 		lastRole:    t.lastRole,
 		lastContent: t.lastContent,
 		lastUser:    t.lastUser,
@@ -206,11 +236,11 @@ func oaiStreamAnswer(a *answer, role, final any, emit func(delta any, finish *st
 			return false
 		}
 		td.ToolCalls[0] = dsToolCallDelta{}
-		for rest := a.tool.args; rest != ""; {
-			td.ToolCalls[0].Function.Arguments, rest = nextPiece(rest)
-			if !emit(td, nil) {
-				return false
-			}
+		if !splitArgs(a.tool.args, func(piece string) bool {
+			td.ToolCalls[0].Function.Arguments = piece
+			return emit(td, nil)
+		}) {
+			return false
 		}
 	}
 	cd := &dsContentDelta{}

@@ -110,18 +110,18 @@ func TestOpenAIValidationAccepts(t *testing.T) {
 	_, url := newOAI(t, OpenAIConfig{})
 	calls := `{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}},{"id":"c2","type":"function","function":{"name":"f","arguments":"{}"}}]}`
 	cases := map[string]string{
-		"all roles":          `{"model":"m","messages":[{"role":"system","content":"s"},{"role":"developer","content":"d"},{"role":"user","content":"u"},{"role":"assistant","content":"a"},{"role":"user","content":"u2"}]}`,
-		"consecutive users":  `{"model":"m","messages":[{"role":"user","content":"a"},{"role":"user","content":"b"}]}`,
-		"parts":              `{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"a"},{"type":"image_url","image_url":{"url":"https://x"}},{"type":"input_audio","input_audio":{}}]},{"role":"assistant","content":[{"type":"text","text":"b"},{"type":"refusal","refusal":"no"}]},{"role":"user","content":"c"}]}`,
-		"tool flow":          `{"model":"m","tools":[{"type":"function","function":{"name":"f"}}],"messages":[{"role":"user","content":"a"},` + calls + `,{"role":"tool","tool_call_id":"c2","content":"y"},{"role":"tool","tool_call_id":"c1","content":"x"}]}`,
-		"tool flow no tools": `{"model":"m","messages":[{"role":"user","content":"a"},` + calls + `,{"role":"tool","tool_call_id":"c1","content":"x"},{"role":"tool","tool_call_id":"c2","content":[{"type":"text","text":"y"}]},{"role":"assistant","content":"ok"},{"role":"user","content":"b"}]}`,
-		"bounds":             `{"model":"m","messages":[{"role":"user","content":"hi"}],"temperature":2,"top_p":0,"n":128,"frequency_penalty":-2,"presence_penalty":2,"stop":["a","b","c","d"],"max_tokens":1,"max_completion_tokens":1,"top_logprobs":20,"logprobs":true,"seed":-5,"user":"u"}`,
-		"stop string":        `{"model":"m","messages":[{"role":"user","content":"hi"}],"stop":"x"}`,
-		"json_object":        `{"model":"m","messages":[{"role":"system","content":"Answer in JSON."},{"role":"user","content":"hi"}],"response_format":{"type":"json_object"}}`,
-		"json_schema":        `{"model":"m","messages":[{"role":"user","content":"hi"}],"response_format":{"type":"json_schema","json_schema":{"name":"x","schema":{}}}}`,
-		"tool_choice none":   `{"model":"m","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":"none","parallel_tool_calls":false}`,
-		"unknown fields":     `{"model":"m","messages":[{"role":"user","content":"hi","name":"bob"}],"enable_thinking":false,"store":true}`,
-		"any model":          `{"model":"qwen-plus","messages":[{"role":"user","content":"hi"}]}`,
+		"all roles":            `{"model":"gpt-4o","messages":[{"role":"system","content":"s"},{"role":"developer","content":"d"},{"role":"user","content":"u"},{"role":"assistant","content":"a"},{"role":"user","content":"u2"}]}`,
+		"consecutive users":    `{"model":"gpt-4o","messages":[{"role":"user","content":"a"},{"role":"user","content":"b"}]}`,
+		"parts":                `{"model":"gpt-4o","messages":[{"role":"user","content":[{"type":"text","text":"a"},{"type":"image_url","image_url":{"url":"https://x"}},{"type":"input_audio","input_audio":{}}]},{"role":"assistant","content":[{"type":"text","text":"b"},{"type":"refusal","refusal":"no"}]},{"role":"user","content":"c"}]}`,
+		"tool flow":            `{"model":"gpt-4o","tools":[{"type":"function","function":{"name":"f"}}],"messages":[{"role":"user","content":"a"},` + calls + `,{"role":"tool","tool_call_id":"c2","content":"y"},{"role":"tool","tool_call_id":"c1","content":"x"}]}`,
+		"tool flow no tools":   `{"model":"gpt-4o","messages":[{"role":"user","content":"a"},` + calls + `,{"role":"tool","tool_call_id":"c1","content":"x"},{"role":"tool","tool_call_id":"c2","content":[{"type":"text","text":"y"}]},{"role":"assistant","content":"ok"},{"role":"user","content":"b"}]}`,
+		"bounds":               `{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"temperature":2,"top_p":0,"n":128,"frequency_penalty":-2,"presence_penalty":2,"stop":["a","b","c","d"],"max_tokens":1,"max_completion_tokens":1,"top_logprobs":20,"logprobs":true,"seed":-5,"user":"u"}`,
+		"stop string":          `{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"stop":"x"}`,
+		"json_object":          `{"model":"gpt-4o","messages":[{"role":"system","content":"Answer in JSON."},{"role":"user","content":"hi"}],"response_format":{"type":"json_object"}}`,
+		"json_schema":          `{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"response_format":{"type":"json_schema","json_schema":{"name":"x","schema":{}}}}`,
+		"tool_choice none":     `{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":"none","parallel_tool_calls":false}`,
+		"unknown fields":       `{"model":"gpt-4o","messages":[{"role":"user","content":"hi","name":"bob"}],"enable_thinking":false,"store":true}`,
+		"another served model": `{"model":"o3-mini","messages":[{"role":"user","content":"hi"}]}`,
 	}
 	for name, body := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -157,7 +157,7 @@ func TestOpenAINonStreamShape(t *testing.T) {
 
 func TestOpenAIChoicesAndFinishReasons(t *testing.T) {
 	_, url := newOAI(t, OpenAIConfig{})
-	m := decodeMap(t, readAll(t, post(t, url, `{"model":"m","n":3,"logprobs":true,"messages":[{"role":"user","content":"hi"}]}`).Body))
+	m := decodeMap(t, readAll(t, post(t, url, `{"model":"gpt-4o","n":3,"logprobs":true,"messages":[{"role":"user","content":"hi"}]}`).Body))
 	choices := m["choices"].([]any)
 	require.Len(t, choices, 3)
 	for i, c := range choices {
@@ -168,14 +168,14 @@ func TestOpenAIChoicesAndFinishReasons(t *testing.T) {
 	}
 	assert.Equal(t, float64(12), m["usage"].(map[string]any)["completion_tokens"], "n multiplies completion tokens")
 
-	m = decodeMap(t, readAll(t, post(t, url, `{"model":"m","max_tokens":2,"messages":[{"role":"user","content":"hi"}]}`).Body))
+	m = decodeMap(t, readAll(t, post(t, url, `{"model":"gpt-4o","max_tokens":2,"messages":[{"role":"user","content":"hi"}]}`).Body))
 	assert.Equal(t, "length", firstChoice(m)["finish_reason"])
-	m = decodeMap(t, readAll(t, post(t, url, `{"model":"m","max_completion_tokens":3,"max_tokens":100,"messages":[{"role":"user","content":"hi"}]}`).Body))
+	m = decodeMap(t, readAll(t, post(t, url, `{"model":"gpt-4o","max_completion_tokens":3,"max_tokens":100,"messages":[{"role":"user","content":"hi"}]}`).Body))
 	assert.Equal(t, "Hello! You said:", firstChoice(m)["message"].(map[string]any)["content"], "max_completion_tokens wins")
 
-	m = decodeMap(t, readAll(t, post(t, url, `{"model":"m","messages":[{"role":"user","content":"x [[content_filter]]"}]}`).Body))
+	m = decodeMap(t, readAll(t, post(t, url, `{"model":"gpt-4o","messages":[{"role":"user","content":"x [[content_filter]]"}]}`).Body))
 	assert.Equal(t, "content_filter", firstChoice(m)["finish_reason"])
-	m = decodeMap(t, readAll(t, post(t, url, `{"model":"m","messages":[{"role":"user","content":"[[insufficient]]"}]}`).Body))
+	m = decodeMap(t, readAll(t, post(t, url, `{"model":"gpt-4o","messages":[{"role":"user","content":"[[insufficient]]"}]}`).Body))
 	assert.Equal(t, "stop", firstChoice(m)["finish_reason"])
 
 	// No reasoning anywhere.
@@ -185,7 +185,7 @@ func TestOpenAIChoicesAndFinishReasons(t *testing.T) {
 func TestOpenAIToolCallFlow(t *testing.T) {
 	_, url := newOAI(t, OpenAIConfig{})
 	tools := `"tools":[{"type":"function","function":{"name":"lookup","parameters":{"type":"object"}}},{"type":"function","function":{"name":"other"}}]`
-	m := decodeMap(t, readAll(t, post(t, url, `{"model":"m",`+tools+`,"messages":[{"role":"user","content":"weather"}]}`).Body))
+	m := decodeMap(t, readAll(t, post(t, url, `{"model":"gpt-4o",`+tools+`,"messages":[{"role":"user","content":"weather"}]}`).Body))
 	c := firstChoice(m)
 	assert.Equal(t, "tool_calls", c["finish_reason"])
 	msg := c["message"].(map[string]any)
@@ -194,11 +194,11 @@ func TestOpenAIToolCallFlow(t *testing.T) {
 	call := msg["tool_calls"].([]any)[0].(map[string]any)
 	assert.Equal(t, map[string]any{"name": "lookup", "arguments": `{"query":"weather"}`}, call["function"])
 
-	m = decodeMap(t, readAll(t, post(t, url, `{"model":"m",`+tools+`,"tool_choice":{"type":"function","function":{"name":"other"}},"messages":[{"role":"user","content":"weather"}]}`).Body))
+	m = decodeMap(t, readAll(t, post(t, url, `{"model":"gpt-4o",`+tools+`,"tool_choice":{"type":"function","function":{"name":"other"}},"messages":[{"role":"user","content":"weather"}]}`).Body))
 	assert.Equal(t, "other", firstChoice(m)["message"].(map[string]any)["tool_calls"].([]any)[0].(map[string]any)["function"].(map[string]any)["name"])
 
 	id := call["id"].(string)
-	next := `{"model":"m",` + tools + `,"messages":[{"role":"user","content":"weather"},` +
+	next := `{"model":"gpt-4o",` + tools + `,"messages":[{"role":"user","content":"weather"},` +
 		`{"role":"assistant","content":null,"tool_calls":[{"id":"` + id + `","type":"function","function":{"name":"lookup","arguments":"{}"}}]},` +
 		`{"role":"tool","tool_call_id":"` + id + `","content":"sunny"}]}`
 	m = decodeMap(t, readAll(t, post(t, url, next).Body))
@@ -340,10 +340,29 @@ func TestOpenAIAuthModelsAndRoutes(t *testing.T) {
 	assert.Equal(t, 405, resp.StatusCode)
 	assert.Equal(t, "POST", resp.Header.Get("Allow"))
 
-	// Any model, empty list.
+	// By default, OpenAI's models: listed, served, and nothing else.
 	_, url2 := newOAI(t, OpenAIConfig{})
 	m = decodeMap(t, readAll(t, do(t, http.MethodGet, url2+"/models", "").Body))
-	assert.Equal(t, []any{}, m["data"])
+	var listed []string
+	for _, d := range m["data"].([]any) {
+		md := d.(map[string]any)
+		listed = append(listed, md["id"].(string))
+		assert.Equal(t, map[string]any{"id": md["id"], "object": "model", "created": float64(oaiModelCreated), "owned_by": "system"}, md)
+	}
+	assert.Equal(t, OpenAIModels(), listed)
+	assert.Subset(t, listed, []string{"gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-5", "o3", "o4-mini"})
+	for _, id := range listed {
+		assert.Equal(t, 200, post(t, url2, `{"model":"`+id+`","messages":[{"role":"user","content":"hi"}]}`).StatusCode, id)
+	}
+	resp = post(t, url2, `{"model":"qwen-plus","messages":[{"role":"user","content":"hi"}]}`)
+	require.Equal(t, 404, resp.StatusCode)
+	assert.Equal(t, map[string]any{"message": "The model `qwen-plus` does not exist or you do not have access to it.",
+		"type": "invalid_request_error", "param": nil, "code": "model_not_found"}, oaiErrorOf(t, resp))
+	resp = post(t, url2, `{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"hi"}]}`)
+	assert.Equal(t, 200, resp.StatusCode)
+	resp = post(t, url2, `{"model":"gpt-4o-2024-08-06","stream":true,"messages":[{"role":"user","content":"hi"}]}`)
+	assert.Equal(t, 404, resp.StatusCode, "a stream for an unknown model is the same 404, before any event")
+	assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
 
 	// GET routes do not consume faults.
 	o.Enqueue(ServerError())
@@ -480,10 +499,10 @@ func TestOpenAIRecordingResetDeterminism(t *testing.T) {
 
 	o.Reset()
 	assert.Empty(t, o.Requests())
-	a := readAll(t, post(t, url, `{"model":"m","messages":[{"role":"user","content":"<b>&</b>"}]}`).Body)
+	a := readAll(t, post(t, url, `{"model":"gpt-4o","messages":[{"role":"user","content":"<b>&</b>"}]}`).Body)
 	o.Enqueue(ServerError())
 	o.Reset()
-	b := readAll(t, post(t, url, `{"model":"m","messages":[{"role":"user","content":"<b>&</b>"}]}`).Body)
+	b := readAll(t, post(t, url, `{"model":"gpt-4o","messages":[{"role":"user","content":"<b>&</b>"}]}`).Body)
 	assert.Equal(t, string(a), string(b), "Reset restarts ids and drops faults")
 	assert.Contains(t, string(a), "<b>&</b>")
 }
@@ -491,7 +510,7 @@ func TestOpenAIRecordingResetDeterminism(t *testing.T) {
 func TestOpenAIServeHTTPDirect(t *testing.T) {
 	o := NewOpenAI(OpenAIConfig{Now: fixedNow})
 	serveEach(t, o, "/v1/chat/completions", []string{oaiHi, oaiStreamBody(""), "\x00\xff", `[]`, `null`, `{"messages":null,"model":null}`,
-		`{"model":"m","messages":[{}]}`, `{"model":"m","messages":[{"role":"user","content":[1]}]}`, `{"model":"m","messages":[{"role":"user","content":"x"}],"tool_choice":5}`},
+		`{"model":"gpt-4o","messages":[{}]}`, `{"model":"gpt-4o","messages":[{"role":"user","content":[1]}]}`, `{"model":"gpt-4o","messages":[{"role":"user","content":"x"}],"tool_choice":5}`},
 		assertErrorBody)
 }
 

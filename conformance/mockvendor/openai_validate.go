@@ -62,7 +62,7 @@ func (o *OpenAI) validate(req *oaiChatRequest) (*oaiPlan, *oaiReqError) {
 		return nil, oaiBad("", "", "you must provide a model parameter")
 	}
 	model := *req.Model
-	if o.models != nil && !o.models[model] {
+	if !o.models[model] {
 		return nil, &oaiReqError{status: http.StatusNotFound, code: "model_not_found",
 			msg: "The model `" + model + "` does not exist or you do not have access to it."}
 	}
@@ -156,7 +156,10 @@ func (o *OpenAI) validate(req *oaiChatRequest) (*oaiPlan, *oaiReqError) {
 	}
 
 	p := &oaiPlan{turn: oaiNewTurn(model, req.Messages), n: 1, stream: req.Stream, logprobs: req.Logprobs}
-	p.turn.toolName = toolName
+	p.turn.toolName, p.turn.toolParams = toolName, toolParams(req.Tools, toolName)
+	if rf := req.ResponseFormat; rf != nil {
+		p.turn.setFormat(rf.Type, rf.JSONSchema)
+	}
 	switch {
 	case req.MaxCompletionTokens != nil:
 		p.turn.maxTokens = *req.MaxCompletionTokens

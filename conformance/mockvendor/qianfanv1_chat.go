@@ -149,6 +149,18 @@ func qf1Validate(req *qf1ChatRequest, m qf1Model) (*chatPlan, *qf1Invalid) {
 		stream:    req.Stream,
 		toolName:  toolName,
 	}
+	for _, fn := range req.Functions {
+		if toolName != "" && fn.Name == toolName {
+			p.toolParams = fn.Parameters
+			break
+		}
+	}
+	if v := req.ResponseFormat; v != nil && *v == "json_object" {
+		p.format = formatJSONObject
+		if req.System != nil {
+			p.schema = promptSchema(*req.System)
+		}
+	}
 	if req.System != nil && *req.System != "" {
 		p.promptTokens += countWords(*req.System) + 1
 	}
@@ -207,6 +219,7 @@ func (q *QianfanV1) chat(w http.ResponseWriter, r *http.Request, m qf1Model, bod
 		return
 	}
 	a := generate(p)
+	a.script(f.Content)
 	id := qf1ID(q.base.seq.Add(1))
 	created := q.cfg.Now().Unix()
 	if p.stream {

@@ -219,11 +219,12 @@ type qf1Message struct {
 	FunctionCall *skipValue `json:"function_call"`
 }
 
-// qf1FunctionDef omits parameters, responses and examples: the mock never
-// looks at them.
+// qf1FunctionDef keeps parameters raw for the toy model, which builds the
+// call's arguments from them; responses and examples are never read.
 type qf1FunctionDef struct {
-	Name        string `json:"name"`
-	Description string `json:"description"`
+	Name        string          `json:"name"`
+	Description string          `json:"description"`
+	Parameters  json.RawMessage `json:"parameters"`
 }
 
 // qf1ToolChoice accepts {"type":"function","function":{"name":…}} and,

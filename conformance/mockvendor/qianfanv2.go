@@ -311,6 +311,7 @@ func (q *QianfanV2) chat(w http.ResponseWriter, r *http.Request, body []byte, f 
 		return
 	}
 	a := p.turn.answer()
+	a.script(f.Content)
 	if a.finish == "stop" && strings.HasPrefix(p.turn.model, "ernie-") {
 		a.finish = "normal" // ERNIE's word for a natural end
 	}

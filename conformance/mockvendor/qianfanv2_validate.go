@@ -131,7 +131,10 @@ func qf2Validate(req *qf2ChatRequest) (*qf2Plan, *qf2ReqError) {
 		return nil, qf2Invalid("tokens_too_long", "Prompt tokens too long: %d tokens exceed the %d of %s", p.turn.promptTokens, ctx, model)
 	}
 	p.turn.thinking = qf2Thinking(model)
-	p.turn.toolName = toolName
+	p.turn.toolName, p.turn.toolParams = toolName, toolParams(req.Tools, toolName)
+	if rf := req.ResponseFormat; rf != nil {
+		p.turn.setFormat(rf.Type, rf.JSONSchema)
+	}
 	if maxTokens != nil {
 		p.turn.maxTokens = *maxTokens
 	}

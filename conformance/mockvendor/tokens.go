@@ -1,9 +1,12 @@
 package mockvendor
 
 import (
+	"encoding/json"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/harborai/harbor-go/conformance/mockvendor/internal/schemagen"
 )
 
 // The toy tokenizer: a token is a maximal run of non-whitespace characters
@@ -57,6 +60,62 @@ func nextPiece(s string) (piece, rest string) {
 		i += size
 	}
 	return s[:i], s[i:]
+}
+
+// splitArgs calls f with each stream piece of tool-call arguments, in order,
+// until f returns false (splitArgs then returns false). Pieces end as
+// nextPiece's do, after a run of whitespace, and also after a comma outside a
+// JSON string, so that compact arguments ({"city":"Paris","unit":"celsius"})
+// still arrive in several chunks, about a property at a time, as vendors
+// stream them. Each piece is one toy token (see countArgTokens); their
+// concatenation is s.
+func splitArgs(s string, f func(piece string) bool) bool {
+	start := 0
+	i := skipSpace(s, 0) // leading whitespace (never made by the toy model)
+	inString, escaped := false, false
+	for i < len(s) {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		switch {
+		case escaped:
+			escaped = false
+		case inString && r == '\\':
+			escaped = true
+		case r == '"':
+			inString = !inString
+		case isSpace(r), !inString && r == ',':
+			i = skipSpace(s, i)
+			if !f(s[start:i]) {
+				return false
+			}
+			start = i
+		}
+	}
+	if start < len(s) {
+		return f(s[start:])
+	}
+	return true
+}
+
+// countArgTokens is the number of toy tokens in tool-call arguments: the
+// pieces splitArgs cuts them into. Without a comma between values it is
+// countWords.
+func countArgTokens(s string) int {
+	n := 0
+	splitArgs(s, func(string) bool { n++; return true })
+	return n
+}
+
+// skipSpace returns the index of the first non-space at or after i.
+func skipSpace(s string, i int) int {
+	for i < len(s) {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !isSpace(r) {
+			break
+		}
+		i += size
+	}
+	return i
 }
 
 // truncateWords returns the prefix of s that ends with its n-th word (no
@@ -145,8 +204,8 @@ func generate(p *chatPlan) answer {
 	}
 
 	if trigger == "" && p.toolName != "" && p.lastRole == "user" {
-		args := `{"query":` + jsonString(last) + `}`
-		n := countWords(args)
+		args := toolArguments(p.toolParams, last)
+		n := countArgTokens(args)
 		if budget >= 0 && n > budget {
 			// A half-written tool call is useless; DeepSeek cuts it off and
 			// reports length, which the mock models as no call at all.
@@ -159,11 +218,11 @@ func generate(p *chatPlan) answer {
 		return a
 	}
 
+	reply := "Hello! You said: " + last
 	if p.lastRole == "tool" {
-		a.content = "Tool result: " + p.lastContent
-	} else {
-		a.content = "Hello! You said: " + last
+		reply = "Tool result: " + p.lastContent
 	}
+	a.content = formatAnswer(p.format, p.schema, reply, last)
 	a.contentTokens = countWords(a.content)
 	if budget >= 0 && a.contentTokens > budget {
 		a.content = truncateWords(a.content, budget)
@@ -175,6 +234,100 @@ func generate(p *chatPlan) answer {
 		a.finish = trigger
 	}
 	return a
+}
+
+// answerFormat is the response_format a request asked for.
+type answerFormat uint8
+
+const (
+	formatText       answerFormat = iota // plain text (also no response_format)
+	formatJSONObject                     // json_object: any JSON object
+	formatJSONSchema                     // json_schema: an instance of chatPlan.schema
+)
+
+// formatAnswer is the toy model's answer text in the requested format:
+// the reply itself; for json_object {"answer": reply}; for json_schema an
+// instance of schema built from the prompt (see schemagen), or the
+// json_object answer when the schema names no property and takes any
+// object (none, {"type":"object"}), for which it is valid. JSON answers are
+// spaced ({"a": 1, "b": 2}) as models write them, so that a stream splits
+// them into several chunks like any answer.
+func formatAnswer(f answerFormat, schema []byte, reply, prompt string) string {
+	if f != formatText && len(schema) > 0 && !openObject(schema) {
+		if b, err := schemagen.Generate(schema, prompt, schemagen.Spaced); err == nil {
+			return string(b)
+		}
+	}
+	if f != formatText {
+		return `{"answer": ` + jsonString(reply) + `}`
+	}
+	return reply
+}
+
+// toolArguments are the arguments of the toy model's tool call: an instance
+// of the tool's parameter schema built from the prompt (see schemagen), as
+// compact JSON like vendors send arguments; with the usual
+// {"type":"object","properties":{"query":{"type":"string"}}} that is
+// {"query":"<the prompt>"}. A schema that names no property and takes any
+// (no parameters, {"type":"object"}) gets that too: it is valid for it, and
+// what the toy model answered before it read schemas.
+func toolArguments(params []byte, prompt string) string {
+	if openObject(params) {
+		return `{"query":` + jsonString(prompt) + `}`
+	}
+	b, err := schemagen.Generate(params, prompt, schemagen.Compact)
+	if err != nil {
+		return `{"query":` + jsonString(prompt) + `}`
+	}
+	return string(b)
+}
+
+// openObject reports whether a parameter schema is absent or an object
+// schema naming no property and constraining nothing else.
+func openObject(params []byte) bool {
+	if len(params) == 0 || string(params) == "null" {
+		return true
+	}
+	var kw map[string]json.RawMessage
+	if json.Unmarshal(params, &kw) != nil {
+		return false
+	}
+	for k, v := range kw {
+		switch k {
+		case "title", "description", "$schema", "$id", "$comment", "examples", "default":
+		case "type":
+			if string(v) != `"object"` {
+				return false
+			}
+		case "properties", "required":
+			var none map[string]json.RawMessage
+			var empty []json.RawMessage
+			if json.Unmarshal(v, &none) == nil && len(none) == 0 || json.Unmarshal(v, &empty) == nil && len(empty) == 0 {
+				continue
+			}
+			return false
+		case "additionalProperties":
+			if string(v) != "true" {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// script replaces the answer's text with content, as Fault.Content asks: no
+// tool call, finish "stop", the content's toy tokens counted; the reasoning,
+// if any, stays.
+func (a *answer) script(content string) {
+	if content == "" {
+		return
+	}
+	a.tool = nil
+	a.content = content
+	a.contentTokens = countWords(content)
+	a.finish = "stop"
 }
 
 // toolCallID mimics DeepSeek's "call_00_<hex>" ids, derived from the prompt
@@ -247,4 +400,27 @@ func splitmix64(x uint64) uint64 {
 	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
 	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
 	return x ^ (x >> 31)
+}
+
+// promptSchema finds a JSON Schema that a system prompt asks the answer to
+// conform to — the words "JSON Schema" and then the schema, as harbor's
+// CreateJSON writes it for vendors without json_schema — or nil. A model in
+// json_object mode that reads it answers an instance of it, and so does the toy
+// model, so that structured output can be tried offline on those vendors too.
+func promptSchema(texts ...string) []byte {
+	for _, s := range texts {
+		i := strings.Index(s, "JSON Schema")
+		if i < 0 {
+			continue
+		}
+		j := strings.IndexByte(s[i:], '{')
+		if j < 0 {
+			continue
+		}
+		var raw json.RawMessage
+		if json.NewDecoder(strings.NewReader(s[i+j:])).Decode(&raw) == nil {
+			return raw
+		}
+	}
+	return nil
 }

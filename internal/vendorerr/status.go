@@ -39,6 +39,7 @@ func Status(provider, model string, resp *http.Response, body []byte, secrets ..
 		e.Type = oe.Error.Type
 		e.Code = rawString(oe.Error.Code)
 		e.Param = rawString(oe.Error.Param)
+		classifyVocabulary(e) // an error object in a 2xx answer: its own words say what it is
 	} else {
 		e.Message = Snippet(body, secrets...)
 		if e.Message == "" {
@@ -97,5 +98,6 @@ func NoChoices(provider, model string, resp *http.Response, body []byte, secrets
 func MidStream(provider, model string, h http.Header, data []byte, secrets ...string) *llm.Error {
 	e := Status(provider, model, &http.Response{StatusCode: http.StatusInternalServerError, Header: h}, data, secrets...)
 	e.StatusCode, e.Transient, e.RetryAfter = 0, false, 0
+	classifyVocabulary(e)
 	return e
 }

@@ -75,7 +75,7 @@ func TestMockChat(t *testing.T) {
 		ResponseFormat: &llm.ResponseFormat{Type: "json_schema", JSONSchema: &llm.JSONSchema{Name: "x", Schema: json.RawMessage(`{"type":"object"}`)}}}
 	res, err = p.Chat(ctx, req, nil)
 	require.NoError(t, err)
-	assert.Equal(t, "Hello! You said: describe", res.Choices[0].Message.Content)
+	assert.JSONEq(t, `{"answer":"Hello! You said: describe"}`, res.Choices[0].Message.Content, "json_schema {\"type\":\"object\"}: a JSON object")
 	assert.NotNil(t, res.Choices[0].Logprobs)
 }
 

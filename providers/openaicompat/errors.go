@@ -3,16 +3,16 @@ package openaicompat
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
 
+	"github.com/harborai/harbor-go/internal/vendorerr"
 	"github.com/harborai/harbor-go/llm"
 )
 
 // Errors are OpenAI-shaped, {"error":{"message","type","param","code"}}, so
-// vendorerr.Status decodes them and classifies them by the HTTP status; this file
-// refines that. An error without a telling status — an error event inside a 200
-// stream, or an error object in a 200 answer — is classified by its code, else its
-// type, as the same error is when it comes with its usual status.
+// vendorerr.Status decodes them and classifies them by the HTTP status — or, for
+// an error without a telling status (an error event inside a 200 stream, an error
+// object in a 200 answer), by OpenAI's vocabulary of codes and types, as for every
+// OpenAI-shaped vendor (vendorerr.ErrorStatus); this file refines that.
 
 // finalQuota is the endpoint's retry rule (Descriptor.Retry): it tells harbor's
 // retry policy that OpenAI's 429 insufficient_quota is
@@ -36,67 +36,13 @@ func finalQuota(resp *http.Response) llm.RetryVerdict {
 	return llm.RetryByPolicy
 }
 
-// codeStatus is the HTTP status OpenAI sends each error code with. (Switches
-// rather than maps here, so that nothing is built at package init.)
-func codeStatus(code string) (int, bool) {
-	switch code {
-	case "invalid_api_key":
-		return http.StatusUnauthorized, true
-	case "context_length_exceeded":
-		return http.StatusBadRequest, true
-	case "content_filter": // Azure OpenAI
-		return http.StatusBadRequest, true
-	case "model_not_found":
-		return http.StatusNotFound, true
-	case "rate_limit_exceeded", "insufficient_quota":
-		return http.StatusTooManyRequests, true
-	case "server_error":
-		return http.StatusInternalServerError, true
-	}
-	return 0, false
-}
-
-// typeStatus is the HTTP status of each error type: OpenAI's, and the names other
-// compatible servers use.
-func typeStatus(typ string) (int, bool) {
-	switch typ {
-	case "invalid_request_error":
-		return http.StatusBadRequest, true
-	case "authentication_error":
-		return http.StatusUnauthorized, true
-	case "permission_error":
-		return http.StatusForbidden, true
-	case "not_found_error":
-		return http.StatusNotFound, true
-	case "requests", "tokens": // OpenAI's rate limit types: what was exceeded
-		return http.StatusTooManyRequests, true
-	case "rate_limit_error", "insufficient_quota":
-		return http.StatusTooManyRequests, true
-	case "server_error", "api_error":
-		return http.StatusInternalServerError, true
-	}
-	return 0, false
-}
-
-// errorStatus is the status the error's code or type implies: a known code, a
-// numeric code that is an HTTP error status (llama.cpp, vLLM), else a known type.
-func errorStatus(code, typ string) (int, bool) {
-	if s, ok := codeStatus(code); ok {
-		return s, true
-	}
-	if n, err := strconv.Atoi(code); err == nil && n >= 400 && n <= 599 {
-		return n, true
-	}
-	return typeStatus(typ)
-}
-
 // refine corrects the status-based classification where the error says
 // otherwise: an error without an error status gets the class its code or type
 // implies (never retryable inside a stream: part of the answer is out), and two
 // codes override any status.
 func refine(e *llm.Error) *llm.Error {
 	if e.StatusCode < 400 {
-		if s, ok := errorStatus(e.Code, e.Type); ok {
+		if s, ok := vendorerr.ErrorStatus(e.Code, e.Type); ok {
 			e.Kind, e.Transient = llm.KindForStatus(s)
 			e.Transient = e.Transient && e.StatusCode != 0 // 0: inside a stream
 		}
