@@ -3,6 +3,7 @@ package benchmarks
 import (
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -18,11 +19,18 @@ var (
 	mockProc *mockproc.Proc
 	mockEnv  *Env
 	mockErr  error
+
+	managedOnce sync.Once
+	managedEnv  *Managed
+	managedErr  error
 )
 
 func TestMain(m *testing.M) {
 	mockproc.ServeIfChild()
 	code := m.Run()
+	if managedEnv != nil {
+		managedEnv.Close()
+	}
 	if mockEnv != nil {
 		mockEnv.Close()
 	}
@@ -48,20 +56,38 @@ func env(tb testing.TB) *Env {
 	return mockEnv
 }
 
+// managed returns the managed path's clients (managed.go) against the mock
+// child's DeepSeek, built on first use.
+func managed(tb testing.TB) *Managed {
+	tb.Helper()
+	e := env(tb)
+	managedOnce.Do(func() { managedEnv, managedErr = NewManaged(e) })
+	if managedErr != nil {
+		tb.Fatal(managedErr)
+	}
+	return managedEnv
+}
+
 // runPair runs scenario kind ("Create", "Stream", "CreateParallel64") for
-// DeepSeek as the sub-benchmarks harbor and floor (the historical names), and
-// for every other vendor that has it as <vendor>/harbor and <vendor>/floor.
+// DeepSeek as the sub-benchmarks harbor and floor (the historical names), for
+// every other vendor that has it as <vendor>/harbor and <vendor>/floor, and for
+// the managed path's variant as observed/harbor and observed/floor.
 func runPair(b *testing.B, kind string) {
 	e := env(b)
+	pairs := e.Pairs()
+	if kind == "Create" || kind == "Stream" {
+		pairs = append(pairs, managed(b).Pairs()...)
+	}
 	found := false
-	for _, p := range e.Pairs() {
+	for _, p := range pairs {
+		sub, isSub := strings.CutPrefix(p.Name, kind+"/")
 		switch {
 		case p.Name == kind:
 			b.Run("harbor", withCPU(p.Harbor))
 			b.Run("floor", withCPU(p.Floor))
 			runPeers(b, p.Name)
-		case p.Name == kind+"/"+p.Vendor:
-			b.Run(p.Vendor, func(b *testing.B) {
+		case isSub && (sub == p.Vendor || sub == p.Variant):
+			b.Run(sub, func(b *testing.B) {
 				b.Run("harbor", withCPU(p.Harbor))
 				b.Run("floor", withCPU(p.Floor))
 				runPeers(b, p.Name)
@@ -99,6 +125,40 @@ func BenchmarkNew(b *testing.B) {
 }
 
 func BenchmarkRoute(b *testing.B) { env(b).Vendor(DeepSeek).BenchRoute(b) }
+
+// The response cache (managed.go): a Create and a Stream answered from L1, and
+// 64 identical calls at once (upstream-calls/op, want 1), with room in the cache
+// and with a full one.
+func BenchmarkCreateHit(b *testing.B)      { withCPU(managed(b).Solo("CreateHit"))(b) }
+func BenchmarkStreamHit(b *testing.B)      { withCPU(managed(b).Solo("StreamHit"))(b) }
+func BenchmarkSingleflight64(b *testing.B) { withCPU(managed(b).Solo("Singleflight64"))(b) }
+
+// A Create and a Stream answered from the shared tier on a real Redis (L1 too
+// small to keep them); skipped without redis-server on PATH.
+func BenchmarkCreateL2Hit(b *testing.B) { l2Bench(b, "CreateL2Hit") }
+func BenchmarkStreamL2Hit(b *testing.B) { l2Bench(b, "StreamL2Hit") }
+
+func l2Bench(b *testing.B, name string) {
+	m := managed(b)
+	if m.L2 == nil {
+		b.Skip(m.L2Skipped)
+	}
+	withCPU(m.Solo(name))(b)
+}
+func BenchmarkSingleflight64Full(b *testing.B) { withCPU(managed(b).Solo("Singleflight64Full"))(b) }
+
+// BenchmarkStagesCost runs a plain and an observed harbor client over
+// CannedTransport (in memory): StagesCost/Create/off, StagesCost/Create/observed…
+func BenchmarkStagesCost(b *testing.B) {
+	m := managed(b)
+	for _, kind := range []string{"Create", "Stream"} {
+		b.Run(kind, func(b *testing.B) {
+			for _, v := range []string{"off", Observed} {
+				b.Run(v, withCPU(m.Solo("StagesCost/"+kind+"/"+v)))
+			}
+		})
+	}
+}
 
 // withCPU adds the process's CPU time per op (getrusage, user+sys; the mocks
 // run in another process) as the metric cpu-ns/op, so plain `go test -bench`

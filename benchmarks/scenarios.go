@@ -179,6 +179,7 @@ type VendorEnv struct {
 	Floor  *Floor
 	Wenxin *WenxinFloor
 
+	url  string // the mock's root URL
 	hreq *harbor.ChatRequest
 	freq *FloorRequest
 	wreq *WenxinRequest
@@ -237,7 +238,7 @@ func newVendorEnv(vendor, url string) (*VendorEnv, error) {
 		}
 		return nil, fmt.Errorf("harbor routes %s to %q (%v)", s.model, r.Provider, err)
 	}
-	e := &VendorEnv{Vendor: vendor, Model: s.model, Harbor: h, hreq: HarborRequestFor(vendor)}
+	e := &VendorEnv{Vendor: vendor, Model: s.model, Harbor: h, url: url, hreq: HarborRequestFor(vendor)}
 	if vendor == Wenxin {
 		e.Wenxin, e.wreq = NewWenxinFloor(url+s.prefix, mockproc.WenxinAPIKey, mockproc.WenxinSecretKey), WenxinRequestFixture()
 	} else {
@@ -307,7 +308,13 @@ func (e *VendorEnv) Close() {
 var errEmpty = errors.New("empty answer")
 
 func (e *VendorEnv) harborCreate(ctx context.Context) error {
-	res, err := e.Harbor.Chat.Completions.Create(ctx, e.hreq)
+	return harborCreate(ctx, e.Harbor, e.hreq)
+}
+
+// harborCreate is the harbor side's Create op on client c: the answer must have
+// text.
+func harborCreate(ctx context.Context, c *harbor.Client, req *harbor.ChatRequest) error {
+	res, err := c.Chat.Completions.Create(ctx, req)
 	if err != nil {
 		return err
 	}
@@ -339,7 +346,13 @@ func (e *VendorEnv) floorCreate(ctx context.Context) error {
 }
 
 func (e *VendorEnv) harborStream(ctx context.Context) error {
-	s, err := e.Harbor.Chat.Completions.Stream(ctx, e.hreq)
+	return harborStream(ctx, e.Harbor, e.hreq)
+}
+
+// harborStream is the harbor side's Stream op on client c: every chunk read,
+// text and usage required.
+func harborStream(ctx context.Context, c *harbor.Client, req *harbor.ChatRequest) error {
+	s, err := c.Chat.Completions.Stream(ctx, req)
 	if err != nil {
 		return err
 	}
@@ -445,8 +458,11 @@ func parallel(op func(context.Context) error) func(*testing.B) {
 
 // Pair is one scenario run by both clients.
 type Pair struct {
-	Name          string // "Create" (DeepSeek), "Create/doubao"…
-	Vendor        string
+	Name   string // "Create" (DeepSeek), "Create/doubao", "Create/observed"…
+	Vendor string
+	// Variant names a harbor configuration other than the default, "" for the
+	// default: Observed for the managed path's scenarios (managed.go).
+	Variant       string
 	Harbor, Floor func(*testing.B)
 }
 
@@ -462,11 +478,11 @@ func (e *Env) Pairs() []Pair {
 			suffix = ""
 		}
 		out = append(out,
-			Pair{"Create" + suffix, v.Vendor, serial(v.harborCreate), serial(v.floorCreate)},
-			Pair{"Stream" + suffix, v.Vendor, serial(v.harborStream), serial(v.floorStream)},
+			Pair{Name: "Create" + suffix, Vendor: v.Vendor, Harbor: serial(v.harborCreate), Floor: serial(v.floorCreate)},
+			Pair{Name: "Stream" + suffix, Vendor: v.Vendor, Harbor: serial(v.harborStream), Floor: serial(v.floorStream)},
 		)
 		if v.Vendor == DeepSeek {
-			out = append(out, Pair{"CreateParallel64", v.Vendor, parallel(v.harborCreate), parallel(v.floorCreate)})
+			out = append(out, Pair{Name: "CreateParallel64", Vendor: v.Vendor, Harbor: parallel(v.harborCreate), Floor: parallel(v.floorCreate)})
 		}
 	}
 	return out

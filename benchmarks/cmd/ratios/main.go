@@ -8,6 +8,16 @@
 //	cd benchmarks && go run ./cmd/ratios -out results/latest.md
 //	cd benchmarks && go run ./cmd/ratios -vendors deepseek,doubao -rounds 3 -benchtime 200ms
 //
+// With -managed (the default) the DeepSeek scenarios also run with harbor's
+// managed call path on: Create/observed and Stream/observed (a Prometheus
+// observer and a limiter, beside the floor), and the harbor-only CreateHit,
+// StreamHit, CreateL2Hit, StreamL2Hit (a real redis-server), Singleflight64 and Singleflight64Full (the response cache), and
+// StagesCost (the observer and limiter in process); -scenarios keeps only the
+// scenarios whose names match a regular expression:
+//
+//	cd benchmarks && go run ./cmd/ratios -vendors deepseek -peers none -load=false -memory=false -coldstart=false \
+//	    -scenarios '^(Create|Stream)(/observed)?$|Hit$|^Singleflight64|^StagesCost' -out results/managed.md
+//
 // Rounds are interleaved (harbor, floor, harbor, floor…, the order flipped
 // every other round) so that drift of a noisy machine hits both sides alike.
 // Client CPU comes from getrusage(RUSAGE_SELF), user+sys, around the timed
@@ -16,10 +26,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -40,6 +53,8 @@ func main() {
 	benchtime := flag.String("benchtime", "1s", "time (or Nx iterations) per benchmark run")
 	out := flag.String("out", "", "also write the Markdown to this file")
 	vendorList := flag.String("vendors", strings.Join(benchmarks.Vendors, ","), "comma-separated vendors to benchmark ("+strings.Join(benchmarks.Vendors, ", ")+")")
+	managed := flag.Bool("managed", true, "also run the managed call path's scenarios on DeepSeek: Create/observed and Stream/observed (Prometheus observer and limiter on), CreateHit, StreamHit, CreateL2Hit and StreamL2Hit (Redis, when redis-server is on PATH), Singleflight64 and Singleflight64Full (response cache), StagesCost (observer and limiter, in process)")
+	scenarios := flag.String("scenarios", "", "run only the scenarios whose names match this regular expression (\"^(Create|Stream)(/observed)?$\", \"Hit$\"…); default all")
 	extra := registerExtras() // -load, -memory, -coldstart… (extras.go)
 	pf := registerPeers()     // -peers, -svg, -load-peers (peers.go)
 	flag.Parse()
@@ -56,7 +71,14 @@ func main() {
 		fatal(fmt.Errorf("-vendors: %w", err))
 	}
 
-	head, rest, err := run(*rounds, *benchtime, vendors, pf)
+	var only *regexp.Regexp
+	if *scenarios != "" {
+		if only, err = regexp.Compile(*scenarios); err != nil {
+			fatal(fmt.Errorf("-scenarios: %w", err))
+		}
+	}
+
+	head, rest, err := run(*rounds, *benchtime, vendors, pf, *managed, only)
 	if err != nil {
 		fatal(err)
 	}
@@ -108,14 +130,33 @@ func parseVendors(list string) ([]string, error) {
 	return out, nil
 }
 
+// withVariants inserts each variant pair (Create/observed…) right after the
+// pair it varies (Create), so that the two run back to back in every round and
+// read together in the report; a variant without its pair goes last.
+func withVariants(pairs, variants []benchmarks.Pair) []benchmarks.Pair {
+	out := slices.Clone(pairs)
+	for _, v := range variants {
+		base := strings.TrimSuffix(v.Name, "/"+v.Variant)
+		i := slices.IndexFunc(out, func(p benchmarks.Pair) bool { return p.Name == base })
+		if i < 0 {
+			out = append(out, v)
+			continue
+		}
+		out = slices.Insert(out, i+1, v)
+	}
+	return out
+}
+
 func fatal(err error) {
 	fmt.Fprintln(os.Stderr, "ratios:", err)
 	os.Exit(1)
 }
 
-// sample is one benchmark run's per-op figures.
+// sample is one benchmark run's per-op figures, and the metrics it reported
+// with b.ReportMetric (Singleflight64's upstream-calls/op…).
 type sample struct {
 	cpu, wall, bytes, allocs float64
+	extra                    map[string]float64
 }
 
 func cpuNow() time.Duration {
@@ -148,6 +189,7 @@ func measure(fn func(*testing.B)) (sample, error) {
 		wall:   float64(r.T.Nanoseconds()) / N,
 		bytes:  float64(r.MemBytes) / N,
 		allocs: float64(r.MemAllocs) / N,
+		extra:  r.Extra,
 	}, nil
 }
 
@@ -175,9 +217,17 @@ var metrics = []struct {
 	{"allocs/op", func(s sample) float64 { return s.allocs }},
 }
 
-// run measures the per-call scenarios and returns the report up to the end of the
-// summary table, and the rest of it.
-func run(rounds int, benchtime string, vendors []string, pf *peerFlags) (head, rest string, err error) {
+// soloBench is a harbor-only benchmark (no floor): New, Route, and the managed
+// path's cache scenarios.
+type soloBench struct {
+	name string
+	fn   func(*testing.B)
+}
+
+// run measures the per-call scenarios (with the managed path's if managed; only
+// those matching only if it is not nil) and returns the report up to the end of
+// the summary table, and the rest of it.
+func run(rounds int, benchtime string, vendors []string, pf *peerFlags, managed bool, only *regexp.Regexp) (head, rest string, err error) {
 	proc, err := mockproc.Start()
 	if err != nil {
 		return "", "", err
@@ -198,6 +248,38 @@ func run(rounds int, benchtime string, vendors []string, pf *peerFlags) (head, r
 	}
 
 	pairs := env.Pairs()
+	solo := []soloBench{{"New", benchmarks.BenchNew(proc.URL, mockproc.APIKey)}}
+	if ds := env.Vendor(benchmarks.DeepSeek); ds != nil {
+		solo = append(solo, soloBench{"Route", ds.BenchRoute})
+	}
+	var managedSkipped, l2Skipped error
+	if managed {
+		mg, err := benchmarks.NewManaged(env)
+		switch {
+		case errors.Is(err, benchmarks.ErrNoDeepSeek):
+			managedSkipped = err
+			fmt.Fprintf(os.Stderr, "skipped the managed call path: %v\n", err)
+		case err != nil:
+			return "", "", err
+		default:
+			defer mg.Close()
+			pairs = withVariants(pairs, mg.Pairs())
+			for _, name := range mg.SoloNames() {
+				solo = append(solo, soloBench{name, mg.Solo(name)})
+			}
+			if mg.L2Skipped != nil {
+				l2Skipped = mg.L2Skipped
+				fmt.Fprintf(os.Stderr, "skipped the L2 (Redis) scenarios: %v\n", mg.L2Skipped)
+			}
+		}
+	}
+	if only != nil {
+		pairs = slices.DeleteFunc(pairs, func(p benchmarks.Pair) bool { return !only.MatchString(p.Name) })
+		solo = slices.DeleteFunc(solo, func(sb soloBench) bool { return !only.MatchString(sb.name) })
+		if len(pairs) == 0 && len(solo) == 0 {
+			return "", "", fmt.Errorf("-scenarios %q matches no scenario", only)
+		}
+	}
 	peers, err := pf.start(proc.URLs, vendors)
 	if err != nil {
 		return "", "", err
@@ -206,14 +288,6 @@ func run(rounds int, benchtime string, vendors []string, pf *peerFlags) (head, r
 		defer peers.Close()
 	}
 	peerRes := newPeerResults(len(pairs))
-	type soloBench struct {
-		name string
-		fn   func(*testing.B)
-	}
-	solo := []soloBench{{"New", benchmarks.BenchNew(proc.URL, mockproc.APIKey)}}
-	if ds := env.Vendor(benchmarks.DeepSeek); ds != nil {
-		solo = append(solo, soloBench{"Route", ds.BenchRoute})
-	}
 	harborRes := make([]series, len(pairs))
 	floorRes := make([]series, len(pairs))
 	soloRes := make([]series, len(solo))
@@ -240,6 +314,8 @@ func run(rounds int, benchtime string, vendors []string, pf *peerFlags) (head, r
 				return "", "", fmt.Errorf("%s: %w", sb.name, err)
 			}
 			soloRes[i] = append(soloRes[i], s)
+			fmt.Fprintf(os.Stderr, "round %d/%d %-18s %-6s cpu %9.0f ns/op  wall %9.0f ns/op  %7.0f B/op  %5.1f allocs/op\n",
+				r+1, rounds, sb.name, "harbor", s.cpu, s.wall, s.bytes, s.allocs)
 		}
 	}
 
@@ -268,6 +344,16 @@ func run(rounds int, benchtime string, vendors []string, pf *peerFlags) (head, r
 			fmt.Fprintf(&b, "Skipped %s: %v.\n", v, why)
 		}
 	}
+	if managedSkipped != nil {
+		fmt.Fprintf(&b, "Skipped the managed call path: %v.\n", managedSkipped)
+	}
+	if l2Skipped != nil {
+		fmt.Fprintf(&b, "Skipped the L2 (Redis) scenarios CreateL2Hit, StreamL2Hit: %v.\n", l2Skipped)
+	}
+	if only != nil {
+		fmt.Fprintf(&b, "A partial run: only the scenarios matching `%s`.\n", only)
+	}
+	fmt.Fprintf(&b, "Command: `cd benchmarks && go run ./cmd/ratios%s`.\n", shellArgs(os.Args[1:]))
 
 	fmt.Fprintf(&b, "\n## Summary\n\n| scenario | client CPU ns/op harbor | floor | CPU harbor/floor | per-round CPU ratio min–max | B/op harbor/floor | allocs/op harbor/floor |\n|---|---:|---:|---:|---:|---:|---:|\n")
 	for i, p := range pairs {
@@ -282,6 +368,7 @@ func run(rounds int, benchtime string, vendors []string, pf *peerFlags) (head, r
 	head = b.String()
 	b.Reset()
 	b.WriteString(pf.section(pairs, harborRes, floorRes, peerRes, rounds, benchtime))
+	b.WriteString(managedSection(pairs, harborRes, floorRes, solo, soloRes))
 
 	for i, p := range pairs {
 		fmt.Fprintf(&b, "\n## %s\n\n| metric | harbor | floor | harbor/floor |\n|---|---:|---:|---:|\n", p.Name)
@@ -300,6 +387,9 @@ func run(rounds int, benchtime string, vendors []string, pf *peerFlags) (head, r
 			}
 		}
 	}
+	if len(solo) == 0 {
+		return head, b.String(), nil
+	}
 	fmt.Fprintf(&b, "\n## harbor only\n\n| benchmark | client CPU ns/op | wall ns/op | B/op | allocs/op |\n|---|---:|---:|---:|---:|\n")
 	for i, sb := range solo {
 		s := soloRes[i]
@@ -309,11 +399,26 @@ func run(rounds int, benchtime string, vendors []string, pf *peerFlags) (head, r
 	return head, b.String(), nil
 }
 
+// shellArgs quotes args for a POSIX shell, each after a space: as given when
+// they are plain, in single quotes otherwise.
+func shellArgs(args []string) string {
+	var b strings.Builder
+	for _, a := range args {
+		b.WriteByte(' ')
+		if a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=.,/:+") == "" {
+			b.WriteString(a)
+			continue
+		}
+		b.WriteString("'" + strings.ReplaceAll(a, "'", `'\''`) + "'")
+	}
+	return b.String()
+}
+
 func num(v float64) string {
-	switch {
-	case v >= 100:
+	switch a := math.Abs(v); {
+	case a >= 100:
 		return fmt.Sprintf("%.0f", v)
-	case v >= 10:
+	case a >= 10:
 		return fmt.Sprintf("%.1f", v)
 	default:
 		return fmt.Sprintf("%.2f", v)
