@@ -533,3 +533,20 @@ func (c *Client) CostStats() CostStats {
 	}
 	return out
 }
+
+// CircuitStates returns the circuit breaker state (CircuitClosed, CircuitOpen,
+// CircuitHalfOpen) of every provider the Client has routed to; nil without
+// WithCircuitBreaker. A cheap read for gauges (prommetrics.Options.Circuits).
+func (c *Client) CircuitStates() map[string]string {
+	if c == nil || c.opts.Breaker == nil {
+		return nil
+	}
+	now := time.Now()
+	out := map[string]string{}
+	for _, st := range c.statesSnapshot() {
+		if st.brk != nil {
+			out[st.name] = st.brk.stateName(now)
+		}
+	}
+	return out
+}

@@ -39,6 +39,7 @@
 //	harbor_retries_total                                  counter    provider, model
 //	harbor_fallbacks_total                                counter    provider, model
 //	harbor_hedges_total                                   counter    provider, model
+//	harbor_circuit_state                                  gauge      provider, state (with Options.Circuits)
 //	harbor_cost_cny_total                                 counter    provider, model
 //	harbor_requests_in_flight                             gauge      provider
 //	harbor_queue_length                                   gauge      (none; only with Options.QueueLength)

@@ -59,6 +59,12 @@ type Options struct {
 	// harbor_queue_length gauge (the number of calls waiting for an admission
 	// slot). It is called from the scraping goroutine and must be safe for that.
 	QueueLength func() float64
+
+	// Circuits, when set, is read at every scrape and exported as the
+	// harbor_circuit_state gauge: one series per provider and state (closed,
+	// open, half_open), 1 for the provider's state and 0 for the others —
+	// typically client.CircuitStates.
+	Circuits func() map[string]string
 }
 
 // Metrics is a harbor.Observer that counts calls into Prometheus metrics, and a
@@ -78,6 +84,7 @@ type Metrics struct {
 	fallbacks, hedges                   *prometheus.CounterVec
 	inFlight                            *prometheus.GaugeVec
 	queue                               prometheus.GaugeFunc // nil without Options.QueueLength
+	circuits                            *circuitCollector    // nil without Options.Circuits
 
 	inFlightBy []prometheus.Gauge // by provider index
 	pairs      []lazy[pair]       // by provider index * models.Len() + model index
@@ -163,6 +170,12 @@ func New(opts Options) (*Metrics, error) {
 			Help: "Calls waiting for an admission slot.",
 		}, opts.QueueLength)
 	}
+	if opts.Circuits != nil {
+		m.circuits = &circuitCollector{read: opts.Circuits, providers: providers,
+			desc: prometheus.NewDesc("harbor_circuit_state",
+				"Circuit breaker state per provider: 1 for the current state, 0 for the others.",
+				[]string{"provider", "state"}, nil)}
+	}
 	m.inFlightBy = make([]prometheus.Gauge, providers.Len())
 	for i := range m.inFlightBy {
 		m.inFlightBy[i] = m.inFlight.WithLabelValues(providers.Name(i))
@@ -217,7 +230,39 @@ func (m *Metrics) collectors() []prometheus.Collector {
 	if m.queue != nil {
 		cs = append(cs, m.queue)
 	}
+	if m.circuits != nil {
+		cs = append(cs, m.circuits)
+	}
 	return cs
+}
+
+// circuitCollector exports Options.Circuits as a state set.
+type circuitCollector struct {
+	read      func() map[string]string
+	providers labelset.Set
+	desc      *prometheus.Desc
+}
+
+var circuitStates = []string{harbor.CircuitClosed, harbor.CircuitOpen, harbor.CircuitHalfOpen}
+
+func (cc *circuitCollector) Describe(ch chan<- *prometheus.Desc) { ch <- cc.desc }
+
+func (cc *circuitCollector) Collect(ch chan<- prometheus.Metric) {
+	seen := map[string]bool{}
+	for provider, state := range cc.read() {
+		name := cc.providers.Name(cc.providers.Index(provider))
+		if seen[name] {
+			continue // two unknown providers both reported as "other": the first wins
+		}
+		seen[name] = true
+		for _, s := range circuitStates {
+			v := 0.0
+			if s == state {
+				v = 1
+			}
+			ch <- prometheus.MustNewConstMetric(cc.desc, prometheus.GaugeValue, v, name, s)
+		}
+	}
 }
 
 // Observe implements harbor.Observer: it counts e into the metrics. It never

@@ -504,3 +504,14 @@ func TestFallbacksAndHedges(t *testing.T) {
 	assert.Contains(t, body, `harbor_fallbacks_total{model="doubao-seed-1-6-flash-250828",provider="doubao"} 1`)
 	assert.Contains(t, body, `harbor_hedges_total{model="doubao-seed-1-6-flash-250828",provider="doubao"} 1`)
 }
+
+// The circuit breakers' states are a state set per provider.
+func TestCircuitStates(t *testing.T) {
+	states := map[string]string{"deepseek": harbor.CircuitOpen, "doubao": harbor.CircuitClosed}
+	m, err := prommetrics.New(prommetrics.Options{Circuits: func() map[string]string { return states }})
+	require.NoError(t, err)
+	body := scrape(t, m.Handler())
+	assert.Contains(t, body, `harbor_circuit_state{provider="deepseek",state="open"} 1`)
+	assert.Contains(t, body, `harbor_circuit_state{provider="deepseek",state="closed"} 0`)
+	assert.Contains(t, body, `harbor_circuit_state{provider="doubao",state="closed"} 1`)
+}

@@ -60,6 +60,7 @@ func TestPromtoolCheckMetrics(t *testing.T) {
 	m, err := prommetrics.New(prommetrics.Options{
 		Models:      []string{"deepseek-v4-flash"},
 		QueueLength: func() float64 { return 2 },
+		Circuits:    func() map[string]string { return map[string]string{"deepseek": harbor.CircuitHalfOpen} },
 	})
 	require.NoError(t, err)
 	observe(m, streamCall("deepseek-v4-flash"), failedCall("deepseek-v4-flash"), cacheHit("deepseek-v4-flash"), streamCall("unknown"))
@@ -69,7 +70,7 @@ func TestPromtoolCheckMetrics(t *testing.T) {
 	for _, name := range []string{
 		"gen_ai_client_operation_duration_seconds", "gen_ai_client_token_usage",
 		"gen_ai_client_operation_time_to_first_chunk_seconds", "harbor_requests_total", "harbor_cache_requests_total",
-		"harbor_retries_total", "harbor_cost_cny_total", "harbor_requests_in_flight", "harbor_queue_length",
+		"harbor_retries_total", "harbor_cost_cny_total", "harbor_requests_in_flight", "harbor_queue_length", "harbor_circuit_state",
 	} {
 		require.Contains(t, body, "\n# TYPE "+name+" ", "the exposition lacks %s", name)
 	}
