@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"os"
 	"time"
 
 	"github.com/harborai/harbor-go/conformance/mockvendor"
@@ -114,4 +116,49 @@ func ExampleAccumulator() {
 	// Output:
 	// call search with true
 	// finish: tool_calls
+}
+
+// One structured line per call: here printed with only the attributes that do
+// not vary from run to run (the latency and the trace id do).
+func ExampleWithLogger() {
+	url, stop := mockDeepSeek()
+	defer stop()
+	h := slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		switch a.Key {
+		case "time", "latency_ms", "trace_id", "cost_cny":
+			return slog.Attr{}
+		}
+		return a
+	}})
+	client, _ := harbor.New(harbor.WithBaseURL("deepseek", url), harbor.WithAPIKey("deepseek", "sk-mock"),
+		harbor.WithLogger(slog.New(h)))
+	_, _ = client.Chat.Completions.Create(context.Background(), &harbor.ChatRequest{
+		Model: "deepseek-v4-flash", Messages: []harbor.Message{harbor.UserMessage("Hello")}})
+	// Output:
+	// level=INFO msg="harbor: call" provider=deepseek model=deepseek-v4-flash stream=false prompt_tokens=2 completion_tokens=12 attempts=1 cache=off
+}
+
+// Hedging: DeepSeek is slow this time, so after 20 ms the chain's second model
+// is asked too, answers first, and wins; DeepSeek's call is cancelled.
+func ExampleWithHedging() {
+	ds := mockvendor.NewDeepSeek(mockvendor.DeepSeekConfig{})
+	dsSrv, _ := mockvendor.Listen("127.0.0.1:0", ds)
+	defer dsSrv.Close()
+	arkSrv, _ := mockvendor.Listen("127.0.0.1:0", mockvendor.NewArk(mockvendor.ArkConfig{}))
+	defer arkSrv.Close()
+	client, _ := harbor.New(
+		harbor.WithBaseURL("deepseek", dsSrv.URL()), harbor.WithAPIKey("deepseek", "sk-mock"),
+		harbor.WithBaseURL("doubao", arkSrv.URL()+"/api/v3"), harbor.WithAPIKey("doubao", "ark-mock"),
+		harbor.WithFallback("fast", "deepseek-v4-flash", "doubao-seed-1-6-flash-250828"),
+		harbor.WithHedging(harbor.Hedge{After: 20 * time.Millisecond}),
+	)
+	ds.Enqueue(mockvendor.Fault{Latency: time.Minute}) // DeepSeek's next answer hangs
+	res, err := client.Chat.Completions.Create(context.Background(), &harbor.ChatRequest{
+		Model: "fast", Messages: []harbor.Message{harbor.UserMessage("Hello")}})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(res.Provider, "hedged:", res.Fallback.Hedged, "hedges:", client.Stats().Hedges)
+	// Output:
+	// doubao hedged: true hedges: 1
 }
