@@ -128,7 +128,7 @@ func (s *Server) admit(x *exchange, k *vkey) bool {
 			what = "tokens"
 		}
 		s.writeError(x, apiError{status: http.StatusTooManyRequests, typ: typeRateLimit, code: "rate_limit_exceeded",
-			message: fmt.Sprintf("this key (%s) is over its %s per minute; retry after %s", k.id, what, wait.Round(time.Millisecond)),
+			message:    fmt.Sprintf("this key (%s) is over its %s per minute; retry after %s", k.id, what, wait.Round(time.Millisecond)),
 			retryAfter: wait, errorType: "rate_limited"})
 		return false
 	}

@@ -186,7 +186,7 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.writeError(x, apiError{status: http.StatusNotFound, typ: typeInvalidRequest, code: "unknown_url",
-		message: fmt.Sprintf("no route %s %s; the Harbor API has /v1/chat/completions and /v1/models", r.Method, r.URL.Path),
+		message:   fmt.Sprintf("no route %s %s; the Harbor API has /v1/chat/completions and /v1/models", r.Method, r.URL.Path),
 		errorType: "not_found"})
 }
 
