@@ -359,9 +359,5 @@ func (s *Server) writeError(x *exchange, e apiError) {
 // harborapi.Handler(server) directly; the parameters are read again from the
 // request.
 func (s *Server) CreateChatCompletion(w http.ResponseWriter, r *http.Request, _ harborapi.CreateChatCompletionParams) {
-	x, ok := w.(*exchange)
-	if !ok {
-		x = &exchange{ResponseWriter: w, start: time.Now()}
-	}
-	s.chat(x, r)
+	s.chat(exchangeOf(w), r)
 }

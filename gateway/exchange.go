@@ -52,6 +52,15 @@ func (x *exchange) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// exchangeOf is the exchange ServeHTTP wrapped w in, or a new one for a
+// handler reached some other way (harborapi.Handler(server) directly).
+func exchangeOf(w http.ResponseWriter) *exchange {
+	if x, ok := w.(*exchange); ok {
+		return x
+	}
+	return &exchange{ResponseWriter: w, start: time.Now()}
+}
+
 // Unwrap lets http.ResponseController reach the connection (Flush, deadlines).
 func (x *exchange) Unwrap() http.ResponseWriter { return x.ResponseWriter }
 

@@ -23,7 +23,7 @@ import (
 
 // Health is liveness: the process serves HTTP. It asks nothing of anyone.
 func (s *Server) Health(w http.ResponseWriter, r *http.Request) {
-	s.writeJSON(w.(*exchange), http.StatusOK, harborapi.Liveness{Status: "ok"})
+	s.writeJSON(exchangeOf(w), http.StatusOK, harborapi.Liveness{Status: "ok"})
 }
 
 // Ready is readiness: 200 when calls can be served, 503 with the failed checks.
@@ -71,14 +71,14 @@ func (s *Server) Ready(w http.ResponseWriter, r *http.Request) {
 	status := http.StatusOK
 	if !ok {
 		res.Status, status = "not_ready", http.StatusServiceUnavailable
-		w.(*exchange).errorType = "not_ready"
+		exchangeOf(w).errorType = "not_ready"
 	}
-	s.writeJSON(w.(*exchange), status, res)
+	s.writeJSON(exchangeOf(w), status, res)
 }
 
 // Stats is the management figures of the harbor client and the gateway's own.
 func (s *Server) Stats(w http.ResponseWriter, r *http.Request) {
-	x := w.(*exchange)
+	x := exchangeOf(w)
 	if s.cfg.Management.RequireAdminKey {
 		k, ok := s.authenticate(x, r)
 		if !ok {
@@ -116,7 +116,7 @@ func (s *Server) Stats(w http.ResponseWriter, r *http.Request) {
 
 // Metrics serves Prometheus's exposition of prommetrics and the gateway's own.
 func (s *Server) Metrics(w http.ResponseWriter, r *http.Request) {
-	x := w.(*exchange)
+	x := exchangeOf(w)
 	if s.metrics == nil {
 		s.notFound(w, r)
 		return
@@ -127,7 +127,7 @@ func (s *Server) Metrics(w http.ResponseWriter, r *http.Request) {
 
 // ListModels lists the models the caller's key may use.
 func (s *Server) ListModels(w http.ResponseWriter, r *http.Request) {
-	x := w.(*exchange)
+	x := exchangeOf(w)
 	k, ok := s.authenticate(x, r)
 	if !ok {
 		return
@@ -143,7 +143,7 @@ func (s *Server) ListModels(w http.ResponseWriter, r *http.Request) {
 
 // RetrieveModel describes one model.
 func (s *Server) RetrieveModel(w http.ResponseWriter, r *http.Request, model string) {
-	x := w.(*exchange)
+	x := exchangeOf(w)
 	k, ok := s.authenticate(x, r)
 	if !ok {
 		return
@@ -173,7 +173,7 @@ var apiPaths = map[string]string{
 
 // notFound answers every request no route takes, in OpenAI's error shape.
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	x := w.(*exchange)
+	x := exchangeOf(w)
 	setTraceHeaders(x.Header(), x.ensureTrace(r))
 	method, known := apiPaths[r.URL.Path]
 	if !known && strings.HasPrefix(r.URL.Path, "/v1/models/") {

@@ -131,7 +131,7 @@ func New(cfg Config) (*Server, error) {
 	s.api = harborapi.HandlerWithOptions(s, harborapi.StdHTTPServerOptions{
 		BaseRouter: mux,
 		ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
-			s.writeError(w.(*exchange), invalid("", "invalid_parameter", err.Error()))
+			s.writeError(exchangeOf(w), invalid("", "invalid_parameter", err.Error()))
 		},
 	})
 	return s, nil
