@@ -227,10 +227,9 @@ func decodeError(err error) apiError {
 	case errors.As(err, &te) && te.Field == "":
 		return invalid("", "invalid_type", fmt.Sprintf("the request body must be a JSON object, not %s", te.Value))
 	case errors.As(err, &te):
-		return invalid(te.Field, "invalid_type", fmt.Sprintf("%s must be %s, not %s", te.Field, jsonKind(te.Type), te.Value))
-	}
-	if strings.Contains(err.Error(), "unexpected end of JSON input") {
-		return invalid("", "invalid_json", "the request body is not valid JSON: it ends too early")
+		// Fields of the embedded llm.ChatRequest are named after it.
+		field := strings.TrimPrefix(te.Field, "ChatRequest.")
+		return invalid(field, "invalid_type", fmt.Sprintf("%s must be %s, not %s", field, jsonKind(te.Type), te.Value))
 	}
 	return invalid("", "invalid_value", "the request body is not a valid chat completion request: "+strings.TrimPrefix(err.Error(), "json: "))
 }
