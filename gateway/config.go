@@ -378,6 +378,15 @@ func (c *Config) validate() error {
 		return bad("listen: %s is not a loopback address and no virtual keys are configured: anyone who can reach it "+
 			"could spend your vendor credit. Add keys ('harbor keys create'), or set allow_anonymous: true", c.Listen)
 	}
+	if !isLoopback(host) {
+		example := HashKey(ExampleKey)
+		for _, k := range c.Keys {
+			if strings.EqualFold(strings.TrimSpace(k.SHA256), example) {
+				return bad("keys: %q is the example key, which is public (it is in the README); on %s it would let anyone in. "+
+					"Remove it, and make keys of your own with 'harbor keys create'", k.ID, c.Listen)
+			}
+		}
+	}
 	s := c.Server
 	for _, d := range []struct {
 		name string

@@ -26,15 +26,21 @@ func TestExampleConfig(t *testing.T) {
 	assert.EqualValues(t, 64<<20, cfg.Cache.MaxBytes)
 	assert.Equal(t, time.Hour, cfg.Cache.TTL)
 	assert.Equal(t, 30*time.Second, cfg.Breaker.Cooldown)
-	require.Len(t, cfg.Keys, 2)
-	assert.Equal(t, 600, cfg.Keys[0].RPM)
-	assert.Equal(t, 500.0, cfg.Keys[0].BudgetCNY)
-	assert.Equal(t, 720*time.Hour, cfg.Keys[0].BudgetPeriod)
-	assert.True(t, cfg.Keys[1].Admin)
+	require.Len(t, cfg.Keys, 3)
+	assert.Equal(t, gateway.HashKey(gateway.ExampleKey), cfg.Keys[0].SHA256)
+	assert.Equal(t, 600, cfg.Keys[1].RPM)
+	assert.Equal(t, 500.0, cfg.Keys[1].BudgetCNY)
+	assert.Equal(t, 720*time.Hour, cfg.Keys[1].BudgetPeriod)
+	assert.True(t, cfg.Keys[2].Admin)
 	assert.Len(t, cfg.Endpoints, 2)
 
-	cfg.Keys = nil // placeholders: gatewaytest adds a key of its own
+	exposed := cfg
+	exposed.Listen, exposed.Getenv = "0.0.0.0:8080", func(string) string { return "" }
+	_, err = gateway.New(exposed)
+	assert.ErrorContains(t, err, "is the example key, which is public")
+
 	g := gatewaytest.Start(t, cfg)
+	g.Key = gateway.ExampleKey
 	c := newCaller(t, g)
 	for _, model := range []string{"fast", "smart", "deepseek-v4-flash", "ernie-4.5-turbo-32k"} {
 		res, body := c.chat(`{"model":"` + model + `","messages":[{"role":"user","content":"hi"}]}`)

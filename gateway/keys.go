@@ -19,6 +19,10 @@ import (
 // vendor's).
 const KeyPrefix = "hk-"
 
+// ExampleKey is the virtual key of deploy/harbor.example.yaml. It is public,
+// so New refuses a config that accepts it on an address other than loopback.
+const ExampleKey = "hk-example-harbor-gateway-key"
+
 // NewKey returns a new random virtual key (KeyPrefix and 43 URL-safe base64
 // characters: 256 bits from crypto/rand) and its hash for the config
 // (KeyConfig.SHA256).

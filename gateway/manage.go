@@ -174,7 +174,6 @@ var apiPaths = map[string]string{
 // notFound answers every request no route takes, in OpenAI's error shape.
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	x := exchangeOf(w)
-	setTraceHeaders(x.Header(), x.ensureTrace(r))
 	method, known := apiPaths[r.URL.Path]
 	if !known && strings.HasPrefix(r.URL.Path, "/v1/models/") {
 		method, known = http.MethodGet, true
@@ -190,14 +189,6 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 		errorType: "not_found"})
 }
 
-// ensureTrace gives a request outside chat its ids, for the headers and the log.
-func (x *exchange) ensureTrace(r *http.Request) *exchange {
-	if x.traceID == "" {
-		traceOf(r.Context(), r, x)
-	}
-	return x
-}
-
 // writeJSON sends v as a JSON answer.
 func (s *Server) writeJSON(x *exchange, status int, v any) {
 	b, err := json.Marshal(v)
@@ -207,16 +198,7 @@ func (s *Server) writeJSON(x *exchange, status int, v any) {
 		return
 	}
 	x.Header()["Content-Type"] = jsonContentType
-	setTraceHeaders(x.Header(), x.ensureTraceNoRequest())
 	s.write(x, status, b)
-}
-
-// ensureTraceNoRequest gives an answer a trace id when its route read none.
-func (x *exchange) ensureTraceNoRequest() *exchange {
-	if x.traceID == "" {
-		x.traceID = newTraceID()
-	}
-	return x
 }
 
 func (s *Server) offered(provider string) bool {

@@ -158,6 +158,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.chat(x, r)
 		return
 	}
+	traceOf(r.Context(), r, x) // for the headers and the log line; these routes call no vendor
+	setTraceHeaders(x.Header(), x)
 	s.api.ServeHTTP(x, r)
 }
 
