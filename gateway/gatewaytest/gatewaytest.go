@@ -38,9 +38,10 @@ type Gateway struct {
 	// Server is the gateway itself.
 	Server *gateway.Server
 
-	mu    sync.Mutex
-	mocks map[harbortest.Vendor]*harbortest.Mock
-	log   *lockedBuffer
+	mu     sync.Mutex
+	mocks  map[harbortest.Vendor]*harbortest.Mock
+	log    *lockedBuffer
+	served chan struct{}
 }
 
 // Start runs a gateway for cfg until the test ends. cfg.Listen is ignored (a
@@ -51,11 +52,22 @@ type Gateway struct {
 // reach the gateway's calls.
 func Start(tb testing.TB, cfg gateway.Config) *Gateway {
 	tb.Helper()
+	g, err := New(cfg)
+	if err != nil {
+		tb.Fatalf("gatewaytest: %v", err)
+	}
+	tb.Cleanup(func() { _ = g.Close() })
+	return g
+}
+
+// New is Start outside tests (examples, benchmarks, TestMain): the caller
+// closes the Gateway.
+func New(cfg gateway.Config) (*Gateway, error) {
 	g := &Gateway{mocks: map[harbortest.Vendor]*harbortest.Mock{}, log: &lockedBuffer{}}
 	if len(cfg.Keys) == 0 {
 		key, sum, err := gateway.NewKey()
 		if err != nil {
-			tb.Fatalf("gatewaytest: %v", err)
+			return nil, err
 		}
 		g.Key = key
 		cfg.Keys = []gateway.KeyConfig{{ID: "test", SHA256: sum}}
@@ -69,6 +81,7 @@ func Start(tb testing.TB, cfg gateway.Config) *Gateway {
 		for _, p := range providers {
 			m, err := harbortest.New(harbortest.Vendor(p), harbortest.WithoutSpecCheck())
 			if err != nil {
+				g.closeMocks()
 				return nil, nil, err
 			}
 			g.mu.Lock()
@@ -83,27 +96,31 @@ func Start(tb testing.TB, cfg gateway.Config) *Gateway {
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		tb.Fatalf("gatewaytest: %v", err)
+		return nil, err
 	}
 	cfg.Listen = l.Addr().String()
 	srv, err := gateway.New(cfg)
 	if err != nil {
 		_ = l.Close()
-		tb.Fatalf("gatewaytest: %v", err)
+		return nil, err
 	}
 	g.Server, g.URL = srv, "http://"+l.Addr().String()
-	served := make(chan struct{})
+	g.served = make(chan struct{})
 	go func() {
-		defer close(served)
+		defer close(g.served)
 		_ = srv.Serve(l)
 	}()
-	tb.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-		<-served
-	})
-	return g
+	return g, nil
+}
+
+// Close shuts the gateway down (streams under way get up to 10 s) and stops
+// its mocks. It may be called more than once.
+func (g *Gateway) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := g.Server.Shutdown(ctx)
+	<-g.served
+	return err
 }
 
 // BaseURL is where OpenAI SDKs point: URL + "/v1".

@@ -263,9 +263,6 @@ type Unauthorized = ErrorResponse
 // Unavailable OpenAI's error body, for every error status.
 type Unavailable = ErrorResponse
 
-// UnsupportedMediaType OpenAI's error body, for every error status.
-type UnsupportedMediaType = ErrorResponse
-
 // bearerAuthContextKey is the context key for bearerAuth security scheme
 type bearerAuthContextKey string
 
@@ -910,7 +907,6 @@ type CreateChatCompletionResponse struct {
 	JSON404      *NotFound
 	JSON408      *RequestTimeout
 	JSON413      *TooLarge
-	JSON415      *UnsupportedMediaType
 	JSON429      *TooManyRequests
 	JSON500      *InternalError
 	JSON502      *BadGateway
@@ -1265,13 +1261,6 @@ func ParseCreateChatCompletionResponse(rsp *http.Response) (*CreateChatCompletio
 			return nil, err
 		}
 		response.JSON413 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
-		var dest UnsupportedMediaType
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON415 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
