@@ -150,10 +150,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.gm.observe(x, r)
 		s.logLine(x, r)
 	}()
-	// The hot path is routed by hand: the generated wrapper would bind the
-	// trace headers with reflection and copy the request to add a context
-	// value no handler reads. Every other route goes through the generated
-	// router (harborapi.ServerInterface).
+	// The hot path is routed by hand: the generated wrapper binds the trace
+	// headers through oapi-codegen's runtime and copies the request to add a
+	// context value no handler reads — 2 allocations per request, within the
+	// noise in time (BenchmarkChatJSON vs BenchmarkChatJSONGeneratedRouter).
+	// Every other route goes through the generated router.
 	if r.URL.Path == "/v1/chat/completions" && r.Method == http.MethodPost {
 		s.chat(x, r)
 		return
