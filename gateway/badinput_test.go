@@ -412,3 +412,26 @@ func TestNoKeyLeaks(t *testing.T) {
 	assert.NotContains(t, all, g.Key)
 	assert.NotContains(t, all, g.Key[len(g.Key)-8:], "not even the key's end")
 }
+
+// A kept-alive connection whose last write was longer ago than WriteTimeout
+// still serves its next request, 100-continue included.
+func TestKeptAliveConnectionOutlivesWriteTimeout(t *testing.T) {
+	g := gatewaytest.Start(t, gateway.Config{Server: gateway.ServerConfig{WriteTimeout: 200 * time.Millisecond}})
+	tr := &http.Transport{ExpectContinueTimeout: 5 * time.Second, MaxConnsPerHost: 1}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr}
+	for i := range 2 {
+		if i > 0 {
+			time.Sleep(500 * time.Millisecond)
+		}
+		req, _ := http.NewRequest(http.MethodPost, g.URL+"/v1/chat/completions", strings.NewReader(hi))
+		req.Header.Set("Authorization", "Bearer "+g.Key)
+		req.Header.Set("Expect", "100-continue")
+		res, err := client.Do(req)
+		require.NoError(t, err, "request %d", i)
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		require.Equal(t, http.StatusOK, res.StatusCode, "request %d: %s", i, body)
+	}
+	assert.Equal(t, 2, strings.Count(g.AccessLog(), `"status":200`))
+}

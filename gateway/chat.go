@@ -183,7 +183,7 @@ func (s *Server) readBody(x *exchange, r *http.Request) (*bytes.Buffer, bool) {
 		}
 		return nil, false
 	}
-	_ = http.NewResponseController(x).SetReadDeadline(time.Time{})
+	_ = x.rc.SetReadDeadline(time.Time{})
 	return b, true
 }
 
@@ -330,8 +330,7 @@ func (s *Server) answerHeaders(h http.Header, x *exchange) {
 
 // write sends a whole answer, within WriteTimeout.
 func (s *Server) write(x *exchange, status int, body []byte) {
-	rc := http.NewResponseController(x)
-	_ = rc.SetWriteDeadline(time.Now().Add(s.cfg.Server.WriteTimeout))
+	x.writeDeadline(s.cfg.Server.WriteTimeout)
 	x.WriteHeader(status)
 	_, _ = x.Write(body)
 }

@@ -16,6 +16,7 @@ import (
 // it through the call's context (see observer).
 type exchange struct {
 	http.ResponseWriter
+	rc      *http.ResponseController // deadlines and flushes of the connection
 	status  int
 	written int64
 
@@ -58,7 +59,21 @@ func exchangeOf(w http.ResponseWriter) *exchange {
 	if x, ok := w.(*exchange); ok {
 		return x
 	}
-	return &exchange{ResponseWriter: w, start: time.Now()}
+	return newExchange(w)
+}
+
+func newExchange(w http.ResponseWriter) *exchange {
+	x := &exchange{ResponseWriter: w, start: time.Now()}
+	x.rc = http.NewResponseController(x)
+	return x
+}
+
+// writeDeadline gives the next write d from now. Every write of an answer sets
+// one (the http.Server has no WriteTimeout, which would bound a whole stream);
+// net/http clears it when the request ends, so a kept-alive connection's next
+// request starts without one (TestKeptAliveConnectionOutlivesWriteTimeout).
+func (x *exchange) writeDeadline(d time.Duration) {
+	_ = x.rc.SetWriteDeadline(time.Now().Add(d))
 }
 
 // Unwrap lets http.ResponseController reach the connection (Flush, deadlines).

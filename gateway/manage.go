@@ -121,7 +121,7 @@ func (s *Server) Metrics(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	_ = http.NewResponseController(x).SetWriteDeadline(time.Now().Add(s.cfg.Server.WriteTimeout))
+	x.writeDeadline(s.cfg.Server.WriteTimeout)
 	s.metrics.Handler().ServeHTTP(x, r)
 }
 

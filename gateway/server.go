@@ -145,7 +145,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.handlers.Add(1)
 	defer s.handlers.Done()
 	s.requests.Add(1)
-	x := &exchange{ResponseWriter: w, start: time.Now()}
+	x := newExchange(w)
 	defer func() {
 		s.gm.observe(x, r)
 		s.logLine(x, r)

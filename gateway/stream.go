@@ -54,9 +54,9 @@ func (s *Server) streamAnswer(x *exchange, ctx context.Context, req *llm.ChatReq
 	h["X-Accel-Buffering"] = noBuffering // nginx: do not buffer the events
 	s.answerHeaders(h, x)
 
-	w := &sseWriter{x: x, rc: http.NewResponseController(x), timeout: s.cfg.Server.WriteTimeout}
+	w := &sseWriter{x: x, timeout: s.cfg.Server.WriteTimeout}
 	defer w.release()
-	_ = w.rc.SetWriteDeadline(time.Now().Add(w.timeout))
+	x.writeDeadline(w.timeout)
 	x.WriteHeader(http.StatusOK)
 	var last llm.Chunk
 	for ; more; more = st.Next() {
@@ -99,7 +99,6 @@ var done = []byte("[DONE]")
 // sseWriter writes data events, each within its own write deadline.
 type sseWriter struct {
 	x       *exchange
-	rc      *http.ResponseController
 	timeout time.Duration
 	buf     *bytes.Buffer
 	enc     *json.Encoder
@@ -129,11 +128,11 @@ func (w *sseWriter) raw(data []byte) error {
 }
 
 func (w *sseWriter) flush(p []byte) error {
-	_ = w.rc.SetWriteDeadline(time.Now().Add(w.timeout))
+	w.x.writeDeadline(w.timeout)
 	if _, err := w.x.Write(p); err != nil {
 		return err
 	}
-	return w.rc.Flush()
+	return w.x.rc.Flush()
 }
 
 func (w *sseWriter) release() {
