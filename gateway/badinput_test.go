@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strings"
 	"sync"
@@ -434,4 +435,47 @@ func TestKeptAliveConnectionOutlivesWriteTimeout(t *testing.T) {
 		require.Equal(t, http.StatusOK, res.StatusCode, "request %d: %s", i, body)
 	}
 	assert.Equal(t, 2, strings.Count(g.AccessLog(), `"status":200`))
+}
+
+// More streams than MaxStreams at once: the extra one is a 503 with
+// Retry-After, and the count goes back down.
+func TestTooManyStreams(t *testing.T) {
+	fake := newFake(5, 10, 100*time.Millisecond)
+	g := gatewaytest.Start(t, gateway.Config{
+		Server:        gateway.ServerConfig{MaxStreams: 1},
+		ClientOptions: []harbor.Option{fake.option()},
+	})
+	r, done := startStream(t, g)
+	defer done()
+	c := newCaller(t, g)
+	res, body := c.chat(`{"model":"fake-1","stream":true,"messages":[{"role":"user","content":"hi"}]}`)
+	require.Equal(t, http.StatusServiceUnavailable, res.StatusCode, "%s", body)
+	assert.Equal(t, "too_many_streams", *decodeError(t, body).Error.Code)
+	assert.Equal(t, "1", res.Header.Get("Retry-After"))
+	res, _ = c.chat(`{"model":"fake-1","messages":[{"role":"user","content":"hi"}]}`)
+	assert.Equal(t, http.StatusOK, res.StatusCode, "plain calls are not streams")
+	_, _ = io.ReadAll(r)
+	res, body = c.chat(`{"model":"fake-1","stream":true,"messages":[{"role":"user","content":"hi"}]}`)
+	assert.Equal(t, http.StatusOK, res.StatusCode, "the first stream ended: %s", body)
+}
+
+// Without keys, on loopback, anyone may call; the Server also works mounted
+// as a plain http.Handler.
+func TestAnonymousOnLoopback(t *testing.T) {
+	fake := newFake(3, 5, 0)
+	srv, err := gateway.New(gateway.Config{
+		Getenv:        func(string) string { return "" },
+		ClientOptions: []harbor.Option{fake.option()},
+		Log:           gateway.LogConfig{Access: "off"},
+	})
+	require.NoError(t, err)
+	ts := httptest.NewServer(srv)
+	defer func() { ts.Close(); srv.Close() }()
+	res, err := http.Post(ts.URL+"/v1/chat/completions", "application/json",
+		strings.NewReader(`{"model":"fake-1","messages":[{"role":"user","content":"hi"}]}`))
+	require.NoError(t, err)
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	assert.Equal(t, http.StatusOK, res.StatusCode, "%s", body)
+	http.DefaultClient.CloseIdleConnections()
 }
