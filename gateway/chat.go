@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -331,6 +332,7 @@ func (s *Server) answerHeaders(h http.Header, x *exchange) {
 // write sends a whole answer, within WriteTimeout.
 func (s *Server) write(x *exchange, status int, body []byte) {
 	x.writeDeadline(s.cfg.Server.WriteTimeout)
+	x.Header()["Content-Length"] = []string{strconv.Itoa(len(body))}
 	x.WriteHeader(status)
 	_, _ = x.Write(body)
 }
