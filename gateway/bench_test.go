@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/harborai/harbor-go/gateway"
-	"github.com/harborai/harbor-go/generated/harborapi"
 	"github.com/harborai/harbor-go/harbor"
 )
 
@@ -65,7 +64,7 @@ func BenchmarkChatJSON(b *testing.B) {
 // ServeHTTP bypasses for this route.
 func BenchmarkChatJSONGeneratedRouter(b *testing.B) {
 	srv := benchServer(b, newFake(1, 20, 0))
-	runBench(b, harborapi.Handler(srv), benchBody)
+	runBench(b, srv.GeneratedRouter(), benchBody)
 }
 
 func BenchmarkChatStream20Chunks(b *testing.B) {

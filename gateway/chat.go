@@ -355,9 +355,9 @@ func (s *Server) writeError(x *exchange, e apiError) {
 }
 
 // CreateChatCompletion is chat for the generated router. ServeHTTP routes the
-// chat path itself, so this runs only for a Handler built on
-// harborapi.Handler(server) directly; the parameters are read again from the
+// chat path itself, so this runs only when the generated router is asked
+// (BenchmarkChatJSONGeneratedRouter); the parameters are read again from the
 // request.
-func (s *Server) CreateChatCompletion(w http.ResponseWriter, r *http.Request, _ harborapi.CreateChatCompletionParams) {
+func (s routes) CreateChatCompletion(w http.ResponseWriter, r *http.Request, _ harborapi.CreateChatCompletionParams) {
 	s.chat(exchangeOf(w), r)
 }

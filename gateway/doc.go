@@ -27,7 +27,7 @@
 // strict server, whose typed response objects hide the ResponseWriter that a
 // stream needs (a flush per event, a write deadline per write). Chat
 // completions, the hot path, is routed by hand in front of the generated
-// router, whose parameter binding and request copy it does not need (2
+// router, whose parameter binding and request copy it does not need (4
 // allocations a request, measured by the package's benchmarks). Its request
 // type is wire.ChatCompletionRequest (harbor's ChatRequest plus stream and
 // stream_options); answers are harbor's own ChatCompletion and Chunk.

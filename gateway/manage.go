@@ -18,16 +18,22 @@ import (
 	"github.com/harborai/harbor-go/llm"
 )
 
+// routes implements the generated harborapi.ServerInterface for the Server,
+// so that its methods do not clutter the Server's API.
+type routes struct{ *Server }
+
+var _ harborapi.ServerInterface = routes{}
+
 // The routes other than chat, as the generated harborapi.ServerInterface
 // names them.
 
 // Health is liveness: the process serves HTTP. It asks nothing of anyone.
-func (s *Server) Health(w http.ResponseWriter, r *http.Request) {
+func (s routes) Health(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(exchangeOf(w), http.StatusOK, harborapi.Liveness{Status: "ok"})
 }
 
 // Ready is readiness: 200 when calls can be served, 503 with the failed checks.
-func (s *Server) Ready(w http.ResponseWriter, r *http.Request) {
+func (s routes) Ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.Management.ReadyTimeout)
 	defer cancel()
 	checks := map[string]string{}
@@ -77,7 +83,7 @@ func (s *Server) Ready(w http.ResponseWriter, r *http.Request) {
 }
 
 // Stats is the management figures of the harbor client and the gateway's own.
-func (s *Server) Stats(w http.ResponseWriter, r *http.Request) {
+func (s routes) Stats(w http.ResponseWriter, r *http.Request) {
 	x := exchangeOf(w)
 	if s.cfg.Management.RequireAdminKey {
 		k, ok := s.authenticate(x, r)
@@ -115,7 +121,7 @@ func (s *Server) Stats(w http.ResponseWriter, r *http.Request) {
 }
 
 // Metrics serves Prometheus's exposition of prommetrics and the gateway's own.
-func (s *Server) Metrics(w http.ResponseWriter, r *http.Request) {
+func (s routes) Metrics(w http.ResponseWriter, r *http.Request) {
 	x := exchangeOf(w)
 	if s.metrics == nil {
 		s.notFound(w, r)
@@ -126,7 +132,7 @@ func (s *Server) Metrics(w http.ResponseWriter, r *http.Request) {
 }
 
 // ListModels lists the models the caller's key may use.
-func (s *Server) ListModels(w http.ResponseWriter, r *http.Request) {
+func (s routes) ListModels(w http.ResponseWriter, r *http.Request) {
 	x := exchangeOf(w)
 	k, ok := s.authenticate(x, r)
 	if !ok {
@@ -142,7 +148,7 @@ func (s *Server) ListModels(w http.ResponseWriter, r *http.Request) {
 }
 
 // RetrieveModel describes one model.
-func (s *Server) RetrieveModel(w http.ResponseWriter, r *http.Request, model string) {
+func (s routes) RetrieveModel(w http.ResponseWriter, r *http.Request, model string) {
 	x := exchangeOf(w)
 	k, ok := s.authenticate(x, r)
 	if !ok {
