@@ -143,7 +143,10 @@ func (c *Config) buildClient(getenv func(string) string) (*built, error) {
 		}
 		// A config of its own (empty: the Endpoint's settings stand) makes it
 		// "configured", so that HealthCheck reports it before its first call.
-		opts = append(opts, harbor.WithProvider(ep.Descriptor()), harbor.WithProviderConfig(e.Name, harbor.ProviderConfig{}))
+		opts = append(opts, harbor.WithProvider(ep.Descriptor()))
+		if _, listed := c.Providers[e.Name]; !listed {
+			opts = append(opts, harbor.WithProviderConfig(e.Name, harbor.ProviderConfig{}))
+		}
 	}
 	if len(needMock) > 0 {
 		if c.MockBackend == nil {
