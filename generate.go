@@ -6,6 +6,11 @@
 //
 //	go generate ./...
 //
+// spec/harbor.yaml is the other way round: the Harbor API that `harbor serve`
+// answers. Its generated package, generated/harborapi, holds the std net/http
+// server interface package gateway implements and a typed client for it; its
+// schemas are harbor's own types (x-go-type), so nothing is declared twice.
+//
 // The generator runs through `go run` at the version go.mod pins, so the output is the
 // same on every machine; CI fails if it leaves a diff.
 //
@@ -21,6 +26,7 @@ package harborgo
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config spec/qianfan-v1.codegen.yaml spec/qianfan-v1.yaml
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config spec/qianfan-v2.codegen.yaml spec/qianfan-v2.yaml
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config spec/openai.codegen.yaml spec/openai.yaml
+//go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config spec/harbor.codegen.yaml spec/harbor.yaml
 //go:generate go run ./internal/cmd/fastgen -dir generated/deepseek -encode ChatCompletionRequest -decode ChatCompletion,ChatCompletionChunk -reply ChatCompletion,ChatCompletionChunk
 //go:generate go run ./internal/cmd/fastgen -dir generated/ark -encode ChatCompletionRequest -decode ChatCompletion,ChatCompletionChunk -reply ChatCompletion,ChatCompletionChunk
 //go:generate go run ./internal/cmd/fastgen -dir generated/qianfanv1 -encode ChatRequest -decode ChatResponse

@@ -1,7 +1,8 @@
-// Package spec embeds harbor's OpenAPI descriptions of the vendor APIs, the
-// same files go generate turns into the clients under generated/, so that
-// tools such as conformance/speccheck can check live traffic against exactly
-// the contract the code was generated from.
+// Package spec embeds harbor's OpenAPI descriptions of the vendor APIs and of
+// the Harbor API (harbor.yaml, what harbor serve answers), the same files go
+// generate turns into the code under generated/, so that tools such as
+// conformance/speccheck can check live traffic against exactly the contract
+// the code was generated from.
 package spec
 
 import (
@@ -11,7 +12,7 @@ import (
 	"strings"
 )
 
-//go:embed deepseek.yaml ark.yaml qianfan-v1.yaml qianfan-v2.yaml openai.yaml
+//go:embed deepseek.yaml ark.yaml qianfan-v1.yaml qianfan-v2.yaml openai.yaml harbor.yaml
 var files embed.FS
 
 // Names lists the embedded specs by name ("ark", "deepseek", …), sorted.
@@ -26,7 +27,7 @@ func Names() []string {
 }
 
 // Read returns the YAML of the named spec: "deepseek", "ark", "qianfan-v1",
-// "qianfan-v2" or "openai".
+// "qianfan-v2", "openai", or "harbor" (the Harbor API that harbor serve answers).
 func Read(name string) ([]byte, error) {
 	b, err := files.ReadFile(name + ".yaml")
 	if err != nil {

@@ -1,10 +1,13 @@
 // Command harbor is harbor's command line: chat with any routed model, send a file of
-// requests in OpenAI's batch format, list models, and serve the built-in mock vendors.
+// requests in OpenAI's batch format, list models, serve the built-in mock vendors, and
+// run harbor as an OpenAI-compatible gateway.
 //
 //	harbor chat [-m MODEL] [--stream] [--mock | --no-mock] [prompt ...]
 //	harbor batch [-o FILE] [--concurrency N] [-m MODEL] [--mock | --no-mock] INPUT.jsonl
 //	harbor models [--remote PROVIDER [--mock | --no-mock]]
 //	harbor mock [--addr 127.0.0.1:8700] [--vendor deepseek,…] [--exports]
+//	harbor serve [--config FILE] [--listen ADDR] [--mock]
+//	harbor keys create [--id NAME] | hash
 //	harbor version
 //	harbor help [COMMAND]
 //
@@ -84,7 +87,7 @@ type runFunc func(ctx context.Context, rest []string, e env) int
 var commands []*command
 
 func init() {
-	commands = []*command{chatCommand, batchCommand, modelsCommand, mockCommand, versionCommand, helpCommand}
+	commands = []*command{chatCommand, batchCommand, modelsCommand, mockCommand, serveCommand, keysCommand, versionCommand, helpCommand}
 }
 
 func findCommand(name string) *command {
@@ -99,11 +102,12 @@ func findCommand(name string) *command {
 const exitCodesHelp = `Exit status:
   0    success
   1    the call failed (network, vendor error, missing key with --no-mock),
-       a line of harbor batch failed, or harbor mock could not listen
+       a line of harbor batch failed, or harbor mock or serve could not listen
   2    usage error: bad flags or arguments, or the request or a setting was
        refused before anything was sent (a *_BASE_URL that is not an absolute
        URL, a key with a space or newline in it, --temperature 5, a batch
-       input that cannot be read or repeats a custom_id)
+       input that cannot be read or repeats a custom_id, a serve config that
+       cannot be read or is refused)
   3    chat, batch and models --remote only: the answer came from the built-in
        mock because no key was set, and stdout (batch: the output) is not a
        terminal (scripts cannot take it for real)

@@ -447,7 +447,7 @@ func TestHelpIsOneFormatForEveryCommand(t *testing.T) {
 
 	code, _, errs := runCLI(t, nil, "", "help", "nope")
 	assert.Equal(t, exitUsage, code)
-	assert.Contains(t, errs, "the commands are chat, batch, models, mock, version, help")
+	assert.Contains(t, errs, "the commands are chat, batch, models, mock, serve, keys, version, help")
 	code, _, _ = runCLI(t, nil, "")
 	assert.Equal(t, exitUsage, code, "no command")
 }

@@ -14,7 +14,7 @@ import (
 
 func TestEverySpecLoads(t *testing.T) {
 	names := harborspec.Names()
-	require.ElementsMatch(t, []string{"ark", "deepseek", "openai", "qianfan-v1", "qianfan-v2"}, names)
+	require.ElementsMatch(t, []string{"ark", "deepseek", "harbor", "openai", "qianfan-v1", "qianfan-v2"}, names)
 	for _, n := range names {
 		_, err := Load(n)
 		assert.NoError(t, err, n)

@@ -1,0 +1,237 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/harborai/harbor-go/conformance/mockvendor"
+	"github.com/harborai/harbor-go/gateway"
+	"github.com/harborai/harbor-go/harbor"
+)
+
+var serveCommand = &command{
+	name:    "serve",
+	args:    "[--config FILE] [--listen ADDR] [--mock]",
+	summary: "run harbor as an OpenAI-compatible gateway (the Harbor API)",
+	about: `Serves the Harbor API, OpenAI's chat completions and models API, so that any
+OpenAI client (the official SDKs, curl) reaches every vendor harbor routes, with
+harbor's aliases, fallback chains, cache, limits and metrics:
+
+  POST /v1/chat/completions   JSON, or server-sent events with "stream": true
+  GET  /v1/models             the models, aliases and chains the caller's key may use
+  GET  /health, /ready        liveness and readiness
+  GET  /stats, /metrics       harbor's management figures; Prometheus
+
+The config file (YAML; deploy/harbor.example.yaml shows every setting) sets the
+address, providers, aliases, chains, cache (with Redis), limits, circuit breaker,
+request limits and the virtual keys callers authenticate with
+("Authorization: Bearer <key>"; 'harbor keys create' makes one). Vendor keys come
+from the environment only (DEEPSEEK_API_KEY…), never from callers. Without
+--config: loopback, no keys, every built-in provider.
+
+It listens on 127.0.0.1:8080 unless told otherwise; without virtual keys it
+refuses any address but loopback. With --mock (or mock: true in the file) every
+built-in provider whose key is not set is answered by its built-in mock, offline.
+One JSON access-log line per request goes to stdout (log.access in the file).
+
+Ctrl-C or SIGTERM stops it gracefully: streams under way may finish for up to
+server.shutdown_timeout (30s), then they are cut. A config that cannot be read or
+is refused is status 2; an address that cannot be listened on, status 1; SIGTERM
+ends with status 0, Ctrl-C with 130.
+`,
+	define: func(fs *flag.FlagSet) runFunc {
+		o := &serveOptions{}
+		fs.StringVar(&o.config, "config", "", "the gateway's YAML config file (default: none, every setting at its default)")
+		fs.StringVar(&o.listen, "listen", "", "listen on this host:port instead of the file's listen (default 127.0.0.1:8080)")
+		fs.BoolVar(&o.mock, "mock", false, "answer from the built-in mock vendors for every provider whose key is not set")
+		return o.run
+	},
+}
+
+type serveOptions struct {
+	config, listen string
+	mock           bool
+}
+
+func (o *serveOptions) run(ctx context.Context, rest []string, e env) int {
+	if len(rest) > 0 {
+		return usageError(e, "serve", "takes no arguments, got %q (the config is --config FILE)", rest[0])
+	}
+	var cfg gateway.Config
+	if o.config != "" {
+		var err error
+		if cfg, err = gateway.LoadConfig(o.config); err != nil {
+			fmt.Fprintf(e.stderr, "harbor serve: %v\n", err)
+			return exitUsage
+		}
+	}
+	if o.listen != "" {
+		cfg.Listen = o.listen
+	}
+	if o.mock {
+		cfg.Mock = true
+	}
+	cfg.Getenv = e.getenv
+	var mocks []*mockvendor.Server
+	var mocked []string
+	var mu sync.Mutex
+	cfg.MockBackend = func(providers []string) ([]harbor.Option, func(), error) {
+		mu.Lock()
+		defer mu.Unlock()
+		stop := func() {
+			for _, m := range mocks {
+				m.Close()
+			}
+		}
+		var opts []harbor.Option
+		for _, p := range providers {
+			v, ok := findVendor(p)
+			if !ok {
+				continue
+			}
+			srv, err := mockvendor.Listen("127.0.0.1:0", v.mock())
+			if err != nil {
+				stop()
+				return nil, nil, err
+			}
+			mocks = append(mocks, srv)
+			mocked = append(mocked, p)
+			opts = append(opts, harbor.WithProviderConfig(v.provider, v.config(srv.URL())))
+		}
+		return opts, stop, nil
+	}
+	if cfg.AccessLog == nil {
+		switch cfg.Log.Access {
+		case "", "stdout":
+			cfg.AccessLog = slog.New(slog.NewJSONHandler(e.stdout, nil))
+		case "stderr":
+			cfg.AccessLog = slog.New(slog.NewJSONHandler(e.stderr, nil))
+		}
+	}
+	srv, err := gateway.New(cfg)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "harbor serve: %v\n", err)
+		return exitUsage
+	}
+	l, err := net.Listen("tcp", srv.Addr())
+	if err != nil {
+		_ = srv.Close()
+		fmt.Fprintf(e.stderr, "harbor serve: cannot listen on %s: %v\n", srv.Addr(), err)
+		return exitFailed
+	}
+	for _, p := range mocked {
+		v, _ := findVendor(p)
+		miss, verb := v.missing(e.getenv), "is"
+		if len(miss) > 1 {
+			verb = "are"
+		}
+		fmt.Fprintf(e.stderr, "harbor serve: %s answers from the built-in mock (offline): %s %s not set\n",
+			p, strings.Join(miss, " and "), verb)
+	}
+	keys := "no virtual keys: callers need none (loopback only)"
+	if n := len(cfg.Keys); n > 0 {
+		keys = fmt.Sprintf("%d virtual keys", n)
+	}
+	fmt.Fprintf(e.stderr, "harbor serve: listening on http://%s (%s). Ctrl-C stops.\n", l.Addr(), keys)
+
+	term, stopTerm := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stopTerm()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(l) }()
+	select {
+	case err := <-served:
+		_ = srv.Close()
+		fmt.Fprintf(e.stderr, "harbor serve: %v\n", err)
+		return exitFailed
+	case <-ctx.Done():
+	case <-term.Done():
+	}
+	fmt.Fprintf(e.stderr, "harbor serve: shutting down; streams under way may finish for up to %s\n", shutdownTimeout(cfg))
+	err = srv.Shutdown(context.Background())
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		fmt.Fprintf(e.stderr, "harbor serve: %v\n", err)
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "harbor serve: streams still running were cut: %v\n", err)
+	}
+	if ctx.Err() != nil {
+		return exitInterrupted
+	}
+	return exitOK
+}
+
+func shutdownTimeout(cfg gateway.Config) string {
+	if d := cfg.Server.ShutdownTimeout; d > 0 {
+		return d.String()
+	}
+	return gateway.DefaultShutdownTimeout.String()
+}
+
+var keysCommand = &command{
+	name:    "keys",
+	args:    "create [--id NAME] | hash",
+	summary: "make a virtual key for harbor serve, or hash one",
+	about: `'harbor keys create' makes a new random virtual key for 'harbor serve' and prints
+it with the lines to add under keys: in the gateway's config. The config holds only
+the key's SHA-256, so the key is shown this once: give it to its caller. Add
+models, rpm, tpm and budget_cny to the lines to restrict the key.
+
+'harbor keys hash' reads a key from stdin and prints its sha256 line, for a key
+made elsewhere.
+`,
+	define: func(fs *flag.FlagSet) runFunc {
+		o := &keysOptions{}
+		fs.StringVar(&o.id, "id", "", "the key's id in logs and /stats (default: key- and 8 hex digits of its hash)")
+		return o.run
+	},
+}
+
+type keysOptions struct{ id string }
+
+func (o *keysOptions) run(_ context.Context, rest []string, e env) int {
+	if len(rest) != 1 || (rest[0] != "create" && rest[0] != "hash") {
+		return usageError(e, "keys", "say what to do: harbor keys create [--id NAME], or harbor keys hash < KEYFILE")
+	}
+	if strings.ContainsAny(o.id, " \t\r\n\"'#:") {
+		return usageError(e, "keys", "--id %q: use letters, digits, - and _", o.id)
+	}
+	if rest[0] == "hash" {
+		var sb strings.Builder
+		buf := make([]byte, 4096)
+		for {
+			n, err := e.stdin.Read(buf)
+			sb.Write(buf[:n])
+			if err != nil || sb.Len() > 1<<16 {
+				break
+			}
+		}
+		key := strings.TrimSpace(sb.String())
+		if key == "" || strings.ContainsAny(key, " \t\r\n") {
+			return usageError(e, "keys", "hash reads one key from stdin (echo -n KEY | harbor keys hash)")
+		}
+		fmt.Fprintf(e.stdout, "    sha256: %s\n", gateway.HashKey(key))
+		return exitOK
+	}
+	key, sum, err := gateway.NewKey()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "harbor keys: %v\n", err)
+		return exitFailed
+	}
+	id := o.id
+	if id == "" {
+		id = "key-" + sum[:8]
+	}
+	fmt.Fprintf(e.stdout, "# The new key. Give it to its caller: it is stored nowhere and cannot be shown again.\n%s\n", key)
+	fmt.Fprintf(e.stdout, "# Add these lines under keys: in the gateway's config (then restart harbor serve):\n")
+	fmt.Fprintf(e.stdout, "  - id: %s\n    sha256: %s\n", id, sum)
+	return exitOK
+}

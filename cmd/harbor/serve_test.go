@@ -1,0 +1,165 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/harborai/harbor-go/gateway"
+)
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// serveInProcess runs `harbor serve args…` until stop is called, and returns the
+// URL it listens on.
+func serveInProcess(t *testing.T, vars map[string]string, args ...string) (url string, stdout, stderr *syncBuffer, stop func() int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout, stderr = &syncBuffer{}, &syncBuffer{}
+	code := make(chan int, 1)
+	go func() {
+		code <- run(ctx, append([]string{"serve"}, args...), env{
+			getenv: func(k string) string { return vars[k] },
+			stdin:  strings.NewReader(""), stdout: stdout, stderr: stderr,
+		})
+	}()
+	re := regexp.MustCompile(`listening on (http://\S+) `)
+	require.Eventually(t, func() bool {
+		select {
+		case c := <-code:
+			code <- c
+			return true
+		default:
+		}
+		return re.MatchString(stderr.String())
+	}, 10*time.Second, 10*time.Millisecond, "harbor serve did not start")
+	m := re.FindStringSubmatch(stderr.String())
+	require.NotNil(t, m, stderr.String())
+	stopped := false
+	stop = func() int {
+		if !stopped {
+			stopped = true
+			cancel()
+		}
+		return <-code
+	}
+	t.Cleanup(func() {
+		if !stopped {
+			stop()
+		}
+	})
+	return m[1], stdout, stderr, stop
+}
+
+func TestServeAnswersWithTheExampleConfigOffline(t *testing.T) {
+	url, stdout, stderr, stop := serveInProcess(t, nil, "--config", "../../deploy/harbor.example.yaml", "--mock", "--listen", "127.0.0.1:0")
+	assert.Contains(t, stderr.String(), "deepseek answers from the built-in mock (offline): DEEPSEEK_API_KEY is not set")
+	assert.Contains(t, stderr.String(), "WENXIN_API_KEY and WENXIN_SECRET_KEY are not set")
+	req, _ := http.NewRequest(http.MethodPost, url+"/v1/chat/completions",
+		strings.NewReader(`{"model":"fast","messages":[{"role":"user","content":"Hello"}]}`))
+	req.Header.Set("Authorization", "Bearer "+gateway.ExampleKey)
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	http.DefaultClient.CloseIdleConnections()
+	require.Equal(t, http.StatusOK, res.StatusCode, "%s", body)
+	assert.Contains(t, string(body), "Hello! You said: Hello")
+	assert.Equal(t, exitInterrupted, stop(), "Ctrl-C")
+	assert.Contains(t, stdout.String(), `"key_id":"example"`, "the access log is on stdout")
+	assert.NotContains(t, stdout.String(), gateway.ExampleKey)
+	assert.Contains(t, stderr.String(), "shutting down")
+}
+
+func TestServeWithoutConfig(t *testing.T) {
+	url, _, _, stop := serveInProcess(t, map[string]string{"DEEPSEEK_API_KEY": "sk-real-looking-key"}, "--listen", "127.0.0.1:0", "--mock")
+	res, err := http.Get(url + "/ready")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	http.DefaultClient.CloseIdleConnections()
+	assert.Equal(t, http.StatusOK, res.StatusCode, "%s", body)
+	assert.Equal(t, exitInterrupted, stop())
+}
+
+func TestServeRefusals(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, []byte(text), 0o644))
+		return p
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--config", filepath.Join(dir, "missing.yaml")}, exitUsage, "no such file"},
+		{[]string{"--config", write("typo.yaml", "listen: 127.0.0.1:0\nlisen: x\n")}, exitUsage, "line 2: field lisen not found"},
+		{[]string{"--listen", "0.0.0.0:0"}, exitUsage, "not a loopback address and no virtual keys"},
+		{[]string{"extra"}, exitUsage, "takes no arguments"},
+	} {
+		code, _, errs := runCLI(t, nil, "", append([]string{"serve"}, tc.args...)...)
+		assert.Equal(t, tc.code, code, "%v: %s", tc.args, errs)
+		assert.Contains(t, errs, tc.want, tc.args)
+	}
+	// A port in use is status 1.
+	url, _, _, stop := serveInProcess(t, nil, "--listen", "127.0.0.1:0")
+	code, _, errs := runCLI(t, nil, "", "serve", "--listen", strings.TrimPrefix(url, "http://"))
+	assert.Equal(t, exitFailed, code, errs)
+	assert.Contains(t, errs, "cannot listen on")
+	stop()
+}
+
+func TestKeysCommand(t *testing.T) {
+	code, out, errs := runCLI(t, nil, "", "keys", "create", "--id", "team-a")
+	require.Equal(t, exitOK, code, errs)
+	m := regexp.MustCompile(`(?m)^(hk-\S+)\n(?:#.*\n)  - id: team-a\n    sha256: ([0-9a-f]{64})\n$`).FindStringSubmatch(out)
+	require.NotNil(t, m, out)
+	assert.Equal(t, gateway.HashKey(m[1]), m[2])
+	// The printed lines are a config the gateway takes.
+	cfg, err := gateway.ParseConfig([]byte("keys:\n" + out[strings.Index(out, "  - id:"):]))
+	require.NoError(t, err)
+	assert.Equal(t, "team-a", cfg.Keys[0].ID)
+
+	code, out, _ = runCLI(t, nil, "", "keys", "create")
+	require.Equal(t, exitOK, code)
+	assert.Regexp(t, `  - id: key-[0-9a-f]{8}\n`, out)
+
+	code, out, _ = runCLI(t, nil, "hk-abc\n", "keys", "hash")
+	require.Equal(t, exitOK, code)
+	assert.Equal(t, "    sha256: "+gateway.HashKey("hk-abc")+"\n", out)
+
+	for _, args := range [][]string{{"keys"}, {"keys", "delete"}, {"keys", "create", "--id", "a b"}} {
+		code, _, _ = runCLI(t, nil, "", args...)
+		assert.Equal(t, exitUsage, code, args)
+	}
+	code, _, _ = runCLI(t, nil, "", "keys", "hash")
+	assert.Equal(t, exitUsage, code, "no key on stdin")
+}

@@ -1,0 +1,363 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/harborai/harbor-go/gateway/wire"
+	"github.com/harborai/harbor-go/generated/harborapi"
+	"github.com/harborai/harbor-go/harbor"
+	"github.com/harborai/harbor-go/llm"
+)
+
+// chat answers POST /v1/chat/completions: authenticate, admit, read and decode
+// the body, check the model, then call harbor — Create, or Stream re-encoded
+// as OpenAI's server-sent events.
+func (s *Server) chat(x *exchange, r *http.Request) {
+	ctx := traceOf(r.Context(), r, x)
+	setTraceHeaders(x.Header(), x)
+	if s.closing.Load() {
+		s.writeError(x, apiError{status: http.StatusServiceUnavailable, typ: typeUnavailable, code: "shutting_down",
+			message: "the gateway is shutting down; try another instance", retryAfter: time.Second, errorType: "shutting_down"})
+		return
+	}
+	key, ok := s.authenticate(x, r)
+	if !ok {
+		return
+	}
+	if key != nil && !s.admit(x, key) {
+		return
+	}
+	body, ok := s.readBody(x, r)
+	if !ok {
+		return
+	}
+	defer putBuffer(body)
+	var in wire.ChatCompletionRequest
+	if e, bad := s.decode(body.Bytes(), &in); bad {
+		s.writeError(x, e)
+		return
+	}
+	req := in.Request()
+	x.model, x.stream = req.Model, in.Stream
+	if req.Model == "" {
+		s.writeError(x, invalid("model", "invalid_value", "model is required"))
+		return
+	}
+	if key != nil && !key.allows(req.Model) {
+		s.writeError(x, apiError{status: http.StatusForbidden, typ: typePermission, code: "model_not_allowed", param: "model",
+			message: fmt.Sprintf("this key (%s) may not use the model %q", key.id, req.Model), errorType: "model_not_allowed"})
+		return
+	}
+	if !s.offers(req.Model) {
+		s.writeError(x, apiError{status: http.StatusNotFound, typ: typeInvalidRequest, code: "model_not_found", param: "model",
+			message: fmt.Sprintf("the model %q does not exist on this gateway", req.Model), errorType: "unknown_model"})
+		return
+	}
+	for i := range req.Messages {
+		if req.Messages[i].Role == "developer" { // OpenAI's newer name for system
+			req.Messages[i].Role = llm.RoleSystem
+		}
+	}
+	ctx = x.callContext(ctx)
+	if in.Stream {
+		s.streamAnswer(x, ctx, req, in.StreamOptions)
+	} else {
+		s.complete(x, ctx, req)
+	}
+	if key != nil {
+		x.mu.Lock()
+		tokens, cost := x.usage.TotalTokens, x.cost
+		if x.cache.Hit() {
+			tokens = 0 // no vendor tokens were used
+		}
+		x.mu.Unlock()
+		key.charge(time.Now(), tokens, cost)
+	}
+}
+
+// authenticate finds the caller's virtual key; ok is false when an error was
+// written. With no keys configured every caller is anonymous (nil key).
+func (s *Server) authenticate(x *exchange, r *http.Request) (*vkey, bool) {
+	if s.anonymous {
+		return nil, true
+	}
+	h := r.Header.Get("Authorization")
+	const prefix = "bearer "
+	if len(h) <= len(prefix) || !strings.EqualFold(h[:len(prefix)], prefix) {
+		s.writeError(x, apiError{status: http.StatusUnauthorized, typ: typeInvalidRequest, code: "missing_api_key",
+			message: "no API key: send a virtual key of this gateway as Authorization: Bearer <key>", errorType: "unauthenticated"})
+		return nil, false
+	}
+	k := s.keys.lookup(strings.TrimSpace(h[len(prefix):]))
+	if k == nil {
+		s.writeError(x, apiError{status: http.StatusUnauthorized, typ: typeInvalidRequest, code: "invalid_api_key",
+			message: "the API key is not a key of this gateway", errorType: "unauthenticated"})
+		return nil, false
+	}
+	x.key = k
+	return k, true
+}
+
+// admit applies the key's budget and rate limits.
+func (s *Server) admit(x *exchange, k *vkey) bool {
+	why, wait := k.admit(time.Now())
+	switch why {
+	case overBudget:
+		e := apiError{status: http.StatusPaymentRequired, typ: typeQuota, code: "budget_exceeded",
+			message: fmt.Sprintf("this key (%s) has spent its budget of %g CNY", k.id, k.budget), errorType: "budget_exceeded"}
+		if wait > 0 {
+			e.message += "; it renews in " + wait.Round(time.Second).String()
+			e.retryAfter = wait
+		}
+		s.writeError(x, e)
+		return false
+	case overRPM, overTPM:
+		what := "requests"
+		if why == overTPM {
+			what = "tokens"
+		}
+		s.writeError(x, apiError{status: http.StatusTooManyRequests, typ: typeRateLimit, code: "rate_limit_exceeded",
+			message:    fmt.Sprintf("this key (%s) is over its %s per minute; retry after %s", k.id, what, wait.Round(time.Millisecond)),
+			retryAfter: wait, errorType: "rate_limited"})
+		return false
+	}
+	return true
+}
+
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func getBuffer() *bytes.Buffer { return buffers.Get().(*bytes.Buffer) }
+
+func putBuffer(b *bytes.Buffer) {
+	if b.Cap() > 1<<20 {
+		return // let a huge one go rather than pin it
+	}
+	b.Reset()
+	buffers.Put(b)
+}
+
+// readBody reads the request body, at most MaxBodyBytes: a body announced
+// larger is refused before a byte of it is read, one that turns out larger is
+// refused when the limit is reached, and one that does not arrive within
+// ReadTimeout is a 408. It then lifts the read deadline, so that ReadTimeout
+// does not cut the answer (net/http cancels a request whose connection reports
+// a read error, and its background read would).
+func (s *Server) readBody(x *exchange, r *http.Request) (*bytes.Buffer, bool) {
+	limit := int64(s.cfg.Server.MaxBodyBytes)
+	tooLarge := apiError{status: http.StatusRequestEntityTooLarge, typ: typeInvalidRequest, code: "request_too_large",
+		message: fmt.Sprintf("the request body is larger than this gateway's limit of %d bytes", limit), errorType: "request_too_large"}
+	if r.ContentLength > limit {
+		x.Header().Set("Connection", "close")
+		s.writeError(x, tooLarge)
+		return nil, false
+	}
+	b := getBuffer()
+	if r.ContentLength > 0 {
+		b.Grow(int(r.ContentLength))
+	}
+	_, err := b.ReadFrom(http.MaxBytesReader(x, r.Body, limit))
+	if err != nil {
+		putBuffer(b)
+		var mbe *http.MaxBytesError
+		var ne net.Error
+		switch {
+		case errors.As(err, &mbe):
+			s.writeError(x, tooLarge)
+		case errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
+			x.Header().Set("Connection", "close")
+			s.writeError(x, apiError{status: http.StatusRequestTimeout, typ: typeInvalidRequest, code: "request_timeout",
+				message: "the request body did not arrive in time", errorType: "request_timeout"})
+		default:
+			x.status, x.errorType = statusClientClosed, "client_closed" // the caller went away mid-body
+		}
+		return nil, false
+	}
+	_ = x.rc.SetReadDeadline(time.Time{})
+	return b, true
+}
+
+// decode reads the body into in. Fields neither harbor's ChatRequest nor
+// OpenAI's stream fields have are ignored, as OpenAI does, unless the
+// deployment passes them through (PassthroughFields), into ExtraBody.
+func (s *Server) decode(body []byte, in *wire.ChatCompletionRequest) (apiError, bool) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return invalid("", "invalid_json", "the request body is empty; it must be a JSON chat completion request"), true
+	}
+	if err := json.Unmarshal(body, in); err != nil {
+		return decodeError(err), true
+	}
+	if s.passAll || s.pass != nil {
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal(body, &fields); err != nil {
+			return decodeError(err), true
+		}
+		known := requestFields()
+		for k, v := range fields {
+			if known[k] || !(s.passAll || s.pass[k]) {
+				continue
+			}
+			if in.ExtraBody == nil {
+				in.ExtraBody = map[string]any{}
+			}
+			in.ExtraBody[k] = v
+		}
+	}
+	return apiError{}, false
+}
+
+// decodeError describes what encoding/json found wrong, naming the field.
+func decodeError(err error) apiError {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return invalid("", "invalid_json", fmt.Sprintf("the request body is not valid JSON: %s (at byte %d)",
+			strings.TrimPrefix(se.Error(), "json: "), se.Offset))
+	case errors.As(err, &te) && te.Field == "":
+		return invalid("", "invalid_type", fmt.Sprintf("the request body must be a JSON object, not %s", te.Value))
+	case errors.As(err, &te):
+		// Fields of the embedded llm.ChatRequest are named after it.
+		field := strings.TrimPrefix(te.Field, "ChatRequest.")
+		return invalid(field, "invalid_type", fmt.Sprintf("%s must be %s, not %s", field, jsonKind(te.Type), te.Value))
+	}
+	return invalid("", "invalid_value", "the request body is not a valid chat completion request: "+strings.TrimPrefix(err.Error(), "json: "))
+}
+
+// jsonKind names a Go type as the JSON it is read from.
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.String:
+		return "a string"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	}
+	return "an object"
+}
+
+// requestFields are the JSON names the request type reads.
+var requestFields = sync.OnceValue(func() map[string]bool {
+	known := map[string]bool{}
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if f.Anonymous {
+				walk(f.Type)
+				continue
+			}
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name != "" && name != "-" {
+				known[name] = true
+			}
+		}
+	}
+	walk(reflect.TypeFor[wire.ChatCompletionRequest]())
+	return known
+})
+
+// offers reports whether the gateway routes model to a provider it offers.
+// Unknown models pass: harbor says so with its own error.
+func (s *Server) offers(model string) bool {
+	if s.b.offered == nil || s.chains[model] {
+		return true
+	}
+	route, err := s.client.Route(model)
+	return err != nil || s.b.offered[route.Provider]
+}
+
+// complete answers with one JSON completion.
+func (s *Server) complete(x *exchange, ctx context.Context, req *llm.ChatRequest) {
+	res, err := s.client.Chat.Completions.Create(ctx, req)
+	if err != nil {
+		s.writeError(x, fromHarbor(err))
+		return
+	}
+	b := getBuffer()
+	defer putBuffer(b)
+	enc := json.NewEncoder(b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(res); err != nil {
+		s.writeError(x, apiError{status: http.StatusInternalServerError, typ: typeServer, code: "internal_error",
+			message: "the answer could not be encoded", errorType: "internal"})
+		return
+	}
+	h := x.Header()
+	h["Content-Type"] = jsonContentType
+	s.answerHeaders(h, x)
+	s.write(x, http.StatusOK, b.Bytes())
+}
+
+var (
+	jsonContentType = []string{"application/json"}
+	sseContentType  = []string{"text/event-stream"}
+	noCache         = []string{"no-cache"}
+	noBuffering     = []string{"no"}
+)
+
+// answerHeaders says who answered (provider, cache).
+func (s *Server) answerHeaders(h http.Header, x *exchange) {
+	x.mu.Lock()
+	p, c := x.provider, x.cache
+	x.mu.Unlock()
+	if p != "" {
+		h["X-Harbor-Provider"] = []string{p}
+	}
+	if c != harbor.CacheOff {
+		h["X-Harbor-Cache"] = []string{c.String()}
+	}
+}
+
+// write sends a whole answer, within WriteTimeout.
+func (s *Server) write(x *exchange, status int, body []byte) {
+	x.writeDeadline(s.cfg.Server.WriteTimeout)
+	x.Header()["Content-Length"] = []string{strconv.Itoa(len(body))}
+	x.WriteHeader(status)
+	_, _ = x.Write(body)
+}
+
+// writeError sends e in OpenAI's error shape (nothing for a caller that left).
+func (s *Server) writeError(x *exchange, e apiError) {
+	if x.errorType == "" {
+		x.errorType = e.errorType
+	}
+	if e.status == statusClientClosed {
+		x.status = statusClientClosed
+		return
+	}
+	h := x.Header()
+	h["Content-Type"] = jsonContentType
+	if e.retryAfter > 0 {
+		h["Retry-After"] = []string{retryAfterSeconds(e.retryAfter)}
+	}
+	s.write(x, e.status, e.body())
+}
+
+// CreateChatCompletion is chat for the generated router. ServeHTTP routes the
+// chat path itself, so this runs only when the generated router is asked
+// (BenchmarkChatJSONGeneratedRouter); the parameters are read again from the
+// request.
+func (s routes) CreateChatCompletion(w http.ResponseWriter, r *http.Request, _ harborapi.CreateChatCompletionParams) {
+	s.chat(exchangeOf(w), r)
+}

@@ -1,0 +1,280 @@
+package gateway
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/harborai/harbor-go/harbor"
+	"github.com/harborai/harbor-go/providers/deepseek"
+	"github.com/harborai/harbor-go/providers/doubao"
+	"github.com/harborai/harbor-go/providers/openaicompat"
+	"github.com/harborai/harbor-go/providers/qianfan"
+	"github.com/harborai/harbor-go/providers/wenxin"
+	"github.com/harborai/harbor-go/rediscache"
+)
+
+// builtin is what the gateway knows of a built-in provider: the variables its
+// credentials and base URL are read from.
+type builtin struct {
+	name, keyEnv, secretEnv, baseEnv string
+}
+
+var builtins = []builtin{
+	{deepseek.Name, deepseek.EnvAPIKey, "", deepseek.EnvBaseURL},
+	{doubao.Name, doubao.EnvAPIKey, "", doubao.EnvBaseURL},
+	{wenxin.Name, wenxin.EnvAPIKey, wenxin.EnvSecretKey, wenxin.EnvBaseURL},
+	{qianfan.Name, qianfan.EnvAPIKey, "", qianfan.EnvBaseURL},
+	{openaicompat.Name, openaicompat.EnvAPIKey, "", openaicompat.EnvBaseURL},
+}
+
+func findBuiltin(name string) (builtin, bool) {
+	for _, b := range builtins {
+		if b.name == name {
+			return b, true
+		}
+	}
+	return builtin{}, false
+}
+
+// errorClasses maps the names of harbor.ErrorType to the classes
+// WithFallbackOn takes.
+var errorClasses = map[string]error{
+	"rate_limited":         harbor.ErrRateLimited,
+	"queue_full":           harbor.ErrQueueFull,
+	"circuit_open":         harbor.ErrCircuitOpen,
+	"timeout":              harbor.ErrTimeout,
+	"server":               harbor.ErrServer,
+	"connection":           harbor.ErrConnection,
+	"stream_truncated":     harbor.ErrStreamTruncated,
+	"bad_response":         harbor.ErrBadResponse,
+	"authentication":       harbor.ErrAuthentication,
+	"permission":           harbor.ErrPermission,
+	"insufficient_balance": harbor.ErrInsufficientBalance,
+	"not_found":            harbor.ErrNotFound,
+	"no_credentials":       harbor.ErrNoCredentials,
+	"unknown_model":        harbor.ErrUnknownModel,
+	"content_filter":       harbor.ErrContentFilter,
+	"invalid_request":      harbor.ErrInvalidRequest,
+}
+
+// built is what building harbor's client from a Config produced besides the
+// client: what must be closed with it.
+type built struct {
+	client   *harbor.Client
+	shared   *rediscache.Cache // nil without a Redis tier
+	closers  []func()
+	offered  map[string]bool // providers callers may reach; nil: every one
+	mocked   []string
+	chains   []string
+	observer *observer
+}
+
+// offeredProviders is the set of providers a Config offers: those it lists
+// (with its endpoints), or nil for "every provider harbor knows".
+func (c *Config) offeredProviders() map[string]bool {
+	if len(c.Providers) == 0 {
+		return nil
+	}
+	m := map[string]bool{}
+	for name := range c.Providers {
+		m[name] = true
+	}
+	for _, e := range c.Endpoints {
+		m[e.Name] = true
+	}
+	return m
+}
+
+// buildClient makes the harbor.Client the Config describes. Only a Redis URL
+// that does not parse, a price file that cannot be read, or options harbor
+// refuses fail it; nothing is dialled.
+func (c *Config) buildClient(getenv func(string) string) (*built, error) {
+	b := &built{observer: &observer{}, offered: c.offeredProviders()}
+	fail := func(err error) (*built, error) {
+		b.close()
+		return nil, err
+	}
+	opts := []harbor.Option{harbor.WithGetenv(getenv), harbor.WithObserver(b.observer)}
+
+	// Providers: the built-ins listed (or all), their keys from the
+	// environment, never from the file.
+	var names []string
+	if len(c.Providers) == 0 {
+		for _, bi := range builtins {
+			names = append(names, bi.name)
+		}
+	} else {
+		for name := range c.Providers {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+	}
+	var needMock []string
+	for _, name := range names {
+		pc := c.Providers[name]
+		cfg := harbor.ProviderConfig{BaseURL: pc.BaseURL, AppID: pc.AppID}
+		bi, isBuiltin := findBuiltin(name)
+		keyEnv, secretEnv := bi.keyEnv, bi.secretEnv
+		if pc.APIKeyEnv != "" {
+			keyEnv = pc.APIKeyEnv
+			cfg.APIKey = getenv(pc.APIKeyEnv)
+		}
+		if pc.SecretKeyEnv != "" {
+			secretEnv = pc.SecretKeyEnv
+			cfg.SecretKey = getenv(pc.SecretKeyEnv)
+		}
+		if c.Mock && isBuiltin && pc.BaseURL == "" && getenv(bi.baseEnv) == "" &&
+			(getenv(keyEnv) == "" || (secretEnv != "" && getenv(secretEnv) == "")) {
+			needMock = append(needMock, name)
+			continue // the mock's options configure it
+		}
+		opts = append(opts, harbor.WithProviderConfig(name, cfg))
+	}
+	for _, e := range c.Endpoints {
+		ep := openaicompat.Endpoint{Name: e.Name, BaseURL: e.BaseURL, EnvAPIKey: e.APIKeyEnv, Models: e.Models,
+			Prefixes: e.Prefixes, Aliases: e.Aliases, KeyOptional: e.KeyOptional, PassThinking: e.PassThinking,
+			NoJSONSchema: e.NoJSONSchema}
+		if err := ep.Validate(); err != nil {
+			return fail(fmt.Errorf("openai_compatible %q: %w", e.Name, err))
+		}
+		// A config of its own (empty: the Endpoint's settings stand) makes it
+		// "configured", so that HealthCheck reports it before its first call.
+		opts = append(opts, harbor.WithProvider(ep.Descriptor()))
+		if _, listed := c.Providers[e.Name]; !listed {
+			opts = append(opts, harbor.WithProviderConfig(e.Name, harbor.ProviderConfig{}))
+		}
+	}
+	if len(needMock) > 0 {
+		if c.MockBackend == nil {
+			return fail(fmt.Errorf("mock: true needs Config.MockBackend (harbor serve and gateway/gatewaytest set it)"))
+		}
+		mopts, stop, err := c.MockBackend(needMock)
+		if err != nil {
+			return fail(fmt.Errorf("starting the mock vendors: %w", err))
+		}
+		if stop != nil {
+			b.closers = append(b.closers, stop)
+		}
+		b.mocked = needMock
+		opts = append(opts, mopts...)
+	}
+
+	// Routing.
+	for _, name := range sortedKeys(c.Aliases) {
+		opts = append(opts, harbor.WithAlias(name, c.Aliases[name]))
+	}
+	for _, name := range sortedKeys(c.Fallbacks) {
+		opts = append(opts, harbor.WithFallback(name, c.Fallbacks[name]...))
+		b.chains = append(b.chains, name)
+	}
+	if len(c.FallbackOn) > 0 {
+		var classes []error
+		for _, n := range c.FallbackOn {
+			cl, ok := errorClasses[n]
+			if !ok {
+				return fail(fmt.Errorf("fallback_on: %q is not an error class (one of %s)", n, strings.Join(sortedKeys(errorClasses), ", ")))
+			}
+			classes = append(classes, cl)
+		}
+		opts = append(opts, harbor.WithFallbackOn(classes...))
+	}
+	if h := c.Hedge; h != nil {
+		opts = append(opts, harbor.WithHedging(harbor.Hedge{After: h.After, Percentile: h.Percentile, MinAfter: h.MinAfter}))
+	}
+
+	// The managed stages.
+	if cc := c.Cache; cc != nil {
+		hc := harbor.CacheConfig{MaxBytes: int64(cc.MaxBytes), TTL: cc.TTL, Namespace: cc.Namespace, SharedTimeout: cc.SharedTimeout}
+		url := cc.RedisURL
+		if url == "" && cc.RedisURLEnv != "" {
+			url = getenv(cc.RedisURLEnv)
+		}
+		if url != "" {
+			shared, err := rediscache.Open(url, rediscache.Options{})
+			if err != nil {
+				return fail(fmt.Errorf("cache.redis_url: %w", err))
+			}
+			b.shared = shared
+			b.closers = append(b.closers, func() { _ = shared.Close() })
+			hc.Shared = shared
+		}
+		opts = append(opts, harbor.WithCache(hc))
+	}
+	if l := c.Limits; l != nil {
+		opts = append(opts, harbor.WithLimits(harbor.Limits{MaxConcurrent: l.MaxConcurrent, PerProvider: l.PerProvider,
+			DefaultPerProvider: l.DefaultPerProvider, QueueSize: l.QueueSize, MaxConnsPerHost: l.MaxConnsPerHost}))
+	}
+	if br := c.Breaker; br != nil {
+		opts = append(opts, harbor.WithCircuitBreaker(harbor.CircuitBreaker{Failures: br.Failures, Cooldown: br.Cooldown}))
+	}
+	u := c.Upstream
+	if u.MaxRetries != nil {
+		opts = append(opts, harbor.WithMaxRetries(*u.MaxRetries))
+	}
+	if u.RetryWaitMin > 0 || u.RetryWaitMax > 0 {
+		lo, hi := u.RetryWaitMin, u.RetryWaitMax
+		if lo == 0 {
+			lo = harbor.DefaultRetryWaitMin
+		}
+		if hi == 0 {
+			hi = max(lo, harbor.DefaultRetryWaitMax)
+		}
+		opts = append(opts, harbor.WithRetryWait(lo, hi))
+	}
+	for _, o := range []struct {
+		d   int64
+		opt func() harbor.Option
+	}{
+		{int64(u.MaxRetryAfter), func() harbor.Option { return harbor.WithMaxRetryAfter(u.MaxRetryAfter) }},
+		{int64(u.ConnectTimeout), func() harbor.Option { return harbor.WithConnectTimeout(u.ConnectTimeout) }},
+		{int64(u.ResponseHeaderTimeout), func() harbor.Option { return harbor.WithResponseHeaderTimeout(u.ResponseHeaderTimeout) }},
+		{int64(u.IdleTimeout), func() harbor.Option { return harbor.WithIdleTimeout(u.IdleTimeout) }},
+		{int64(u.RequestTimeout), func() harbor.Option { return harbor.WithRequestTimeout(u.RequestTimeout) }},
+		{int64(u.MaxIdleConnsPerHost), func() harbor.Option { return harbor.WithMaxIdleConnsPerHost(u.MaxIdleConnsPerHost) }},
+	} {
+		if o.d != 0 {
+			opts = append(opts, o.opt())
+		}
+	}
+	if c.PricesFile != "" {
+		t, err := harbor.LoadPriceFile(c.PricesFile)
+		if err != nil {
+			return fail(fmt.Errorf("prices_file: %w", err))
+		}
+		opts = append(opts, harbor.WithPrices(harbor.DefaultPrices().Merge(t)))
+	}
+	if c.Log.Calls {
+		opts = append(opts, harbor.WithLogger(slog.New(slog.NewJSONHandler(os.Stderr, nil))))
+	}
+	opts = append(opts, c.ClientOptions...)
+
+	client, err := harbor.New(opts...)
+	if err != nil {
+		return fail(err)
+	}
+	b.client = client
+	return b, nil
+}
+
+func (b *built) close() {
+	if b.client != nil {
+		_ = b.client.Close()
+	}
+	for _, f := range slices.Backward(b.closers) {
+		f()
+	}
+	b.closers = nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,104 @@
+package gateway_test
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/harborai/harbor-go/gateway"
+	"github.com/harborai/harbor-go/gateway/gatewaytest"
+)
+
+// The example configuration parses, says what its comments say, and serves
+// (offline, on the mocks).
+func TestExampleConfig(t *testing.T) {
+	cfg, err := gateway.LoadConfig("../deploy/harbor.example.yaml")
+	require.NoError(t, err)
+	assert.Equal(t, "127.0.0.1:8080", cfg.Listen)
+	assert.Len(t, cfg.Providers, 5)
+	assert.Equal(t, "WENXIN_SECRET_KEY", cfg.Providers["wenxin"].SecretKeyEnv)
+	assert.Equal(t, "deepseek/deepseek-v4-flash", cfg.Aliases["fast"])
+	assert.Equal(t, []string{"deepseek-v4-pro", "doubao-seed-1-6-251015", "ernie-4.5-turbo-32k"}, cfg.Fallbacks["smart"])
+	require.NotNil(t, cfg.Cache)
+	assert.EqualValues(t, 64<<20, cfg.Cache.MaxBytes)
+	assert.Equal(t, time.Hour, cfg.Cache.TTL)
+	assert.Equal(t, 30*time.Second, cfg.Breaker.Cooldown)
+	require.Len(t, cfg.Keys, 3)
+	assert.Equal(t, gateway.HashKey(gateway.ExampleKey), cfg.Keys[0].SHA256)
+	assert.Equal(t, 600, cfg.Keys[1].RPM)
+	assert.Equal(t, 500.0, cfg.Keys[1].BudgetCNY)
+	assert.Equal(t, 720*time.Hour, cfg.Keys[1].BudgetPeriod)
+	assert.True(t, cfg.Keys[2].Admin)
+	assert.Len(t, cfg.Endpoints, 2)
+
+	exposed := cfg
+	exposed.Listen, exposed.Getenv = "0.0.0.0:8080", func(string) string { return "" }
+	_, err = gateway.New(exposed)
+	assert.ErrorContains(t, err, "is the example key, which is public")
+
+	g := gatewaytest.Start(t, cfg)
+	g.Key = gateway.ExampleKey
+	c := newCaller(t, g)
+	for _, model := range []string{"fast", "smart", "deepseek-v4-flash", "ernie-4.5-turbo-32k"} {
+		res, body := c.chat(`{"model":"` + model + `","messages":[{"role":"user","content":"hi"}]}`)
+		assert.Equal(t, http.StatusOK, res.StatusCode, "%s: %s", model, body)
+	}
+	res, body := c.chat(`{"model":"moonshot-v1-8k","messages":[{"role":"user","content":"hi"}]}`)
+	assert.Equal(t, http.StatusServiceUnavailable, res.StatusCode, "no MOONSHOT_API_KEY: %s", body)
+}
+
+func TestParseConfigErrors(t *testing.T) {
+	for _, tc := range []struct{ yaml, want string }{
+		{"listen: 1.2.3.4:80\nlisten_typo: 1", `line 2: field listen_typo not found`},
+		{"cache:\n  max_bytes: lots", `"lots" is not a size`},
+		{"server:\n  read_timeout: 5", "line 2"},
+		{"keys: {id: x}", "line 1"},
+	} {
+		_, err := gateway.ParseConfig([]byte(tc.yaml))
+		assert.ErrorContains(t, err, tc.want, tc.yaml)
+	}
+	cfg, err := gateway.ParseConfig(nil)
+	require.NoError(t, err, "an empty file is the zero Config")
+	assert.Empty(t, cfg.Listen)
+	cfg, err = gateway.ParseConfig([]byte("server: {max_body_bytes: 512KiB, read_timeout: 1m30s}\ncache: {max_bytes: 1000, ttl: 5m}"))
+	require.NoError(t, err)
+	assert.EqualValues(t, 512<<10, cfg.Server.MaxBodyBytes)
+	assert.Equal(t, 90*time.Second, cfg.Server.ReadTimeout)
+	assert.EqualValues(t, 1000, cfg.Cache.MaxBytes)
+}
+
+func TestNewRefuses(t *testing.T) {
+	env := func(string) string { return "" }
+	for _, tc := range []struct {
+		name string
+		cfg  gateway.Config
+		want string
+	}{
+		{"exposed without keys", gateway.Config{Listen: "0.0.0.0:8080"}, "not a loopback address and no virtual keys"},
+		{"bad listen", gateway.Config{Listen: "8080"}, "is not host:port"},
+		{"mock without a backend", gateway.Config{Mock: true}, "MockBackend"},
+		{"cache without ttl", gateway.Config{Cache: &gateway.CacheConfig{MaxBytes: 10}}, "max_bytes and ttl are required"},
+		{"bad fallback class", gateway.Config{Fallbacks: map[string][]string{"c": {"deepseek-v4-flash"}}, FallbackOn: []string{"oops"}}, `fallback_on: "oops"`},
+		{"chain to nowhere", gateway.Config{Fallbacks: map[string][]string{"c": {"no-such-model"}}}, "no-such-model"},
+		{"unknown provider", gateway.Config{Providers: map[string]gateway.ProviderConfig{"deepsek": {}}}, "deepsek"},
+		{"bad key hash", gateway.Config{Keys: []gateway.KeyConfig{{ID: "a", SHA256: "xyz"}}}, "64 hex digits"},
+		{"bad redis url", gateway.Config{Cache: &gateway.CacheConfig{MaxBytes: 10, TTL: time.Minute, RedisURL: "http://nope"}}, "cache.redis_url"},
+		{"negative limit", gateway.Config{Server: gateway.ServerConfig{MaxStreams: -1}}, "max_streams must not be negative"},
+		{"bad access log", gateway.Config{Log: gateway.LogConfig{Access: "syslog"}}, "log.access"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.cfg.Getenv = env
+			s, err := gateway.New(tc.cfg)
+			if s != nil {
+				s.Close()
+			}
+			assert.ErrorContains(t, err, tc.want)
+		})
+	}
+	s, err := gateway.New(gateway.Config{Listen: "0.0.0.0:8080", AllowAnonymous: true, Getenv: env, Log: gateway.LogConfig{Access: "off"}})
+	require.NoError(t, err, "allow_anonymous opens it on purpose")
+	require.NoError(t, s.Close())
+}

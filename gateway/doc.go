@@ -1,0 +1,103 @@
+// Package gateway is harbor as a server: an OpenAI-compatible HTTP API (the
+// Harbor API, spec/harbor.yaml) in front of one harbor.Client, so that any
+// OpenAI client — the official SDKs, curl, LangChain — reaches DeepSeek,
+// Doubao, Wenxin/Qianfan and OpenAI-compatible vendors through harbor's
+// routing, fallback chains, cache, limits and metrics. `harbor serve` runs it
+// from a YAML file; a program embeds it with New:
+//
+//	cfg, err := gateway.LoadConfig("harbor.yaml") // or a Config literal
+//	srv, err := gateway.New(cfg)
+//	go srv.ListenAndServe()                       // 127.0.0.1:8080 unless cfg.Listen says otherwise
+//	defer srv.Shutdown(ctx)                       // drains streams up to server.shutdown_timeout
+//
+// The gateway is one more caller of harbor.Client: nothing in harbor knows it.
+//
+// # Routes
+//
+//	POST /v1/chat/completions   OpenAI's chat completions, JSON or text/event-stream
+//	GET  /v1/models             the models, aliases and chains the key may use
+//	GET  /v1/models/{model}     one of them
+//	GET  /health                liveness (always 200 while serving)
+//	GET  /ready                 readiness: a provider with credentials, Redis if configured, not shutting down
+//	GET  /stats                 harbor's MemoryStats, ConcurrencyStats, HealthCheck, CostStats and the gateway's
+//	GET  /metrics               Prometheus: package prommetrics and harbor_gateway_*
+//
+// The routes implement generated/harborapi.ServerInterface, generated from
+// spec/harbor.yaml by go generate: oapi-codegen's std net/http server, not its
+// strict server, whose typed response objects hide the ResponseWriter that a
+// stream needs (a flush per event, a write deadline per write). Chat
+// completions, the hot path, is routed by hand in front of the generated
+// router, whose parameter binding and request copy it does not need (4
+// allocations a request, measured by the package's benchmarks). Its request
+// type is wire.ChatCompletionRequest (harbor's ChatRequest plus stream and
+// stream_options); answers are harbor's own ChatCompletion and Chunk.
+//
+// # Virtual keys
+//
+// Callers send "Authorization: Bearer <virtual key>"; vendor keys stay in the
+// gateway's environment and are never accepted from callers. The config holds
+// each key's SHA-256 (hex) with an id; a presented key is hashed and compared
+// with every configured hash in constant time. A key may be limited to models
+// (names or * globs), to requests and tokens per minute (token buckets in
+// this process; tokens are counted from each answer's usage, so a request is
+// admitted while its bucket is not in debt) and to a budget in CNY, priced
+// from each answer's usage by harbor's price table (Cost). Without keys the
+// gateway serves anyone, which New allows on a loopback address only (or with
+// allow_anonymous). `harbor keys create` prints a new key and its config
+// line.
+//
+// Budgets and rate limits are per process: a fleet of gateways behind a load
+// balancer multiplies them by the number of instances (sharing them through
+// Redis is the next step). A stream its caller abandons before the end is not
+// charged, since harbor reports no usage for it.
+//
+// # Errors
+//
+// Every error is OpenAI's body {"error": {"message", "type", "param", "code"}}:
+//
+//	400 invalid_json, invalid_type, invalid_value (param names the field), content_filter
+//	401 missing_api_key, invalid_api_key
+//	402 budget_exceeded (type insufficient_quota): not 429, so that SDKs do not retry it
+//	403 model_not_allowed (the key's models), admin_key_required (/stats)
+//	404 model_not_found (param model), unknown_url
+//	405 method_not_allowed
+//	408 request_timeout: the body did not arrive within server.read_timeout
+//	413 request_too_large: the body is over server.max_body_bytes (refused unread when announced)
+//	429 rate_limit_exceeded (the key's rpm/tpm), upstream_rate_limited (the vendor's, after harbor's retries); Retry-After
+//	502 upstream_error (5xx, reset, cut or undecodable answer), upstream_authentication,
+//	    upstream_permission, upstream_insufficient_balance (the gateway's own vendor account)
+//	503 circuit_open, queue_full, too_many_streams, shutting_down, provider_not_configured; Retry-After when known
+//	504 upstream_timeout
+//
+// A stream that fails after its first chunk cannot change its status: it
+// ends with one "data: {"error": …}" event and no [DONE].
+//
+// # Requests
+//
+// Fields the request type does not have are accepted and ignored, as OpenAI
+// does (a vendor might refuse them, and a field that is not harbor's could
+// override one harbor sets); Config.PassthroughFields names fields to send to
+// the vendor as they are. "stop" may be a string or an array; the role
+// "developer" is sent as "system".
+//
+// # Limits
+//
+// Config.Server bounds what a caller can make the gateway hold: the body size
+// (413), the time to send headers (ReadHeaderTimeout) and the whole request
+// (ReadTimeout, then 408), idle keep-alive connections (IdleTimeout), the
+// connections accepted at once (MaxConnections; others wait in the kernel's
+// backlog), the streams open at once (MaxStreams, then 503), and every write
+// of an answer (WriteTimeout: a caller that stops reading a stream is cut off
+// and the vendor stream closed). Shutdown drains streams under way for up to
+// ShutdownTimeout, then cuts them.
+//
+// # Trace ids and the access log
+//
+// Each request's trace id comes from a valid W3C traceparent header, else an
+// X-Request-Id of 32 lowercase hex digits, else a new one; the vendor call
+// carries it (harbor.ContextWithTraceparent), the answer returns it in
+// X-Trace-Id (and X-Request-Id, which echoes the caller's own when sent). One
+// JSON access-log line per request (slog) records method, path, status,
+// latency, model, provider, tokens, cost, cache, key id (never the key), trace
+// id and error type.
+package gateway

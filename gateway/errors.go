@@ -1,0 +1,135 @@
+package gateway
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/harborai/harbor-go/generated/harborapi"
+	"github.com/harborai/harbor-go/harbor"
+)
+
+// apiError is one error answer: its HTTP status and OpenAI's error object.
+type apiError struct {
+	status     int
+	typ        string // OpenAI's "type"
+	code       string // a stable code; "" is null
+	param      string // the field at fault; "" is null
+	message    string
+	retryAfter time.Duration // Retry-After, when > 0
+	errorType  string        // for the access log: harbor.ErrorType, or the gateway's own reason
+}
+
+// Error types (OpenAI's "type" field).
+const (
+	typeInvalidRequest = "invalid_request_error"
+	typePermission     = "permission_error"
+	typeQuota          = "insufficient_quota"
+	typeRateLimit      = "rate_limit_error"
+	typeServer         = "server_error"
+	typeUpstream       = "upstream_error"
+	typeUnavailable    = "service_unavailable_error"
+)
+
+// statusClientClosed is what the access log records for a request whose caller
+// went away before the answer (nginx's 499); nothing is written to the caller.
+const statusClientClosed = 499
+
+func invalid(param, code, msg string) apiError {
+	return apiError{status: http.StatusBadRequest, typ: typeInvalidRequest, code: code, param: param, message: msg, errorType: "invalid_request"}
+}
+
+// fromHarbor maps an error of harbor.Client to the answer the caller gets. The
+// class decides the status; vendor-side refusals of the gateway's own
+// credentials are the gateway's problem, not the caller's, so they are 502
+// with a fixed message (the vendor's might quote part of a vendor key).
+func fromHarbor(err error) apiError {
+	var he *harbor.Error
+	errors.As(err, &he)
+	msg, param, retry := "", "", time.Duration(0)
+	if he != nil {
+		msg, param, retry = he.Message, he.Param, he.RetryAfter
+		if msg == "" && he.Kind != nil {
+			msg = he.Kind.Error()
+		}
+		if he.Provider != "" {
+			msg = he.Provider + ": " + msg
+		}
+	}
+	if msg == "" {
+		msg = "the call failed"
+	}
+	et := harbor.ErrorType(err)
+	e := apiError{errorType: et, message: msg, param: param}
+	switch {
+	case errors.Is(err, harbor.ErrCanceled), errors.Is(err, harbor.ErrStreamClosed):
+		e.status, e.typ, e.code = statusClientClosed, typeInvalidRequest, "client_closed"
+	case errors.Is(err, harbor.ErrUnknownModel):
+		e.status, e.typ, e.code, e.param = http.StatusNotFound, typeInvalidRequest, "model_not_found", "model"
+	case errors.Is(err, harbor.ErrNotFound):
+		e.status, e.typ, e.code, e.param = http.StatusNotFound, typeInvalidRequest, "model_not_found", "model"
+	case errors.Is(err, harbor.ErrInvalidRequest):
+		e.status, e.typ, e.code = http.StatusBadRequest, typeInvalidRequest, "invalid_value"
+	case errors.Is(err, harbor.ErrContentFilter):
+		e.status, e.typ, e.code = http.StatusBadRequest, typeInvalidRequest, "content_filter"
+	case errors.Is(err, harbor.ErrRateLimited):
+		e.status, e.typ, e.code = http.StatusTooManyRequests, typeRateLimit, "upstream_rate_limited"
+		e.retryAfter = max(retry, time.Second)
+	case errors.Is(err, harbor.ErrQueueFull):
+		e.status, e.typ, e.code = http.StatusServiceUnavailable, typeUnavailable, "queue_full"
+		e.retryAfter = max(retry, time.Second)
+	case errors.Is(err, harbor.ErrCircuitOpen):
+		e.status, e.typ, e.code = http.StatusServiceUnavailable, typeUnavailable, "circuit_open"
+		e.retryAfter = max(retry, time.Second)
+	case errors.Is(err, harbor.ErrNoCredentials):
+		e.status, e.typ, e.code = http.StatusServiceUnavailable, typeUnavailable, "provider_not_configured"
+		e.message, e.param = providerOf(he)+"the provider of this model has no credentials on this gateway", ""
+	case errors.Is(err, harbor.ErrTimeout):
+		e.status, e.typ, e.code = http.StatusGatewayTimeout, typeUpstream, "upstream_timeout"
+	case errors.Is(err, harbor.ErrAuthentication):
+		e.status, e.typ, e.code = http.StatusBadGateway, typeUpstream, "upstream_authentication"
+		e.message, e.param = providerOf(he)+"the vendor refused this gateway's credentials", ""
+	case errors.Is(err, harbor.ErrPermission):
+		e.status, e.typ, e.code = http.StatusBadGateway, typeUpstream, "upstream_permission"
+		e.message, e.param = providerOf(he)+"the vendor does not allow this gateway's account this call", ""
+	case errors.Is(err, harbor.ErrInsufficientBalance):
+		e.status, e.typ, e.code = http.StatusBadGateway, typeUpstream, "upstream_insufficient_balance"
+		e.message, e.param = providerOf(he)+"this gateway's vendor account is out of credit", ""
+	case errors.Is(err, harbor.ErrServer), errors.Is(err, harbor.ErrConnection),
+		errors.Is(err, harbor.ErrStreamTruncated), errors.Is(err, harbor.ErrBadResponse):
+		e.status, e.typ, e.code = http.StatusBadGateway, typeUpstream, "upstream_error"
+	default:
+		e.status, e.typ, e.code = http.StatusInternalServerError, typeServer, "internal_error"
+		e.message, e.param = "internal error", ""
+	}
+	return e
+}
+
+func providerOf(he *harbor.Error) string {
+	if he == nil || he.Provider == "" {
+		return ""
+	}
+	return he.Provider + ": "
+}
+
+// body is the error's JSON body, OpenAI's shape (generated from spec/harbor.yaml).
+func (e apiError) body() []byte {
+	var r harborapi.ErrorResponse
+	r.Error.Message, r.Error.Type = e.message, e.typ
+	if e.code != "" {
+		r.Error.Code = &e.code
+	}
+	if e.param != "" {
+		r.Error.Param = &e.param
+	}
+	b, _ := json.Marshal(r) // strings only: cannot fail
+	return b
+}
+
+// retryAfterSeconds is the Retry-After value: whole seconds, rounded up.
+func retryAfterSeconds(d time.Duration) string {
+	s := int64((d + time.Second - 1) / time.Second)
+	return strconv.FormatInt(max(s, 1), 10)
+}

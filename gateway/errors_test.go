@@ -1,0 +1,150 @@
+package gateway_test
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/harborai/harbor-go/conformance/harbortest"
+	"github.com/harborai/harbor-go/gateway"
+	"github.com/harborai/harbor-go/gateway/gatewaytest"
+)
+
+func noRetries() gateway.UpstreamConfig {
+	zero := 0
+	return gateway.UpstreamConfig{MaxRetries: &zero}
+}
+
+// Each class of vendor failure reaches the caller with its status, OpenAI's
+// error body and, where it applies, Retry-After — plain and streamed (a stream
+// that fails before its first chunk is an ordinary error answer).
+func TestVendorErrorsMapToStatuses(t *testing.T) {
+	g := gatewaytest.Start(t, gateway.Config{
+		Upstream: gateway.UpstreamConfig{MaxRetries: noRetries().MaxRetries, ResponseHeaderTimeout: 300 * time.Millisecond},
+	})
+	c := newCaller(t, g)
+	cases := []struct {
+		name       string
+		vendor     harbortest.Vendor
+		model      string
+		fault      harbortest.Fault
+		status     int
+		code       string
+		retryAfter string
+	}{
+		{"rate limited", harbortest.DeepSeek, "deepseek-v4-flash", harbortest.RateLimited("7"), 429, "upstream_rate_limited", "7"},
+		{"server error", harbortest.DeepSeek, "deepseek-v4-flash", harbortest.ServerError(), 502, "upstream_error", ""},
+		{"overloaded", harbortest.DeepSeek, "deepseek-v4-flash", harbortest.Overloaded(), 502, "upstream_error", ""},
+		{"reset", harbortest.DeepSeek, "deepseek-v4-flash", harbortest.ConnectionReset(), 502, "upstream_error", ""},
+		{"vendor refuses our key", harbortest.DeepSeek, "deepseek-v4-flash", harbortest.Unauthorized(), 502, "upstream_authentication", ""},
+		{"vendor account empty", harbortest.DeepSeek, "deepseek-v4-flash", harbortest.InsufficientBalance(), 502, "upstream_insufficient_balance", ""},
+		{"vendor refuses the request", harbortest.DeepSeek, "deepseek-v4-flash", harbortest.InvalidParams("bad value"), 400, "invalid_value", ""},
+		{"content filter", harbortest.Doubao, "doubao-seed-1-6-251015", harbortest.ArkSensitiveContent(), 400, "content_filter", ""},
+		{"vendor does not know the model", harbortest.OpenAI, "gpt-4o",
+			harbortest.ReplyJSON(404, `{"error":{"message":"The model does not exist","type":"invalid_request_error","param":null,"code":"model_not_found"}}`),
+			404, "model_not_found", ""},
+		{"vendor hangs", harbortest.DeepSeek, "deepseek-v4-flash", harbortest.Fault{Latency: 5 * time.Second}, 504, "upstream_timeout", ""},
+	}
+	for _, tc := range cases {
+		for _, stream := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/stream=%t", tc.name, stream), func(t *testing.T) {
+				g.Mock(tc.vendor).Enqueue(tc.fault)
+				start := time.Now()
+				res, body := c.chat(fmt.Sprintf(`{"model":%q,"stream":%t,"messages":[{"role":"user","content":"hi"}]}`, tc.model, stream))
+				require.Equal(t, tc.status, res.StatusCode, "%s", body)
+				assert.Equal(t, "application/json", res.Header.Get("Content-Type"))
+				e := decodeError(t, body)
+				require.NotNil(t, e.Error.Code)
+				assert.Equal(t, tc.code, *e.Error.Code)
+				assert.Equal(t, tc.retryAfter, res.Header.Get("Retry-After"))
+				assert.Less(t, time.Since(start), 3*time.Second, "bounded by harbor's timeouts")
+				assert.Len(t, res.Header.Get("X-Trace-Id"), 32)
+			})
+		}
+	}
+}
+
+func TestGatewayErrors(t *testing.T) {
+	g := gatewaytest.Start(t, gateway.Config{
+		Endpoints: []gateway.EndpointConfig{{Name: "keyless", BaseURL: "http://127.0.0.1:1/v1", APIKeyEnv: "NO_SUCH_KEY", Prefixes: []string{"keyless-"}}},
+	})
+	c := newBadCaller(t, g)
+	for _, tc := range []struct {
+		name, body string
+		status     int
+		code       string
+		param      string
+	}{
+		{"unknown model", `{"model":"no-such-model","messages":[{"role":"user","content":"hi"}]}`, 404, "model_not_found", "model"},
+		{"no model", `{"messages":[{"role":"user","content":"hi"}]}`, 400, "invalid_value", "model"},
+		{"no messages", `{"model":"deepseek-v4-flash","messages":[]}`, 400, "invalid_value", "messages"},
+		{"temperature out of range", `{"model":"deepseek-v4-flash","temperature":5,"messages":[{"role":"user","content":"hi"}]}`, 400, "invalid_value", "temperature"},
+		{"provider without credentials", `{"model":"keyless-1","messages":[{"role":"user","content":"hi"}]}`, 503, "provider_not_configured", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, body := c.chat(tc.body)
+			require.Equal(t, tc.status, res.StatusCode, "%s", body)
+			e := decodeError(t, body)
+			assert.Equal(t, tc.code, *e.Error.Code, "%s", body)
+			if tc.param != "" {
+				require.NotNil(t, e.Error.Param, "%s", body)
+				assert.Equal(t, tc.param, *e.Error.Param)
+			} else {
+				assert.Nil(t, e.Error.Param)
+			}
+		})
+	}
+}
+
+func TestCircuitOpenAndQueueFull(t *testing.T) {
+	g := gatewaytest.Start(t, gateway.Config{
+		Upstream: noRetries(),
+		Breaker:  &gateway.BreakerConfig{Failures: 1, Cooldown: time.Minute},
+		Limits:   &gateway.LimitsConfig{PerProvider: map[string]int{"doubao": 1}},
+	})
+	c := newCaller(t, g)
+	const ds = `{"model":"deepseek-v4-flash","messages":[{"role":"user","content":"hi"}]}`
+	g.Mock(harbortest.DeepSeek).Enqueue(harbortest.ServerError())
+	res, _ := c.chat(ds)
+	require.Equal(t, http.StatusBadGateway, res.StatusCode)
+	res, body := c.chat(ds)
+	require.Equal(t, http.StatusServiceUnavailable, res.StatusCode, "%s", body)
+	assert.Equal(t, "circuit_open", *decodeError(t, body).Error.Code)
+	assert.NotEmpty(t, res.Header.Get("Retry-After"))
+	res, body = c.do(http.MethodGet, "/ready", "")
+	assert.Equal(t, http.StatusOK, res.StatusCode, "one open circuit of five: still ready: %s", body)
+
+	// One doubao call at a time and no queue: a second one at once is refused.
+	g.Mock(harbortest.Doubao).Enqueue(harbortest.Fault{Latency: 500 * time.Millisecond})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c.chat(`{"model":"doubao-seed-1-6-251015","messages":[{"role":"user","content":"slow"}]}`)
+	}()
+	time.Sleep(100 * time.Millisecond)
+	res, body = c.chat(`{"model":"doubao-seed-1-6-251015","messages":[{"role":"user","content":"hi"}]}`)
+	<-done
+	require.Equal(t, http.StatusServiceUnavailable, res.StatusCode, "%s", body)
+	assert.Equal(t, "queue_full", *decodeError(t, body).Error.Code)
+	assert.Equal(t, "1", res.Header.Get("Retry-After"))
+}
+
+// A stream that fails after its first chunk cannot change its status: it ends
+// with an error event and no [DONE].
+func TestStreamFailsMidway(t *testing.T) {
+	g := gatewaytest.Start(t, gateway.Config{Upstream: noRetries()})
+	c := newCaller(t, g)
+	g.Mock(harbortest.DeepSeek).Enqueue(harbortest.TruncatedStream(3))
+	res, body := c.chat(`{"model":"deepseek-v4-flash","stream":true,"messages":[{"role":"user","content":"hi there"}]}`)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	ev := events(t, body)
+	require.Len(t, ev, 4, "%s", body)
+	assert.Contains(t, ev[3], `"error":{`)
+	assert.Contains(t, ev[3], `"code":"upstream_error"`)
+	assert.NotContains(t, string(body), "[DONE]")
+	assert.Contains(t, g.AccessLog(), `"error_type":"stream_truncated"`)
+}

@@ -1,0 +1,178 @@
+package gateway
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/harborai/harbor-go/harbor"
+)
+
+// exchange is one request and its answer as the gateway sees them: the
+// ResponseWriter it wraps (to learn the status), and what the access log line
+// and the key's accounting need. harbor's events for the request's calls reach
+// it through the call's context (see observer).
+type exchange struct {
+	http.ResponseWriter
+	rc      *http.ResponseController // deadlines and flushes of the connection
+	status  int
+	written int64
+
+	start     time.Time
+	traceID   string
+	requestID string // the caller's X-Request-Id, if usable
+	key       *vkey
+	model     string // as the caller asked
+	stream    bool
+	errorType string // the gateway's reason, or harbor's error class
+
+	mu       sync.Mutex // harbor may report a hedged call's two attempts at once
+	provider string
+	sent     string // the model sent to the vendor
+	usage    harbor.Usage
+	cost     float64
+	cache    harbor.CacheResult
+	attempts int
+}
+
+func (x *exchange) WriteHeader(code int) {
+	if x.status == 0 {
+		x.status = code
+	}
+	x.ResponseWriter.WriteHeader(code)
+}
+
+func (x *exchange) Write(p []byte) (int, error) {
+	if x.status == 0 {
+		x.status = http.StatusOK
+	}
+	n, err := x.ResponseWriter.Write(p)
+	x.written += int64(n)
+	return n, err
+}
+
+// exchangeOf is the exchange ServeHTTP wrapped w in, or a new one for a
+// handler reached some other way (harborapi.Handler(server) directly).
+func exchangeOf(w http.ResponseWriter) *exchange {
+	if x, ok := w.(*exchange); ok {
+		return x
+	}
+	return newExchange(w)
+}
+
+func newExchange(w http.ResponseWriter) *exchange {
+	x := &exchange{ResponseWriter: w, start: time.Now()}
+	x.rc = http.NewResponseController(x)
+	return x
+}
+
+// writeDeadline gives the next write d from now. Every write of an answer sets
+// one (the http.Server has no WriteTimeout, which would bound a whole stream);
+// net/http clears it when the request ends, so a kept-alive connection's next
+// request starts without one (TestKeptAliveConnectionOutlivesWriteTimeout).
+func (x *exchange) writeDeadline(d time.Duration) {
+	_ = x.rc.SetWriteDeadline(time.Now().Add(d))
+}
+
+// Unwrap lets http.ResponseController reach the connection (Flush, deadlines).
+func (x *exchange) Unwrap() http.ResponseWriter { return x.ResponseWriter }
+
+type exchangeKey struct{}
+
+// observer is the gateway's harbor.Observer: it copies each call's provider,
+// usage, cost and cache result into the exchange of the request that made it,
+// found in the call's context. Streams report their usage and cost only
+// through events, so this is how a stream is charged to its key.
+type observer struct {
+	next harbor.Observer // prommetrics, when on; set before the first call
+}
+
+func (o *observer) Observe(e harbor.CallEvent) {
+	if o.next != nil {
+		o.next.Observe(e)
+	}
+	if e.Context == nil {
+		return
+	}
+	x, _ := e.Context.Value(exchangeKey{}).(*exchange)
+	if x == nil {
+		return
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	switch e.Kind {
+	case harbor.EventStart:
+		x.provider, x.sent = e.Provider, e.Model
+	case harbor.EventEnd:
+		x.cost += e.Cost.Total
+		x.attempts += e.Attempts
+		if e.Err == nil {
+			x.provider, x.sent, x.usage, x.cache = e.Provider, e.Model, e.Usage, e.Cache
+		}
+	}
+}
+
+// callContext is the request's context carrying the exchange for observer.
+func (x *exchange) callContext(ctx context.Context) context.Context {
+	return context.WithValue(ctx, exchangeKey{}, x)
+}
+
+// logLine writes the access log line: one per request, never a key, a prompt
+// or an answer.
+func (s *Server) logLine(x *exchange, r *http.Request) {
+	if s.accessLog == nil {
+		return
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	status := x.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	level := slog.LevelInfo
+	if status >= 500 && status != statusClientClosed {
+		level = slog.LevelWarn
+	}
+	attrs := make([]slog.Attr, 0, 20)
+	attrs = append(attrs,
+		slog.String("method", r.Method),
+		slog.String("path", r.URL.Path),
+		slog.Int("status", status),
+		slog.Float64("latency_ms", float64(time.Since(x.start).Microseconds())/1000),
+		slog.String("trace_id", x.traceID),
+	)
+	if x.requestID != "" {
+		attrs = append(attrs, slog.String("request_id", x.requestID))
+	}
+	if x.key != nil {
+		attrs = append(attrs, slog.String("key_id", x.key.id))
+	}
+	if x.model != "" {
+		attrs = append(attrs, slog.String("model", x.model), slog.Bool("stream", x.stream))
+	}
+	if x.provider != "" {
+		attrs = append(attrs, slog.String("provider", x.provider), slog.String("sent_model", x.sent))
+	}
+	if x.usage.TotalTokens > 0 {
+		attrs = append(attrs,
+			slog.Int("prompt_tokens", x.usage.PromptTokens),
+			slog.Int("completion_tokens", x.usage.CompletionTokens),
+			slog.Int("total_tokens", x.usage.TotalTokens))
+	}
+	if x.cost > 0 {
+		attrs = append(attrs, slog.Float64("cost_cny", x.cost))
+	}
+	if x.cache != harbor.CacheOff {
+		attrs = append(attrs, slog.String("cache", x.cache.String()))
+	}
+	if x.attempts > 1 {
+		attrs = append(attrs, slog.Int("attempts", x.attempts))
+	}
+	if x.errorType != "" {
+		attrs = append(attrs, slog.String("error_type", x.errorType))
+	}
+	attrs = append(attrs, slog.Int64("bytes", x.written))
+	s.accessLog.LogAttrs(context.Background(), level, "request", attrs...)
+}

@@ -1,0 +1,164 @@
+// Package gatewaytest runs a harbor gateway inside a test: on a loopback
+// port, with the built-in mock vendors as its upstreams and a virtual key to
+// call it with, so that any HTTP or OpenAI client can be tested against it
+// offline:
+//
+//	func TestMyClient(t *testing.T) {
+//		g := gatewaytest.Start(t, gateway.Config{})   // shut down when t ends
+//		// point an OpenAI SDK at g.BaseURL() with API key g.Key
+//		g.Mock(harbortest.DeepSeek).Enqueue(harbortest.RateLimited("2")) // script the vendor
+//	}
+//
+// The environment is not read (no real vendor key is ever used): every
+// built-in vendor is answered by its mock (package conformance/harbortest),
+// unless cfg names other upstreams.
+package gatewaytest
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/harborai/harbor-go/conformance/harbortest"
+	"github.com/harborai/harbor-go/gateway"
+	"github.com/harborai/harbor-go/harbor"
+)
+
+// Gateway is a gateway serving on a loopback port for one test.
+type Gateway struct {
+	// URL is the gateway's root ("http://127.0.0.1:54321").
+	URL string
+	// Key is a virtual key with no limits (id "test"), when cfg had no keys;
+	// "" when it had its own.
+	Key string
+	// Server is the gateway itself.
+	Server *gateway.Server
+
+	mu     sync.Mutex
+	mocks  map[harbortest.Vendor]*harbortest.Mock
+	log    *lockedBuffer
+	served chan struct{}
+}
+
+// Start runs a gateway for cfg until the test ends. cfg.Listen is ignored (a
+// free loopback port is used); with no keys in cfg, one is added (Key); the
+// environment is not read unless cfg.Getenv is set; built-in vendors without
+// credentials are answered by their mocks (cfg.Mock is set); the access log
+// goes to AccessLog unless cfg.AccessLog is set. Faults enqueued on Mock(v)
+// reach the gateway's calls.
+func Start(tb testing.TB, cfg gateway.Config) *Gateway {
+	tb.Helper()
+	g, err := New(cfg)
+	if err != nil {
+		tb.Fatalf("gatewaytest: %v", err)
+	}
+	tb.Cleanup(func() { _ = g.Close() })
+	return g
+}
+
+// New is Start outside tests (examples, benchmarks, TestMain): the caller
+// closes the Gateway.
+func New(cfg gateway.Config) (*Gateway, error) {
+	g := &Gateway{mocks: map[harbortest.Vendor]*harbortest.Mock{}, log: &lockedBuffer{}}
+	if len(cfg.Keys) == 0 {
+		key, sum, err := gateway.NewKey()
+		if err != nil {
+			return nil, err
+		}
+		g.Key = key
+		cfg.Keys = []gateway.KeyConfig{{ID: "test", SHA256: sum}}
+	}
+	if cfg.Getenv == nil {
+		cfg.Getenv = func(string) string { return "" }
+	}
+	cfg.Mock = true
+	cfg.MockBackend = func(providers []string) ([]harbor.Option, func(), error) {
+		var opts []harbor.Option
+		for _, p := range providers {
+			m, err := harbortest.New(harbortest.Vendor(p), harbortest.WithoutSpecCheck())
+			if err != nil {
+				g.closeMocks()
+				return nil, nil, err
+			}
+			g.mu.Lock()
+			g.mocks[harbortest.Vendor(p)] = m
+			g.mu.Unlock()
+			opts = append(opts, m.Options()...)
+		}
+		return opts, g.closeMocks, nil
+	}
+	if cfg.AccessLog == nil {
+		cfg.AccessLog = slog.New(slog.NewJSONHandler(g.log, nil))
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	cfg.Listen = l.Addr().String()
+	srv, err := gateway.New(cfg)
+	if err != nil {
+		_ = l.Close()
+		return nil, err
+	}
+	g.Server, g.URL = srv, "http://"+l.Addr().String()
+	g.served = make(chan struct{})
+	go func() {
+		defer close(g.served)
+		_ = srv.Serve(l)
+	}()
+	return g, nil
+}
+
+// Close shuts the gateway down (streams under way get up to 10 s) and stops
+// its mocks. It may be called more than once.
+func (g *Gateway) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := g.Server.Shutdown(ctx)
+	<-g.served
+	return err
+}
+
+// BaseURL is where OpenAI SDKs point: URL + "/v1".
+func (g *Gateway) BaseURL() string { return g.URL + "/v1" }
+
+// Mock is the mock answering for vendor v, to script faults (Enqueue) and
+// read what the gateway sent (ChatRequests); nil when v is not mocked.
+func (g *Gateway) Mock(v harbortest.Vendor) *harbortest.Mock {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.mocks[v]
+}
+
+// AccessLog is what the gateway's access log has written so far (JSON lines),
+// when Start set it up.
+func (g *Gateway) AccessLog() string { return g.log.String() }
+
+func (g *Gateway) closeMocks() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, m := range g.mocks {
+		_ = m.Close()
+	}
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}

@@ -1,0 +1,124 @@
+package gateway_test
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/harborai/harbor-go/gateway"
+	"github.com/harborai/harbor-go/gateway/gatewaytest"
+)
+
+const hi = `{"model":"deepseek-v4-flash","messages":[{"role":"user","content":"hi"}]}`
+
+func TestNewKey(t *testing.T) {
+	k1, h1, err := gateway.NewKey()
+	require.NoError(t, err)
+	k2, h2, err := gateway.NewKey()
+	require.NoError(t, err)
+	assert.NotEqual(t, k1, k2)
+	assert.True(t, strings.HasPrefix(k1, gateway.KeyPrefix))
+	assert.Len(t, k1, len(gateway.KeyPrefix)+43)
+	assert.Equal(t, gateway.HashKey(k1), h1)
+	assert.Len(t, h2, 64)
+	assert.Equal(t, "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824", gateway.HashKey("hello"))
+}
+
+func TestAuthentication(t *testing.T) {
+	g := gatewaytest.Start(t, gateway.Config{})
+	c := newBadCaller(t, g)
+	res, body := c.chat(hi, "Authorization", "")
+	require.Equal(t, http.StatusUnauthorized, res.StatusCode, "%s", body)
+	assert.Equal(t, "missing_api_key", *decodeError(t, body).Error.Code)
+	res, body = c.chat(hi, "Authorization", "Bearer hk-not-a-key-of-ours")
+	require.Equal(t, http.StatusUnauthorized, res.StatusCode, "%s", body)
+	assert.Equal(t, "invalid_api_key", *decodeError(t, body).Error.Code)
+	assert.NotContains(t, string(body), "hk-not-a-key-of-ours", "the key is not echoed")
+	res, _ = c.chat(hi, "Authorization", "bearer "+g.Key)
+	assert.Equal(t, http.StatusOK, res.StatusCode, "the scheme is case-insensitive")
+	res, _ = c.do(http.MethodGet, "/v1/models", "", "Authorization", "")
+	assert.Equal(t, http.StatusUnauthorized, res.StatusCode)
+	// A vendor key is not a gateway key.
+	res, _ = c.chat(hi, "Authorization", "Bearer "+g.Mock("deepseek").APIKey())
+	assert.Equal(t, http.StatusUnauthorized, res.StatusCode)
+	assert.NotContains(t, g.AccessLog(), g.Key)
+	assert.NotContains(t, g.AccessLog(), "hk-not-a-key-of-ours")
+}
+
+func TestKeyModels(t *testing.T) {
+	key, sum, _ := gateway.NewKey()
+	g := gatewaytest.Start(t, gateway.Config{Keys: []gateway.KeyConfig{{ID: "ds-only", SHA256: sum, Models: []string{"deepseek-*", "doubao/*"}}}})
+	g.Key = key
+	c := newCaller(t, g)
+	res, _ := c.chat(hi)
+	assert.Equal(t, http.StatusOK, res.StatusCode)
+	res, _ = c.chat(`{"model":"doubao/doubao-seed-1-6-251015","messages":[{"role":"user","content":"hi"}]}`)
+	assert.Equal(t, http.StatusOK, res.StatusCode)
+	res, body := c.chat(`{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}`)
+	require.Equal(t, http.StatusForbidden, res.StatusCode)
+	e := decodeError(t, body)
+	assert.Equal(t, "model_not_allowed", *e.Error.Code)
+	assert.Equal(t, "model", *e.Error.Param)
+}
+
+func TestKeyRateLimits(t *testing.T) {
+	rk, rsum, _ := gateway.NewKey()
+	tk, tsum, _ := gateway.NewKey()
+	g := gatewaytest.Start(t, gateway.Config{Keys: []gateway.KeyConfig{
+		{ID: "rpm", SHA256: rsum, RPM: 2},
+		{ID: "tpm", SHA256: tsum, TPM: 10}, // one mock answer uses more than 10 tokens
+	}})
+	c := newCaller(t, g)
+	for range 2 {
+		res, _ := c.chat(hi, "Authorization", "Bearer "+rk)
+		require.Equal(t, http.StatusOK, res.StatusCode)
+	}
+	res, body := c.chat(hi, "Authorization", "Bearer "+rk)
+	require.Equal(t, http.StatusTooManyRequests, res.StatusCode, "%s", body)
+	assert.Equal(t, "rate_limit_exceeded", *decodeError(t, body).Error.Code)
+	ra, err := strconv.Atoi(res.Header.Get("Retry-After"))
+	require.NoError(t, err)
+	assert.InDelta(t, 30, ra, 1, "2 per minute: the next in 30 s")
+
+	res, _ = c.chat(hi, "Authorization", "Bearer "+tk)
+	require.Equal(t, http.StatusOK, res.StatusCode, "the first call is let in")
+	res, body = c.chat(hi, "Authorization", "Bearer "+tk)
+	require.Equal(t, http.StatusTooManyRequests, res.StatusCode, "%s", body)
+	assert.Contains(t, decodeError(t, body).Error.Message, "tokens per minute")
+	assert.NotEmpty(t, res.Header.Get("Retry-After"))
+}
+
+func TestKeyBudget(t *testing.T) {
+	key, sum, _ := gateway.NewKey()
+	g := gatewaytest.Start(t, gateway.Config{Keys: []gateway.KeyConfig{{ID: "small", SHA256: sum, BudgetCNY: 0.00001}}})
+	g.Key = key
+	c := newCaller(t, g)
+	res, _ := c.chat(hi)
+	require.Equal(t, http.StatusOK, res.StatusCode, "under budget")
+	// Streams are charged too (from harbor's events).
+	res, body := c.chat(hi)
+	require.Equal(t, http.StatusPaymentRequired, res.StatusCode, "%s", body)
+	e := decodeError(t, body)
+	assert.Equal(t, "budget_exceeded", *e.Error.Code)
+	assert.Equal(t, "insufficient_quota", e.Error.Type)
+	assert.Empty(t, res.Header.Get("Retry-After"), "a budget without a period does not renew")
+}
+
+func TestKeyBudgetCountsStreams(t *testing.T) {
+	key, sum, _ := gateway.NewKey()
+	g := gatewaytest.Start(t, gateway.Config{Keys: []gateway.KeyConfig{{ID: "small", SHA256: sum, BudgetCNY: 0.00001, BudgetPeriod: time.Hour}}})
+	g.Key = key
+	c := newCaller(t, g)
+	res, _ := c.chat(`{"model":"deepseek-v4-flash","stream":true,"messages":[{"role":"user","content":"hi"}]}`)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	res, body := c.chat(hi)
+	require.Equal(t, http.StatusPaymentRequired, res.StatusCode, "%s", body)
+	ra, err := strconv.Atoi(res.Header.Get("Retry-After"))
+	require.NoError(t, err)
+	assert.InDelta(t, 3600, ra, 5, "renews with the period")
+}

@@ -1,0 +1,319 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/harborai/harbor-go/generated/harborapi"
+	"github.com/harborai/harbor-go/harbor"
+	"github.com/harborai/harbor-go/llm"
+)
+
+// routes implements the generated harborapi.ServerInterface for the Server,
+// so that its methods do not clutter the Server's API.
+type routes struct{ *Server }
+
+var _ harborapi.ServerInterface = routes{}
+
+// The routes other than chat, as the generated harborapi.ServerInterface
+// names them.
+
+// Health is liveness: the process serves HTTP. It asks nothing of anyone.
+func (s routes) Health(w http.ResponseWriter, r *http.Request) {
+	s.writeJSON(exchangeOf(w), http.StatusOK, harborapi.Liveness{Status: "ok"})
+}
+
+// Ready is readiness: 200 when calls can be served, 503 with the failed checks.
+func (s routes) Ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.Management.ReadyTimeout)
+	defer cancel()
+	checks := map[string]string{}
+	ok := true
+	fail := func(name, why string) { checks[name], ok = why, false }
+	if s.closing.Load() {
+		fail("shutdown", "shutting down")
+	} else {
+		checks["shutdown"] = "ok"
+	}
+	usable, open := 0, 0
+	for name, p := range s.client.HealthCheck(ctx).Providers {
+		if !s.offered(name) || !p.Credentials {
+			continue
+		}
+		usable++
+		if p.Circuit == harbor.CircuitOpen {
+			open++
+		}
+	}
+	switch {
+	case usable == 0:
+		fail("providers", "no provider has credentials: set a vendor key (DEEPSEEK_API_KEY…) or mock: true")
+	case open == usable:
+		fail("providers", "the circuit breaker of every provider is open")
+	default:
+		checks["providers"] = fmt.Sprintf("ok (%d with credentials)", usable)
+	}
+	if s.b.shared != nil {
+		_, err := s.b.shared.Get(ctx, "ready-probe")
+		switch {
+		case err == nil || errors.Is(err, harbor.ErrCacheMiss):
+			checks["redis"] = "ok"
+		case s.cfg.Management.ReadyIgnoresRedis:
+			checks["redis"] = "unreachable (ignored: calls run without the shared cache)"
+		default:
+			fail("redis", "unreachable: "+llm.Redact(err.Error()))
+		}
+	}
+	res := harborapi.Readiness{Status: "ready", Checks: checks}
+	status := http.StatusOK
+	if !ok {
+		res.Status, status = "not_ready", http.StatusServiceUnavailable
+		exchangeOf(w).errorType = "not_ready"
+	}
+	s.writeJSON(exchangeOf(w), status, res)
+}
+
+// Stats is the management figures of the harbor client and the gateway's own.
+func (s routes) Stats(w http.ResponseWriter, r *http.Request) {
+	x := exchangeOf(w)
+	if s.cfg.Management.RequireAdminKey {
+		k, ok := s.authenticate(x, r)
+		if !ok {
+			return
+		}
+		if k == nil || !k.admin {
+			s.writeError(x, apiError{status: http.StatusForbidden, typ: typePermission, code: "admin_key_required",
+				message: "/stats needs a key with admin: true", errorType: "forbidden"})
+			return
+		}
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.Management.ReadyTimeout)
+	defer cancel()
+	now := time.Now()
+	gs := harborapi.GatewayStats{Requests: s.requests.Load(), StreamsOpen: s.streams.Load(), Keys: []harborapi.KeyStats{}}
+	for _, k := range s.keys.keys {
+		spent, budget := k.snapshot(now)
+		ks := harborapi.KeyStats{Id: k.id, Requests: k.requests.Load(), SpentCny: spent}
+		if t := k.tokens.Load(); t > 0 {
+			ks.Tokens = &t
+		}
+		if budget > 0 {
+			ks.BudgetCny = &budget
+		}
+		gs.Keys = append(gs.Keys, ks)
+	}
+	s.writeJSON(x, http.StatusOK, harborapi.Stats{
+		Memory:      s.client.MemoryStats(),
+		Concurrency: s.client.ConcurrencyStats(),
+		Health:      s.client.HealthCheck(ctx),
+		Cost:        s.client.CostStats(),
+		Gateway:     gs,
+	})
+}
+
+// Metrics serves Prometheus's exposition of prommetrics and the gateway's own.
+func (s routes) Metrics(w http.ResponseWriter, r *http.Request) {
+	x := exchangeOf(w)
+	if s.metrics == nil {
+		s.notFound(w, r)
+		return
+	}
+	x.writeDeadline(s.cfg.Server.WriteTimeout)
+	s.metrics.Handler().ServeHTTP(x, r)
+}
+
+// ListModels lists the models the caller's key may use.
+func (s routes) ListModels(w http.ResponseWriter, r *http.Request) {
+	x := exchangeOf(w)
+	k, ok := s.authenticate(x, r)
+	if !ok {
+		return
+	}
+	list := harborapi.ModelList{Object: "list", Data: make([]llm.Model, 0, len(s.models))}
+	for _, m := range s.models {
+		if k == nil || k.allows(m.ID) {
+			list.Data = append(list.Data, m)
+		}
+	}
+	s.writeJSON(x, http.StatusOK, list)
+}
+
+// RetrieveModel describes one model.
+func (s routes) RetrieveModel(w http.ResponseWriter, r *http.Request, model string) {
+	x := exchangeOf(w)
+	k, ok := s.authenticate(x, r)
+	if !ok {
+		return
+	}
+	i := slices.IndexFunc(s.models, func(m llm.Model) bool { return m.ID == model })
+	switch {
+	case i < 0:
+		s.writeError(x, apiError{status: http.StatusNotFound, typ: typeInvalidRequest, code: "model_not_found", param: "model",
+			message: fmt.Sprintf("the model %q does not exist on this gateway", model), errorType: "unknown_model"})
+	case k != nil && !k.allows(model):
+		s.writeError(x, apiError{status: http.StatusForbidden, typ: typePermission, code: "model_not_allowed", param: "model",
+			message: fmt.Sprintf("this key (%s) may not use the model %q", k.id, model), errorType: "model_not_allowed"})
+	default:
+		s.writeJSON(x, http.StatusOK, s.models[i])
+	}
+}
+
+// apiPaths are the routes of spec/harbor.yaml and their methods, for 405s.
+var apiPaths = map[string]string{
+	"/v1/chat/completions": http.MethodPost,
+	"/v1/models":           http.MethodGet,
+	"/health":              http.MethodGet,
+	"/ready":               http.MethodGet,
+	"/stats":               http.MethodGet,
+	"/metrics":             http.MethodGet,
+}
+
+// notFound answers every request no route takes, in OpenAI's error shape.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	x := exchangeOf(w)
+	method, known := apiPaths[r.URL.Path]
+	if !known && strings.HasPrefix(r.URL.Path, "/v1/models/") {
+		method, known = http.MethodGet, true
+	}
+	if known {
+		x.Header().Set("Allow", method)
+		s.writeError(x, apiError{status: http.StatusMethodNotAllowed, typ: typeInvalidRequest, code: "method_not_allowed",
+			message: fmt.Sprintf("%s %s: this route takes %s", r.Method, r.URL.Path, method), errorType: "not_found"})
+		return
+	}
+	s.writeError(x, apiError{status: http.StatusNotFound, typ: typeInvalidRequest, code: "unknown_url",
+		message:   fmt.Sprintf("no route %s %s; the Harbor API has /v1/chat/completions and /v1/models", r.Method, r.URL.Path),
+		errorType: "not_found"})
+}
+
+// writeJSON sends v as a JSON answer.
+func (s *Server) writeJSON(x *exchange, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		s.writeError(x, apiError{status: http.StatusInternalServerError, typ: typeServer, code: "internal_error",
+			message: "the answer could not be encoded", errorType: "internal"})
+		return
+	}
+	x.Header()["Content-Type"] = jsonContentType
+	s.write(x, status, b)
+}
+
+func (s *Server) offered(provider string) bool {
+	return s.b.offered == nil || s.b.offered[provider]
+}
+
+// listModels is what /v1/models lists: harbor's models of the offered
+// providers that have credentials, and the fallback chains.
+func (s *Server) listModels() []llm.Model {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	health := s.client.HealthCheck(ctx).Providers
+	var out []llm.Model
+	for _, m := range s.client.Models() {
+		if !s.offered(m.Provider) {
+			continue
+		}
+		if p, ok := health[m.Provider]; ok && !p.Credentials {
+			continue
+		}
+		if m.Object == "" {
+			m.Object = "model"
+		}
+		if m.OwnedBy == "" {
+			m.OwnedBy = m.Provider
+		}
+		out = append(out, m)
+	}
+	for _, c := range s.b.chains {
+		out = append(out, llm.Model{ID: c, Object: "model", OwnedBy: "harbor", Provider: "harbor",
+			AliasOf: strings.Join(s.cfg.Fallbacks[c], ",")})
+	}
+	return out
+}
+
+// gatewayMetrics are the gateway's own Prometheus metrics, next to
+// prommetrics' in the same registry. Every label comes from a fixed set.
+type gatewayMetrics struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	streams  prometheus.GaugeFunc
+}
+
+func newGatewayMetrics(s *Server) *gatewayMetrics {
+	return &gatewayMetrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "harbor_gateway_http_requests_total",
+			Help: "HTTP requests the gateway answered, by route, status code and error type (empty on success).",
+		}, []string{"route", "code", "error_type"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "harbor_gateway_http_request_duration_seconds",
+			Help:    "Time from a request's arrival to the end of its answer (a stream's last event), by route.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 4, 10),
+		}, []string{"route"}),
+		streams: prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "harbor_gateway_streams_open",
+			Help: "Streams being answered now.",
+		}, func() float64 { return float64(s.streams.Load()) }),
+	}
+}
+
+func (g *gatewayMetrics) register(r prometheus.Registerer) error {
+	for _, c := range []prometheus.Collector{g.requests, g.duration, g.streams} {
+		if err := r.Register(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// routeOf names a request's route for a label.
+func routeOf(r *http.Request) string {
+	switch p := r.URL.Path; {
+	case p == "/v1/chat/completions":
+		return "chat"
+	case p == "/v1/models":
+		return "models"
+	case strings.HasPrefix(p, "/v1/models/"):
+		return "model"
+	case p == "/health", p == "/ready", p == "/stats", p == "/metrics":
+		return p[1:]
+	}
+	return "other"
+}
+
+// gatewayErrorTypes bounds the error_type label: harbor's classes and the
+// gateway's own reasons; anything else is "other".
+var gatewayErrorTypes = func() map[string]bool {
+	m := map[string]bool{}
+	for _, t := range harbor.ErrorTypes() {
+		m[t] = true
+	}
+	for _, t := range []string{"unauthenticated", "forbidden", "model_not_allowed", "budget_exceeded", "request_too_large",
+		"request_timeout", "client_closed", "write_failed", "too_many_streams", "shutting_down", "not_ready", "internal"} {
+		m[t] = true
+	}
+	return m
+}()
+
+func (g *gatewayMetrics) observe(x *exchange, r *http.Request) {
+	status := x.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	et := x.errorType
+	if et != "" && !gatewayErrorTypes[et] {
+		et = "other"
+	}
+	route := routeOf(r)
+	g.requests.WithLabelValues(route, strconv.Itoa(status), et).Inc()
+	g.duration.WithLabelValues(route).Observe(time.Since(x.start).Seconds())
+}
