@@ -103,7 +103,8 @@ func New(cfg Config) (*Server, error) {
 			provs = append(provs, e.Name)
 		}
 		m, err := prommetrics.New(prommetrics.Options{Models: ids, Providers: provs,
-			QueueLength: func() float64 { return float64(b.client.QueueLength()) }})
+			QueueLength: func() float64 { return float64(b.client.QueueLength()) },
+			Circuits:    func() map[string]string { return b.client.CircuitStates() }})
 		if err != nil {
 			b.close()
 			return nil, fmt.Errorf("metrics: %w", err)
