@@ -16,7 +16,8 @@ import (
 )
 
 // A 2xx answer without choices is an error, never a completion with none: an
-// error object keeps its message, type and code for the provider's refine, which
+// error object keeps its message, type and code, gets the class OpenAI's
+// vocabulary gives them (vendorerr), and goes to the provider's refine, which
 // sees the body; anything else is ErrBadResponse.
 func TestDecodeCompletionWithoutChoices(t *testing.T) {
 	fast := func(r *fastreply.Reply) *llm.ChatCompletion { return r.Completion() }
@@ -34,7 +35,7 @@ func TestDecodeCompletionWithoutChoices(t *testing.T) {
 		{name: "null", body: `null`, kind: llm.ErrBadResponse, msg: "no choices (body starts: null)"},
 		{name: "no choices", body: `{"id":"c1","choices":[]}`, kind: llm.ErrBadResponse, msg: "no choices"},
 		{name: "error object", body: `{"error":{"message":"You exceeded your current quota","type":"insufficient_quota","code":"insufficient_quota"}}`,
-			kind: llm.ErrBadResponse, code: "insufficient_quota", msg: "You exceeded your current quota"},
+			kind: llm.ErrInsufficientBalance, code: "insufficient_quota", msg: "You exceeded your current quota"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -24,8 +24,10 @@ func codeStatus(code string) (int, bool) {
 		return http.StatusBadRequest, true
 	case "model_not_found":
 		return http.StatusNotFound, true
-	case "rate_limit_exceeded", "insufficient_quota":
+	case "rate_limit_exceeded":
 		return http.StatusTooManyRequests, true
+	case "insufficient_quota": // OpenAI sends it as a 429, but no waiting refills the account
+		return http.StatusPaymentRequired, true
 	case "server_error":
 		return http.StatusInternalServerError, true
 	}
@@ -46,8 +48,10 @@ func typeStatus(typ string) (int, bool) {
 		return http.StatusNotFound, true
 	case "requests", "tokens": // OpenAI's rate limit types: what was exceeded
 		return http.StatusTooManyRequests, true
-	case "rate_limit_error", "insufficient_quota":
+	case "rate_limit_error":
 		return http.StatusTooManyRequests, true
+	case "insufficient_quota":
+		return http.StatusPaymentRequired, true
 	case "server_error", "api_error":
 		return http.StatusInternalServerError, true
 	}
