@@ -20,7 +20,8 @@
 //	GET  /health                liveness (always 200 while serving)
 //	GET  /ready                 readiness: a provider with credentials, Redis if configured, not shutting down
 //	GET  /stats                 harbor's MemoryStats, ConcurrencyStats, HealthCheck, CostStats and the gateway's
-//	GET  /metrics               Prometheus: package prommetrics and harbor_gateway_*
+//	GET  /metrics               Prometheus: package prommetrics, harbor_gateway_* and, with Redis,
+//	                            harbor_gateway_redis_up (a PING per scrape) and harbor_shared_cache_errors_total
 //
 // The routes implement generated/harborapi.ServerInterface, generated from
 // spec/harbor.yaml by go generate: oapi-codegen's std net/http server, not its

@@ -240,10 +240,12 @@ type gatewayMetrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	streams  prometheus.GaugeFunc
+	budgets  *budgetCollector
+	redis    []prometheus.Collector // only with a Redis tier
 }
 
 func newGatewayMetrics(s *Server) *gatewayMetrics {
-	return &gatewayMetrics{
+	g := &gatewayMetrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "harbor_gateway_http_requests_total",
 			Help: "HTTP requests the gateway answered, by route, status code and error type (empty on success).",
@@ -257,11 +259,56 @@ func newGatewayMetrics(s *Server) *gatewayMetrics {
 			Name: "harbor_gateway_streams_open",
 			Help: "Streams being answered now.",
 		}, func() float64 { return float64(s.streams.Load()) }),
+		budgets: &budgetCollector{s: s, desc: prometheus.NewDesc("harbor_gateway_key_budget_spent_ratio",
+			"What each virtual key with a budget has spent in its current period, as a fraction of its budget_cny (1: spent).",
+			[]string{"key"}, nil)},
+	}
+	if shared := s.b.shared; shared != nil {
+		g.redis = append(g.redis,
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "harbor_gateway_redis_up",
+				Help: "1 when the Redis of the shared cache tier answered a PING at this scrape (within management.ready_timeout), else 0.",
+			}, func() float64 {
+				ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Management.ReadyTimeout)
+				defer cancel()
+				if shared.Ping(ctx) != nil {
+					return 0
+				}
+				return 1
+			}),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "harbor_shared_cache_errors_total",
+				Help: "Reads and writes of the shared cache tier (Redis) that failed or timed out; each was served as a miss.",
+			}, func() float64 {
+				if c := s.client.MemoryStats().Cache; c != nil && c.Shared != nil {
+					return float64(c.Shared.Errors)
+				}
+				return 0
+			}))
+	}
+	return g
+}
+
+// budgetCollector reports each budgeted key's spending at scrape time.
+type budgetCollector struct {
+	s    *Server
+	desc *prometheus.Desc
+}
+
+func (b *budgetCollector) Describe(ch chan<- *prometheus.Desc) { ch <- b.desc }
+
+func (b *budgetCollector) Collect(ch chan<- prometheus.Metric) {
+	now := time.Now()
+	for _, k := range b.s.keys.keys {
+		spent, budget := k.snapshot(now)
+		if budget > 0 {
+			ch <- prometheus.MustNewConstMetric(b.desc, prometheus.GaugeValue, spent/budget, k.id)
+		}
 	}
 }
 
 func (g *gatewayMetrics) register(r prometheus.Registerer) error {
-	for _, c := range []prometheus.Collector{g.requests, g.duration, g.streams} {
+	for _, c := range append([]prometheus.Collector{g.requests, g.duration, g.streams, g.budgets}, g.redis...) {
 		if err := r.Register(c); err != nil {
 			return err
 		}

@@ -194,3 +194,12 @@ func (c *Cache) Close() error {
 	})
 	return c.closeErr
 }
+
+// Ping asks Redis whether it answers (PING), for a readiness check or a
+// metric: nil when it did within ctx and the client's timeouts.
+func (c *Cache) Ping(ctx context.Context) error {
+	if err := c.client.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("rediscache: ping: %w", err)
+	}
+	return nil
+}
