@@ -24,7 +24,10 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(code int) {
+		removeBuild()
+		os.Exit(code)
+	}))
 }
 
 // promtool checks the rules and the scrape config, and the rules' unit tests

@@ -23,6 +23,11 @@ func lookTool(t testing.TB, name, require, how string) string {
 	if err == nil {
 		return path
 	}
+	for _, dir := range []string{"/usr/sbin", "/usr/local/sbin"} { // Debian's haproxy, off a user's PATH
+		if p, err := exec.LookPath(filepath.Join(dir, name)); err == nil {
+			return p
+		}
+	}
 	msg := name + " not found on PATH: " + how
 	if os.Getenv(require) == "1" {
 		t.Fatalf("%s; %s=1 makes its absence a failure", msg, require)
