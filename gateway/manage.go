@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -56,10 +55,15 @@ func (s *Server) Ready(w http.ResponseWriter, r *http.Request) {
 	default:
 		checks["providers"] = fmt.Sprintf("ok (%d with credentials)", usable)
 	}
-	if s.b.shared != nil {
-		_, err := s.b.shared.Get(ctx, "ready-probe")
+	if len(s.b.redis) > 0 {
+		var err error
+		for _, r := range s.b.redis {
+			if err = r.Ping(ctx); err != nil {
+				break
+			}
+		}
 		switch {
-		case err == nil || errors.Is(err, harbor.ErrCacheMiss):
+		case err == nil:
 			checks["redis"] = "ok"
 		case s.cfg.Management.ReadyIgnoresRedis:
 			checks["redis"] = "unreachable (ignored: calls run without the shared cache)"
@@ -92,10 +96,9 @@ func (s *Server) Stats(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.Management.ReadyTimeout)
 	defer cancel()
-	now := time.Now()
 	gs := harborapi.GatewayStats{Requests: s.requests.Load(), StreamsOpen: s.streams.Load(), Keys: []harborapi.KeyStats{}}
 	for _, k := range s.keys.keys {
-		spent, budget := k.snapshot(now)
+		spent, budget := s.keySpent(ctx, k)
 		ks := harborapi.KeyStats{Id: k.id, Requests: k.requests.Load(), SpentCny: spent}
 		if t := k.tokens.Load(); t > 0 {
 			ks.Tokens = &t
@@ -263,28 +266,39 @@ func newGatewayMetrics(s *Server) *gatewayMetrics {
 			"What each virtual key with a budget has spent in its current period, as a fraction of its budget_cny (1: spent).",
 			[]string{"key"}, nil)},
 	}
-	if shared := s.b.shared; shared != nil {
-		g.redis = append(g.redis,
-			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-				Name: "harbor_gateway_redis_up",
-				Help: "1 when the Redis of the shared cache tier answered a PING at this scrape (within management.ready_timeout), else 0.",
-			}, func() float64 {
-				ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Management.ReadyTimeout)
-				defer cancel()
-				if shared.Ping(ctx) != nil {
+	if len(s.b.redis) > 0 {
+		g.redis = append(g.redis, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "harbor_gateway_redis_up",
+			Help: "1 when Redis (the shared cache tier's, and the shared limits' if another) answered a PING at this scrape " +
+				"(within management.ready_timeout), else 0.",
+		}, func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Management.ReadyTimeout)
+			defer cancel()
+			for _, r := range s.b.redis {
+				if r.Ping(ctx) != nil {
 					return 0
 				}
-				return 1
-			}),
-			prometheus.NewCounterFunc(prometheus.CounterOpts{
-				Name: "harbor_shared_cache_errors_total",
-				Help: "Reads and writes of the shared cache tier (Redis) that failed or timed out; each was served as a miss.",
-			}, func() float64 {
-				if c := s.client.MemoryStats().Cache; c != nil && c.Shared != nil {
-					return float64(c.Shared.Errors)
-				}
-				return 0
-			}))
+			}
+			return 1
+		}))
+	}
+	if s.b.shared != nil {
+		g.redis = append(g.redis, prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "harbor_shared_cache_errors_total",
+			Help: "Reads and writes of the shared cache tier (Redis) that failed or timed out; each was served as a miss.",
+		}, func() float64 {
+			if c := s.client.MemoryStats().Cache; c != nil && c.Shared != nil {
+				return float64(c.Shared.Errors)
+			}
+			return 0
+		}))
+	}
+	if l := s.sharedLimits; l != nil {
+		g.redis = append(g.redis, prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "harbor_gateway_shared_limits_errors_total",
+			Help: "Round trips of the fleet-wide key limits (shared_limits) that failed or timed out; each call they concerned " +
+				"was counted in this process (on_redis_down: open) or refused (closed).",
+		}, func() float64 { return float64(l.errors.Load()) }))
 	}
 	return g
 }
@@ -298,9 +312,13 @@ type budgetCollector struct {
 func (b *budgetCollector) Describe(ch chan<- *prometheus.Desc) { ch <- b.desc }
 
 func (b *budgetCollector) Collect(ch chan<- prometheus.Metric) {
-	now := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), b.s.cfg.Management.ReadyTimeout)
+	defer cancel()
 	for _, k := range b.s.keys.keys {
-		spent, budget := k.snapshot(now)
+		if k.budget <= 0 {
+			continue
+		}
+		spent, budget := b.s.keySpent(ctx, k)
 		if budget > 0 {
 			ch <- prometheus.MustNewConstMetric(b.desc, prometheus.GaugeValue, spent/budget, k.id)
 		}
@@ -339,7 +357,8 @@ var gatewayErrorTypes = func() map[string]bool {
 		m[t] = true
 	}
 	for _, t := range []string{"unauthenticated", "forbidden", "model_not_allowed", "budget_exceeded", "request_too_large",
-		"request_timeout", "client_closed", "write_failed", "too_many_streams", "shutting_down", "not_ready", "internal"} {
+		"request_timeout", "client_closed", "write_failed", "too_many_streams", "shutting_down", "not_ready", "internal",
+		"limits_unavailable"} {
 		m[t] = true
 	}
 	return m

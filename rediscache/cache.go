@@ -203,3 +203,8 @@ func (c *Cache) Ping(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Client returns the go-redis client the Cache uses, so that other Redis work
+// of the same program (the gateway's fleet-wide limits) shares its connections
+// and timeouts. Closing it is the Cache's job (Close), not the caller's.
+func (c *Cache) Client() redis.UniversalClient { return c.client }
