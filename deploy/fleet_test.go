@@ -198,20 +198,24 @@ func prompt(what string) string {
 	return fmt.Sprintf("%s %016x", what, rand.Uint64())
 }
 
-// waitStored waits until Redis holds more keys than before (the shared tier is
-// written in the background, after the answer went out).
-func (f *fleet) waitStored(before int64) {
+// waitStored waits until Redis holds more cached answers than before and no
+// lock of an identical call in flight (the shared tier is written in the
+// background, after the answer went out, and the lock released after that).
+func (f *fleet) waitStored(before int) {
 	f.t.Helper()
 	require.Eventually(f.t, func() bool {
-		n, err := f.rdb.DBSize(context.Background()).Result()
-		return err == nil && n > before
+		locks, err := f.rdb.Keys(context.Background(), "harbor:lock:*").Result()
+		return err == nil && len(locks) == 0 && f.dbSize() > before
 	}, 5*time.Second, 5*time.Millisecond, "the answer never reached Redis")
 }
 
-func (f *fleet) dbSize() int64 {
-	n, err := f.rdb.DBSize(context.Background()).Result()
-	require.NoError(f.t, err)
-	return n
+// dbSize is the number of answers in the shared tier.
+func (f *fleet) dbSize() int {
+	keys, err := f.rdb.Keys(context.Background(), "harbor:harbor:*").Result()
+	if err != nil {
+		return -1
+	}
+	return len(keys)
 }
 
 // promQuery runs an instant query and returns its vector result.
@@ -355,6 +359,30 @@ func TestFleet(t *testing.T) {
 		assert.Equal(t, http.StatusBadGateway, res.code, "%s", res.body)
 	})
 
+	t.Run("20 identical calls at once, spread over the instances, make one vendor call", func(t *testing.T) {
+		p, up := prompt("in flight everywhere"), f.upstream()
+		f.vendor.Enqueue(harbortest.Fault{Latency: 500 * time.Millisecond}) // the one call is slow: the others arrive meanwhile
+		results := make([]answer, 20)
+		var wg sync.WaitGroup
+		for i := range results {
+			base := f.instances[i%3].url
+			if i%2 == 1 {
+				base = f.lbURL // and through the balancer
+			}
+			wg.Go(func() { results[i] = f.chat(base, app, p) })
+		}
+		wg.Wait()
+		caches := map[string]int{}
+		for i, r := range results {
+			require.Equal(t, http.StatusOK, r.code, "call %d: %s", i, r.body)
+			assert.Equal(t, results[0].content(t), r.content(t))
+			caches[r.cache]++
+		}
+		t.Logf("20 identical calls: %v (X-Harbor-Cache: count)", caches)
+		assert.Equal(t, up+1, f.upstream(), "one vendor call for the fleet")
+		assert.Equal(t, 1, caches["miss"], "%v", caches)
+	})
+
 	t.Run("Prometheus returns the fleet-wide request count", func(t *testing.T) {
 		const q = `sum(harbor_gateway_http_requests_total{route="chat"})`
 		var want float64 // the instances' own counters, every status
@@ -433,7 +461,10 @@ func TestFleet(t *testing.T) {
 			if f.chat(a.url, app, p).code != http.StatusOK {
 				return false
 			}
-			if err := waitFor(2*time.Second, func() bool { return f.dbSize() > keys }); err != nil {
+			if err := waitFor(2*time.Second, func() bool {
+				locks, err := f.rdb.Keys(context.Background(), "harbor:lock:*").Result()
+				return err == nil && len(locks) == 0 && f.dbSize() > keys
+			}); err != nil {
 				return false
 			}
 			return f.chat(b.url, app, p).cache == "shared_hit"
@@ -452,8 +483,16 @@ func TestFleet(t *testing.T) {
 			worst = max(worst, res.latency)
 		}
 		f.redis.Resume()
-		t.Logf("slowest call while Redis hung: %v (cache.shared_timeout is 50ms per read)", worst.Round(time.Millisecond))
+		t.Logf("slowest call while Redis hung: %v (cache.shared_timeout is 50ms per read and per lock)", worst.Round(time.Millisecond))
 		assert.Less(t, worst, time.Second)
+		// The locks those calls asked for and gave up on reach Redis when it wakes, held by nobody: they
+		// expire within cache.shared_lock (5s), so identical calls wait at most that long for them.
+		start := time.Now()
+		require.Eventually(t, func() bool {
+			locks, err := f.rdb.Keys(context.Background(), "harbor:lock:*").Result()
+			return err == nil && len(locks) == 0
+		}, 10*time.Second, 50*time.Millisecond, "orphaned locks outlive shared_lock")
+		t.Logf("locks left by the hang gone after %v", time.Since(start).Round(100*time.Millisecond))
 	})
 
 	t.Run("Redis flushed: answers are fetched again, once", func(t *testing.T) {

@@ -187,7 +187,8 @@ func (c *Config) buildClient(getenv func(string) string) (*built, error) {
 
 	// The managed stages.
 	if cc := c.Cache; cc != nil {
-		hc := harbor.CacheConfig{MaxBytes: int64(cc.MaxBytes), TTL: cc.TTL, Namespace: cc.Namespace, SharedTimeout: cc.SharedTimeout}
+		hc := harbor.CacheConfig{MaxBytes: int64(cc.MaxBytes), TTL: cc.TTL, Namespace: cc.Namespace, SharedTimeout: cc.SharedTimeout,
+			SharedLock: cc.SharedLock, SharedLockWait: cc.SharedLockWait}
 		url := cc.RedisURL
 		if url == "" && cc.RedisURLEnv != "" {
 			url = getenv(cc.RedisURLEnv)
@@ -201,6 +202,9 @@ func (c *Config) buildClient(getenv func(string) string) (*built, error) {
 			b.redis = append(b.redis, shared)
 			b.closers = append(b.closers, func() { _ = shared.Close() })
 			hc.Shared = shared
+		}
+		if hc.SharedLock > 0 && hc.Shared == nil {
+			return fail(fmt.Errorf("cache.shared_lock needs the Redis tier (cache.redis_url or redis_url_env)"))
 		}
 		opts = append(opts, harbor.WithCache(hc))
 	}

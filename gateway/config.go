@@ -172,6 +172,15 @@ type CacheConfig struct {
 	RedisURLEnv string `yaml:"redis_url_env"`
 	// SharedTimeout bounds each read and write of the shared tier; default 50ms.
 	SharedTimeout time.Duration `yaml:"shared_timeout"`
+	// SharedLock makes identical calls in flight on several gateways of a
+	// fleet make one vendor call (harbor.CacheConfig.SharedLock): the lock's
+	// time to live in Redis, refreshed while the call runs, so what a gateway
+	// that dies holding one delays others by. Needs the Redis tier; 0: off.
+	SharedLock time.Duration `yaml:"shared_lock"`
+	// SharedLockWait bounds how long a call waits for another gateway's
+	// answer before calling the vendor itself; default
+	// harbor.DefaultSharedLockWait (2m).
+	SharedLockWait time.Duration `yaml:"shared_lock_wait"`
 }
 
 // SharedLimitsConfig makes every key's rpm, tpm and budget_cny count for the

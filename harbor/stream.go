@@ -145,5 +145,5 @@ func (f *streamFill) complete(provider, model, requestID string) {
 		f.rc.finish(f.key, f.f, nil, errLeaderGone)
 		return
 	}
-	f.rc.finish(f.key, f.f, f.rc.put(f.key, res), nil)
+	f.rc.finish(f.key, f.f, f.rc.put(f.key, res, f.f), nil)
 }
