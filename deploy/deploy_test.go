@@ -248,6 +248,7 @@ var fleetKeys = map[string]string{
 	"app":   "hk-fleet-test-app-key",
 	"batch": "hk-fleet-test-batch-key",
 	"ops":   "hk-fleet-test-ops-key",
+	"team":  "hk-fleet-test-team-key",
 }
 
 // Every metric the alert rules and the dashboard read is one the gateway

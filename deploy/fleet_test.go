@@ -83,6 +83,7 @@ func startFleet(t *testing.T) *fleet {
 		"app":   strings.Repeat("0", 64),
 		"batch": strings.Repeat("1", 64),
 		"ops":   strings.Repeat("2", 64),
+		"team":  strings.Repeat("3", 64),
 	} {
 		cfg = substitute(t, cfg, "sha256: "+placeholder, "sha256: "+gateway.HashKey(fleetKeys[id]), 1)
 	}
@@ -382,6 +383,8 @@ func TestFleet(t *testing.T) {
 		assert.Equal(t, up+1, f.upstream(), "one vendor call for the fleet")
 		assert.Equal(t, 1, caches["miss"], "%v", caches)
 	})
+
+	t.Run("measured", f.measure)
 
 	t.Run("Prometheus returns the fleet-wide request count", func(t *testing.T) {
 		const q = `sum(harbor_gateway_http_requests_total{route="chat"})`
