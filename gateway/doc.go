@@ -21,7 +21,8 @@
 //	GET  /ready                 readiness: a provider with credentials, Redis if configured, not shutting down
 //	GET  /stats                 harbor's MemoryStats, ConcurrencyStats, HealthCheck, CostStats and the gateway's
 //	GET  /metrics               Prometheus: package prommetrics, harbor_gateway_* and, with Redis,
-//	                            harbor_gateway_redis_up (a PING per scrape) and harbor_shared_cache_errors_total
+//	                            harbor_gateway_redis_up (a PING per scrape), harbor_shared_cache_errors_total and,
+//	                            with shared_limits, harbor_gateway_shared_limits_errors_total
 //
 // The routes implement generated/harborapi.ServerInterface, generated from
 // spec/harbor.yaml by go generate: oapi-codegen's std net/http server, not its

@@ -177,7 +177,7 @@ func TestFleetDedupeLeaderFails(t *testing.T) {
 type silentTier struct{ *rediscache.Cache }
 
 func (silentTier) Set(context.Context, string, []byte, time.Duration) error { return nil }
-func (silentTier) Unlock(context.Context, string, string) error           { return nil }
+func (silentTier) Unlock(context.Context, string, string) error             { return nil }
 func (silentTier) Refresh(context.Context, string, string, time.Duration) (bool, error) {
 	return true, nil
 }
