@@ -87,6 +87,11 @@ func startFleet(t *testing.T) *fleet {
 	} {
 		cfg = substitute(t, cfg, "sha256: "+placeholder, "sha256: "+gateway.HashKey(fleetKeys[id]), 1)
 	}
+	// Redis's timeouts: 250ms rather than 50ms, for a test machine that may be loaded (-race, other work on two
+	// CPUs), where a 50ms round trip now and then would turn a shared hit into a miss or let a call take its own
+	// lock. The hung-Redis step checks calls against this bound.
+	cfg = substitute(t, cfg, "  shared_timeout: 50ms\n", fmt.Sprintf("  shared_timeout: %v\n", testRedisTimeout), 1)
+	cfg = substitute(t, cfg, "  timeout: 50ms\n", fmt.Sprintf("  timeout: %v\n", testRedisTimeout), 1)
 	cfgPath := writeFile(t, f.dir, "fleet.yaml", cfg)
 
 	ports := []int{freePort(t), freePort(t), freePort(t)}
@@ -95,6 +100,10 @@ func startFleet(t *testing.T) *fleet {
 	}
 	for _, in := range f.instances {
 		f.startInstance(in, cfgPath)
+	}
+	// Ready before HAProxy's first health checks, which would otherwise take a slow starter out for rise × inter.
+	for _, in := range f.instances {
+		waitHTTP(t, f.client, in.p, in.url+"/ready", http.StatusOK, 30*time.Second)
 	}
 
 	// haproxy.cfg: the callers' port, the instances', the stats port.
@@ -134,10 +143,11 @@ func startFleet(t *testing.T) *fleet {
 		"--log.level=warn")
 	f.promURL = "http://" + addr(promPort)
 
-	for _, in := range f.instances {
-		waitHTTP(t, f.client, in.p, in.url+"/ready", http.StatusOK, 30*time.Second)
-	}
 	waitHTTP(t, f.client, f.lb, f.lbURL+"/health", http.StatusOK, 30*time.Second)
+	for _, in := range f.instances {
+		require.Eventually(t, func() bool { return f.serverStatus(in.name) == "UP" }, 30*time.Second, 50*time.Millisecond,
+			"HAProxy does not see %s up (%s)", in.name, f.serverStatus(in.name))
+	}
 	waitHTTP(t, f.client, f.prom, f.promURL+"/-/ready", http.StatusOK, 60*time.Second)
 	return f
 }
@@ -145,6 +155,9 @@ func startFleet(t *testing.T) *fleet {
 func (f *fleet) startInstance(in *instance, cfgPath string) {
 	in.p = startProc(f.t, in.name, f.env, f.bin, "serve", "--config", cfgPath, "--listen", addr(in.port))
 }
+
+// testRedisTimeout replaces fleet.yaml's 50ms Redis timeouts in the test.
+const testRedisTimeout = 250 * time.Millisecond
 
 // answer is what a call through the fleet returned.
 type answer struct {
@@ -417,6 +430,13 @@ func TestFleet(t *testing.T) {
 
 	t.Run("a key limited to N requests a minute gets N through the balancer, not 3N", func(t *testing.T) {
 		const n = 60 // fleet.yaml: the key batch has rpm: 60
+		faults := func() (total float64) {
+			for _, in := range f.instances {
+				total += sumMetric(f.metrics(in), "harbor_gateway_shared_limits_errors_total")
+			}
+			return total
+		}
+		faultsBefore := faults()
 		up, start := f.upstream(), time.Now()
 		codes := map[int]int{}
 		for range 3 * n {
@@ -426,8 +446,11 @@ func TestFleet(t *testing.T) {
 		// A token bucket: N at once, then one more every 60/N seconds.
 		refill := int(elapsed.Seconds()*n/60) + 1
 		t.Logf("%d calls of a key with rpm %d through the balancer in %v: %v (status: count)", 3*n, n, elapsed.Round(time.Millisecond), codes)
+		// A round trip slower than shared_limits.timeout (50ms: a loaded machine) is counted, and that call
+		// counted in its instance instead (on_redis_down: open): the only other way in.
+		slow := int(faults() - faultsBefore)
 		assert.GreaterOrEqual(t, codes[http.StatusOK], n)
-		assert.LessOrEqual(t, codes[http.StatusOK], n+refill, "at most N plus what refilled meanwhile")
+		assert.LessOrEqual(t, codes[http.StatusOK], n+refill+slow, "at most N, plus what refilled meanwhile, plus calls Redis was too slow for (%d)", slow)
 		assert.Equal(t, 3*n, codes[http.StatusOK]+codes[http.StatusTooManyRequests], "%v", codes)
 		assert.Equal(t, up+codes[http.StatusOK], f.upstream(), "refused calls never reach the vendor")
 	})
@@ -486,8 +509,8 @@ func TestFleet(t *testing.T) {
 			worst = max(worst, res.latency)
 		}
 		f.redis.Resume()
-		t.Logf("slowest call while Redis hung: %v (cache.shared_timeout is 50ms per read and per lock)", worst.Round(time.Millisecond))
-		assert.Less(t, worst, time.Second)
+		t.Logf("slowest call while Redis hung: %v (cache.shared_timeout is %v per read and per lock here)", worst.Round(time.Millisecond), testRedisTimeout)
+		assert.Less(t, worst, 2*testRedisTimeout+500*time.Millisecond, "a read and a lock attempt, each bounded")
 		// The locks those calls asked for and gave up on reach Redis when it wakes, held by nobody: they
 		// expire within cache.shared_lock (5s), so identical calls wait at most that long for them.
 		start := time.Now()

@@ -42,6 +42,12 @@ func newPair(t *testing.T, k gateway.KeyConfig, shared *gateway.SharedLimitsConf
 	if shared != nil && shared.RedisURL == "" {
 		shared.RedisURL = p.redis.URL()
 	}
+	if shared != nil && shared.Timeout == 0 {
+		// Not the 50ms default: on a loaded machine (-race, two CPUs) a slow
+		// round trip would fall back to the per-process count and let one
+		// more call in. The fault tests set theirs.
+		shared.Timeout = 2 * time.Second
+	}
 	opt, err := goredis.ParseURL(p.redis.URL())
 	require.NoError(t, err)
 	opt.MaxRetries = -1
@@ -228,7 +234,8 @@ func TestSharedLimitsRedisFaults(t *testing.T) {
 				freeKey, freeSum, err := gateway.NewKey()
 				require.NoError(t, err)
 				p := newPair(t, gateway.KeyConfig{ID: "limited", RPM: n},
-					&gateway.SharedLimitsConfig{OnRedisDown: mode}, gateway.KeyConfig{ID: "free", SHA256: freeSum})
+					&gateway.SharedLimitsConfig{OnRedisDown: mode, Timeout: gateway.DefaultSharedLimitsTimeout},
+					gateway.KeyConfig{ID: "free", SHA256: freeSum})
 				f.apply(p)
 				start := time.Now()
 				codes := p.admittedAlternating(3 * n)
