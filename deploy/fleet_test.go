@@ -89,7 +89,8 @@ func startFleet(t *testing.T) *fleet {
 	}
 	// Redis's timeouts: 250ms rather than 50ms, for a test machine that may be loaded (-race, other work on two
 	// CPUs), where a 50ms round trip now and then would turn a shared hit into a miss or let a call take its own
-	// lock. The hung-Redis step checks calls against this bound.
+	// lock. (rediscache's own socket read timeout, 100ms, still caps each command.) The hung-Redis step checks
+	// calls against this bound.
 	cfg = substitute(t, cfg, "  shared_timeout: 50ms\n", fmt.Sprintf("  shared_timeout: %v\n", testRedisTimeout), 1)
 	cfg = substitute(t, cfg, "  timeout: 50ms\n", fmt.Sprintf("  timeout: %v\n", testRedisTimeout), 1)
 	cfgPath := writeFile(t, f.dir, "fleet.yaml", cfg)
