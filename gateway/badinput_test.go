@@ -370,6 +370,11 @@ func TestRedisGone(t *testing.T) {
 				assert.Contains(t, string(body), `"status":"not_ready"`)
 			}
 			assert.Contains(t, g.AccessLog(), `"cache":"hit"`, "the in-process tier still works")
+			// What the alert "Redis down" reads.
+			res, body = c.do(http.MethodGet, "/metrics", "")
+			require.Equal(t, http.StatusOK, res.StatusCode)
+			assert.Contains(t, string(body), "\nharbor_gateway_redis_up 0\n")
+			assert.Regexp(t, `\nharbor_shared_cache_errors_total [1-9]`, string(body))
 		})
 	}
 }

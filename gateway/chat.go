@@ -36,7 +36,7 @@ func (s *Server) chat(x *exchange, r *http.Request) {
 	if !ok {
 		return
 	}
-	if key != nil && !s.admit(x, key) {
+	if key != nil && !s.admit(x, ctx, key) {
 		return
 	}
 	body, ok := s.readBody(x, r)
@@ -83,7 +83,7 @@ func (s *Server) chat(x *exchange, r *http.Request) {
 			tokens = 0 // no vendor tokens were used
 		}
 		x.mu.Unlock()
-		key.charge(time.Now(), tokens, cost)
+		s.chargeKey(ctx, key, tokens, cost)
 	}
 }
 
@@ -111,9 +111,14 @@ func (s *Server) authenticate(x *exchange, r *http.Request) (*vkey, bool) {
 }
 
 // admit applies the key's budget and rate limits.
-func (s *Server) admit(x *exchange, k *vkey) bool {
-	why, wait := k.admit(time.Now())
+func (s *Server) admit(x *exchange, ctx context.Context, k *vkey) bool {
+	why, wait := s.admitKey(ctx, k)
 	switch why {
+	case limitsUnavailable:
+		s.writeError(x, apiError{status: http.StatusServiceUnavailable, typ: typeUnavailable, code: "limits_unavailable",
+			message:    fmt.Sprintf("this key's (%s) limits are counted in Redis, which does not answer; try again shortly", k.id),
+			retryAfter: wait, errorType: "limits_unavailable"})
+		return false
 	case overBudget:
 		e := apiError{status: http.StatusPaymentRequired, typ: typeQuota, code: "budget_exceeded",
 			message: fmt.Sprintf("this key (%s) has spent its budget of %g CNY", k.id, k.budget), errorType: "budget_exceeded"}

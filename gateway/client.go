@@ -65,7 +65,9 @@ var errorClasses = map[string]error{
 // client: what must be closed with it.
 type built struct {
 	client   *harbor.Client
-	shared   *rediscache.Cache // nil without a Redis tier
+	shared   *rediscache.Cache   // nil without a Redis tier
+	redisURL string              // the shared tier's URL
+	redis    []*rediscache.Cache // every Redis client: the cache's, the shared limits' if another
 	closers  []func()
 	offered  map[string]bool // providers callers may reach; nil: every one
 	mocked   []string
@@ -188,7 +190,8 @@ func (c *Config) buildClient(getenv func(string) string) (*built, error) {
 
 	// The managed stages.
 	if cc := c.Cache; cc != nil {
-		hc := harbor.CacheConfig{MaxBytes: int64(cc.MaxBytes), TTL: cc.TTL, Namespace: cc.Namespace, SharedTimeout: cc.SharedTimeout}
+		hc := harbor.CacheConfig{MaxBytes: int64(cc.MaxBytes), TTL: cc.TTL, Namespace: cc.Namespace, SharedTimeout: cc.SharedTimeout,
+			SharedLock: cc.SharedLock, SharedLockWait: cc.SharedLockWait}
 		url := cc.RedisURL
 		if url == "" && cc.RedisURLEnv != "" {
 			url = getenv(cc.RedisURLEnv)
@@ -198,9 +201,13 @@ func (c *Config) buildClient(getenv func(string) string) (*built, error) {
 			if err != nil {
 				return fail(fmt.Errorf("cache.redis_url: %w", err))
 			}
-			b.shared = shared
+			b.shared, b.redisURL = shared, url
+			b.redis = append(b.redis, shared)
 			b.closers = append(b.closers, func() { _ = shared.Close() })
 			hc.Shared = shared
+		}
+		if hc.SharedLock > 0 && hc.Shared == nil {
+			return fail(fmt.Errorf("cache.shared_lock needs the Redis tier (cache.redis_url or redis_url_env)"))
 		}
 		opts = append(opts, harbor.WithCache(hc))
 	}

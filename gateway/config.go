@@ -74,6 +74,9 @@ type Config struct {
 	// Cache turns on the response cache (harbor.WithCache), with an optional
 	// Redis shared tier.
 	Cache *CacheConfig `yaml:"cache"`
+	// SharedLimits counts the virtual keys' rpm, tpm and budgets in Redis, for
+	// a whole fleet of gateways at once; nil: each process counts its own.
+	SharedLimits *SharedLimitsConfig `yaml:"shared_limits"`
 	// Limits is admission control towards the vendors (harbor.WithLimits).
 	Limits *LimitsConfig `yaml:"limits"`
 	// Breaker turns on the per-provider circuit breaker
@@ -169,6 +172,40 @@ type CacheConfig struct {
 	RedisURLEnv string `yaml:"redis_url_env"`
 	// SharedTimeout bounds each read and write of the shared tier; default 50ms.
 	SharedTimeout time.Duration `yaml:"shared_timeout"`
+	// SharedLock makes identical calls in flight on several gateways of a
+	// fleet make one vendor call (harbor.CacheConfig.SharedLock): the lock's
+	// time to live in Redis, refreshed while the call runs, so what a gateway
+	// that dies holding one delays others by. Needs the Redis tier; 0: off.
+	SharedLock time.Duration `yaml:"shared_lock"`
+	// SharedLockWait bounds how long a call waits for another gateway's
+	// answer before calling the vendor itself; default
+	// harbor.DefaultSharedLockWait (2m).
+	SharedLockWait time.Duration `yaml:"shared_lock_wait"`
+}
+
+// SharedLimitsConfig makes every key's rpm, tpm and budget_cny count for the
+// whole fleet of gateways that share one Redis, rather than for each process:
+// a key limited to 60 requests a minute gets 60 through three instances, not
+// 180. Redis holds one hash per key id (never the key), updated by Lua
+// scripts on Redis's own clock; see sharedlimits.go.
+type SharedLimitsConfig struct {
+	// RedisURL names the Redis; empty: the cache's (cache.redis_url or
+	// redis_url_env).
+	RedisURL string `yaml:"redis_url"`
+	// RedisURLEnv names a variable holding the URL instead.
+	RedisURLEnv string `yaml:"redis_url_env"`
+	// Namespace separates fleets sharing one Redis; default the cache's
+	// namespace, else "harbor".
+	Namespace string `yaml:"namespace"`
+	// OnRedisDown is what a call of a key with limits meets when Redis does
+	// not answer within Timeout: "open" (the default) counts in this process
+	// instead, as without shared_limits — so while Redis is down a fleet of N
+	// lets a key do up to N times its limits; "closed" refuses the call with
+	// 503 limits_unavailable. Keys without limits are never refused.
+	OnRedisDown string `yaml:"on_redis_down"`
+	// Timeout bounds each round trip to Redis; default
+	// DefaultSharedLimitsTimeout (50ms).
+	Timeout time.Duration `yaml:"timeout"`
 }
 
 // LimitsConfig is harbor.Limits.
@@ -404,6 +441,16 @@ func (c *Config) validate() error {
 	}
 	if cc := c.Cache; cc != nil && (cc.MaxBytes <= 0 || cc.TTL <= 0) {
 		return bad("cache: max_bytes and ttl are required (e.g. max_bytes: 64MiB, ttl: 1h)")
+	}
+	if sl := c.SharedLimits; sl != nil {
+		switch sl.OnRedisDown {
+		case "", OnRedisDownOpen, OnRedisDownClosed:
+		default:
+			return bad("shared_limits.on_redis_down: %q is not open or closed", sl.OnRedisDown)
+		}
+		if sl.Timeout < 0 {
+			return bad("shared_limits.timeout must not be negative")
+		}
 	}
 	switch c.Log.Access {
 	case "", "stdout", "stderr", "off":

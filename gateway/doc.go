@@ -20,7 +20,9 @@
 //	GET  /health                liveness (always 200 while serving)
 //	GET  /ready                 readiness: a provider with credentials, Redis if configured, not shutting down
 //	GET  /stats                 harbor's MemoryStats, ConcurrencyStats, HealthCheck, CostStats and the gateway's
-//	GET  /metrics               Prometheus: package prommetrics and harbor_gateway_*
+//	GET  /metrics               Prometheus: package prommetrics, harbor_gateway_* and, with Redis,
+//	                            harbor_gateway_redis_up (a PING per scrape), harbor_shared_cache_errors_total and,
+//	                            with shared_limits, harbor_gateway_shared_limits_errors_total
 //
 // The routes implement generated/harborapi.ServerInterface, generated from
 // spec/harbor.yaml by go generate: oapi-codegen's std net/http server, not its
@@ -46,10 +48,17 @@
 // allow_anonymous). `harbor keys create` prints a new key and its config
 // line.
 //
-// Budgets and rate limits are per process: a fleet of gateways behind a load
-// balancer multiplies them by the number of instances (sharing them through
-// Redis is the next step). A stream its caller abandons before the end is not
-// charged, since harbor reports no usage for it.
+// Budgets and rate limits are per process unless Config.SharedLimits counts
+// them in Redis for a whole fleet of gateways (sharedlimits.go): one hash per
+// key id, token buckets and the budget updated by Lua scripts on Redis's
+// clock, one round trip before a limited key's call and one after it. When
+// Redis does not answer, on_redis_down decides: open counts in this process
+// (a fleet of N then lets a key do up to N times its limits), closed refuses
+// with 503 limits_unavailable. A Redis flushed or restarted empty forgets the
+// counts: keys start again with full buckets and nothing spent. A stream is
+// charged at its end, so one admitted under budget finishes even if it
+// crosses the budget; the next call is refused. A stream its caller abandons
+// before the end is not charged, since harbor reports no usage for it.
 //
 // # Errors
 //
@@ -66,7 +75,8 @@
 //	429 rate_limit_exceeded (the key's rpm/tpm), upstream_rate_limited (the vendor's, after harbor's retries); Retry-After
 //	502 upstream_error (5xx, reset, cut or undecodable answer), upstream_authentication,
 //	    upstream_permission, upstream_insufficient_balance (the gateway's own vendor account)
-//	503 circuit_open, queue_full, too_many_streams, shutting_down, provider_not_configured; Retry-After when known
+//	503 circuit_open, queue_full, too_many_streams, shutting_down, provider_not_configured,
+//	    limits_unavailable (shared_limits with on_redis_down: closed); Retry-After when known
 //	504 upstream_timeout
 //
 // A stream that fails after its first chunk cannot change its status: it

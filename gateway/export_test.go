@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/harborai/harbor-go/generated/harborapi"
 )
@@ -16,3 +17,7 @@ func (s *Server) GeneratedRouter() http.Handler {
 		h.ServeHTTP(x, r)
 	})
 }
+
+// SetClock replaces the clock of s's per-process limits and budgets, so that
+// tests can give two gateways clocks that disagree.
+func SetClock(s *Server, now func() time.Time) { s.now = now }

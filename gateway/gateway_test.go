@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -27,8 +28,13 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	goredis.SetLogger(quietRedis{}) // go-redis logs every refused dial of the Redis fault tests
 	goleak.VerifyTestMain(m)
 }
+
+type quietRedis struct{}
+
+func (quietRedis) Printf(context.Context, string, ...any) {}
 
 // caller is an HTTP client of a test gateway whose every request and answer is
 // checked against spec/harbor.yaml.

@@ -197,6 +197,16 @@ func (k *vkey) admit(now time.Time) (refusal, time.Duration) {
 	return admitted, 0
 }
 
+// admitted records a call the fleet-wide limits let in (sharedlimits.go):
+// this process's buckets follow its own share of the key's calls, for when it
+// must count alone.
+func (k *vkey) admitted(now time.Time) {
+	k.mu.Lock()
+	k.rpm.spend(now, 1)
+	k.mu.Unlock()
+	k.requests.Add(1)
+}
+
 // charge counts an answer's tokens and cost against the key.
 func (k *vkey) charge(now time.Time, tokens int, cost float64) {
 	if tokens > 0 {

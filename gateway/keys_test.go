@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -107,6 +108,15 @@ func TestKeyBudget(t *testing.T) {
 	assert.Equal(t, "budget_exceeded", *e.Error.Code)
 	assert.Equal(t, "insufficient_quota", e.Error.Type)
 	assert.Empty(t, res.Header.Get("Retry-After"), "a budget without a period does not renew")
+
+	// The alert "budget nearly spent" reads this gauge: the key is past its budget.
+	res, body = c.do(http.MethodGet, "/metrics", "")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	m := regexp.MustCompile(`(?m)^harbor_gateway_key_budget_spent_ratio\{key="small"\} (\S+)$`).FindStringSubmatch(string(body))
+	require.NotNil(t, m, "%s", body)
+	ratio, err := strconv.ParseFloat(m[1], 64)
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, ratio, 1.0)
 }
 
 func TestKeyBudgetCountsStreams(t *testing.T) {

@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -62,10 +61,15 @@ func (s routes) Ready(w http.ResponseWriter, r *http.Request) {
 	default:
 		checks["providers"] = fmt.Sprintf("ok (%d with credentials)", usable)
 	}
-	if s.b.shared != nil {
-		_, err := s.b.shared.Get(ctx, "ready-probe")
+	if len(s.b.redis) > 0 {
+		var err error
+		for _, r := range s.b.redis {
+			if err = r.Ping(ctx); err != nil {
+				break
+			}
+		}
 		switch {
-		case err == nil || errors.Is(err, harbor.ErrCacheMiss):
+		case err == nil:
 			checks["redis"] = "ok"
 		case s.cfg.Management.ReadyIgnoresRedis:
 			checks["redis"] = "unreachable (ignored: calls run without the shared cache)"
@@ -98,10 +102,9 @@ func (s routes) Stats(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.Management.ReadyTimeout)
 	defer cancel()
-	now := time.Now()
 	gs := harborapi.GatewayStats{Requests: s.requests.Load(), StreamsOpen: s.streams.Load(), Keys: []harborapi.KeyStats{}}
 	for _, k := range s.keys.keys {
-		spent, budget := k.snapshot(now)
+		spent, budget := s.keySpent(ctx, k)
 		ks := harborapi.KeyStats{Id: k.id, Requests: k.requests.Load(), SpentCny: spent}
 		if t := k.tokens.Load(); t > 0 {
 			ks.Tokens = &t
@@ -246,10 +249,12 @@ type gatewayMetrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	streams  prometheus.GaugeFunc
+	budgets  *budgetCollector
+	redis    []prometheus.Collector // only with a Redis tier
 }
 
 func newGatewayMetrics(s *Server) *gatewayMetrics {
-	return &gatewayMetrics{
+	g := &gatewayMetrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "harbor_gateway_http_requests_total",
 			Help: "HTTP requests the gateway answered, by route, status code and error type (empty on success).",
@@ -263,11 +268,71 @@ func newGatewayMetrics(s *Server) *gatewayMetrics {
 			Name: "harbor_gateway_streams_open",
 			Help: "Streams being answered now.",
 		}, func() float64 { return float64(s.streams.Load()) }),
+		budgets: &budgetCollector{s: s, desc: prometheus.NewDesc("harbor_gateway_key_budget_spent_ratio",
+			"What each virtual key with a budget has spent in its current period, as a fraction of its budget_cny (1: spent).",
+			[]string{"key"}, nil)},
+	}
+	if len(s.b.redis) > 0 {
+		g.redis = append(g.redis, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "harbor_gateway_redis_up",
+			Help: "1 when Redis (the shared cache tier's, and the shared limits' if another) answered a PING at this scrape " +
+				"(within management.ready_timeout), else 0.",
+		}, func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Management.ReadyTimeout)
+			defer cancel()
+			for _, r := range s.b.redis {
+				if r.Ping(ctx) != nil {
+					return 0
+				}
+			}
+			return 1
+		}))
+	}
+	if s.b.shared != nil {
+		g.redis = append(g.redis, prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "harbor_shared_cache_errors_total",
+			Help: "Reads and writes of the shared cache tier (Redis) that failed or timed out; each was served as a miss.",
+		}, func() float64 {
+			if c := s.client.MemoryStats().Cache; c != nil && c.Shared != nil {
+				return float64(c.Shared.Errors)
+			}
+			return 0
+		}))
+	}
+	if l := s.sharedLimits; l != nil {
+		g.redis = append(g.redis, prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "harbor_gateway_shared_limits_errors_total",
+			Help: "Round trips of the fleet-wide key limits (shared_limits) that failed or timed out; each call they concerned " +
+				"was counted in this process (on_redis_down: open) or refused (closed).",
+		}, func() float64 { return float64(l.errors.Load()) }))
+	}
+	return g
+}
+
+// budgetCollector reports each budgeted key's spending at scrape time.
+type budgetCollector struct {
+	s    *Server
+	desc *prometheus.Desc
+}
+
+func (b *budgetCollector) Describe(ch chan<- *prometheus.Desc) { ch <- b.desc }
+
+func (b *budgetCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), b.s.cfg.Management.ReadyTimeout)
+	defer cancel()
+	for _, k := range b.s.keys.keys {
+		if k.budget <= 0 {
+			continue
+		}
+		spent, budget := b.s.keySpent(ctx, k)
+		if budget > 0 {
+			ch <- prometheus.MustNewConstMetric(b.desc, prometheus.GaugeValue, spent/budget, k.id)
+		}
 	}
 }
 
 func (g *gatewayMetrics) register(r prometheus.Registerer) error {
-	for _, c := range []prometheus.Collector{g.requests, g.duration, g.streams} {
+	for _, c := range append([]prometheus.Collector{g.requests, g.duration, g.streams, g.budgets}, g.redis...) {
 		if err := r.Register(c); err != nil {
 			return err
 		}
@@ -298,7 +363,8 @@ var gatewayErrorTypes = func() map[string]bool {
 		m[t] = true
 	}
 	for _, t := range []string{"unauthenticated", "forbidden", "model_not_allowed", "budget_exceeded", "request_too_large",
-		"request_timeout", "client_closed", "write_failed", "too_many_streams", "shutting_down", "not_ready", "internal"} {
+		"request_timeout", "client_closed", "write_failed", "too_many_streams", "shutting_down", "not_ready", "internal",
+		"limits_unavailable"} {
 		m[t] = true
 	}
 	return m

@@ -32,14 +32,18 @@ type Server struct {
 	client    *harbor.Client
 	keys      *keyring
 	anonymous bool
-	api       http.Handler // the generated router, for every route but chat
-	metrics   *prommetrics.Metrics
-	gm        *gatewayMetrics
-	accessLog *slog.Logger
-	models    []llm.Model // what /v1/models lists (before per-key filtering)
-	chains    map[string]bool
-	pass      map[string]bool // passthrough fields; nil: none
-	passAll   bool
+	// sharedLimits counts the keys' limits in Redis for the fleet; nil: in
+	// this process.
+	sharedLimits *sharedLimits
+	now          func() time.Time // the clock of the per-process limits and budgets
+	api          http.Handler     // the generated router, for every route but chat
+	metrics      *prommetrics.Metrics
+	gm           *gatewayMetrics
+	accessLog    *slog.Logger
+	models       []llm.Model // what /v1/models lists (before per-key filtering)
+	chains       map[string]bool
+	pass         map[string]bool // passthrough fields; nil: none
+	passAll      bool
 
 	streams  atomic.Int64
 	requests atomic.Int64
@@ -78,7 +82,13 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	s := &Server{cfg: cfg, getenv: getenv, b: b, client: b.client, keys: keys, anonymous: len(cfg.Keys) == 0}
+	sl, err := cfg.buildSharedLimits(b, getenv)
+	if err != nil {
+		b.close()
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	s := &Server{cfg: cfg, getenv: getenv, b: b, client: b.client, keys: keys, anonymous: len(cfg.Keys) == 0,
+		sharedLimits: sl, now: time.Now}
 	s.baseCtx, s.cancel = context.WithCancel(context.Background())
 	s.chains = map[string]bool{}
 	for _, c := range b.chains {

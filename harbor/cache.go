@@ -37,6 +37,24 @@ type CacheConfig struct {
 	// SharedTimeout bounds each read and write of the shared tier; a slower or
 	// failing tier counts as a miss, never as a failed call. Default 50ms.
 	SharedTimeout time.Duration `json:"shared_timeout"`
+	// SharedLock makes identical calls in flight in different processes
+	// (a fleet sharing Shared) make one vendor call: the first process takes a
+	// lock in the shared tier for the call's key, calls the vendor and stores
+	// the answer; the others wait for that answer, polling the shared tier,
+	// for up to SharedLockWait, then call the vendor themselves. Shared must be
+	// a SharedCacheLocker. 0 (the default): off, and identical calls coalesce
+	// within each process only.
+	//
+	// SharedLock is the lock's time to live: its holder refreshes it every
+	// SharedLock/3 while its call runs, so a long call keeps it, and a process
+	// that dies holding it (or a lock a hung Redis took after its caller gave
+	// up) frees it within SharedLock. A few seconds is right. A leader whose
+	// call fails releases the lock at once, and the next waiter takes it and
+	// calls the vendor itself.
+	SharedLock time.Duration `json:"shared_lock"`
+	// SharedLockWait bounds how long a call waits for another process's
+	// answer before calling the vendor itself; default DefaultSharedLockWait.
+	SharedLockWait time.Duration `json:"shared_lock_wait"`
 	// Logger receives one warning when the shared tier starts failing and one
 	// note when it recovers (not one line per call); nil: slog.Default().
 	Logger *slog.Logger `json:"-"`
@@ -44,6 +62,10 @@ type CacheConfig struct {
 
 // DefaultSharedTimeout is CacheConfig.SharedTimeout when unset.
 const DefaultSharedTimeout = 50 * time.Millisecond
+
+// DefaultSharedLockWait is CacheConfig.SharedLockWait when unset: about as long
+// as a slow vendor call.
+const DefaultSharedLockWait = 2 * time.Minute
 
 // WithCache turns on the response cache (off by default). What is stored: the
 // successful answers of Create and of Streams that reached their end, whatever
@@ -94,6 +116,12 @@ func (cfg *CacheConfig) validate() error {
 		return bad("TTL must be > 0, got %v", cfg.TTL)
 	case cfg.SharedTimeout < 0:
 		return bad("SharedTimeout must be >= 0, got %v", cfg.SharedTimeout)
+	case cfg.SharedLock < 0 || cfg.SharedLockWait < 0:
+		return bad("SharedLock and SharedLockWait must be >= 0, got %v and %v", cfg.SharedLock, cfg.SharedLockWait)
+	case cfg.SharedLock > 0:
+		if _, ok := cfg.Shared.(SharedCacheLocker); !ok {
+			return bad("SharedLock needs a Shared tier that can lock (a SharedCacheLocker, as rediscache's is)")
+		}
 	}
 	for _, r := range cfg.Namespace {
 		if r <= ' ' || r == 0x7f {
@@ -110,6 +138,7 @@ type responseCache struct {
 	l1     *otter.Cache[cacheKey, *cacheEntry]
 	log    *slog.Logger
 	shared SharedCache
+	locker SharedCacheLocker // with SharedLock: the shared tier's locks
 
 	mu      sync.Mutex // guards flights and recent; taken by misses only
 	flights map[cacheKey]*flight
@@ -120,10 +149,13 @@ type responseCache struct {
 	recent map[cacheKey]recentAnswer
 
 	hits, sharedHits, misses, coalesced atomic.Int64
+	sharedCoalesced, sharedLockWaits    atomic.Int64 // answers of other processes' calls; waits that ran out
 	evictions, expirations, tooLarge    atomic.Int64
 	sharedErrors, sharedWrites          atomic.Int64
-	sharedFailing                       atomic.Bool // between the warning and the recovery note
-	writes                              sync.WaitGroup
+	sharedFailing                       atomic.Bool    // between the warning and the recovery note
+	writes                              sync.WaitGroup // background writes, unlocks and lock refreshes
+	closing                             chan struct{}  // closed by close: lock refreshes stop
+	closeOnce                           sync.Once
 }
 
 type recentAnswer struct {
@@ -150,8 +182,14 @@ func newResponseCache(cfg CacheConfig) (*responseCache, error) {
 	if cfg.SharedTimeout == 0 {
 		cfg.SharedTimeout = DefaultSharedTimeout
 	}
+	if cfg.SharedLockWait == 0 {
+		cfg.SharedLockWait = DefaultSharedLockWait
+	}
 	rc := &responseCache{cfg: cfg, shared: cfg.Shared, log: cfg.Logger, flights: map[cacheKey]*flight{},
-		recent: map[cacheKey]recentAnswer{}}
+		recent: map[cacheKey]recentAnswer{}, closing: make(chan struct{})}
+	if cfg.SharedLock > 0 {
+		rc.locker, _ = cfg.Shared.(SharedCacheLocker)
+	}
 	if rc.log == nil {
 		rc.log = slog.Default()
 	}
@@ -221,16 +259,16 @@ func storable(c *ChatCompletion) bool {
 }
 
 // put stores the cache's own copy of c in L1 and, in the background, in the shared
-// tier. It returns that copy, and whether L1 took it (not when it is larger
-// than the whole cache).
-func (rc *responseCache) put(k cacheKey, c *ChatCompletion) (*ChatCompletion, bool) {
+// tier, then releases the fleet's lock the flight f holds, if any. It returns
+// that copy, and whether L1 took it (not when it is larger than the whole cache).
+func (rc *responseCache) put(k cacheKey, c *ChatCompletion, f *flight) (*ChatCompletion, bool) {
 	own := cloneCompletion(c)
 	// What belongs to the call that stored it, not to the answer.
 	own.Cached, own.Cost, own.Fallback, own.TraceID = false, Cost{}, nil, ""
 	stored := rc.putL1(k, own)
 	if rc.shared != nil {
 		rc.writes.Add(1)
-		go rc.putShared(k, own)
+		go rc.putShared(k, own, f.takeLock())
 	}
 	return own, stored
 }
@@ -254,8 +292,9 @@ type sharedEntry struct {
 	Completion *ChatCompletion `json:"completion"`
 }
 
-func (rc *responseCache) putShared(k cacheKey, own *ChatCompletion) {
+func (rc *responseCache) putShared(k cacheKey, own *ChatCompletion, lock sharedLock) {
 	defer rc.writes.Done()
+	defer rc.unlock(lock) // after the write: waiters find the answer once the lock is gone
 	b, err := json.Marshal(sharedEntry{V: 1, Provider: own.Provider, RequestID: own.RequestID, Completion: own})
 	if err != nil {
 		rc.sharedFault("encode", err)
@@ -269,6 +308,115 @@ func (rc *responseCache) putShared(k cacheKey, own *ChatCompletion) {
 	}
 	rc.sharedWrites.Add(1)
 	rc.sharedOK()
+}
+
+// sharedLock is a lock of the fleet's that a flight holds, kept alive until
+// stop is closed.
+type sharedLock struct {
+	key, token string
+	stop       chan struct{}
+}
+
+// hold keeps a lock taken with token alive, refreshing it every SharedLock/3,
+// until the lock is released (unlock) or the cache closes.
+func (rc *responseCache) hold(key, token string) sharedLock {
+	l := sharedLock{key: key, token: token, stop: make(chan struct{})}
+	rc.writes.Add(1)
+	go func() {
+		defer rc.writes.Done()
+		t := time.NewTicker(max(rc.cfg.SharedLock/3, time.Millisecond))
+		defer t.Stop()
+		for {
+			select {
+			case <-l.stop:
+				return
+			case <-rc.closing:
+				return
+			case <-t.C:
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), rc.cfg.SharedTimeout)
+			ok, err := rc.locker.Refresh(ctx, key, token, rc.cfg.SharedLock)
+			cancel()
+			switch {
+			case err != nil:
+				rc.sharedFault("lock", err) // try again at the next tick, while the lock lives
+			case !ok:
+				return // expired and taken: a waiter calls the vendor too
+			}
+		}
+	}()
+	return l
+}
+
+// lockKey names the fleet's lock for k. It is outside the namespace's
+// entries ("<namespace>:<digest>"), so WarmCacheFromShared never meets it.
+func (rc *responseCache) lockKey(k cacheKey) string {
+	return "lock:" + k.shared(rc.cfg.Namespace)
+}
+
+// unlock releases a lock taken by awaitShared, within SharedTimeout. A lock that
+// cannot be released expires after SharedLock.
+func (rc *responseCache) unlock(l sharedLock) {
+	if l.token == "" {
+		return
+	}
+	close(l.stop)
+	ctx, cancel := context.WithTimeout(context.Background(), rc.cfg.SharedTimeout)
+	defer cancel()
+	if err := rc.locker.Unlock(ctx, l.key, l.token); err != nil {
+		rc.sharedFault("unlock", err)
+	}
+}
+
+// awaitShared is what the leader of a process's flight does on a miss when
+// the shared tier can lock (SharedLock): take the fleet's lock for k — then
+// the caller calls the vendor, and f holds the lock until the answer is
+// stored or the call failed — or, while another process holds it, poll the
+// shared tier for that process's answer, up to SharedLockWait. It returns
+// that answer, or nil when the caller must call the vendor; an error only
+// when ctx ended.
+func (rc *responseCache) awaitShared(ctx context.Context, k cacheKey, f *flight) (*ChatCompletion, error) {
+	key := rc.lockKey(k)
+	deadline := time.Now().Add(rc.cfg.SharedLockWait)
+	pause := 5 * time.Millisecond
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	for {
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rc.cfg.SharedTimeout)
+		token, ok, err := rc.locker.TryLock(lctx, key, rc.cfg.SharedLock)
+		cancel()
+		switch {
+		case err != nil:
+			rc.sharedFault("lock", err)
+			return nil, nil // no lock to be had: call the vendor, as without the tier
+		case ok:
+			f.lock = rc.hold(key, token)
+			return nil, nil
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			rc.sharedLockWaits.Add(1)
+			return nil, nil
+		}
+		if timer == nil {
+			timer = time.NewTimer(min(pause, left))
+		} else {
+			timer.Reset(min(pause, left))
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-timer.C:
+		}
+		if res, ok := rc.getShared(ctx, k); ok {
+			return res, nil
+		}
+		pause = min(pause*3/2, 100*time.Millisecond)
+	}
 }
 
 // getShared asks the shared tier, within SharedTimeout; any fault is a miss.
@@ -323,9 +471,10 @@ func (rc *responseCache) sharedOK() {
 	}
 }
 
-// close waits for background writes to the shared tier and stops otter's
-// goroutines.
+// close stops refreshing the fleet's locks (they expire within SharedLock),
+// waits for background writes to the shared tier and stops otter's goroutines.
 func (rc *responseCache) close() {
+	rc.closeOnce.Do(func() { close(rc.closing) })
 	rc.writes.Wait()
 	rc.l1.StopAllGoroutines()
 }
@@ -336,6 +485,15 @@ type flight struct {
 	waiters atomic.Int32    // callers waiting for it (not the leader)
 	res     *ChatCompletion // the cache's copy; waiters clone it
 	err     error
+	lock    sharedLock // the fleet's lock for the call, when this process took it (SharedLock)
+}
+
+// takeLock hands over the fleet's lock the flight holds (the zero sharedLock
+// for none): the leader's goroutine calls it once, from put or finish.
+func (f *flight) takeLock() sharedLock {
+	l := f.lock
+	f.lock = sharedLock{}
+	return l
 }
 
 // join returns the flight for k and whether the caller leads it (and must finish
@@ -382,6 +540,13 @@ func (rc *responseCache) finish(k cacheKey, f *flight, res *ChatCompletion, err 
 	rc.mu.Unlock()
 	f.res, f.err = res, err
 	close(f.done)
+	if l := f.takeLock(); l.token != "" { // no answer was stored: let the next process try
+		rc.writes.Add(1)
+		go func() {
+			defer rc.writes.Done()
+			rc.unlock(l)
+		}()
+	}
 }
 
 // closedChan is the done channel of a flight that has already ended.

@@ -188,6 +188,8 @@ func TestCacheConfigIsChecked(t *testing.T) {
 		"negative ttl":     {MaxBytes: 1 << 20, TTL: -time.Second},
 		"negative timeout": {MaxBytes: 1 << 20, TTL: time.Minute, SharedTimeout: -1},
 		"namespace":        {MaxBytes: 1 << 20, TTL: time.Minute, Namespace: "a b"},
+		"negative lock":    {MaxBytes: 1 << 20, TTL: time.Minute, SharedLock: -1},
+		"lock, no tier":    {MaxBytes: 1 << 20, TTL: time.Minute, SharedLock: time.Second},
 	} {
 		_, err := harbor.New(harbor.WithCache(cfg))
 		requireInvalid(t, err, name, "WithCache")

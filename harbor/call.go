@@ -219,7 +219,7 @@ func (c *Client) create(k *call) (*ChatCompletion, error) {
 	stored := false
 	if err == nil && storable(res) {
 		res.Provider = k.name
-		own, stored = rc.put(key, res)
+		own, stored = rc.put(key, res, f)
 	}
 	ferr := err
 	if err == nil && own == nil {
@@ -267,6 +267,20 @@ func (c *Client) cached(k *call, key cacheKey) (*ChatCompletion, *flight, error)
 				rc.sharedHits.Add(1)
 				k.cache = CacheSharedHit
 				return hitCopy(res), nil, nil
+			}
+			if rc.locker != nil {
+				res, err := rc.awaitShared(k.ctx, key, f)
+				switch {
+				case err != nil:
+					rc.finish(key, f, nil, errLeaderGone, false)
+					return nil, nil, vendorerr.Transport(k.name, k.asked, err)
+				case res != nil: // the answer of another process's call
+					rc.finish(key, f, res, nil, rc.putL1(key, res))
+					rc.sharedCoalesced.Add(1)
+					rc.coalesced.Add(1)
+					k.cache = CacheCoalesced
+					return hitCopy(res), nil, nil
+				}
 			}
 		}
 		rc.misses.Add(1)

@@ -88,8 +88,14 @@ type CacheMemory struct {
 // SharedCacheStats counts the shared tier's traffic.
 type SharedCacheStats struct {
 	Writes  int64 `json:"writes"`  // answers stored
-	Errors  int64 `json:"errors"`  // reads and writes that failed or timed out (each served as a miss)
+	Errors  int64 `json:"errors"`  // reads, writes and locks that failed or timed out (each served as a miss)
 	Failing bool  `json:"failing"` // the latest operation failed
+	// Only with CacheConfig.SharedLock (nil without): calls answered by an
+	// identical call of another process (also counted in CacheMemory's
+	// Coalesced), and calls that stopped waiting for one after SharedLockWait
+	// and called the vendor themselves.
+	Coalesced    *int64 `json:"coalesced,omitempty"`
+	WaitsExpired *int64 `json:"waits_expired,omitempty"`
 }
 
 // HeapMemory is the Go runtime's view of the process's memory.
@@ -139,6 +145,10 @@ func (c *Client) MemoryStats() MemoryStats {
 		cm.HitRate = ratio(float64(served), float64(served+cm.Misses))
 		if rc.shared != nil {
 			cm.Shared = &SharedCacheStats{Writes: rc.sharedWrites.Load(), Errors: rc.sharedErrors.Load(), Failing: rc.sharedFailing.Load()}
+			if rc.locker != nil {
+				co, we := rc.sharedCoalesced.Load(), rc.sharedLockWaits.Load()
+				cm.Shared.Coalesced, cm.Shared.WaitsExpired = &co, &we
+			}
 		}
 		out.Cache = cm
 	}

@@ -31,6 +31,31 @@ type SharedCacheRanger interface {
 	Range(ctx context.Context, prefix string, fn func(key string, value []byte, ttl time.Duration) bool) error
 }
 
+// A SharedCacheLocker is a SharedCache that can also hold short locks, so that
+// identical calls in flight in different processes make one vendor call
+// (CacheConfig.SharedLock): the process that takes a key's lock calls the
+// vendor, keeps the lock alive while its call runs (Refresh), stores the
+// answer and releases the lock; the others poll the shared tier for the
+// answer meanwhile. Package rediscache implements it with SET NX PX.
+//
+// harbor calls it within CacheConfig.SharedTimeout, like Get and Set, and
+// treats an error as "no lock to be had": the caller then calls the vendor
+// itself, as without the shared tier.
+type SharedCacheLocker interface {
+	SharedCache
+	// TryLock takes the lock named key for ttl unless someone holds it. ok
+	// reports whether the caller now holds it; token identifies this holding
+	// for Refresh and Unlock.
+	TryLock(ctx context.Context, key string, ttl time.Duration) (token string, ok bool, err error)
+	// Refresh makes the lock key expire ttl from now if token still holds
+	// it, and reports whether it did.
+	Refresh(ctx context.Context, key, token string, ttl time.Duration) (ok bool, err error)
+	// Unlock releases the lock key if token still holds it (it may have
+	// expired and been taken by another process since: then Unlock does
+	// nothing).
+	Unlock(ctx context.Context, key, token string) error
+}
+
 // ErrCacheMiss is what a SharedCache returns from Get when it has no entry.
 var ErrCacheMiss = cacheMiss{}
 

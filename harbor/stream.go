@@ -145,6 +145,6 @@ func (f *streamFill) complete(provider, model, requestID string) {
 		f.rc.finish(f.key, f.f, nil, errLeaderGone, false)
 		return
 	}
-	own, stored := f.rc.put(f.key, res)
+	own, stored := f.rc.put(f.key, res, f.f)
 	f.rc.finish(f.key, f.f, own, nil, stored)
 }

@@ -2,6 +2,8 @@ package rediscache
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -35,7 +37,10 @@ type Cache struct {
 	closeErr  error
 }
 
-var _ harbor.SharedCacheRanger = (*Cache)(nil)
+var (
+	_ harbor.SharedCacheRanger = (*Cache)(nil)
+	_ harbor.SharedCacheLocker = (*Cache)(nil)
+)
 
 // An Option configures New.
 type Option func(*Cache)
@@ -193,4 +198,67 @@ func (c *Cache) Close() error {
 		}
 	})
 	return c.closeErr
+}
+
+// Ping asks Redis whether it answers (PING), for a readiness check or a
+// metric: nil when it did within ctx and the client's timeouts.
+func (c *Cache) Ping(ctx context.Context) error {
+	if err := c.client.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("rediscache: ping: %w", err)
+	}
+	return nil
+}
+
+// Client returns the go-redis client the Cache uses, so that other Redis work
+// of the same program (the gateway's fleet-wide limits) shares its connections
+// and timeouts. Closing it is the Cache's job (Close), not the caller's.
+func (c *Cache) Client() redis.UniversalClient { return c.client }
+
+// TryLock takes the lock key (SET key token NX PX ttl) for ttl, which must be
+// positive, unless someone holds it; token is random, for Unlock. The lock is
+// an entry of its own under the Cache's prefix.
+func (c *Cache) TryLock(ctx context.Context, key string, ttl time.Duration) (token string, ok bool, err error) {
+	if ttl <= 0 {
+		return "", false, fmt.Errorf("rediscache: lock: ttl %v is not positive", ttl)
+	}
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", false, fmt.Errorf("rediscache: lock: %w", err)
+	}
+	token = hex.EncodeToString(b[:])
+	ok, err = c.client.SetNX(ctx, c.prefix+key, token, ttl).Result()
+	if err != nil {
+		return "", false, fmt.Errorf("rediscache: lock: %w", err)
+	}
+	if !ok {
+		return "", false, nil
+	}
+	return token, true, nil
+}
+
+// refreshScript extends a lock only while the token that took it holds it.
+var refreshScript = redis.NewScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`)
+
+// Refresh makes the lock key expire ttl from now if token still holds it.
+func (c *Cache) Refresh(ctx context.Context, key, token string, ttl time.Duration) (bool, error) {
+	if ttl <= 0 {
+		return false, fmt.Errorf("rediscache: refresh: ttl %v is not positive", ttl)
+	}
+	n, err := refreshScript.Run(ctx, c.client, []string{c.prefix + key}, token, ttl.Milliseconds()).Int64()
+	if err != nil {
+		return false, fmt.Errorf("rediscache: refresh: %w", err)
+	}
+	return n == 1, nil
+}
+
+// unlockScript deletes a lock only while the token that took it holds it.
+var unlockScript = redis.NewScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`)
+
+// Unlock releases the lock key if token still holds it; a lock that expired
+// and was taken by someone else since is left alone.
+func (c *Cache) Unlock(ctx context.Context, key, token string) error {
+	if err := unlockScript.Run(ctx, c.client, []string{c.prefix + key}, token).Err(); err != nil {
+		return fmt.Errorf("rediscache: unlock: %w", err)
+	}
+	return nil
 }

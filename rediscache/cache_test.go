@@ -156,7 +156,11 @@ func TestKill(t *testing.T) {
 	srv, c, _ := setup(t)
 	ctx := t.Context()
 	require.NoError(t, c.Set(ctx, "ns:k", []byte("v"), time.Minute))
+	require.NoError(t, c.Ping(ctx))
 	srv.Kill()
+	start := time.Now()
+	assert.Error(t, c.Ping(ctx))
+	assert.Less(t, time.Since(start), hangBound)
 
 	for range 3 { // the pooled connection breaks, then dials are refused
 		start := time.Now()

@@ -30,6 +30,15 @@
 // New. While Redis is down go-redis logs each failed dial through its own logger,
 // which redis.SetLogger replaces.
 //
+// # Locks
+//
+// A Cache is also a harbor.SharedCacheLocker, for CacheConfig.SharedLock (one
+// vendor call for identical calls in flight in several processes): TryLock is
+// SET key token NX PX ttl with a random token, Refresh and Unlock are Lua
+// scripts that touch the lock only while that token holds it. Lock keys are
+// "<prefix>lock:<namespace>:<digest>", outside the entries WarmCacheFromShared
+// reads.
+//
 // # What is stored
 //
 // Keys are the Cache's prefix (DefaultPrefix, "harbor:") followed by harbor's

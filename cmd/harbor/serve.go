@@ -13,6 +13,8 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/harborai/harbor-go/conformance/mockvendor"
 	"github.com/harborai/harbor-go/gateway"
 	"github.com/harborai/harbor-go/harbor"
@@ -122,6 +124,10 @@ func (o *serveOptions) run(ctx context.Context, rest []string, e env) int {
 		fmt.Fprintf(e.stderr, "harbor serve: %v\n", err)
 		return exitUsage
 	}
+	// go-redis logs every failed dial while Redis is down, once per call;
+	// harbor's cache already says so once per streak ("shared cache tier
+	// failing", then "recovered"). Its lines become debug records.
+	redis.SetLogger(redisLog{})
 	l, err := net.Listen("tcp", srv.Addr())
 	if err != nil {
 		_ = srv.Close()
@@ -234,4 +240,11 @@ func (o *keysOptions) run(_ context.Context, rest []string, e env) int {
 	fmt.Fprintf(e.stdout, "# Add these lines under keys: in the gateway's config (then restart harbor serve):\n")
 	fmt.Fprintf(e.stdout, "  - id: %s\n    sha256: %s\n", id, sum)
 	return exitOK
+}
+
+// redisLog turns go-redis's log lines into slog debug records.
+type redisLog struct{}
+
+func (redisLog) Printf(ctx context.Context, format string, v ...any) {
+	slog.DebugContext(ctx, "redis: "+fmt.Sprintf(format, v...))
 }

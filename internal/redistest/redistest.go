@@ -27,11 +27,14 @@ const startTimeout = 10 * time.Second
 
 // A Server is one redis-server process listening on 127.0.0.1 only.
 type Server struct {
-	tb   testing.TB
-	addr string
-	cmd  *exec.Cmd
-	out  *syncBuffer   // the server's stdout and stderr, shown when it fails to start
-	done chan struct{} // closed when the process has exited
+	tb      testing.TB
+	addr    string
+	bin     string
+	args    []string
+	cluster bool
+	cmd     *exec.Cmd
+	out     *syncBuffer   // the server's stdout and stderr, shown when it fails to start
+	done    chan struct{} // closed when the process has exited
 }
 
 // Start runs a redis-server on a free port of 127.0.0.1 in a temporary directory
@@ -106,23 +109,36 @@ func start(tb testing.TB, bin string, cluster bool) (*Server, error) {
 		)
 	}
 	s := &Server{
-		tb:   tb,
-		addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
-		out:  &syncBuffer{},
-		done: make(chan struct{}),
+		tb:      tb,
+		addr:    net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
+		bin:     bin,
+		args:    args,
+		cluster: cluster,
 	}
-	s.cmd = exec.Command(bin, args...)
-	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
-	s.cmd.SysProcAttr = sysProcAttr()
-	if err := s.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("redistest: %w", err)
+	if err := s.launch(); err != nil {
+		return nil, err
 	}
+	tb.Cleanup(s.stop)
+	return s, nil
+}
+
+// launch runs the server's process and waits until it answers.
+func (s *Server) launch() error {
+	s.out, s.done = &syncBuffer{}, make(chan struct{})
+	cmd := exec.Command(s.bin, s.args...)
+	cmd.Stdout, cmd.Stderr = s.out, s.out
+	cmd.SysProcAttr = sysProcAttr()
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("redistest: %w", err)
+	}
+	s.cmd = cmd
+	done := s.done
 	go func() {
-		_ = s.cmd.Wait()
-		close(s.done)
+		_ = cmd.Wait()
+		close(done)
 	}()
 	ready := func() error { return ping(s.addr) }
-	if cluster {
+	if s.cluster {
 		added := false
 		ready = func() error {
 			if !added {
@@ -144,19 +160,29 @@ func start(tb testing.TB, bin string, cluster bool) (*Server, error) {
 	deadline := time.Now().Add(startTimeout)
 	for {
 		if err := ready(); err == nil {
-			break
+			return nil
 		} else if time.Now().After(deadline) {
 			s.stop()
-			return nil, fmt.Errorf("redis-server on %s not ready within %v (%v); its output: %s", s.addr, startTimeout, err, s.out)
+			return fmt.Errorf("redis-server on %s not ready within %v (%v); its output: %s", s.addr, startTimeout, err, s.out)
 		}
 		select {
-		case <-s.done:
-			return nil, fmt.Errorf("redis-server on %s exited at start (%v); its output: %s", s.addr, s.cmd.ProcessState, s.out)
+		case <-done:
+			return fmt.Errorf("redis-server on %s exited at start (%v); its output: %s", s.addr, cmd.ProcessState, s.out)
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-	tb.Cleanup(s.stop)
-	return s, nil
+}
+
+// Restart kills the server (if it still runs) and starts a new, empty one on the
+// same address, as a Redis that crashed and came back without its data would.
+// It fails the test if the new server does not start (another process may have
+// taken the port meanwhile).
+func (s *Server) Restart() {
+	s.tb.Helper()
+	s.stop()
+	if err := s.launch(); err != nil {
+		s.tb.Fatalf("redistest: restarting: %v", err)
+	}
 }
 
 // Addr returns the server's host:port ("127.0.0.1:N").

@@ -139,3 +139,18 @@ func TestMissingServer(t *testing.T) {
 		assert.Empty(t, r.skipped)
 	})
 }
+
+// Restart brings back a killed server on the same address, empty.
+func TestRestart(t *testing.T) {
+	s := Start(t)
+	_, err := command(s.Addr(), "SET k v")
+	require.NoError(t, err)
+	s.Kill()
+	require.Error(t, ping(s.Addr()))
+	s.Restart()
+	require.NoError(t, ping(s.Addr()))
+	_, err = command(s.Addr(), "GET k")
+	require.Error(t, err, "a restarted server is empty (GET answers a nil bulk string, which command reports as an error)")
+	s.Restart() // a running server is killed first
+	require.NoError(t, ping(s.Addr()))
+}
