@@ -35,6 +35,13 @@ type pair struct {
 // counts its own).
 func newPair(t *testing.T, k gateway.KeyConfig, shared *gateway.SharedLimitsConfig, extra ...gateway.KeyConfig) *pair {
 	p := &pair{t: t, redis: redistest.Start(t)}
+	p.start(k, shared, extra...)
+	return p
+}
+
+// start starts the pair's gateways on its Redis (see newPair).
+func (p *pair) start(k gateway.KeyConfig, shared *gateway.SharedLimitsConfig, extra ...gateway.KeyConfig) {
+	t := p.t
 	key, sum, err := gateway.NewKey()
 	require.NoError(t, err)
 	k.SHA256 = sum
@@ -63,7 +70,6 @@ func newPair(t *testing.T, k gateway.KeyConfig, shared *gateway.SharedLimitsConf
 		p.gs[i].Key = key
 		p.cs[i] = newCaller(t, p.gs[i])
 	}
-	return p
 }
 
 // call makes one chat call on gateway i with the pair's key.
@@ -258,6 +264,67 @@ func TestSharedLimitsRedisFaults(t *testing.T) {
 				assert.Regexp(t, `\nharbor_gateway_shared_limits_errors_total [1-9]`, string(m))
 			})
 		}
+	}
+}
+
+// A slow Redis (a proxy adding latency each way): below the timeout the key's
+// limit is counted for the fleet; above it (1s each way, against a 500ms
+// shared_limits.timeout, which rediscache's 100ms read timeout caps) each call
+// meets on_redis_down within a bounded time — open: each gateway lets its own
+// share of N through; closed: 503 limits_unavailable, keys without limits
+// served — and once Redis is fast again it counts for the fleet again (what
+// open let through meanwhile was not charged there).
+func TestSharedLimitsRedisSlow(t *testing.T) {
+	const n = 2
+	for _, mode := range []string{gateway.OnRedisDownOpen, gateway.OnRedisDownClosed} {
+		t.Run(mode, func(t *testing.T) {
+			freeKey, freeSum, err := gateway.NewKey()
+			require.NoError(t, err)
+			p := &pair{t: t, redis: redistest.Start(t)}
+			slow := redistest.StartSlowProxy(t, p.redis.Addr())
+			p.start(gateway.KeyConfig{ID: "limited", RPM: n},
+				&gateway.SharedLimitsConfig{RedisURL: slow.URL(), OnRedisDown: mode, Timeout: 500 * time.Millisecond},
+				gateway.KeyConfig{ID: "free", SHA256: freeSum})
+
+			slow.SetLatency(10 * time.Millisecond)
+			assert.Equal(t, map[int]int{http.StatusOK: n, http.StatusTooManyRequests: n}, p.admittedAlternating(2*n),
+				"below the timeout: N for the fleet")
+
+			slow.SetLatency(time.Second)
+			var slowest time.Duration
+			codes := map[int]int{}
+			for i := range 3 * n {
+				start := time.Now()
+				res, body := p.call(i%2, hi)
+				slowest = max(slowest, time.Since(start))
+				codes[res.StatusCode]++
+				if mode == gateway.OnRedisDownClosed {
+					require.Equal(t, http.StatusServiceUnavailable, res.StatusCode, "%s", body)
+					assert.Equal(t, "limits_unavailable", *decodeError(t, body).Error.Code)
+					assert.Equal(t, "1", res.Header.Get("Retry-After"))
+				}
+			}
+			// Bounded by the timeout, not by Redis's 2s round trip; loose for a
+			// loaded machine.
+			assert.Less(t, slowest, 2*time.Second)
+			switch mode {
+			case gateway.OnRedisDownOpen:
+				// Each gateway admitted N/2 while Redis counted; alone it allows
+				// the rest of its N: N more for the two.
+				assert.Equal(t, map[int]int{http.StatusOK: n, http.StatusTooManyRequests: 2 * n}, codes)
+			case gateway.OnRedisDownClosed:
+				res, body := p.cs[1].chat(hi, "Authorization", "Bearer "+freeKey)
+				assert.Equal(t, http.StatusOK, res.StatusCode, "a key without limits needs no Redis: %s", body)
+			}
+			_, m := p.cs[0].do(http.MethodGet, "/metrics", "")
+			errs := sumSamples(string(m), "harbor_gateway_shared_limits_errors_total")
+			assert.GreaterOrEqual(t, errs, float64(n), "the slow round trips are counted")
+
+			slow.SetLatency(0)
+			assert.Equal(t, map[int]int{http.StatusTooManyRequests: 2}, p.admittedAlternating(2),
+				"Redis counts again: its bucket is still empty")
+			t.Logf("%s: slowest call at 1s each way: %v; codes %v; gateway 0's shared limits errors %v", mode, slowest, codes, errs)
+		})
 	}
 }
 

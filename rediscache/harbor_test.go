@@ -159,6 +159,75 @@ func TestHungRedisCostsAtMostTheTimeout(t *testing.T) {
 	assert.Positive(t, c.MemoryStats().Cache.Shared.Errors)
 }
 
+// A slow Redis (a proxy adding latency): below the timeouts, hits still come
+// from Redis; above them (1s each way, against the 200ms SharedTimeout and
+// rediscache's 100ms read timeout) every call still succeeds, from the vendor,
+// delayed by about the timeout and not by Redis, and each slow read is a miss
+// and an error; once Redis is fast again, its hits come back.
+func TestSlowRedis(t *testing.T) {
+	srv := redistest.Start(t)
+	slow := redistest.StartSlowProxy(t, srv.Addr())
+	m := harbortest.Start(t, harbortest.DeepSeek)
+	direct, err := rediscache.Open(srv.URL(), rediscache.Options{})
+	require.NoError(t, err)
+	defer direct.Close()
+	proxied, err := rediscache.Open(slow.URL(), rediscache.Options{})
+	require.NoError(t, err)
+	defer proxied.Close()
+	ctx := context.Background()
+
+	// Another process stores three answers in Redis; this one has none in L1.
+	writer := sharedClient(t, m, direct, nil)
+	for _, q := range []string{"fast", "slow", "fast again"} {
+		_, err := writer.Chat.Completions.Create(ctx, question(m, q))
+		require.NoError(t, err)
+	}
+	require.NoError(t, writer.Close()) // waits for the writes to Redis
+	c := sharedClient(t, m, proxied, slog.New(slog.NewTextHandler(&syncBuffer{}, nil)))
+	vendor := len(m.ChatRequests())
+	require.NoError(t, proxied.Client().Ping(ctx).Err()) // connected before the latency: each call below is one GET
+
+	ask := func(q string) (*harbor.ChatCompletion, time.Duration) {
+		t.Helper()
+		start := time.Now()
+		res, err := c.Chat.Completions.Create(ctx, question(m, q))
+		require.NoError(t, err, "a slow Redis never fails a call")
+		return res, time.Since(start)
+	}
+
+	slow.SetLatency(10 * time.Millisecond)
+	res, fast := ask("fast")
+	assert.True(t, res.Cached, "10ms each way is below the timeouts: a hit from Redis")
+	assert.EqualValues(t, 1, c.MemoryStats().Cache.SharedHits)
+
+	slow.SetLatency(time.Second)
+	res, slowest := ask("slow")
+	for i := range 3 {
+		r, took := ask("slow, new " + strings.Repeat("x", i))
+		assert.False(t, r.Cached)
+		slowest = max(slowest, took)
+	}
+	assert.False(t, res.Cached, "Redis has it, but not within the timeout: a miss, answered by the vendor")
+	// About the 200ms SharedTimeout (the 100ms read timeout ends it first);
+	// the bound is loose for a loaded machine: bounded, not hanging for 2s.
+	assert.Less(t, slowest, 2*time.Second)
+	ms := c.MemoryStats().Cache
+	assert.EqualValues(t, 1, ms.SharedHits)
+	assert.GreaterOrEqual(t, ms.Misses, int64(4))
+	assert.GreaterOrEqual(t, ms.Shared.Errors, int64(4), "each slow read is an error")
+	assert.True(t, ms.Shared.Failing)
+	assert.Equal(t, vendor+4, len(m.ChatRequests()))
+
+	slow.SetLatency(0)
+	res, back := ask("fast again")
+	assert.True(t, res.Cached, "Redis fast again: its hits are back")
+	ms = c.MemoryStats().Cache
+	assert.EqualValues(t, 2, ms.SharedHits)
+	assert.False(t, ms.Shared.Failing)
+	t.Logf("call at 10ms each way: %v (hit); slowest at 1s each way: %v (miss); at 0 again: %v (hit); shared errors %d",
+		fast, slowest, back, ms.Shared.Errors)
+}
+
 // Garbage under a key is a miss and an error count, never a failed call.
 func TestGarbageInRedisIsAMiss(t *testing.T) {
 	srv := redistest.Start(t)

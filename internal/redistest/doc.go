@@ -6,6 +6,9 @@
 //	…
 //	srv.Kill() // a crash mid-run: every later command fails
 //
+// StartSlowProxy puts a TCP proxy in front of it that adds a latency the test
+// changes at run time: a Redis that is slow rather than down.
+//
 // It runs the redis-server found on PATH (Debian's package redis-server). Where
 // there is none the test is skipped, or fails when HARBOR_REQUIRE_REDIS=1 (as
 // scripts/test sets it, after installing redis-server when it can). It is for
