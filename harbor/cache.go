@@ -35,7 +35,9 @@ type CacheConfig struct {
 	// package rediscache provides one on Redis.
 	Shared SharedCache `json:"-"`
 	// SharedTimeout bounds each read and write of the shared tier; a slower or
-	// failing tier counts as a miss, never as a failed call. Default 50ms.
+	// failing tier counts as a miss, never as a failed call. Default 50ms. The
+	// tier's own timeouts may cut it shorter (rediscache's read timeout is
+	// 100ms unless its URL or Options say otherwise).
 	SharedTimeout time.Duration `json:"shared_timeout"`
 	// SharedLock makes identical calls in flight in different processes
 	// (a fleet sharing Shared) make one vendor call: the first process takes a
