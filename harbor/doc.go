@@ -94,22 +94,10 @@
 //
 // # Structured output
 //
-// CreateJSON asks for an answer shaped as a Go type and returns it decoded:
-//
-//	type City struct {
-//		Name       string `json:"name"`
-//		Population int    `json:"population" jsonschema:"inhabitants of the city proper"`
-//	}
-//	res, err := harbor.CreateJSON[City](ctx, client, req)
-//	// res.Value is a City; res.Usage and res.Cost cover every turn.
-//
-// The type's JSON Schema (SchemaFor) goes out as response_format json_schema to
-// providers that take it (Descriptor.JSONSchema: doubao, qianfan, openai) and is
-// emulated elsewhere (deepseek, wenxin: json_object mode and the schema in a
-// system message). Every answer is validated against the schema and decoded; an
-// answer that does not match gets one repair turn, and a second miss is an
-// ErrBadResponse carrying a *JSONError. A type JSON Schema cannot express is an
-// ErrInvalidRequest naming the field, before any I/O.
+// Package structured asks for an answer shaped as a Go type and returns it
+// decoded and validated (structured.CreateJSON[T]); it is a package of its own so
+// that programs that do not use it do not pay its JSON Schema validator's start-up
+// (several milliseconds of package initialisation).
 //
 // # Many requests at once
 //

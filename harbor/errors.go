@@ -83,10 +83,10 @@ var (
 	ErrStreamTruncated = llm.ErrStreamTruncated
 	// ErrBadResponse: the vendor answered something harbor cannot decode (not JSON,
 	// an unexpected shape, an HTTP status harbor does not classify), or a 200 with
-	// no choices ({}, null, an error object that names no other class). CreateJSON
-	// returns it too when the answer still does not match the requested type's
-	// JSON Schema after the repair turn: the *Error's Err is then a *JSONError
-	// with the answer and the violations (errors.As finds it).
+	// no choices ({}, null, an error object that names no other class).
+	// structured.CreateJSON returns it too when the answer still does not match
+	// the requested type's JSON Schema after the repair turn: the *Error's Err is
+	// then a *structured.JSONError with the answer and the violations.
 	ErrBadResponse = llm.ErrBadResponse
 	// ErrCircuitOpen: the provider failed CircuitBreaker.Failures times in a row
 	// and its breaker is open: calls fail at once, without being sent, until the

@@ -260,8 +260,8 @@ type Provider = llm.Provider
 // id), Prefixes (model-name prefixes it claims, "deepseek-"), New (builds the
 // provider from its ProviderConfig on first use) and Rewrite (optional: the model
 // id and thinking mode actually sent for a name, reported by Client.Route) and
-// JSONSchema (whether the provider takes ResponseFormat json_schema; CreateJSON
-// emulates it with json_object when not). Give one to WithProvider or
+// JSONSchema (whether the provider takes ResponseFormat json_schema;
+// structured.CreateJSON emulates it with json_object when not). Give one to WithProvider or
 // Client.Register.
 type Descriptor = llm.Descriptor
 

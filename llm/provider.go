@@ -129,7 +129,7 @@ type Descriptor struct {
 	// JSONSchema reports that the provider accepts ResponseFormat
 	// {Type: "json_schema"} and sends it to its vendor (the built-ins doubao,
 	// qianfan and openai do; deepseek and wenxin take text and json_object only).
-	// harbor.CreateJSON reads it to choose how to ask for typed output: natively
+	// structured.CreateJSON reads it to choose how to ask for typed output: natively
 	// as json_schema when true, and when false by emulation — json_object mode
 	// with the schema in a system message — so a provider that leaves it false
 	// must accept json_object. A provider of your own sets it itself; the zero

@@ -58,7 +58,7 @@ func Descriptor() llm.Descriptor {
 		Prefixes: []string{"deepseek-"},
 		New:      descriptorNew,
 		Check:    check,
-		// DeepSeek takes json_object only: harbor.CreateJSON emulates schemas
+		// DeepSeek takes json_object only: structured.CreateJSON emulates schemas
 		// with it (the schema in a system message that says "JSON", as
 		// json_object mode requires).
 		JSONSchema: false,

@@ -75,7 +75,7 @@ func Descriptor() llm.Descriptor {
 		Prefixes: []string{"doubao-", "ep-"},
 		New:      descriptorNew,
 		Check:    check,
-		// Ark takes response_format json_schema (with strict): harbor.CreateJSON
+		// Ark takes response_format json_schema (with strict): structured.CreateJSON
 		// sends typed schemas natively.
 		JSONSchema: true,
 	}

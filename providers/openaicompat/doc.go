@@ -34,7 +34,7 @@
 //   - KeyOptional endpoints (Local) send no Authorization header when no key is set.
 //   - response_format json_schema is sent as given. Endpoints whose servers take
 //     json_object only set NoJSONSchema (the Moonshot and Zhipu presets do), so
-//     that their Descriptor says so and harbor.CreateJSON emulates schemas there.
+//     that their Descriptor says so and structured.CreateJSON emulates schemas there.
 //
 // Rejected before I/O, in this order (rules.go, one rule a bullet):
 //   - noWebSearch: web_search, a Baidu ERNIE option with no OpenAI counterpart.

@@ -66,7 +66,7 @@ type Endpoint struct {
 	PassThinking bool
 	// NoJSONSchema is for servers that take response_format json_object but not
 	// json_schema: the Descriptor then reports JSONSchema false, and
-	// harbor.CreateJSON emulates a schema (json_object plus the schema in a system
+	// structured.CreateJSON emulates a schema (json_object plus the schema in a system
 	// message) instead of sending it natively. Off (the default), json_schema is
 	// sent as OpenAI defines it.
 	NoJSONSchema bool
@@ -122,7 +122,7 @@ func Moonshot() Endpoint {
 		// (Moonshot's docs as remembered; unverified here).
 		PassThinking: true,
 		// Moonshot documents json_object mode only (as remembered; unverified):
-		// harbor.CreateJSON emulates schemas, which works either way.
+		// structured.CreateJSON emulates schemas, which works either way.
 		NoJSONSchema: true,
 	}
 }
@@ -139,7 +139,7 @@ func Zhipu() Endpoint {
 		Prefixes:     []string{"glm-"},
 		PassThinking: true,
 		// Zhipu documents json_object mode only (as remembered; unverified):
-		// harbor.CreateJSON emulates schemas, which works either way.
+		// structured.CreateJSON emulates schemas, which works either way.
 		NoJSONSchema: true,
 	}
 }

@@ -61,7 +61,7 @@ func Descriptor() llm.Descriptor {
 		Prefixes: []string{"ernie-"},
 		New:      descriptorNew,
 		Check:    check,
-		// Qianfan v2 takes response_format json_schema: harbor.CreateJSON sends
+		// Qianfan v2 takes response_format json_schema: structured.CreateJSON sends
 		// typed schemas natively.
 		JSONSchema: true,
 	}

@@ -56,7 +56,7 @@ func Descriptor() llm.Descriptor {
 		New:      descriptorNew,
 		Check:    check,
 		Retry:    transientOK,
-		// Wenxin v1 takes json_object only: harbor.CreateJSON emulates schemas
+		// Wenxin v1 takes json_object only: structured.CreateJSON emulates schemas
 		// with it (the schema in a system message).
 		JSONSchema: false,
 	}

@@ -1,4 +1,4 @@
-package harbor_test
+package structured_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/harborai/harbor-go/conformance/harbortest"
 	"github.com/harborai/harbor-go/harbor"
+	"github.com/harborai/harbor-go/structured"
 )
 
 // replayProvider stands in for a vendor in the examples below: it answers the
@@ -48,7 +49,7 @@ func ExampleCreateJSON() {
 		New:        func(harbor.ProviderConfig) (harbor.Provider, error) { return vendor, nil },
 	})))
 
-	res, err := harbor.CreateJSON[City](context.Background(), client, &harbor.ChatRequest{
+	res, err := structured.CreateJSON[City](context.Background(), client, &harbor.ChatRequest{
 		Model:    "replay-1",
 		Messages: []harbor.Message{harbor.UserMessage("Which city is West Lake in?")},
 	})
@@ -71,7 +72,7 @@ func ExampleSchemaFor() {
 		Priority int      `json:"priority"`
 		Labels   []string `json:"labels,omitempty"`
 	}
-	schema, err := harbor.SchemaFor[Ticket]()
+	schema, err := structured.SchemaFor[Ticket]()
 	if err != nil {
 		panic(err)
 	}
@@ -99,7 +100,7 @@ func ExampleCreateJSON_vendors() {
 	}
 	client := harbor.Must(harbor.New(opts...))
 	for _, model := range []string{"deepseek-v4-flash", "doubao-seed-1-6-251015", "ERNIE-Speed-8K", "ernie-speed-8k"} {
-		res, err := harbor.CreateJSON[City](context.Background(), client, &harbor.ChatRequest{
+		res, err := structured.CreateJSON[City](context.Background(), client, &harbor.ChatRequest{
 			Model: model, Messages: []harbor.Message{harbor.UserMessage("Beijing")}})
 		if err != nil {
 			panic(err)

@@ -1,4 +1,4 @@
-package harbor
+package structured
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/harborai/harbor-go/harbor"
 	"log/slog"
 	"math/big"
 	"reflect"
@@ -72,10 +73,10 @@ type typeSchema struct {
 
 // badType says why a type has no schema: Param and message of the
 // ErrInvalidRequest built from it, afresh for every call (callers may change
-// the *Error they get).
+// the *harbor.Error they get).
 type badType struct{ param, msg string }
 
-func (ts *typeSchema) invalid(model string) *Error {
+func (ts *typeSchema) invalid(model string) *harbor.Error {
 	return llm.InvalidRequest("", model, ts.bad.param, "%s", ts.bad.msg)
 }
 

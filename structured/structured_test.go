@@ -1,4 +1,4 @@
-package harbor_test
+package structured_test
 
 import (
 	"context"
@@ -19,6 +19,7 @@ import (
 	"github.com/harborai/harbor-go/providers/openaicompat"
 	"github.com/harborai/harbor-go/providers/qianfan"
 	"github.com/harborai/harbor-go/providers/wenxin"
+	"github.com/harborai/harbor-go/structured"
 )
 
 // scriptedProvider answers each call with the next of its answers and keeps
@@ -103,7 +104,7 @@ func TestCreateJSONNativeRequestShape(t *testing.T) {
 	before, err := json.Marshal(req)
 	require.NoError(t, err)
 
-	res, err := harbor.CreateJSON[invoice](context.Background(), c, req)
+	res, err := structured.CreateJSON[invoice](context.Background(), c, req)
 	require.NoError(t, err)
 	assert.True(t, res.Native)
 
@@ -114,7 +115,7 @@ func TestCreateJSONNativeRequestShape(t *testing.T) {
 	assert.Equal(t, "json_schema", rf.Type)
 	require.NotNil(t, rf.JSONSchema)
 	assert.Equal(t, "invoice", rf.JSONSchema.Name)
-	want, err := harbor.SchemaFor[invoice]()
+	want, err := structured.SchemaFor[invoice]()
 	require.NoError(t, err)
 	assert.JSONEq(t, string(want), string(rf.JSONSchema.Schema))
 	strict, ok := rf.JSONSchema.Strict.Get()
@@ -129,7 +130,7 @@ func TestCreateJSONNativeRequestShape(t *testing.T) {
 
 func TestCreateJSONNativeNotStrictWithOptionalFields(t *testing.T) {
 	c, p := jsonClient(t, true, `{"title":"x"}`)
-	res, err := harbor.CreateJSON[withNote](context.Background(), c, invoiceRequest())
+	res, err := structured.CreateJSON[withNote](context.Background(), c, invoiceRequest())
 	require.NoError(t, err)
 	assert.Equal(t, withNote{Title: "x"}, res.Value)
 	rf := p.requests()[0].ResponseFormat
@@ -140,7 +141,7 @@ func TestCreateJSONNativeNotStrictWithOptionalFields(t *testing.T) {
 func TestCreateJSONEmulatedRequestShape(t *testing.T) {
 	c, p := jsonClient(t, false, goodInvoice)
 	req := invoiceRequest()
-	res, err := harbor.CreateJSON[invoice](context.Background(), c, req)
+	res, err := structured.CreateJSON[invoice](context.Background(), c, req)
 	require.NoError(t, err)
 	assert.False(t, res.Native)
 
@@ -152,7 +153,7 @@ func TestCreateJSONEmulatedRequestShape(t *testing.T) {
 	assert.Equal(t, req.Messages[0], msgs[0], "the caller's system message stays first")
 	assert.Equal(t, harbor.RoleSystem, msgs[1].Role, "the schema goes after the leading system messages")
 	assert.Contains(t, msgs[1].Content, "JSON", `DeepSeek's json_object mode wants "json" in the prompt`)
-	schema, err := harbor.SchemaFor[invoice]()
+	schema, err := structured.SchemaFor[invoice]()
 	require.NoError(t, err)
 	assert.Contains(t, msgs[1].Content, string(schema))
 	assert.Equal(t, req.Messages[1], msgs[2])
@@ -160,7 +161,7 @@ func TestCreateJSONEmulatedRequestShape(t *testing.T) {
 
 	// Without a system message of the caller's, the schema comes first.
 	c2, p2 := jsonClient(t, false, goodInvoice)
-	_, err = harbor.CreateJSON[invoice](context.Background(), c2, &harbor.ChatRequest{Model: "acme-1",
+	_, err = structured.CreateJSON[invoice](context.Background(), c2, &harbor.ChatRequest{Model: "acme-1",
 		Messages: []harbor.Message{harbor.UserMessage("hi")}})
 	require.NoError(t, err)
 	msgs = p2.requests()[0].Messages
@@ -171,7 +172,7 @@ func TestCreateJSONEmulatedRequestShape(t *testing.T) {
 
 func TestCreateJSONValidAnswerDecoded(t *testing.T) {
 	c, p := jsonClient(t, true, "```json\n"+goodInvoice+"\n```")
-	res, err := harbor.CreateJSON[invoice](context.Background(), c, invoiceRequest())
+	res, err := structured.CreateJSON[invoice](context.Background(), c, invoiceRequest())
 	require.NoError(t, err)
 	assert.Equal(t, invoice{Customer: "Li Lei", Total: 12.5, Lines: []lineItem{{SKU: "A-1", Qty: 2}}}, res.Value)
 	assert.False(t, res.Repaired)
@@ -185,14 +186,14 @@ func TestCreateJSONValidAnswerDecoded(t *testing.T) {
 
 	// A pointer to a struct will do as T.
 	c3, _ := jsonClient(t, true, goodInvoice)
-	pv, err := harbor.CreateJSON[*invoice](context.Background(), c3, invoiceRequest())
+	pv, err := structured.CreateJSON[*invoice](context.Background(), c3, invoiceRequest())
 	require.NoError(t, err)
 	require.NotNil(t, pv.Value)
 	assert.Equal(t, "Li Lei", pv.Value.Customer)
 
 	// A map with string keys is an object too.
 	c2, _ := jsonClient(t, false, `{"a":1,"b":2}`)
-	m, err := harbor.CreateJSON[map[string]int](context.Background(), c2, invoiceRequest())
+	m, err := structured.CreateJSON[map[string]int](context.Background(), c2, invoiceRequest())
 	require.NoError(t, err)
 	assert.Equal(t, map[string]int{"a": 1, "b": 2}, m.Value)
 }
@@ -201,7 +202,7 @@ func TestCreateJSONRepairTurn(t *testing.T) {
 	for _, native := range []bool{true, false} {
 		bad := `{"customer":"Li Lei","total":"12.5","lines":[{"sku":"A-1"}],"extra":true}`
 		c, p := jsonClient(t, native, bad, goodInvoice)
-		res, err := harbor.CreateJSON[invoice](context.Background(), c, invoiceRequest())
+		res, err := structured.CreateJSON[invoice](context.Background(), c, invoiceRequest())
 		require.NoError(t, err)
 		assert.True(t, res.Repaired)
 		assert.Equal(t, 12.5, res.Value.Total)
@@ -233,7 +234,7 @@ func TestCreateJSONRepairTurn(t *testing.T) {
 
 func TestCreateJSONInvalidTwiceIsTypedError(t *testing.T) {
 	c, p := jsonClient(t, false, `not json at all`, `{"customer":"Li Lei","total":"12.5","lines":null}`)
-	res, err := harbor.CreateJSON[invoice](context.Background(), c, invoiceRequest())
+	res, err := structured.CreateJSON[invoice](context.Background(), c, invoiceRequest())
 	require.Error(t, err)
 	assert.Nil(t, res)
 	assert.Len(t, p.requests(), 2, "one repair turn, never a loop")
@@ -246,7 +247,7 @@ func TestCreateJSONInvalidTwiceIsTypedError(t *testing.T) {
 	assert.Equal(t, "req-b", he.RequestID)
 	assert.False(t, he.Retryable())
 
-	var je *harbor.JSONError
+	var je *structured.JSONError
 	require.ErrorAs(t, err, &je)
 	assert.Equal(t, `{"customer":"Li Lei","total":"12.5","lines":null}`, je.Raw)
 	require.NotEmpty(t, je.Violations)
@@ -264,7 +265,7 @@ func TestCreateJSONInvalidTwiceIsTypedError(t *testing.T) {
 
 func TestCreateJSONEmptyAnswerRepairTurn(t *testing.T) {
 	c, p := jsonClient(t, false, "  ", goodInvoice)
-	res, err := harbor.CreateJSON[invoice](context.Background(), c, invoiceRequest())
+	res, err := structured.CreateJSON[invoice](context.Background(), c, invoiceRequest())
 	require.NoError(t, err)
 	assert.True(t, res.Repaired)
 	msgs := p.requests()[1].Messages
@@ -273,16 +274,16 @@ func TestCreateJSONEmptyAnswerRepairTurn(t *testing.T) {
 
 func TestCreateJSONCallErrorsPassThrough(t *testing.T) {
 	c, _ := jsonClient(t, true) // no answers: the provider fails
-	_, err := harbor.CreateJSON[invoice](context.Background(), c, invoiceRequest())
+	_, err := structured.CreateJSON[invoice](context.Background(), c, invoiceRequest())
 	assert.ErrorIs(t, err, harbor.ErrServer)
 
-	_, err = harbor.CreateJSON[invoice](context.Background(), c, &harbor.ChatRequest{Model: "nobody-1",
+	_, err = structured.CreateJSON[invoice](context.Background(), c, &harbor.ChatRequest{Model: "nobody-1",
 		Messages: []harbor.Message{harbor.UserMessage("hi")}})
 	assert.ErrorIs(t, err, harbor.ErrUnknownModel)
 
-	_, err = harbor.CreateJSON[invoice](context.Background(), nil, invoiceRequest())
+	_, err = structured.CreateJSON[invoice](context.Background(), nil, invoiceRequest())
 	assert.ErrorIs(t, err, harbor.ErrInvalidRequest)
-	_, err = harbor.CreateJSON[invoice](context.Background(), c, nil)
+	_, err = structured.CreateJSON[invoice](context.Background(), c, nil)
 	assert.ErrorIs(t, err, harbor.ErrInvalidRequest)
 }
 
@@ -301,7 +302,7 @@ func TestCreateJSONRejectsFormatSettings(t *testing.T) {
 			c, p := jsonClient(t, true, goodInvoice)
 			req := invoiceRequest()
 			set(req)
-			_, err := harbor.CreateJSON[invoice](context.Background(), c, req)
+			_, err := structured.CreateJSON[invoice](context.Background(), c, req)
 			assert.ErrorIs(t, err, harbor.ErrInvalidRequest)
 			var he *harbor.Error
 			require.ErrorAs(t, err, &he)
@@ -360,19 +361,19 @@ func TestSchemaForRejectsBadTypesBeforeIO(t *testing.T) {
 		create        func(*harbor.Client) error
 		param, reason string
 	}{
-		{"chan", errOf(harbor.SchemaFor[withChan]), createOf[withChan], "withChan.Ready", "chan int"},
-		{"func", errOf(harbor.SchemaFor[withFunc]), createOf[withFunc], "withFunc.Items[].Hook", "func()"},
-		{"complex", errOf(harbor.SchemaFor[withComplex]), createOf[withComplex], "withComplex.Z", "complex128"},
-		{"int keys", errOf(harbor.SchemaFor[withIntKeys]), createOf[withIntKeys], "withIntKeys.ByID", "map key type int"},
-		{"interface", errOf(harbor.SchemaFor[withInterface]), createOf[withInterface], "withInterface.R", "has methods"},
-		{"cycle", errOf(harbor.SchemaFor[node]), createOf[node], "node.Kids[]", "contains itself"},
-		{"pointer cycle", errOf(harbor.SchemaFor[linked]), createOf[linked], "linked.Next", "contains itself"},
-		{"named embedded", errOf(harbor.SchemaFor[named]), createOf[named], "named.inner", "json name"},
-		{"jsonschema key tag", errOf(harbor.SchemaFor[keyTag]), createOf[keyTag], "keyTag.A", "description=the a"},
-		{"too deep", errOf(harbor.SchemaFor[tooDeep]), createOf[tooDeep], "tooDeep.V[][][][][][][][][]", "MaxJSONDepth (10"},
-		{"not an object", errOf(harbor.SchemaFor[[]invoice]), createOf[[]invoice], "[]harbor_test.invoice", "struct or a map"},
-		{"string", errOf(harbor.SchemaFor[string]), createOf[string], "string", "struct or a map"},
-		{"time", errOf(harbor.SchemaFor[*time.Time]), createOf[*time.Time], "Time", "a string in JSON"},
+		{"chan", errOf(structured.SchemaFor[withChan]), createOf[withChan], "withChan.Ready", "chan int"},
+		{"func", errOf(structured.SchemaFor[withFunc]), createOf[withFunc], "withFunc.Items[].Hook", "func()"},
+		{"complex", errOf(structured.SchemaFor[withComplex]), createOf[withComplex], "withComplex.Z", "complex128"},
+		{"int keys", errOf(structured.SchemaFor[withIntKeys]), createOf[withIntKeys], "withIntKeys.ByID", "map key type int"},
+		{"interface", errOf(structured.SchemaFor[withInterface]), createOf[withInterface], "withInterface.R", "has methods"},
+		{"cycle", errOf(structured.SchemaFor[node]), createOf[node], "node.Kids[]", "contains itself"},
+		{"pointer cycle", errOf(structured.SchemaFor[linked]), createOf[linked], "linked.Next", "contains itself"},
+		{"named embedded", errOf(structured.SchemaFor[named]), createOf[named], "named.inner", "json name"},
+		{"jsonschema key tag", errOf(structured.SchemaFor[keyTag]), createOf[keyTag], "keyTag.A", "description=the a"},
+		{"too deep", errOf(structured.SchemaFor[tooDeep]), createOf[tooDeep], "tooDeep.V[][][][][][][][][]", "MaxJSONDepth (10"},
+		{"not an object", errOf(structured.SchemaFor[[]invoice]), createOf[[]invoice], "[]structured_test.invoice", "struct or a map"},
+		{"string", errOf(structured.SchemaFor[string]), createOf[string], "string", "struct or a map"},
+		{"time", errOf(structured.SchemaFor[*time.Time]), createOf[*time.Time], "Time", "a string in JSON"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -390,20 +391,20 @@ func errOf(f func() (json.RawMessage, error)) func() error {
 }
 
 func createOf[T any](c *harbor.Client) error {
-	_, err := harbor.CreateJSON[T](context.Background(), c, invoiceRequest())
+	_, err := structured.CreateJSON[T](context.Background(), c, invoiceRequest())
 	return err
 }
 
 func TestSchemaForDepthLimit(t *testing.T) {
-	s, err := harbor.SchemaFor[deepOK]()
+	s, err := structured.SchemaFor[deepOK]()
 	require.NoError(t, err, "exactly MaxJSONDepth levels is fine")
 	assert.NotEmpty(t, s)
-	_, err = harbor.SchemaFor[tooDeep]()
+	_, err = structured.SchemaFor[tooDeep]()
 	assert.ErrorIs(t, err, harbor.ErrInvalidRequest)
 }
 
 func TestSchemaForShape(t *testing.T) {
-	s, err := harbor.SchemaFor[invoice]()
+	s, err := structured.SchemaFor[invoice]()
 	require.NoError(t, err)
 	var doc map[string]any
 	require.NoError(t, json.Unmarshal(s, &doc))
@@ -413,14 +414,14 @@ func TestSchemaForShape(t *testing.T) {
 	props := doc["properties"].(map[string]any)
 	assert.Equal(t, "the customer's full name", props["customer"].(map[string]any)["description"])
 
-	s, err = harbor.SchemaFor[withNote]()
+	s, err = structured.SchemaFor[withNote]()
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(s, &doc))
 	assert.Equal(t, []any{"title"}, doc["required"], "omitempty fields are optional")
 
 	// SchemaFor returns a copy: changing it changes nothing.
 	s[0] = 'X'
-	again, err := harbor.SchemaFor[withNote]()
+	again, err := structured.SchemaFor[withNote]()
 	require.NoError(t, err)
 	assert.Equal(t, byte('{'), again[0])
 }
@@ -438,7 +439,7 @@ func TestCreateJSONConcurrentFirstUse(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			res, err := harbor.CreateJSON[fresh](context.Background(), c, &harbor.ChatRequest{Model: "replay-1",
+			res, err := structured.CreateJSON[fresh](context.Background(), c, &harbor.ChatRequest{Model: "replay-1",
 				Messages: []harbor.Message{harbor.UserMessage("a?")}})
 			if assert.NoError(t, err) {
 				assert.Equal(t, "x", res.Value.A)
@@ -450,9 +451,9 @@ func TestCreateJSONConcurrentFirstUse(t *testing.T) {
 }
 
 func TestJSONErrorMessage(t *testing.T) {
-	e := &harbor.JSONError{Violations: []string{"a", "b", "c", "d"}}
+	e := &structured.JSONError{Violations: []string{"a", "b", "c", "d"}}
 	assert.Equal(t, "the answer does not match the JSON schema after a repair turn (4 violation(s)): a; b; c; …", e.Error())
-	assert.True(t, errors.As(error(e), new(*harbor.JSONError)))
+	assert.True(t, errors.As(error(e), new(*structured.JSONError)))
 }
 
 func TestJSONSchemaCapabilityOfBuiltins(t *testing.T) {
@@ -481,4 +482,9 @@ func builtinDescriptor(name string) (harbor.Descriptor, bool) {
 		return openaicompat.Descriptor(), true
 	}
 	return harbor.Descriptor{}, false
+}
+
+// noEnv keeps the machine's keys out of a test's client.
+func noEnv(t *testing.T) harbor.Option {
+	return harbor.WithGetenv(func(string) string { return "" })
 }

@@ -1,4 +1,4 @@
-package harbor_test
+package structured_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/harborai/harbor-go/conformance/harbortest"
 	"github.com/harborai/harbor-go/harbor"
+	"github.com/harborai/harbor-go/structured"
 )
 
 // answerBody is a vendor's non-streamed answer carrying text: Wenxin's result
@@ -48,7 +49,7 @@ func TestCreateJSONOnTheWire(t *testing.T) {
 			if v == harbortest.DeepSeek || v == harbortest.Doubao {
 				req.Thinking = &harbor.Thinking{Type: harbor.ThinkingDisabled}
 			}
-			res, err := harbor.CreateJSON[invoice](context.Background(), m.Client(), req)
+			res, err := structured.CreateJSON[invoice](context.Background(), m.Client(), req)
 			require.NoError(t, err)
 			assert.Equal(t, native[v], res.Native)
 			assert.True(t, res.Repaired)
@@ -126,7 +127,7 @@ func TestCreateJSONThroughAChain(t *testing.T) {
 	require.NoError(t, err)
 	ark.Enqueue(harbortest.ServerError())
 	ds.Enqueue(harbortest.ReplyJSON(200, answerBody(harbortest.DeepSeek, goodInvoice)))
-	res, err := harbor.CreateJSON[invoice](context.Background(), c, &harbor.ChatRequest{Model: "typed",
+	res, err := structured.CreateJSON[invoice](context.Background(), c, &harbor.ChatRequest{Model: "typed",
 		Messages: []harbor.Message{harbor.UserMessage("Li Lei bought 2 of A-1, 12.5 in all.")}})
 	require.NoError(t, err)
 	assert.False(t, res.Native, "emulated: the chain may reach DeepSeek")
@@ -149,7 +150,7 @@ func TestCreateJSONSameValueOnEveryMock(t *testing.T) {
 		t.Run(string(v), func(t *testing.T) {
 			m := harbortest.Start(t, v)
 			req := &harbor.ChatRequest{Model: m.Model(), Messages: []harbor.Message{harbor.UserMessage("Beijing")}}
-			res, err := harbor.CreateJSON[city](context.Background(), m.Client(), req)
+			res, err := structured.CreateJSON[city](context.Background(), m.Client(), req)
 			require.NoError(t, err)
 			assert.False(t, res.Repaired, "valid at once")
 			values = append(values, res.Value)
@@ -169,9 +170,9 @@ func TestCreateJSONFailsAfterOneRepairOnEveryMock(t *testing.T) {
 			bad := `{"customer": 42}`
 			m.Enqueue(harbortest.Fault{Content: bad}, harbortest.Fault{Content: bad})
 			req := &harbor.ChatRequest{Model: m.Model(), Messages: []harbor.Message{harbor.UserMessage("Li Lei bought 2 of A-1.")}}
-			_, err := harbor.CreateJSON[invoice](context.Background(), m.Client(), req)
+			_, err := structured.CreateJSON[invoice](context.Background(), m.Client(), req)
 			require.ErrorIs(t, err, harbor.ErrBadResponse)
-			var je *harbor.JSONError
+			var je *structured.JSONError
 			require.ErrorAs(t, err, &je)
 			assert.Equal(t, bad, je.Raw)
 			assert.NotEmpty(t, je.Violations)

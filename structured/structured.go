@@ -1,8 +1,9 @@
-package harbor
+package structured
 
 import (
 	"context"
 	"fmt"
+	"github.com/harborai/harbor-go/harbor"
 	"reflect"
 	"strings"
 
@@ -16,7 +17,7 @@ type JSONResult[T any] struct {
 	Value T
 	// Completion is the answer Value was decoded from: the repair turn's when
 	// there was one.
-	Completion *ChatCompletion
+	Completion *harbor.ChatCompletion
 	// Raw is the text of that answer, as the model wrote it.
 	Raw string
 	// Repaired reports that the first answer did not match the schema and the
@@ -26,16 +27,16 @@ type JSONResult[T any] struct {
 	// false: it was emulated (json_object mode and the schema in a system
 	// message), for providers whose Descriptor.JSONSchema is false.
 	Native bool
-	// Usage and Cost add up both turns when there was a repair turn
-	// (ChatCompletion.Usage and ChatCompletion.Cost of each; a cache hit costs 0).
-	Usage Usage
-	Cost  Cost
+	// harbor.Usage and harbor.Cost add up both turns when there was a repair turn
+	// (harbor.ChatCompletion.Usage and harbor.ChatCompletion.Cost of each; a cache hit costs 0).
+	Usage harbor.Usage
+	Cost  harbor.Cost
 }
 
 // JSONError is why CreateJSON gave up: the answer still did not match T's schema
-// after the repair turn. It comes as the Err of an *Error of class
-// ErrBadResponse, so errors.Is(err, ErrBadResponse) holds and
-// errors.As(err, &jsonErr) finds it. Its Error() lists the first violations,
+// after the repair turn. It comes as the Err of an *harbor.Error of class
+// harbor.ErrBadResponse, so errors.Is(err, harbor.ErrBadResponse) holds and
+// errors.As(err, &jsonErr) finds it. Its harbor.Error() lists the first violations,
 // never the answer itself.
 type JSONError struct {
 	// Raw is the text of the last answer.
@@ -45,10 +46,10 @@ type JSONError struct {
 	// JSON at all, or why it does not decode into T.
 	Violations []string
 	// Completion is the last answer.
-	Completion *ChatCompletion
-	// Usage and Cost add up both turns, which were paid for all the same.
-	Usage Usage
-	Cost  Cost
+	Completion *harbor.ChatCompletion
+	// harbor.Usage and harbor.Cost add up both turns, which were paid for all the same.
+	Usage harbor.Usage
+	Cost  harbor.Cost
 }
 
 func (e *JSONError) Error() string {
@@ -66,10 +67,10 @@ func (e *JSONError) Error() string {
 // required unless omitempty, descriptions from `jsonschema:"…"` tags) goes to the
 // model the way its provider allows:
 //
-//   - natively, as ResponseFormat json_schema named after T, with Strict set when
+//   - natively, as harbor.ResponseFormat json_schema named after T, with Strict set when
 //     the schema fits the strict subset (every field required, no maps or any),
 //     for providers whose Descriptor.JSONSchema is true (doubao, qianfan, openai);
-//   - emulated elsewhere (deepseek, wenxin): ResponseFormat json_object, and a
+//   - emulated elsewhere (deepseek, wenxin): harbor.ResponseFormat json_object, and a
 //     system message with the schema, placed after the request's own leading
 //     system messages, that asks for JSON (DeepSeek wants the word in the prompt).
 //
@@ -77,18 +78,18 @@ func (e *JSONError) Error() string {
 // code fence around it is dropped. When it does not match, CreateJSON makes one
 // repair turn — the answer as an assistant message and a user message listing
 // the violations — and if that answer does not match either, it returns an
-// *Error of class ErrBadResponse whose Err is a *JSONError with the last answer's
+// *harbor.Error of class harbor.ErrBadResponse whose Err is a *JSONError with the last answer's
 // text and the violations. There is never a third call. Stats and observers see
 // each turn as a call of its own.
 //
 // The request is not changed; it must leave the output format to CreateJSON:
-// ResponseFormat, Tools and ToolChoice (or the same keys in ExtraBody) are
+// harbor.ResponseFormat, Tools and ToolChoice (or the same keys in ExtraBody) are
 // rejected, as is N above 1. Those and a type without a schema (see SchemaFor)
 // are an ErrInvalidRequest before any I/O. Errors of the calls themselves are
 // returned as Create returns them. CallOptions apply to both turns.
-func CreateJSON[T any](ctx context.Context, c *Client, req *ChatRequest, opts ...CallOption) (*JSONResult[T], error) {
+func CreateJSON[T any](ctx context.Context, c *harbor.Client, req *harbor.ChatRequest, opts ...harbor.CallOption) (*JSONResult[T], error) {
 	if c == nil {
-		return nil, errNoClient
+		return nil, llm.InvalidRequest("", "", "", "the Client is nil; use harbor.New()")
 	}
 	if req == nil {
 		return nil, llm.InvalidRequest("", "", "", "request is nil")
@@ -100,7 +101,7 @@ func CreateJSON[T any](ctx context.Context, c *Client, req *ChatRequest, opts ..
 	if ts.bad != nil {
 		return nil, ts.invalid(req.Model)
 	}
-	out := &JSONResult[T]{Native: c.takesJSONSchema(req, opts)}
+	out := &JSONResult[T]{Native: c.NativeJSONSchema(req, opts...)}
 	sent := ts.request(req, out.Native)
 	res, err := c.Chat.Completions.Create(ctx, sent, opts...)
 	if err != nil {
@@ -127,19 +128,19 @@ func CreateJSON[T any](ctx context.Context, c *Client, req *ChatRequest, opts ..
 		return out, nil
 	}
 	je := &JSONError{Raw: raw, Violations: problems, Completion: res, Usage: out.Usage, Cost: out.Cost}
-	return nil, &Error{Provider: res.Provider, Model: req.Model, RequestID: res.RequestID,
-		Kind: ErrBadResponse, Message: je.Error(), Err: je}
+	return nil, &harbor.Error{Provider: res.Provider, Model: req.Model, RequestID: res.RequestID,
+		Kind: harbor.ErrBadResponse, Message: je.Error(), Err: je}
 }
 
 // leavesFormatFree rejects a request that sets what CreateJSON sets itself.
-func leavesFormatFree(req *ChatRequest) error {
+func leavesFormatFree(req *harbor.ChatRequest) error {
 	why := func(param, what string) error {
 		return llm.InvalidRequest("", req.Model, param,
 			"CreateJSON sets the output format itself: the request must not set %s", what)
 	}
 	switch {
 	case req.ResponseFormat != nil:
-		return why("response_format", "ResponseFormat")
+		return why("response_format", "harbor.ResponseFormat")
 	case len(req.Tools) > 0:
 		return why("tools", "Tools (a tool call is no answer to decode)")
 	case req.ToolChoice != nil:
@@ -155,45 +156,26 @@ func leavesFormatFree(req *ChatRequest) error {
 	return nil
 }
 
-// takesJSONSchema reports whether every provider the call may reach takes
-// json_schema: the model's, or, for a fallback chain, every model's (a chain
-// that may end at DeepSeek is emulated throughout, so that moving on does not
-// meet a request the next vendor refuses). A model no provider serves is left
-// to Create to report.
-func (c *Client) takesJSONSchema(req *ChatRequest, opts []CallOption) bool {
-	models := []string{req.Model}
-	if ch := c.chainOf(req, opts); ch != nil {
-		models = ch.models
-	}
-	for _, m := range models {
-		r, err := c.resolve(m)
-		if err != nil || !r.s.desc.JSONSchema {
-			return false
-		}
-	}
-	return true
-}
-
 // request is req asking for T: json_schema when native, else json_object and
 // the schema in a system message. req itself is not changed.
-func (ts *typeSchema) request(req *ChatRequest, native bool) *ChatRequest {
+func (ts *typeSchema) request(req *harbor.ChatRequest, native bool) *harbor.ChatRequest {
 	cp := *req
 	if native {
-		s := &JSONSchema{Name: ts.name, Schema: ts.raw}
+		s := &harbor.JSONSchema{Name: ts.name, Schema: ts.raw}
 		if ts.strict {
-			s.Strict = Some(true)
+			s.Strict = harbor.Some(true)
 		}
-		cp.ResponseFormat = &ResponseFormat{Type: "json_schema", JSONSchema: s}
+		cp.ResponseFormat = &harbor.ResponseFormat{Type: "json_schema", JSONSchema: s}
 		return &cp
 	}
-	cp.ResponseFormat = &ResponseFormat{Type: "json_object"}
+	cp.ResponseFormat = &harbor.ResponseFormat{Type: "json_object"}
 	n := 0
-	for n < len(req.Messages) && req.Messages[n].Role == RoleSystem {
+	for n < len(req.Messages) && req.Messages[n].Role == harbor.RoleSystem {
 		n++
 	}
-	msgs := make([]Message, 0, len(req.Messages)+1)
+	msgs := make([]harbor.Message, 0, len(req.Messages)+1)
 	msgs = append(msgs, req.Messages[:n]...)
-	msgs = append(msgs, SystemMessage(emulationPrompt+string(ts.raw)))
+	msgs = append(msgs, harbor.SystemMessage(emulationPrompt+string(ts.raw)))
 	cp.Messages = append(msgs, req.Messages[n:]...)
 	return &cp
 }
@@ -204,7 +186,7 @@ const emulationPrompt = "Answer with one JSON object and nothing else: no prose,
 	"The object must conform to this JSON Schema:\n"
 
 // repairRequest is sent, the bad answer and a user message with its problems.
-func repairRequest(sent *ChatRequest, raw string, problems []string) *ChatRequest {
+func repairRequest(sent *harbor.ChatRequest, raw string, problems []string) *harbor.ChatRequest {
 	cp := *sent
 	answer := raw
 	if strings.TrimSpace(answer) == "" {
@@ -222,23 +204,23 @@ func repairRequest(sent *ChatRequest, raw string, problems []string) *ChatReques
 		b.WriteByte('\n')
 	}
 	b.WriteString("Answer again with the corrected JSON object only.")
-	msgs := make([]Message, 0, len(sent.Messages)+2)
+	msgs := make([]harbor.Message, 0, len(sent.Messages)+2)
 	msgs = append(msgs, sent.Messages...)
-	cp.Messages = append(msgs, AssistantMessage(answer), UserMessage(b.String()))
+	cp.Messages = append(msgs, harbor.AssistantMessage(answer), harbor.UserMessage(b.String()))
 	return &cp
 }
 
 // problems is what is wrong with an answer, nil when it decoded into v.
-func (ts *typeSchema) problems(res *ChatCompletion, raw string, v any) []string {
+func (ts *typeSchema) problems(res *harbor.ChatCompletion, raw string, v any) []string {
 	p := ts.check(raw, v)
-	if p != nil && len(res.Choices) > 0 && res.Choices[0].FinishReason == FinishReasonLength {
+	if p != nil && len(res.Choices) > 0 && res.Choices[0].FinishReason == harbor.FinishReasonLength {
 		p = append([]string{"the answer was cut off at the token limit (finish_reason length)"}, p...)
 	}
 	return p
 }
 
 // answerText is the text of the first choice, "" when there is none.
-func answerText(res *ChatCompletion) string {
+func answerText(res *harbor.ChatCompletion) string {
 	if len(res.Choices) == 0 {
 		return ""
 	}
@@ -246,16 +228,16 @@ func answerText(res *ChatCompletion) string {
 }
 
 // add counts one turn's usage and cost.
-func (r *JSONResult[T]) add(res *ChatCompletion) {
+func (r *JSONResult[T]) add(res *harbor.ChatCompletion) {
 	r.Usage = addUsage(r.Usage, res.Usage)
-	r.Cost = Cost{Input: r.Cost.Input + res.Cost.Input, CachedInput: r.Cost.CachedInput + res.Cost.CachedInput,
+	r.Cost = harbor.Cost{Input: r.Cost.Input + res.Cost.Input, CachedInput: r.Cost.CachedInput + res.Cost.CachedInput,
 		Output: r.Cost.Output + res.Cost.Output, Total: r.Cost.Total + res.Cost.Total}
 }
 
 // addUsage adds two usages field by field; a details struct is there when
 // either side has it.
-func addUsage(a, b Usage) Usage {
-	out := Usage{
+func addUsage(a, b harbor.Usage) harbor.Usage {
+	out := harbor.Usage{
 		PromptTokens:          a.PromptTokens + b.PromptTokens,
 		CompletionTokens:      a.CompletionTokens + b.CompletionTokens,
 		TotalTokens:           a.TotalTokens + b.TotalTokens,
