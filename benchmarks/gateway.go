@@ -180,6 +180,7 @@ type RunStats struct {
 	// over the run, and its RSS after it.
 	CPU time.Duration
 	RSS int64
+	FDs int // its open file descriptors after the run: the connections it holds, mostly
 }
 
 // RPS is Requests / Elapsed.
@@ -295,7 +296,7 @@ type GatewayConfig struct {
 	Concurrency []int         // closed-loop points; nil: 1, 16, 64
 	Rate        int           // open-loop requests/s; 0: 1000; < 0: no open loop
 	Duration    time.Duration // per run; 0: 2s
-	Rounds      int           // interleaved rounds, medians kept; 0: 3
+	Rounds      int           // interleaved rounds, medians kept; 0: 5
 	NoAccessLog bool          // turn the gateway's access log off (it is on by default)
 	NoProxy     bool          // leave the proxy floor (StartProxyFloor) out
 	GOMAXPROCS  int           // the gateway's and the proxy's GOMAXPROCS; 0: unset (every CPU)
@@ -324,11 +325,11 @@ type GatewayReport struct {
 	Binary  string    // what ran as the gateway
 }
 
-// MeasureGateway starts the gateway in front of cfg.MockURL and runs every
-// scenario under every load, against the mock directly and through the
-// gateway, in cfg.Rounds interleaved rounds (each round flips which target
-// goes first). Each run is preceded by an unmeasured warm-up of 20 calls per
-// caller.
+// MeasureGateway starts the gateway (and the proxy floor) in front of
+// cfg.MockURL and runs every scenario under every load against the mock
+// directly and through each, in cfg.Rounds interleaved rounds (another target
+// goes first every round). Each run is preceded by an unmeasured warm-up of 20
+// calls per caller.
 func MeasureGateway(ctx context.Context, cfg GatewayConfig) (*GatewayReport, error) {
 	if cfg.Concurrency == nil {
 		cfg.Concurrency = []int{1, 16, 64}
@@ -340,7 +341,7 @@ func MeasureGateway(ctx context.Context, cfg GatewayConfig) (*GatewayReport, err
 		cfg.Duration = 2 * time.Second
 	}
 	if cfg.Rounds <= 0 {
-		cfg.Rounds = 3
+		cfg.Rounds = 5
 	}
 	if cfg.Progress == nil {
 		cfg.Progress = io.Discard
@@ -440,8 +441,8 @@ func MeasureGateway(ctx context.Context, cfg GatewayConfig) (*GatewayReport, err
 						return nil, fmt.Errorf("%s %s %s: %w", s.Name, l, t.Name, err)
 					}
 					p.Runs[t.Name] = append(p.Runs[t.Name], st)
-					fmt.Fprintf(cfg.Progress, "round %d %-6s %-11s %-7s %6.0f req/s p50 %7.1fµs p99 %7.1fµs cpu/req %6.1fµs\n",
-						round+1, s.Name, l, t.Name, st.RPS(), us(st.P50), us(st.P99), us(st.CPUPerRequest()))
+					fmt.Fprintf(cfg.Progress, "round %d %-6s %-11s %-7s %6.0f req/s p50 %7.1fµs p99 %7.1fµs cpu/req %6.1fµs rss %s fds %d\n",
+						round+1, s.Name, l, t.Name, st.RPS(), us(st.P50), us(st.P99), us(st.CPUPerRequest()), mib(st.RSS), st.FDs)
 				}
 			}
 		}
@@ -502,7 +503,7 @@ func runGatewayLoad(ctx context.Context, c *GatewayClient, t GatewayTarget, s Ga
 		if err != nil {
 			return st, err
 		}
-		st.CPU, st.RSS = u1.CPU-u0.CPU, u1.RSS
+		st.CPU, st.RSS, st.FDs = u1.CPU-u0.CPU, u1.RSS, u1.FDs
 	}
 	return st, nil
 }
@@ -622,7 +623,8 @@ func (r *GatewayReport) Markdown(command string) string {
 		"back to back. Open loop: a call every 1/rate s whatever the earlier ones do, its latency counted from when it was due. "+
 		"**CPU µs/req** is the process's own user+sys time over the run (/proc/PID/stat, what getrusage reports; 10 ms ticks, "+
 		"over runs of seconds) divided by the requests it answered: the mock and the client are other processes. **RSS** is "+
-		"its VmRSS after the run. All of them share the machine's CPUs, so at c=16 and c=64 requests/s are the box's, not "+
+		"its VmRSS after the run (the largest of the rounds), with its open file descriptors then — its connections, "+
+		"mostly. All of them share the machine's CPUs, so at c=16 and c=64 requests/s are the box's, not "+
 		"the gateway's alone.\n\n", cfg.Duration, cfg.Rounds)
 	fmt.Fprintf(&b, "Scenarios: **plain**, the fixed request of every benchmark here (a system and a user message, temperature 0.7, "+
 		"max_tokens 256, thinking disabled; a %d-word answer); **stream**, the same with a %d-word user message, `stream: true` "+
@@ -634,7 +636,7 @@ func (r *GatewayReport) Markdown(command string) string {
 	p99 := func(s RunStats) time.Duration { return s.P99 }
 	for _, s := range []string{"plain", "stream"} {
 		fmt.Fprintf(&b, "## %s\n\n", s)
-		b.WriteString("| load | target | p50 | **added p50** | p99 | **added p99** | req/s | **CPU µs/req** (rounds min–max) | RSS |\n")
+		b.WriteString("| load | target | p50 | **added p50** | p99 | **added p99** | req/s | **CPU µs/req** (rounds min–max) | RSS (fds) |\n")
 		b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|\n")
 		for _, p := range r.Points {
 			if p.Scenario != s {
@@ -645,11 +647,13 @@ func (r *GatewayReport) Markdown(command string) string {
 				if t != TargetDirect {
 					lo, hi := p.CPURange(t)
 					var m int64
+					var fds int
 					for _, g := range p.Runs[t] {
-						m = max(m, g.RSS)
+						m, fds = max(m, g.RSS), max(fds, g.FDs)
 					}
 					added50, added99 = "**"+msf(p.Added(t, p50))+"**", "**"+msf(p.Added(t, p99))+"**"
-					cpu, rss = fmt.Sprintf("**%.0f** (%.0f–%.0f)", us(p.CPUPerRequest(t)), us(lo), us(hi)), mib(m)
+					cpu = fmt.Sprintf("**%.0f** (%.0f–%.0f)", us(p.CPUPerRequest(t)), us(lo), us(hi))
+					rss = fmt.Sprintf("%s (%d)", mib(m), fds)
 				}
 				fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %.0f | %s | %s |\n", p.Load, t,
 					msf(p.Median(t, p50)), added50, msf(p.Median(t, p99)), added99, p.RPS(t), cpu, rss)
@@ -657,8 +661,8 @@ func (r *GatewayReport) Markdown(command string) string {
 		}
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, "Gateway memory: RSS %s after start-up (one call of each scenario), %s at the end; peak RSS (VmHWM) over the whole run **%s**.\n\n",
-		mib(r.Idle.RSS), mib(r.End.RSS), mib(r.End.HWM))
+	fmt.Fprintf(&b, "Gateway memory: RSS %s after start-up (one call of each scenario), %s at the end (%d fds); peak RSS (VmHWM) over the whole run **%s**.\n\n",
+		mib(r.Idle.RSS), mib(r.End.RSS), r.End.FDs, mib(r.End.HWM))
 	b.WriteString(r.goalsMarkdown())
 	return b.String()
 }

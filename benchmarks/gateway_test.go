@@ -170,7 +170,7 @@ func TestPercentile(t *testing.T) {
 
 func TestReadProcUsage(t *testing.T) {
 	u, err := ReadProcUsage(os.Getpid())
-	if err != nil || u.RSS <= 0 || u.HWM < u.RSS || u.CPU < 0 {
+	if err != nil || u.RSS <= 0 || u.HWM < u.RSS || u.CPU < 0 || u.FDs <= 0 {
 		t.Errorf("%+v, %v", u, err)
 	}
 	kb, err := statusKB([]byte("Name:\tx (y)\nVmHWM:\t  2048 kB\nVmRSS:\t   1024 kB\n"), "VmRSS:")

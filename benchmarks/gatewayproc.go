@@ -215,6 +215,7 @@ type ProcUsage struct {
 	CPU time.Duration // user+sys since it started (clock-tick resolution: 10 ms)
 	RSS int64         // VmRSS, bytes
 	HWM int64         // VmHWM, the peak RSS so far, bytes
+	FDs int           // open file descriptors (connections, mostly)
 }
 
 // Usage reads the gateway's CPU and memory from /proc.
@@ -224,8 +225,8 @@ func (p *GatewayProc) Usage() (ProcUsage, error) { return ReadProcUsage(p.cmd.Pr
 // on every Linux architecture.
 const clockTick = 10 * time.Millisecond
 
-// ReadProcUsage reads pid's user+sys CPU from /proc/<pid>/stat and its VmRSS
-// and VmHWM from /proc/<pid>/status.
+// ReadProcUsage reads pid's user+sys CPU from /proc/<pid>/stat, its VmRSS
+// and VmHWM from /proc/<pid>/status and counts /proc/<pid>/fd.
 func ReadProcUsage(pid int) (ProcUsage, error) {
 	var u ProcUsage
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
@@ -255,7 +256,11 @@ func ReadProcUsage(pid int) (ProcUsage, error) {
 	if u.RSS, err = statusKB(status, "VmRSS:"); err != nil {
 		return u, err
 	}
-	u.HWM, err = statusKB(status, "VmHWM:")
+	if u.HWM, err = statusKB(status, "VmHWM:"); err != nil {
+		return u, err
+	}
+	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	u.FDs = len(fds)
 	return u, err
 }
 

@@ -35,7 +35,7 @@ func main() {
 	mockproc.ServeIfChild()
 	benchmarks.ServeGatewayChildIf()
 
-	rounds := flag.Int("rounds", 3, "interleaved rounds; medians are taken over them")
+	rounds := flag.Int("rounds", 5, "interleaved rounds; medians are taken over them")
 	duration := flag.Duration("duration", 2*time.Second, "length of one run (one load, one target, one round)")
 	conc := flag.String("conc", "1,16,64", "comma-separated closed-loop concurrencies")
 	rate := flag.Int("rate", 1000, "open-loop requests/s (-1: no open loop)")
