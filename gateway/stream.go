@@ -76,6 +76,8 @@ func (s *Server) streamAnswer(x *exchange, ctx context.Context, req *llm.ChatReq
 		}
 		return
 	}
+	// The usage chunk and [DONE] are the gateway's own events, not answers to a
+	// vendor's: they go out in one write and one flush.
 	if opts != nil && opts.IncludeUsage {
 		if u := st.Usage(); u != nil {
 			final := llm.Chunk{ID: last.ID, Object: last.Object, Created: last.Created, Model: last.Model,
@@ -83,10 +85,15 @@ func (s *Server) streamAnswer(x *exchange, ctx context.Context, req *llm.ChatReq
 			if final.Object == "" {
 				final.Object = "chat.completion.chunk"
 			}
-			if err := w.event(&final); err != nil {
+			if err := w.encode(&final); err != nil {
 				x.errorType = "write_failed"
 				return
 			}
+			w.buf.WriteString("data: [DONE]\n\n")
+			if err := w.flush(w.buf.Bytes()); err != nil {
+				x.errorType = "write_failed"
+			}
+			return
 		}
 	}
 	if err := w.raw(done); err != nil {
@@ -106,6 +113,14 @@ type sseWriter struct {
 
 // event encodes v as one data event and flushes it.
 func (w *sseWriter) event(v any) error {
+	if err := w.encode(v); err != nil {
+		return err
+	}
+	return w.flush(w.buf.Bytes())
+}
+
+// encode puts v, as one data event, in w.buf in place of what it held.
+func (w *sseWriter) encode(v any) error {
 	if w.buf == nil {
 		w.buf = getBuffer()
 		w.enc = json.NewEncoder(w.buf)
@@ -117,7 +132,7 @@ func (w *sseWriter) event(v any) error {
 		return err
 	}
 	w.buf.WriteByte('\n')
-	return w.flush(w.buf.Bytes())
+	return nil
 }
 
 // raw writes data as one data event.
