@@ -1,12 +1,11 @@
 package harbor_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/harborai/harbor-go/internal/syncbuf"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -16,22 +15,10 @@ import (
 	"github.com/harborai/harbor-go/harbor"
 )
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) lines(t *testing.T) []map[string]any {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+// logLines decodes a JSON log, one record per line.
+func logLines(t *testing.T, buf *syncbuf.Buffer) []map[string]any {
 	var out []map[string]any
-	for _, line := range strings.Split(strings.TrimSpace(l.b.String()), "\n") {
+	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
 		if line == "" {
 			continue
 		}
@@ -46,7 +33,7 @@ func (l *lockedBuffer) lines(t *testing.T) []map[string]any {
 // prompt, the answer or the key.
 func TestWithLogger(t *testing.T) {
 	m := harbortest.Start(t, harbortest.DeepSeek)
-	var buf lockedBuffer
+	var buf syncbuf.Buffer
 	c, err := m.NewClient(harbor.WithLogger(slog.New(slog.NewJSONHandler(&buf, nil))), harbor.WithMaxRetries(0))
 	require.NoError(t, err)
 	ctx := context.Background()
@@ -56,7 +43,7 @@ func TestWithLogger(t *testing.T) {
 	_, err = c.Chat.Completions.Create(ctx, hi(m.Model()))
 	require.Error(t, err)
 
-	lines := buf.lines(t)
+	lines := logLines(t, &buf)
 	require.Len(t, lines, 2, "Info: one line per call, no Debug lines")
 	ok, failed := lines[0], lines[1]
 	assert.Equal(t, "INFO", ok["level"])
@@ -69,19 +56,19 @@ func TestWithLogger(t *testing.T) {
 	assert.Equal(t, "WARN", failed["level"])
 	assert.Equal(t, "server", failed["error_type"])
 
-	all := func() string { buf.mu.Lock(); defer buf.mu.Unlock(); return buf.b.String() }()
+	all := buf.String()
 	assert.NotContains(t, all, "You said", "no answer content")
 	assert.NotContains(t, all, `"hi"`, "no prompt content")
 	assert.NotContains(t, all, m.APIKey())
 
-	var dbg lockedBuffer
+	var dbg syncbuf.Buffer
 	c2, err := m.NewClient(harbor.WithLogger(slog.New(slog.NewJSONHandler(&dbg, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	require.NoError(t, err)
 	s, err := c2.Chat.Completions.Stream(ctx, hi(m.Model()))
 	require.NoError(t, err)
 	readStream(t, s)
 	var msgs []string
-	for _, l := range dbg.lines(t) {
+	for _, l := range logLines(t, &dbg) {
 		msgs = append(msgs, l["msg"].(string))
 	}
 	assert.Equal(t, []string{"harbor: call started", "harbor: first chunk", "harbor: call"}, msgs)

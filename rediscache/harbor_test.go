@@ -1,11 +1,10 @@
 package rediscache_test
 
 import (
-	"bytes"
 	"context"
+	"github.com/harborai/harbor-go/internal/syncbuf"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,24 +17,6 @@ import (
 	"github.com/harborai/harbor-go/internal/redistest"
 	"github.com/harborai/harbor-go/rediscache"
 )
-
-// syncBuffer is a log destination tests read while the client writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func sharedClient(t *testing.T, m *harbortest.Mock, tier harbor.SharedCache, log *slog.Logger) *harbor.Client {
 	t.Helper()
@@ -116,7 +97,7 @@ func TestRedisKilledMidRunKeepsCallsSucceeding(t *testing.T) {
 	tier, err := rediscache.Open(srv.URL(), rediscache.Options{})
 	require.NoError(t, err)
 	defer tier.Close()
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	c := sharedClient(t, m, tier, slog.New(slog.NewTextHandler(&logs, nil)))
 	ctx := context.Background()
 
@@ -145,7 +126,7 @@ func TestHungRedisCostsAtMostTheTimeout(t *testing.T) {
 	tier, err := rediscache.Open(srv.URL(), rediscache.Options{ReadTimeout: time.Minute, WriteTimeout: time.Minute})
 	require.NoError(t, err)
 	defer tier.Close()
-	c := sharedClient(t, m, tier, slog.New(slog.NewTextHandler(&syncBuffer{}, nil)))
+	c := sharedClient(t, m, tier, slog.New(slog.NewTextHandler(&syncbuf.Buffer{}, nil)))
 	_, err = c.Chat.Completions.Create(context.Background(), question(m, "warm the connection"))
 	require.NoError(t, err)
 	srv.Pause()
@@ -183,7 +164,7 @@ func TestSlowRedis(t *testing.T) {
 		require.NoError(t, err)
 	}
 	require.NoError(t, writer.Close()) // waits for the writes to Redis
-	c := sharedClient(t, m, proxied, slog.New(slog.NewTextHandler(&syncBuffer{}, nil)))
+	c := sharedClient(t, m, proxied, slog.New(slog.NewTextHandler(&syncbuf.Buffer{}, nil)))
 	vendor := len(m.ChatRequests())
 	require.NoError(t, proxied.Client().Ping(ctx).Err()) // connected before the latency: each call below is one GET
 
@@ -235,7 +216,7 @@ func TestGarbageInRedisIsAMiss(t *testing.T) {
 	tier, err := rediscache.Open(srv.URL(), rediscache.Options{})
 	require.NoError(t, err)
 	defer tier.Close()
-	c := sharedClient(t, m, tier, slog.New(slog.NewTextHandler(&syncBuffer{}, nil)))
+	c := sharedClient(t, m, tier, slog.New(slog.NewTextHandler(&syncbuf.Buffer{}, nil)))
 	ctx := context.Background()
 	_, err = c.Chat.Completions.Create(ctx, question(m, "q"))
 	require.NoError(t, err)
@@ -248,7 +229,7 @@ func TestGarbageInRedisIsAMiss(t *testing.T) {
 	require.Len(t, keys, 1)
 	require.NoError(t, rdb.Set(ctx, keys[0], `{"v":1,"completion":{"choices":"nope"}}`, time.Hour).Err())
 
-	other := sharedClient(t, m, tier, slog.New(slog.NewTextHandler(&syncBuffer{}, nil)))
+	other := sharedClient(t, m, tier, slog.New(slog.NewTextHandler(&syncbuf.Buffer{}, nil)))
 	res, err := other.Chat.Completions.Create(ctx, question(m, "q"))
 	require.NoError(t, err)
 	assert.False(t, res.Cached)

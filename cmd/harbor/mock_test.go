@@ -1,15 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"context"
+	"github.com/harborai/harbor-go/internal/syncbuf"
 	"io"
 	"net"
 	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,24 +16,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// lockedBuffer is a bytes.Buffer safe for the mock's handler goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
-
 // `harbor mock` serves the mocks for other tools and, by default, tells them on
 // stderr where their requests break the vendor's spec.
 func TestMockCommandChecksTrafficAgainstTheSpec(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errs lockedBuffer
+	var out, errs syncbuf.Buffer
 	done := make(chan int)
 	go func() {
 		done <- run(ctx, []string{"mock", "--addr", "127.0.0.1:0", "--vendor", "deepseek"}, env{getenv: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: &out, stderr: &errs})

@@ -15,8 +15,8 @@
 package gatewaytest
 
 import (
-	"bytes"
 	"context"
+	"github.com/harborai/harbor-go/internal/syncbuf"
 	"log/slog"
 	"net"
 	"sync"
@@ -40,7 +40,7 @@ type Gateway struct {
 
 	mu     sync.Mutex
 	mocks  map[harbortest.Vendor]*harbortest.Mock
-	log    *lockedBuffer
+	log    *syncbuf.Buffer
 	served chan struct{}
 }
 
@@ -63,7 +63,7 @@ func Start(tb testing.TB, cfg gateway.Config) *Gateway {
 // New is Start outside tests (examples, benchmarks, TestMain): the caller
 // closes the Gateway.
 func New(cfg gateway.Config) (*Gateway, error) {
-	g := &Gateway{mocks: map[harbortest.Vendor]*harbortest.Mock{}, log: &lockedBuffer{}}
+	g := &Gateway{mocks: map[harbortest.Vendor]*harbortest.Mock{}, log: &syncbuf.Buffer{}}
 	if len(cfg.Keys) == 0 {
 		key, sum, err := gateway.NewKey()
 		if err != nil {
@@ -144,21 +144,4 @@ func (g *Gateway) closeMocks() {
 	for _, m := range g.mocks {
 		_ = m.Close()
 	}
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

@@ -2,9 +2,9 @@ package redistest
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
+	"github.com/harborai/harbor-go/internal/syncbuf"
 	"io"
 	"net"
 	"os"
@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -33,8 +32,8 @@ type Server struct {
 	args    []string
 	cluster bool
 	cmd     *exec.Cmd
-	out     *syncBuffer   // the server's stdout and stderr, shown when it fails to start
-	done    chan struct{} // closed when the process has exited
+	out     *syncbuf.Buffer // the server's stdout and stderr, shown when it fails to start
+	done    chan struct{}   // closed when the process has exited
 }
 
 // Start runs a redis-server on a free port of 127.0.0.1 in a temporary directory
@@ -124,7 +123,7 @@ func start(tb testing.TB, bin string, cluster bool) (*Server, error) {
 
 // launch runs the server's process and waits until it answers.
 func (s *Server) launch() error {
-	s.out, s.done = &syncBuffer{}, make(chan struct{})
+	s.out, s.done = &syncbuf.Buffer{}, make(chan struct{})
 	cmd := exec.Command(s.bin, s.args...)
 	cmd.Stdout, cmd.Stderr = s.out, s.out
 	cmd.SysProcAttr = sysProcAttr()
@@ -294,23 +293,4 @@ func command(addr, line string) (string, error) {
 		return "", fmt.Errorf("%s: %s", line, head[1:])
 	}
 	return "", fmt.Errorf("%s: unexpected reply %q", line, head)
-}
-
-// syncBuffer is a bytes.Buffer the process's output goroutines and the test can
-// share.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
