@@ -70,11 +70,13 @@ func (s *Server) chat(x *exchange, r *http.Request) {
 			req.Messages[i].Role = llm.RoleSystem
 		}
 	}
+	memo := keyIDOf(key)
+	s.reasoning.restore(memo, req)
 	ctx = x.callContext(ctx)
 	if in.Stream {
-		s.streamAnswer(x, ctx, req, in.StreamOptions)
+		s.streamAnswer(x, ctx, req, in.StreamOptions, memo)
 	} else {
-		s.complete(x, ctx, req)
+		s.reasoning.remember(memo, s.complete(x, ctx, req))
 	}
 	if key != nil {
 		x.mu.Lock()
@@ -293,11 +295,13 @@ func (s *Server) offers(model string) bool {
 }
 
 // complete answers with one JSON completion.
-func (s *Server) complete(x *exchange, ctx context.Context, req *llm.ChatRequest) {
+// complete answers a plain call; it returns the answer it wrote, nil after an
+// error.
+func (s *Server) complete(x *exchange, ctx context.Context, req *llm.ChatRequest) *llm.ChatCompletion {
 	res, err := s.client.Chat.Completions.Create(ctx, req)
 	if err != nil {
 		s.writeError(x, fromHarbor(err))
-		return
+		return nil
 	}
 	b := getBuffer()
 	defer putBuffer(b)
@@ -306,12 +310,21 @@ func (s *Server) complete(x *exchange, ctx context.Context, req *llm.ChatRequest
 	if err := enc.Encode(res); err != nil {
 		s.writeError(x, apiError{status: http.StatusInternalServerError, typ: typeServer, code: "internal_error",
 			message: "the answer could not be encoded", errorType: "internal"})
-		return
+		return nil
 	}
 	h := x.Header()
 	h["Content-Type"] = jsonContentType
 	s.answerHeaders(h, x)
 	s.write(x, http.StatusOK, b.Bytes())
+	return res
+}
+
+// keyIDOf is the id of a caller's key, "" for an anonymous caller.
+func keyIDOf(k *vkey) string {
+	if k == nil {
+		return ""
+	}
+	return k.id
 }
 
 var (

@@ -44,6 +44,7 @@ type Server struct {
 	chains       map[string]bool
 	pass         map[string]bool // passthrough fields; nil: none
 	passAll      bool
+	reasoning    *reasoningMemo // tool turns' reasoning, for SDKs that drop it (reasoning.go)
 
 	streams  atomic.Int64
 	requests atomic.Int64
@@ -88,7 +89,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	s := &Server{cfg: cfg, getenv: getenv, b: b, client: b.client, keys: keys, anonymous: len(cfg.Keys) == 0,
-		sharedLimits: sl, now: time.Now}
+		sharedLimits: sl, now: time.Now, reasoning: newReasoningMemo()}
 	s.baseCtx, s.cancel = context.WithCancel(context.Background())
 	s.chains = map[string]bool{}
 	for _, c := range b.chains {
@@ -241,6 +242,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.cancel()
 	s.handlers.Wait()
 	s.b.close()
+	s.reasoning.close()
 	return err
 }
 

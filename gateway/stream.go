@@ -26,7 +26,7 @@ import (
 //
 // Every write has WriteTimeout: a caller that stops reading is cut off and its
 // vendor stream closed, so it holds no goroutine or connection.
-func (s *Server) streamAnswer(x *exchange, ctx context.Context, req *llm.ChatRequest, opts *wire.StreamOptions) {
+func (s *Server) streamAnswer(x *exchange, ctx context.Context, req *llm.ChatRequest, opts *wire.StreamOptions, memo string) {
 	if n := s.streams.Add(1); n > int64(s.cfg.Server.MaxStreams) {
 		s.streams.Add(-1)
 		s.writeError(x, apiError{status: http.StatusServiceUnavailable, typ: typeUnavailable, code: "too_many_streams",
@@ -59,16 +59,20 @@ func (s *Server) streamAnswer(x *exchange, ctx context.Context, req *llm.ChatReq
 	x.writeDeadline(w.timeout)
 	x.WriteHeader(http.StatusOK)
 	var last llm.Chunk
+	turn := toolTurn{off: len(req.Tools) == 0} // no tools, no tool calls to remember
+	defer func() { s.reasoning.rememberTurn(memo, &turn) }()
 	for ; more; more = st.Next() {
 		c := st.Current()
 		c.Usage = nil // see above
 		last = c
+		turn.add(&c)
 		if err := w.event(&c); err != nil {
 			x.errorType = "write_failed"
 			return
 		}
 	}
 	if err := st.Err(); err != nil {
+		turn = toolTurn{} // an answer cut short is not remembered
 		e := fromHarbor(err)
 		x.errorType = e.errorType
 		if e.status != statusClientClosed {

@@ -179,15 +179,11 @@ var errorCases = map[string]wantError{
 	"vendor_invalid":          {400, "invalid_request_error", "invalid_value", "", "BadRequestError", false, "doubao"},
 	"vendor_timeout":          {504, "upstream_error", "upstream_timeout", "", "InternalServerError", false, "qianfan"},
 	"vendor_rate_limited":     {429, "rate_limit_error", "upstream_rate_limited", "", "RateLimitError", true, "openai"},
-	// openai-go only: an assistant turn with tool calls sent back without its
-	// reasoning_content, which DeepSeek's thinking mode requires (the Node SDK
-	// sends the message object back as it came, reasoning_content included).
-	"tools_reasoning_dropped": {400, "invalid_request_error", "invalid_value", "messages", "", false, "reasoning_content"},
 }
 
 // goOnly and nodeOnly are the error cases one SDK's test runs.
 var (
-	goOnly   = map[string]bool{"tools_reasoning_dropped": true}
+	goOnly   = map[string]bool{}
 	nodeOnly = map[string]bool{"wrong_type": true}
 )
 
@@ -255,6 +251,15 @@ func checkOutcomes(t *testing.T, g *gatewaytest.Gateway, got map[string]outcome,
 	checkSchema(t, o.Parsed)
 	checkResponseFormatSent(t, g)
 
+	if !node {
+		// openai-go only: an assistant turn with tool calls sent back without
+		// its reasoning_content (ToParam drops it; the Node SDK sends the
+		// message back as it came), which DeepSeek's thinking mode requires:
+		// the gateway puts back the reasoning it answered the call with.
+		o = success("tools_reasoning_restored")
+		assert.Equal(t, "stop", o.FinishReason, "tools_reasoning_restored: the second turn is answered")
+	}
+
 	o = success("sdk_retries")
 	assert.Equal(t, "Hello! You said: the vendor fails once", o.Content, "sdk_retries: the SDK retried the 502")
 
@@ -306,7 +311,7 @@ func checkOutcomes(t *testing.T, g *gatewaytest.Gateway, got map[string]outcome,
 	}
 }
 
-const successCases = " models plain stream stream_helper tools tools_stream structured sdk_retries midstream_error "
+const successCases = " models plain stream stream_helper tools tools_stream structured sdk_retries midstream_error tools_reasoning_restored "
 
 // checkSchema validates the SDK's parsed answer against citySchema.
 func checkSchema(t *testing.T, parsed json.RawMessage) {

@@ -150,7 +150,7 @@ func TestOpenAIGo(t *testing.T) {
 			// DeepSeek reasons by default and wants the turn's reasoning_content
 			// back with its tool calls; ToParam drops that field, which openai-go
 			// does not model, so it is put back as an extra field (without it:
-			// the case tools_reasoning_dropped).
+			// the case tools_reasoning_restored, which the gateway mends).
 			turn := msg.ToParam()
 			if rc, ok := msg.JSON.ExtraFields["reasoning_content"]; ok { // Valid() is false for every extra field
 				turn.OfAssistant.SetExtraFields(map[string]any{"reasoning_content": json.RawMessage(rc.Raw())})
@@ -165,8 +165,8 @@ func TestOpenAIGo(t *testing.T) {
 			return o, nil
 		}},
 		// What openai-go does by itself: ToParam without reasoning_content. The
-		// gateway refuses the turn as DeepSeek would, saying what is missing.
-		{"tools_reasoning_dropped", func() (outcome, error) {
+		// gateway restores it from the answer it gave (gateway/reasoning.go).
+		{"tools_reasoning_restored", func() (outcome, error) {
 			params := openai.ChatCompletionNewParams{Model: "fast", Messages: user("haven"),
 				Tools: []openai.ChatCompletionToolUnionParam{lookup}}
 			cc, err := client.Chat.Completions.New(ctx, params)
@@ -178,7 +178,12 @@ func TestOpenAIGo(t *testing.T) {
 				return outcome{}, errors.New("no tool call")
 			}
 			params.Messages = append(params.Messages, msg.ToParam(), openai.ToolMessage("a port", msg.ToolCalls[0].ID))
-			return create(ctx, once(keys.Example), params)
+			params.ToolChoice = openai.ChatCompletionToolChoiceOptionUnionParam{}
+			next, err := client.Chat.Completions.New(ctx, params)
+			if err != nil {
+				return outcome{}, err
+			}
+			return outcome{FinishReason: next.Choices[0].FinishReason, Content: next.Choices[0].Message.Content}, nil
 		}},
 		{"tools_stream", func() (outcome, error) {
 			st := client.Chat.Completions.NewStreaming(ctx, openai.ChatCompletionNewParams{Model: "fast", Messages: user("harbour"),
