@@ -361,24 +361,7 @@ func readInput(ctx context.Context, path string, e env) ([]byte, error) {
 		}
 		return b, nil
 	}
-	type result struct {
-		b   []byte
-		err error
-	}
-	got := make(chan result, 1)
-	go func() {
-		b, err := io.ReadAll(e.stdin)
-		got <- result{b, err}
-	}()
-	select {
-	case r := <-got:
-		if r.err != nil {
-			return nil, fmt.Errorf("reading the input from stdin: %w", r.err)
-		}
-		return r.b, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	return readStdin(ctx, e, 0, "the input")
 }
 
 func sameFile(a, b string) bool {

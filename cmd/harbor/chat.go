@@ -115,7 +115,7 @@ func (o *chatOptions) prompt(ctx context.Context, rest []string, e env) (string,
 	}
 	var in string
 	if onlyStdin || !e.stdinTTY {
-		b, err := readStdin(ctx, e)
+		b, err := readStdin(ctx, e, 16<<20, "the prompt")
 		if err != nil {
 			return "", err
 		}
@@ -131,22 +131,27 @@ func (o *chatOptions) prompt(ctx context.Context, rest []string, e env) (string,
 	}
 }
 
-// readStdin reads stdin to its end, or until Ctrl-C: a person typing a prompt at a
-// terminal can still interrupt.
-func readStdin(ctx context.Context, e env) ([]byte, error) {
+// readStdin reads stdin to its end (at most limit bytes when limit > 0), or
+// until Ctrl-C: a person typing at a terminal can still interrupt. what names
+// the input in the error ("the prompt").
+func readStdin(ctx context.Context, e env, limit int64, what string) ([]byte, error) {
 	type result struct {
 		b   []byte
 		err error
 	}
 	got := make(chan result, 1)
 	go func() {
-		b, err := io.ReadAll(io.LimitReader(e.stdin, 16<<20))
+		r := e.stdin
+		if limit > 0 {
+			r = io.LimitReader(r, limit)
+		}
+		b, err := io.ReadAll(r)
 		got <- result{b, err}
 	}()
 	select {
 	case r := <-got:
 		if r.err != nil {
-			return nil, fmt.Errorf("reading the prompt from stdin: %w", r.err)
+			return nil, fmt.Errorf("reading %s from stdin: %w", what, r.err)
 		}
 		return r.b, nil
 	case <-ctx.Done():
