@@ -147,13 +147,14 @@ func l2Bench(b *testing.B, name string) {
 }
 func BenchmarkSingleflight64Full(b *testing.B) { withCPU(managed(b).Solo("Singleflight64Full"))(b) }
 
-// BenchmarkStagesCost runs a plain and an observed harbor client over
-// CannedTransport (in memory): StagesCost/Create/off, StagesCost/Create/observed…
+// BenchmarkStagesCost runs a plain and an observed harbor client, and the
+// floor, over CannedTransport (in memory): StagesCost/Create/off,
+// StagesCost/Create/observed, StagesCost/Create/floor…
 func BenchmarkStagesCost(b *testing.B) {
 	m := managed(b)
 	for _, kind := range []string{"Create", "Stream"} {
 		b.Run(kind, func(b *testing.B) {
-			for _, v := range []string{"off", Observed} {
+			for _, v := range []string{"off", Observed, "floor"} {
 				b.Run(v, withCPU(m.Solo("StagesCost/"+kind+"/"+v)))
 			}
 		})

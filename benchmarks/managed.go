@@ -125,6 +125,10 @@ type Managed struct {
 	// StagesOff and StagesObserved are a plain and an observed client over
 	// CannedTransport: the StagesCost scenarios.
 	StagesOff, StagesObserved *harbor.Client
+	// stagesFloor is the floor over the same CannedTransport
+	// (StagesCost/*/floor): the floor's own work without the socket, so that
+	// the report can say how low harbor/floor on loopback can go at all.
+	stagesFloor *VendorEnv
 	// L2 has the shared tier on a real Redis (rediscache) and no room in L1,
 	// warmed: its Creates and Streams of the benchmark request are L2 hits. nil
 	// until StartL2 succeeds; L2Skipped says why it did not.
@@ -207,7 +211,13 @@ func newManaged(ds *VendorEnv) (*Managed, error) {
 	if err != nil {
 		return nil, err
 	}
-	canned := harbor.WithTransport(NewCannedTransport(mockproc.NewMock(DeepSeek)))
+	ct := NewCannedTransport(mockproc.NewMock(DeepSeek))
+	canned := harbor.WithTransport(ct)
+	if ds.Floor == nil || ds.freq == nil {
+		return nil, errors.New("managed scenarios need DeepSeek's floor")
+	}
+	m.stagesFloor = &VendorEnv{Vendor: DeepSeek, Model: ds.Model, freq: ds.freq,
+		Floor: &Floor{vendor: DeepSeek, url: ds.Floor.url, auth: ds.Floor.auth, hc: &http.Client{Transport: ct}}}
 	for _, c := range []struct {
 		dst  **harbor.Client
 		opts []harbor.Option
@@ -235,7 +245,9 @@ func newManaged(ds *VendorEnv) (*Managed, error) {
 		{"in-process Create", func(ctx context.Context) error { return harborCreate(ctx, m.StagesOff, m.ds.hreq) }},
 		{"in-process Stream", func(ctx context.Context) error { return harborStream(ctx, m.StagesOff, m.ds.hreq) }},
 		{"in-process observed Create", func(ctx context.Context) error { return harborCreate(ctx, m.StagesObserved, m.ds.hreq) }},
-		{"in-process observed Stream", func(ctx context.Context) error { return harborStream(ctx, m.StagesObserved, m.ds.hreq) }}, {"Create hit", m.hitCreate}, {"Stream hit", m.hitStream},
+		{"in-process observed Stream", func(ctx context.Context) error { return harborStream(ctx, m.StagesObserved, m.ds.hreq) }},
+		{"in-process floor Create", m.stagesFloor.floorCreate}, {"in-process floor Stream", m.stagesFloor.floorStream},
+		{"Create hit", m.hitCreate}, {"Stream hit", m.hitStream},
 	} {
 		if err := op.run(ctx); err != nil {
 			m.Close()
@@ -360,7 +372,8 @@ func (m *Managed) cachedStream(ctx context.Context, c *harbor.Client) error {
 // Harbor-only benchmarks of the managed path, in report order. The L2 ones run
 // only with a redis-server (Managed.SoloNames).
 var ManagedSolo = []string{"CreateHit", "StreamHit", "CreateL2Hit", "StreamL2Hit", "Singleflight64", "Singleflight64Full",
-	"StagesCost/Create/off", "StagesCost/Create/observed", "StagesCost/Stream/off", "StagesCost/Stream/observed"}
+	"StagesCost/Create/off", "StagesCost/Create/observed", "StagesCost/Create/floor",
+	"StagesCost/Stream/off", "StagesCost/Stream/observed", "StagesCost/Stream/floor"}
 
 // SoloNames returns the names of ManagedSolo that m can run: all but the L2
 // ones when there is no L2 client.
@@ -402,6 +415,10 @@ func (m *Managed) Solo(name string) func(*testing.B) {
 		return serial(func(ctx context.Context) error { return harborStream(ctx, m.StagesOff, m.ds.hreq) })
 	case "StagesCost/Stream/observed":
 		return serial(func(ctx context.Context) error { return harborStream(ctx, m.StagesObserved, m.ds.hreq) })
+	case "StagesCost/Create/floor":
+		return serial(m.stagesFloor.floorCreate)
+	case "StagesCost/Stream/floor":
+		return serial(m.stagesFloor.floorStream)
 	}
 	return nil
 }

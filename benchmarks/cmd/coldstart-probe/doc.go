@@ -1,8 +1,10 @@
-// Package coldstartprobe holds the cold-start probes: two small programs that
-// each make one DeepSeek chat completion against a mock and exit, one with
-// harbor (./harbor) and one with a hand-written net/http + encoding/json client
-// (./floor), sending the benchmarks' fixed request. The benchmarks build both
-// (stripped and not), measure their size, and time exec -> first response
+// Package coldstartprobe holds the cold-start probes: small programs that each
+// make one DeepSeek chat completion against a mock and exit, one with harbor
+// (./harbor), one with a hand-written net/http + encoding/json client (./floor,
+// code in internal/floorprobe), and the same floor with harbor's third-party
+// libraries linked in but unused (./floor-deps: what those libraries alone add),
+// sending the benchmarks' fixed request. The benchmarks build each (stripped
+// and not), measure their size, and time exec -> first response
 // (benchmarks.MeasureColdStart).
 //
 // Usage: probe URL, with the mock's key in HARBOR_PROBE_KEY. On success a
@@ -14,6 +16,6 @@
 // machine, can time exec -> main: process start, the Go runtime and every
 // package's init.
 // and exits 0; on failure it prints the error to stderr and exits 1.
-// Neither probe imports package benchmarks, so neither binary carries the
-// other's code (or the peers').
+// No probe imports package benchmarks, so no binary carries another's code
+// (or the peers').
 package coldstartprobe

@@ -120,6 +120,7 @@ func managedSection(pairs []benchmarks.Pair, harborRes, floorRes []series, solo 
 			}
 			b.WriteString(row + "\n")
 		}
+		b.WriteString(reachSection(inProc, pairOf, soloOf, harborRes, floorRes, soloRes))
 	}
 
 	if len(hits) > 0 {
@@ -183,6 +184,40 @@ func managedSection(pairs []benchmarks.Pair, harborRes, floorRes []series, solo 
 }
 
 func stagesName(kind, variant string) string { return "StagesCost/" + kind + "/" + variant }
+
+// reachSection says how low harbor/floor on loopback can go at all: the floor
+// over the same in-memory transport (StagesCost/*/floor) is the floor's own
+// work; the rest of its loopback CPU (sockets, net/http's connection
+// goroutines, the scheduler) is spent by harbor's call too, whatever harbor
+// does. With harbor's own work at zero the ratio would be that rest over the
+// floor's loopback CPU; the last columns say how much own work MissMaxRatio
+// leaves harbor, against what it spends. "" unless the floor ran in memory and
+// on loopback.
+func reachSection(kinds []string, pairOf, soloOf func(string) int, harborRes, floorRes, soloRes []series) string {
+	cpu := metrics[0].get
+	var rows strings.Builder
+	for _, k := range kinds {
+		fi, loop := soloOf(stagesName(k, "floor")), pairOf(k)
+		if fi < 0 || loop < 0 {
+			continue
+		}
+		floorMem, harborMem := soloRes[fi].median(cpu), soloRes[soloOf(stagesName(k, "off"))].median(cpu)
+		floorLoop, harborLoop := floorRes[loop].median(cpu), harborRes[loop].median(cpu)
+		rest := floorLoop - floorMem
+		allowed := benchmarks.MissMaxRatio*floorLoop - rest
+		fmt.Fprintf(&rows, "| %s | %s | %s | %s | %s | %.2f | %.2f | %s | %s |\n", k, num(floorMem), num(harborMem), num(floorLoop), num(rest),
+			rest/floorLoop, harborLoop/floorLoop, num(max(allowed, 0)), num(harborMem))
+	}
+	if rows.Len() == 0 {
+		return ""
+	}
+	return fmt.Sprintf("\n### How low harbor/floor can go\n\n"+
+		"`StagesCost/*/floor` is the floor over the same `CannedTransport`: its own work (building the request, encoding/json both ways) without the socket. "+
+		"The rest of the floor's loopback CPU — the socket, net/http's connection goroutines, the scheduler — a harbor call spends too, whatever harbor does, "+
+		"so harbor/floor on loopback is at least that rest over the floor's CPU (harbor's own work at zero), and reaching %.2f leaves harbor the own work of the last but one column. Medians of the rounds.\n\n"+
+		"| scenario | floor CPU in memory ns/op | harbor CPU in memory | floor CPU loopback | loopback rest | lowest reachable harbor/floor | harbor/floor today | harbor's own work allowed at %.2f, ns/op | harbor's own work today |\n"+
+		"|---|---:|---:|---:|---:|---:|---:|---:|---:|\n", benchmarks.MissMaxRatio, benchmarks.MissMaxRatio) + rows.String()
+}
 
 // perRoundDiffs returns a[r]-b[r] per round, sorted.
 func perRoundDiffs(a, b series, get func(sample) float64) []float64 {

@@ -42,10 +42,12 @@ func TestManagedSection(t *testing.T) {
 	floorRes := []series{cpuSeries(100, 100, 100), cpuSeries(100, 100, 100), cpuSeries(400, 400, 400), cpuSeries(400, 400, 400)}
 	solo := []soloBench{{name: "New"}, {name: "CreateHit"}, {name: "StreamHit"}, {name: "Singleflight64Full"}, {name: "Singleflight64"},
 		{name: "CreateL2Hit"},
-		{name: "StagesCost/Create/off"}, {name: "StagesCost/Create/observed"}, {name: "StagesCost/Stream/off"}, {name: "StagesCost/Stream/observed"}}
+		{name: "StagesCost/Create/off"}, {name: "StagesCost/Create/observed"}, {name: "StagesCost/Stream/off"}, {name: "StagesCost/Stream/observed"},
+		{name: "StagesCost/Create/floor"}}
 	soloRes := []series{cpuSeries(1, 1, 1), cpuSeries(2, 3, 3), cpuSeries(10, 10, 10), flightSeries(1, 1.25, 1.5), flightSeries(1, 1, 1),
 		cpuSeries(45, 45, 45),
-		cpuSeries(6, 7, 8), cpuSeries(7, 7.5, 8.5), cpuSeries(20, 20, 20), cpuSeries(40, 40, 40)}
+		cpuSeries(6, 7, 8), cpuSeries(7, 7.5, 8.5), cpuSeries(20, 20, 20), cpuSeries(40, 40, 40),
+		cpuSeries(15, 14, 16)}
 
 	md := managedSection(pairs, harborRes, floorRes, solo, soloRes)
 	for _, want := range []string{
@@ -61,6 +63,9 @@ func TestManagedSection(t *testing.T) {
 		// Stream deltas 20 on a loopback 300: 6.67%, 1.067.
 		"| Create | 7.00 | 7.50 | 0.50 | 0.50–1.00 | 0.70 → 0.75 | 0.56% | 1.006 | yes |",
 		"| Stream | 20.0 | 40.0 | 20.0 | 20.0–20.0 | 2.00 → 4.00 | 6.67% | 1.067 | **no** |",
+		// The floor does 15 of its 100 in memory: the rest, 85, bounds harbor/floor at 0.85;
+		// 0.90 leaves harbor 0.90*100-85 = 5 of own work, against its 7 in memory.
+		"| Create | 15.0 | 7.00 | 100 | 85.0 | 0.85 | 0.90 | 5.00 | 7.00 |\n\n",
 		"| Singleflight64 | with room (nothing evicted) | 640000 | 10000 | 640000 | 1000 | 2000 | 1.000 (1.000) | 50.0 | 13.0 | 0.00 | yes |\n" +
 			"| Singleflight64Full | full (every answer stored evicts one) | 640000 | 10000 | 640000 | 1000 | 2000 | 1.250 (1.500) | 50.0 | 13.0 | 0.25 | **no** |\n",
 	} {
