@@ -305,9 +305,7 @@ func (s *Server) complete(x *exchange, ctx context.Context, req *llm.ChatRequest
 	}
 	b := getBuffer()
 	defer putBuffer(b)
-	enc := json.NewEncoder(b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(res); err != nil {
+	if err := encodeAnswer(b, res); err != nil {
 		s.writeError(x, apiError{status: http.StatusInternalServerError, typ: typeServer, code: "internal_error",
 			message: "the answer could not be encoded", errorType: "internal"})
 		return nil
@@ -317,6 +315,15 @@ func (s *Server) complete(x *exchange, ctx context.Context, req *llm.ChatRequest
 	s.answerHeaders(h, x)
 	s.write(x, http.StatusOK, b.Bytes())
 	return res
+}
+
+// encodeAnswer appends res to b as the answer's JSON, with the newline
+// json.Encoder ends it with. HTML characters are written as they are (the
+// answer is not HTML).
+func encodeAnswer(b *bytes.Buffer, res *llm.ChatCompletion) error {
+	enc := json.NewEncoder(b)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(res)
 }
 
 // keyIDOf is the id of a caller's key, "" for an anonymous caller.
