@@ -2,6 +2,7 @@ package fastreq
 
 import (
 	"encoding/json"
+	"sync"
 
 	"github.com/harborai/harbor-go/gateway/wire"
 	"github.com/harborai/harbor-go/internal/jsonx"
@@ -13,18 +14,25 @@ import (
 // the caller runs json.Unmarshal, whose value and error stand. r shares no
 // memory with data (the gateway reuses its body buffers).
 func Decode(data []byte, r *wire.ChatCompletionRequest) bool {
-	d := decoder{n: names()}
+	d := decoders.Get().(*decoder)
+	defer decoders.Put(d)
 	d.l.Reset(data)
 	*r = wire.ChatCompletionRequest{}
 	if !d.l.Null() { // null: json.Unmarshal leaves r as it is
 		d.request(r)
 	}
-	if !d.l.End() {
+	ok := d.l.End()
+	d.l.Reset(nil) // keep no reference to data, only the lexer's scratch buffer
+	if !ok {
 		*r = wire.ChatCompletionRequest{}
-		return false
 	}
-	return true
+	return ok
 }
+
+// decoders are reused: a decoder would escape to the heap anyway (the object
+// readers are passed around as functions), and its lexer keeps the buffer it
+// unescapes strings into.
+var decoders = sync.Pool{New: func() any { return &decoder{n: names()} }}
 
 // decoder reads one request. Each object reader reads into a zero value and
 // returns early once the lexer failed; Decode then throws the value away.
