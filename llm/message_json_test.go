@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -212,4 +213,23 @@ func FuzzMessageMarshalJSON(f *testing.F) {
 		require.NoError(t, err)
 		require.Equal(t, string(twoPass(t, m)), string(got))
 	})
+}
+
+// Message.UnmarshalJSON reads the auxiliary struct messageJSON: its keys must
+// be Message's own JSON fields, so that what looks at Message by reflection
+// sees every key it reads — the gateway's fast request reader
+// (gateway/internal/fastreq) gives up on the keys of Message it has no case
+// for, and would skip one only messageJSON had.
+func TestMessageJSONHasMessageFields(t *testing.T) {
+	names := func(rt reflect.Type) []string {
+		var out []string
+		for i := range rt.NumField() {
+			if tag := rt.Field(i).Tag.Get("json"); tag != "-" {
+				name, _, _ := strings.Cut(tag, ",")
+				out = append(out, name)
+			}
+		}
+		return out
+	}
+	assert.Equal(t, names(reflect.TypeFor[Message]()), names(reflect.TypeFor[messageJSON]()))
 }

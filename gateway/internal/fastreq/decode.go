@@ -411,8 +411,11 @@ func (d *decoder) function(f *llm.FunctionDefinition) {
 }
 
 // toolChoice reads a tool choice as llm.ToolChoice.UnmarshalJSON does: a mode
-// string, or {"type":…,"function":{"name":…}} whose type is read but not kept
-// and whose name is required.
+// string, or {"type":"function","function":{"name":…}} with a name. Its
+// object form is read into an anonymous struct, whose keys the drift guard
+// cannot see: only that canonical shape is read here (type "function" or
+// absent, no other key, no key in another case); anything else is left to
+// the method.
 func (d *decoder) toolChoice() *llm.ToolChoice {
 	switch d.l.Peek() {
 	case 'n':
@@ -435,14 +438,16 @@ func (d *decoder) toolChoice() *llm.ToolChoice {
 		switch string(k) {
 		case "type":
 			bit = 1 << 0
-			d.skipString()
+			if t := d.str(); t != "function" && t != "" {
+				d.l.Fail()
+			}
 		case "function":
 			bit = 1 << 1
 			if !d.l.Null() {
 				name = d.functionName()
 			}
 		default:
-			d.l.Unknown(k, toolChoiceNames)
+			d.l.Fail()
 		}
 		if !d.next(&seen, bit) {
 			return nil
@@ -455,7 +460,8 @@ func (d *decoder) toolChoice() *llm.ToolChoice {
 	return &llm.ToolChoice{Function: name}
 }
 
-// functionName reads the {"name":…} of a named tool choice.
+// functionName reads the {"name":…} of a named tool choice, which has no
+// other key (see toolChoice).
 func (d *decoder) functionName() string {
 	if !d.l.ObjectStart() {
 		return ""
@@ -473,7 +479,7 @@ func (d *decoder) functionName() string {
 			bit = 1 << 0
 			name = d.str()
 		default:
-			d.l.Unknown(k, namedNames)
+			d.l.Fail()
 		}
 		if !d.next(&seen, bit) {
 			return ""
@@ -724,13 +730,6 @@ func (d *decoder) str() string {
 		return llm.ToolChoiceRequired
 	}
 	return string(b)
-}
-
-// skipString reads a string or null and drops it.
-func (d *decoder) skipString() {
-	if !d.l.Null() {
-		d.l.StringBytes()
-	}
 }
 
 func (d *decoder) bool() bool {

@@ -93,7 +93,7 @@ func (w *walker) values(t reflect.Type, path string, wrap func(string) string) [
 		}
 		return append(vals, `{"role":"user","content":`+parts[0]+`}`)
 	case t == reflect.TypeFor[llm.ToolChoice]():
-		return []string{`{"type":"function","function":{"name":"f"}}`, `"auto"`, `"none"`, `"required"`, `{"function":{"name":"é"},"x":1}`, `null`}
+		return []string{`{"type":"function","function":{"name":"f"}}`, `"auto"`, `"none"`, `"required"`, `{"function":{"name":"é"}}`, `null`}
 	case t == reflect.TypeFor[wire.StopList]():
 		return []string{`["a","\n\n"]`, `"x"`, `[]`, `[null]`, `null`}
 	case t == reflect.TypeFor[json.RawMessage]():

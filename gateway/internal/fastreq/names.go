@@ -39,13 +39,6 @@ var names = sync.OnceValue(func() *keyNames {
 	}
 })
 
-// The keys of llm.ToolChoice's object form, which its UnmarshalJSON reads into
-// an anonymous struct reflection cannot reach (TestToolChoice pins them).
-var (
-	toolChoiceNames = []string{"type", "function"}
-	namedNames      = []string{"name"}
-)
-
 // jsonNames returns the names encoding/json may match to a field of struct t:
 // every exported field's name (its tag's, else its Go name) and those of the
 // fields an untagged embedded struct promotes. It errs on the side of too many
