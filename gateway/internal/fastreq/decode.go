@@ -15,7 +15,6 @@ import (
 // memory with data (the gateway reuses its body buffers).
 func Decode(data []byte, r *wire.ChatCompletionRequest) bool {
 	d := decoders.Get().(*decoder)
-	defer decoders.Put(d)
 	d.l.Reset(data)
 	*r = wire.ChatCompletionRequest{}
 	if !d.l.Null() { // null: json.Unmarshal leaves r as it is
@@ -23,6 +22,9 @@ func Decode(data []byte, r *wire.ChatCompletionRequest) bool {
 	}
 	ok := d.l.End()
 	d.l.Reset(nil) // keep no reference to data, only the lexer's scratch buffer
+	if len(data) <= maxPooled {
+		decoders.Put(d)
+	}
 	if !ok {
 		*r = wire.ChatCompletionRequest{}
 	}
@@ -31,8 +33,12 @@ func Decode(data []byte, r *wire.ChatCompletionRequest) bool {
 
 // decoders are reused: a decoder would escape to the heap anyway (the object
 // readers are passed around as functions), and its lexer keeps the buffer it
-// unescapes strings into.
+// unescapes strings into. That buffer grows to the longest escaped string
+// read, so a decoder that read a body longer than maxPooled is let go rather
+// than kept with a buffer as long.
 var decoders = sync.Pool{New: func() any { return &decoder{n: names()} }}
+
+const maxPooled = 64 << 10
 
 // decoder reads one request. Each object reader reads into a zero value and
 // returns early once the lexer failed; Decode then throws the value away.
