@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"bytes"
 	"io"
 	"log/slog"
 	"net/http"
@@ -9,7 +10,9 @@ import (
 	"testing"
 
 	"github.com/harborai/harbor-go/gateway"
+	"github.com/harborai/harbor-go/gateway/wire"
 	"github.com/harborai/harbor-go/harbor"
+	"github.com/harborai/harbor-go/llm"
 )
 
 // The gateway's own cost per request, without network: ServeHTTP on a recorder,
@@ -70,4 +73,64 @@ func BenchmarkChatJSONGeneratedRouter(b *testing.B) {
 func BenchmarkChatStream20Chunks(b *testing.B) {
 	srv := benchServer(b, newFake(20, 8, 0))
 	runBench(b, srv, strings.Replace(benchBody, `"model"`, `"stream":true,"stream_options":{"include_usage":true},"model"`, 1))
+}
+
+// Requests as the OpenAI SDKs send them (openai-python's member order): the
+// benchmarks' plain chat turn, and a turn of a tool loop — two tools, the
+// assistant's call and the tool's answer.
+const (
+	sdkPlainBody = `{"messages":[{"role":"system","content":"You are a concise support assistant for a shipping company. Answer in plain English, in at most three sentences, and never invent tracking numbers."},{"role":"user","content":"My parcel left Rotterdam on Monday and the tracking page has not changed since. What usually causes that kind of delay?"}],"model":"deepseek-v4-flash","max_tokens":256,"temperature":0.7}`
+	sdkToolsBody = `{"messages":[{"role":"system","content":"You are a support assistant for a shipping company."},{"role":"user","content":"Where is parcel RT-1042 and will it arrive by Friday?"},{"role":"assistant","content":null,"tool_calls":[{"id":"call_0","type":"function","function":{"name":"track_parcel","arguments":"{\"parcel_id\":\"RT-1042\"}"}}]},{"role":"tool","tool_call_id":"call_0","content":"{\"status\":\"in transit\",\"location\":\"Antwerp\",\"eta\":\"2026-12-11\"}"}],"model":"deepseek-v4-flash","parallel_tool_calls":false,"temperature":0.2,"tool_choice":"auto","tools":[{"type":"function","function":{"name":"track_parcel","description":"Where a parcel is now and when it should arrive.","parameters":{"type":"object","properties":{"parcel_id":{"type":"string","description":"The parcel's id, as RT-1042."}},"required":["parcel_id"],"additionalProperties":false},"strict":true}},{"type":"function","function":{"name":"open_claim","description":"Opens a claim for a late or lost parcel.","parameters":{"type":"object","properties":{"parcel_id":{"type":"string"},"reason":{"type":"string","enum":["late","lost","damaged"]}},"required":["parcel_id","reason"]}}}]}`
+)
+
+// BenchmarkDecode is the chat request's decoding alone: the body already read,
+// as chat hands it to decode.
+func BenchmarkDecode(b *testing.B) {
+	srv := benchServer(b, newFake(1, 20, 0))
+	for _, bc := range []struct{ name, body string }{{"plain", sdkPlainBody}, {"tools", sdkToolsBody}} {
+		b.Run(bc.name, func(b *testing.B) {
+			body := []byte(bc.body)
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				var in wire.ChatCompletionRequest
+				if !gateway.Decode(srv, body, &in) {
+					b.Fatal("refused")
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkEncodeAnswer is a plain answer's encoding alone: a text answer, and
+// an answer that calls a tool.
+func BenchmarkEncodeAnswer(b *testing.B) {
+	usage := llm.Usage{PromptTokens: 52, CompletionTokens: 61, TotalTokens: 113, PromptCacheHitTokens: 0, PromptCacheMissTokens: 52,
+		PromptTokensDetails: &llm.PromptTokensDetails{CachedTokens: 0}}
+	text := &llm.ChatCompletion{ID: "0f0c5e2a-9a51-4a6e-b4a4-3c1b8e2f6d1a", Object: "chat.completion", Created: 1765100000,
+		Model: "deepseek-v4-flash", SystemFingerprint: "fp_3a5770e1b4_prod0820_fp8_kvcache",
+		Choices: []llm.Choice{{Message: llm.AssistantMessage("Parcels often sit between scans while they wait for a connecting truck or customs clearance, " +
+			"so a page that has not changed for a few days is usually normal. Weekends and public holidays add to it. " +
+			"If nothing changes within five working days, ask us to open an investigation."), FinishReason: "stop"}},
+		Usage: usage}
+	tool := &llm.ChatCompletion{ID: "0f0c5e2a-9a51-4a6e-b4a4-3c1b8e2f6d1b", Object: "chat.completion", Created: 1765100000,
+		Model: "deepseek-v4-flash", SystemFingerprint: "fp_3a5770e1b4_prod0820_fp8_kvcache",
+		Choices: []llm.Choice{{Message: llm.Message{Role: llm.RoleAssistant, ToolCalls: []llm.ToolCall{{ID: "call_0", Type: "function",
+			Function: llm.FunctionCall{Name: "track_parcel", Arguments: `{"parcel_id":"RT-1042"}`}}}}, FinishReason: "tool_calls"}},
+		Usage: usage}
+	for _, bc := range []struct {
+		name string
+		res  *llm.ChatCompletion
+	}{{"text", text}, {"tool_calls", tool}} {
+		b.Run(bc.name, func(b *testing.B) {
+			var buf bytes.Buffer
+			b.ReportAllocs()
+			for b.Loop() {
+				buf.Reset()
+				if err := gateway.EncodeAnswer(&buf, bc.res); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/harborai/harbor-go/gateway/internal/fastreq"
 	"github.com/harborai/harbor-go/gateway/wire"
 	"github.com/harborai/harbor-go/generated/harborapi"
 	"github.com/harborai/harbor-go/harbor"
@@ -198,12 +199,19 @@ func (s *Server) readBody(x *exchange, r *http.Request) (*bytes.Buffer, bool) {
 // decode reads the body into in. Fields neither harbor's ChatRequest nor
 // OpenAI's stream fields have are ignored, as OpenAI does, unless the
 // deployment passes them through (PassthroughFields), into ExtraBody.
+//
+// fastreq reads the common request in one pass without reflection; it gives
+// up on anything it does not read exactly as encoding/json would, and
+// encoding/json then reads the body, so the value and any error are
+// encoding/json's either way.
 func (s *Server) decode(body []byte, in *wire.ChatCompletionRequest) (apiError, bool) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return invalid("", "invalid_json", "the request body is empty; it must be a JSON chat completion request"), true
 	}
-	if err := json.Unmarshal(body, in); err != nil {
-		return decodeError(err), true
+	if !fastreq.Decode(body, in) {
+		if err := json.Unmarshal(body, in); err != nil {
+			return decodeError(err), true
+		}
 	}
 	if s.passAll || s.pass != nil {
 		var fields map[string]json.RawMessage
@@ -305,9 +313,7 @@ func (s *Server) complete(x *exchange, ctx context.Context, req *llm.ChatRequest
 	}
 	b := getBuffer()
 	defer putBuffer(b)
-	enc := json.NewEncoder(b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(res); err != nil {
+	if err := encodeAnswer(b, res); err != nil {
 		s.writeError(x, apiError{status: http.StatusInternalServerError, typ: typeServer, code: "internal_error",
 			message: "the answer could not be encoded", errorType: "internal"})
 		return nil
@@ -317,6 +323,15 @@ func (s *Server) complete(x *exchange, ctx context.Context, req *llm.ChatRequest
 	s.answerHeaders(h, x)
 	s.write(x, http.StatusOK, b.Bytes())
 	return res
+}
+
+// encodeAnswer appends res to b as the answer's JSON, with the newline
+// json.Encoder ends it with. HTML characters are written as they are (the
+// answer is not HTML).
+func encodeAnswer(b *bytes.Buffer, res *llm.ChatCompletion) error {
+	enc := json.NewEncoder(b)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(res)
 }
 
 // keyIDOf is the id of a caller's key, "" for an anonymous caller.

@@ -32,7 +32,10 @@
 // router, whose parameter binding and request copy it does not need (4
 // allocations a request, measured by the package's benchmarks). Its request
 // type is wire.ChatCompletionRequest (harbor's ChatRequest plus stream and
-// stream_options); answers are harbor's own ChatCompletion and Chunk.
+// stream_options), read in one pass without reflection by
+// gateway/internal/fastreq, or by encoding/json when that gives up on a body
+// (bad input, unusual JSON), so that values and errors are encoding/json's;
+// answers are harbor's own ChatCompletion and Chunk.
 //
 // # Virtual keys
 //

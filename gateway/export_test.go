@@ -1,10 +1,13 @@
 package gateway
 
 import (
+	"bytes"
 	"net/http"
 	"time"
 
+	"github.com/harborai/harbor-go/gateway/wire"
 	"github.com/harborai/harbor-go/generated/harborapi"
+	"github.com/harborai/harbor-go/llm"
 )
 
 // GeneratedRouter routes every request, chat included, through the router
@@ -21,3 +24,14 @@ func (s *Server) GeneratedRouter() http.Handler {
 // SetClock replaces the clock of s's per-process limits and budgets, so that
 // tests can give two gateways clocks that disagree.
 func SetClock(s *Server, now func() time.Time) { s.now = now }
+
+// Decode runs the chat request decoder on body into in, as chat does; false
+// means the gateway answers 400. For BenchmarkDecode.
+func Decode(s *Server, body []byte, in *wire.ChatCompletionRequest) bool {
+	_, bad := s.decode(body, in)
+	return !bad
+}
+
+// EncodeAnswer appends res to b as a plain answer's body, for
+// BenchmarkEncodeAnswer.
+func EncodeAnswer(b *bytes.Buffer, res *llm.ChatCompletion) error { return encodeAnswer(b, res) }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+
+	"github.com/harborai/harbor-go/internal/jsonx"
 )
 
 // Roles of a conversation turn.
@@ -79,21 +81,79 @@ type messageJSON struct {
 
 // MarshalJSON writes content as a string, or as an array of parts when Parts is set.
 // An assistant turn with tool calls and no text has content null, as OpenAI does.
+//
+// It writes, in one pass and without reflection, the bytes json.Marshal writes
+// for messageJSON with the content marshalled on its own (how it was written
+// before: every plain answer of the gateway and every request sent as JSON
+// encodes its messages). testdata/message_json.golden holds those bytes;
+// TestMessageMarshalJSONEveryField fails when a field added to Message or to a
+// type it reaches is not written here.
 func (m Message) MarshalJSON() ([]byte, error) {
-	j := messageJSON{Role: m.Role, Name: m.Name, ReasoningContent: m.ReasoningContent, ToolCalls: m.ToolCalls, ToolCallID: m.ToolCallID}
-	var err error
+	w := jsonx.Writer{B: make([]byte, 0, m.sizeHint())}
+	w.Open()
+	w.Key("role")
+	w.String(m.Role)
+	w.Key("content")
 	switch {
 	case len(m.Parts) > 0:
-		j.Content, err = json.Marshal(m.Parts)
+		w.OpenArray()
+		for i := range m.Parts {
+			w.Elem()
+			m.Parts[i].appendJSON(&w)
+		}
+		w.CloseArray()
 	case m.Content == "" && len(m.ToolCalls) > 0:
-		j.Content = json.RawMessage("null")
+		w.Null()
 	default:
-		j.Content, err = json.Marshal(m.Content)
+		w.String(m.Content)
 	}
-	if err != nil {
-		return nil, err
+	if m.Name != "" {
+		w.Key("name")
+		w.String(m.Name)
 	}
-	return json.Marshal(j)
+	if m.ReasoningContent != "" {
+		w.Key("reasoning_content")
+		w.String(m.ReasoningContent)
+	}
+	if len(m.ToolCalls) > 0 {
+		w.Key("tool_calls")
+		w.OpenArray()
+		for i := range m.ToolCalls {
+			w.Elem()
+			m.ToolCalls[i].appendJSON(&w)
+		}
+		w.CloseArray()
+	}
+	if m.ToolCallID != "" {
+		w.Key("tool_call_id")
+		w.String(m.ToolCallID)
+	}
+	w.Close()
+	return w.B, nil // strings only: a Writer fails on NaNs and infinities alone
+}
+
+// sizeHint is about the size of m's JSON when nothing needs escaping, so that
+// MarshalJSON allocates once.
+func (m *Message) sizeHint() int {
+	n := 64 + len(m.Role) + len(m.Content) + len(m.Name) + len(m.ReasoningContent) + len(m.ToolCallID)
+	for i := range m.Parts {
+		p := &m.Parts[i]
+		n += 48 + len(p.Type) + len(p.Text)
+		if p.ImageURL != nil {
+			n += 32 + len(p.ImageURL.URL) + len(p.ImageURL.Detail)
+		}
+		if p.VideoURL != nil {
+			n += 32 + len(p.VideoURL.URL) + len(p.VideoURL.Detail)
+		}
+		if p.InputAudio != nil {
+			n += 40 + len(p.InputAudio.Data) + len(p.InputAudio.Format)
+		}
+	}
+	for i := range m.ToolCalls {
+		c := &m.ToolCalls[i]
+		n += 64 + len(c.ID) + len(c.Type) + len(c.Function.Name) + len(c.Function.Arguments)
+	}
+	return n
 }
 
 // UnmarshalJSON accepts content as a string, null, or an array of parts.
@@ -133,6 +193,35 @@ type ContentPart struct {
 	InputAudio *InputAudio `json:"input_audio,omitempty"`
 }
 
+// appendJSON writes p as json.Marshal does.
+func (p *ContentPart) appendJSON(w *jsonx.Writer) {
+	w.Open()
+	w.Key("type")
+	w.String(p.Type)
+	if p.Text != "" {
+		w.Key("text")
+		w.String(p.Text)
+	}
+	if p.ImageURL != nil {
+		w.Key("image_url")
+		p.ImageURL.appendJSON(w)
+	}
+	if p.VideoURL != nil {
+		w.Key("video_url")
+		p.VideoURL.appendJSON(w)
+	}
+	if p.InputAudio != nil {
+		w.Key("input_audio")
+		w.Open()
+		w.Key("data")
+		w.String(p.InputAudio.Data)
+		w.Key("format")
+		w.String(p.InputAudio.Format)
+		w.Close()
+	}
+	w.Close()
+}
+
 // TextPart returns a text part.
 func TextPart(text string) ContentPart { return ContentPart{Type: PartText, Text: text} }
 
@@ -147,6 +236,18 @@ type MediaURL struct {
 	Detail string `json:"detail,omitempty"`
 }
 
+// appendJSON writes u as json.Marshal does.
+func (u *MediaURL) appendJSON(w *jsonx.Writer) {
+	w.Open()
+	w.Key("url")
+	w.String(u.URL)
+	if u.Detail != "" {
+		w.Key("detail")
+		w.String(u.Detail)
+	}
+	w.Close()
+}
+
 // InputAudio is inline audio content.
 type InputAudio struct {
 	Data   string `json:"data"`
@@ -158,6 +259,23 @@ type ToolCall struct {
 	ID       string       `json:"id"`
 	Type     string       `json:"type"`
 	Function FunctionCall `json:"function"`
+}
+
+// appendJSON writes c as json.Marshal does.
+func (c *ToolCall) appendJSON(w *jsonx.Writer) {
+	w.Open()
+	w.Key("id")
+	w.String(c.ID)
+	w.Key("type")
+	w.String(c.Type)
+	w.Key("function")
+	w.Open()
+	w.Key("name")
+	w.String(c.Function.Name)
+	w.Key("arguments")
+	w.String(c.Function.Arguments)
+	w.Close()
+	w.Close()
 }
 
 // FunctionCall names the function and carries its JSON-encoded arguments, exactly as

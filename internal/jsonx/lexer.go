@@ -58,6 +58,11 @@ func (l *Lexer) peek() byte {
 	return l.b[l.i]
 }
 
+// Peek returns the first byte of the next value, after white space, without
+// reading it: for a value of more than one kind (a string or an array, say). It
+// returns 0 at the end of the input and after a failure.
+func (l *Lexer) Peek() byte { return l.peek() }
+
 // End reports whether only white space is left: encoding/json rejects anything
 // after the top-level value.
 func (l *Lexer) End() bool {
@@ -423,6 +428,81 @@ func (l *Lexer) Raw() ([]byte, bool) {
 		return nil, false
 	}
 	return l.b[start:l.i], true
+}
+
+// Any reads one value as encoding/json reads it into a nil interface{}: an
+// object as a map[string]any (a repeated key keeps its last value), an array as
+// a []any (empty, not nil, for []), a number as a float64, a string, a bool or
+// nil. Object keys may have escapes and non-ASCII bytes: they are map keys, not
+// matched against field names. What the lexer gives up on elsewhere (invalid
+// UTF-8, a number out of float64's range, deep nesting) fails here too.
+func (l *Lexer) Any() (any, bool) { return l.anyValue(0) }
+
+func (l *Lexer) anyValue(depth int) (any, bool) {
+	if depth > maxDepth {
+		return nil, l.fail()
+	}
+	switch l.peek() {
+	case '{':
+		l.i++
+		m := map[string]any{}
+		for first := true; ; first = false {
+			k, ok := l.mapKey(first)
+			if !ok {
+				return m, !l.failed
+			}
+			v, ok := l.anyValue(depth + 1)
+			if !ok {
+				return nil, false
+			}
+			m[k] = v
+		}
+	case '[':
+		l.i++
+		a := []any{}
+		for first := true; l.Elem(first); first = false {
+			v, ok := l.anyValue(depth + 1)
+			if !ok {
+				return nil, false
+			}
+			a = append(a, v)
+		}
+		return a, !l.failed
+	case '"':
+		return l.readString()
+	case 't', 'f':
+		return l.Bool()
+	case 'n':
+		return nil, l.Null()
+	}
+	return l.Float64()
+}
+
+// mapKey reads an object key of any content (see Key) as a string.
+func (l *Lexer) mapKey(first bool) (string, bool) {
+	c := l.peek()
+	if l.failed {
+		return "", false
+	}
+	if c == '}' {
+		l.i++
+		return "", false
+	}
+	if !first {
+		if c != ',' {
+			return "", l.fail()
+		}
+		l.i++
+	}
+	k, ok := l.readString()
+	if !ok {
+		return "", false
+	}
+	if l.peek() != ':' {
+		return "", l.fail()
+	}
+	l.i++
+	return k, true
 }
 
 // Unknown handles a key that is none of names, the JSON names of the struct being

@@ -2,6 +2,7 @@ package jsonx
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -135,10 +136,40 @@ func FuzzLexerAgreesWithEncodingJSON(f *testing.F) {
 		}
 
 		l.Reset(data)
+		if v, ok := l.Any(); ok && l.End() {
+			var want any
+			require.NoError(t, json.Unmarshal(data, &want), "%q", data)
+			require.Equal(t, want, v, "%q", data)
+		}
+
+		l.Reset(data)
 		if v, ok := l.Bool(); ok && l.End() {
 			var b bool
 			require.NoError(t, json.Unmarshal(data, &b), "%q", data)
 			require.Equal(t, b, v)
 		}
 	})
+}
+
+// Any reads what json.Unmarshal reads into an interface{}, or gives up.
+func TestAny(t *testing.T) {
+	docs := append([]string{
+		`{"type":"object","properties":{"city":{"type":"string","enum":["Rotterdam","中文"]}},"required":["city"],"additionalProperties":false}`,
+		`{"a":1,"a":[2,{"b":null}]}`, // a repeated key keeps the last value
+		`{"k\u00e9y":1,"中":2,"":3}`,  // keys with escapes, non-ASCII, empty
+		`[]`, `{}`, `[[],{}]`, `-0`, `1e-7`, `1.5E+300`,
+	}, validDocs...)
+	for _, d := range docs {
+		var want any
+		require.NoError(t, json.Unmarshal([]byte(d), &want), d)
+		l := lex(d)
+		got, ok := l.Any()
+		require.True(t, ok && l.End(), "gave up on %s", d)
+		assert.Equal(t, want, got, d)
+	}
+	for _, d := range append([]string{`1e999`, "{\"\xff\":1}", `"\ud83d"`, strings.Repeat("[", maxDepth+2) + strings.Repeat("]", maxDepth+2)}, invalidDocs...) {
+		l := lex(d)
+		_, ok := l.Any()
+		assert.False(t, ok && l.End(), "read %q", d)
+	}
 }
