@@ -15,7 +15,8 @@
 // # Routes
 //
 //	POST /v1/chat/completions   OpenAI's chat completions, JSON or text/event-stream
-//	GET  /v1/models             the models, aliases and chains the key may use
+//	GET  /v1/models             the models, aliases and chains the key may use (created: when the gateway started,
+//	                            harbor's model table having no dates)
 //	GET  /v1/models/{model}     one of them
 //	GET  /health                liveness (always 200 while serving)
 //	GET  /ready                 readiness: a provider with credentials, Redis if configured, not shutting down

@@ -216,7 +216,12 @@ func (s *Server) offered(provider string) bool {
 
 // listModels is what /v1/models lists: harbor's models of the offered
 // providers that have credentials, and the fallback chains.
-func (s *Server) listModels() []llm.Model {
+//
+// Each has OpenAI's created, which some clients require: harbor's local
+// table has no dates, and one made up per model would be read as a release
+// date, so every entry says honestly when this gateway built its list — its
+// start (spec/harbor.yaml's Model.created says so).
+func (s *Server) listModels(started time.Time) []llm.Model {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	health := s.client.HealthCheck(ctx).Providers
@@ -234,10 +239,13 @@ func (s *Server) listModels() []llm.Model {
 		if m.OwnedBy == "" {
 			m.OwnedBy = m.Provider
 		}
+		if m.Created == 0 {
+			m.Created = started.Unix()
+		}
 		out = append(out, m)
 	}
 	for _, c := range s.b.chains {
-		out = append(out, llm.Model{ID: c, Object: "model", OwnedBy: "harbor", Provider: "harbor",
+		out = append(out, llm.Model{ID: c, Object: "model", Created: started.Unix(), OwnedBy: "harbor", Provider: "harbor",
 			AliasOf: strings.Join(s.cfg.Fallbacks[c], ",")})
 	}
 	return out

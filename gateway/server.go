@@ -105,7 +105,7 @@ func New(cfg Config) (*Server, error) {
 		}
 		s.pass[f] = true
 	}
-	s.models = s.listModels()
+	s.models = s.listModels(now)
 	s.gm = newGatewayMetrics(s)
 	if !cfg.Management.NoMetrics {
 		ids := prommetrics.ModelIDs(b.client.Models())
