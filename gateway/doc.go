@@ -83,6 +83,13 @@
 // A stream that fails after its first chunk cannot change its status: it
 // ends with one "data: {"error": …}" event and no [DONE].
 //
+// The message of a 502 upstream_error or a 504 (and of such an error event)
+// is the gateway's: the provider and what happened ("deepseek: the
+// connection to the vendor failed (connection refused)", "timed out waiting
+// for the vendor", "the vendor answered HTTP 503 Service Unavailable"), never
+// harbor's, which quotes net/http's `Post "<vendor URL>": …` and the
+// connection's host:port — deployment detail, for the access log only.
+//
 // # Requests
 //
 // Fields the request type does not have are accepted and ignored, as OpenAI
@@ -110,5 +117,7 @@
 // X-Trace-Id (and X-Request-Id, which echoes the caller's own when sent). One
 // JSON access-log line per request (slog) records method, path, status,
 // latency, model, provider, tokens, cost, cache, key id (never the key), trace
-// id and error type.
+// id, error type and, when a vendor call failed (or /ready's Redis), the whole
+// error as harbor reports it ("error": secrets redacted, URL and addresses
+// kept, for the operator).
 package gateway

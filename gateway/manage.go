@@ -74,7 +74,14 @@ func (s routes) Ready(w http.ResponseWriter, r *http.Request) {
 		case s.cfg.Management.ReadyIgnoresRedis:
 			checks["redis"] = "unreachable (ignored: calls run without the shared cache)"
 		default:
-			fail("redis", "unreachable: "+llm.Redact(err.Error()))
+			// Not err's text: it names Redis's host:port, which is for the
+			// access log, not for whoever can reach /ready.
+			exchangeOf(w).cause = err
+			why := "unreachable"
+			if c := netCause(err); c != "" {
+				why += " (" + c + ")"
+			}
+			fail("redis", why)
 		}
 	}
 	res := harborapi.Readiness{Status: "ready", Checks: checks}
