@@ -55,8 +55,14 @@
 // clock, one round trip before a limited key's call and one after it. When
 // Redis does not answer, on_redis_down decides: open counts in this process
 // (a fleet of N then lets a key do up to N times its limits), closed refuses
-// with 503 limits_unavailable. A Redis flushed or restarted empty forgets the
-// counts: keys start again with full buckets and nothing spent. A stream is
+// with 503 limits_unavailable. What a process counted that Redis did not take
+// (the calls open admitted, charges that did not get through) it keeps per
+// key — requests, tokens, CNY — and settles into Redis, exactly once, when
+// Redis answers again (before the key's next call there, when /stats or
+// /metrics reads its budget, at Shutdown): the fleet's count then includes
+// the outage, less what the buckets refilled since. A Redis flushed or
+// restarted empty forgets the counts: keys start again with full buckets and
+// nothing spent, but for what is settled after. A stream is
 // charged at its end, so one admitted under budget finishes even if it
 // crosses the budget; the next call is refused. A stream its caller abandons
 // before the end is not charged, since harbor reports no usage for it.

@@ -318,7 +318,7 @@ func newGatewayMetrics(s *Server) *gatewayMetrics {
 		g.redis = append(g.redis, prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "harbor_gateway_shared_limits_errors_total",
 			Help: "Round trips of the fleet-wide key limits (shared_limits) that failed or timed out; each call they concerned " +
-				"was counted in this process (on_redis_down: open) or refused (closed).",
+				"was counted in this process (on_redis_down: open), and settled into Redis once it answered, or refused (closed).",
 		}, func() float64 { return float64(l.errors.Load()) }))
 	}
 	return g

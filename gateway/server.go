@@ -241,6 +241,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.cancel()
 	s.handlers.Wait()
+	if l := s.sharedLimits; l != nil {
+		l.settleAll(s.keys.keys, s.now()) // what Redis missed, if it answers now: lost otherwise
+	}
 	s.b.close()
 	s.reasoning.close()
 	return err
