@@ -368,6 +368,13 @@ func TestRedisGone(t *testing.T) {
 			} else {
 				assert.Equal(t, http.StatusServiceUnavailable, res.StatusCode, "%s", body)
 				assert.Contains(t, string(body), `"status":"not_ready"`)
+				assert.Contains(t, string(body), `"redis":"unreachable (connection refused)"`)
+				// Redis's address is for the access log, not for whoever reaches /ready.
+				assert.NotContains(t, string(body), gone)
+				var line map[string]any
+				require.Eventually(t, func() bool { line = logLine(t, g, res.Header.Get("X-Trace-Id")); return line != nil },
+					5*time.Second, 5*time.Millisecond)
+				assert.Contains(t, line["error"], gone)
 			}
 			assert.Contains(t, g.AccessLog(), `"cache":"hit"`, "the in-process tier still works")
 			// What the alert "Redis down" reads.

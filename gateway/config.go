@@ -200,8 +200,11 @@ type SharedLimitsConfig struct {
 	// OnRedisDown is what a call of a key with limits meets when Redis does
 	// not answer within Timeout: "open" (the default) counts in this process
 	// instead, as without shared_limits — so while Redis is down a fleet of N
-	// lets a key do up to N times its limits; "closed" refuses the call with
-	// 503 limits_unavailable. Keys without limits are never refused.
+	// lets a key do up to N times its limits — and hands what it counted to
+	// Redis once Redis answers again, so that the outage is charged to the
+	// key's fleet-wide buckets and budget afterwards; "closed" refuses the
+	// call with 503 limits_unavailable. Keys without limits are never
+	// refused.
 	OnRedisDown string `yaml:"on_redis_down"`
 	// Timeout bounds each round trip to Redis; default
 	// DefaultSharedLimitsTimeout (50ms).

@@ -15,7 +15,8 @@
 // # Routes
 //
 //	POST /v1/chat/completions   OpenAI's chat completions, JSON or text/event-stream
-//	GET  /v1/models             the models, aliases and chains the key may use
+//	GET  /v1/models             the models, aliases and chains the key may use (created: when the gateway started,
+//	                            harbor's model table having no dates)
 //	GET  /v1/models/{model}     one of them
 //	GET  /health                liveness (always 200 while serving)
 //	GET  /ready                 readiness: a provider with credentials, Redis if configured, not shutting down
@@ -57,8 +58,14 @@
 // clock, one round trip before a limited key's call and one after it. When
 // Redis does not answer, on_redis_down decides: open counts in this process
 // (a fleet of N then lets a key do up to N times its limits), closed refuses
-// with 503 limits_unavailable. A Redis flushed or restarted empty forgets the
-// counts: keys start again with full buckets and nothing spent. A stream is
+// with 503 limits_unavailable. What a process counted that Redis did not take
+// (the calls open admitted, charges that did not get through) it keeps per
+// key — requests, tokens, CNY — and settles into Redis, exactly once, when
+// Redis answers again (before the key's next call there, when /stats or
+// /metrics reads its budget, at Shutdown): the fleet's count then includes
+// the outage, less what the buckets refilled since. A Redis flushed or
+// restarted empty forgets the counts: keys start again with full buckets and
+// nothing spent, but for what is settled after. A stream is
 // charged at its end, so one admitted under budget finishes even if it
 // crosses the budget; the next call is refused. A stream its caller abandons
 // before the end is not charged, since harbor reports no usage for it.
@@ -84,6 +91,13 @@
 //
 // A stream that fails after its first chunk cannot change its status: it
 // ends with one "data: {"error": …}" event and no [DONE].
+//
+// The message of a 502 upstream_error or a 504 (and of such an error event)
+// is the gateway's: the provider and what happened ("deepseek: the
+// connection to the vendor failed (connection refused)", "timed out waiting
+// for the vendor", "the vendor answered HTTP 503 Service Unavailable"), never
+// harbor's, which quotes net/http's `Post "<vendor URL>": …` and the
+// connection's host:port — deployment detail, for the access log only.
 //
 // # Requests
 //
@@ -112,5 +126,7 @@
 // X-Trace-Id (and X-Request-Id, which echoes the caller's own when sent). One
 // JSON access-log line per request (slog) records method, path, status,
 // latency, model, provider, tokens, cost, cache, key id (never the key), trace
-// id and error type.
+// id, error type and, when a vendor call failed (or /ready's Redis), the whole
+// error as harbor reports it ("error": secrets redacted, URL and addresses
+// kept, for the operator).
 package gateway

@@ -1,10 +1,16 @@
 package gateway
 
 import (
+	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/harborai/harbor-go/generated/harborapi"
@@ -45,6 +51,10 @@ func invalid(param, code, msg string) apiError {
 // class decides the status; vendor-side refusals of the gateway's own
 // credentials are the gateway's problem, not the caller's, so they are 502
 // with a fixed message (the vendor's might quote part of a vendor key).
+// Failures between the gateway and the vendor (502 upstream_error, 504) get
+// the gateway's own words too, from upstreamFailure: harbor's message for them
+// is net/http's, which names the vendor's URL. The whole error goes to the
+// access log instead (observer, logLine).
 func fromHarbor(err error) apiError {
 	var he *harbor.Error
 	errors.As(err, &he)
@@ -88,6 +98,7 @@ func fromHarbor(err error) apiError {
 		e.message, e.param = providerOf(he)+"the provider of this model has no credentials on this gateway", ""
 	case errors.Is(err, harbor.ErrTimeout):
 		e.status, e.typ, e.code = http.StatusGatewayTimeout, typeUpstream, "upstream_timeout"
+		e.message, e.param = providerOf(he)+upstreamFailure(he, err), ""
 	case errors.Is(err, harbor.ErrAuthentication):
 		e.status, e.typ, e.code = http.StatusBadGateway, typeUpstream, "upstream_authentication"
 		e.message, e.param = providerOf(he)+"the vendor refused this gateway's credentials", ""
@@ -100,11 +111,80 @@ func fromHarbor(err error) apiError {
 	case errors.Is(err, harbor.ErrServer), errors.Is(err, harbor.ErrConnection),
 		errors.Is(err, harbor.ErrStreamTruncated), errors.Is(err, harbor.ErrBadResponse):
 		e.status, e.typ, e.code = http.StatusBadGateway, typeUpstream, "upstream_error"
+		e.message, e.param = providerOf(he)+upstreamFailure(he, err), ""
 	default:
 		e.status, e.typ, e.code = http.StatusInternalServerError, typeServer, "internal_error"
 		e.message, e.param = "internal error", ""
 	}
 	return e
+}
+
+// upstreamFailure says what went wrong between the gateway and the vendor,
+// from the error's class, the vendor's HTTP status and the network cause —
+// never from harbor's message: a transport error's text is net/http's
+// (`Post "https://vendor/v1/chat/completions": dial tcp 10.0.0.7:443: connect:
+// connection refused`), and a broken stream's names both ends' host:port. The
+// vendor's address is deployment detail (an account path, an internal proxy)
+// that the gateway's callers must not see, and a 5xx page or body may carry the
+// same; the caller gets the class and the cause, the access log the rest.
+func upstreamFailure(he *harbor.Error, err error) string {
+	status := 0
+	if he != nil {
+		status = he.StatusCode
+	}
+	answered := func(how string) string {
+		return fmt.Sprintf("the vendor answered %sHTTP %d %s", how, status, http.StatusText(status))
+	}
+	switch {
+	case errors.Is(err, harbor.ErrTimeout):
+		if status != 0 {
+			return answered("")
+		}
+		return "timed out waiting for the vendor"
+	case errors.Is(err, harbor.ErrServer):
+		if status != 0 {
+			return answered("")
+		}
+		return "the vendor sent an error in the middle of its answer"
+	case errors.Is(err, harbor.ErrStreamTruncated):
+		return "the vendor's answer ended before it was complete"
+	case errors.Is(err, harbor.ErrBadResponse):
+		if status != 0 && status/100 != 2 {
+			return answered("an unexpected ")
+		}
+		return "the vendor's answer could not be decoded"
+	}
+	if cause := netCause(err); cause != "" {
+		return "the connection to the vendor failed (" + cause + ")"
+	}
+	return "the connection to the vendor failed"
+}
+
+// netCause names the network cause of err in a few words — "connection
+// refused", "timeout" — never its addresses; "" when none is known.
+func netCause(err error) string {
+	var dns *net.DNSError
+	var cert *tls.CertificateVerificationError
+	var alert tls.AlertError
+	var header tls.RecordHeaderError
+	var ne net.Error
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ECONNABORTED), errors.Is(err, syscall.EPIPE):
+		return "connection reset"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "connection closed"
+	case errors.As(err, &dns):
+		return "host name not resolved"
+	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		return "network unreachable"
+	case errors.As(err, &cert), errors.As(err, &alert), errors.As(err, &header):
+		return "TLS handshake failed"
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return "timeout"
+	}
+	return ""
 }
 
 func providerOf(he *harbor.Error) string {

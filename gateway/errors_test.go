@@ -1,8 +1,11 @@
 package gateway_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -147,4 +150,105 @@ func TestStreamFailsMidway(t *testing.T) {
 	assert.Contains(t, ev[3], `"code":"upstream_error"`)
 	assert.NotContains(t, string(body), "[DONE]")
 	assert.Contains(t, g.AccessLog(), `"error_type":"stream_truncated"`)
+}
+
+// A vendor's failure reaches the caller as what happened — timeout, refused,
+// reset, the vendor's 5xx, a stream cut — with the provider's name, but never
+// the vendor's URL nor a host:port (net/http's errors name both); the access
+// log line keeps the whole error, and never a key. Plain, streamed before the
+// first chunk (an error answer) and after it (an error event).
+func TestVendorFailuresHideTheVendorAddress(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	closed := l.Addr().String() // nothing listens there once closed
+	require.NoError(t, l.Close())
+	g := gatewaytest.Start(t, gateway.Config{
+		Upstream: gateway.UpstreamConfig{MaxRetries: noRetries().MaxRetries,
+			ResponseHeaderTimeout: 300 * time.Millisecond, IdleTimeout: 300 * time.Millisecond},
+		Endpoints: []gateway.EndpointConfig{{Name: "closed", BaseURL: "http://" + closed + "/v1/acct-42",
+			KeyOptional: true, Prefixes: []string{"closed-"}}},
+	})
+	c := newCaller(t, g)
+	ds := g.Mock(harbortest.DeepSeek)
+	mockAddr := strings.TrimPrefix(ds.URL(), "http://")
+	cases := []struct {
+		name     string
+		model    string
+		fault    *harbortest.Fault // on DeepSeek's mock
+		stream   bool
+		midway   bool // the failure comes after the first chunk: an error event
+		status   int
+		code     string
+		says     string // in the caller's message
+		logSays  string // in the access log's error
+		provider string
+	}{
+		{"vendor hangs", "deepseek-v4-flash", &harbortest.Fault{Latency: 5 * time.Second}, false, false, 504, "upstream_timeout",
+			"timed out", "timeout awaiting response headers", "deepseek"},
+		{"vendor hangs/stream", "deepseek-v4-flash", &harbortest.Fault{Latency: 5 * time.Second}, true, false, 504, "upstream_timeout",
+			"timed out", "timeout awaiting response headers", "deepseek"},
+		{"port closed", "closed-1", nil, false, false, 502, "upstream_error", "the connection to the vendor failed (connection refused)", closed, "closed"},
+		{"port closed/stream", "closed-1", nil, true, false, 502, "upstream_error", "connection refused", closed, "closed"},
+		{"reset", "deepseek-v4-flash", ptr(harbortest.ConnectionReset()), false, false, 502, "upstream_error", "connection reset", mockAddr, "deepseek"},
+		{"5xx page naming a proxy", "deepseek-v4-flash",
+			ptr(harbortest.ReplyJSON(502, `<html>bad gateway: http://10.9.8.7:3128/acct-42 is down</html>`)), false, false, 502, "upstream_error",
+			"HTTP 502", "10.9.8.7:3128", "deepseek"},
+		{"stream cut midway", "deepseek-v4-flash", ptr(harbortest.AbortedStream(2)), true, true, 200, "upstream_error",
+			"ended before it was complete", "unexpected EOF", "deepseek"},
+		{"stream stalls midway", "deepseek-v4-flash", ptr(harbortest.StalledStream(2)), true, true, 200, "upstream_timeout",
+			"timed out", "idle timeout", "deepseek"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.fault != nil {
+				ds.Enqueue(*tc.fault)
+			}
+			res, body := c.chat(fmt.Sprintf(`{"model":%q,"stream":%t,"messages":[{"role":"user","content":"hi"}]}`, tc.model, tc.stream))
+			require.Equal(t, tc.status, res.StatusCode, "%s", body)
+			var e openAIError
+			if tc.midway {
+				ev := events(t, body)
+				require.NotEmpty(t, ev, "%s", body)
+				e = decodeError(t, []byte(ev[len(ev)-1]))
+			} else {
+				e = decodeError(t, body)
+			}
+			require.NotNil(t, e.Error.Code, "%s", body)
+			assert.Equal(t, tc.code, *e.Error.Code)
+			assert.True(t, strings.HasPrefix(e.Error.Message, tc.provider+": "), "names the provider: %q", e.Error.Message)
+			assert.Contains(t, e.Error.Message, tc.says)
+			for _, leak := range []string{"http://", "127.0.0.1", closed, mockAddr, "10.9.8.7", "acct-42"} {
+				assert.NotContains(t, string(body), leak, "the answer names the vendor's address")
+			}
+
+			trace := res.Header.Get("X-Trace-Id")
+			require.Len(t, trace, 32)
+			var line map[string]any
+			require.Eventually(t, func() bool { line = logLine(t, g, trace); return line != nil }, 5*time.Second, 5*time.Millisecond)
+			assert.Contains(t, line["error"], tc.logSays, "the access log keeps the whole error")
+			log := g.AccessLog()
+			for _, key := range []string{g.Key, ds.APIKey()} {
+				assert.NotContains(t, log, key, "the access log carries a key")
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// logLine is the access log's line for the request with this trace id, nil
+// while there is none.
+func logLine(t *testing.T, g *gatewaytest.Gateway, trace string) map[string]any {
+	t.Helper()
+	for _, l := range strings.Split(g.AccessLog(), "\n") {
+		if !strings.Contains(l, trace) {
+			continue
+		}
+		var m map[string]any
+		require.NoError(t, json.Unmarshal([]byte(l), &m), l)
+		if m["trace_id"] == trace {
+			return m
+		}
+	}
+	return nil
 }

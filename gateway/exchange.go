@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/harborai/harbor-go/harbor"
+	"github.com/harborai/harbor-go/llm"
 )
 
 // exchange is one request and its answer as the gateway sees them: the
@@ -35,6 +36,11 @@ type exchange struct {
 	cost     float64
 	cache    harbor.CacheResult
 	attempts int
+	// cause is the error behind a failed answer, whole — the last failed
+	// call's (observer), Redis's for /ready — for the access log (secrets
+	// redacted, as harbor builds its errors): the caller gets only the
+	// gateway's summary (fromHarbor), which never names an address.
+	cause error
 }
 
 func (x *exchange) WriteHeader(code int) {
@@ -110,6 +116,8 @@ func (o *observer) Observe(e harbor.CallEvent) {
 		x.attempts += e.Attempts
 		if e.Err == nil {
 			x.provider, x.sent, x.usage, x.cache = e.Provider, e.Model, e.Usage, e.Cache
+		} else {
+			x.cause = e.Err
 		}
 	}
 }
@@ -120,7 +128,8 @@ func (x *exchange) callContext(ctx context.Context) context.Context {
 }
 
 // logLine writes the access log line: one per request, never a key, a prompt
-// or an answer.
+// or an answer. A failed call's error is harbor's Error(), scrubbed of
+// secrets, which quotes at most 200 bytes of a vendor's error body.
 func (s *Server) logLine(x *exchange, r *http.Request) {
 	if s.accessLog == nil {
 		return
@@ -172,6 +181,10 @@ func (s *Server) logLine(x *exchange, r *http.Request) {
 	}
 	if x.errorType != "" {
 		attrs = append(attrs, slog.String("error_type", x.errorType))
+		if x.cause != nil {
+			// Redact again: a cause harbor did not wrap could still quote a key.
+			attrs = append(attrs, slog.String("error", llm.Redact(x.cause.Error())))
+		}
 	}
 	attrs = append(attrs, slog.Int64("bytes", x.written))
 	s.accessLog.LogAttrs(context.Background(), level, "request", attrs...)

@@ -277,9 +277,17 @@ func TestModels(t *testing.T) {
 	require.NoError(t, json.Unmarshal(body, &list))
 	assert.Equal(t, "list", list.Object)
 	var ids []string
+	var created int64
 	for _, m := range list.Data {
 		ids = append(ids, m.ID)
 		assert.True(t, strings.HasPrefix(m.ID, "deepseek-") || m.ID == "smart", m.ID)
+		// OpenAI's model object has created; some clients require it. harbor's
+		// local table has no dates: every entry says when the gateway started.
+		assert.Positive(t, m.Created, "%s: created", m.ID)
+		if created == 0 {
+			created = m.Created
+		}
+		assert.Equal(t, created, m.Created, "%s: one start time for every model", m.ID)
 	}
 	assert.Contains(t, ids, "deepseek-v4-flash")
 	assert.Contains(t, ids, "smart")
@@ -287,6 +295,9 @@ func TestModels(t *testing.T) {
 
 	res, body = c.do(http.MethodGet, "/v1/models/deepseek-v4-pro", "")
 	require.Equal(t, http.StatusOK, res.StatusCode, "%s", body)
+	var one llm.Model
+	require.NoError(t, json.Unmarshal(body, &one))
+	assert.Equal(t, created, one.Created, "%s", body)
 	res, body = c.do(http.MethodGet, "/v1/models/fast", "")
 	require.Equal(t, http.StatusForbidden, res.StatusCode, "%s", body)
 	assert.Equal(t, "model_not_allowed", *decodeError(t, body).Error.Code)

@@ -57,6 +57,10 @@ type vkey struct {
 
 	requests atomic.Int64
 	tokens   atomic.Int64
+
+	// owed is what this process counted for the key while the fleet-wide
+	// limits' Redis did not answer, until Redis takes it (sharedlimits.go).
+	owed ledger
 }
 
 // keyring holds the virtual keys. Lookups compare the presented key's hash with

@@ -74,7 +74,14 @@ func (s routes) Ready(w http.ResponseWriter, r *http.Request) {
 		case s.cfg.Management.ReadyIgnoresRedis:
 			checks["redis"] = "unreachable (ignored: calls run without the shared cache)"
 		default:
-			fail("redis", "unreachable: "+llm.Redact(err.Error()))
+			// Not err's text: it names Redis's host:port, which is for the
+			// access log, not for whoever can reach /ready.
+			exchangeOf(w).cause = err
+			why := "unreachable"
+			if c := netCause(err); c != "" {
+				why += " (" + c + ")"
+			}
+			fail("redis", why)
 		}
 	}
 	res := harborapi.Readiness{Status: "ready", Checks: checks}
@@ -216,7 +223,12 @@ func (s *Server) offered(provider string) bool {
 
 // listModels is what /v1/models lists: harbor's models of the offered
 // providers that have credentials, and the fallback chains.
-func (s *Server) listModels() []llm.Model {
+//
+// Each has OpenAI's created, which some clients require: harbor's local
+// table has no dates, and one made up per model would be read as a release
+// date, so every entry says honestly when this gateway built its list — its
+// start (spec/harbor.yaml's Model.created says so).
+func (s *Server) listModels(started time.Time) []llm.Model {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	health := s.client.HealthCheck(ctx).Providers
@@ -234,10 +246,13 @@ func (s *Server) listModels() []llm.Model {
 		if m.OwnedBy == "" {
 			m.OwnedBy = m.Provider
 		}
+		if m.Created == 0 {
+			m.Created = started.Unix()
+		}
 		out = append(out, m)
 	}
 	for _, c := range s.b.chains {
-		out = append(out, llm.Model{ID: c, Object: "model", OwnedBy: "harbor", Provider: "harbor",
+		out = append(out, llm.Model{ID: c, Object: "model", Created: started.Unix(), OwnedBy: "harbor", Provider: "harbor",
 			AliasOf: strings.Join(s.cfg.Fallbacks[c], ",")})
 	}
 	return out
@@ -303,7 +318,7 @@ func newGatewayMetrics(s *Server) *gatewayMetrics {
 		g.redis = append(g.redis, prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "harbor_gateway_shared_limits_errors_total",
 			Help: "Round trips of the fleet-wide key limits (shared_limits) that failed or timed out; each call they concerned " +
-				"was counted in this process (on_redis_down: open) or refused (closed).",
+				"was counted in this process (on_redis_down: open), and settled into Redis once it answered, or refused (closed).",
 		}, func() float64 { return float64(l.errors.Load()) }))
 	}
 	return g

@@ -105,7 +105,7 @@ func New(cfg Config) (*Server, error) {
 		}
 		s.pass[f] = true
 	}
-	s.models = s.listModels()
+	s.models = s.listModels(now)
 	s.gm = newGatewayMetrics(s)
 	if !cfg.Management.NoMetrics {
 		ids := prommetrics.ModelIDs(b.client.Models())
@@ -241,6 +241,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.cancel()
 	s.handlers.Wait()
+	if l := s.sharedLimits; l != nil {
+		l.settleAll(s.keys.keys, s.now()) // what Redis missed, if it answers now: lost otherwise
+	}
 	s.b.close()
 	s.reasoning.close()
 	return err

@@ -267,13 +267,143 @@ func TestSharedLimitsRedisFaults(t *testing.T) {
 	}
 }
 
+// costOfHi is what one call of hi costs (the mock's usage at harbor's prices).
+func costOfHi(t *testing.T) float64 {
+	g := gatewaytest.Start(t, gateway.Config{})
+	c := newCaller(t, g)
+	res, body := c.chat(hi)
+	require.Equal(t, http.StatusOK, res.StatusCode, "%s", body)
+	_, m := c.do(http.MethodGet, "/metrics", "")
+	cost := sumSamples(string(m), "harbor_cost_cny_total{")
+	require.Positive(t, cost)
+	return cost
+}
+
+// What a key spends while Redis is down (on_redis_down: open) is counted by
+// the fleet once Redis is back: the instance that admitted the calls settles
+// them into Redis before its next call, and that call — and the other
+// instance's — meets the key's rpm, tpm or budget as spent. Here Redis comes
+// back empty, so without the settle the key would start again with nothing
+// spent. closed refuses during the outage, so it owes nothing.
+func TestSharedLimitsOutageSettled(t *testing.T) {
+	c := costOfHi(t)
+	for _, tc := range []struct {
+		name   string
+		key    gateway.KeyConfig
+		mode   string
+		outage []int // the statuses of gateway 0's calls while Redis is down
+		after  int   // the status of each gateway's call once Redis is back
+	}{
+		// The local bucket lets 3 through; Redis's, fresh, would let 3 more.
+		{"rpm", gateway.KeyConfig{RPM: 3}, gateway.OnRedisDownOpen, []int{200, 200, 200, 429}, 429},
+		// hi uses 14 tokens: 20, 6, then in debt; Redis's fresh bucket is owed 28.
+		{"tpm", gateway.KeyConfig{TPM: 20}, gateway.OnRedisDownOpen, []int{200, 200, 429}, 429},
+		// Three calls spend 3c of 2.5c.
+		{"budget", gateway.KeyConfig{BudgetCNY: 2.5 * c, BudgetPeriod: time.Hour}, gateway.OnRedisDownOpen,
+			[]int{200, 200, 200, 402}, 402},
+		{"closed", gateway.KeyConfig{RPM: 3, BudgetCNY: 2.5 * c, BudgetPeriod: time.Hour}, gateway.OnRedisDownClosed,
+			[]int{503, 503}, 200},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.key.ID = "limited"
+			p := newPair(t, tc.key, &gateway.SharedLimitsConfig{OnRedisDown: tc.mode})
+			p.redis.Kill()
+			for i, want := range tc.outage {
+				res, body := p.call(0, hi)
+				require.Equal(t, want, res.StatusCode, "call %d while Redis is down: %s", i, body)
+			}
+			p.redis.Restart() // empty: only the settle can tell Redis what was spent
+			for i := range p.gs {
+				res, body := p.call(i, hi)
+				require.Equal(t, tc.after, res.StatusCode, "gateway %d once Redis is back: %s", i, body)
+			}
+			ctx := context.Background()
+			h, err := p.rdb.HGetAll(ctx, "harbor:limits:harbor:limited").Result()
+			require.NoError(t, err)
+			switch tc.name {
+			case "rpm": // 3 owed; the refill since (3 a minute) is a fraction of one
+				assert.InDelta(t, 0, parseFloat(t, h["rt"]), 0.5, "%v", h)
+			case "tpm": // 20 - 28, less the refill since (20 a minute)
+				assert.InDelta(t, -8, parseFloat(t, h["tt"]), 1, "%v", h)
+			case "budget":
+				assert.InDelta(t, p.charged(0), parseFloat(t, h["sp"]), 1e-12, "Redis has what gateway 0 spent, once: %v", h)
+			}
+			for _, secret := range []string{p.key, p.keyCfg.SHA256} {
+				assert.NotContains(t, fmt.Sprint(h), secret)
+			}
+		})
+	}
+}
+
+// A settle whose answer is lost after Redis ran it (the reply held past the
+// timeout) is sent again with the same id, and Redis skips it: what was owed
+// is counted once.
+func TestSharedLimitsSettleRetriedOnce(t *testing.T) {
+	p := &pair{t: t, redis: redistest.Start(t)}
+	slow := redistest.StartSlowProxy(t, p.redis.Addr())
+	p.start(gateway.KeyConfig{ID: "limited", RPM: 1000, BudgetCNY: 1000, BudgetPeriod: time.Hour},
+		&gateway.SharedLimitsConfig{RedisURL: slow.URL(), OnRedisDown: gateway.OnRedisDownOpen, Timeout: 200 * time.Millisecond})
+	ctx := context.Background()
+	const key = "harbor:limits:harbor:limited"
+	spent := func() float64 {
+		v, err := p.rdb.HGet(ctx, key, "sp").Float64()
+		require.NoError(t, err)
+		return v
+	}
+	var firstSettled float64
+
+	// Redis answers errors (a string where the hash should be): the calls are
+	// counted in the gateway, and owed — the first in the batch the gateway
+	// tries to settle (and fails to, while the errors last), the others after
+	// it.
+	require.NoError(t, p.rdb.Set(ctx, key, "not a hash", 0).Err())
+	for i := range 3 {
+		res, body := p.call(0, hi)
+		require.Equal(t, http.StatusOK, res.StatusCode, "%s", body)
+		if i == 0 {
+			// Not after: /metrics settles what a budgeted key owes.
+			first := p.charged(0)
+			defer func() { assert.InDelta(t, first, firstSettled, 1e-12, "the first batch ran") }()
+		}
+	}
+	require.NoError(t, p.rdb.Del(ctx, key).Err())
+
+	// Redis runs the first batch, but its answer never arrives: this call is
+	// counted in the gateway too, and owed.
+	slow.SetReplyLatency(time.Hour)
+	res, body := p.call(0, hi)
+	require.Equal(t, http.StatusOK, res.StatusCode, "%s", body)
+	firstSettled = spent()
+
+	// Answers arrive again: the first batch is sent again, with its id, and
+	// skipped; the rest is settled.
+	slow.SetLatency(0)
+	res, body = p.call(0, hi)
+	require.Equal(t, http.StatusOK, res.StatusCode, "%s", body)
+	assert.InDelta(t, p.charged(0), spent(), 1e-12, "Redis has what the gateway spent, once")
+}
+
+// charged is what gateway i's calls cost (its harbor_cost_cny_total).
+func (p *pair) charged(i int) float64 {
+	p.t.Helper()
+	_, m := p.cs[i].do(http.MethodGet, "/metrics", "")
+	return sumSamples(string(m), "harbor_cost_cny_total{")
+}
+
+func parseFloat(t *testing.T, s string) float64 {
+	t.Helper()
+	f, err := strconv.ParseFloat(s, 64)
+	require.NoError(t, err, "%q", s)
+	return f
+}
+
 // A slow Redis (a proxy adding latency each way): below the timeout the key's
 // limit is counted for the fleet; above it (1s each way, against a 500ms
 // shared_limits.timeout, which rediscache's 100ms read timeout caps) each call
 // meets on_redis_down within a bounded time — open: each gateway lets its own
 // share of N through; closed: 503 limits_unavailable, keys without limits
 // served — and once Redis is fast again it counts for the fleet again (what
-// open let through meanwhile was not charged there).
+// open let through meanwhile is settled there: TestSharedLimitsOutageSettled).
 func TestSharedLimitsRedisSlow(t *testing.T) {
 	const n = 2
 	for _, mode := range []string{gateway.OnRedisDownOpen, gateway.OnRedisDownClosed} {

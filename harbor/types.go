@@ -182,7 +182,8 @@ type FunctionCallDelta = llm.FunctionCallDelta
 // Model describes a model a Client can route to, as Client.Models lists it: ID,
 // Provider (the provider serving it), OwnedBy, Object ("model"), and AliasOf, set
 // when ID is an alias (a retired vendor name, or one made with WithAlias) for the
-// model it names.
+// model it names. Created (Unix seconds) is the vendor's, from ListRemoteModels
+// when the vendor's list has one; Client.Models leaves it 0, having no dates.
 type Model = llm.Model
 
 // Stream is a streamed answer, returned by Completions.Stream: a pull-style

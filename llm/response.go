@@ -106,8 +106,14 @@ type TopLogprob struct {
 
 // Model describes a model harbor can route to.
 type Model struct {
-	ID       string `json:"id"`
-	Object   string `json:"object"`
+	ID     string `json:"id"`
+	Object string `json:"object"`
+	// Created is OpenAI's "created", in Unix seconds: the vendor's date when
+	// its model list gives one (ListRemoteModels), else 0 and left out —
+	// harbor's local table (Client.Models) has no dates, and a made-up one
+	// would be read as a fact. The gateway's /v1/models, where OpenAI's
+	// clients expect it, sets it to when the gateway started.
+	Created  int64  `json:"created,omitzero"`
 	OwnedBy  string `json:"owned_by"`
 	Provider string `json:"provider"`
 	// AliasOf is set when ID is an alias harbor rewrites (a retired vendor name, say).

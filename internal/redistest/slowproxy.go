@@ -24,11 +24,16 @@ import (
 // When either side closes, both are closed at once and what was held is
 // dropped: a client that gives up on a slow reply and drops its connection
 // drops the proxy's to Redis too.
+//
+// SetReplyLatency holds only the answers: a command then runs at once but its
+// answer never reaches a client that gives up first — the failure a client
+// cannot tell from a command that was lost (did it run or not?).
 type SlowProxy struct {
-	tb      testing.TB
-	target  string
-	ln      net.Listener
-	latency atomic.Int64 // time.Duration
+	tb       testing.TB
+	target   string
+	ln       net.Listener
+	toServer atomic.Int64 // time.Duration: what the client sends
+	toClient atomic.Int64 // time.Duration: what the server answers
 
 	mu     sync.Mutex
 	closed bool
@@ -60,10 +65,18 @@ func (p *SlowProxy) URL() string { return "redis://" + p.Addr() + "/0" }
 
 // SetLatency sets how long each chunk is held, in each direction, from now on.
 // It may be called at any time, from any goroutine.
-func (p *SlowProxy) SetLatency(d time.Duration) { p.latency.Store(int64(max(d, 0))) }
+func (p *SlowProxy) SetLatency(d time.Duration) {
+	p.toServer.Store(int64(max(d, 0)))
+	p.toClient.Store(int64(max(d, 0)))
+}
 
-// Latency returns the latency SetLatency set (0 at start).
-func (p *SlowProxy) Latency() time.Duration { return time.Duration(p.latency.Load()) }
+// SetReplyLatency sets how long each chunk from the server (Redis's answers)
+// is held, from now on, leaving what the client sends as it is.
+func (p *SlowProxy) SetReplyLatency(d time.Duration) { p.toClient.Store(int64(max(d, 0))) }
+
+// Latency returns the latency of what the client sends: SetLatency's (0 at
+// start).
+func (p *SlowProxy) Latency() time.Duration { return time.Duration(p.toServer.Load()) }
 
 func (p *SlowProxy) accept() {
 	defer p.wg.Done()
@@ -111,18 +124,18 @@ func (p *SlowProxy) serve(client net.Conn) {
 	p.mu.Unlock()
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); p.forward(server, client, done, stop) }()
-	go func() { defer wg.Done(); p.forward(client, server, done, stop) }()
+	go func() { defer wg.Done(); p.forward(server, client, &p.toServer, done, stop) }()
+	go func() { defer wg.Done(); p.forward(client, server, &p.toClient, done, stop) }()
 	wg.Wait()
 	p.mu.Lock()
 	delete(p.stops, &stop)
 	p.mu.Unlock()
 }
 
-// forward copies src to dst, each chunk once it is the latency old, until src
+// forward copies src to dst, each chunk once it is latency old, until src
 // ends, dst fails or done is closed; then it stops the connection (both ways,
 // dropping what is held).
-func (p *SlowProxy) forward(dst, src net.Conn, done <-chan struct{}, stop func()) {
+func (p *SlowProxy) forward(dst, src net.Conn, latency *atomic.Int64, done <-chan struct{}, stop func()) {
 	type chunk struct {
 		b   []byte
 		due time.Time
@@ -137,7 +150,7 @@ func (p *SlowProxy) forward(dst, src net.Conn, done <-chan struct{}, stop func()
 			n, err := src.Read(buf)
 			if n > 0 {
 				select {
-				case chunks <- chunk{buf[:n], time.Now().Add(p.Latency())}:
+				case chunks <- chunk{buf[:n], time.Now().Add(time.Duration(latency.Load()))}:
 				case <-done:
 					return
 				}

@@ -40,6 +40,27 @@ func TestSlowProxy(t *testing.T) {
 	assert.Zero(t, p.Latency(), "a negative latency is none")
 }
 
+// With only the answers held, a command runs at once and its answer comes late:
+// a client that gives up first never learns that it ran.
+func TestSlowProxyReplyLatency(t *testing.T) {
+	s := Start(t)
+	p := StartSlowProxy(t, s.Addr())
+	p.SetReplyLatency(time.Hour)
+	assert.Zero(t, p.Latency(), "what the client sends is not held")
+	conn, err := net.Dial("tcp", p.Addr())
+	require.NoError(t, err)
+	_, err = conn.Write([]byte("SET ran yes\r\n"))
+	require.NoError(t, err)
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(100*time.Millisecond)))
+	_, err = conn.Read(make([]byte, 16))
+	require.Error(t, err, "the answer is held for an hour")
+	require.NoError(t, conn.Close())
+	assert.Eventually(t, func() bool {
+		v, err := command(s.Addr(), "GET ran")
+		return err == nil && v == "yes"
+	}, 5*time.Second, 10*time.Millisecond, "the command ran")
+}
+
 // A client that gives up on a slow reply and closes its connection does not
 // leave the proxy's connection to Redis open, and the cleanup closes the rest.
 func TestSlowProxyClosesBothSides(t *testing.T) {

@@ -200,7 +200,7 @@ func TestListModels(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []llm.Model{
 		{ID: "doubao-seed-1-6-251015", Object: "model", OwnedBy: "volcengine", Provider: Name},
-		{ID: "glm-4-7-251222", Object: "model", Provider: Name},
+		{ID: "glm-4-7-251222", Object: "model", Created: 1, Provider: Name},
 	}, ms)
 	r := v.requests()[0]
 	assert.Equal(t, http.MethodGet, r.method)

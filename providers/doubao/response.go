@@ -9,7 +9,11 @@ import (
 
 // listed converts one entry of the model list (engine.Spec.Models).
 func listed(m *gen.Model) llm.Model {
-	return llm.Model{ID: m.Id, Object: "model", OwnedBy: engine.Str(m.OwnedBy)}
+	out := llm.Model{ID: m.Id, Object: "model", OwnedBy: engine.Str(m.OwnedBy)}
+	if m.Created != nil {
+		out.Created = *m.Created
+	}
+	return out
 }
 
 func fromCompletion(c *gen.ChatCompletion) *llm.ChatCompletion {

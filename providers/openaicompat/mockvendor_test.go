@@ -122,5 +122,5 @@ func TestMockOpenAIErrors(t *testing.T) {
 
 	models, err := p.ListModels(t.Context())
 	require.NoError(t, err)
-	assert.Equal(t, []llm.Model{{ID: "gpt-4o", Object: "model", OwnedBy: "system", Provider: "openai"}}, models)
+	assert.Equal(t, []llm.Model{{ID: "gpt-4o", Object: "model", Created: 1700000000, OwnedBy: "system", Provider: "openai"}}, models)
 }

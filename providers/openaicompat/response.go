@@ -10,6 +10,9 @@ import (
 // listed converts one entry of the model list (engine.Spec.Models).
 func listed(m *gen.Model) llm.Model {
 	out := llm.Model{ID: m.Id, Object: "model", OwnedBy: engine.Str(m.OwnedBy)}
+	if m.Created != nil {
+		out.Created = *m.Created
+	}
 	if m.Object != nil && *m.Object != "" {
 		out.Object = *m.Object
 	}

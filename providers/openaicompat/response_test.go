@@ -143,7 +143,7 @@ func TestListModels(t *testing.T) {
 	models, err := p.ListModels(t.Context())
 	require.NoError(t, err)
 	assert.Equal(t, []llm.Model{
-		{ID: "gpt-4o", Object: "model", OwnedBy: "system", Provider: "ollama"},
+		{ID: "gpt-4o", Object: "model", Created: 1715367049, OwnedBy: "system", Provider: "ollama"},
 		{ID: "llama3.1:8b", Object: "model", Provider: "ollama"},
 	}, models)
 	s := f.last(t)
