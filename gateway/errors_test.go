@@ -252,3 +252,24 @@ func logLine(t *testing.T, g *gatewaytest.Gateway, trace string) map[string]any 
 	}
 	return nil
 }
+
+// With mock vendors for the built-ins, an openai_compatible endpoint still
+// takes its key from the gateway's environment (cfg.Getenv): the mocks'
+// options configure the mocked providers only.
+func TestMockedGatewayReadsEndpointKeys(t *testing.T) {
+	upstream := harbortest.Start(t, harbortest.OpenAI, harbortest.WithoutSpecCheck())
+	g := gatewaytest.Start(t, gateway.Config{
+		Getenv: func(k string) string {
+			if k == "MINE_KEY" {
+				return upstream.APIKey()
+			}
+			return ""
+		},
+		Endpoints: []gateway.EndpointConfig{{Name: "mine", BaseURL: upstream.BaseURL(), APIKeyEnv: "MINE_KEY",
+			Aliases: map[string]string{"mine-chat": upstream.Model()}}},
+	})
+	c := newBadCaller(t, g)
+	res, body := c.chat(`{"model":"mine-chat","messages":[{"role":"user","content":"hi"}]}`)
+	require.Equal(t, http.StatusOK, res.StatusCode, "%s", body)
+	assert.Contains(t, string(body), `"chat.completion"`)
+}

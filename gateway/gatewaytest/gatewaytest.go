@@ -87,7 +87,14 @@ func New(cfg gateway.Config) (*Gateway, error) {
 			g.mu.Lock()
 			g.mocks[harbortest.Vendor(p)] = m
 			g.mu.Unlock()
-			opts = append(opts, m.Options()...)
+			// Not m.Options(): its WithGetenv (no environment, so that a
+			// developer's real keys never reach a mock) would come after the
+			// gateway's and replace cfg.Getenv for every provider, so that an
+			// openai_compatible endpoint's api_key_env would never be read.
+			// The mocked built-ins need only their configuration.
+			opts = append(opts, harbor.WithProviderConfig(m.Provider(), harbor.ProviderConfig{APIKey: m.APIKey(),
+				SecretKey: m.SecretKey(), AppID: m.AppID(), BaseURL: m.BaseURL()}),
+				harbor.WithRetryWait(harbortest.RetryWaitMin, harbortest.RetryWaitMax))
 		}
 		return opts, g.closeMocks, nil
 	}
