@@ -746,46 +746,20 @@ func (d *decoder) bool() bool {
 	return v
 }
 
-func (d *decoder) optBool() llm.Opt[bool] {
-	if d.l.Null() {
-		return llm.Opt[bool]{}
-	}
-	v, ok := d.l.Bool()
-	if !ok {
-		return llm.Opt[bool]{}
-	}
-	return llm.Some(v)
-}
+func (d *decoder) optBool() llm.Opt[bool]  { return opt(&d.l, (*jsonx.Lexer).Bool) }
+func (d *decoder) float() llm.Opt[float64] { return opt(&d.l, (*jsonx.Lexer).Float64) }
+func (d *decoder) int() llm.Opt[int]       { return opt(&d.l, (*jsonx.Lexer).Int) }
+func (d *decoder) int64() llm.Opt[int64]   { return opt(&d.l, (*jsonx.Lexer).Int64) }
 
-func (d *decoder) float() llm.Opt[float64] {
-	if d.l.Null() {
-		return llm.Opt[float64]{}
+// opt reads an optional value with read: null or a value read gives up on
+// (the caller's give-up check sees the lexer's error) is None.
+func opt[T any](l *jsonx.Lexer, read func(*jsonx.Lexer) (T, bool)) llm.Opt[T] {
+	if l.Null() {
+		return llm.Opt[T]{}
 	}
-	v, ok := d.l.Float64()
+	v, ok := read(l)
 	if !ok {
-		return llm.Opt[float64]{}
-	}
-	return llm.Some(v)
-}
-
-func (d *decoder) int() llm.Opt[int] {
-	if d.l.Null() {
-		return llm.Opt[int]{}
-	}
-	v, ok := d.l.Int()
-	if !ok {
-		return llm.Opt[int]{}
-	}
-	return llm.Some(v)
-}
-
-func (d *decoder) int64() llm.Opt[int64] {
-	if d.l.Null() {
-		return llm.Opt[int64]{}
-	}
-	v, ok := d.l.Int64()
-	if !ok {
-		return llm.Opt[int64]{}
+		return llm.Opt[T]{}
 	}
 	return llm.Some(v)
 }
