@@ -27,7 +27,7 @@
 // The routes implement generated/harborapi.ServerInterface, generated from
 // spec/harbor.yaml by go generate: oapi-codegen's std net/http server, not its
 // strict server, whose typed response objects hide the ResponseWriter that a
-// stream needs (a flush per event, a write deadline per write). Chat
+// stream needs (a flush when the vendor pauses, a write deadline per write). Chat
 // completions, the hot path, is routed by hand in front of the generated
 // router, whose parameter binding and request copy it does not need (4
 // allocations a request, measured by the package's benchmarks). Its request
