@@ -32,7 +32,8 @@
 // router, whose parameter binding and request copy it does not need (4
 // allocations a request, measured by the package's benchmarks). Its request
 // type is wire.ChatCompletionRequest (harbor's ChatRequest plus stream and
-// stream_options); answers are harbor's own ChatCompletion and Chunk.
+// stream_options); answers are harbor's own ChatCompletion and Chunk (the
+// latter with OpenAI's "finish_reason": null and "logprobs": null).
 //
 // # Virtual keys
 //

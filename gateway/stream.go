@@ -20,7 +20,9 @@ import (
 // come in a burst (already read, or replayed from the cache) they are framed
 // one after the other into one buffer and go out in one write, at most
 // maxPending bytes at a time. A write syscall a chunk was a third of the
-// gateway's CPU per stream (benchmarks/results/gateway-profile.md).
+// gateway's CPU per stream (benchmarks/results/gateway-profile.md). The chunks
+// are OpenAI's, with "finish_reason": null and "logprobs": null until there is
+// one (see sseChunk).
 //
 // Errors before the first chunk (a refused request, a vendor that fails, a
 // fallback chain that runs out) are ordinary error answers with their status;
@@ -93,7 +95,7 @@ func (s *Server) streamAnswer(x *exchange, ctx context.Context, req *llm.ChatReq
 	if opts != nil && opts.IncludeUsage {
 		if u := st.Usage(); u != nil {
 			final := llm.Chunk{ID: last.ID, Object: last.Object, Created: last.Created, Model: last.Model,
-				SystemFingerprint: last.SystemFingerprint, Choices: []llm.ChunkChoice{}, Usage: u}
+				SystemFingerprint: last.SystemFingerprint, Usage: u}
 			if final.Object == "" {
 				final.Object = "chat.completion.chunk"
 			}
@@ -123,6 +125,8 @@ type sseWriter struct {
 	timeout time.Duration
 	buf     *bytes.Buffer // events framed, not yet written
 	enc     *json.Encoder
+	out     sseChunk    // reused for every chunk
+	choices []sseChoice // out.Choices' storage
 }
 
 // event frames c as one data event after those held, and writes them all
@@ -137,7 +141,7 @@ func (w *sseWriter) event(c *llm.Chunk, more bool) error {
 	}
 	held := w.buf.Len()
 	w.buf.WriteString("data: ")
-	if err := w.enc.Encode(c); err != nil { // ends the line with \n
+	if err := w.enc.Encode(w.toSSE(c)); err != nil { // ends the line with \n
 		w.buf.Truncate(held)
 		if held > 0 {
 			_ = w.flush()
@@ -172,6 +176,51 @@ func (w *sseWriter) flush() error {
 		return err
 	}
 	return w.x.rc.Flush()
+}
+
+// toSSE is c as the gateway sends it, in w.out: valid until the next call.
+func (w *sseWriter) toSSE(c *llm.Chunk) *sseChunk {
+	if w.choices == nil || cap(w.choices) < len(c.Choices) {
+		w.choices = make([]sseChoice, 0, max(len(c.Choices), 1))
+	}
+	ch := w.choices[:len(c.Choices)] // never nil: "choices": [] on the usage chunk
+	for i := range c.Choices {
+		src := &c.Choices[i]
+		ch[i] = sseChoice{Index: src.Index, Delta: src.Delta, Logprobs: src.Logprobs}
+		if src.FinishReason != "" {
+			ch[i].FinishReason = &src.FinishReason
+		}
+	}
+	w.out = sseChunk{ID: c.ID, Object: c.Object, Created: c.Created, Model: c.Model,
+		SystemFingerprint: c.SystemFingerprint, Choices: ch, Usage: c.Usage, SearchResults: c.SearchResults}
+	return &w.out
+}
+
+// sseChunk is llm.Chunk as the gateway's events carry it: OpenAI's
+// chat.completion.chunk, whose choices always have "finish_reason" and
+// "logprobs", null until there is one: OpenAI sends both on every choice, and
+// clients written against it may read them without checking they are there.
+// llm.ChunkChoice omits them when empty, and stays so: its FinishReason is a
+// string, which can say null only as a pointer or with a marshaller of its
+// own, a change to the SDK's public type (and its JSON) for the gateway's
+// sake. TestSSEChunkMirrorsChunk keeps the two types' fields in step.
+type sseChunk struct {
+	ID                string             `json:"id"`
+	Object            string             `json:"object"`
+	Created           int64              `json:"created"`
+	Model             string             `json:"model"`
+	SystemFingerprint string             `json:"system_fingerprint,omitempty"`
+	Choices           []sseChoice        `json:"choices"`
+	Usage             *llm.Usage         `json:"usage,omitempty"`
+	SearchResults     []llm.SearchResult `json:"search_results,omitempty"`
+}
+
+// sseChoice is llm.ChunkChoice with its nulls (see sseChunk).
+type sseChoice struct {
+	Index        int           `json:"index"`
+	Delta        llm.Delta     `json:"delta"`
+	Logprobs     *llm.Logprobs `json:"logprobs"`
+	FinishReason *string       `json:"finish_reason"`
 }
 
 func (w *sseWriter) release() {
