@@ -218,6 +218,24 @@ func TestStreamBurstIsOneWrite(t *testing.T) {
 	}
 }
 
+// A vendor error that arrives in the same burst as chunks does not lose them:
+// the chunks held and the error event go out together, and no [DONE].
+func TestStreamErrorAfterABurst(t *testing.T) {
+	events := deepSeekEvents()[:4]
+	burst := strings.Join(events, "") + `data: {"error":{"message":"overloaded","type":"server_error","code":"busy"}}` + "\n\n"
+	vendor := deepSeekVendor(func() io.ReadCloser { return io.NopCloser(strings.NewReader(burst)) })
+	srv, err := gateway.New(gateway.Config{Getenv: func(string) string { return "" }, ClientOptions: vendor.options(),
+		AccessLog: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+	require.NoError(t, err)
+	w := streamThrough(t, srv, "deepseek-v4-flash", false)
+	require.NoError(t, srv.Close())
+	assert.Equal(t, []int{5}, w.eventsPerFlush(), "4 chunks and the error event in one write")
+	data := sseData(t, w.Body.String())
+	require.Len(t, data, 5)
+	assert.Contains(t, data[4], `"error":{`)
+	assert.NotContains(t, w.Body.String(), "[DONE]")
+}
+
 // sseData returns the data of each event of an SSE body.
 func sseData(t *testing.T, body string) []string {
 	t.Helper()
