@@ -269,9 +269,19 @@ func TestManyIdleConnections(t *testing.T) {
 }
 
 // A caller that stops reading a stream is cut off after WriteTimeout: the
-// handler returns, the vendor stream is closed and no goroutine is left.
+// handler returns, the vendor stream is closed and no goroutine is left. So
+// it is when the vendor never pauses and the gateway holds its chunks back
+// (up to 64 KiB a write).
 func TestStreamReaderStops(t *testing.T) {
-	fake := newFake(0, 64<<10, 0) // endless 64 KiB chunks
+	t.Run("64 KiB chunks", func(t *testing.T) { streamReaderStops(t, newFake(0, 64<<10, 0)) })
+	t.Run("a burst that never ends", func(t *testing.T) {
+		fake := newFake(0, 1<<10, 0)
+		fake.buffered = func(int) bool { return true }
+		streamReaderStops(t, fake)
+	})
+}
+
+func streamReaderStops(t *testing.T, fake *fakeProvider) {
 	g := gatewaytest.Start(t, gateway.Config{
 		Server:        gateway.ServerConfig{WriteTimeout: 200 * time.Millisecond},
 		ClientOptions: []harbor.Option{fake.option()},

@@ -28,7 +28,7 @@
 // The routes implement generated/harborapi.ServerInterface, generated from
 // spec/harbor.yaml by go generate: oapi-codegen's std net/http server, not its
 // strict server, whose typed response objects hide the ResponseWriter that a
-// stream needs (a flush per event, a write deadline per write). Chat
+// stream needs (a flush when the vendor pauses, a write deadline per write). Chat
 // completions, the hot path, is routed by hand in front of the generated
 // router, whose parameter binding and request copy it does not need (4
 // allocations a request, measured by the package's benchmarks). Its request
@@ -36,7 +36,8 @@
 // stream_options), read in one pass without reflection by
 // gateway/internal/fastreq, or by encoding/json when that gives up on a body
 // (bad input, unusual JSON), so that values and errors are encoding/json's;
-// answers are harbor's own ChatCompletion and Chunk.
+// answers are harbor's own ChatCompletion and Chunk (the latter with OpenAI's
+// "finish_reason": null and "logprobs": null).
 //
 // # Virtual keys
 //

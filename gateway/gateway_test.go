@@ -189,8 +189,11 @@ type fakeProvider struct {
 	chunks int           // chunks per stream; 0: endless
 	size   int           // bytes of content per chunk
 	delay  time.Duration // before each chunk
-	opened atomic.Int64
-	closed chan struct{} // gets a value per closed stream
+	// buffered, when set, is the streams' Buffered after n chunks: whether
+	// the vendor's next chunk is already in (nil: the source cannot tell).
+	buffered func(n int) bool
+	opened   atomic.Int64
+	closed   chan struct{} // gets a value per closed stream
 }
 
 func newFake(chunks, size int, delay time.Duration) *fakeProvider {
@@ -215,8 +218,17 @@ func (f *fakeProvider) Chat(ctx context.Context, req *llm.ChatRequest, _ *llm.Ca
 
 func (f *fakeProvider) ChatStream(ctx context.Context, req *llm.ChatRequest, _ *llm.CallOptions) (llm.ChunkSource, error) {
 	f.opened.Add(1)
-	return &fakeSource{f: f, ctx: ctx, model: req.Model, text: strings.Repeat("x", f.size)}, nil
+	src := &fakeSource{f: f, ctx: ctx, model: req.Model, text: strings.Repeat("x", f.size)}
+	if f.buffered != nil {
+		return &pacedSource{src}, nil
+	}
+	return src, nil
 }
+
+// pacedSource is a fakeSource that says when its next chunk is in.
+type pacedSource struct{ *fakeSource }
+
+func (s *pacedSource) Buffered() bool { return s.f.buffered(s.n) }
 
 type fakeSource struct {
 	f     *fakeProvider

@@ -12,7 +12,17 @@ import (
 )
 
 // streamAnswer answers with OpenAI's server-sent events: one "data: <chunk>"
-// event per chunk harbor delivers, flushed as it arrives, then "data: [DONE]".
+// event per chunk harbor delivers, then "data: [DONE]".
+//
+// Writes follow the vendor's pace, not the chunk count: an event is written
+// and flushed as soon as the stream has no further chunk in memory
+// (llm.Stream.Buffered), so none waits for the next; while the vendor's events
+// come in a burst (already read, or replayed from the cache) they are framed
+// one after the other into one buffer and go out in one write, at most
+// maxPending bytes at a time. A write syscall a chunk was a third of the
+// gateway's CPU per stream (benchmarks/results/gateway-profile.md). The chunks
+// are OpenAI's, with "finish_reason": null and "logprobs": null until there is
+// one (see sseChunk).
 //
 // Errors before the first chunk (a refused request, a vendor that fails, a
 // fallback chain that runs out) are ordinary error answers with their status;
@@ -66,7 +76,7 @@ func (s *Server) streamAnswer(x *exchange, ctx context.Context, req *llm.ChatReq
 		c.Usage = nil // see above
 		last = c
 		turn.add(&c)
-		if err := w.event(&c); err != nil {
+		if err := w.event(&c, st.Buffered()); err != nil {
 			x.errorType = "write_failed"
 			return
 		}
@@ -81,23 +91,18 @@ func (s *Server) streamAnswer(x *exchange, ctx context.Context, req *llm.ChatReq
 		return
 	}
 	// The usage chunk and [DONE] are the gateway's own events, not answers to a
-	// vendor's: they go out in one write and one flush.
+	// vendor's: they go out in one write, with any chunk still held.
 	if opts != nil && opts.IncludeUsage {
 		if u := st.Usage(); u != nil {
 			final := llm.Chunk{ID: last.ID, Object: last.Object, Created: last.Created, Model: last.Model,
-				SystemFingerprint: last.SystemFingerprint, Choices: []llm.ChunkChoice{}, Usage: u}
+				SystemFingerprint: last.SystemFingerprint, Usage: u}
 			if final.Object == "" {
 				final.Object = "chat.completion.chunk"
 			}
-			if err := w.encode(&final); err != nil {
+			if err := w.event(&final, true); err != nil {
 				x.errorType = "write_failed"
 				return
 			}
-			w.buf.WriteString("data: [DONE]\n\n")
-			if err := w.flush(w.buf.Bytes()); err != nil {
-				x.errorType = "write_failed"
-			}
-			return
 		}
 	}
 	if err := w.raw(done); err != nil {
@@ -107,51 +112,115 @@ func (s *Server) streamAnswer(x *exchange, ctx context.Context, req *llm.ChatReq
 
 var done = []byte("[DONE]")
 
-// sseWriter writes data events, each within its own write deadline.
+// maxPending bounds the events held back while more are ready: past it they
+// go out even in the middle of a burst, so that a fast vendor cannot make the
+// gateway hold a long answer in memory. 64 KiB is a few hundred ordinary
+// chunks.
+const maxPending = 64 << 10
+
+// sseWriter frames data events into buf and writes what it holds in one
+// write and one flush, each write within its own deadline.
 type sseWriter struct {
 	x       *exchange
 	timeout time.Duration
-	buf     *bytes.Buffer
+	buf     *bytes.Buffer // events framed, not yet written
 	enc     *json.Encoder
+	out     sseChunk    // reused for every chunk
+	choices []sseChoice // out.Choices' storage
 }
 
-// event encodes v as one data event and flushes it.
-func (w *sseWriter) event(v any) error {
-	if err := w.encode(v); err != nil {
-		return err
-	}
-	return w.flush(w.buf.Bytes())
-}
-
-// encode puts v, as one data event, in w.buf in place of what it held.
-func (w *sseWriter) encode(v any) error {
+// event frames c as one data event after those held, and writes them all
+// unless more is true (the stream's next chunk is already in memory) and
+// they stay under maxPending. An event that fails to encode is dropped, and
+// the ones before it are written all the same.
+func (w *sseWriter) event(c *llm.Chunk, more bool) error {
 	if w.buf == nil {
 		w.buf = getBuffer()
 		w.enc = json.NewEncoder(w.buf)
 		w.enc.SetEscapeHTML(false)
 	}
-	w.buf.Reset()
+	held := w.buf.Len()
 	w.buf.WriteString("data: ")
-	if err := w.enc.Encode(v); err != nil { // ends the line with \n
+	if err := w.enc.Encode(w.toSSE(c)); err != nil { // ends the line with \n
+		w.buf.Truncate(held)
+		if held > 0 {
+			_ = w.flush()
+		}
 		return err
 	}
 	w.buf.WriteByte('\n')
-	return nil
+	if more && w.buf.Len() < maxPending {
+		return nil
+	}
+	return w.flush()
 }
 
-// raw writes data as one data event.
+// raw frames data as one data event after those held, and writes them all.
 func (w *sseWriter) raw(data []byte) error {
-	b := make([]byte, 0, len(data)+8)
-	b = append(append(append(b, "data: "...), data...), "\n\n"...)
-	return w.flush(b)
+	if w.buf == nil {
+		w.buf = getBuffer()
+	}
+	w.buf.WriteString("data: ")
+	w.buf.Write(data)
+	w.buf.WriteString("\n\n")
+	return w.flush()
 }
 
-func (w *sseWriter) flush(p []byte) error {
+// flush writes the events held, in one write within its own deadline, and
+// flushes the connection.
+func (w *sseWriter) flush() error {
 	w.x.writeDeadline(w.timeout)
-	if _, err := w.x.Write(p); err != nil {
+	_, err := w.x.Write(w.buf.Bytes())
+	w.buf.Reset()
+	if err != nil {
 		return err
 	}
 	return w.x.rc.Flush()
+}
+
+// toSSE is c as the gateway sends it, in w.out: valid until the next call.
+func (w *sseWriter) toSSE(c *llm.Chunk) *sseChunk {
+	if w.choices == nil || cap(w.choices) < len(c.Choices) {
+		w.choices = make([]sseChoice, 0, max(len(c.Choices), 1))
+	}
+	ch := w.choices[:len(c.Choices)] // never nil: "choices": [] on the usage chunk
+	for i := range c.Choices {
+		src := &c.Choices[i]
+		ch[i] = sseChoice{Index: src.Index, Delta: src.Delta, Logprobs: src.Logprobs}
+		if src.FinishReason != "" {
+			ch[i].FinishReason = &src.FinishReason
+		}
+	}
+	w.out = sseChunk{ID: c.ID, Object: c.Object, Created: c.Created, Model: c.Model,
+		SystemFingerprint: c.SystemFingerprint, Choices: ch, Usage: c.Usage, SearchResults: c.SearchResults}
+	return &w.out
+}
+
+// sseChunk is llm.Chunk as the gateway's events carry it: OpenAI's
+// chat.completion.chunk, whose choices always have "finish_reason" and
+// "logprobs", null until there is one: OpenAI sends both on every choice, and
+// clients written against it may read them without checking they are there.
+// llm.ChunkChoice omits them when empty, and stays so: its FinishReason is a
+// string, which can say null only as a pointer or with a marshaller of its
+// own, a change to the SDK's public type (and its JSON) for the gateway's
+// sake. TestSSEChunkMirrorsChunk keeps the two types' fields in step.
+type sseChunk struct {
+	ID                string             `json:"id"`
+	Object            string             `json:"object"`
+	Created           int64              `json:"created"`
+	Model             string             `json:"model"`
+	SystemFingerprint string             `json:"system_fingerprint,omitempty"`
+	Choices           []sseChoice        `json:"choices"`
+	Usage             *llm.Usage         `json:"usage,omitempty"`
+	SearchResults     []llm.SearchResult `json:"search_results,omitempty"`
+}
+
+// sseChoice is llm.ChunkChoice with its nulls (see sseChunk).
+type sseChoice struct {
+	Index        int           `json:"index"`
+	Delta        llm.Delta     `json:"delta"`
+	Logprobs     *llm.Logprobs `json:"logprobs"`
+	FinishReason *string       `json:"finish_reason"`
 }
 
 func (w *sseWriter) release() {

@@ -288,6 +288,11 @@ func (cs *chainSource) Fallback() *Fallback {
 	return &Fallback{Chain: cs.ch.name, Model: cs.ch.models[cs.i], Failed: cs.failed}
 }
 
+// Buffered is the current model's (read by llm.Stream.Buffered), once a chunk
+// was delivered: before that, an error the source has in memory would make
+// Next move on to the next model, which waits on the network.
+func (cs *chainSource) Buffered() bool { return cs.delivered && cs.cur.Load().Buffered() }
+
 func (cs *chainSource) Cached() bool      { return cs.cur.Load().Cached() }
 func (cs *chainSource) TraceID() string   { return cs.cur.Load().TraceID() }
 func (cs *chainSource) RequestID() string { return cs.cur.Load().RequestID() }

@@ -278,5 +278,9 @@ func (h *hedgedSource) Close() error {
 	return err
 }
 
+// Buffered is true while the first chunk, won by the race, is still to be
+// delivered; then it is the winner's (read by llm.Stream.Buffered).
+func (h *hedgedSource) Buffered() bool { return !h.sent || h.trackedSource.Buffered() }
+
 // Fallback reports the hedge (read by llm.Stream.Fallback).
 func (h *hedgedSource) Fallback() *Fallback { return h.fb }

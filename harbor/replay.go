@@ -58,3 +58,8 @@ func (r *replay) Next() (llm.Chunk, error) {
 }
 
 func (r *replay) Close() error { return nil }
+
+// Buffered is true: a replayed answer is all in memory, its end included, so
+// that a relay (harbor's gateway) sends it in one write (read by
+// llm.Stream.Buffered).
+func (r *replay) Buffered() bool { return true }

@@ -43,6 +43,14 @@ func (t *trackedSource) RequestID() string {
 	return ""
 }
 
+// Buffered forwards the source's (a vendor's stream, a cache replay): whether
+// Next would return without waiting (read by llm.Stream.Buffered). A source
+// that cannot tell says false.
+func (t *trackedSource) Buffered() bool {
+	b, ok := t.src.(interface{ Buffered() bool })
+	return ok && b.Buffered()
+}
+
 func (t *trackedSource) Next() (llm.Chunk, error) {
 	if cerr := t.k.ctx.Err(); cerr != nil && !t.finished.Load() {
 		// The call's context ended (the caller cancelled it, or its deadline

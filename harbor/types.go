@@ -202,6 +202,9 @@ type Model = llm.Model
 //   - All returns the stream as an iter.Seq2[Chunk, error] for range-over-func: each
 //     chunk with a nil error, then a zero Chunk with the error if the stream failed;
 //     leaving the loop closes the stream.
+//   - Buffered reports whether Next would return at once (the vendor's next chunk
+//     has already arrived, the stream is replayed from the cache, or it has ended),
+//     for a relay that writes a burst of chunks at once and flushes when it pauses.
 //
 // Apart from Close, a Stream is for one goroutine. NewStream and StreamOf build
 // one, to fake a stream in tests.
@@ -219,7 +222,8 @@ type Stream = llm.Stream
 // after the last one, or an error; Close releases the connection and is called
 // exactly once, possibly while Next is blocked in another goroutine (it must then
 // make Next return, without a data race). Implement it to fake a stream with
-// NewStream; StreamOf is simpler for a fixed list of chunks.
+// NewStream; StreamOf is simpler for a fixed list of chunks. An optional method
+// Buffered() bool feeds Stream.Buffered (see `go doc llm.ChunkSource`).
 type ChunkSource = llm.ChunkSource
 
 // Error is the one error type of a failed call; find it with errors.As and classify

@@ -177,3 +177,43 @@ func TestRedactedKeepsSecretsOutOfErrorText(t *testing.T) {
 	assert.Contains(t, bare.Error(), "SECRETVALUE99", "why Redacted is needed: Error() prints Err")
 	assert.Nil(t, Redacted(nil))
 }
+
+// bufferedSource is a source that says whether its next chunk is in memory.
+type bufferedSource struct {
+	sliceSource
+	buffered bool
+}
+
+func (b *bufferedSource) Buffered() bool { return b.buffered }
+
+// opaqueSource hides sliceSource's Buffered: a source that cannot tell.
+type opaqueSource struct{ s *sliceSource }
+
+func (o opaqueSource) Next() (Chunk, error) { return o.s.Next() }
+func (o opaqueSource) Close() error         { return o.s.Close() }
+
+// Buffered is the source's while the stream runs, false for a source that
+// cannot tell, and true once Next would return false at once.
+func TestStreamBuffered(t *testing.T) {
+	src := &bufferedSource{sliceSource: sliceSource{chunks: []Chunk{{ID: "1"}, {ID: "2"}}}}
+	s := NewStream(src)
+	require.True(t, s.Next())
+	assert.False(t, s.Buffered(), "the source's false")
+	src.buffered = true
+	assert.True(t, s.Buffered(), "the source's true")
+	src.buffered = false
+	require.True(t, s.Next())
+	require.False(t, s.Next())
+	assert.True(t, s.Buffered(), "ended: Next returns false at once")
+
+	s = NewStream(opaqueSource{&sliceSource{chunks: []Chunk{{ID: "1"}, {ID: "2"}}}})
+	require.True(t, s.Next())
+	assert.False(t, s.Buffered(), "a source without Buffered is taken to wait")
+	s.Close()
+	assert.True(t, s.Buffered(), "closed: Next returns false at once")
+
+	s = StreamOf(nil, Chunk{ID: "1"}, Chunk{ID: "2"})
+	assert.True(t, s.Buffered(), "StreamOf is all in memory")
+	require.True(t, s.Next())
+	assert.True(t, s.Buffered())
+}

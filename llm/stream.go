@@ -9,6 +9,14 @@ import (
 
 // ChunkSource produces a stream's chunks. Providers implement it over the vendor's
 // SSE body; tests can implement it (or use StreamOf) to fake a stream.
+//
+// A source may also have a method Buffered() bool, read by Stream.Buffered: true
+// only when its Next would return at once (the next chunk, the end or an error
+// is already in memory), never when Next may wait on the network. It is called
+// from Next's goroutine, between calls to Next, and must not block, read or
+// allocate. A source without it is taken to be always waiting (false), which
+// costs a consumer such as harbor's gateway a flush per chunk, never a delay;
+// sources that wrap another must forward it.
 type ChunkSource interface {
 	// Next returns the next chunk, io.EOF after the last one, or an error.
 	Next() (Chunk, error)
@@ -148,6 +156,22 @@ func (s *Stream) Cached() bool {
 	return ok && c.Cached()
 }
 
+// Buffered reports whether Next would return at once, without waiting for the
+// vendor: the next chunk (or the stream's end) has already arrived, as when a
+// vendor sends a burst of events, or the stream is replayed from harbor's
+// cache, or has ended. False when the source cannot tell (see ChunkSource).
+//
+// A consumer that relays chunks uses it to batch its own writes: write (and
+// flush) a chunk only when Buffered is false, so that a burst goes out in one
+// write and no chunk waits for the next one. harbor's gateway does that.
+func (s *Stream) Buffered() bool {
+	if s.done || s.isClosed() {
+		return true // Next returns false at once
+	}
+	b, ok := s.src.(interface{ Buffered() bool })
+	return ok && b.Buffered()
+}
+
 // Close releases the connection. It is idempotent and safe to call concurrently with
 // Next, from any goroutine: a Next that is waiting returns false, and so does any
 // later Next, with Err matching ErrStreamClosed — the same whatever the timing
@@ -195,3 +219,6 @@ func (f *sliceSource) Next() (Chunk, error) {
 }
 
 func (f *sliceSource) Close() error { return nil }
+
+// Buffered is true: every chunk, and the end, is in memory.
+func (f *sliceSource) Buffered() bool { return true }

@@ -80,7 +80,9 @@ type AssistantMessage = llm.Message
 type ChatCompletion = llm.ChatCompletion
 
 // ChatCompletionChunk One SSE event of a stream. The first chunk's delta carries the role; later deltas carry content,
-// reasoning_content or tool-call pieces; a choice's last chunk has its finish_reason.
+// reasoning_content or tool-call pieces; a choice's last chunk has its finish_reason. On the wire, as in
+// OpenAI's, every choice has finish_reason, null until the choice ends, and logprobs, null unless asked
+// for (in Go, llm.ChunkChoice has "" and nil).
 type ChatCompletionChunk = llm.Chunk
 
 // ChatCompletionRequest OpenAI's request, with harbor's additions (thinking, web_search). Go: wire.ChatCompletionRequest, which is

@@ -77,6 +77,54 @@ func (d *Decoder) Next() (Event, error) {
 	}
 }
 
+// Buffered reports whether the input already read holds a whole event that
+// Next would return without reading more, and whose data is not blank: a
+// stream's consumer asks it to tell a burst (the next event is in memory)
+// from a pause (Next would wait on the network). It reads nothing, allocates
+// nothing, and follows Next's rules line by line over the bufio buffer: a
+// blank line ends an event that has a data field, a bare JSON line is an event
+// of its own, comments and other fields are passed over.
+//
+// Events whose data is all white space (package wire skips them) are passed
+// over as if they were not there, and an event longer than the buffer or one
+// the end of input would end is not seen: in doubt it says false, which costs
+// its caller a flush, never a wait.
+func (d *Decoder) Buffered() bool {
+	b, _ := d.r.Peek(d.r.Buffered()) // never reads: n is what is buffered
+	has, blank := false, true        // the event being scanned: a data field seen, all of it blank
+	for {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			return false // what is left is no whole line
+		}
+		line := bytes.TrimSuffix(b[:i], []byte("\r"))
+		b = b[i+1:]
+		if len(line) == 0 { // blank line: Next would dispatch if has
+			if has && !blank {
+				return true
+			}
+			has, blank = false, true
+			continue
+		}
+		switch line[0] {
+		case ':':
+			continue
+		case '{':
+			if !has {
+				return true // a bare JSON line: never blank
+			}
+		}
+		field, value := line, []byte(nil)
+		if j := bytes.IndexByte(line, ':'); j >= 0 {
+			field, value = line[:j], line[j+1:]
+		}
+		if string(field) == "data" {
+			has = true
+			blank = blank && len(bytes.TrimSpace(value)) == 0
+		}
+	}
+}
+
 // readLine returns the next line without its line ending. The slice is valid until
 // the next read.
 func (d *Decoder) readLine() ([]byte, error) {

@@ -1,6 +1,7 @@
 package sse
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"strings"
@@ -92,6 +93,113 @@ func FuzzDecoder(f *testing.F) {
 				require.ErrorIs(t, err, io.EOF)
 				return
 			}
+		}
+		t.Fatalf("decoder produced more events than input bytes")
+	})
+}
+
+// gate is a reader that fails every read while shut, as a network read that
+// would wait: Next must not read once Buffered said true.
+type gate struct {
+	r    io.Reader
+	shut bool
+}
+
+var errWouldWait = errors.New("read while Buffered said an event was in memory")
+
+func (g *gate) Read(p []byte) (int, error) {
+	if g.shut {
+		return 0, errWouldWait
+	}
+	return g.r.Read(p)
+}
+
+// afterFirst returns a decoder that has returned the event "data: first" and
+// holds rest, whole, in its buffer (rest must fit in it).
+func afterFirst(t *testing.T, rest string) *Decoder {
+	t.Helper()
+	d := NewDecoder(strings.NewReader("data: first\n\n" + rest)) // one Read hands out all of it
+	e, err := d.Next()
+	require.NoError(t, err)
+	require.Equal(t, "first", string(e.Data))
+	require.Equal(t, len(rest), d.r.Buffered())
+	return d
+}
+
+// Buffered says true exactly when a whole event with data that is not blank
+// is in the buffer, whatever line endings the decoder accepts.
+func TestDecoderBuffered(t *testing.T) {
+	cases := []struct {
+		name string
+		rest string
+		want bool
+	}{
+		{"empty", "", false},
+		{"whole event", "data: x\n\n", true},
+		{"whole event, crlf", "data: x\r\n\r\n", true},
+		{"whole event, crlf then lf", "data: x\r\n\n", true},
+		{"whole event, lf then crlf", "data: x\n\r\n", true},
+		{"end marker", "data: [DONE]\n\n", true},
+		{"no space after colon", "data:x\n\n", true},
+		{"named event", "event: error\ndata: {}\n\n", true},
+		{"multi-line data", "data: a\ndata: b\n\n", true},
+		{"bare json line", "{\"error\":1}\n", true},
+		{"partial line", "data: x", false},
+		{"line without its blank line", "data: x\n", false},
+		{"line and a lone cr", "data: x\n\r", false},
+		{"partial bare json line", "{\"error\":1}", false},
+		{"comment only", ": keep-alive\n\n", false},
+		{"comment then event", ": keep-alive\n\ndata: x\n\n", true},
+		{"blank lines only", "\n\n\r\n", false},
+		{"no data field", "id: 1\nretry: 5\n\n", false},
+		{"blank data (wire skips it)", "data: \n\n", false},
+		{"data field without a colon", "data\n\n", false},
+		{"blank data then event", "data:  \n\ndata: x\n\n", true},
+		{"blank then non-blank data line", "data: \ndata: x\n\n", true},
+		{"event then partial", "data: x\n\ndata: y", true},
+		{"json line inside an event is a field", "data: a\n{\"x\":1}\n", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			d := afterFirst(t, tc.rest)
+			assert.Equal(t, tc.want, d.Buffered())
+			assert.Equal(t, len(tc.rest), d.r.Buffered(), "Buffered consumed nothing")
+		})
+	}
+	assert.False(t, NewDecoder(strings.NewReader("data: x\n\n")).Buffered(), "nothing read yet")
+}
+
+func TestDecoderBufferedDoesNotAllocate(t *testing.T) {
+	d := afterFirst(t, ": keep-alive\n\ndata: \n\nevent: e\ndata: {\"a\":1}\n\n")
+	assert.Zero(t, testing.AllocsPerRun(100, func() { _ = d.Buffered() }))
+}
+
+// Whenever Buffered says true, Next returns an event that is not blank
+// without reading, whatever the input and however the reads split it.
+func FuzzDecoderBuffered(f *testing.F) {
+	f.Add([]byte("data: {\"a\":1}\n\n: keep-alive\n\ndata: [DONE]\n\n"), uint8(7))
+	f.Add([]byte("event: x\r\ndata: a\r\ndata: b\r\n\r\n{\"error\":1}\n"), uint8(3))
+	f.Add([]byte("data: \n\ndata:  \n\n\n\ndata: x\n\r\ndata"), uint8(1))
+	f.Fuzz(func(t *testing.T, in []byte, step uint8) {
+		g := &gate{r: iotest.HalfReader(strings.NewReader(string(in)))}
+		if step%2 == 0 {
+			g.r = iotest.OneByteReader(strings.NewReader(string(in)))
+		}
+		d := NewDecoder(g)
+		for i := 0; i < len(in)+2; i++ {
+			g.shut = d.Buffered()
+			for {
+				e, err := d.Next()
+				if err != nil {
+					require.False(t, g.shut, "Buffered said true, Next wanted to read: %v", err)
+					require.ErrorIs(t, err, io.EOF)
+					return
+				}
+				if len(bytes.TrimSpace(e.Data)) > 0 {
+					break
+				}
+			}
+			g.shut = false
 		}
 		t.Fatalf("decoder produced more events than input bytes")
 	})

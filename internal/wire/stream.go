@@ -126,6 +126,12 @@ func (s *Stream) Next() (llm.Chunk, error) {
 	}
 }
 
+// Buffered reports whether Next would return at once, without reading the
+// body: after the end marker or an error, or when a whole event that is not
+// blank is already in the decoder's buffer (sse.Decoder.Buffered; read by
+// llm.Stream.Buffered). Like Next, it is for the stream's goroutine.
+func (s *Stream) Buffered() bool { return s.ended.Load() || s.dec.Buffered() }
+
 // Close releases the connection. After the end marker the few bytes left (the
 // event's closing newline, the chunked-encoding trailer) are read first, so the
 // connection goes back to the pool instead of being torn down; a stream abandoned

@@ -101,3 +101,77 @@ func TestStreamCloseDuringNext(t *testing.T) {
 	_, err = s.Next()
 	assert.ErrorIs(t, err, io.EOF, "after an error, Next reports the end")
 }
+
+// chanBody hands out, read by read, what is sent on it; it ends (io.EOF) when
+// the channel is closed.
+type chanBody chan string
+
+func (b chanBody) Read(p []byte) (int, error) {
+	s, ok := <-b
+	if !ok {
+		return 0, io.EOF
+	}
+	if len(s) > len(p) {
+		panic("chanBody: a read larger than the buffer")
+	}
+	return copy(p, s), nil
+}
+
+func (b chanBody) Close() error { return nil }
+
+// llm.Stream.Buffered over a vendor's SSE body says whether the next chunk (or
+// the end marker) has already been read whole: true in a burst, false when
+// only part of an event, or nothing, is in.
+func TestStreamBuffered(t *testing.T) {
+	reads := make(chanBody, 4)
+	resp := &http.Response{StatusCode: 200, Header: http.Header{}, Body: reads}
+	decode := func(b []byte) (llm.Chunk, bool, error) { return llm.Chunk{ID: string(b)}, false, nil }
+	s := llm.NewStream(NewStream(resp, "p", "m", decode))
+	next := func(id string) {
+		t.Helper()
+		require.True(t, s.Next(), "%v", s.Err())
+		require.Equal(t, id, s.Current().ID)
+	}
+	assert.False(t, s.Buffered(), "nothing read")
+
+	reads <- "data: 1\n\ndata: 2\r\n\r\ndata: 3"
+	next("1")
+	assert.True(t, s.Buffered(), "event 2 came in the same read")
+	next("2")
+	assert.False(t, s.Buffered(), "event 3 is partial")
+
+	reads <- "\n\n"
+	next("3")
+	assert.False(t, s.Buffered(), "nothing left")
+
+	reads <- ": keep-alive\n\n"
+	reads <- "data: 4\n\n"
+	next("4")
+	assert.False(t, s.Buffered(), "nothing left")
+
+	reads <- "data: 5\n\ndata: [DONE]\n\n"
+	close(reads) // the body ends there (Close drains it)
+	next("5")
+	assert.True(t, s.Buffered(), "the end marker is in")
+	require.False(t, s.Next())
+	require.NoError(t, s.Err())
+	assert.True(t, s.Buffered(), "ended")
+	require.NoError(t, s.Close())
+}
+
+// Bare (Wenxin v1) streams end on the vendor's last flag: then Next returns
+// io.EOF at once, and Buffered says so.
+func TestStreamBufferedAfterTheLastFlag(t *testing.T) {
+	reads := make(chanBody, 4)
+	resp := &http.Response{StatusCode: 200, Header: http.Header{}, Body: reads}
+	decode := func(b []byte) (llm.Chunk, bool, error) { return llm.Chunk{ID: string(b)}, string(b) == "end", nil }
+	s := NewStream(resp, "p", "m", decode)
+	reads <- "data: end\n\n"
+	_, err := s.Next()
+	require.NoError(t, err)
+	assert.True(t, s.Buffered(), "the stream has ended: Next does not read")
+	_, err = s.Next()
+	require.ErrorIs(t, err, io.EOF)
+	close(reads)
+	require.NoError(t, s.Close())
+}
