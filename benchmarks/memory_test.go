@@ -15,9 +15,10 @@ func init() { ServeMemoryChildIf() }
 // TestNoLeakAfterClose is the leak check: in a fresh process, each client
 // makes Create calls from 8 goroutines and then streams, and after
 // client.Close the process must be back to its baseline goroutines with no
-// connection to the mock left open. Before Close, net/http's idle pooled
-// connections (and their reader and writer goroutines) are expected: that is
-// the documented pool, which Close releases.
+// connection to the mock left open. Before Close, idle pooled connections are
+// expected (with, for the floor's net/http Transport, a reader and a writer
+// goroutine each; harbor's internal/h1 runs none): that is the documented
+// pool, which Close releases.
 func TestNoLeakAfterClose(t *testing.T) {
 	url := mockURLs(t)[DeepSeek]
 	for _, client := range MemoryClients {
@@ -29,8 +30,9 @@ func TestNoLeakAfterClose(t *testing.T) {
 			}
 			b, run, after := res.Base, res.AfterRun, res.AfterClose
 			t.Logf("goroutines %d / %d / %d, conns %d / %d, dialled %d", b.Goroutines, run.Goroutines, after.Goroutines, run.Conns, after.Conns, res.NewConns)
-			// The counters must see the pool, or the check below proves nothing.
-			if run.Conns < 1 || run.Goroutines < b.Goroutines+run.Conns {
+			// The counters must see the pool, or the check below proves nothing
+			// (net/http's pooled connections have goroutines of their own).
+			if run.Conns < 1 || (client == FloorClient && run.Goroutines < b.Goroutines+run.Conns) {
 				t.Fatalf("after the calls: %d connections and %d goroutines (baseline %d): the counters do not see the pool", run.Conns, run.Goroutines, b.Goroutines)
 			}
 			if res.NewConns < int64(run.Conns) || res.NewConns*10 > int64(spec.Calls+spec.Streams) {

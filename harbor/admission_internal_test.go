@@ -3,12 +3,13 @@ package harbor
 import (
 	"context"
 	"errors"
-	"net/http"
 	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/harborai/harbor-go/internal/h1"
 )
 
 // A provider limit of 2 with a queue of 1: two calls run, one waits, the fourth
@@ -140,5 +141,5 @@ func TestMaxConnsPerHostCapsTheTransport(t *testing.T) {
 	c, err := New(WithLimits(Limits{MaxConnsPerHost: 7}))
 	require.NoError(t, err)
 	c.doer()
-	assert.Equal(t, 7, c.transport.(*http.Transport).MaxConnsPerHost)
+	assert.Equal(t, 7, c.transport.(*h1.Transport).MaxConnsPerHost)
 }

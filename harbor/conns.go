@@ -37,6 +37,10 @@ type countedConn struct {
 	once sync.Once
 }
 
+// NetConn is the connection counted, for code that needs the socket itself
+// (internal/h1's check that an idle connection is still open).
+func (c *countedConn) NetConn() net.Conn { return c.Conn }
+
 func (c *countedConn) Close() error {
 	c.once.Do(func() { c.cc.closes.Add(1) })
 	return c.Conn.Close()

@@ -9,18 +9,43 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/harborai/harbor-go/internal/h1"
 	"github.com/harborai/harbor-go/llm"
 )
 
-// newTransport builds the one pooled transport a Client uses for every vendor: sized
-// for many concurrent calls to few hosts, HTTP/2 when the vendor offers it, and
-// separate connect and response-header timeouts.
-func newTransport(o *Options, conns *connCounter) *http.Transport {
+// newTransport builds the one pooled transport a Client uses for every vendor:
+// internal/h1, HTTP/1.1 with each call's request written and answer read on
+// the caller's goroutine (half the CPU of net/http's Transport per call, whose
+// reader and writer goroutines per connection cost a wake-up each; see the
+// package doc), sized for many concurrent calls to few hosts, with separate
+// connect and response-header timeouts. Requests that the environment sends
+// through a proxy (HTTPS_PROXY…) go through a net/http Transport instead,
+// made on first need with the same settings.
+func newTransport(o *Options, conns *connCounter) *h1.Transport {
 	dialer := &net.Dialer{Timeout: o.ConnectTimeout, KeepAlive: 30 * time.Second}
 	dial := dialer.DialContext
 	if conns != nil {
 		dial = conns.dial(dial)
 	}
+	return &h1.Transport{
+		DialContext:           dial,
+		TLSHandshakeTimeout:   o.ConnectTimeout,
+		ResponseHeaderTimeout: o.ResponseHeaderTimeout,
+		IdleConnTimeout:       idleConnTimeout,
+		MaxIdleConnsPerHost:   o.MaxIdleConnsPerHost,
+		MaxConnsPerHost:       o.Limits.MaxConnsPerHost,
+		Proxy:                 http.ProxyFromEnvironment,
+		Fallback:              func() http.RoundTripper { return proxyTransport(o, dial) },
+	}
+}
+
+// idleConnTimeout closes pooled connections idle that long (net/http's
+// DefaultTransport's figure).
+const idleConnTimeout = 90 * time.Second
+
+// proxyTransport is the net/http Transport for requests that go through a
+// proxy, with newTransport's settings (HTTP/2 when the vendor offers it).
+func proxyTransport(o *Options, dial dialFunc) *http.Transport {
 	return &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           dial,
@@ -28,7 +53,7 @@ func newTransport(o *Options, conns *connCounter) *http.Transport {
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          0, // no global cap; the per-host cap is what matters
 		MaxIdleConnsPerHost:   o.MaxIdleConnsPerHost,
-		IdleConnTimeout:       90 * time.Second,
+		IdleConnTimeout:       idleConnTimeout,
 		TLSHandshakeTimeout:   o.ConnectTimeout,
 		ResponseHeaderTimeout: o.ResponseHeaderTimeout,
 		ExpectContinueTimeout: time.Second,

@@ -1,0 +1,165 @@
+package h1
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"sync"
+	"time"
+)
+
+// conn is one connection: in use by one request at a time, or idle in its
+// host's pool.
+type conn struct {
+	t   *Transport
+	key string // the host's pool
+	nc  net.Conn
+	tls *tls.ConnectionState
+	br  *bufio.Reader
+	bw  *bufio.Writer
+	// peek reports whether the socket has nothing to read, i.e. an idle
+	// connection the server has neither closed nor written to; nil where it
+	// cannot be asked (then an idle connection is taken as open).
+	peek func() bool
+
+	interrupt func() // sets a deadline in the past: blocked I/O returns at once (a done context)
+	idleTimer *time.Timer
+	closeOnce sync.Once
+}
+
+// aLongTimeAgo is a deadline that has passed.
+var aLongTimeAgo = time.Unix(1, 0)
+
+// errNoHeader is a connection that ended before the answer's header: the
+// server closed it (a pooled connection it had given up on) or failed. Its
+// text keeps the cause; it is not io.ErrUnexpectedEOF, which harbor reads as an
+// answer cut short.
+type errNoHeader struct{ cause error }
+
+func (e errNoHeader) Error() string {
+	return "h1: the connection closed before the response header arrived (" + e.cause.Error() + ")"
+}
+
+// roundTrip writes req and reads the answer's header; the body is read later,
+// by the caller, through a body that gives the connection back at its end.
+func (c *conn) roundTrip(ctx context.Context, req *http.Request, trace *httptrace.ClientTrace, headerTimeout time.Duration) (*http.Response, error) {
+	var stop func() bool
+	if ctx.Done() != nil {
+		if c.interrupt == nil {
+			nc := c.nc
+			c.interrupt = func() { _ = nc.SetDeadline(aLongTimeAgo) }
+		}
+		stop = context.AfterFunc(ctx, c.interrupt)
+	}
+	fail := func(err error) (*http.Response, error) {
+		if stop != nil {
+			stop()
+		}
+		c.close()
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, err
+	}
+	if err := req.Write(c.bw); err != nil {
+		return fail(err)
+	}
+	if err := c.bw.Flush(); err != nil {
+		return fail(err)
+	}
+	if trace != nil && trace.WroteRequest != nil {
+		trace.WroteRequest(httptrace.WroteRequestInfo{})
+	}
+	if headerTimeout > 0 {
+		_ = c.nc.SetReadDeadline(time.Now().Add(headerTimeout))
+	}
+	if trace != nil && trace.GotFirstResponseByte != nil {
+		if _, err := c.br.Peek(1); err == nil {
+			trace.GotFirstResponseByte()
+		}
+	}
+	var resp *http.Response
+	for {
+		var err error
+		resp, err = http.ReadResponse(c.br, req)
+		if err != nil {
+			switch {
+			case headerTimeout > 0 && isTimeout(err) && ctx.Err() == nil:
+				err = errHeaderTimeout{headerTimeout}
+			case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+				err = errNoHeader{err}
+			}
+			return fail(err)
+		}
+		// 1xx answers (but 101) come before the real one and have no body.
+		if resp.StatusCode >= 100 && resp.StatusCode < 200 && resp.StatusCode != http.StatusSwitchingProtocols {
+			continue
+		}
+		break
+	}
+	if headerTimeout > 0 {
+		_ = c.nc.SetReadDeadline(time.Time{})
+		// A context done meanwhile set a deadline that this may just have
+		// cleared: end the call now rather than read a body without it.
+		if ctx.Err() != nil {
+			return fail(ctx.Err())
+		}
+	}
+	resp.TLS = c.tls
+	b := &body{rc: resp.Body, c: c, ctx: ctx, stop: stop, reuse: !resp.Close && !req.Close}
+	if resp.Body == http.NoBody {
+		b.state.Store(stEOF)
+		b.release()
+		return resp, nil
+	}
+	resp.Body = b
+	return resp, nil
+}
+
+// takeFromIdle stops the idle timer of a connection leaving the pool. Called
+// without t.mu.
+func (c *conn) takeFromIdle() {
+	if c.idleTimer != nil {
+		c.idleTimer.Stop()
+	}
+}
+
+// toIdle arms the idle timer of a connection entering the pool. Called with
+// t.mu held.
+func (c *conn) toIdle() {
+	d := c.t.IdleConnTimeout
+	if d <= 0 {
+		return
+	}
+	if c.idleTimer == nil {
+		c.idleTimer = time.AfterFunc(d, func() { c.t.dropIdle(c) })
+		return
+	}
+	c.idleTimer.Reset(d)
+}
+
+// alive reports whether an idle connection can carry a request: nothing
+// buffered from it (an answer has no trailing bytes) and, where the socket can
+// be asked, nothing to read on it (no close, no unasked bytes).
+func (c *conn) alive() bool {
+	if c.br.Buffered() > 0 {
+		return false
+	}
+	return c.peek == nil || c.peek()
+}
+
+// close closes the connection, once, and tells the pool.
+func (c *conn) close() {
+	c.closeOnce.Do(func() {
+		if c.idleTimer != nil {
+			c.idleTimer.Stop()
+		}
+		_ = c.nc.Close()
+		c.t.closed(c.key)
+	})
+}
