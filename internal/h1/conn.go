@@ -69,11 +69,9 @@ func (c *conn) roundTrip(ctx context.Context, req *http.Request, trace *httptrac
 	if err := req.Write(c.bw); err != nil {
 		return fail(err)
 	}
+	// Request.Write reports WroteHeaders and WroteRequest to the trace itself.
 	if err := c.bw.Flush(); err != nil {
 		return fail(err)
-	}
-	if trace != nil && trace.WroteRequest != nil {
-		trace.WroteRequest(httptrace.WroteRequestInfo{})
 	}
 	if headerTimeout > 0 {
 		_ = c.nc.SetReadDeadline(time.Now().Add(headerTimeout))

@@ -246,13 +246,10 @@ func (t *Transport) dial(ctx context.Context, scheme, addr, hostname, key string
 		var d net.Dialer
 		dial = d.DialContext
 	}
-	if trace != nil && trace.ConnectStart != nil {
-		trace.ConnectStart("tcp", addr)
-	}
+	// httptrace's ConnectStart and ConnectDone come from the dialer itself
+	// (net.Dialer reports to the hooks WithClientTrace puts in the context), as
+	// with net/http's Transport.
 	raw, err := dial(ctx, "tcp", addr)
-	if trace != nil && trace.ConnectDone != nil {
-		trace.ConnectDone("tcp", addr, err)
-	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
