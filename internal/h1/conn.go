@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"net/textproto"
 	"sync"
 	"time"
 )
@@ -66,6 +67,12 @@ func (c *conn) roundTrip(ctx context.Context, req *http.Request, trace *httptrac
 		}
 		return nil, err
 	}
+	if ctx.Err() != nil {
+		// Done while the connection was got: the AfterFunc runs in a goroutine
+		// of its own, maybe after the request is written; write nothing.
+		closeBody(req)
+		return fail(ctx.Err())
+	}
 	if err := req.Write(c.bw); err != nil {
 		return fail(err)
 	}
@@ -77,6 +84,12 @@ func (c *conn) roundTrip(ctx context.Context, req *http.Request, trace *httptrac
 	}
 	if headerTimeout > 0 {
 		_ = c.nc.SetReadDeadline(time.Now().Add(headerTimeout))
+		// A context done meanwhile may have set its past deadline before this
+		// replaced it: end the call now. (Done later, its AfterFunc runs after
+		// this and its deadline wins.)
+		if ctx.Err() != nil {
+			return fail(ctx.Err())
+		}
 	}
 	if trace != nil && trace.GotFirstResponseByte != nil {
 		if _, err := c.br.Peek(1); err == nil {
@@ -98,6 +111,11 @@ func (c *conn) roundTrip(ctx context.Context, req *http.Request, trace *httptrac
 		}
 		// 1xx answers (but 101) come before the real one and have no body.
 		if resp.StatusCode >= 100 && resp.StatusCode < 200 && resp.StatusCode != http.StatusSwitchingProtocols {
+			if trace != nil && trace.Got1xxResponse != nil {
+				if err := trace.Got1xxResponse(resp.StatusCode, textproto.MIMEHeader(resp.Header)); err != nil {
+					return fail(err)
+				}
+			}
 			continue
 		}
 		break
@@ -111,7 +129,7 @@ func (c *conn) roundTrip(ctx context.Context, req *http.Request, trace *httptrac
 		}
 	}
 	resp.TLS = c.tls
-	b := &body{rc: resp.Body, c: c, ctx: ctx, stop: stop, reuse: !resp.Close && !req.Close}
+	b := &body{rc: resp.Body, c: c, ctx: ctx, stop: stop, reuse: !resp.Close && !req.Close && resp.StatusCode != http.StatusSwitchingProtocols} // after a 101 the connection no longer speaks HTTP
 	if resp.Body == http.NoBody {
 		b.state.Store(stEOF)
 		b.release()
@@ -150,7 +168,24 @@ func (c *conn) alive() bool {
 	if c.br.Buffered() > 0 {
 		return false
 	}
-	return c.peek == nil || c.peek()
+	if c.peek != nil && !c.peek() {
+		return false
+	}
+	if c.tls != nil {
+		// tls.Conn reads ahead of the record it decrypts, so bytes sent past
+		// the last answer may sit in its buffer, seen by neither check above:
+		// a read that cannot wait (a deadline passed: the socket is not
+		// touched) returns them, or times out when there are none. A timeout
+		// leaves tls.Conn usable.
+		if c.nc.SetReadDeadline(aLongTimeAgo) != nil {
+			return false
+		}
+		_, err := c.br.Peek(1)
+		if c.nc.SetReadDeadline(time.Time{}) != nil || !isTimeout(err) {
+			return false
+		}
+	}
+	return true
 }
 
 // close closes the connection, once, and tells the pool.

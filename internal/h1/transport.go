@@ -100,6 +100,12 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	ctx := req.Context()
+	if err := ctx.Err(); err != nil {
+		// Done already: send nothing (a pooled connection would take the
+		// request before the context's AfterFunc could interrupt it).
+		closeBody(req)
+		return nil, err
+	}
 	addr := canonicalAddr(req.URL)
 	trace := httptrace.ContextClientTrace(ctx)
 	if trace != nil && trace.GetConn != nil {
