@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -21,8 +22,9 @@ type conn struct {
 	key string // the host's pool
 	nc  net.Conn
 	tls *tls.ConnectionState
-	br  *bufio.Reader
+	br  *bufio.Reader // reads lr
 	bw  *bufio.Writer
+	lr  limitReader // bounds the answer's header
 	// peek reports whether the socket has nothing to read, i.e. an idle
 	// connection the server has neither closed nor written to; nil where it
 	// cannot be asked (then an idle connection is taken as open).
@@ -91,6 +93,7 @@ func (c *conn) roundTrip(ctx context.Context, req *http.Request, trace *httptrac
 			return fail(ctx.Err())
 		}
 	}
+	c.lr.n = maxHeaderBytes
 	if trace != nil && trace.GotFirstResponseByte != nil {
 		if _, err := c.br.Peek(1); err == nil {
 			trace.GotFirstResponseByte()
@@ -120,6 +123,7 @@ func (c *conn) roundTrip(ctx context.Context, req *http.Request, trace *httptrac
 		}
 		break
 	}
+	c.lr.n = -1
 	if headerTimeout > 0 {
 		_ = c.nc.SetReadDeadline(time.Time{})
 		// A context done meanwhile set a deadline that this may just have
@@ -197,4 +201,32 @@ func (c *conn) close() {
 		_ = c.nc.Close()
 		c.t.closed(c.key)
 	})
+}
+
+// maxHeaderBytes bounds the bytes read for an answer's header (1xx answers
+// included), as net/http's Transport.MaxResponseHeaderBytes' default.
+const maxHeaderBytes = 10 << 20
+
+// errHeaderTooLarge is an answer whose header passed maxHeaderBytes.
+var errHeaderTooLarge = fmt.Errorf("h1: server response headers exceeded %d bytes", maxHeaderBytes)
+
+// limitReader reads r, at most n bytes while n >= 0 (no limit when n < 0).
+type limitReader struct {
+	r io.Reader
+	n int64
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.n < 0 {
+		return l.r.Read(p)
+	}
+	if l.n == 0 {
+		return 0, errHeaderTooLarge
+	}
+	if int64(len(p)) > l.n {
+		p = p[:l.n]
+	}
+	k, err := l.r.Read(p)
+	l.n -= int64(k)
+	return k, err
 }

@@ -303,7 +303,8 @@ func (t *Transport) dial(ctx context.Context, scheme, addr, hostname, key string
 		}
 		nc, state = tc, &st
 	}
-	c := &conn{t: t, key: key, nc: nc, tls: state, br: bufio.NewReaderSize(nc, 4<<10), bw: bufio.NewWriterSize(nc, 4<<10)}
+	c := &conn{t: t, key: key, nc: nc, tls: state, lr: limitReader{r: nc, n: -1}, bw: bufio.NewWriterSize(nc, 4<<10)}
+	c.br = bufio.NewReaderSize(&c.lr, 4<<10)
 	c.peek = peeker(raw)
 	return c, nil
 }
