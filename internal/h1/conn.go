@@ -75,14 +75,23 @@ func (c *conn) roundTrip(ctx context.Context, req *http.Request, trace *httptrac
 		closeBody(req)
 		return fail(ctx.Err())
 	}
-	if err := req.Write(c.bw); err != nil {
-		return fail(err)
-	}
-	if err := c.bw.Flush(); err != nil {
-		return fail(err)
+	werr := req.Write(c.bw)
+	if werr == nil {
+		werr = c.bw.Flush()
 	}
 	if trace != nil && trace.WroteRequest != nil {
-		trace.WroteRequest(httptrace.WroteRequestInfo{})
+		trace.WroteRequest(httptrace.WroteRequestInfo{Err: werr})
+	}
+	answeredEarly := false
+	if werr != nil {
+		// A server may answer before it has read the whole body (413, 401,
+		// 429) and close: the write fails, but its answer is already here.
+		// (The context is asked again after: answerWaiting's deadlines may
+		// have replaced its interrupt.)
+		if ctx.Err() != nil || !c.answerWaiting() || ctx.Err() != nil {
+			return fail(werr)
+		}
+		answeredEarly = true
 	}
 	if headerTimeout > 0 {
 		_ = c.nc.SetReadDeadline(time.Now().Add(headerTimeout))
@@ -133,7 +142,7 @@ func (c *conn) roundTrip(ctx context.Context, req *http.Request, trace *httptrac
 		}
 	}
 	resp.TLS = c.tls
-	b := &body{rc: resp.Body, c: c, ctx: ctx, stop: stop, reuse: !resp.Close && !req.Close && resp.StatusCode != http.StatusSwitchingProtocols} // after a 101 the connection no longer speaks HTTP
+	b := &body{rc: resp.Body, c: c, ctx: ctx, stop: stop, reuse: !answeredEarly && !resp.Close && !req.Close && resp.StatusCode != http.StatusSwitchingProtocols} // after a 101 the connection no longer speaks HTTP
 	if resp.Body == http.NoBody {
 		b.state.Store(stEOF)
 		b.release()
@@ -141,6 +150,20 @@ func (c *conn) roundTrip(ctx context.Context, req *http.Request, trace *httptrac
 	}
 	resp.Body = b
 	return resp, nil
+}
+
+// earlyAnswerWait bounds the wait for an answer after a failed write: one
+// sent before the failure is already in the socket's buffer.
+const earlyAnswerWait = 50 * time.Millisecond
+
+// answerWaiting reports, after a failed write, whether the server sent
+// something to read (an answer sent before it stopped reading).
+func (c *conn) answerWaiting() bool {
+	if c.nc.SetReadDeadline(time.Now().Add(earlyAnswerWait)) != nil {
+		return false
+	}
+	_, err := c.br.Peek(1)
+	return c.nc.SetReadDeadline(time.Time{}) == nil && err == nil
 }
 
 // takeFromIdle stops the idle timer of a connection leaving the pool. Called
