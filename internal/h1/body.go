@@ -96,8 +96,13 @@ func (b *body) Close() error {
 		return nil
 	}
 	if b.reuse && b.drained() {
-		b.state.Store(stEOF)
-		b.release()
+		// Closed all the same: a later Read fails (it must not see the end of
+		// a body whose rest the caller never read). The CAS loses to a Close
+		// from another goroutine that found the lock taken and closed the
+		// connection meanwhile: that connection must not go back to the pool.
+		if b.state.CompareAndSwap(stReading, stClosed) {
+			b.release()
+		}
 		return nil
 	}
 	b.state.Store(stClosed)

@@ -100,6 +100,12 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	ctx := req.Context()
+	if err := ctx.Err(); err != nil {
+		// Done already: send nothing (a pooled connection would take the
+		// request before the context's AfterFunc could interrupt it).
+		closeBody(req)
+		return nil, err
+	}
 	addr := canonicalAddr(req.URL)
 	trace := httptrace.ContextClientTrace(ctx)
 	if trace != nil && trace.GetConn != nil {
@@ -294,7 +300,8 @@ func (t *Transport) dial(ctx context.Context, scheme, addr, hostname, key string
 		}
 		nc, state = tc, &st
 	}
-	c := &conn{t: t, key: key, nc: nc, tls: state, br: bufio.NewReaderSize(nc, 4<<10), bw: bufio.NewWriterSize(nc, 4<<10)}
+	c := &conn{t: t, key: key, nc: nc, tls: state, lr: limitReader{r: nc, n: -1}, bw: bufio.NewWriterSize(nc, 4<<10)}
+	c.br = bufio.NewReaderSize(&c.lr, 4<<10)
 	c.peek = peeker(raw)
 	return c, nil
 }
