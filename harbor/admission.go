@@ -31,8 +31,9 @@ type Limits struct {
 	// fails at once with ErrQueueFull.
 	QueueSize int `json:"queue_size"`
 	// MaxConnsPerHost caps the TCP connections harbor's transport opens to one
-	// vendor host (the seed's max_connections_per_host; http.Transport's
-	// MaxConnsPerHost); 0: no cap. It has no effect with WithTransport.
+	// vendor host, idle or in use (the seed's max_connections_per_host); a call
+	// past it waits for a connection, within its context; 0: no cap. It has no
+	// effect with WithTransport.
 	MaxConnsPerHost int `json:"max_conns_per_host"`
 }
 

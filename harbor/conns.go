@@ -29,8 +29,9 @@ func (cc *connCounter) dial(next dialFunc) dialFunc {
 // open is how many connections are open now.
 func (cc *connCounter) open() int64 { return cc.dials.Load() - cc.closes.Load() }
 
-// countedConn counts its Close, once. TLS and HTTP/2 reach the underlying conn
-// through it unchanged (net.Conn's methods only).
+// countedConn counts its Close, once. TLS reaches the underlying conn through
+// it unchanged (net.Conn's methods only); NetConn hands the socket to the
+// transport's idle check.
 type countedConn struct {
 	net.Conn
 	cc   *connCounter

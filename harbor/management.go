@@ -170,7 +170,8 @@ type ConcurrencyStats struct {
 // ConnectionStats counts TCP connections from real dials and closes.
 type ConnectionStats struct {
 	// Active is how many open connections carry a call now: min(open, calls in
-	// flight) — exact over HTTP/1.1; over HTTP/2, where calls share a
+	// flight) — exact over HTTP/1.1, which harbor's transport speaks; over
+	// HTTP/2 (a proxied request, or WithTransport), where calls share a
 	// connection, it may count a connection more than once up to open.
 	Active int64 `json:"active"`
 	// Idle is open - active: pooled connections waiting for a call.

@@ -210,7 +210,12 @@ func WithHeader(key, value string) CallOption {
 	})
 }
 
-// WithTransport replaces harbor's pooled transport.
+// WithTransport replaces harbor's pooled transport. harbor's own speaks
+// HTTP/1.1 with keep-alive and handles each call on the calling goroutine (see
+// the package doc's "What happens on a call"); for HTTP/2, or a transport
+// tuned otherwise, give a *http.Transport here; WithMaxIdleConnsPerHost,
+// WithConnectTimeout, WithResponseHeaderTimeout and Limits.MaxConnsPerHost do
+// not reach it: set their equivalents on it.
 func WithTransport(rt http.RoundTripper) Option {
 	return clientOption(func(o *Options) { o.Transport = rt })
 }
