@@ -63,9 +63,8 @@ func TestManagedSection(t *testing.T) {
 		// Stream deltas 20 on a loopback 300: 6.67%, 1.067.
 		"| Create | 7.00 | 7.50 | 0.50 | 0.50–1.00 | 0.70 → 0.75 | 0.56% | 1.006 | yes |",
 		"| Stream | 20.0 | 40.0 | 20.0 | 20.0–20.0 | 2.00 → 4.00 | 6.67% | 1.067 | **no** |",
-		// The floor does 15 of its 100 in memory: the rest, 85, bounds harbor/floor at 0.85;
-		// 0.90 leaves harbor 0.90*100-85 = 5 of own work, against its 7 in memory.
-		"| Create | 15.0 | 7.00 | 100 | 85.0 | 0.85 | 0.90 | 5.00 | 7.00 |\n\n",
+		// The floor does 15 of its 100 in memory, harbor 7 of its 90: rests 85 and 83.
+		"| Create | 15.0 | 7.00 | 85.0 | 83.0 | 0.47 | 0.98 | 0.90 |\n\n",
 		"| Singleflight64 | with room (nothing evicted) | 640000 | 10000 | 640000 | 1000 | 2000 | 1.000 (1.000) | 50.0 | 13.0 | 0.00 | yes |\n" +
 			"| Singleflight64Full | full (every answer stored evicts one) | 640000 | 10000 | 640000 | 1000 | 2000 | 1.250 (1.500) | 50.0 | 13.0 | 0.25 | **no** |\n",
 	} {
