@@ -59,7 +59,11 @@ func (d *decoder) next(seen *uint64, bit uint64) bool {
 	return !d.l.Failed()
 }
 
-func (d *decoder) request(r *wire.ChatCompletionRequest) {
+// object reads an object's members: member reads the value of key k and
+// returns the key's own bit (so that a repeated key fails the read, see next),
+// or 0 for a key it has no case for, which Unknown then skips — or fails the
+// read on, when it is one of names spelled otherwise.
+func (d *decoder) object(names []string, member func(k []byte) uint64) {
 	if !d.l.ObjectStart() {
 		return
 	}
@@ -69,79 +73,9 @@ func (d *decoder) request(r *wire.ChatCompletionRequest) {
 		if !ok {
 			return
 		}
-		var bit uint64
-		switch string(k) {
-		case "model":
-			bit = 1 << 0
-			r.Model = d.str()
-		case "messages":
-			bit = 1 << 1
-			r.Messages = list(d, (*decoder).message)
-		case "temperature":
-			bit = 1 << 2
-			r.Temperature = d.float()
-		case "top_p":
-			bit = 1 << 3
-			r.TopP = d.float()
-		case "frequency_penalty":
-			bit = 1 << 4
-			r.FrequencyPenalty = d.float()
-		case "presence_penalty":
-			bit = 1 << 5
-			r.PresencePenalty = d.float()
-		case "max_tokens":
-			bit = 1 << 6
-			r.MaxTokens = d.int()
-		case "max_completion_tokens":
-			bit = 1 << 7
-			r.MaxCompletionTokens = d.int()
-		case "n":
-			bit = 1 << 8
-			r.N = d.int()
-		case "seed":
-			bit = 1 << 9
-			r.Seed = d.int64()
-		case "stop": // wire's Stop, which shadows ChatRequest's
-			bit = 1 << 10
-			r.Stop = d.stop()
-		case "response_format":
-			bit = 1 << 11
-			r.ResponseFormat = ptr(d, (*decoder).responseFormat)
-		case "tools":
-			bit = 1 << 12
-			r.Tools = list(d, (*decoder).tool)
-		case "tool_choice":
-			bit = 1 << 13
-			r.ToolChoice = d.toolChoice()
-		case "parallel_tool_calls":
-			bit = 1 << 14
-			r.ParallelToolCalls = d.optBool()
-		case "logprobs":
-			bit = 1 << 15
-			r.Logprobs = d.optBool()
-		case "top_logprobs":
-			bit = 1 << 16
-			r.TopLogprobs = d.int()
-		case "user":
-			bit = 1 << 17
-			r.User = d.str()
-		case "thinking":
-			bit = 1 << 18
-			r.Thinking = ptr(d, (*decoder).thinking)
-		case "reasoning_effort":
-			bit = 1 << 19
-			r.ReasoningEffort = d.str()
-		case "web_search":
-			bit = 1 << 20
-			r.WebSearch = ptr(d, (*decoder).webSearch)
-		case "stream":
-			bit = 1 << 21
-			r.Stream = d.bool()
-		case "stream_options":
-			bit = 1 << 22
-			r.StreamOptions = ptr(d, (*decoder).streamOptions)
-		default:
-			d.l.Unknown(k, d.n.request)
+		bit := member(k)
+		if bit == 0 {
+			d.l.Unknown(k, names)
 		}
 		if !d.next(&seen, bit) {
 			return
@@ -149,44 +83,108 @@ func (d *decoder) request(r *wire.ChatCompletionRequest) {
 	}
 }
 
+func (d *decoder) request(r *wire.ChatCompletionRequest) {
+	d.object(d.n.request, func(k []byte) uint64 {
+		switch string(k) {
+		case "model":
+			r.Model = d.str()
+			return 1 << 0
+		case "messages":
+			r.Messages = list(d, (*decoder).message)
+			return 1 << 1
+		case "temperature":
+			r.Temperature = d.float()
+			return 1 << 2
+		case "top_p":
+			r.TopP = d.float()
+			return 1 << 3
+		case "frequency_penalty":
+			r.FrequencyPenalty = d.float()
+			return 1 << 4
+		case "presence_penalty":
+			r.PresencePenalty = d.float()
+			return 1 << 5
+		case "max_tokens":
+			r.MaxTokens = d.int()
+			return 1 << 6
+		case "max_completion_tokens":
+			r.MaxCompletionTokens = d.int()
+			return 1 << 7
+		case "n":
+			r.N = d.int()
+			return 1 << 8
+		case "seed":
+			r.Seed = d.int64()
+			return 1 << 9
+		case "stop": // wire's Stop, which shadows ChatRequest's
+			r.Stop = d.stop()
+			return 1 << 10
+		case "response_format":
+			r.ResponseFormat = ptr(d, (*decoder).responseFormat)
+			return 1 << 11
+		case "tools":
+			r.Tools = list(d, (*decoder).tool)
+			return 1 << 12
+		case "tool_choice":
+			r.ToolChoice = d.toolChoice()
+			return 1 << 13
+		case "parallel_tool_calls":
+			r.ParallelToolCalls = d.optBool()
+			return 1 << 14
+		case "logprobs":
+			r.Logprobs = d.optBool()
+			return 1 << 15
+		case "top_logprobs":
+			r.TopLogprobs = d.int()
+			return 1 << 16
+		case "user":
+			r.User = d.str()
+			return 1 << 17
+		case "thinking":
+			r.Thinking = ptr(d, (*decoder).thinking)
+			return 1 << 18
+		case "reasoning_effort":
+			r.ReasoningEffort = d.str()
+			return 1 << 19
+		case "web_search":
+			r.WebSearch = ptr(d, (*decoder).webSearch)
+			return 1 << 20
+		case "stream":
+			r.Stream = d.bool()
+			return 1 << 21
+		case "stream_options":
+			r.StreamOptions = ptr(d, (*decoder).streamOptions)
+			return 1 << 22
+		}
+		return 0
+	})
+}
+
 // message reads a message as llm.Message.UnmarshalJSON does, in one pass.
 func (d *decoder) message(m *llm.Message) {
-	if !d.l.ObjectStart() {
-		return
-	}
-	var seen uint64
-	for first := true; ; first = false {
-		k, ok := d.l.Key(first)
-		if !ok {
-			return
-		}
-		var bit uint64
+	d.object(d.n.message, func(k []byte) uint64 {
 		switch string(k) {
 		case "role":
-			bit = 1 << 0
 			m.Role = d.str()
+			return 1 << 0
 		case "content":
-			bit = 1 << 1
 			d.content(m)
+			return 1 << 1
 		case "name":
-			bit = 1 << 2
 			m.Name = d.str()
+			return 1 << 2
 		case "reasoning_content":
-			bit = 1 << 3
 			m.ReasoningContent = d.str()
+			return 1 << 3
 		case "tool_calls":
-			bit = 1 << 4
 			m.ToolCalls = list(d, (*decoder).toolCall)
+			return 1 << 4
 		case "tool_call_id":
-			bit = 1 << 5
 			m.ToolCallID = d.str()
-		default:
-			d.l.Unknown(k, d.n.message)
+			return 1 << 5
 		}
-		if !d.next(&seen, bit) {
-			return
-		}
-	}
+		return 0
+	})
 }
 
 // content reads a message's content: a string into Content, an array of
@@ -206,214 +204,123 @@ func (d *decoder) content(m *llm.Message) {
 }
 
 func (d *decoder) part(p *llm.ContentPart) {
-	if !d.l.ObjectStart() {
-		return
-	}
-	var seen uint64
-	for first := true; ; first = false {
-		k, ok := d.l.Key(first)
-		if !ok {
-			return
-		}
-		var bit uint64
+	d.object(d.n.part, func(k []byte) uint64 {
 		switch string(k) {
 		case "type":
-			bit = 1 << 0
 			p.Type = d.str()
+			return 1 << 0
 		case "text":
-			bit = 1 << 1
 			p.Text = d.str()
+			return 1 << 1
 		case "image_url":
-			bit = 1 << 2
 			p.ImageURL = ptr(d, (*decoder).media)
+			return 1 << 2
 		case "video_url":
-			bit = 1 << 3
 			p.VideoURL = ptr(d, (*decoder).media)
+			return 1 << 3
 		case "input_audio":
-			bit = 1 << 4
 			p.InputAudio = ptr(d, (*decoder).audio)
-		default:
-			d.l.Unknown(k, d.n.part)
+			return 1 << 4
 		}
-		if !d.next(&seen, bit) {
-			return
-		}
-	}
+		return 0
+	})
 }
 
 func (d *decoder) media(u *llm.MediaURL) {
-	if !d.l.ObjectStart() {
-		return
-	}
-	var seen uint64
-	for first := true; ; first = false {
-		k, ok := d.l.Key(first)
-		if !ok {
-			return
-		}
-		var bit uint64
+	d.object(d.n.media, func(k []byte) uint64 {
 		switch string(k) {
 		case "url":
-			bit = 1 << 0
 			u.URL = d.str()
+			return 1 << 0
 		case "detail":
-			bit = 1 << 1
 			u.Detail = d.str()
-		default:
-			d.l.Unknown(k, d.n.media)
+			return 1 << 1
 		}
-		if !d.next(&seen, bit) {
-			return
-		}
-	}
+		return 0
+	})
 }
 
 func (d *decoder) audio(a *llm.InputAudio) {
-	if !d.l.ObjectStart() {
-		return
-	}
-	var seen uint64
-	for first := true; ; first = false {
-		k, ok := d.l.Key(first)
-		if !ok {
-			return
-		}
-		var bit uint64
+	d.object(d.n.audio, func(k []byte) uint64 {
 		switch string(k) {
 		case "data":
-			bit = 1 << 0
 			a.Data = d.str()
+			return 1 << 0
 		case "format":
-			bit = 1 << 1
 			a.Format = d.str()
-		default:
-			d.l.Unknown(k, d.n.audio)
+			return 1 << 1
 		}
-		if !d.next(&seen, bit) {
-			return
-		}
-	}
+		return 0
+	})
 }
 
 func (d *decoder) toolCall(c *llm.ToolCall) {
-	if !d.l.ObjectStart() {
-		return
-	}
-	var seen uint64
-	for first := true; ; first = false {
-		k, ok := d.l.Key(first)
-		if !ok {
-			return
-		}
-		var bit uint64
+	d.object(d.n.toolCall, func(k []byte) uint64 {
 		switch string(k) {
 		case "id":
-			bit = 1 << 0
 			c.ID = d.str()
+			return 1 << 0
 		case "type":
-			bit = 1 << 1
 			c.Type = d.str()
+			return 1 << 1
 		case "function":
-			bit = 1 << 2
 			if !d.l.Null() { // null leaves a struct as it is
 				d.call(&c.Function)
 			}
-		default:
-			d.l.Unknown(k, d.n.toolCall)
+			return 1 << 2
 		}
-		if !d.next(&seen, bit) {
-			return
-		}
-	}
+		return 0
+	})
 }
 
 func (d *decoder) call(f *llm.FunctionCall) {
-	if !d.l.ObjectStart() {
-		return
-	}
-	var seen uint64
-	for first := true; ; first = false {
-		k, ok := d.l.Key(first)
-		if !ok {
-			return
-		}
-		var bit uint64
+	d.object(d.n.call, func(k []byte) uint64 {
 		switch string(k) {
 		case "name":
-			bit = 1 << 0
 			f.Name = d.str()
+			return 1 << 0
 		case "arguments":
-			bit = 1 << 1
 			f.Arguments = d.str()
-		default:
-			d.l.Unknown(k, d.n.call)
+			return 1 << 1
 		}
-		if !d.next(&seen, bit) {
-			return
-		}
-	}
+		return 0
+	})
 }
 
 func (d *decoder) tool(t *llm.Tool) {
-	if !d.l.ObjectStart() {
-		return
-	}
-	var seen uint64
-	for first := true; ; first = false {
-		k, ok := d.l.Key(first)
-		if !ok {
-			return
-		}
-		var bit uint64
+	d.object(d.n.tool, func(k []byte) uint64 {
 		switch string(k) {
 		case "type":
-			bit = 1 << 0
 			t.Type = d.str()
+			return 1 << 0
 		case "function":
-			bit = 1 << 1
 			if !d.l.Null() {
 				d.function(&t.Function)
 			}
-		default:
-			d.l.Unknown(k, d.n.tool)
+			return 1 << 1
 		}
-		if !d.next(&seen, bit) {
-			return
-		}
-	}
+		return 0
+	})
 }
 
 func (d *decoder) function(f *llm.FunctionDefinition) {
-	if !d.l.ObjectStart() {
-		return
-	}
-	var seen uint64
-	for first := true; ; first = false {
-		k, ok := d.l.Key(first)
-		if !ok {
-			return
-		}
-		var bit uint64
+	d.object(d.n.function, func(k []byte) uint64 {
 		switch string(k) {
 		case "name":
-			bit = 1 << 0
 			f.Name = d.str()
+			return 1 << 0
 		case "description":
-			bit = 1 << 1
 			f.Description = d.str()
+			return 1 << 1
 		case "parameters": // an interface{}: maps, slices and float64s, as encoding/json reads them
-			bit = 1 << 2
 			f.Parameters, _ = d.l.Any()
+			return 1 << 2
 		case "strict":
-			bit = 1 << 3
 			f.Strict = d.optBool()
-		default:
-			d.l.Unknown(k, d.n.function)
+			return 1 << 3
 		}
-		if !d.next(&seen, bit) {
-			return
-		}
-	}
+		return 0
+	})
 }
 
 // toolChoice reads a tool choice as llm.ToolChoice.UnmarshalJSON does: a mode
@@ -518,154 +425,89 @@ func (d *decoder) stop() wire.StopList {
 }
 
 func (d *decoder) responseFormat(f *llm.ResponseFormat) {
-	if !d.l.ObjectStart() {
-		return
-	}
-	var seen uint64
-	for first := true; ; first = false {
-		k, ok := d.l.Key(first)
-		if !ok {
-			return
-		}
-		var bit uint64
+	d.object(d.n.format, func(k []byte) uint64 {
 		switch string(k) {
 		case "type":
-			bit = 1 << 0
 			f.Type = d.str()
+			return 1 << 0
 		case "json_schema":
-			bit = 1 << 1
 			f.JSONSchema = ptr(d, (*decoder).jsonSchema)
-		default:
-			d.l.Unknown(k, d.n.format)
+			return 1 << 1
 		}
-		if !d.next(&seen, bit) {
-			return
-		}
-	}
+		return 0
+	})
 }
 
 func (d *decoder) jsonSchema(s *llm.JSONSchema) {
-	if !d.l.ObjectStart() {
-		return
-	}
-	var seen uint64
-	for first := true; ; first = false {
-		k, ok := d.l.Key(first)
-		if !ok {
-			return
-		}
-		var bit uint64
+	d.object(d.n.schema, func(k []byte) uint64 {
 		switch string(k) {
 		case "name":
-			bit = 1 << 0
 			s.Name = d.str()
+			return 1 << 0
 		case "description":
-			bit = 1 << 1
 			s.Description = d.str()
+			return 1 << 1
 		case "schema":
 			// json.RawMessage keeps the value's bytes as they are, null
 			// included; a copy, as data is reused.
-			bit = 1 << 2
 			if raw, ok := d.l.Raw(); ok {
 				s.Schema = append(json.RawMessage(nil), raw...)
 			}
+			return 1 << 2
 		case "strict":
-			bit = 1 << 3
 			s.Strict = d.optBool()
-		default:
-			d.l.Unknown(k, d.n.schema)
+			return 1 << 3
 		}
-		if !d.next(&seen, bit) {
-			return
-		}
-	}
+		return 0
+	})
 }
 
 func (d *decoder) thinking(t *llm.Thinking) {
-	if !d.l.ObjectStart() {
-		return
-	}
-	var seen uint64
-	for first := true; ; first = false {
-		k, ok := d.l.Key(first)
-		if !ok {
-			return
-		}
-		var bit uint64
+	d.object(d.n.thinking, func(k []byte) uint64 {
 		switch string(k) {
 		case "type":
-			bit = 1 << 0
 			t.Type = d.str()
-		default:
-			d.l.Unknown(k, d.n.thinking)
+			return 1 << 0
 		}
-		if !d.next(&seen, bit) {
-			return
-		}
-	}
+		return 0
+	})
 }
 
 func (d *decoder) webSearch(w *llm.WebSearch) {
-	if !d.l.ObjectStart() {
-		return
-	}
-	var seen uint64
-	for first := true; ; first = false {
-		k, ok := d.l.Key(first)
-		if !ok {
-			return
-		}
-		var bit uint64
+	d.object(d.n.webSearch, func(k []byte) uint64 {
 		switch string(k) {
 		case "enable":
-			bit = 1 << 0
 			w.Enable = d.bool()
+			return 1 << 0
 		case "enable_citation":
-			bit = 1 << 1
 			w.EnableCitation = d.bool()
+			return 1 << 1
 		case "enable_trace":
-			bit = 1 << 2
 			w.EnableTrace = d.bool()
+			return 1 << 2
 		case "enable_status":
-			bit = 1 << 3
 			w.EnableStatus = d.bool()
+			return 1 << 3
 		case "search_num":
-			bit = 1 << 4
 			w.SearchNum = d.int()
+			return 1 << 4
 		case "reference_num":
-			bit = 1 << 5
 			w.ReferenceNum = d.int()
-		default:
-			d.l.Unknown(k, d.n.webSearch)
+			return 1 << 5
 		}
-		if !d.next(&seen, bit) {
-			return
-		}
-	}
+		return 0
+	})
 }
 
 func (d *decoder) streamOptions(o *wire.StreamOptions) {
-	if !d.l.ObjectStart() {
-		return
-	}
-	var seen uint64
-	for first := true; ; first = false {
-		k, ok := d.l.Key(first)
-		if !ok {
-			return
-		}
-		var bit uint64
+	d.object(d.n.streamOptions, func(k []byte) uint64 {
 		switch string(k) {
 		case "include_usage":
-			bit = 1 << 0
 			o.IncludeUsage = d.bool()
-		default:
-			d.l.Unknown(k, d.n.streamOptions)
+			return 1 << 0
 		}
-		if !d.next(&seen, bit) {
-			return
-		}
-	}
+		return 0
+	})
 }
 
 // list reads an array of T, each element by read: null is a nil slice, [] an
