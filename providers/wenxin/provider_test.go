@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -556,12 +555,10 @@ func TestRetryRule(t *testing.T) {
 // key pair (token endpoint): none of them may reach the error.
 func TestTransportErrorsAreRedacted(t *testing.T) {
 	t.Run("token endpoint unreachable", func(t *testing.T) {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		addr := l.Addr().String()
-		l.Close()
-		p := newProvider(t, config("http://"+addr))
-		_, err = p.Chat(context.Background(), userReq("ernie-4.0-8k"), nil)
+		// Port 1: nothing listens there (a port freed by closing a listener can
+		// be taken by another test's server first).
+		p := newProvider(t, config("http://127.0.0.1:1"))
+		_, err := p.Chat(context.Background(), userReq("ernie-4.0-8k"), nil)
 		require.ErrorIs(t, err, llm.ErrConnection)
 		noLeak(t, err)
 		assert.Contains(t, err.Error(), "client_secret=[redacted]")
