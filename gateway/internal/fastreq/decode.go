@@ -74,7 +74,7 @@ func (d *decoder) object(names []string, member func(k []byte) uint64) {
 			return
 		}
 		bit := member(k)
-		if bit == 0 {
+		if bit == 0 && !d.l.Failed() { // a member may refuse a key itself
 			d.l.Unknown(k, names)
 		}
 		if !d.next(&seen, bit) {
@@ -337,36 +337,24 @@ func (d *decoder) toolChoice() *llm.ToolChoice {
 	case '"':
 		return &llm.ToolChoice{Mode: d.str()}
 	}
-	if !d.l.ObjectStart() {
-		return nil
-	}
 	var name string
-	var seen uint64
-	for first := true; ; first = false {
-		k, ok := d.l.Key(first)
-		if !ok {
-			break
-		}
-		var bit uint64
+	d.object(nil, func(k []byte) uint64 {
 		switch string(k) {
 		case "type":
-			bit = 1 << 0
 			if t := d.str(); t != "function" && t != "" {
 				d.l.Fail()
 			}
+			return 1 << 0
 		case "function":
-			bit = 1 << 1
 			if !d.l.Null() {
 				name = d.functionName()
 			}
-		default:
-			d.l.Fail()
+			return 1 << 1
 		}
-		if !d.next(&seen, bit) {
-			return nil
-		}
-	}
-	if name == "" { // also after a failure
+		d.l.Fail() // no other key in the shape read here
+		return 0
+	})
+	if name == "" || d.l.Failed() {
 		d.l.Fail()
 		return nil
 	}
@@ -376,28 +364,16 @@ func (d *decoder) toolChoice() *llm.ToolChoice {
 // functionName reads the {"name":…} of a named tool choice, which has no
 // other key (see toolChoice).
 func (d *decoder) functionName() string {
-	if !d.l.ObjectStart() {
-		return ""
-	}
 	var name string
-	var seen uint64
-	for first := true; ; first = false {
-		k, ok := d.l.Key(first)
-		if !ok {
-			return name
-		}
-		var bit uint64
-		switch string(k) {
-		case "name":
-			bit = 1 << 0
+	d.object(nil, func(k []byte) uint64 {
+		if string(k) == "name" {
 			name = d.str()
-		default:
-			d.l.Fail()
+			return 1 << 0
 		}
-		if !d.next(&seen, bit) {
-			return ""
-		}
-	}
+		d.l.Fail() // no other key
+		return 0
+	})
+	return name
 }
 
 // stop reads wire.StopList as its UnmarshalJSON does: a string is a list of
