@@ -76,18 +76,27 @@ func (s *Server) chat(x *exchange, r *http.Request) {
 	ctx = x.callContext(ctx)
 	if in.Stream {
 		s.streamAnswer(x, ctx, req, in.StreamOptions, memo)
+		s.charge(ctx, x)
 	} else {
 		s.reasoning.remember(memo, s.complete(x, ctx, req))
 	}
-	if key != nil {
-		x.mu.Lock()
-		tokens, cost := x.usage.TotalTokens, x.cost
-		if x.cache.Hit() {
-			tokens = 0 // no vendor tokens were used
-		}
-		x.mu.Unlock()
-		s.chargeKey(ctx, key, tokens, cost)
+}
+
+// charge counts what the request's calls used against its key. A plain
+// answer is charged before it is written — the server sends an answer the
+// moment it is whole, so a caller's next request, or its read of /stats,
+// already sees the charge; a stream once it has ended.
+func (s *Server) charge(ctx context.Context, x *exchange) {
+	if x.key == nil {
+		return
 	}
+	x.mu.Lock()
+	tokens, cost := x.usage.TotalTokens, x.cost
+	if x.cache.Hit() {
+		tokens = 0 // no vendor tokens were used
+	}
+	x.mu.Unlock()
+	s.chargeKey(ctx, x.key, tokens, cost)
 }
 
 // authenticate finds the caller's virtual key; ok is false when an error was
@@ -307,6 +316,7 @@ func (s *Server) offers(model string) bool {
 // error.
 func (s *Server) complete(x *exchange, ctx context.Context, req *llm.ChatRequest) *llm.ChatCompletion {
 	res, err := s.client.Chat.Completions.Create(ctx, req)
+	s.charge(ctx, x)
 	if err != nil {
 		s.writeError(x, fromHarbor(err))
 		return nil

@@ -4,16 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/harborai/harbor-go/gateway/internal/h1server"
 	"github.com/harborai/harbor-go/generated/harborapi"
 	"github.com/harborai/harbor-go/harbor"
 	"github.com/harborai/harbor-go/llm"
@@ -48,6 +47,7 @@ type Server struct {
 
 	streams  atomic.Int64
 	requests atomic.Int64
+	underWay atomic.Int64 // requests whose log line is not yet written
 	handlers sync.WaitGroup // every request under way
 	closing  atomic.Bool
 
@@ -57,7 +57,7 @@ type Server struct {
 	cancel  context.CancelFunc
 
 	mu      sync.Mutex
-	servers []*http.Server
+	servers []*h1server.Server
 	closed  bool
 }
 
@@ -155,10 +155,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.handlers.Add(1)
 	defer s.handlers.Done()
 	s.requests.Add(1)
+	s.underWay.Add(1)
 	x := newExchange(w)
 	defer func() {
 		s.gm.observe(x, r)
 		s.logLine(x, r)
+		s.underWay.Add(-1)
 	}()
 	// The hot path is routed by hand: the generated wrapper binds the trace
 	// headers through oapi-codegen's runtime and copies the request to add a
@@ -173,6 +175,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	setTraceHeaders(x.Header(), x)
 	s.api.ServeHTTP(x, r)
 }
+
+// RequestsUnderWay is how many requests the gateway is handling. A plain
+// answer is sent the moment it is whole, and the request's access log line
+// and metrics follow it: a request counts here until they are written, so a
+// test that has its answer waits for this to reach 0 before it reads them.
+func (s *Server) RequestsUnderWay() int64 { return s.underWay.Load() }
 
 // ListenAndServe listens on the Config's Listen address and serves until
 // Shutdown, returning http.ErrServerClosed then.
@@ -191,14 +199,16 @@ func (s *Server) Addr() string { return s.cfg.Listen }
 // header size, at most MaxConnections connections at once — until Shutdown.
 func (s *Server) Serve(l net.Listener) error {
 	sc := s.cfg.Server
-	hs := &http.Server{
+	hs := &h1server.Server{
 		Handler:           s,
 		ReadHeaderTimeout: sc.ReadHeaderTimeout,
 		ReadTimeout:       sc.ReadTimeout,
 		IdleTimeout:       sc.IdleTimeout,
 		MaxHeaderBytes:    int(sc.MaxHeaderBytes),
-		BaseContext:       func(net.Listener) context.Context { return s.baseCtx },
-		ErrorLog:          log.New(serverLog{}, "", 0),
+		BaseContext:       s.baseCtx,
+		Log: func(msg string, err error) {
+			slog.Debug("gateway: http server", "message", msg, "error", err)
+		},
 	}
 	s.mu.Lock()
 	if s.closed {
@@ -260,16 +270,6 @@ func (s *Server) Close() error {
 	return err
 }
 
-// serverLog turns net/http's own log lines (a TLS handshake that failed, a
-// connection that sent garbage) into debug records: they are about callers,
-// and the access log already has a line per request.
-type serverLog struct{}
-
-func (serverLog) Write(p []byte) (int, error) {
-	slog.Debug("gateway: http server", "message", strings.TrimSpace(string(p)))
-	return len(p), nil
-}
-
 // limitListener accepts at most n connections at once; the others wait in the
 // kernel's backlog until one closes.
 type limitListener struct {
@@ -306,6 +306,14 @@ type limitConn struct {
 	net.Conn
 	once    sync.Once
 	release func()
+}
+
+// CloseWrite half-closes the connection, for the server's linger.
+func (c *limitConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
 }
 
 func (c *limitConn) Close() error {

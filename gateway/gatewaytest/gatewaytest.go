@@ -141,9 +141,17 @@ func (g *Gateway) Mock(v harbortest.Vendor) *harbortest.Mock {
 	return g.mocks[v]
 }
 
-// AccessLog is what the gateway's access log has written so far (JSON lines),
-// when Start set it up.
-func (g *Gateway) AccessLog() string { return g.log.String() }
+// AccessLog is what the gateway's access log has written (JSON lines), when
+// Start set it up. A request's line is written just after its answer is
+// sent, so AccessLog first waits, up to a second, for the requests under
+// way to end (Server.RequestsUnderWay): a stream still open is waited for
+// that long, then left out.
+func (g *Gateway) AccessLog() string {
+	for deadline := time.Now().Add(time.Second); g.Server.RequestsUnderWay() > 0 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	return g.log.String()
+}
 
 func (g *Gateway) closeMocks() {
 	g.mu.Lock()

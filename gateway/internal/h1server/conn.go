@@ -1,0 +1,431 @@
+package h1server
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// A connection's states, for Shutdown: only an idle one may be closed under
+// it, and the move from idle to active is a compare-and-swap, so Shutdown
+// never closes a connection that has started a request.
+const (
+	stateIdle int32 = iota
+	stateActive
+	stateClosed
+)
+
+// drainLimit is how much of a request body the handler left unread the
+// server reads and throws away to keep the connection (net/http's figure);
+// with more left, the connection is closed after the answer.
+const drainLimit = 256 << 10
+
+var aLongTimeAgo = time.Unix(1, 0)
+
+// conn is one accepted connection and the request it is serving.
+type conn struct {
+	s      *Server
+	rwc    net.Conn
+	ctx    context.Context // the connection's: BaseContext with its local address
+	remote string
+	cr     connReader
+	br     *bufio.Reader
+	state  atomic.Int32
+	served int // requests served
+	// linger: the caller may still be sending (a body the handler left, a
+	// request refused unread), so closing now could reset the connection
+	// before it reads the answer.
+	linger bool
+
+	// The request under way.
+	req    *http.Request
+	body   *body
+	cancel context.CancelFunc
+	resp   response
+
+	// The watch for a caller that hangs up (see Server.WatchAfter).
+	watchAfter time.Duration
+	watchTimer *time.Timer
+	watchMu    sync.Mutex
+	inHandler  bool          // the handler is running, its body read: the watch may start
+	watching   bool          // a watch is reading the connection
+	watchDone  chan struct{} // closed when it stops
+	hungUp     atomic.Bool   // the watch saw the caller go away
+}
+
+func newConn(s *Server, rwc net.Conn, base context.Context) *conn {
+	c := &conn{s: s, rwc: rwc, remote: rwc.RemoteAddr().String(), watchAfter: s.WatchAfter}
+	c.ctx = context.WithValue(base, http.LocalAddrContextKey, rwc.LocalAddr())
+	if c.watchAfter <= 0 {
+		c.watchAfter = DefaultWatchAfter
+	}
+	c.state.Store(stateActive)
+	c.cr.c = c
+	c.br = bufio.NewReaderSize(&c.cr, 4<<10)
+	c.resp.c = c
+	return c
+}
+
+// serve reads, handles and answers requests until the connection ends.
+func (c *conn) serve() {
+	defer func() {
+		if v := recover(); v != nil && v != http.ErrAbortHandler {
+			buf := make([]byte, 64<<10)
+			buf = buf[:runtime.Stack(buf, false)]
+			c.s.logf("panic serving "+c.remote, fmt.Errorf("%v\n%s", v, buf))
+		}
+		c.watchStop()
+		c.resp.release()
+		c.state.Store(stateClosed)
+		if c.linger {
+			c.lingerClose()
+		}
+		_ = c.rwc.Close()
+		c.s.forget(c)
+	}()
+	for {
+		if !c.next() {
+			return
+		}
+		c.handle()
+		if c.resp.closeAfter || c.s.closing.Load() {
+			return
+		}
+	}
+}
+
+// next waits for the next request (bounded by the idle timeout, or the
+// header timeout for the first) and reads its headers; false: the connection
+// is done, an error answer sent if one is due.
+func (c *conn) next() bool {
+	s := c.s
+	if c.br.Buffered() == 0 && !c.cr.stashed {
+		idle := s.IdleTimeout
+		if idle == 0 {
+			idle = s.ReadTimeout
+		}
+		if c.served == 0 && s.ReadHeaderTimeout > 0 {
+			idle = s.ReadHeaderTimeout
+		}
+		if !c.state.CompareAndSwap(stateActive, stateIdle) || c.s.closing.Load() {
+			return false
+		}
+		c.setReadDeadline(idle, time.Now())
+		if _, err := c.br.Peek(1); err != nil {
+			return false
+		}
+		if !c.state.CompareAndSwap(stateIdle, stateActive) {
+			return false // Shutdown closed it
+		}
+	}
+	start := time.Now()
+	hdr := s.ReadHeaderTimeout
+	if hdr == 0 || s.ReadTimeout > 0 && s.ReadTimeout < hdr {
+		hdr = s.ReadTimeout
+	}
+	c.setReadDeadline(hdr, start)
+	maxHeader := s.MaxHeaderBytes
+	if maxHeader <= 0 {
+		maxHeader = http.DefaultMaxHeaderBytes
+	}
+	c.cr.limit(int64(maxHeader) + 4096) // bufio's read-ahead, as net/http allows
+	req, err := http.ReadRequest(c.br)
+	hitLimit := c.cr.unlimit()
+	if err != nil {
+		c.badRequest(err, hitLimit)
+		return false
+	}
+	if code, msg := check(req); code != 0 {
+		c.reply(code, msg)
+		return false
+	}
+	if s.ReadTimeout > 0 {
+		c.setReadDeadline(s.ReadTimeout, start)
+	} else if hdr > 0 {
+		_ = c.rwc.SetReadDeadline(time.Time{})
+	}
+	ctx, cancel := context.WithCancel(c.ctx)
+	c.req, c.cancel = req.WithContext(ctx), cancel
+	c.req.RemoteAddr = c.remote
+	c.served++
+	return true
+}
+
+// check refuses what http.ReadRequest lets through and net/http's server
+// does not: another HTTP than 1.x, an HTTP/1.1 request without a Host or
+// with two, a CONNECT.
+func check(r *http.Request) (int, string) {
+	hosts, haveHost := r.Header["Host"]
+	switch {
+	case r.ProtoMajor != 1:
+		return http.StatusHTTPVersionNotSupported, "unsupported protocol version " + r.Proto
+	case r.ProtoAtLeast(1, 1) && !haveHost && r.Host == "":
+		return http.StatusBadRequest, "missing required Host header"
+	case len(hosts) > 1:
+		return http.StatusBadRequest, "too many Host headers"
+	case r.Method == http.MethodConnect:
+		return http.StatusMethodNotAllowed, "CONNECT is not served"
+	}
+	delete(r.Header, "Host") // net/http's server keeps it in r.Host only
+	return 0, ""
+}
+
+// handle runs the handler on the request next read, then finishes its answer.
+func (c *conn) handle() {
+	r := c.req
+	b := c.bodyFor(r)
+	w := &c.resp
+	w.reset(r)
+	defer func() {
+		c.watchStop()
+		c.cancel()
+		c.req, c.cancel, c.body = nil, nil, nil
+	}()
+	if b == nil {
+		c.watchArm()
+	}
+	c.s.Handler.ServeHTTP(w, r)
+	c.watchStop()
+	w.finish()
+}
+
+// badRequest answers a request that could not be read, when there is one
+// to answer: nothing for a connection closed or timed out between requests.
+func (c *conn) badRequest(err error, hitLimit bool) {
+	var ne net.Error
+	switch {
+	case hitLimit:
+		c.reply(http.StatusRequestHeaderFieldsTooLarge, "request header fields too large")
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed),
+		errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		// The caller left or was too slow: nobody to answer (net/http's
+		// 408 on a header timeout is mostly never read either).
+	case strings.Contains(err.Error(), "unsupported transfer encoding"):
+		c.reply(http.StatusNotImplemented, "unsupported transfer encoding")
+	default:
+		c.s.logf("bad request from "+c.remote, err)
+		c.reply(http.StatusBadRequest, err.Error())
+	}
+}
+
+// reply sends a plain-text answer and ends the connection, for requests the
+// handler never sees. It is bounded by a short write deadline: the caller
+// may not be reading.
+func (c *conn) reply(code int, msg string) {
+	c.linger = true
+	_ = c.rwc.SetWriteDeadline(time.Now().Add(time.Second))
+	text := fmt.Sprintf("%d %s: %s", code, http.StatusText(code), msg)
+	_, _ = fmt.Fprintf(c.rwc, "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s",
+		code, http.StatusText(code), len(text), text)
+}
+
+func (c *conn) setReadDeadline(d time.Duration, from time.Time) {
+	var t time.Time
+	if d > 0 {
+		t = from.Add(d)
+	}
+	_ = c.rwc.SetReadDeadline(t)
+}
+
+// bodyFor wraps r's body to learn when the handler has read it all (which
+// arms the watch) and to send 100 Continue on its first read; nil for a
+// request without a body.
+func (c *conn) bodyFor(r *http.Request) *body {
+	if r.Body == nil || r.Body == http.NoBody {
+		r.Body = http.NoBody
+		return nil
+	}
+	b := &body{rc: r.Body, c: c,
+		expect: r.ProtoAtLeast(1, 1) && strings.EqualFold(r.Header.Get("Expect"), "100-continue")}
+	r.Body = b
+	c.body = b
+	return b
+}
+
+// body is a request body as the handler reads it.
+type body struct {
+	rc        io.ReadCloser
+	c         *conn
+	expect    bool // send 100 Continue on the first read
+	continued bool
+	eof       bool
+	err       error // the read error that ended the body, other than EOF
+}
+
+func (b *body) Read(p []byte) (int, error) {
+	if b.eof {
+		return 0, io.EOF
+	}
+	if b.err != nil {
+		return 0, b.err
+	}
+	if b.expect && !b.continued && !b.c.resp.committed {
+		b.continued = true
+		if _, err := b.c.rwc.Write([]byte("HTTP/1.1 100 Continue\r\n\r\n")); err != nil {
+			b.err = err
+			return 0, err
+		}
+	}
+	n, err := b.rc.Read(p)
+	if err == io.EOF {
+		b.eof = true
+		b.c.watchArm()
+	} else if err != nil {
+		b.err = err
+	}
+	return n, err
+}
+
+// Close is a no-op: what is left of the body is the server's to drain.
+func (b *body) Close() error { return nil }
+
+// drain reads and throws away what the handler left of the body, up to
+// drainLimit; false: the connection cannot be reused.
+func (b *body) drain() bool {
+	if b.eof {
+		return true
+	}
+	if b.err != nil || b.expect && !b.continued {
+		return false // the caller is still waiting to be told to send it
+	}
+	n, err := io.CopyN(io.Discard, b.rc, drainLimit+1)
+	if err == io.EOF {
+		b.eof = true
+		return true
+	}
+	_ = n
+	return false
+}
+
+// watchArm starts the countdown to the watch: the handler has its whole
+// request and is working on the answer.
+func (c *conn) watchArm() {
+	c.watchMu.Lock()
+	c.inHandler = true
+	c.watchMu.Unlock()
+	if c.watchTimer == nil {
+		c.watchTimer = time.AfterFunc(c.watchAfter, c.watch)
+		return
+	}
+	c.watchTimer.Reset(c.watchAfter)
+}
+
+// watch reads the connection while the handler works: end of file or an
+// error means the caller hung up, and the request's context is cancelled.
+// A byte read is the next pipelined request's first, kept for it. It runs on
+// the timer's goroutine and ends when watchStop sets a deadline in the past.
+func (c *conn) watch() {
+	c.watchMu.Lock()
+	if !c.inHandler || c.watching || c.br.Buffered() > 0 || c.cr.stashed {
+		c.watchMu.Unlock()
+		return
+	}
+	c.watching = true
+	done := make(chan struct{})
+	c.watchDone = done
+	cancel := c.cancel
+	c.watchMu.Unlock()
+	defer close(done)
+	n, err := c.rwc.Read(c.cr.stash[:])
+	if n == 1 {
+		c.cr.stashed = true
+		return
+	}
+	var ne net.Error
+	if err != nil && !(errors.As(err, &ne) && ne.Timeout()) {
+		c.hungUp.Store(true)
+		cancel()
+	}
+}
+
+// watchStop ends the watch, if one runs, and waits for it to let go of the
+// connection.
+func (c *conn) watchStop() {
+	if c.watchTimer != nil {
+		c.watchTimer.Stop()
+	}
+	c.watchMu.Lock()
+	c.inHandler = false
+	watching, done := c.watching, c.watchDone
+	c.watching, c.watchDone = false, nil
+	c.watchMu.Unlock()
+	if !watching {
+		return
+	}
+	_ = c.rwc.SetReadDeadline(aLongTimeAgo)
+	<-done
+	_ = c.rwc.SetReadDeadline(time.Time{})
+	if c.hungUp.Load() {
+		c.resp.closeAfter = true
+	}
+}
+
+// connReader is what the connection's bufio.Reader reads: the connection,
+// after the byte the watch may have read, and no further than the header
+// limit while headers are read.
+type connReader struct {
+	c       *conn
+	stash   [1]byte
+	stashed bool
+	limited bool
+	remain  int64
+	hit     bool
+}
+
+func (r *connReader) limit(n int64) { r.limited, r.remain, r.hit = true, n, false }
+func (r *connReader) unlimit() bool { r.limited = false; return r.hit }
+
+func (r *connReader) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if r.limited {
+		if r.remain <= 0 {
+			r.hit = true
+			return 0, io.EOF
+		}
+		if int64(len(p)) > r.remain {
+			p = p[:r.remain]
+		}
+	}
+	var n int
+	var err error
+	if r.stashed {
+		p[0], r.stashed, n = r.stash[0], false, 1
+	} else {
+		n, err = r.c.rwc.Read(p)
+	}
+	if r.limited {
+		r.remain -= int64(n)
+	}
+	return n, err
+}
+
+// lingerTime is how long a closing connection reads what its caller still
+// sends (net/http waits as long) before it closes.
+const lingerTime = 500 * time.Millisecond
+
+// lingerClose ends the server's side of the connection (a FIN after the
+// answer) and reads and discards what the caller still sends until it
+// closes its side or lingerTime has passed. Closing a socket with unread
+// input makes the kernel send a reset, which can destroy the answer before
+// the caller reads it: a client still uploading a body refused with 413
+// would see "connection reset" instead of the 413.
+func (c *conn) lingerClose() {
+	cw, ok := c.rwc.(interface{ CloseWrite() error })
+	if !ok || cw.CloseWrite() != nil {
+		return
+	}
+	_ = c.rwc.SetReadDeadline(time.Now().Add(lingerTime))
+	_, _ = io.Copy(io.Discard, c.rwc)
+}

@@ -1,0 +1,198 @@
+// Package h1server is the gateway's HTTP/1.1 server: each connection's
+// requests are read, handled and answered on that connection's goroutine.
+//
+// net/http's Server does the same, with one difference that costs a loopback
+// gateway about a fifth of its CPU per request at concurrency 1: once a
+// request's body is read it starts a goroutine blocked in a read of the
+// connection, to notice a caller that hangs up, and at the end of the request
+// wakes it with a deadline in the past and waits for it. This server starts
+// that watch only for a handler still running WatchAfter after its body was
+// read: calls to a vendor that take longer than that (every real one) are
+// cancelled when their caller goes away, as with net/http; a call answered
+// sooner never pays for the watch.
+//
+// What it serves: HTTP/1.1 and 1.0 (keep-alive, pipelining, chunked and
+// Content-Length bodies both ways, Expect: 100-continue, HEAD), with
+// net/http's own request parser (http.ReadRequest), header size bound, header
+// read, read and idle timeouts, and graceful Shutdown. Not served: TLS, HTTP/2,
+// Hijack, CONNECT tunnels — the gateway needs none (TLS ends at the load
+// balancer).
+package h1server
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// DefaultWatchAfter is WatchAfter's default.
+const DefaultWatchAfter = 5 * time.Millisecond
+
+// Server serves HTTP/1.1 with Handler. Its fields are read when Serve starts.
+type Server struct {
+	Handler http.Handler
+	// ReadHeaderTimeout bounds reading a request's headers, from its first
+	// byte (from the accept, for a connection's first request).
+	ReadHeaderTimeout time.Duration
+	// ReadTimeout bounds reading a whole request, headers and body.
+	ReadTimeout time.Duration
+	// IdleTimeout closes a kept-alive connection idle this long; 0: ReadTimeout.
+	IdleTimeout time.Duration
+	// MaxHeaderBytes bounds the request line and headers; 0: 1 MiB
+	// (http.DefaultMaxHeaderBytes). More is a 431.
+	MaxHeaderBytes int
+	// BaseContext is the parent of every request's context; nil: Background.
+	BaseContext context.Context
+	// WatchAfter is how long a handler may run, once its request body is
+	// read, before the connection is watched for the caller hanging up
+	// (which cancels the request's context); 0: DefaultWatchAfter.
+	WatchAfter time.Duration
+	// Log, if set, gets what the server has to say about a connection (a
+	// handler's panic, a request it could not parse).
+	Log func(msg string, err error)
+
+	mu        sync.Mutex
+	listeners map[*net.Listener]struct{}
+	conns     map[*conn]struct{}
+	closing   atomic.Bool
+	gone      chan struct{} // a connection ended (for Shutdown)
+}
+
+// ErrServerClosed is what Serve returns after Shutdown or Close: net/http's,
+// so that callers test for one error whichever server they run.
+var ErrServerClosed = http.ErrServerClosed
+
+// Serve accepts connections on l and serves each on its own goroutine, until
+// Shutdown or Close (then it returns ErrServerClosed) or l fails.
+func (s *Server) Serve(l net.Listener) error {
+	s.mu.Lock()
+	if s.closing.Load() {
+		s.mu.Unlock()
+		_ = l.Close()
+		return ErrServerClosed
+	}
+	if s.listeners == nil {
+		s.listeners = map[*net.Listener]struct{}{}
+		s.conns = map[*conn]struct{}{}
+		s.gone = make(chan struct{}, 1)
+	}
+	s.listeners[&l] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.listeners, &l)
+		s.mu.Unlock()
+	}()
+	base := s.BaseContext
+	if base == nil {
+		base = context.Background()
+	}
+	var backoff time.Duration
+	for {
+		rwc, err := l.Accept()
+		if err != nil {
+			if s.closing.Load() {
+				return ErrServerClosed
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() { // EMFILE and the like, as net/http
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				time.Sleep(backoff)
+				continue
+			}
+			return err
+		}
+		backoff = 0
+		c := newConn(s, rwc, base)
+		s.mu.Lock()
+		if s.closing.Load() {
+			s.mu.Unlock()
+			_ = rwc.Close()
+			return ErrServerClosed
+		}
+		s.conns[c] = struct{}{}
+		s.mu.Unlock()
+		go c.serve()
+	}
+}
+
+// Shutdown stops the server gracefully: listeners close, idle connections
+// close, and connections serving a request close once it is answered. It
+// returns when none is left, or with ctx's error when ctx ends first (the
+// connections still serving are left to the caller's Close).
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.closing.Store(true)
+	s.closeListeners()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if s.closeIdle() == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-s.goneChan():
+		case <-tick.C:
+		}
+	}
+}
+
+// Close closes the listeners and every connection at once.
+func (s *Server) Close() error {
+	s.closing.Store(true)
+	s.closeListeners()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		_ = c.rwc.Close()
+	}
+	return nil
+}
+
+func (s *Server) goneChan() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.gone // nil before Serve: Shutdown then polls
+}
+
+func (s *Server) closeListeners() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for l := range s.listeners {
+		_ = (*l).Close()
+	}
+}
+
+// closeIdle closes the connections waiting for a request and says how many
+// connections are left.
+func (s *Server) closeIdle() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		if c.state.CompareAndSwap(stateIdle, stateClosed) {
+			_ = c.rwc.Close()
+		}
+	}
+	return len(s.conns)
+}
+
+func (s *Server) forget(c *conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+	select {
+	case s.gone <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Server) logf(msg string, err error) {
+	if s.Log != nil {
+		s.Log(msg, err)
+	}
+}
