@@ -169,8 +169,9 @@ func putBuffer(b *bytes.Buffer) {
 // larger is refused before a byte of it is read, one that turns out larger is
 // refused when the limit is reached, and one that does not arrive within
 // ReadTimeout is a 408. It then lifts the read deadline, so that ReadTimeout
-// does not cut the answer (net/http cancels a request whose connection reports
-// a read error, and its background read would).
+// does not cut the answer: the server's watch for a caller who hangs up reads
+// the connection, and would stop at the deadline (net/http's background read,
+// when the gateway is mounted in a net/http server, would cancel the request).
 func (s *Server) readBody(x *exchange, r *http.Request) (*bytes.Buffer, bool) {
 	limit := int64(s.cfg.Server.MaxBodyBytes)
 	tooLarge := apiError{status: http.StatusRequestEntityTooLarge, typ: typeInvalidRequest, code: "request_too_large",

@@ -247,7 +247,7 @@ type UpstreamConfig struct {
 type ServerConfig struct {
 	// MaxBodyBytes: a larger request body is refused with 413, unread.
 	MaxBodyBytes ByteSize `yaml:"max_body_bytes"`
-	// MaxHeaderBytes bounds the request headers (http.Server.MaxHeaderBytes).
+	// MaxHeaderBytes bounds the request line and headers; more is a 431.
 	MaxHeaderBytes ByteSize `yaml:"max_header_bytes"`
 	// ReadHeaderTimeout bounds reading a request's headers (slowloris).
 	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`

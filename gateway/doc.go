@@ -119,6 +119,21 @@
 // and the vendor stream closed). Shutdown drains streams under way for up to
 // ShutdownTimeout, then cuts them.
 //
+// # The HTTP server
+//
+// Serve and ListenAndServe run the gateway on its own HTTP/1.1 server
+// (gateway/internal/h1server), not net/http's: each connection's requests are
+// read, handled and answered on that connection's goroutine, with net/http's
+// request parser, and a plain answer leaves as soon as it is whole, before
+// its access log line and metrics. net/http's server also starts, for every
+// request, a goroutine reading the connection to learn when the caller hangs
+// up; this one starts that watch only for a request still running 5 ms after
+// its body was read (a vendor call always is), and cancels the request's
+// context the same way. It serves HTTP/1.1 and 1.0 (keep-alive, pipelining,
+// chunked bodies, Expect: 100-continue) in plain text: TLS and HTTP/2 end at
+// the load balancer in front (deploy/). Mounted in a server of your own as an
+// http.Handler, the gateway works the same, at net/http's cost.
+//
 // # Trace ids and the access log
 //
 // Each request's trace id comes from a valid W3C traceparent header, else an

@@ -75,8 +75,8 @@ func newExchange(w http.ResponseWriter) *exchange {
 }
 
 // writeDeadline gives the next write d from now. Every write of an answer sets
-// one (the http.Server has no WriteTimeout, which would bound a whole stream);
-// net/http clears it when the request ends, so a kept-alive connection's next
+// one (the server has no WriteTimeout, which would bound a whole stream);
+// the server clears it when the request ends, so a kept-alive connection's next
 // request starts without one (TestKeptAliveConnectionOutlivesWriteTimeout).
 func (x *exchange) writeDeadline(d time.Duration) {
 	_ = x.rc.SetWriteDeadline(time.Now().Add(d))
