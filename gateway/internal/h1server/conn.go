@@ -2,6 +2,7 @@ package h1server
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -42,6 +44,10 @@ type conn struct {
 	br     *bufio.Reader
 	state  atomic.Int32
 	served int // requests served
+	// mustClose: the request under way had both a Content-Length and a
+	// chunked Transfer-Encoding.
+	mustClose bool
+	accepted  time.Time
 	// linger: the caller may still be sending (a body the handler left, a
 	// request refused unread), so closing now could reset the connection
 	// before it reads the answer.
@@ -64,7 +70,7 @@ type conn struct {
 }
 
 func newConn(s *Server, rwc net.Conn, base context.Context) *conn {
-	c := &conn{s: s, rwc: rwc, remote: rwc.RemoteAddr().String(), watchAfter: s.WatchAfter}
+	c := &conn{s: s, rwc: rwc, remote: rwc.RemoteAddr().String(), watchAfter: s.WatchAfter, accepted: time.Now()}
 	c.ctx = context.WithValue(base, http.LocalAddrContextKey, rwc.LocalAddr())
 	if c.watchAfter <= 0 {
 		c.watchAfter = DefaultWatchAfter
@@ -104,47 +110,71 @@ func (c *conn) serve() {
 	}
 }
 
-// next waits for the next request (bounded by the idle timeout, or the
-// header timeout for the first) and reads its headers; false: the connection
-// is done, an error answer sent if one is due.
+// next waits for the next request (a kept-alive connection for up to the
+// idle timeout; a new one for up to the header timeout from its accept) and
+// reads its headers; false: the connection is done, an error answer sent if
+// one is due.
 func (c *conn) next() bool {
 	s := c.s
-	if c.br.Buffered() == 0 && !c.cr.stashed {
-		idle := s.IdleTimeout
-		if idle == 0 {
-			idle = s.ReadTimeout
-		}
-		if c.served == 0 && s.ReadHeaderTimeout > 0 {
-			idle = s.ReadHeaderTimeout
-		}
-		if !c.state.CompareAndSwap(stateActive, stateIdle) || c.s.closing.Load() {
-			return false
-		}
-		c.setReadDeadline(idle, time.Now())
-		if _, err := c.br.Peek(1); err != nil {
-			return false
-		}
-		if !c.state.CompareAndSwap(stateIdle, stateActive) {
-			return false // Shutdown closed it
-		}
-	}
-	start := time.Now()
 	hdr := s.ReadHeaderTimeout
 	if hdr == 0 || s.ReadTimeout > 0 && s.ReadTimeout < hdr {
 		hdr = s.ReadTimeout
 	}
-	c.setReadDeadline(hdr, start)
 	maxHeader := s.MaxHeaderBytes
 	if maxHeader <= 0 {
 		maxHeader = http.DefaultMaxHeaderBytes
 	}
-	c.cr.limit(int64(maxHeader) + 4096) // bufio's read-ahead, as net/http allows
+	// The limit counts from the first byte read, the wait's included; the
+	// 4 KiB are bufio's read-ahead, as net/http allows.
+	c.cr.limit(int64(maxHeader) + 4096)
+	start := c.accepted
+	if c.br.Buffered() == 0 && !c.cr.stashed {
+		if !c.state.CompareAndSwap(stateActive, stateIdle) || c.s.closing.Load() {
+			return false
+		}
+		if c.served == 0 {
+			c.setReadDeadline(hdr, start)
+		} else {
+			idle := s.IdleTimeout
+			if idle == 0 {
+				idle = s.ReadTimeout
+			}
+			c.setReadDeadline(idle, time.Now())
+		}
+		_, err := c.br.Peek(1)
+		if !c.state.CompareAndSwap(stateIdle, stateActive) || err != nil {
+			return false // Shutdown closed it, or the caller did, or it idled out
+		}
+	}
+	if c.served > 0 {
+		start = time.Now()
+	}
+	c.setReadDeadline(hdr, start)
+	// RFC 9112 2.2: empty lines before a request line are ignored (old
+	// clients send one after a POST body).
+	for i := 0; i < 4; i++ {
+		if b, err := c.br.Peek(1); err != nil || b[0] != '\r' && b[0] != '\n' {
+			break
+		}
+		_, _ = c.br.Discard(1)
+	}
+	raw := scanHeaders(c.br)
 	req, err := http.ReadRequest(c.br)
 	hitLimit := c.cr.unlimit()
 	if err != nil {
 		c.badRequest(err, hitLimit)
 		return false
 	}
+	if req.URL.IsAbs() && req.ProtoAtLeast(1, 1) && raw.whole && raw.hosts == 0 {
+		c.reply(http.StatusBadRequest, "missing required Host header")
+		return false
+	}
+	// RFC 9112 6.1: a request with both framings "might indicate an attempt
+	// to perform request smuggling"; the server must close the connection
+	// after answering it. http.ReadRequest drops the Content-Length without
+	// a word, so the raw header block says whether there was one (or could
+	// not be seen whole: closed then too).
+	c.mustClose = chunked(req.TransferEncoding) && (raw.lengths > 0 || !raw.whole)
 	if code, msg := check(req); code != 0 {
 		c.reply(code, msg)
 		return false
@@ -162,22 +192,81 @@ func (c *conn) next() bool {
 }
 
 // check refuses what http.ReadRequest lets through and net/http's server
-// does not: another HTTP than 1.x, an HTTP/1.1 request without a Host or
-// with two, a CONNECT.
+// does not: another HTTP than 1.x, a header name that is not a token (a space
+// before the colon: "Transfer-Encoding :" must not be read as a body framing
+// the next hop disagrees with), a control character in a value, an HTTP/1.1
+// request without a Host or with an invalid one, two Hosts, a CONNECT.
+//
+// http.ReadRequest has already taken the Host header out of r.Header, so an
+// absolute-form request ("POST http://host/path") without a Host header
+// passes, its Host taken from the URL, where RFC 9112 asks for a 400.
 func check(r *http.Request) (int, string) {
-	hosts, haveHost := r.Header["Host"]
-	switch {
-	case r.ProtoMajor != 1:
+	if r.ProtoMajor != 1 {
 		return http.StatusHTTPVersionNotSupported, "unsupported protocol version " + r.Proto
-	case r.ProtoAtLeast(1, 1) && !haveHost && r.Host == "":
-		return http.StatusBadRequest, "missing required Host header"
-	case len(hosts) > 1:
+	}
+	for k, vv := range r.Header {
+		if !validName(k) {
+			return http.StatusBadRequest, "invalid header name " + strconv.Quote(k)
+		}
+		for _, v := range vv {
+			if !validValue(v) {
+				return http.StatusBadRequest, "invalid value of header " + k
+			}
+		}
+	}
+	switch {
+	case len(r.Header["Host"]) > 1:
 		return http.StatusBadRequest, "too many Host headers"
+	case r.ProtoAtLeast(1, 1) && r.Host == "":
+		return http.StatusBadRequest, "missing required Host header"
+	case !validHost(r.Host):
+		return http.StatusBadRequest, "invalid Host header"
 	case r.Method == http.MethodConnect:
-		return http.StatusMethodNotAllowed, "CONNECT is not served"
+		return http.StatusNotImplemented, "CONNECT is not served"
 	}
 	delete(r.Header, "Host") // net/http's server keeps it in r.Host only
 	return 0, ""
+}
+
+// validName says whether k is an RFC 9110 token.
+func validName(k string) bool {
+	if k == "" {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if !isTchar(k[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isTchar(b byte) bool {
+	return 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || '0' <= b && b <= '9' ||
+		strings.IndexByte("!#$%&'*+-.^_`|~", b) >= 0
+}
+
+// validValue refuses control characters other than tab (RFC 9110 5.5).
+func validValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if b := v[i]; b < ' ' && b != '\t' || b == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// validHost allows what a Host header may hold (RFC 3986's reg-name, IP
+// literals and a port), as net/http's server does.
+func validHost(h string) bool {
+	for i := 0; i < len(h); i++ {
+		b := h[i]
+		if !('a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || '0' <= b && b <= '9' ||
+			strings.IndexByte("!$%&'()*+,-.:;=[]_~", b) >= 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // handle runs the handler on the request next read, then finishes its answer.
@@ -259,6 +348,7 @@ type body struct {
 	expect    bool // send 100 Continue on the first read
 	continued bool
 	eof       bool
+	n         int64 // bytes read
 	err       error // the read error that ended the body, other than EOF
 }
 
@@ -277,6 +367,7 @@ func (b *body) Read(p []byte) (int, error) {
 		}
 	}
 	n, err := b.rc.Read(p)
+	b.n += int64(n)
 	if err == io.EOF {
 		b.eof = true
 		b.c.watchArm()
@@ -297,6 +388,9 @@ func (b *body) drain() bool {
 	}
 	if b.err != nil || b.expect && !b.continued {
 		return false // the caller is still waiting to be told to send it
+	}
+	if cl := b.c.req.ContentLength; cl > 0 && cl-b.n > drainLimit {
+		return false // too much to read before answering: close instead
 	}
 	n, err := io.CopyN(io.Discard, b.rc, drainLimit+1)
 	if err == io.EOF {
@@ -330,6 +424,9 @@ func (c *conn) watch() {
 		c.watchMu.Unlock()
 		return
 	}
+	// The read deadline of the request (ReadTimeout) would end the watch
+	// early; watchStop sets its own.
+	_ = c.rwc.SetReadDeadline(time.Time{})
 	c.watching = true
 	done := make(chan struct{})
 	c.watchDone = done
@@ -429,3 +526,49 @@ func (c *conn) lingerClose() {
 	_ = c.rwc.SetReadDeadline(time.Now().Add(lingerTime))
 	_, _ = io.Copy(io.Discard, c.rwc)
 }
+
+// rawHeaders is what scanHeaders saw of a request's header block.
+type rawHeaders struct {
+	whole   bool // the block was all in the read buffer
+	hosts   int  // Host fields
+	lengths int  // Content-Length fields
+}
+
+// scanHeaders counts the Host and Content-Length fields of the request at
+// the head of br, as its bytes sit in the buffer (nothing is consumed), for
+// what http.ReadRequest hides: it takes Host out of the header map and drops
+// a Content-Length that comes with a chunked body. A block longer than what
+// is buffered is reported as not whole.
+func scanHeaders(br *bufio.Reader) rawHeaders {
+	buf, _ := br.Peek(br.Buffered())
+	var h rawHeaders
+	first := true
+	for len(buf) > 0 {
+		i := bytes.IndexByte(buf, '\n')
+		if i < 0 {
+			return h
+		}
+		line := bytes.TrimSuffix(buf[:i], []byte("\r"))
+		buf = buf[i+1:]
+		switch {
+		case first:
+			first = false
+		case len(line) == 0:
+			h.whole = true
+			return h
+		case hasFieldName(line, "host"):
+			h.hosts++
+		case hasFieldName(line, "content-length"):
+			h.lengths++
+		}
+	}
+	return h
+}
+
+// hasFieldName says whether the header line is the field name, in any case.
+func hasFieldName(line []byte, name string) bool {
+	return len(line) > len(name) && line[len(name)] == ':' && strings.EqualFold(string(line[:len(name)]), name)
+}
+
+// chunked says whether the request's body is chunked.
+func chunked(te []string) bool { return len(te) > 0 && te[len(te)-1] == "chunked" }

@@ -47,7 +47,7 @@ func (w *response) reset(r *http.Request) {
 	}
 	*w = response{c: w.c, req: r, header: make(http.Header, 8), buf: buf, length: -1,
 		head: r.Method == http.MethodHead}
-	if r.Close || !r.ProtoAtLeast(1, 1) && !keepAlive10(r) {
+	if r.Close || w.c.mustClose || !r.ProtoAtLeast(1, 1) && !keepAlive10(r) {
 		w.closeAfter = true
 	}
 }
@@ -123,8 +123,10 @@ func (w *response) Write(p []byte) (int, error) {
 	case !w.committed && len(w.buf)+len(p) <= bufferLimit:
 		w.buf = append(w.buf, p...)
 	case !w.committed:
-		w.commit(false)
-		fallthrough
+		w.commit(false, p)
+		if !w.head {
+			w.writeBody(p)
+		}
 	case !w.head:
 		w.writeBody(p)
 	}
@@ -184,8 +186,10 @@ func (w *response) writeBody(p []byte) {
 }
 
 // commit writes the status line and the headers, then what was held; final:
-// the handler is done, so the held bytes are the whole answer.
-func (w *response) commit(final bool) {
+// the handler is done, so the held bytes are the whole answer. next is the
+// write that did not fit in the buffer, for sniffing the Content-Type when
+// nothing was held.
+func (w *response) commit(final bool, next []byte) {
 	w.committed = true
 	h := w.header
 	if _, set := h["Transfer-Encoding"]; set {
@@ -196,19 +200,30 @@ func (w *response) commit(final bool) {
 	if w.bodyOK {
 		switch {
 		case w.length >= 0:
-		case final:
-			if !w.head || len(w.buf) > 0 {
+		case w.head:
+			// No body follows, so no framing: a Content-Length only when
+			// the handler wrote the whole (small) answer it would have sent.
+			if final && len(w.buf) > 0 {
 				w.length = int64(len(w.buf))
 				h.Set("Content-Length", strconv.Itoa(len(w.buf)))
 			}
+		case final:
+			w.length = int64(len(w.buf))
+			h.Set("Content-Length", strconv.Itoa(len(w.buf)))
 		case w.req.ProtoAtLeast(1, 1):
 			w.chunked = true
 			h.Set("Transfer-Encoding", "chunked")
 		default:
 			w.closeAfter = true
 		}
-		if _, set := h["Content-Type"]; !set && len(w.buf) > 0 {
-			h.Set("Content-Type", http.DetectContentType(w.buf))
+		if _, set := h["Content-Type"]; !set {
+			sniff := w.buf
+			if len(sniff) == 0 {
+				sniff = next
+			}
+			if len(sniff) > 0 {
+				h.Set("Content-Type", http.DetectContentType(sniff))
+			}
 		}
 	} else {
 		if w.status == http.StatusNoContent || w.status < 200 {
@@ -261,7 +276,7 @@ func (w *response) FlushError() error {
 		w.WriteHeader(http.StatusOK)
 	}
 	if !w.committed {
-		w.commit(false)
+		w.commit(false, nil)
 	}
 	if w.err == nil && w.bw != nil {
 		if err := w.bw.Flush(); err != nil {
@@ -300,7 +315,7 @@ func (w *response) finish() {
 		w.c.linger = true
 	}
 	if !w.committed {
-		w.commit(true)
+		w.commit(true, nil)
 	}
 	if w.chunked && w.err == nil {
 		_, _ = w.bw.WriteString("0\r\n\r\n")

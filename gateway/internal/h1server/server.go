@@ -14,9 +14,16 @@
 // What it serves: HTTP/1.1 and 1.0 (keep-alive, pipelining, chunked and
 // Content-Length bodies both ways, Expect: 100-continue, HEAD), with
 // net/http's own request parser (http.ReadRequest), header size bound, header
-// read, read and idle timeouts, and graceful Shutdown. Not served: TLS, HTTP/2,
-// Hijack, CONNECT tunnels — the gateway needs none (TLS ends at the load
+// read, read and idle timeouts, and graceful Shutdown. It refuses what RFC
+// 9112 says a server must refuse and http.ReadRequest lets through (a header
+// name that is not a token, a missing or invalid Host) and closes the
+// connection after a request that had both a Content-Length and a chunked
+// body, which net/http's server does not. Not served: TLS, HTTP/2, Hijack,
+// CONNECT tunnels, trailers — the gateway needs none (TLS ends at the load
 // balancer).
+//
+// server_test.go holds it to net/http's behaviour case by case, running most
+// cases against both servers.
 package h1server
 
 import (
