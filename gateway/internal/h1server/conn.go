@@ -166,7 +166,7 @@ func (c *conn) next() bool {
 		return false
 	}
 	if req.URL.IsAbs() && req.ProtoAtLeast(1, 1) && raw.whole && raw.hosts == 0 {
-		c.reply(http.StatusBadRequest, "missing required Host header")
+		c.replyTo(req, http.StatusBadRequest, "missing required Host header")
 		return false
 	}
 	// RFC 9112 6.1: a request with both framings "might indicate an attempt
@@ -176,7 +176,7 @@ func (c *conn) next() bool {
 	// not be seen whole: closed then too).
 	c.mustClose = chunked(req.TransferEncoding) && (raw.lengths > 0 || !raw.whole)
 	if code, msg := check(req); code != 0 {
-		c.reply(code, msg)
+		c.replyTo(req, code, msg)
 		return false
 	}
 	if s.ReadTimeout > 0 {
@@ -310,12 +310,20 @@ func (c *conn) badRequest(err error, hitLimit bool) {
 // reply sends a plain-text answer and ends the connection, for requests the
 // handler never sees. It is bounded by a short write deadline: the caller
 // may not be reading.
-func (c *conn) reply(code int, msg string) {
+func (c *conn) reply(code int, msg string) { c.replyTo(nil, code, msg) }
+
+// replyTo is reply for a request that was read (nil: none could be): the
+// answer to a HEAD has no body.
+func (c *conn) replyTo(r *http.Request, code int, msg string) {
 	c.linger = true
 	_ = c.rwc.SetWriteDeadline(time.Now().Add(time.Second))
 	text := fmt.Sprintf("%d %s: %s", code, http.StatusText(code), msg)
+	body := text
+	if r != nil && r.Method == http.MethodHead {
+		body = ""
+	}
 	_, _ = fmt.Fprintf(c.rwc, "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s",
-		code, http.StatusText(code), len(text), text)
+		code, http.StatusText(code), len(text), body)
 }
 
 func (c *conn) setReadDeadline(d time.Duration, from time.Time) {
