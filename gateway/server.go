@@ -47,7 +47,7 @@ type Server struct {
 
 	streams  atomic.Int64
 	requests atomic.Int64
-	underWay atomic.Int64 // requests whose log line is not yet written
+	underWay atomic.Int64   // requests whose log line is not yet written
 	handlers sync.WaitGroup // every request under way
 	closing  atomic.Bool
 
