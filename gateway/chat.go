@@ -336,15 +336,6 @@ func (s *Server) complete(x *exchange, ctx context.Context, req *llm.ChatRequest
 	return res
 }
 
-// encodeAnswer appends res to b as the answer's JSON, with the newline
-// json.Encoder ends it with. HTML characters are written as they are (the
-// answer is not HTML).
-func encodeAnswer(b *bytes.Buffer, res *llm.ChatCompletion) error {
-	enc := json.NewEncoder(b)
-	enc.SetEscapeHTML(false)
-	return enc.Encode(res)
-}
-
 // keyIDOf is the id of a caller's key, "" for an anonymous caller.
 func keyIDOf(k *vkey) string {
 	if k == nil {

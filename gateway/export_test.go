@@ -35,3 +35,9 @@ func Decode(s *Server, body []byte, in *wire.ChatCompletionRequest) bool {
 // EncodeAnswer appends res to b as a plain answer's body, for
 // BenchmarkEncodeAnswer.
 func EncodeAnswer(b *bytes.Buffer, res *llm.ChatCompletion) error { return encodeAnswer(b, res) }
+
+// EncodeAnswerReflect is the json.Encoder encodeAnswer replaced
+// (answer_internal_test.go), for BenchmarkEncodeAnswer's comparison.
+func EncodeAnswerReflect(b *bytes.Buffer, res *llm.ChatCompletion) error {
+	return encodeAnswerReflect(b, res)
+}

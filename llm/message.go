@@ -87,9 +87,21 @@ type messageJSON struct {
 // before: every plain answer of the gateway and every request sent as JSON
 // encodes its messages). testdata/message_json.golden holds those bytes;
 // TestMessageMarshalJSONEveryField fails when a field added to Message or to a
-// type it reaches is not written here.
+// type it reaches is not written here (in AppendJSON).
 func (m Message) MarshalJSON() ([]byte, error) {
-	w := jsonx.Writer{B: make([]byte, 0, m.sizeHint())}
+	b, _ := m.AppendJSON(make([]byte, 0, m.sizeHint())) // strings only: it cannot fail
+	return b, nil
+}
+
+// AppendJSON appends to b the bytes MarshalJSON returns — json.Marshal's for m
+// — and reports true: for encoders that write a message inside a larger
+// document in the same buffer (the gateway's answers), so that they write
+// messages exactly as MarshalJSON does without allocating for each. The
+// report is false only when a value cannot be written (a NaN or an infinity,
+// as for the generated AppendJSON methods); a message holds strings only, so
+// it is never false today.
+func (m *Message) AppendJSON(b []byte) ([]byte, bool) {
+	w := jsonx.Writer{B: b}
 	w.Open()
 	w.Key("role")
 	w.String(m.Role)
@@ -129,7 +141,7 @@ func (m Message) MarshalJSON() ([]byte, error) {
 		w.String(m.ToolCallID)
 	}
 	w.Close()
-	return w.B, nil // strings only: a Writer fails on NaNs and infinities alone
+	return w.B, !w.Failed
 }
 
 // sizeHint is about the size of m's JSON when nothing needs escaping, so that

@@ -109,13 +109,16 @@ func twoPass(t testing.TB, m Message) []byte {
 // MarshalJSON writes what the two-pass encoding writes, for a message with
 // every field of every type it reaches set (a field added to Message, a
 // content part or a tool call fails here until MarshalJSON writes it), for the
-// golden messages, and for random ones.
+// golden messages, and for random ones; AppendJSON appends the same bytes.
 func TestMessageMarshalJSONEveryField(t *testing.T) {
 	check := func(m Message) {
 		t.Helper()
 		got, err := m.MarshalJSON()
 		require.NoError(t, err)
 		assert.Equal(t, string(twoPass(t, m)), string(got), "%+v", m)
+		appended, ok := m.AppendJSON([]byte(`{"before":`))
+		assert.True(t, ok)
+		assert.Equal(t, `{"before":`+string(got), string(appended))
 	}
 	var all Message
 	fillMessage(t, reflect.ValueOf(&all).Elem(), nil)
@@ -212,6 +215,9 @@ func FuzzMessageMarshalJSON(f *testing.F) {
 		got, err := m.MarshalJSON()
 		require.NoError(t, err)
 		require.Equal(t, string(twoPass(t, m)), string(got))
+		appended, ok := m.AppendJSON([]byte("[1,"))
+		require.True(t, ok)
+		require.Equal(t, "[1,"+string(got), string(appended))
 	})
 }
 

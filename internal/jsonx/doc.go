@@ -10,8 +10,9 @@
 // Its exported surface is what internal/cmd/fastgen's generated code calls (Lexer
 // to read, Writer to write), including methods no
 // current spec needs yet (Int32, Raw): a spec that gains such a field gets
-// code that calls them, with no change here; and what the two hand-written fast
+// code that calls them, with no change here; and what the hand-written fast
 // paths over harbor's own types call: the gateway's request reader
-// (gateway/internal/fastreq: Peek, Any) and llm.Message's encoder. It is not for
+// (gateway/internal/fastreq: Peek, Any), llm.Message's encoder and the
+// gateway's answer encoder (Writer.NoHTMLEscape). It is not for
 // vendor rules nor for any shape of answer (package fastreply).
 package jsonx

@@ -7,8 +7,10 @@ import (
 )
 
 // TestTables checks the byte tables written out as literals against their rules:
-// plain is printable ASCII but '"' and '\\'; htmlSafe is what encoding/json writes
-// as it is (a one-byte string marshals to itself in quotes).
+// plain is printable ASCII but '"' and '\\', and its ASCII half is what an
+// Encoder writes as it is after SetEscapeHTML(false) (Writer.NoHTMLEscape);
+// htmlSafe is what encoding/json writes as it is by default (a one-byte string
+// marshals to itself in quotes).
 func TestTables(t *testing.T) {
 	for b := range 256 {
 		want := b >= 0x20 && b < utf8.RuneSelf && b != '"' && b != '\\'
@@ -23,6 +25,9 @@ func TestTables(t *testing.T) {
 		}
 		if want := string(got) == `"`+string(rune(b))+`"`; htmlSafe[b] != want {
 			t.Errorf("htmlSafe[%#x] = %v, encoding/json writes %s", b, htmlSafe[b], got)
+		}
+		if want := encodeNoHTML(t, string(rune(b))) == `"`+string(rune(b))+`"`; plain[b] != want {
+			t.Errorf("plain[%#x] = %v, an Encoder without HTML escaping writes %s", b, plain[b], encodeNoHTML(t, string(rune(b))))
 		}
 	}
 }

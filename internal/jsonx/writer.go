@@ -8,15 +8,20 @@ import (
 )
 
 // Writer appends JSON to B the way encoding/json.Marshal writes it — same member
-// order (the caller's), same string escaping (HTML-safe), same number formatting —
+// order (the caller's), same string escaping (HTML-safe unless NoHTMLEscape is set),
+// same number formatting —
 // so that fastgen's generated encoders (AppendJSON) can produce exactly
 // json.Marshal's bytes without reflection. Failed is set when a value cannot be
 // written (a NaN or an infinity, which json.Marshal refuses); the caller then uses
 // json.Marshal, which reports the error.
 type Writer struct {
-	B      []byte
-	first  bool
-	Failed bool
+	B []byte
+	// NoHTMLEscape makes String write '<', '>' and '&' as they are, as an
+	// encoding/json Encoder does after SetEscapeHTML(false) (the gateway's
+	// answers); everything else is escaped as json.Marshal escapes it.
+	NoHTMLEscape bool
+	first        bool
+	Failed       bool
 }
 
 // Open starts an object.
@@ -63,8 +68,16 @@ func (w *Writer) Key(key string) {
 	w.B = append(w.B, '"', ':')
 }
 
-// String writes a string.
-func (w *Writer) String(s string) { w.B = appendString(w.B, s) }
+// String writes a string, HTML-escaped unless NoHTMLEscape is set.
+func (w *Writer) String(s string) {
+	if w.NoHTMLEscape {
+		// plain's ASCII half is what encoding/json writes as it is when it does
+		// not escape HTML: printable ASCII but '"' and '\\' (TestTables).
+		w.B = appendString(w.B, s, (*[utf8.RuneSelf]bool)(plain[:utf8.RuneSelf]))
+		return
+	}
+	w.B = appendString(w.B, s, &htmlSafe)
+}
 
 // Bool writes a boolean.
 func (w *Writer) Bool(v bool) { w.B = strconv.AppendBool(w.B, v) }
@@ -155,15 +168,17 @@ var htmlSafe = [utf8.RuneSelf]bool{
 	true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, // 0x70–0x7f
 }
 
-// appendString appends s as a JSON string exactly as encoding/json.Marshal writes
-// it: '"', '\\' and the short control escapes, other control bytes and '<', '>',
-// '&' as \u00XX, invalid UTF-8 as \ufffd, and U+2028 and U+2029 escaped.
-func appendString(dst []byte, s string) []byte {
+// appendString appends s as a JSON string exactly as encoding/json writes it:
+// '"', '\\' and the short control escapes, other control bytes as \u00XX,
+// invalid UTF-8 as \ufffd, U+2028 and U+2029 escaped, and the other ASCII bytes
+// as they are where safeSet says so — with htmlSafe, '<', '>' and '&' as \u00XX
+// too (json.Marshal); with plain's ASCII half, as they are (SetEscapeHTML(false)).
+func appendString(dst []byte, s string, safeSet *[utf8.RuneSelf]bool) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		if b := s[i]; b < utf8.RuneSelf {
-			if htmlSafe[b] {
+			if safeSet[b] {
 				i++
 				continue
 			}

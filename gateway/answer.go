@@ -1,0 +1,229 @@
+package gateway
+
+import (
+	"bytes"
+	"encoding/json"
+
+	"github.com/harborai/harbor-go/internal/jsonx"
+	"github.com/harborai/harbor-go/llm"
+)
+
+// encodeAnswer appends res to b as the answer's JSON, with the newline
+// json.Encoder ends it with. HTML characters are written as they are (the
+// answer is not HTML), but inside messages, which llm.Message.MarshalJSON
+// writes HTML-escaped as json.Marshal does.
+//
+// Those are the bytes of a json.Encoder with SetEscapeHTML(false), which is
+// how answers were encoded before; appendAnswer writes them in one pass
+// without reflection. When it cannot (a NaN or an infinity among the log
+// probabilities) the Encoder runs, so that the error, which the caller turns
+// into a 500, is still encoding/json's; b is then unchanged, as the Encoder
+// writes nothing on an error.
+func encodeAnswer(b *bytes.Buffer, res *llm.ChatCompletion) error {
+	b.Grow(answerSizeHint(res)) // a no-op for a pooled buffer that served before
+	out, ok := appendAnswer(b.AvailableBuffer(), res)
+	if !ok {
+		enc := json.NewEncoder(b)
+		enc.SetEscapeHTML(false)
+		return enc.Encode(res)
+	}
+	b.Write(append(out, '\n')) // in place when b had room
+	return nil
+}
+
+// answerSizeHint is about the size of c's JSON when little needs escaping, so
+// that a new buffer grows once rather than by doubling as appendAnswer writes.
+func answerSizeHint(c *llm.ChatCompletion) int {
+	if c == nil {
+		return 8
+	}
+	n := 384 + len(c.ID) + len(c.Model) + len(c.SystemFingerprint)
+	for i := range c.Choices {
+		m := &c.Choices[i].Message
+		n += 128 + len(m.Content) + len(m.ReasoningContent)
+		for j := range m.ToolCalls {
+			n += 96 + len(m.ToolCalls[j].Function.Name) + len(m.ToolCalls[j].Function.Arguments)
+		}
+		if lp := c.Choices[i].Logprobs; lp != nil {
+			n += 64 * (len(lp.Content) + len(lp.ReasoningContent))
+		}
+	}
+	return n
+}
+
+// appendAnswer appends c's JSON to b as a json.Encoder with
+// SetEscapeHTML(false) writes it, without Encode's newline, and reports
+// whether it could (false for a NaN or an infinity, which the Encoder
+// refuses). It is one pass over the answer with no reflection and no
+// allocation but b's growth, where the Encoder reflects over every field and
+// then checks and copies again what Message.MarshalJSON returned; messages
+// are written by Message.AppendJSON, MarshalJSON's own writer, so that they
+// keep its bytes (HTML-escaped).
+//
+// The bytes must stay the Encoder's, which answer_internal_test.go keeps as
+// the reference: TestAppendAnswerEveryField fails when a field added to
+// llm.ChatCompletion or to a type it reaches is not written here,
+// TestAppendAnswerSkipsDashFields when one tagged json:"-" is, and
+// FuzzAppendAnswer compares both encoders on generated answers.
+func appendAnswer(b []byte, c *llm.ChatCompletion) ([]byte, bool) {
+	if c == nil {
+		return append(b, "null"...), true
+	}
+	w := jsonx.Writer{B: b, NoHTMLEscape: true}
+	w.Open()
+	w.Key("id")
+	w.String(c.ID)
+	w.Key("object")
+	w.String(c.Object)
+	w.Key("created")
+	w.Int(c.Created)
+	w.Key("model")
+	w.String(c.Model)
+	if c.SystemFingerprint != "" {
+		w.Key("system_fingerprint")
+		w.String(c.SystemFingerprint)
+	}
+	if c.ServiceTier != "" {
+		w.Key("service_tier")
+		w.String(c.ServiceTier)
+	}
+	w.Key("choices")
+	if c.Choices == nil {
+		w.Null()
+	} else {
+		w.OpenArray()
+		for i := range c.Choices {
+			w.Elem()
+			appendChoice(&w, &c.Choices[i])
+		}
+		w.CloseArray()
+	}
+	w.Key("usage")
+	appendUsage(&w, &c.Usage)
+	if len(c.SearchResults) > 0 {
+		w.Key("search_results")
+		w.OpenArray()
+		for i := range c.SearchResults {
+			r := &c.SearchResults[i]
+			w.Elem()
+			w.Open()
+			w.Key("index")
+			w.Int(int64(r.Index))
+			w.Key("url")
+			w.String(r.URL)
+			w.Key("title")
+			w.String(r.Title)
+			w.Close()
+		}
+		w.CloseArray()
+	}
+	w.Close()
+	return w.B, !w.Failed
+}
+
+func appendChoice(w *jsonx.Writer, ch *llm.Choice) {
+	w.Open()
+	w.Key("index")
+	w.Int(int64(ch.Index))
+	w.Key("message")
+	var ok bool
+	if w.B, ok = ch.Message.AppendJSON(w.B); !ok {
+		w.Failed = true
+	}
+	w.Key("finish_reason")
+	w.String(ch.FinishReason)
+	if lp := ch.Logprobs; lp != nil {
+		w.Key("logprobs")
+		w.Open()
+		if len(lp.Content) > 0 {
+			w.Key("content")
+			appendTokenLogprobs(w, lp.Content)
+		}
+		if len(lp.ReasoningContent) > 0 {
+			w.Key("reasoning_content")
+			appendTokenLogprobs(w, lp.ReasoningContent)
+		}
+		w.Close()
+	}
+	w.Close()
+}
+
+func appendTokenLogprobs(w *jsonx.Writer, ts []llm.TokenLogprob) {
+	w.OpenArray()
+	for i := range ts {
+		t := &ts[i]
+		w.Elem()
+		w.Open()
+		w.Key("token")
+		w.String(t.Token)
+		w.Key("logprob")
+		w.Float(t.Logprob)
+		if len(t.Bytes) > 0 {
+			w.Key("bytes")
+			appendInts(w, t.Bytes)
+		}
+		if len(t.TopLogprobs) > 0 {
+			w.Key("top_logprobs")
+			w.OpenArray()
+			for j := range t.TopLogprobs {
+				top := &t.TopLogprobs[j]
+				w.Elem()
+				w.Open()
+				w.Key("token")
+				w.String(top.Token)
+				w.Key("logprob")
+				w.Float(top.Logprob)
+				if len(top.Bytes) > 0 {
+					w.Key("bytes")
+					appendInts(w, top.Bytes)
+				}
+				w.Close()
+			}
+			w.CloseArray()
+		}
+		w.Close()
+	}
+	w.CloseArray()
+}
+
+func appendInts(w *jsonx.Writer, vs []int) {
+	w.OpenArray()
+	for _, v := range vs {
+		w.Elem()
+		w.Int(int64(v))
+	}
+	w.CloseArray()
+}
+
+func appendUsage(w *jsonx.Writer, u *llm.Usage) {
+	w.Open()
+	w.Key("prompt_tokens")
+	w.Int(int64(u.PromptTokens))
+	w.Key("completion_tokens")
+	w.Int(int64(u.CompletionTokens))
+	w.Key("total_tokens")
+	w.Int(int64(u.TotalTokens))
+	if d := u.PromptTokensDetails; d != nil {
+		w.Key("prompt_tokens_details")
+		w.Open()
+		w.Key("cached_tokens")
+		w.Int(int64(d.CachedTokens))
+		w.Close()
+	}
+	if d := u.CompletionTokensDetails; d != nil {
+		w.Key("completion_tokens_details")
+		w.Open()
+		w.Key("reasoning_tokens")
+		w.Int(int64(d.ReasoningTokens))
+		w.Close()
+	}
+	if u.PromptCacheHitTokens != 0 {
+		w.Key("prompt_cache_hit_tokens")
+		w.Int(int64(u.PromptCacheHitTokens))
+	}
+	if u.PromptCacheMissTokens != 0 {
+		w.Key("prompt_cache_miss_tokens")
+		w.Int(int64(u.PromptCacheMissTokens))
+	}
+	w.Close()
+}
