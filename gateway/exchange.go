@@ -136,6 +136,18 @@ func (s *Server) logLine(x *exchange, r *http.Request) {
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	now := time.Now()
+	var buf [20]slog.Attr
+	attrs, level := x.accessAttrs(buf[:0], r, now)
+	s.accessLog.LogAttrs(context.Background(), level, "request", attrs...)
+}
+
+// accessAttrs appends the access log line's attributes to attrs, in the
+// line's order, and returns them with the line's level: WARN for a 5xx the
+// gateway answered, INFO otherwise. now is the line's time (latency_ms runs
+// to it). x.mu is held. It is apart from logLine so that another writer of
+// the line can share the one list of its fields.
+func (x *exchange) accessAttrs(attrs []slog.Attr, r *http.Request, now time.Time) ([]slog.Attr, slog.Level) {
 	status := x.status
 	if status == 0 {
 		status = http.StatusOK
@@ -144,12 +156,11 @@ func (s *Server) logLine(x *exchange, r *http.Request) {
 	if status >= 500 && status != statusClientClosed {
 		level = slog.LevelWarn
 	}
-	attrs := make([]slog.Attr, 0, 20)
 	attrs = append(attrs,
 		slog.String("method", r.Method),
 		slog.String("path", r.URL.Path),
 		slog.Int("status", status),
-		slog.Float64("latency_ms", float64(time.Since(x.start).Microseconds())/1000),
+		slog.Float64("latency_ms", float64(now.Sub(x.start).Microseconds())/1000),
 		slog.String("trace_id", x.traceID),
 	)
 	if x.requestID != "" {
@@ -187,5 +198,5 @@ func (s *Server) logLine(x *exchange, r *http.Request) {
 		}
 	}
 	attrs = append(attrs, slog.Int64("bytes", x.written))
-	s.accessLog.LogAttrs(context.Background(), level, "request", attrs...)
+	return attrs, level
 }
