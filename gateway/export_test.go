@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"io"
 	"net/http"
 	"time"
 
@@ -35,3 +36,15 @@ func Decode(s *Server, body []byte, in *wire.ChatCompletionRequest) bool {
 // EncodeAnswer appends res to b as a plain answer's body, for
 // BenchmarkEncodeAnswer.
 func EncodeAnswer(b *bytes.Buffer, res *llm.ChatCompletion) error { return encodeAnswer(b, res) }
+
+// SetAccessLogOutput sends the access log s owns (Log.Access stdout or stderr,
+// no Config.AccessLog) to w instead, for the end-to-end tests of the gateway's
+// own encoder; false: s does not own its access log (it is the caller's, or
+// off) and nothing changed. Call it before s serves.
+func SetAccessLogOutput(s *Server, w io.Writer) bool {
+	if s.accessJSON == nil {
+		return false
+	}
+	s.accessJSON = newJSONLines(w)
+	return true
+}
