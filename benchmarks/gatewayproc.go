@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -306,9 +305,6 @@ func serveGatewayChild(config, profile string) error {
 		return err
 	}
 	cfg.Getenv = os.Getenv
-	if cfg.Log.Access == "" || cfg.Log.Access == "stdout" {
-		cfg.AccessLog = slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	}
 	srv, err := gateway.New(cfg)
 	if err != nil {
 		return err

@@ -140,9 +140,10 @@
 // X-Request-Id of 32 lowercase hex digits, else a new one; the vendor call
 // carries it (harbor.ContextWithTraceparent), the answer returns it in
 // X-Trace-Id (and X-Request-Id, which echoes the caller's own when sent). One
-// JSON access-log line per request (slog) records method, path, status,
-// latency, model, provider, tokens, cost, cache, key id (never the key), trace
-// id, error type and, when a vendor call failed (or /ready's Redis), the whole
-// error as harbor reports it ("error": secrets redacted, URL and addresses
-// kept, for the operator).
+// JSON access-log line per request (slog.NewJSONHandler's bytes, written by
+// the gateway's own encoder, or Config.AccessLog's) records method, path,
+// status, latency, model, provider, tokens, cost, cache, key id (never the
+// key), trace id, error type and, when a vendor call failed (or /ready's
+// Redis), the whole error as harbor reports it ("error": secrets redacted, URL
+// and addresses kept, for the operator).
 package gateway

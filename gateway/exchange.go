@@ -129,13 +129,32 @@ func (x *exchange) callContext(ctx context.Context) context.Context {
 
 // logLine writes the access log line: one per request, never a key, a prompt
 // or an answer. A failed call's error is harbor's Error(), scrubbed of
-// secrets, which quotes at most 200 bytes of a vendor's error body.
+// secrets, which quotes at most 200 bytes of a vendor's error body. The line
+// goes to the gateway's own encoder (jsonLines) when the gateway owns the
+// access log, else to Config.AccessLog; both get the attributes accessAttrs
+// makes, so the two cannot disagree on a field.
 func (s *Server) logLine(x *exchange, r *http.Request) {
-	if s.accessLog == nil {
+	if s.accessLog == nil && s.accessJSON == nil {
 		return
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	now := time.Now()
+	var buf [20]slog.Attr
+	attrs, level := x.accessAttrs(buf[:0], r, now)
+	if s.accessJSON != nil {
+		s.accessJSON.log(now, level, "request", attrs)
+		return
+	}
+	s.accessLog.LogAttrs(context.Background(), level, "request", attrs...)
+}
+
+// accessAttrs appends the access log line's attributes to attrs, in the
+// line's order, and returns them with the line's level: WARN for a 5xx the
+// gateway answered, INFO otherwise. now is the line's time (latency_ms runs
+// to it). x.mu is held. This is the one list of the line's fields: add a
+// field here and both writers have it.
+func (x *exchange) accessAttrs(attrs []slog.Attr, r *http.Request, now time.Time) ([]slog.Attr, slog.Level) {
 	status := x.status
 	if status == 0 {
 		status = http.StatusOK
@@ -144,12 +163,11 @@ func (s *Server) logLine(x *exchange, r *http.Request) {
 	if status >= 500 && status != statusClientClosed {
 		level = slog.LevelWarn
 	}
-	attrs := make([]slog.Attr, 0, 20)
 	attrs = append(attrs,
 		slog.String("method", r.Method),
 		slog.String("path", r.URL.Path),
 		slog.Int("status", status),
-		slog.Float64("latency_ms", float64(time.Since(x.start).Microseconds())/1000),
+		slog.Float64("latency_ms", float64(now.Sub(x.start).Microseconds())/1000),
 		slog.String("trace_id", x.traceID),
 	)
 	if x.requestID != "" {
@@ -187,5 +205,5 @@ func (s *Server) logLine(x *exchange, r *http.Request) {
 		}
 	}
 	attrs = append(attrs, slog.Int64("bytes", x.written))
-	s.accessLog.LogAttrs(context.Background(), level, "request", attrs...)
+	return attrs, level
 }

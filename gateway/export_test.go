@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"io"
 	"net/http"
 	"time"
 
@@ -40,4 +41,16 @@ func EncodeAnswer(b *bytes.Buffer, res *llm.ChatCompletion) error { return encod
 // (answer_internal_test.go), for BenchmarkEncodeAnswer's comparison.
 func EncodeAnswerReflect(b *bytes.Buffer, res *llm.ChatCompletion) error {
 	return encodeAnswerReflect(b, res)
+}
+
+// SetAccessLogOutput sends the access log s owns (Log.Access stdout or stderr,
+// no Config.AccessLog) to w instead, for the end-to-end tests of the gateway's
+// own encoder; false: s does not own its access log (it is the caller's, or
+// off) and nothing changed. Call it before s serves.
+func SetAccessLogOutput(s *Server, w io.Writer) bool {
+	if s.accessJSON == nil {
+		return false
+	}
+	s.accessJSON = newJSONLines(w)
+	return true
 }

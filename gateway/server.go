@@ -38,8 +38,9 @@ type Server struct {
 	api          http.Handler     // the generated router, for every route but chat
 	metrics      *prommetrics.Metrics
 	gm           *gatewayMetrics
-	accessLog    *slog.Logger
-	models       []llm.Model // what /v1/models lists (before per-key filtering)
+	accessLog    *slog.Logger // Config.AccessLog, the caller's
+	accessJSON   *jsonLines   // the gateway's own, when accessLog is nil; both nil: off
+	models       []llm.Model  // what /v1/models lists (before per-key filtering)
 	chains       map[string]bool
 	pass         map[string]bool // passthrough fields; nil: none
 	passAll      bool
@@ -131,10 +132,12 @@ func New(cfg Config) (*Server, error) {
 	case cfg.AccessLog != nil:
 		s.accessLog = cfg.AccessLog
 	case cfg.Log.Access == "off":
+	case cfg.AccessLogOutput != nil:
+		s.accessJSON = newJSONLines(cfg.AccessLogOutput)
 	case cfg.Log.Access == "stderr":
-		s.accessLog = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+		s.accessJSON = newJSONLines(os.Stderr)
 	default:
-		s.accessLog = slog.New(slog.NewJSONHandler(os.Stdout, nil))
+		s.accessJSON = newJSONLines(os.Stdout)
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/", s.notFound)

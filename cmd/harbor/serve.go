@@ -111,12 +111,12 @@ func (o *serveOptions) run(ctx context.Context, rest []string, e env) int {
 		}
 		return opts, stop, nil
 	}
-	if cfg.AccessLog == nil {
+	if cfg.AccessLog == nil && cfg.AccessLogOutput == nil {
 		switch cfg.Log.Access {
 		case "", "stdout":
-			cfg.AccessLog = slog.New(slog.NewJSONHandler(e.stdout, nil))
+			cfg.AccessLogOutput = e.stdout
 		case "stderr":
-			cfg.AccessLog = slog.New(slog.NewJSONHandler(e.stderr, nil))
+			cfg.AccessLogOutput = e.stderr
 		}
 	}
 	srv, err := gateway.New(cfg)
