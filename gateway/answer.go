@@ -20,12 +20,26 @@ import (
 // into a 500, is still encoding/json's; b is then unchanged, as the Encoder
 // writes nothing on an error.
 func encodeAnswer(b *bytes.Buffer, res *llm.ChatCompletion) error {
-	b.Grow(answerSizeHint(res)) // a no-op for a pooled buffer that served before
-	out, ok := appendAnswer(b.AvailableBuffer(), res)
+	return encodeOnePass(b, res, answerSizeHint(res), appendAnswer)
+}
+
+// encodeOnePass appends v to b as a json.Encoder with SetEscapeHTML(false)
+// encodes it, newline included, by appendJSON, which writes those bytes in
+// one pass or reports that it cannot (a NaN or an infinity): the Encoder then
+// runs, so that the error is still encoding/json's, and b is unchanged, as the
+// Encoder writes nothing on an error. hint is about the size of v's JSON: b
+// grows once to hold it (a no-op for a pooled buffer that has room), so that
+// appendJSON writes in place.
+//
+// It is shared by the answers (encodeAnswer) and the stream's chunks
+// (encodeChunk), so that both fall back to the Encoder in the same way.
+func encodeOnePass[T any](b *bytes.Buffer, v T, hint int, appendJSON func([]byte, T) ([]byte, bool)) error {
+	b.Grow(hint)
+	out, ok := appendJSON(b.AvailableBuffer(), v)
 	if !ok {
 		enc := json.NewEncoder(b)
 		enc.SetEscapeHTML(false)
-		return enc.Encode(res)
+		return enc.Encode(v)
 	}
 	b.Write(append(out, '\n')) // in place when b had room
 	return nil
@@ -102,23 +116,30 @@ func appendAnswer(b []byte, c *llm.ChatCompletion) ([]byte, bool) {
 	appendUsage(&w, &c.Usage)
 	if len(c.SearchResults) > 0 {
 		w.Key("search_results")
-		w.OpenArray()
-		for i := range c.SearchResults {
-			r := &c.SearchResults[i]
-			w.Elem()
-			w.Open()
-			w.Key("index")
-			w.Int(int64(r.Index))
-			w.Key("url")
-			w.String(r.URL)
-			w.Key("title")
-			w.String(r.Title)
-			w.Close()
-		}
-		w.CloseArray()
+		appendSearchResults(&w, c.SearchResults)
 	}
 	w.Close()
 	return w.B, !w.Failed
+}
+
+// The appenders below write the types an answer and a stream's chunk share,
+// as json.Marshal does (the caller's Writer says whether HTML is escaped).
+
+func appendSearchResults(w *jsonx.Writer, rs []llm.SearchResult) {
+	w.OpenArray()
+	for i := range rs {
+		r := &rs[i]
+		w.Elem()
+		w.Open()
+		w.Key("index")
+		w.Int(int64(r.Index))
+		w.Key("url")
+		w.String(r.URL)
+		w.Key("title")
+		w.String(r.Title)
+		w.Close()
+	}
+	w.CloseArray()
 }
 
 func appendChoice(w *jsonx.Writer, ch *llm.Choice) {
@@ -132,18 +153,23 @@ func appendChoice(w *jsonx.Writer, ch *llm.Choice) {
 	}
 	w.Key("finish_reason")
 	w.String(ch.FinishReason)
-	if lp := ch.Logprobs; lp != nil {
+	if ch.Logprobs != nil {
 		w.Key("logprobs")
-		w.Open()
-		if len(lp.Content) > 0 {
-			w.Key("content")
-			appendTokenLogprobs(w, lp.Content)
-		}
-		if len(lp.ReasoningContent) > 0 {
-			w.Key("reasoning_content")
-			appendTokenLogprobs(w, lp.ReasoningContent)
-		}
-		w.Close()
+		appendLogprobs(w, ch.Logprobs)
+	}
+	w.Close()
+}
+
+// appendLogprobs writes lp (not nil); a NaN or an infinity fails w.
+func appendLogprobs(w *jsonx.Writer, lp *llm.Logprobs) {
+	w.Open()
+	if len(lp.Content) > 0 {
+		w.Key("content")
+		appendTokenLogprobs(w, lp.Content)
+	}
+	if len(lp.ReasoningContent) > 0 {
+		w.Key("reasoning_content")
+		appendTokenLogprobs(w, lp.ReasoningContent)
 	}
 	w.Close()
 }
