@@ -84,65 +84,89 @@ func appendAnswer(b []byte, c *llm.ChatCompletion) ([]byte, bool) {
 		return append(b, "null"...), true
 	}
 	w := jsonx.Writer{B: b, NoHTMLEscape: true}
-	w.Open()
-	w.Key("id")
-	w.String(c.ID)
-	w.Key("object")
-	w.String(c.Object)
-	w.Key("created")
-	w.Int(c.Created)
-	w.Key("model")
-	w.String(c.Model)
-	if c.SystemFingerprint != "" {
-		w.Key("system_fingerprint")
-		w.String(c.SystemFingerprint)
-	}
-	if c.ServiceTier != "" {
-		w.Key("service_tier")
-		w.String(c.ServiceTier)
-	}
+	openCompletion(&w, c.ID, c.Object, c.Created, c.Model, c.SystemFingerprint)
+	omitEmpty(&w, "service_tier", c.ServiceTier)
 	w.Key("choices")
-	if c.Choices == nil {
-		w.Null()
-	} else {
-		w.OpenArray()
-		for i := range c.Choices {
-			w.Elem()
-			appendChoice(&w, &c.Choices[i])
-		}
-		w.CloseArray()
-	}
+	appendSlice(&w, c.Choices, appendChoice)
 	w.Key("usage")
 	appendUsage(&w, &c.Usage)
-	if len(c.SearchResults) > 0 {
-		w.Key("search_results")
-		appendSearchResults(&w, c.SearchResults)
-	}
+	omitEmptySlice(&w, "search_results", c.SearchResults, appendSearchResult)
 	w.Close()
 	return w.B, !w.Failed
 }
 
-// The appenders below write the types an answer and a stream's chunk share,
-// as json.Marshal does (the caller's Writer says whether HTML is escaped).
+// The appenders below write what an answer and a stream's chunk share, as
+// json.Marshal does (the caller's Writer says whether HTML is escaped).
 
-func appendSearchResults(w *jsonx.Writer, rs []llm.SearchResult) {
+// openCompletion starts the object of an answer or a chunk, which begin
+// alike: "id", "object", "created", "model", then "system_fingerprint" when
+// there is one (omitempty).
+func openCompletion(w *jsonx.Writer, id, object string, created int64, model, fingerprint string) {
+	w.Open()
+	w.Key("id")
+	w.String(id)
+	w.Key("object")
+	w.String(object)
+	w.Key("created")
+	w.Int(created)
+	w.Key("model")
+	w.String(model)
+	omitEmpty(w, "system_fingerprint", fingerprint)
+}
+
+// omitEmpty writes the member key: s unless s is empty, as a string field
+// tagged omitempty is written.
+func omitEmpty(w *jsonx.Writer, key, s string) {
+	if s != "" {
+		w.Key(key)
+		w.String(s)
+	}
+}
+
+// omitEmptySlice writes the member key: s unless s is empty, as a slice
+// field tagged omitempty is written.
+func omitEmptySlice[E any](w *jsonx.Writer, key string, s []E, appendElem func(jsonx.Writer, *E) jsonx.Writer) {
+	if len(s) > 0 {
+		w.Key(key)
+		appendSlice(w, s, appendElem)
+	}
+}
+
+// appendSlice writes s as encoding/json writes a slice: null when nil (an
+// omitempty field's caller leaves it out before), else each element by
+// appendElem.
+//
+// appendElem takes the Writer and gives it back by value, where the other
+// appenders take a *jsonx.Writer: a pointer passed to a function value
+// escapes (the compiler cannot see what the function does with it), and with
+// it every caller's Writer, which would then cost an allocation per answer or
+// chunk.
+func appendSlice[E any](w *jsonx.Writer, s []E, appendElem func(jsonx.Writer, *E) jsonx.Writer) {
+	if s == nil {
+		w.Null()
+		return
+	}
 	w.OpenArray()
-	for i := range rs {
-		r := &rs[i]
+	for i := range s {
 		w.Elem()
-		w.Open()
-		w.Key("index")
-		w.Int(int64(r.Index))
-		w.Key("url")
-		w.String(r.URL)
-		w.Key("title")
-		w.String(r.Title)
-		w.Close()
+		*w = appendElem(*w, &s[i])
 	}
 	w.CloseArray()
 }
 
-func appendChoice(w *jsonx.Writer, ch *llm.Choice) {
+func appendSearchResult(w jsonx.Writer, r *llm.SearchResult) jsonx.Writer {
+	w.Open()
+	w.Key("index")
+	w.Int(int64(r.Index))
+	w.Key("url")
+	w.String(r.URL)
+	w.Key("title")
+	w.String(r.Title)
+	w.Close()
+	return w
+}
+
+func appendChoice(w jsonx.Writer, ch *llm.Choice) jsonx.Writer {
 	w.Open()
 	w.Key("index")
 	w.Int(int64(ch.Index))
@@ -155,61 +179,46 @@ func appendChoice(w *jsonx.Writer, ch *llm.Choice) {
 	w.String(ch.FinishReason)
 	if ch.Logprobs != nil {
 		w.Key("logprobs")
-		appendLogprobs(w, ch.Logprobs)
+		appendLogprobs(&w, ch.Logprobs)
 	}
 	w.Close()
+	return w
 }
 
 // appendLogprobs writes lp (not nil); a NaN or an infinity fails w.
 func appendLogprobs(w *jsonx.Writer, lp *llm.Logprobs) {
 	w.Open()
-	if len(lp.Content) > 0 {
-		w.Key("content")
-		appendTokenLogprobs(w, lp.Content)
-	}
-	if len(lp.ReasoningContent) > 0 {
-		w.Key("reasoning_content")
-		appendTokenLogprobs(w, lp.ReasoningContent)
-	}
+	omitEmptySlice(w, "content", lp.Content, appendTokenLogprob)
+	omitEmptySlice(w, "reasoning_content", lp.ReasoningContent, appendTokenLogprob)
 	w.Close()
 }
 
-func appendTokenLogprobs(w *jsonx.Writer, ts []llm.TokenLogprob) {
-	w.OpenArray()
-	for i := range ts {
-		t := &ts[i]
-		w.Elem()
-		w.Open()
-		w.Key("token")
-		w.String(t.Token)
-		w.Key("logprob")
-		w.Float(t.Logprob)
-		if len(t.Bytes) > 0 {
-			w.Key("bytes")
-			appendInts(w, t.Bytes)
-		}
-		if len(t.TopLogprobs) > 0 {
-			w.Key("top_logprobs")
-			w.OpenArray()
-			for j := range t.TopLogprobs {
-				top := &t.TopLogprobs[j]
-				w.Elem()
-				w.Open()
-				w.Key("token")
-				w.String(top.Token)
-				w.Key("logprob")
-				w.Float(top.Logprob)
-				if len(top.Bytes) > 0 {
-					w.Key("bytes")
-					appendInts(w, top.Bytes)
-				}
-				w.Close()
-			}
-			w.CloseArray()
-		}
-		w.Close()
+func appendTokenLogprob(w jsonx.Writer, t *llm.TokenLogprob) jsonx.Writer {
+	openToken(&w, t.Token, t.Logprob, t.Bytes)
+	omitEmptySlice(&w, "top_logprobs", t.TopLogprobs, appendTopLogprob)
+	w.Close()
+	return w
+}
+
+func appendTopLogprob(w jsonx.Writer, t *llm.TopLogprob) jsonx.Writer {
+	openToken(&w, t.Token, t.Logprob, t.Bytes)
+	w.Close()
+	return w
+}
+
+// openToken starts the object of a token or an alternative, which begin
+// alike: "token", "logprob" (a NaN or an infinity fails w), "bytes" unless
+// empty (omitempty).
+func openToken(w *jsonx.Writer, token string, logprob float64, bytes []int) {
+	w.Open()
+	w.Key("token")
+	w.String(token)
+	w.Key("logprob")
+	w.Float(logprob)
+	if len(bytes) > 0 {
+		w.Key("bytes")
+		appendInts(w, bytes)
 	}
-	w.CloseArray()
 }
 
 func appendInts(w *jsonx.Writer, vs []int) {

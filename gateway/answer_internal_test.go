@@ -32,27 +32,37 @@ var answerStrings = []string{"", "plain", "<b>&\"quoted\"\\</b>", "line\nbreak\t
 // after what b already holds, or fails as it fails; and appendAnswer says so.
 func checkAnswer(t testing.TB, c *llm.ChatCompletion, prefix string) {
 	t.Helper()
+	checkOnePass(t, c, prefix, encodeAnswer, encodeAnswerReflect, appendAnswer)
+}
+
+// checkOnePass fails unless encode writes reference's bytes for v after
+// prefix, or fails with its error, and appendJSON (encode's one pass) reports
+// whether it could: for the answers and the stream's chunks alike.
+func checkOnePass[T any](t testing.TB, v T, prefix string,
+	encode, reference func(*bytes.Buffer, T) error, appendJSON func([]byte, T) ([]byte, bool)) {
+	t.Helper()
 	want := bytes.NewBufferString(prefix)
-	wantErr := encodeAnswerReflect(want, c)
+	wantErr := reference(want, v)
 	got := bytes.NewBufferString(prefix)
-	gotErr := encodeAnswer(got, c)
+	gotErr := encode(got, v)
 	if (wantErr == nil) != (gotErr == nil) || wantErr != nil && wantErr.Error() != gotErr.Error() {
-		t.Fatalf("encodeAnswer: error %v, the reference's %v", gotErr, wantErr)
+		t.Fatalf("one-pass encoder: error %v, the reference's %v", gotErr, wantErr)
 	}
 	if got.String() != want.String() {
-		t.Fatalf("encodeAnswer wrote\n%q\nthe reference writes\n%q\n"+
-			"(a field added to llm.ChatCompletion or to a type it reaches must be written by appendAnswer)", got, want)
+		t.Fatalf("the one-pass encoder wrote\n%q\nthe reference writes\n%q\n"+
+			"(a field added to %T or to a type it reaches must be written by the one-pass encoder)", got, want, v)
 	}
-	if _, ok := appendAnswer(nil, c); ok != (wantErr == nil) {
-		t.Fatalf("appendAnswer reports %v, the reference's error is %v", ok, wantErr)
+	if _, ok := appendJSON(nil, v); ok != (wantErr == nil) {
+		t.Fatalf("the one-pass appender reports %v, the reference's error is %v", ok, wantErr)
 	}
 }
 
-// answerFiller sets a value and everything it reaches, by reflection: every
+// valueFiller sets a value and everything it reaches, by reflection: every
 // field with non-zero values when r is nil, else a random part of them with
-// random values. Fields tagged json:"-" get dashString and dashInt, so that a
+// random values. It fills the answers (appendAnswer) and the stream's chunks
+// (appendChunk) of the every-field tests. Fields tagged json:"-" get dashString and dashInt, so that a
 // test can look for them in the output.
-type answerFiller struct {
+type valueFiller struct {
 	t *testing.T
 	r *rand.Rand
 }
@@ -62,19 +72,20 @@ const (
 	dashInt    = 424242
 )
 
-func (f *answerFiller) pick(n int) int {
+func (f *valueFiller) pick(n int) int {
 	if f.r == nil {
 		return min(2, n-1) // the HTML string, two elements
 	}
 	return f.r.IntN(n)
 }
 
-func (f *answerFiller) set() bool { return f.r == nil || f.r.IntN(3) > 0 }
+func (f *valueFiller) set() bool { return f.r == nil || f.r.IntN(3) > 0 }
 
 // fill fails on a type it does not know or one with its own MarshalJSON
-// other than llm.Message's (a field of such a type needs appendAnswer, and
-// this filler, taught about it).
-func (f *answerFiller) fill(v reflect.Value, dash bool) {
+// other than llm.Message's (a field of such a type needs the one-pass
+// encoders, and this filler, taught about it: the Encoder compacts and checks
+// what a MarshalJSON returns, and may escape HTML in it).
+func (f *valueFiller) fill(v reflect.Value, dash bool) {
 	switch v.Kind() {
 	case reflect.String:
 		if dash {
@@ -104,7 +115,7 @@ func (f *answerFiller) fill(v reflect.Value, dash bool) {
 		v.SetBool(f.r == nil || f.r.IntN(2) == 0)
 	case reflect.Interface:
 		if v.Type() != reflect.TypeFor[error]() {
-			f.t.Fatalf("answerFiller cannot fill a %s: teach it (and appendAnswer) the type", v.Type())
+			f.t.Fatalf("valueFiller cannot fill a %s: teach it (and the one-pass encoders) the type", v.Type())
 		}
 		if f.set() {
 			v.Set(reflect.ValueOf(errors.New(dashString)))
@@ -128,7 +139,7 @@ func (f *answerFiller) fill(v reflect.Value, dash bool) {
 		}
 	case reflect.Struct:
 		if v.Type() != reflect.TypeFor[llm.Message]() && reflect.PointerTo(v.Type()).Implements(reflect.TypeFor[json.Marshaler]()) {
-			f.t.Fatalf("%s has its own MarshalJSON: teach answerFiller and appendAnswer about it", v.Type())
+			f.t.Fatalf("%s has its own MarshalJSON: teach valueFiller and the one-pass encoders about it", v.Type())
 		}
 		n := 0
 		for i := range v.NumField() {
@@ -141,19 +152,23 @@ func (f *answerFiller) fill(v reflect.Value, dash bool) {
 			n++
 		}
 		if n == 0 {
-			f.t.Fatalf("%s has no exported field to fill: teach answerFiller about it", v.Type())
+			f.t.Fatalf("%s has no exported field to fill: teach valueFiller about it", v.Type())
 		}
 	default:
-		f.t.Fatalf("answerFiller cannot fill a %s: teach it (and appendAnswer) the type", v.Type())
+		f.t.Fatalf("valueFiller cannot fill a %s: teach it (and the one-pass encoders) the type", v.Type())
 	}
 }
 
 // fullAnswer is a completion with every field of every type it reaches set,
 // the json:"-" ones to dashString and dashInt.
-func fullAnswer(t *testing.T) *llm.ChatCompletion {
-	var c llm.ChatCompletion
-	(&answerFiller{t: t}).fill(reflect.ValueOf(&c).Elem(), false)
-	return &c
+func fullAnswer(t *testing.T) *llm.ChatCompletion { return filled[llm.ChatCompletion](t, nil) }
+
+// filled is a T filled by valueFiller: every field of every type it reaches
+// set when r is nil, else a random part of them.
+func filled[T any](t *testing.T, r *rand.Rand) *T {
+	var v T
+	(&valueFiller{t: t, r: r}).fill(reflect.ValueOf(&v).Elem(), false)
+	return &v
 }
 
 // appendAnswer writes the reference's bytes for a completion with every
@@ -175,9 +190,7 @@ func TestAppendAnswerEveryField(t *testing.T) {
 
 	r := rand.New(rand.NewPCG(3, 5))
 	for range 2000 {
-		var c llm.ChatCompletion
-		(&answerFiller{t: t, r: r}).fill(reflect.ValueOf(&c).Elem(), false)
-		checkAnswer(t, &c, "x")
+		checkAnswer(t, filled[llm.ChatCompletion](t, r), "x")
 	}
 }
 
@@ -235,17 +248,42 @@ func TestAppendAnswerSkipsDashFields(t *testing.T) {
 // A NaN or an infinity fails as it failed: encodeAnswer returns the
 // Encoder's error (the gateway answers 500) and writes nothing.
 func TestEncodeAnswerRefusesNaN(t *testing.T) {
-	for _, f := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+	checkRefusesNaN(t, func(f float64) *llm.ChatCompletion {
 		c := fullAnswer(t)
 		c.Choices[1].Logprobs.Content[0].TopLogprobs[1].Logprob = f
+		return c
+	}, encodeAnswer, checkAnswer)
+}
+
+// checkRefusesNaN fails unless encode returns encoding/json's error for
+// withFloat's value of a NaN and of the infinities, and leaves its buffer as
+// it was; check compares it with the reference.
+func checkRefusesNaN[T any](t *testing.T, withFloat func(float64) T, encode func(*bytes.Buffer, T) error,
+	check func(testing.TB, T, string)) {
+	t.Helper()
+	for _, f := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+		v := withFloat(f)
 		b := bytes.NewBufferString("kept")
-		err := encodeAnswer(b, c)
+		err := encode(b, v)
 		var unsupported *json.UnsupportedValueError
 		if !errors.As(err, &unsupported) || b.String() != "kept" {
 			t.Fatalf("%v: error %v, buffer %q", f, err, b)
 		}
-		checkAnswer(t, c, "")
+		check(t, v, "")
 	}
+}
+
+// fuzzShape is a fuzz test's choice of which fields to set, one bit each.
+type fuzzShape uint64
+
+func (s fuzzShape) bit(i int) bool { return s&(1<<i) != 0 }
+
+// either is v when bit i is set, else "".
+func (s fuzzShape) either(i int, v string) string {
+	if s.bit(i) {
+		return v
+	}
+	return ""
 }
 
 // FuzzAppendAnswer: encodeAnswer writes the reference's bytes, or fails as it
@@ -269,13 +307,7 @@ func FuzzAppendAnswer(f *testing.F) {
 	f.Add("\x7f\xff", "😀", int64(1e12), -1.5e-9, uint64(one&^(1<<27)))
 	f.Add("a", "\u2029", int64(math.MaxInt64), 3.0, uint64(one&^(1<<13)|1<<14))
 	f.Fuzz(func(t *testing.T, a, b string, n int64, x float64, shape uint64) {
-		bit := func(i int) bool { return shape&(1<<i) != 0 }
-		either := func(i int, s string) string {
-			if bit(i) {
-				return s
-			}
-			return ""
-		}
+		bit, either := fuzzShape(shape).bit, fuzzShape(shape).either
 		num := func(i int) int {
 			if bit(i) {
 				return int(n)
