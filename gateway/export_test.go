@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
 	"time"
@@ -41,6 +42,20 @@ func EncodeAnswer(b *bytes.Buffer, res *llm.ChatCompletion) error { return encod
 // (answer_internal_test.go), for BenchmarkEncodeAnswer's comparison.
 func EncodeAnswerReflect(b *bytes.Buffer, res *llm.ChatCompletion) error {
 	return encodeAnswerReflect(b, res)
+}
+
+// ChunkEncoder returns what sseWriter.event does to encode a stream's chunk
+// into b after "data: ": toSSE, then encodeChunk (onepass) or, with reflect,
+// the json.Encoder it replaced, kept across chunks as sseWriter kept it. For
+// BenchmarkEncodeChunk's comparison.
+func ChunkEncoder(b *bytes.Buffer, reflect bool) func(*llm.Chunk) error {
+	var w sseWriter
+	if reflect {
+		enc := json.NewEncoder(b)
+		enc.SetEscapeHTML(false)
+		return func(c *llm.Chunk) error { return enc.Encode(w.toSSE(c)) }
+	}
+	return func(c *llm.Chunk) error { return encodeChunk(b, w.toSSE(c)) }
 }
 
 // SetAccessLogOutput sends the access log s owns (Log.Access stdout or stderr,

@@ -3,7 +3,6 @@ package gateway
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
 	"time"
 
@@ -124,24 +123,23 @@ type sseWriter struct {
 	x       *exchange
 	timeout time.Duration
 	buf     *bytes.Buffer // events framed, not yet written
-	enc     *json.Encoder
-	out     sseChunk    // reused for every chunk
-	choices []sseChoice // out.Choices' storage
+	out     sseChunk      // reused for every chunk
+	choices []sseChoice   // out.Choices' storage
 }
 
 // event frames c as one data event after those held, and writes them all
 // unless more is true (the stream's next chunk is already in memory) and
-// they stay under maxPending. An event that fails to encode is dropped, and
-// the ones before it are written all the same.
+// they stay under maxPending. An event that fails to encode (a NaN log
+// probability) is dropped, and the ones before it are written all the same.
+// The chunk is encoded by encodeChunk, in one pass with the json.Encoder's
+// bytes.
 func (w *sseWriter) event(c *llm.Chunk, more bool) error {
 	if w.buf == nil {
 		w.buf = getBuffer()
-		w.enc = json.NewEncoder(w.buf)
-		w.enc.SetEscapeHTML(false)
 	}
 	held := w.buf.Len()
 	w.buf.WriteString("data: ")
-	if err := w.enc.Encode(w.toSSE(c)); err != nil { // ends the line with \n
+	if err := encodeChunk(w.buf, w.toSSE(c)); err != nil { // ends the line with \n
 		w.buf.Truncate(held)
 		if held > 0 {
 			_ = w.flush()
@@ -203,7 +201,8 @@ func (w *sseWriter) toSSE(c *llm.Chunk) *sseChunk {
 // llm.ChunkChoice omits them when empty, and stays so: its FinishReason is a
 // string, which can say null only as a pointer or with a marshaller of its
 // own, a change to the SDK's public type (and its JSON) for the gateway's
-// sake. TestSSEChunkMirrorsChunk keeps the two types' fields in step.
+// sake. TestSSEChunkMirrorsChunk keeps the two types' fields in step;
+// appendChunk writes it as the json.Encoder would (TestAppendChunkEveryField).
 type sseChunk struct {
 	ID                string             `json:"id"`
 	Object            string             `json:"object"`
