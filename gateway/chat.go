@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -198,7 +199,16 @@ func (s *Server) readBody(x *exchange, r *http.Request) (*bytes.Buffer, bool) {
 			s.writeError(x, apiError{status: http.StatusRequestTimeout, typ: typeInvalidRequest, code: "request_timeout",
 				message: "the request body did not arrive in time", errorType: "request_timeout"})
 		default:
-			x.status, x.errorType = statusClientClosed, "client_closed" // the caller went away mid-body
+			// The framing is broken (a chunk size that is not hex) or the
+			// body ended before its length: a 400 and the connection closed,
+			// for a caller still waiting. One who has gone reads nothing.
+			msg := "the request body could not be read: " + err.Error()
+			if errors.Is(err, io.ErrUnexpectedEOF) {
+				msg = "the request body ended before it was complete"
+			}
+			x.Header().Set("Connection", "close")
+			s.writeError(x, apiError{status: http.StatusBadRequest, typ: typeInvalidRequest, code: "invalid_body",
+				message: msg, errorType: "invalid_request"})
 		}
 		return nil, false
 	}
@@ -372,13 +382,21 @@ func (s *Server) write(x *exchange, status int, body []byte) {
 	_, _ = x.Write(body)
 }
 
-// writeError sends e in OpenAI's error shape (nothing for a caller that left).
+// writeError sends e in OpenAI's error shape — nothing for a caller that
+// left (or a call Shutdown cut): when no answer has started, the handler
+// aborts with http.ErrAbortHandler, so that the server closes the connection
+// rather than send the empty 200 it would send for a handler that wrote
+// nothing (an SDK would read that as a success). The access log line is
+// written on the way out, with 499.
 func (s *Server) writeError(x *exchange, e apiError) {
 	if x.errorType == "" {
 		x.errorType = e.errorType
 	}
 	if e.status == statusClientClosed {
 		x.status = statusClientClosed
+		if !x.answered {
+			panic(http.ErrAbortHandler)
+		}
 		return
 	}
 	h := x.Header()

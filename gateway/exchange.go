@@ -17,9 +17,10 @@ import (
 // it through the call's context (see observer).
 type exchange struct {
 	http.ResponseWriter
-	rc      *http.ResponseController // deadlines and flushes of the connection
-	status  int
-	written int64
+	rc       *http.ResponseController // deadlines and flushes of the connection
+	status   int
+	answered bool // the answer's status went to the server
+	written  int64
 
 	start     time.Time
 	traceID   string
@@ -47,6 +48,9 @@ func (x *exchange) WriteHeader(code int) {
 	if x.status == 0 {
 		x.status = code
 	}
+	if code >= 200 {
+		x.answered = true
+	}
 	x.ResponseWriter.WriteHeader(code)
 }
 
@@ -54,6 +58,7 @@ func (x *exchange) Write(p []byte) (int, error) {
 	if x.status == 0 {
 		x.status = http.StatusOK
 	}
+	x.answered = true
 	n, err := x.ResponseWriter.Write(p)
 	x.written += int64(n)
 	return n, err

@@ -128,6 +128,7 @@ func (c *conn) next() bool {
 	// 4 KiB are bufio's read-ahead, as net/http allows.
 	c.cr.limit(int64(maxHeader) + 4096)
 	start := c.accepted
+	c.skipEmptyLines(true)
 	if c.br.Buffered() == 0 && !c.cr.stashed {
 		if !c.state.CompareAndSwap(stateActive, stateIdle) || c.s.closing.Load() {
 			return false
@@ -150,14 +151,7 @@ func (c *conn) next() bool {
 		start = time.Now()
 	}
 	c.setReadDeadline(hdr, start)
-	// RFC 9112 2.2: empty lines before a request line are ignored (old
-	// clients send one after a POST body).
-	for i := 0; i < 4; i++ {
-		if b, err := c.br.Peek(1); err != nil || b[0] != '\r' && b[0] != '\n' {
-			break
-		}
-		_, _ = c.br.Discard(1)
-	}
+	c.skipEmptyLines(false)
 	raw := scanHeaders(c.br)
 	req, err := http.ReadRequest(c.br)
 	hitLimit := c.cr.unlimit()
@@ -174,7 +168,11 @@ func (c *conn) next() bool {
 	// after answering it. http.ReadRequest drops the Content-Length without
 	// a word, so the raw header block says whether there was one (or could
 	// not be seen whole: closed then too).
-	c.mustClose = chunked(req.TransferEncoding) && (raw.lengths > 0 || !raw.whole)
+	// HTTP/1.0 has no Transfer-Encoding: ReadRequest drops it and frames the
+	// body by its Content-Length, which the sender may not have meant
+	// (RFC 9112 6.1: "treat it as faulty", close after answering).
+	c.mustClose = chunked(req.TransferEncoding) && (raw.lengths > 0 || !raw.whole) ||
+		!req.ProtoAtLeast(1, 1) && raw.codings > 0
 	if code, msg := check(req); code != 0 {
 		c.replyTo(req, code, msg)
 		return false
@@ -212,6 +210,14 @@ func check(r *http.Request) (int, string) {
 			if !validValue(v) {
 				return http.StatusBadRequest, "invalid value of header " + k
 			}
+		}
+	}
+	if e, set := r.Header["Expect"]; set {
+		switch {
+		case !r.ProtoAtLeast(1, 1):
+			delete(r.Header, "Expect") // HTTP/1.0 has no expectations (net/http drops it too)
+		case len(e) != 1 || !strings.EqualFold(e[0], "100-continue"):
+			return http.StatusExpectationFailed, "the only expectation served is 100-continue"
 		}
 	}
 	switch {
@@ -535,20 +541,51 @@ func (c *conn) lingerClose() {
 	_, _ = io.Copy(io.Discard, c.rwc)
 }
 
+// skipEmptyLines drops the empty lines before a request line (RFC 9112
+// 2.2: old clients send one after a POST body); buffered: only those already
+// read, without waiting for more.
+func (c *conn) skipEmptyLines(buffered bool) {
+	for i := 0; i < 4; i++ {
+		if buffered && c.br.Buffered() == 0 {
+			return
+		}
+		if b, err := c.br.Peek(1); err != nil || b[0] != '\r' && b[0] != '\n' {
+			return
+		}
+		_, _ = c.br.Discard(1)
+	}
+}
+
 // rawHeaders is what scanHeaders saw of a request's header block.
 type rawHeaders struct {
 	whole   bool // the block was all in the read buffer
 	hosts   int  // Host fields
 	lengths int  // Content-Length fields
+	codings int  // Transfer-Encoding fields
 }
 
-// scanHeaders counts the Host and Content-Length fields of the request at
-// the head of br, as its bytes sit in the buffer (nothing is consumed), for
-// what http.ReadRequest hides: it takes Host out of the header map and drops
-// a Content-Length that comes with a chunked body. A block longer than what
-// is buffered is reported as not whole.
+// scanHeaders counts the Host, Content-Length and Transfer-Encoding fields
+// of the request at the head of br, for what http.ReadRequest hides: it
+// takes Host out of the header map, drops a Content-Length that comes with a
+// chunked body and a Transfer-Encoding in HTTP/1.0. It reads until the
+// header block is buffered whole (ReadRequest would read the same bytes,
+// under the same deadline and header limit); a block larger than the
+// buffer, or cut short, is reported as not whole.
 func scanHeaders(br *bufio.Reader) rawHeaders {
-	buf, _ := br.Peek(br.Buffered())
+	for {
+		n := br.Buffered()
+		buf, _ := br.Peek(n)
+		if h := countFields(buf); h.whole || n >= br.Size() {
+			return h
+		}
+		if _, err := br.Peek(n + 1); err != nil {
+			return rawHeaders{}
+		}
+	}
+}
+
+// countFields counts the fields of the header block at the head of buf.
+func countFields(buf []byte) rawHeaders {
 	var h rawHeaders
 	first := true
 	for len(buf) > 0 {
@@ -568,6 +605,8 @@ func scanHeaders(br *bufio.Reader) rawHeaders {
 			h.hosts++
 		case hasFieldName(line, "content-length"):
 			h.lengths++
+		case hasFieldName(line, "transfer-encoding"):
+			h.codings++
 		}
 	}
 	return h

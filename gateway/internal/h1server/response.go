@@ -2,6 +2,7 @@ package h1server
 
 import (
 	"bufio"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -24,6 +25,7 @@ type response struct {
 	c      *conn
 	req    *http.Request
 	header http.Header
+	late   http.Header   // what Header returns after WriteHeader (changes ignored)
 	bw     *bufio.Writer // from writers while the answer is being sent
 
 	status      int
@@ -31,20 +33,19 @@ type response struct {
 	committed   bool // the status line and headers are written
 	chunked     bool
 	head        bool
-	bodyOK      bool  // the status allows a body
-	length      int64 // the handler's Content-Length; -1: none
+	bodyOK      bool   // the status allows a body
+	length      int64  // the handler's Content-Length; -1: none
+	lengthText  string // as the handler wrote it
 	written     int64
 	buf         []byte // the answer held before commit
 	closeAfter  bool   // close the connection after this answer
 	deadline    bool   // the handler set a write deadline
 	err         error  // the write that failed
+	finished    bool   // the handler returned and the answer is sent
 }
 
 func (w *response) reset(r *http.Request) {
-	buf := w.buf[:0]
-	if cap(buf) > 4*bufferLimit {
-		buf = nil
-	}
+	buf := w.buf[:0] // at most about bufferLimit: Write holds no more
 	*w = response{c: w.c, req: r, header: make(http.Header, 8), buf: buf, length: -1,
 		head: r.Method == http.MethodHead}
 	if r.Close || w.c.mustClose || !r.ProtoAtLeast(1, 1) && !keepAlive10(r) {
@@ -62,9 +63,35 @@ func keepAlive10(r *http.Request) bool {
 	return false
 }
 
-func (w *response) Header() http.Header { return w.header }
+// Header is the answer's header map until WriteHeader (or the first Write);
+// after it, a copy whose changes are ignored, as http.ResponseWriter's
+// contract says. The copy is made only when asked for: a handler that sets
+// its headers first pays nothing. (A map taken before WriteHeader and changed
+// after it still reaches the answer, except its framing, which WriteHeader
+// fixed; net/http copies the map at WriteHeader instead.)
+func (w *response) Header() http.Header {
+	switch {
+	case w.header == nil: // after the handler returned (a goroutine it left)
+		w.header = http.Header{}
+	case w.wroteHeader && w.late == nil:
+		w.late = w.header.Clone()
+	}
+	if w.late != nil {
+		return w.late
+	}
+	return w.header
+}
+
+// errAfterFinish is what a write gets once its handler has returned: the
+// answer is sent and the connection's writer given back. (A goroutine the
+// handler left writing breaks http.ResponseWriter's contract; it gets an
+// error here rather than a crash.)
+var errAfterFinish = errors.New("h1server: write after the handler returned")
 
 func (w *response) WriteHeader(code int) {
+	if w.finished {
+		return
+	}
 	if w.committed && w.wroteHeader {
 		w.c.s.logf("superfluous WriteHeader call", nil)
 		return
@@ -81,9 +108,16 @@ func (w *response) WriteHeader(code int) {
 	}
 	w.wroteHeader, w.status = true, code
 	w.bodyOK = code >= 200 && code != http.StatusNoContent && code != http.StatusNotModified
+	// The framing is decided here, from the headers as they are now: the
+	// ResponseWriter contract says later changes have no effect, and a
+	// Content-Length set after this would contradict the framing chosen.
+	if _, set := w.header["Transfer-Encoding"]; set {
+		w.header.Del("Transfer-Encoding") // the framing is the server's, as with net/http
+		w.header.Del("Content-Length")
+	}
 	if cl := w.header.Get("Content-Length"); cl != "" {
 		if n, err := strconv.ParseInt(cl, 10, 64); err == nil && n >= 0 {
-			w.length = n
+			w.length, w.lengthText = n, cl
 		} else {
 			w.c.s.logf("invalid Content-Length "+strconv.Quote(cl)+" ignored", nil)
 			w.header.Del("Content-Length")
@@ -95,7 +129,7 @@ func (w *response) WriteHeader(code int) {
 func (w *response) informational(code int) {
 	bw := w.writer()
 	writeStatus(bw, code)
-	_ = w.header.Write(bw)
+	_ = w.header.WriteSubset(bw, framingHeaders) // RFC 9110 8.6: a 1xx has no Content-Length
 	_, _ = bw.WriteString("\r\n")
 	if err := bw.Flush(); err != nil {
 		w.fail(err)
@@ -103,6 +137,9 @@ func (w *response) informational(code int) {
 }
 
 func (w *response) Write(p []byte) (int, error) {
+	if w.finished {
+		return 0, errAfterFinish
+	}
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}
@@ -138,6 +175,9 @@ func (w *response) Write(p []byte) (int, error) {
 }
 
 func (w *response) WriteString(s string) (int, error) {
+	if w.finished {
+		return 0, errAfterFinish
+	}
 	if !w.committed && w.wroteHeader && w.bodyOK && len(w.buf)+len(s) <= bufferLimit && w.err == nil &&
 		(w.length < 0 || w.written+int64(len(s)) <= w.length) {
 		w.buf = append(w.buf, s...)
@@ -192,10 +232,13 @@ func (w *response) writeBody(p []byte) {
 func (w *response) commit(final bool, next []byte) {
 	w.committed = true
 	h := w.header
-	if _, set := h["Transfer-Encoding"]; set {
-		h.Del("Transfer-Encoding") // the framing is the server's, as with net/http
-		w.length = -1
-		h.Del("Content-Length")
+	h.Del("Transfer-Encoding") // set after WriteHeader: the framing is the server's
+	if w.length >= 0 {
+		if cl := h["Content-Length"]; len(cl) != 1 || cl[0] != w.lengthText {
+			h["Content-Length"] = []string{w.lengthText} // changed after WriteHeader
+		}
+	} else {
+		h.Del("Content-Length") // set after WriteHeader
 	}
 	if w.bodyOK {
 		switch {
@@ -216,7 +259,7 @@ func (w *response) commit(final bool, next []byte) {
 		default:
 			w.closeAfter = true
 		}
-		if _, set := h["Content-Type"]; !set {
+		if _, set := h["Content-Type"]; !set && h.Get("Content-Encoding") == "" { // as net/http: no sniffing of encoded bytes
 			sniff := w.buf
 			if len(sniff) == 0 {
 				sniff = next
@@ -272,6 +315,9 @@ func (w *response) Flush() { _ = w.FlushError() }
 
 // FlushError is Flush with its error (for http.ResponseController).
 func (w *response) FlushError() error {
+	if w.finished {
+		return errAfterFinish
+	}
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}
@@ -332,15 +378,22 @@ func (w *response) finish() {
 		_ = w.c.rwc.SetWriteDeadline(time.Time{})
 	}
 	w.release()
+	w.finished = true
 }
 
+// release gives back the pooled writer and lets go of the request and the
+// header map: an idle connection must not keep them (a request with 64 KiB
+// of headers, on each of thousands of idle connections).
 func (w *response) release() {
 	if w.bw != nil {
 		w.bw.Reset(nil)
 		writers.Put(w.bw)
 		w.bw = nil
 	}
+	w.req, w.header, w.late = nil, nil, nil
 }
+
+var framingHeaders = map[string]bool{"Content-Length": true, "Transfer-Encoding": true}
 
 func writeStatus(bw *bufio.Writer, code int) {
 	_, _ = bw.WriteString("HTTP/1.1 ")

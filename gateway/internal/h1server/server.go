@@ -33,6 +33,7 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -90,6 +91,7 @@ func (s *Server) Serve(l net.Listener) error {
 	s.listeners[&l] = struct{}{}
 	s.mu.Unlock()
 	defer func() {
+		_ = l.Close() // as net/http: connections must not wait in a backlog nobody accepts from
 		s.mu.Lock()
 		delete(s.listeners, &l)
 		s.mu.Unlock()
@@ -105,8 +107,7 @@ func (s *Server) Serve(l net.Listener) error {
 			if s.closing.Load() {
 				return ErrServerClosed
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() { // EMFILE and the like, as net/http
+			if retryAccept(err) { // out of file descriptors and the like: they come back
 				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
 				time.Sleep(backoff)
 				continue
@@ -125,6 +126,20 @@ func (s *Server) Serve(l net.Listener) error {
 		s.mu.Unlock()
 		go c.serve()
 	}
+}
+
+// retryAccept says whether an Accept error passes: a timeout, or the
+// process or system out of file descriptors or buffers (EMFILE, ENFILE,
+// ENOBUFS, ENOMEM), which connections closing will cure — net/http retries on
+// the same (its Temporary). Returning would close the gateway on a burst of
+// connections past the file limit.
+func retryAccept(err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
+	}
+	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) ||
+		errors.Is(err, syscall.ENOBUFS) || errors.Is(err, syscall.ENOMEM) || errors.Is(err, syscall.ECONNABORTED)
 }
 
 // Shutdown stops the server gracefully: listeners close, idle connections
