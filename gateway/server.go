@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -209,8 +210,15 @@ func (s *Server) Serve(l net.Listener) error {
 		IdleTimeout:       sc.IdleTimeout,
 		MaxHeaderBytes:    int(sc.MaxHeaderBytes),
 		BaseContext:       s.baseCtx,
+		// What the server says of callers (a request it could not parse) is
+		// debug: the access log has a line per request. A handler's panic
+		// is the gateway's own bug, and an error.
 		Log: func(msg string, err error) {
-			slog.Debug("gateway: http server", "message", msg, "error", err)
+			level := slog.LevelDebug
+			if strings.HasPrefix(msg, "panic") {
+				level = slog.LevelError
+			}
+			slog.Log(context.Background(), level, "gateway: http server", "message", msg, "error", err)
 		},
 	}
 	s.mu.Lock()
