@@ -93,6 +93,8 @@ func startFleet(t *testing.T) *fleet {
 	// calls against this bound.
 	cfg = substitute(t, cfg, "  shared_timeout: 50ms\n", fmt.Sprintf("  shared_timeout: %v\n", testRedisTimeout), 1)
 	cfg = substitute(t, cfg, "  timeout: 50ms\n", fmt.Sprintf("  timeout: %v\n", testRedisTimeout), 1)
+	// The test stops its instances at the end with SIGTERM: no balancer needs the 5s there.
+	cfg = substitute(t, cfg, "  shutdown_delay: 5s\n", "  shutdown_delay: 100ms\n", 1)
 	cfgPath := writeFile(t, f.dir, "fleet.yaml", cfg)
 
 	ports := []int{freePort(t), freePort(t), freePort(t)}

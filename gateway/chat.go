@@ -30,8 +30,7 @@ func (s *Server) chat(x *exchange, r *http.Request) {
 	ctx := traceOf(r.Context(), r, x)
 	setTraceHeaders(x.Header(), x)
 	if s.closing.Load() {
-		s.writeError(x, apiError{status: http.StatusServiceUnavailable, typ: typeUnavailable, code: "shutting_down",
-			message: "the gateway is shutting down; try another instance", retryAfter: time.Second, errorType: "shutting_down"})
+		s.writeError(x, errShuttingDown)
 		return
 	}
 	key, ok := s.authenticate(x, r)
@@ -82,6 +81,11 @@ func (s *Server) chat(x *exchange, r *http.Request) {
 		s.reasoning.remember(memo, s.complete(x, ctx, req))
 	}
 }
+
+// errShuttingDown refuses a call that arrives once Shutdown has closed the
+// listeners (on a kept-alive connection), and ends a stream it cut.
+var errShuttingDown = apiError{status: http.StatusServiceUnavailable, typ: typeUnavailable, code: "shutting_down",
+	message: "the gateway is shutting down; try another instance", retryAfter: time.Second, errorType: "shutting_down"}
 
 // charge counts what the request's calls used against its key. A plain
 // answer is charged before it is written — the server sends an answer the

@@ -272,6 +272,13 @@ type ServerConfig struct {
 	// MaxConnections bounds the connections accepted at once; more wait in
 	// the kernel's backlog until one closes.
 	MaxConnections int `yaml:"max_connections"`
+	// ShutdownDelay is how long Shutdown keeps accepting and serving, with
+	// /ready answering 503, before it closes the listeners: time for a load
+	// balancer's health checks to take the instance out of rotation, so that
+	// no caller meets a refused connection (deploy/haproxy.cfg checks every
+	// 2s and needs 2 failures: deploy/fleet.yaml waits 5s). 0: close at once.
+	// It does not count in ShutdownTimeout.
+	ShutdownDelay time.Duration `yaml:"shutdown_delay"`
 	// ShutdownTimeout is how long Shutdown (SIGTERM, Ctrl-C for harbor serve)
 	// lets streams under way finish before it cuts them.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
@@ -443,7 +450,7 @@ func (c *Config) validate() error {
 		{"read_header_timeout", int64(s.ReadHeaderTimeout)}, {"read_timeout", int64(s.ReadTimeout)},
 		{"write_timeout", int64(s.WriteTimeout)}, {"idle_timeout", int64(s.IdleTimeout)},
 		{"max_streams", int64(s.MaxStreams)}, {"max_connections", int64(s.MaxConnections)},
-		{"shutdown_timeout", int64(s.ShutdownTimeout)},
+		{"shutdown_timeout", int64(s.ShutdownTimeout)}, {"shutdown_delay", int64(s.ShutdownDelay)},
 	} {
 		if d.v < 0 {
 			return bad("server.%s must not be negative", d.name)

@@ -38,7 +38,7 @@ func (s routes) Ready(w http.ResponseWriter, r *http.Request) {
 	checks := map[string]string{}
 	ok := true
 	fail := func(name, why string) { checks[name], ok = why, false }
-	if s.closing.Load() {
+	if s.draining.Load() {
 		fail("shutdown", "shutting down")
 	} else {
 		checks["shutdown"] = "ok"

@@ -51,7 +51,8 @@ type Server struct {
 	requests atomic.Int64
 	underWay atomic.Int64   // requests whose log line is not yet written
 	handlers sync.WaitGroup // every request under way
-	closing  atomic.Bool
+	closing  atomic.Bool    // Shutdown closes the listeners: new calls are refused
+	draining atomic.Bool    // Shutdown has begun: /ready answers 503
 
 	// baseCtx is the parent of every request's context; cancelled when
 	// Shutdown's grace period ends, to stop streams still running.
@@ -180,6 +181,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.api.ServeHTTP(x, r)
 }
 
+// cutNotice is how long Shutdown, past its grace period, lets the streams it
+// cuts tell their callers so before it closes their connections.
+const cutNotice = 250 * time.Millisecond
+
 // RequestsUnderWay is how many requests the gateway is handling. A plain
 // answer is sent the moment it is whole, and the request's access log line
 // and metrics follow it: a request counts here until they are written, so a
@@ -232,14 +237,24 @@ func (s *Server) Serve(l net.Listener) error {
 	return hs.Serve(newLimitListener(l, sc.MaxConnections))
 }
 
-// Shutdown stops the gateway gracefully: /ready turns 503, listeners close,
-// idle connections close, and requests under way — streams included — may
-// finish for up to the Config's ShutdownTimeout (or until ctx ends, if
-// sooner). Then the calls still running are cancelled and their connections
-// closed. It returns once every handler has returned and the harbor client,
-// the Redis tier and the mocks are closed; the error is ctx's or the
-// timeout's when streams had to be cut.
+// Shutdown stops the gateway gracefully: /ready turns 503 and, after the
+// Config's ShutdownDelay (serving as before meanwhile; cut short if ctx
+// ends), listeners close, idle connections close, and requests under way —
+// streams included — may finish for up to its ShutdownTimeout (or until ctx
+// ends, if sooner). Then the calls still running are cancelled and their
+// connections closed. It returns once every handler has returned and the
+// harbor client, the Redis tier and the mocks are closed; the error is ctx's
+// or the timeout's when streams had to be cut.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.draining.Store(true)
+	if d := s.cfg.Server.ShutdownDelay; d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+		}
+	}
 	s.closing.Store(true)
 	s.mu.Lock()
 	s.closed = true
@@ -254,8 +269,16 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 	}
 	if err != nil {
-		// The grace period is over: cut what is left.
+		// The grace period is over: cut what is left. The streams cut get
+		// a moment to send their callers a shutting_down error event before
+		// the connections close.
 		s.cancel()
+		waited := make(chan struct{})
+		go func() { s.handlers.Wait(); close(waited) }()
+		select {
+		case <-waited:
+		case <-time.After(cutNotice):
+		}
 		for _, hs := range servers {
 			_ = hs.Close()
 		}

@@ -76,9 +76,51 @@ func TestShutdownCutsStreamsAfterTimeout(t *testing.T) {
 	assert.Less(t, time.Since(start), 3*time.Second)
 	rest, _ := io.ReadAll(r)
 	assert.NotContains(t, string(rest), "[DONE]")
+	assert.Contains(t, string(rest), `"code":"shutting_down"`, "the caller is told why its stream ended")
 	select {
 	case <-fake.closed:
 	case <-time.After(5 * time.Second):
 		t.Fatal("the vendor stream was not closed")
 	}
+}
+
+// During ShutdownDelay the gateway still accepts and answers calls, new
+// connections included, while /ready answers 503 — a load balancer's health
+// checks take it out of rotation before any caller meets a closed port. Then
+// it stops listening.
+func TestShutdownDelayKeepsServing(t *testing.T) {
+	const delay = 400 * time.Millisecond
+	g := gatewaytest.Start(t, gateway.Config{Server: gateway.ServerConfig{ShutdownDelay: delay}})
+	shut := make(chan error, 1)
+	start := time.Now()
+	go func() { shut <- g.Server.Shutdown(context.Background()) }()
+	require.Eventually(t, func() bool {
+		res, err := http.Get(g.URL + "/ready")
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == http.StatusServiceUnavailable
+	}, delay, 5*time.Millisecond, "/ready turns 503 at once")
+	tr := &http.Transport{DisableKeepAlives: true} // a new connection for each call
+	defer tr.CloseIdleConnections()
+	req, _ := http.NewRequest(http.MethodPost, g.URL+"/v1/chat/completions", strings.NewReader(hi))
+	req.Header.Set("Authorization", "Bearer "+g.Key)
+	res, err := (&http.Client{Transport: tr}).Do(req)
+	require.NoError(t, err, "still accepting during the delay")
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	assert.Equal(t, http.StatusOK, res.StatusCode, "calls still answered during the delay: %s", body)
+	if time.Since(start) >= delay {
+		t.Skip("the machine was too slow to check inside the delay")
+	}
+	select {
+	case err := <-shut:
+		assert.NoError(t, err)
+		assert.GreaterOrEqual(t, time.Since(start), delay, "Shutdown waited for the delay")
+	case <-time.After(5 * time.Second):
+		t.Fatal("Shutdown did not return")
+	}
+	_, err = http.Get(g.URL + "/health")
+	assert.Error(t, err, "no longer listening")
 }

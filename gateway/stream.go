@@ -84,8 +84,12 @@ func (s *Server) streamAnswer(x *exchange, ctx context.Context, req *llm.ChatReq
 		turn = toolTurn{} // an answer cut short is not remembered
 		e := fromHarbor(err)
 		x.errorType = e.errorType
-		if e.status != statusClientClosed {
+		switch {
+		case e.status != statusClientClosed:
 			_ = w.raw(e.body())
+		case s.baseCtx.Err() != nil: // Shutdown cut it; the caller may still be there
+			x.errorType = errShuttingDown.errorType
+			_ = w.raw(errShuttingDown.body())
 		}
 		return
 	}

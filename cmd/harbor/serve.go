@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"os/signal"
 	"strings"
 	"sync"
@@ -161,18 +162,44 @@ func (o *serveOptions) run(ctx context.Context, rest []string, e env) int {
 	case <-ctx.Done():
 	case <-term.Done():
 	}
-	fmt.Fprintf(e.stderr, "harbor serve: shutting down; streams under way may finish for up to %s\n", shutdownTimeout(cfg))
-	err = srv.Shutdown(context.Background())
+	// A second Ctrl-C or SIGTERM cuts what is left at once.
+	again := make(chan os.Signal, 1)
+	signal.Notify(again, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(again)
+	cut, cutNow := context.WithCancel(context.Background())
+	defer cutNow()
+	go func() {
+		select {
+		case <-again:
+			cutNow()
+		case <-cut.Done():
+		}
+	}()
+	fmt.Fprintf(e.stderr, "harbor serve: shutting down; %sstreams under way may finish for up to %s (Ctrl-C again cuts them)\n",
+		shutdownDelay(cfg), shutdownTimeout(cfg))
+	err = srv.Shutdown(cut)
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		fmt.Fprintf(e.stderr, "harbor serve: %v\n", err)
 	}
-	if err != nil {
-		fmt.Fprintf(e.stderr, "harbor serve: streams still running were cut: %v\n", err)
+	switch {
+	case err == nil:
+	case cut.Err() != nil:
+		fmt.Fprintf(e.stderr, "harbor serve: streams still running were cut at the second signal\n")
+	default:
+		fmt.Fprintf(e.stderr, "harbor serve: streams still running were cut after server.shutdown_timeout (%s)\n", shutdownTimeout(cfg))
 	}
 	if ctx.Err() != nil {
 		return exitInterrupted
 	}
 	return exitOK
+}
+
+// shutdownDelay says how long the gateway keeps serving, when it does.
+func shutdownDelay(cfg gateway.Config) string {
+	if d := cfg.Server.ShutdownDelay; d > 0 {
+		return fmt.Sprintf("serving for %s more with /ready 503, then ", d)
+	}
+	return ""
 }
 
 func shutdownTimeout(cfg gateway.Config) string {
