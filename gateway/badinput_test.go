@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -499,4 +500,37 @@ func TestAnonymousOnLoopback(t *testing.T) {
 	res.Body.Close()
 	assert.Equal(t, http.StatusOK, res.StatusCode, "%s", body)
 	http.DefaultClient.CloseIdleConnections()
+}
+
+// Requests the HTTP server refuses before the gateway's routes see them get
+// the same answer as every other error — OpenAI's body, the trace headers —
+// and an access log line.
+func TestMalformedHTTPRequests(t *testing.T) {
+	g := gatewaytest.Start(t, gateway.Config{Server: gateway.ServerConfig{MaxHeaderBytes: 1024}})
+	for _, tc := range []struct {
+		name, req string
+		status    int
+		code      string
+	}{
+		{"space before the colon", "POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nX-A : b\r\n\r\n", 400, "malformed_request"},
+		{"not HTTP", "HELLO THERE\r\n\r\n", 400, "malformed_request"},
+		{"an expectation", "POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nExpect: magic\r\nContent-Length: 2\r\n\r\n{}", 417, "expectation_failed"},
+		{"headers too large", "GET /health HTTP/1.1\r\nHost: gw\r\nX-Big: " + strings.Repeat("a", 8000) + "\r\n\r\n", 431, "headers_too_large"},
+		{"HTTP/2 request line", "GET /health HTTP/2.0\r\nHost: gw\r\n\r\n", 505, "http_version_not_supported"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			conn := dial(t, g)
+			_, err := io.WriteString(conn, tc.req)
+			require.NoError(t, err)
+			res, body := readResponse(t, conn)
+			require.Equal(t, tc.status, res.StatusCode, body)
+			assert.Equal(t, "application/json", res.Header.Get("Content-Type"))
+			assert.Len(t, res.Header.Get("X-Trace-Id"), 32)
+			assert.True(t, res.Close, "the connection closes after a refusal")
+			e := decodeError(t, []byte(body))
+			assert.Equal(t, tc.code, *e.Error.Code, body)
+			assert.Contains(t, g.AccessLog(), `"status":`+strconv.Itoa(tc.status)+`,`)
+			assert.Contains(t, g.AccessLog(), res.Header.Get("X-Trace-Id"), "the refusal has its access log line")
+		})
+	}
 }

@@ -181,6 +181,32 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.api.ServeHTTP(x, r)
 }
 
+// refused answers a request the HTTP server refuses before the gateway sees
+// it (a malformed request line or header, headers over MaxHeaderBytes, an
+// Expect it does not serve…) as every other error: OpenAI's error body,
+// trace headers, an access log line and a count in the metrics.
+func (s *Server) refused(w http.ResponseWriter, r *http.Request, code int, msg string) {
+	x := newExchange(w)
+	traceOf(r.Context(), r, x)
+	setTraceHeaders(x.Header(), x)
+	defer func() {
+		s.gm.observe(x, r)
+		s.logLine(x, r)
+	}()
+	x.Header().Set("Connection", "close")
+	s.writeError(x, apiError{status: code, typ: typeInvalidRequest, code: refusalCodes[code], message: msg,
+		errorType: "invalid_request"})
+}
+
+// refusalCodes are the error codes of the HTTP server's refusals.
+var refusalCodes = map[int]string{
+	http.StatusBadRequest:                  "malformed_request",
+	http.StatusExpectationFailed:           "expectation_failed",
+	http.StatusRequestHeaderFieldsTooLarge: "headers_too_large",
+	http.StatusNotImplemented:              "not_implemented",
+	http.StatusHTTPVersionNotSupported:     "http_version_not_supported",
+}
+
 // cutNotice is how long Shutdown, past its grace period, lets the streams it
 // cuts tell their callers so before it closes their connections.
 const cutNotice = 250 * time.Millisecond
@@ -218,6 +244,7 @@ func (s *Server) Serve(l net.Listener) error {
 		// What the server says of callers (a request it could not parse) is
 		// debug: the access log has a line per request. A handler's panic
 		// is the gateway's own bug, and an error.
+		Refused: s.refused,
 		Log: func(msg string, err error) {
 			level := slog.LevelDebug
 			if strings.HasPrefix(msg, "panic") {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"runtime"
 	"strconv"
@@ -323,6 +324,10 @@ func (c *conn) reply(code int, msg string) { c.replyTo(nil, code, msg) }
 func (c *conn) replyTo(r *http.Request, code int, msg string) {
 	c.linger = true
 	_ = c.rwc.SetWriteDeadline(time.Now().Add(time.Second))
+	if c.s.Refused != nil {
+		c.refuse(r, code, msg)
+		return
+	}
 	text := fmt.Sprintf("%d %s: %s", code, http.StatusText(code), msg)
 	body := text
 	if r != nil && r.Method == http.MethodHead {
@@ -330,6 +335,22 @@ func (c *conn) replyTo(r *http.Request, code int, msg string) {
 	}
 	_, _ = fmt.Fprintf(c.rwc, "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s",
 		code, http.StatusText(code), len(text), body)
+}
+
+// refuse has Server.Refused write the refusal, through the connection's
+// ResponseWriter as for a handler; a panic in it is logged and ends the
+// connection like a handler's.
+func (c *conn) refuse(r *http.Request, code int, msg string) {
+	if r == nil {
+		r = &http.Request{Method: "", URL: &url.URL{}, Header: http.Header{}, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1}
+	}
+	r.RemoteAddr = c.remote
+	r.Body = http.NoBody
+	w := &c.resp
+	w.reset(r)
+	w.closeAfter = true
+	c.s.Refused(w, r, code, msg)
+	w.finish()
 }
 
 func (c *conn) setReadDeadline(d time.Duration, from time.Time) {

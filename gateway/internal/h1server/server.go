@@ -62,6 +62,12 @@ type Server struct {
 	// Log, if set, gets what the server has to say about a connection (a
 	// handler's panic, a request it could not parse).
 	Log func(msg string, err error)
+	// Refused, if set, writes the answer to a request the server refuses
+	// before any handler runs (400, 417, 431, 501, 505): code and msg say
+	// why; r is the request as read, or, when none could be, one with only
+	// RemoteAddr and an empty URL. The connection closes after it. Unset: a
+	// plain-text answer, as net/http's.
+	Refused func(w http.ResponseWriter, r *http.Request, code int, msg string)
 
 	mu        sync.Mutex
 	listeners map[*net.Listener]struct{}
