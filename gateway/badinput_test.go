@@ -534,3 +534,16 @@ func TestMalformedHTTPRequests(t *testing.T) {
 		})
 	}
 }
+
+// An unknown model is a 404 whose message speaks to an HTTP caller (harbor's
+// own points a Go caller to Client.Models()).
+func TestUnknownModelMessage(t *testing.T) {
+	g := gatewaytest.Start(t, gateway.Config{})
+	res, body := newCaller(t, g).chat(`{"model":"nope-1","messages":[{"role":"user","content":"hi"}]}`)
+	require.Equal(t, http.StatusNotFound, res.StatusCode, "%s", body)
+	e := decodeError(t, body)
+	assert.Equal(t, "model_not_found", *e.Error.Code)
+	assert.Contains(t, e.Error.Message, `"nope-1"`)
+	assert.Contains(t, e.Error.Message, "GET /v1/models")
+	assert.NotContains(t, e.Error.Message, "Client.Models")
+}

@@ -78,6 +78,9 @@ func fromHarbor(err error) apiError {
 		e.status, e.typ, e.code = statusClientClosed, typeInvalidRequest, "client_closed"
 	case errors.Is(err, harbor.ErrUnknownModel):
 		e.status, e.typ, e.code, e.param = http.StatusNotFound, typeInvalidRequest, "model_not_found", "model"
+		if he != nil && he.Model != "" { // harbor's message points a Go caller to Client.Models()
+			e.message = fmt.Sprintf("the model %q does not exist on this gateway; GET /v1/models lists them", he.Model)
+		}
 	case errors.Is(err, harbor.ErrNotFound):
 		e.status, e.typ, e.code, e.param = http.StatusNotFound, typeInvalidRequest, "model_not_found", "model"
 	case errors.Is(err, harbor.ErrInvalidRequest):
