@@ -391,7 +391,7 @@ func ParseConfig(data []byte) (Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
-		return Config{}, fmt.Errorf("config: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+		return Config{}, fmt.Errorf("config: %s", explainConfigError(strings.TrimPrefix(err.Error(), "yaml: ")))
 	}
 	return cfg, nil
 }

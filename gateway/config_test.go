@@ -52,7 +52,7 @@ func TestExampleConfig(t *testing.T) {
 
 func TestParseConfigErrors(t *testing.T) {
 	for _, tc := range []struct{ yaml, want string }{
-		{"listen: 1.2.3.4:80\nlisten_typo: 1", `line 2: field listen_typo not found`},
+		{"listen: 1.2.3.4:80\nlisten_typo: 1", `line 2: unknown setting "listen_typo"`},
 		{"cache:\n  max_bytes: lots", `"lots" is not a size`},
 		{"server:\n  read_timeout: 5", "line 2"},
 		{"keys: {id: x}", "line 1"},
@@ -101,4 +101,21 @@ func TestNewRefuses(t *testing.T) {
 	s, err := gateway.New(gateway.Config{Listen: "0.0.0.0:8080", AllowAnonymous: true, Getenv: env, Log: gateway.LogConfig{Access: "off"}})
 	require.NoError(t, err, "allow_anonymous opens it on purpose")
 	require.NoError(t, s.Close())
+}
+
+// A misspelt setting is named in the file's terms — the section, the setting
+// meant — not by the Go type that holds it.
+func TestConfigUnknownSettingExplained(t *testing.T) {
+	for _, tc := range []struct{ yaml, want string }{
+		{"limits:\n  max_concurent: 4\n", `line 2: unknown setting "max_concurent" in limits (did you mean "max_concurrent"?)`},
+		{"server:\n  shutdown_dealy: 5s\n", `unknown setting "shutdown_dealy" in server (did you mean "shutdown_delay"?)`},
+		{"keys:\n  - id: a\n    sha265: x\n", `unknown setting "sha265" in keys (did you mean "sha256"?)`},
+		{"lisen: 127.0.0.1:1\n", `unknown setting "lisen" (did you mean "listen"?)`},
+		{"limits:\n  nonsense: 1\n", `unknown setting "nonsense" in limits`},
+	} {
+		_, err := gateway.ParseConfig([]byte(tc.yaml))
+		require.Error(t, err, tc.yaml)
+		assert.Contains(t, err.Error(), tc.want)
+		assert.NotContains(t, err.Error(), "gateway.", "no Go type names")
+	}
 }

@@ -103,7 +103,7 @@ func TestServeRefusals(t *testing.T) {
 		want string
 	}{
 		{[]string{"--config", filepath.Join(dir, "missing.yaml")}, exitUsage, "no such file"},
-		{[]string{"--config", write("typo.yaml", "listen: 127.0.0.1:0\nlisen: x\n")}, exitUsage, "line 2: field lisen not found"},
+		{[]string{"--config", write("typo.yaml", "listen: 127.0.0.1:0\nlisen: x\n")}, exitUsage, `line 2: unknown setting "lisen" (did you mean "listen"?)`},
 		{[]string{"--listen", "0.0.0.0:0"}, exitUsage, "not a loopback address and no virtual keys"},
 		{[]string{"extra"}, exitUsage, "takes no arguments"},
 	} {
