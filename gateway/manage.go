@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -215,6 +216,20 @@ func (s *Server) writeJSON(x *exchange, status int, v any) {
 	}
 	x.Header()["Content-Type"] = jsonContentType
 	s.write(x, status, b)
+}
+
+// Uncredentialed lists the providers the gateway offers that have no
+// credentials (and no mock): calls to their models are refused with 503
+// provider_not_configured. harbor serve names them at start.
+func (s *Server) Uncredentialed() []string {
+	var out []string
+	for name, p := range s.client.HealthCheck(context.Background()).Providers {
+		if s.offered(name) && !p.Credentials {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 func (s *Server) offered(provider string) bool {

@@ -144,6 +144,9 @@ func (o *serveOptions) run(ctx context.Context, rest []string, e env) int {
 		fmt.Fprintf(e.stderr, "harbor serve: %s answers from the built-in mock (offline): %s %s not set\n",
 			p, strings.Join(miss, " and "), verb)
 	}
+	for _, p := range srv.Uncredentialed() {
+		fmt.Fprintf(e.stderr, "harbor serve: %s has no credentials: its models answer 503 until %s\n", p, credentialHint(p, cfg, e.getenv))
+	}
 	keys := "no virtual keys: callers need none (loopback only)"
 	if n := len(cfg.Keys); n > 0 {
 		keys = fmt.Sprintf("%d virtual keys", n)
@@ -192,6 +195,26 @@ func (o *serveOptions) run(ctx context.Context, rest []string, e env) int {
 		return exitInterrupted
 	}
 	return exitOK
+}
+
+// credentialHint says what gives provider p credentials: the variables of a
+// built-in vendor (or --mock), an endpoint's api_key_env.
+func credentialHint(p string, cfg gateway.Config, getenv func(string) string) string {
+	if v, ok := findVendor(p); ok {
+		if miss := v.missing(getenv); len(miss) > 0 {
+			verb := "is"
+			if len(miss) > 1 {
+				verb = "are"
+			}
+			return fmt.Sprintf("%s %s set (or --mock answers them offline)", strings.Join(miss, " and "), verb)
+		}
+	}
+	for _, ep := range cfg.Endpoints {
+		if ep.Name == p && ep.APIKeyEnv != "" {
+			return ep.APIKeyEnv + " is set (openai_compatible endpoints have no mock)"
+		}
+	}
+	return "it has a key"
 }
 
 // shutdownDelay says how long the gateway keeps serving, when it does.

@@ -63,6 +63,8 @@ func TestServeAnswersWithTheExampleConfigOffline(t *testing.T) {
 	url, stdout, stderr, stop := serveInProcess(t, nil, "--config", "../../deploy/harbor.example.yaml", "--mock", "--listen", "127.0.0.1:0")
 	assert.Contains(t, stderr.String(), "deepseek answers from the built-in mock (offline): DEEPSEEK_API_KEY is not set")
 	assert.Contains(t, stderr.String(), "WENXIN_API_KEY and WENXIN_SECRET_KEY are not set")
+	assert.Contains(t, stderr.String(), "moonshot has no credentials: its models answer 503 until MOONSHOT_API_KEY is set",
+		"an endpoint --mock cannot answer is named at start")
 	req, _ := http.NewRequest(http.MethodPost, url+"/v1/chat/completions",
 		strings.NewReader(`{"model":"fast","messages":[{"role":"user","content":"Hello"}]}`))
 	req.Header.Set("Authorization", "Bearer "+gateway.ExampleKey)
@@ -144,4 +146,14 @@ func TestKeysCommand(t *testing.T) {
 	}
 	code, _, _ = runCLI(t, nil, "", "keys", "hash")
 	assert.Equal(t, exitUsage, code, "no key on stdin")
+}
+
+// Without --mock, every offered provider without credentials is named at
+// start, with what would give it some.
+func TestServeNamesProvidersWithoutCredentials(t *testing.T) {
+	_, _, stderr, stop := serveInProcess(t, map[string]string{"DEEPSEEK_API_KEY": "sk-real-looking-key"}, "--listen", "127.0.0.1:0")
+	assert.NotContains(t, stderr.String(), "deepseek has no credentials")
+	assert.Contains(t, stderr.String(), "doubao has no credentials: its models answer 503 until ARK_API_KEY is set (or --mock answers them offline)")
+	assert.Contains(t, stderr.String(), "wenxin has no credentials: its models answer 503 until WENXIN_API_KEY and WENXIN_SECRET_KEY are set")
+	assert.Equal(t, exitInterrupted, stop())
 }
