@@ -198,7 +198,7 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	if known {
 		x.Header().Set("Allow", method)
 		s.writeError(x, apiError{status: http.StatusMethodNotAllowed, typ: typeInvalidRequest, code: "method_not_allowed",
-			message: fmt.Sprintf("%s %s: this route takes %s", r.Method, r.URL.Path, method), errorType: "not_found"})
+			message: fmt.Sprintf("%s %s: this route takes %s", r.Method, r.URL.Path, method), errorType: "method_not_allowed"})
 		return
 	}
 	s.writeError(x, apiError{status: http.StatusNotFound, typ: typeInvalidRequest, code: "unknown_url",
@@ -394,7 +394,7 @@ var gatewayErrorTypes = func() map[string]bool {
 	}
 	for _, t := range []string{"unauthenticated", "forbidden", "model_not_allowed", "budget_exceeded", "request_too_large",
 		"request_timeout", "client_closed", "write_failed", "too_many_streams", "shutting_down", "not_ready", "internal",
-		"limits_unavailable"} {
+		"limits_unavailable", "method_not_allowed"} {
 		m[t] = true
 	}
 	return m

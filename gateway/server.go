@@ -186,12 +186,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Expect it does not serve…) as every other error: OpenAI's error body,
 // trace headers, an access log line and a count in the metrics.
 func (s *Server) refused(w http.ResponseWriter, r *http.Request, code int, msg string) {
+	s.underWay.Add(1) // the answer leaves before its log line, as ServeHTTP's
 	x := newExchange(w)
 	traceOf(r.Context(), r, x)
 	setTraceHeaders(x.Header(), x)
 	defer func() {
 		s.gm.observe(x, r)
 		s.logLine(x, r)
+		s.underWay.Add(-1)
 	}()
 	x.Header().Set("Connection", "close")
 	s.writeError(x, apiError{status: code, typ: typeInvalidRequest, code: refusalCodes[code], message: msg,
