@@ -144,6 +144,11 @@ func (o *serveOptions) run(ctx context.Context, rest []string, e env) int {
 		fmt.Fprintf(e.stderr, "harbor serve: %s answers from the built-in mock (offline): %s %s not set\n",
 			p, strings.Join(miss, " and "), verb)
 	}
+	for _, k := range cfg.Keys {
+		if placeholderHash(k.SHA256) {
+			fmt.Fprintf(e.stderr, "harbor serve: key %s has a placeholder sha256 that no key matches: make its key with `harbor keys create --id %s` and put the sha256 it prints in place\n", k.ID, k.ID)
+		}
+	}
 	for _, p := range srv.Uncredentialed() {
 		fmt.Fprintf(e.stderr, "harbor serve: %s has no credentials: its models answer 503 until %s\n", p, credentialHint(p, cfg, e.getenv))
 	}
@@ -195,6 +200,12 @@ func (o *serveOptions) run(ctx context.Context, rest []string, e env) int {
 		return exitInterrupted
 	}
 	return exitOK
+}
+
+// placeholderHash says whether h is one hex digit repeated, as the example
+// configs' placeholders are ("0000…"): SHA-256 gives no such hash.
+func placeholderHash(h string) bool {
+	return len(h) == 64 && strings.Count(h, h[:1]) == 64
 }
 
 // credentialHint says what gives provider p credentials: the variables of a

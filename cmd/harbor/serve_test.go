@@ -65,6 +65,9 @@ func TestServeAnswersWithTheExampleConfigOffline(t *testing.T) {
 	assert.Contains(t, stderr.String(), "WENXIN_API_KEY and WENXIN_SECRET_KEY are not set")
 	assert.Contains(t, stderr.String(), "moonshot has no credentials: its models answer 503 until MOONSHOT_API_KEY is set",
 		"an endpoint --mock cannot answer is named at start")
+	assert.Contains(t, stderr.String(), "key team-search has a placeholder sha256 that no key matches",
+		"the example's placeholder hashes are pointed out")
+	assert.NotContains(t, stderr.String(), "key example has a placeholder", "the example key's hash is a real one")
 	req, _ := http.NewRequest(http.MethodPost, url+"/v1/chat/completions",
 		strings.NewReader(`{"model":"fast","messages":[{"role":"user","content":"Hello"}]}`))
 	req.Header.Set("Authorization", "Bearer "+gateway.ExampleKey)
