@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -156,7 +157,7 @@ func (o *serveOptions) run(ctx context.Context, rest []string, e env) int {
 	if n := len(cfg.Keys); n > 0 {
 		keys = fmt.Sprintf("%d virtual keys", n)
 	}
-	fmt.Fprintf(e.stderr, "harbor serve: listening on http://%s (%s). Ctrl-C stops.\n", l.Addr(), keys)
+	fmt.Fprintf(e.stderr, "harbor serve: listening on http://%s (%s). Ctrl-C stops.\n", listenAddr(l.Addr(), srv.Addr()), keys)
 
 	term, stopTerm := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stopTerm()
@@ -200,6 +201,21 @@ func (o *serveOptions) run(ctx context.Context, rest []string, e env) int {
 		return exitInterrupted
 	}
 	return exitOK
+}
+
+// listenAddr is the address to show for listener address a, asked for as
+// asked: Go reports a listener on 0.0.0.0 as [::] (it listens on both), which
+// is not what the config said.
+func listenAddr(a net.Addr, asked string) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return a.String()
+	}
+	host, _, err := net.SplitHostPort(asked)
+	if err != nil || host == "" {
+		host = "0.0.0.0"
+	}
+	return net.JoinHostPort(host, strconv.Itoa(tcp.Port))
 }
 
 // placeholderHash says whether h is one hex digit repeated, as the example

@@ -4,6 +4,7 @@ import (
 	"context"
 	"github.com/harborai/harbor-go/internal/syncbuf"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -159,4 +160,21 @@ func TestServeNamesProvidersWithoutCredentials(t *testing.T) {
 	assert.Contains(t, stderr.String(), "doubao has no credentials: its models answer 503 until ARK_API_KEY is set (or --mock answers them offline)")
 	assert.Contains(t, stderr.String(), "wenxin has no credentials: its models answer 503 until WENXIN_API_KEY and WENXIN_SECRET_KEY are set")
 	assert.Equal(t, exitInterrupted, stop())
+}
+
+// A listener on every address is shown as the config asked for it, not as
+// Go's [::].
+func TestListenAddrShownAsAsked(t *testing.T) {
+	for _, tc := range []struct {
+		addr  net.Addr
+		asked string
+		want  string
+	}{
+		{&net.TCPAddr{IP: net.IPv6unspecified, Port: 8098}, "0.0.0.0:8098", "0.0.0.0:8098"},
+		{&net.TCPAddr{IP: net.IPv6unspecified, Port: 8098}, ":8098", "0.0.0.0:8098"},
+		{&net.TCPAddr{IP: net.IPv6unspecified, Port: 8098}, "[::]:8098", "[::]:8098"},
+		{&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}, "127.0.0.1:0", "127.0.0.1:8080"},
+	} {
+		assert.Equal(t, tc.want, listenAddr(tc.addr, tc.asked), tc.asked)
+	}
 }
