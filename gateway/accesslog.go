@@ -145,7 +145,10 @@ func appendJSONFloat(b []byte, f float64) []byte {
 	return b
 }
 
-// appendJSONString appends s quoted as slog's JSON handler quotes it.
+// appendJSONString appends s quoted as slog's JSON handler quotes it. It is
+// not internal/jsonx's string writer, which follows encoding/json: slog
+// writes \b and \f as \u0008 and \u000c where encoding/json writes them
+// short, and the access log must be slog's bytes exactly.
 func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
