@@ -60,14 +60,15 @@ type conn struct {
 	cancel context.CancelFunc
 	resp   response
 
-	// The watch for a caller that hangs up (see Server.WatchAfter).
+	// The watch for a caller that hangs up (see Server.WatchAfter, watch.go).
 	watchAfter time.Duration
-	watchTimer *time.Timer
 	watchMu    sync.Mutex
 	inHandler  bool          // the handler is running, its body read: the watch may start
+	watchGen   uint64        // counts watchArm calls: a countdown is for one of them
 	watching   bool          // a watch is reading the connection
 	watchDone  chan struct{} // closed when it stops
 	hungUp     atomic.Bool   // the watch saw the caller go away
+	countdown  countdown     // its place in the server's countdowns; under Server.watches.mu
 }
 
 func newConn(s *Server, rwc net.Conn, base context.Context) *conn {
@@ -434,72 +435,6 @@ func (b *body) drain() bool {
 	}
 	_ = n
 	return false
-}
-
-// watchArm starts the countdown to the watch: the handler has its whole
-// request and is working on the answer.
-func (c *conn) watchArm() {
-	c.watchMu.Lock()
-	c.inHandler = true
-	c.watchMu.Unlock()
-	if c.watchTimer == nil {
-		c.watchTimer = time.AfterFunc(c.watchAfter, c.watch)
-		return
-	}
-	c.watchTimer.Reset(c.watchAfter)
-}
-
-// watch reads the connection while the handler works: end of file or an
-// error means the caller hung up, and the request's context is cancelled.
-// A byte read is the next pipelined request's first, kept for it. It runs on
-// the timer's goroutine and ends when watchStop sets a deadline in the past.
-func (c *conn) watch() {
-	c.watchMu.Lock()
-	if !c.inHandler || c.watching || c.br.Buffered() > 0 || c.cr.stashed {
-		c.watchMu.Unlock()
-		return
-	}
-	// The read deadline of the request (ReadTimeout) would end the watch
-	// early; watchStop sets its own.
-	_ = c.rwc.SetReadDeadline(time.Time{})
-	c.watching = true
-	done := make(chan struct{})
-	c.watchDone = done
-	cancel := c.cancel
-	c.watchMu.Unlock()
-	defer close(done)
-	n, err := c.rwc.Read(c.cr.stash[:])
-	if n == 1 {
-		c.cr.stashed = true
-		return
-	}
-	var ne net.Error
-	if err != nil && !(errors.As(err, &ne) && ne.Timeout()) {
-		c.hungUp.Store(true)
-		cancel()
-	}
-}
-
-// watchStop ends the watch, if one runs, and waits for it to let go of the
-// connection.
-func (c *conn) watchStop() {
-	if c.watchTimer != nil {
-		c.watchTimer.Stop()
-	}
-	c.watchMu.Lock()
-	c.inHandler = false
-	watching, done := c.watching, c.watchDone
-	c.watching, c.watchDone = false, nil
-	c.watchMu.Unlock()
-	if !watching {
-		return
-	}
-	_ = c.rwc.SetReadDeadline(aLongTimeAgo)
-	<-done
-	_ = c.rwc.SetReadDeadline(time.Time{})
-	if c.hungUp.Load() {
-		c.resp.closeAfter = true
-	}
 }
 
 // connReader is what the connection's bufio.Reader reads: the connection,

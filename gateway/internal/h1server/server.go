@@ -69,6 +69,8 @@ type Server struct {
 	// plain-text answer, as net/http's.
 	Refused func(w http.ResponseWriter, r *http.Request, code int, msg string)
 
+	watches countdowns // the connections whose watch is due (watch.go)
+
 	mu        sync.Mutex
 	listeners map[*net.Listener]struct{}
 	conns     map[*conn]struct{}
