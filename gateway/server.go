@@ -16,6 +16,7 @@ import (
 	"github.com/harborai/harbor-go/gateway/internal/h1server"
 	"github.com/harborai/harbor-go/generated/harborapi"
 	"github.com/harborai/harbor-go/harbor"
+	"github.com/harborai/harbor-go/internal/rawconn"
 	"github.com/harborai/harbor-go/llm"
 	"github.com/harborai/harbor-go/prommetrics"
 )
@@ -357,7 +358,9 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		<-l.sem
 		return nil, err
 	}
-	return &limitConn{Conn: c, release: func() { <-l.sem }}, nil
+	// Raw reads and writes: the scheduler's monitor thread is not woken by
+	// them (internal/rawconn).
+	return &limitConn{Conn: rawconn.Wrap(c), release: func() { <-l.sem }}, nil
 }
 
 func (l *limitListener) Close() error {

@@ -1,6 +1,7 @@
 package harbor
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/harborai/harbor-go/internal/h1"
+	"github.com/harborai/harbor-go/internal/rawconn"
 	"github.com/harborai/harbor-go/llm"
 )
 
@@ -22,8 +24,7 @@ import (
 // through a proxy (HTTPS_PROXY…) go through a net/http Transport instead,
 // made on first need with the same settings.
 func newTransport(o *Options, conns *connCounter) *h1.Transport {
-	dialer := &net.Dialer{Timeout: o.ConnectTimeout, KeepAlive: 30 * time.Second}
-	dial := dialer.DialContext
+	dial := rawDial(&net.Dialer{Timeout: o.ConnectTimeout, KeepAlive: 30 * time.Second})
 	if conns != nil {
 		dial = conns.dial(dial)
 	}
@@ -36,6 +37,20 @@ func newTransport(o *Options, conns *connCounter) *h1.Transport {
 		MaxConnsPerHost:       o.Limits.MaxConnsPerHost,
 		Proxy:                 http.ProxyFromEnvironment,
 		Fallback:              func() http.RoundTripper { return proxyTransport(o, dial) },
+	}
+}
+
+// rawDial dials with d, its TCP connections reading and writing with raw
+// system calls: a vendor call's reads and writes then do not wake the Go
+// scheduler's monitor thread, which costs more than the call's own work when
+// the process idles between calls (internal/rawconn says how much).
+func rawDial(d *net.Dialer) dialFunc {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := d.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return rawconn.Wrap(c), nil
 	}
 }
 

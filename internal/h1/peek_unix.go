@@ -20,7 +20,7 @@ func peeker(nc net.Conn) func() bool {
 			var buf [1]byte
 			var empty bool
 			probe := func(fd uintptr) bool {
-				n, _, err := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+				n, err := peekRecv(fd, buf[:])
 				// EAGAIN: open, nothing sent. n == 0: closed by the server. n > 0:
 				// bytes nobody asked for. Anything else: broken.
 				empty = n <= 0 && (err == syscall.EAGAIN || err == syscall.EWOULDBLOCK)

@@ -1,0 +1,6 @@
+//go:build linux && !race
+
+package rawconn
+
+func raceAcquire(uintptr) {}
+func raceRelease(uintptr) {}
