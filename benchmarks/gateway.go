@@ -298,6 +298,7 @@ type GatewayConfig struct {
 	Duration    time.Duration // per run; 0: 2s
 	Rounds      int           // interleaved rounds, medians kept; 0: 5
 	NoAccessLog bool          // turn the gateway's access log off (it is on by default)
+	AccessFlush time.Duration // the access log's log.access_flush; 0: each line written at once
 	NoProxy     bool          // leave the proxy floor (StartProxyFloor) out
 	GOMAXPROCS  int           // the gateway's and the proxy's GOMAXPROCS; 0: unset (every CPU)
 	CPUProfile  string        // run this binary as the gateway (ServeGatewayChildIf) and write its CPU profile here
@@ -354,7 +355,7 @@ func MeasureGateway(ctx context.Context, cfg GatewayConfig) (*GatewayReport, err
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	config, err := WriteGatewayConfig(dir, cfg.MockURL, !cfg.NoAccessLog)
+	config, err := WriteGatewayConfig(dir, cfg.MockURL, !cfg.NoAccessLog, cfg.AccessFlush)
 	if err != nil {
 		return nil, err
 	}
@@ -605,7 +606,10 @@ func (r *GatewayReport) Markdown(command string) string {
 		"(the machine is shared: other work runs beside it).\n\n",
 		runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), procs, r.Began.UTC().Format("2006-01-02 15:04"),
 		r.Took.Round(time.Second), r.LoadAvg[0], r.LoadAvg[1])
-	access := "on (stdout, to /dev/null)"
+	access := "on (stdout, to /dev/null; each line written as its request ends)"
+	if cfg.AccessFlush > 0 {
+		access = fmt.Sprintf("on (stdout, to /dev/null; lines written in batches every %v, `log.access_flush` as in deploy/harbor.example.yaml)", cfg.AccessFlush)
+	}
 	if cfg.NoAccessLog {
 		access = "off"
 	}

@@ -183,7 +183,7 @@ func TestReadProcUsage(t *testing.T) {
 }
 
 func TestGatewayConfigFile(t *testing.T) {
-	path, err := WriteGatewayConfig(t.TempDir(), "http://127.0.0.1:1", false)
+	path, err := WriteGatewayConfig(t.TempDir(), "http://127.0.0.1:1", false, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

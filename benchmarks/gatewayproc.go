@@ -38,9 +38,10 @@ const GatewayKey = "hk-bench-gateway-key-0123456789abcdef"
 // returns its path: loopback on a free port, DeepSeek only, at the mock's URL
 // (its key comes from DEEPSEEK_API_KEY, which GatewayProc sets), one virtual
 // key with no limits, and everything else at its default — no cache, no
-// admission limits, no breaker; metrics on, the access log on stdout. With
-// accessLog false the access log is off.
-func WriteGatewayConfig(dir, mockURL string, accessLog bool) (string, error) {
+// admission limits, no breaker; metrics on, the access log on stdout, its
+// lines written in batches every flush (log.access_flush; 0: each line at
+// once). With accessLog false the access log is off.
+func WriteGatewayConfig(dir, mockURL string, accessLog bool, flush time.Duration) (string, error) {
 	access := "stdout"
 	if !accessLog {
 		access = "off"
@@ -55,7 +56,8 @@ keys:
     sha256: %s
 log:
   access: %s
-`, mockURL, gateway.HashKey(GatewayKey), access)
+  access_flush: %s
+`, mockURL, gateway.HashKey(GatewayKey), access, flush)
 	path := filepath.Join(dir, "harbor-bench.yaml")
 	return path, os.WriteFile(path, []byte(cfg), 0o600)
 }

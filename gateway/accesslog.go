@@ -22,8 +22,15 @@ import (
 // cannot drift apart; TestAccessLineMatchesSlog and FuzzAccessLine hold the
 // bytes equal.
 //
-// Like slog's handler, each line is one Write under a mutex, so concurrent
-// requests never interleave their lines.
+// Like slog's handler, each line is written whole under a mutex, so
+// concurrent requests never interleave their lines. With a flush interval
+// (Log.AccessFlush), lines wait in memory and leave in batches: at most that
+// long, or until accessBatch bytes wait, and all of them when the gateway
+// shuts down. A write is a system call, and at low load the one system call
+// per request that the gateway still tells the Go scheduler about (its
+// sockets' are raw: internal/rawconn), which wakes the runtime's monitor
+// thread — about a sixth of the gateway's CPU per plain request at
+// concurrency 1 (benchmarks/results/gateway.md).
 type jsonLines struct {
 	mu sync.Mutex
 	w  io.Writer
@@ -31,22 +38,100 @@ type jsonLines struct {
 	// line the encoder does not know how to write byte-identically (an
 	// attribute of a kind accessAttrs never makes, an empty key).
 	fallback *slog.Logger
+
+	// Batching, with a flush interval; under mu.
+	every   time.Duration // 0: every line is written at once
+	pending []byte        // lines not yet written
+	spare   []byte        // the other batch buffer, while not being written
+	timer   *time.Timer   // set while lines wait
+	closed  bool          // after close: lines are written at once
+	// writing is held while a batch is written, taken before mu is let go,
+	// so that batches leave in the order they were made.
+	writing sync.Mutex
 }
 
-func newJSONLines(w io.Writer) *jsonLines {
-	j := &jsonLines{w: w}
+// accessBatch is how many bytes of lines may wait before they are written
+// (about a hundred lines).
+const accessBatch = 32 << 10
+
+func newJSONLines(w io.Writer, every time.Duration) *jsonLines {
+	j := &jsonLines{w: w, every: every}
 	j.fallback = slog.New(slog.NewJSONHandler(lockedWriter{j}, nil))
 	return j
 }
 
-// lockedWriter writes to j.w under j.mu: the fallback's lines take the same
-// lock as the encoder's.
+// lockedWriter writes to j under j.mu: the fallback's lines take the same
+// path as the encoder's.
 type lockedWriter struct{ j *jsonLines }
 
 func (l lockedWriter) Write(p []byte) (int, error) {
-	l.j.mu.Lock()
-	defer l.j.mu.Unlock()
-	return l.j.w.Write(p)
+	l.j.emit(p)
+	return len(p), nil
+}
+
+// emit writes line, or adds it to the batch.
+func (j *jsonLines) emit(line []byte) {
+	j.mu.Lock()
+	if j.every <= 0 || j.closed {
+		j.writing.Lock() // after a batch still being written, if any
+		_, _ = j.w.Write(line)
+		j.writing.Unlock()
+		j.mu.Unlock()
+		return
+	}
+	first := len(j.pending) == 0
+	j.pending = append(j.pending, line...)
+	if len(j.pending) >= accessBatch {
+		j.writeLocked() // unlocks j.mu
+		return
+	}
+	if first {
+		if j.timer == nil {
+			j.timer = time.AfterFunc(j.every, j.flush)
+		} else {
+			j.timer.Reset(j.every)
+		}
+	}
+	j.mu.Unlock()
+}
+
+// flush writes the lines waiting, if any.
+func (j *jsonLines) flush() {
+	j.mu.Lock()
+	if len(j.pending) == 0 {
+		j.mu.Unlock()
+		return
+	}
+	j.writeLocked()
+}
+
+// writeLocked writes the batch; called with j.mu held, which it lets go
+// while the batch is written, so that requests can add lines meanwhile.
+func (j *jsonLines) writeLocked() {
+	out := j.pending
+	j.pending, j.spare = j.spare[:0], nil
+	if j.timer != nil {
+		j.timer.Stop()
+	}
+	j.writing.Lock()
+	j.mu.Unlock()
+	_, _ = j.w.Write(out)
+	j.writing.Unlock()
+	j.mu.Lock()
+	if j.spare == nil && cap(out) <= 4*accessBatch {
+		j.spare = out[:0]
+	}
+	j.mu.Unlock()
+}
+
+// close writes the lines waiting; lines after it are written at once.
+func (j *jsonLines) close() {
+	j.mu.Lock()
+	j.closed = true
+	j.mu.Unlock()
+	j.flush()
+	j.writing.Lock() // a batch being written by the timer has left too
+	j.writing.Unlock()
 }
 
 // linePool holds the lines' buffers, as slog's handler pools its own: a line
@@ -58,7 +143,7 @@ func (j *jsonLines) log(t time.Time, level slog.Level, msg string, attrs []slog.
 	p := linePool.Get().(*[]byte)
 	b, ok := appendJSONLine((*p)[:0], t, level, msg, attrs)
 	if ok {
-		_, _ = lockedWriter{j}.Write(b)
+		j.emit(b)
 	} else {
 		j.fallback.LogAttrs(context.Background(), level, msg, attrs...)
 	}

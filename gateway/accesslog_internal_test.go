@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"math"
@@ -12,6 +13,7 @@ import (
 	"net/url"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -209,7 +211,7 @@ func TestJSONLinesFallsBackToSlog(t *testing.T) {
 		_, ok := appendJSONLine(nil, tm, slog.LevelInfo, "request", attrs)
 		assert.False(t, ok, "%v", attrs)
 		var buf bytes.Buffer
-		newJSONLines(&buf).log(tm, slog.LevelInfo, "request", attrs)
+		newJSONLines(&buf, 0).log(tm, slog.LevelInfo, "request", attrs)
 		want := slogLine(t, tm, slog.LevelInfo, "request", attrs)
 		assert.Equal(t, timeField.ReplaceAllString(want, "{"), timeField.ReplaceAllString(buf.String(), "{"))
 	}
@@ -289,32 +291,109 @@ func (w *slowWriter) Write(p []byte) (int, error) {
 }
 
 // Concurrent requests' lines come out whole, one per request, each valid
-// JSON, the fallback's lines among them.
+// JSON, the fallback's lines among them — written at once, and in batches
+// (flushed by the timer, by size, and at close).
 func TestJSONLinesConcurrent(t *testing.T) {
-	w := &slowWriter{}
-	s := &Server{accessJSON: newJSONLines(w)}
-	const goroutines, each = 16, 50
-	var wg sync.WaitGroup
-	for g := range goroutines {
-		wg.Go(func() {
-			for i := range each {
-				if i%10 == 9 {
-					s.accessJSON.log(time.Now(), slog.LevelInfo, "request", []slog.Attr{slog.Any("fallback", []int{g, i})})
-					continue
-				}
-				x, r := exchangeFor(g*each+i, g*each+i, time.Now())
-				s.logLine(x, r)
+	for _, every := range []time.Duration{0, time.Millisecond, time.Hour} {
+		t.Run(fmt.Sprint(every), func(t *testing.T) {
+			w := &slowWriter{}
+			s := &Server{accessJSON: newJSONLines(w, every)}
+			const goroutines, each = 16, 50
+			var wg sync.WaitGroup
+			for g := range goroutines {
+				wg.Go(func() {
+					for i := range each {
+						if i%10 == 9 {
+							s.accessJSON.log(time.Now(), slog.LevelInfo, "request", []slog.Attr{slog.Any("fallback", []int{g, i})})
+							continue
+						}
+						x, r := exchangeFor(g*each+i, g*each+i, time.Now())
+						s.logLine(x, r)
+					}
+				})
+			}
+			wg.Wait()
+			s.accessJSON.close()
+			lines := strings.Split(strings.TrimSuffix(w.buf.String(), "\n"), "\n")
+			require.Equal(t, goroutines*each, len(lines), "lines written")
+			for _, l := range lines {
+				var v map[string]any
+				require.NoError(t, json.Unmarshal([]byte(l), &v), l)
+				assert.Equal(t, "request", v["msg"])
 			}
 		})
 	}
-	wg.Wait()
-	lines := strings.Split(strings.TrimSuffix(w.buf.String(), "\n"), "\n")
-	require.Equal(t, goroutines*each, len(lines), "lines written")
-	for _, l := range lines {
-		var v map[string]any
-		require.NoError(t, json.Unmarshal([]byte(l), &v), l)
-		assert.Equal(t, "request", v["msg"])
-	}
+}
+
+// writes records each Write, for the batching tests.
+type writes struct {
+	mu  sync.Mutex
+	got [][]byte
+}
+
+func (w *writes) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.got = append(w.got, bytes.Clone(p))
+	return len(p), nil
+}
+
+func (w *writes) calls() [][]byte {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.got)
+}
+
+// line is the n-th test line, newline included.
+func line(n int) []byte { return fmt.Appendf(nil, `{"n":%d}`+"\n", n) }
+
+// TestJSONLinesBatch proves that with a flush interval lines wait, in order,
+// and leave in one write when it has passed, when accessBatch bytes wait, or
+// at close — and that after close each line is written at once.
+func TestJSONLinesBatch(t *testing.T) {
+	t.Run("interval", func(t *testing.T) {
+		w := &writes{}
+		j := newJSONLines(w, 20*time.Millisecond)
+		for i := range 5 {
+			j.emit(line(i))
+		}
+		require.Eventually(t, func() bool { return len(w.calls()) > 0 }, 5*time.Second, time.Millisecond, "the timer flushes")
+		assert.Equal(t, [][]byte{slices.Concat(line(0), line(1), line(2), line(3), line(4))}, w.calls(), "one write, in order")
+		j.emit(line(5)) // the timer is set again
+		require.Eventually(t, func() bool { return len(w.calls()) == 2 }, 5*time.Second, time.Millisecond)
+		assert.Equal(t, line(5), w.calls()[1])
+		j.close()
+		assert.Len(t, w.calls(), 2, "nothing was waiting")
+	})
+	t.Run("size", func(t *testing.T) {
+		w := &writes{}
+		j := newJSONLines(w, time.Hour)
+		var want []byte
+		n := 0
+		for len(want) < accessBatch {
+			assert.Empty(t, w.calls(), "lines wait until %d bytes do", accessBatch)
+			want = append(want, line(n)...)
+			j.emit(line(n))
+			n++
+		}
+		require.Len(t, w.calls(), 1, "the batch left when it reached accessBatch")
+		assert.Equal(t, want, w.calls()[0])
+		j.emit(line(n))
+		assert.Len(t, w.calls(), 1)
+		j.close()
+		require.Len(t, w.calls(), 2, "close writes what waits")
+		assert.Equal(t, line(n), w.calls()[1])
+		j.emit(line(n + 1))
+		require.Len(t, w.calls(), 3, "after close, at once")
+		assert.Equal(t, line(n+1), w.calls()[2])
+	})
+	t.Run("off", func(t *testing.T) {
+		w := &writes{}
+		j := newJSONLines(w, 0)
+		j.emit(line(0))
+		j.emit(line(1))
+		assert.Equal(t, [][]byte{line(0), line(1)}, w.calls(), "each line at once")
+	})
 }
 
 // BenchmarkAccessLog is one typical plain request's line — a key, a model, a
@@ -331,7 +410,7 @@ func BenchmarkAccessLog(b *testing.B) {
 		s    *Server
 	}{
 		{"slog", &Server{accessLog: slog.New(slog.NewJSONHandler(io.Discard, nil))}},
-		{"fast", &Server{accessJSON: newJSONLines(io.Discard)}},
+		{"fast", &Server{accessJSON: newJSONLines(io.Discard, 0)}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()

@@ -10,12 +10,14 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/harborai/harbor-go/gateway"
 	"github.com/harborai/harbor-go/harbor"
+	"github.com/harborai/harbor-go/internal/syncbuf"
 )
 
 // The access log the gateway owns (no Config.AccessLog) writes, request for
@@ -82,4 +84,30 @@ func TestOwnAccessLogFollowsLogAccess(t *testing.T) {
 		assert.Equal(t, owned, gateway.SetAccessLogOutput(srv, io.Discard), "log.access %q", access)
 		srv.Close()
 	}
+}
+
+// With log.access_flush, lines wait in memory and Shutdown writes them: a
+// request answered, its line not yet written, is in the log once the
+// gateway has shut down.
+func TestAccessFlushWrittenAtShutdown(t *testing.T) {
+	key, sum, err := gateway.NewKey()
+	require.NoError(t, err)
+	var out syncbuf.Buffer
+	srv, err := gateway.New(gateway.Config{
+		Getenv:          func(string) string { return "" },
+		Keys:            []gateway.KeyConfig{{ID: "team-a", SHA256: sum}},
+		ClientOptions:   []harbor.Option{newFake(3, 4, 0).option()},
+		Log:             gateway.LogConfig{AccessFlush: time.Minute},
+		AccessLogOutput: &out,
+	})
+	require.NoError(t, err)
+	r := httptest.NewRequest(http.MethodPost, "/v1/chat/completions", strings.NewReader(`{"model":"fake-1","messages":[{"role":"user","content":"hi"}]}`))
+	r.Header.Set("Authorization", "Bearer "+key)
+	w := httptest.NewRecorder()
+	srv.ServeHTTP(w, r)
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	assert.Empty(t, out.String(), "the line waits for the flush interval")
+	require.NoError(t, srv.Close())
+	assert.Contains(t, out.String(), `"key_id":"team-a"`, "Shutdown wrote the line that waited")
+	assert.Equal(t, 1, strings.Count(out.String(), "\n"))
 }

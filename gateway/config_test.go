@@ -88,6 +88,8 @@ func TestNewRefuses(t *testing.T) {
 		{"bad redis url", gateway.Config{Cache: &gateway.CacheConfig{MaxBytes: 10, TTL: time.Minute, RedisURL: "http://nope"}}, "cache.redis_url"},
 		{"negative limit", gateway.Config{Server: gateway.ServerConfig{MaxStreams: -1}}, "max_streams must not be negative"},
 		{"bad access log", gateway.Config{Log: gateway.LogConfig{Access: "syslog"}}, "log.access"},
+		{"negative access flush", gateway.Config{Log: gateway.LogConfig{AccessFlush: -time.Second}}, "log.access_flush"},
+		{"access flush over a minute", gateway.Config{Log: gateway.LogConfig{AccessFlush: 2 * time.Minute}}, "log.access_flush"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.cfg.Getenv = env

@@ -66,6 +66,6 @@ func SetAccessLogOutput(s *Server, w io.Writer) bool {
 	if s.accessJSON == nil {
 		return false
 	}
-	s.accessJSON = newJSONLines(w)
+	s.accessJSON = newJSONLines(w, s.accessJSON.every)
 	return true
 }

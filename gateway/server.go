@@ -136,11 +136,11 @@ func New(cfg Config) (*Server, error) {
 		s.accessLog = cfg.AccessLog
 	case cfg.Log.Access == "off":
 	case cfg.AccessLogOutput != nil:
-		s.accessJSON = newJSONLines(cfg.AccessLogOutput)
+		s.accessJSON = newJSONLines(cfg.AccessLogOutput, cfg.Log.AccessFlush)
 	case cfg.Log.Access == "stderr":
-		s.accessJSON = newJSONLines(os.Stderr)
+		s.accessJSON = newJSONLines(os.Stderr, cfg.Log.AccessFlush)
 	default:
-		s.accessJSON = newJSONLines(os.Stdout)
+		s.accessJSON = newJSONLines(os.Stdout, cfg.Log.AccessFlush)
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/", s.notFound)
@@ -320,6 +320,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.b.close()
 	s.reasoning.close()
+	if s.accessJSON != nil {
+		s.accessJSON.close() // the lines still waiting in a batch
+	}
 	return err
 }
 

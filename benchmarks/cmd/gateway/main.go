@@ -40,6 +40,7 @@ func main() {
 	conc := flag.String("conc", "1,16,64", "comma-separated closed-loop concurrencies")
 	rate := flag.Int("rate", 1000, "open-loop requests/s (-1: no open loop)")
 	noAccessLog := flag.Bool("no-access-log", false, "turn the gateway's access log off (on by default, as in production)")
+	accessFlush := flag.Duration("access-flush", 100*time.Millisecond, "the gateway's log.access_flush, as deploy/harbor.example.yaml sets it (0: each access log line written as its request ends)")
 	proxy := flag.Bool("proxy", true, "also measure the proxy floor, a minimal net/http proxy in front of the same mock")
 	gomaxprocs := flag.Int("gomaxprocs", 0, "GOMAXPROCS of the gateway and the proxy (0: unset, every CPU)")
 	harborBin := flag.String("harbor", "", "a harbor binary to run as the gateway (default: go build ./cmd/harbor)")
@@ -63,7 +64,7 @@ func main() {
 	defer proc.Close()
 	r, err := benchmarks.MeasureGateway(context.Background(), benchmarks.GatewayConfig{
 		MockURL: proc.URL, Harbor: *harborBin, Concurrency: cs, Rate: *rate, Duration: *duration, Rounds: *rounds,
-		Scenarios: strings.Split(*scenarios, ","), NoAccessLog: *noAccessLog, NoProxy: !*proxy, GOMAXPROCS: *gomaxprocs, CPUProfile: *profile, Progress: os.Stderr,
+		Scenarios: strings.Split(*scenarios, ","), NoAccessLog: *noAccessLog, AccessFlush: *accessFlush, NoProxy: !*proxy, GOMAXPROCS: *gomaxprocs, CPUProfile: *profile, Progress: os.Stderr,
 	})
 	if err != nil {
 		proc.Close()
