@@ -221,6 +221,9 @@ var apiPaths = map[string]string{
 }
 
 // notFound answers every request no route takes, in OpenAI's error shape.
+// Its error_type is its code, unknown_url, never not_found: that is harbor's
+// class of a vendor's 404 (a model the vendor does not know), which the
+// access log and the metrics must not count with callers' wrong URLs.
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	x := exchangeOf(w)
 	method, known := apiPaths[r.URL.Path]
@@ -235,7 +238,7 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	}
 	s.writeError(x, apiError{status: http.StatusNotFound, typ: typeInvalidRequest, code: "unknown_url",
 		message:   fmt.Sprintf("no route %s %s; the Harbor API has /v1/chat/completions and /v1/models", r.Method, r.URL.Path),
-		errorType: "not_found"})
+		errorType: "unknown_url"})
 }
 
 // writeJSON sends v as a JSON answer.
@@ -426,7 +429,7 @@ var gatewayErrorTypes = func() map[string]bool {
 	}
 	for _, t := range []string{"unauthenticated", "forbidden", "model_not_allowed", "budget_exceeded", "request_too_large",
 		"request_timeout", "client_closed", "write_failed", "too_many_streams", "shutting_down", "not_ready", "internal",
-		"limits_unavailable", "method_not_allowed"} {
+		"limits_unavailable", "method_not_allowed", "unknown_url"} {
 		m[t] = true
 	}
 	return m
