@@ -79,7 +79,8 @@
 //	401 missing_api_key, invalid_api_key
 //	402 budget_exceeded (type insufficient_quota): not 429, so that SDKs do not retry it
 //	403 model_not_allowed (the key's models), admin_key_required (/stats)
-//	404 model_not_found (param model), unknown_url
+//	404 model_not_found (param model): no provider serves the model, or its vendor answered 404 for it;
+//	    unknown_url: no such route
 //	405 method_not_allowed
 //	408 request_timeout: the body did not arrive within server.read_timeout
 //	413 request_too_large: the body is over server.max_body_bytes (refused unread when announced)
@@ -145,5 +146,11 @@
 // status, latency, model, provider, tokens, cost, cache, key id (never the
 // key), trace id, error type and, when a vendor call failed (or /ready's
 // Redis), the whole error as harbor reports it ("error": secrets redacted, URL
-// and addresses kept, for the operator).
+// and addresses kept, for the operator). The error type — also the error_type
+// label of harbor_gateway_http_requests_total — is harbor.ErrorType of a failed
+// call (unknown_model: no provider serves the model, nothing was sent;
+// not_found: the vendor answered 404) or the gateway's own reason
+// (unauthenticated, model_not_allowed, unknown_url, method_not_allowed…). So
+// both model 404s have the same body, and the log says who found the model
+// missing.
 package gateway

@@ -271,3 +271,91 @@ func TestMockedGatewayReadsEndpointKeys(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.StatusCode, "%s", body)
 	assert.Contains(t, string(body), `"chat.completion"`)
 }
+
+// A model that does not exist gets OpenAI's answer — 404, type
+// invalid_request_error, code model_not_found, param model — whoever finds it
+// missing: the gateway (no provider serves the name; nothing is sent) or the
+// vendor (it answered 404 for a model the gateway routes). The access log and
+// the metrics keep who said so, in harbor's class names (those of harbor.ErrorType,
+// harbor_requests_total and fallback_on): unknown_model and not_found. A URL
+// without a route is not a model: 404 unknown_url with no param.
+//
+// Regression (found by a new-user trial): the route 404's error_type was
+// not_found, harbor's class of a vendor's 404, so error_type="not_found"
+// counted callers' wrong URLs together with models the vendor does not know.
+func TestNotFoundAnswers(t *testing.T) {
+	g := gatewaytest.Start(t, gateway.Config{Upstream: noRetries()})
+	c := newBadCaller(t, g)
+	const vendor404 = `{"error":{"message":"The model does not exist","type":"invalid_request_error","param":null,"code":"model_not_found"}}`
+	for _, tc := range []struct {
+		name, method, path, body string
+		fault                    bool // the OpenAI mock answers vendor404
+		code, param, errorType   string
+		route                    string // the metric's label
+	}{
+		{name: "the gateway does not know the model", method: http.MethodPost, path: "/v1/chat/completions",
+			body: `{"model":"no-such-model","messages":[{"role":"user","content":"hi"}]}`,
+			code: "model_not_found", param: "model", errorType: "unknown_model", route: "chat"},
+		{name: "the gateway does not know the model (models route)", method: http.MethodGet, path: "/v1/models/no-such-model",
+			code: "model_not_found", param: "model", errorType: "unknown_model", route: "model"},
+		{name: "the vendor does not know the model", method: http.MethodPost, path: "/v1/chat/completions",
+			body: `{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}`, fault: true,
+			code: "model_not_found", param: "model", errorType: "not_found", route: "chat"},
+		{name: "the vendor does not know the model (stream)", method: http.MethodPost, path: "/v1/chat/completions",
+			body: `{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"hi"}]}`, fault: true,
+			code: "model_not_found", param: "model", errorType: "not_found", route: "chat"},
+		{name: "no such route", method: http.MethodGet, path: "/v1/completions",
+			code: "unknown_url", errorType: "unknown_url", route: "other"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.fault {
+				g.Mock(harbortest.OpenAI).Enqueue(harbortest.ReplyJSON(404, vendor404))
+			}
+			res, body := c.do(tc.method, tc.path, tc.body)
+			require.Equal(t, http.StatusNotFound, res.StatusCode, "%s", body)
+			e := decodeError(t, body)
+			assert.Equal(t, "invalid_request_error", e.Error.Type, "%s", body)
+			if assert.NotNil(t, e.Error.Code, "%s", body) {
+				assert.Equal(t, tc.code, *e.Error.Code)
+			}
+			if tc.param == "" {
+				assert.Nil(t, e.Error.Param, "%s", body)
+			} else if assert.NotNil(t, e.Error.Param, "%s", body) {
+				assert.Equal(t, tc.param, *e.Error.Param)
+			}
+			line := accessLine(t, g, res.Header.Get("X-Trace-Id"))
+			assert.Equal(t, tc.errorType, line["error_type"], "the access log's error_type")
+			assert.EqualValues(t, http.StatusNotFound, line["status"])
+		})
+	}
+	_, body := c.do(http.MethodGet, "/metrics", "")
+	var counts []string
+	for _, l := range strings.Split(string(body), "\n") {
+		if strings.HasPrefix(l, "harbor_gateway_http_requests_total{") {
+			counts = append(counts, l)
+		}
+	}
+	metrics := strings.Join(counts, "\n")
+	for _, want := range []string{
+		`harbor_gateway_http_requests_total{code="404",error_type="unknown_model",route="chat"} 1`,
+		`harbor_gateway_http_requests_total{code="404",error_type="unknown_model",route="model"} 1`,
+		`harbor_gateway_http_requests_total{code="404",error_type="not_found",route="chat"} 2`,
+		`harbor_gateway_http_requests_total{code="404",error_type="unknown_url",route="other"} 1`,
+	} {
+		assert.Contains(t, metrics, want)
+	}
+}
+
+// accessLine is the access log line of the request with trace id id.
+func accessLine(t *testing.T, g *gatewaytest.Gateway, id string) map[string]any {
+	t.Helper()
+	require.Len(t, id, 32, "the answer's X-Trace-Id")
+	for _, l := range strings.Split(g.AccessLog(), "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(l), &m) == nil && m["trace_id"] == id {
+			return m
+		}
+	}
+	require.Failf(t, "no access log line", "trace id %s", id)
+	return nil
+}

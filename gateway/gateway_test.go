@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -362,6 +363,76 @@ func TestManagementRoutes(t *testing.T) {
 	assert.Contains(t, string(body), `harbor_requests_total{error_type="",model="deepseek-v4-flash",operation="chat",provider="deepseek"} 1`)
 	assert.Contains(t, string(body), `harbor_gateway_http_requests_total{code="200",error_type="",route="chat"} 1`)
 	assert.Contains(t, string(body), `harbor_gateway_streams_open 0`)
+}
+
+// A HEAD gets the headers its GET gets, Content-Length included, and no body,
+// on every route the spec gives GET (ServeMux routes HEAD to GET patterns).
+// Every answer but a stream is sent whole with its length.
+//
+// Regression (found by a new-user trial): /metrics, written by promhttp in
+// pieces with no length, grows past the HTTP server's 8 KiB hold after a few
+// calls; its GET then went chunked and its HEAD had no Content-Length, which
+// is what net/http's server does too (past its 2 KiB) for an answer whose
+// length the handler does not know.
+func TestHEADIsFramedAsGET(t *testing.T) {
+	g := gatewaytest.Start(t, gateway.Config{})
+	c := newCaller(t, g)
+	for _, m := range []string{"deepseek-v4-flash", "doubao-seed-1-6-251015", "ERNIE-4.0-8K"} {
+		res, body := c.chat(`{"model":"` + m + `","messages":[{"role":"user","content":"hi"}]}`)
+		require.Equal(t, http.StatusOK, res.StatusCode, "%s", body)
+	}
+	for _, tc := range []struct {
+		path   string
+		gzip   bool // Accept-Encoding: gzip, as Prometheus sends
+		stable bool // the GET and the HEAD answer the same bytes (/stats and /metrics count the requests)
+	}{
+		{path: "/health", stable: true},
+		{path: "/ready", stable: true},
+		{path: "/stats"},
+		{path: "/metrics"},
+		{path: "/metrics", gzip: true},
+		{path: "/v1/models", stable: true},
+		{path: "/v1/models/deepseek-v4-pro", stable: true},
+	} {
+		t.Run(fmt.Sprintf("%s gzip=%t", tc.path[1:], tc.gzip), func(t *testing.T) {
+			conn := dial(t, g)
+			br := bufio.NewReader(conn)
+			ask := func(method string) (*http.Response, []byte) {
+				t.Helper()
+				req := method + " " + tc.path + " HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer " + g.Key + "\r\n"
+				if tc.gzip {
+					req += "Accept-Encoding: gzip\r\n"
+				}
+				_, err := io.WriteString(conn, req+"\r\n")
+				require.NoError(t, err)
+				require.NoError(t, conn.SetReadDeadline(time.Now().Add(5*time.Second)))
+				res, err := http.ReadResponse(br, &http.Request{Method: method})
+				require.NoError(t, err, "the answer to the %s: the one before it sent body bytes after a HEAD answer?", method)
+				b, err := io.ReadAll(res.Body)
+				require.NoError(t, err)
+				require.NoError(t, res.Body.Close())
+				require.Equal(t, http.StatusOK, res.StatusCode, "%s %s: %s", method, tc.path, b)
+				return res, b
+			}
+			// The HEAD first and the GET after it on the same connection: a
+			// HEAD answer that carried body bytes would break the GET's.
+			head, headBody := ask(http.MethodHead)
+			get, getBody := ask(http.MethodGet)
+			assert.Empty(t, headBody)
+			assert.Empty(t, get.TransferEncoding, "GET %s is sent whole, not chunked", tc.path)
+			assert.Equal(t, strconv.Itoa(len(getBody)), get.Header.Get("Content-Length"), "GET %s", tc.path)
+			assert.Empty(t, head.TransferEncoding)
+			headLen := head.Header.Get("Content-Length")
+			if assert.NotEmpty(t, headLen, "HEAD %s has the Content-Length its GET has", tc.path) && tc.stable {
+				assert.Equal(t, get.Header.Get("Content-Length"), headLen, "HEAD %s", tc.path)
+			}
+			assert.Equal(t, get.Header.Get("Content-Type"), head.Header.Get("Content-Type"))
+			assert.Equal(t, get.Header.Get("Content-Encoding"), head.Header.Get("Content-Encoding"))
+			if tc.path == "/metrics" && !tc.gzip {
+				assert.Greater(t, len(getBody), 8<<10, "the exposition outgrows the HTTP server's 8 KiB hold, as in the trial")
+			}
+		})
+	}
 }
 
 func TestStatsNeedsAnAdminKey(t *testing.T) {

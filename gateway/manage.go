@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -132,14 +133,45 @@ func (s routes) Stats(w http.ResponseWriter, r *http.Request) {
 }
 
 // Metrics serves Prometheus's exposition of prommetrics and the gateway's own.
+// It is sent whole, with its Content-Length, like every answer but a stream:
+// promhttp writes it in pieces with no length, so one longer than the HTTP
+// server's hold (8 KiB: a few calls' worth of series) went chunked, and a HEAD
+// got no Content-Length — net/http's server does the same past its 2 KiB.
 func (s routes) Metrics(w http.ResponseWriter, r *http.Request) {
 	x := exchangeOf(w)
 	if s.metrics == nil {
 		s.notFound(w, r)
 		return
 	}
-	x.writeDeadline(s.cfg.Server.WriteTimeout)
-	s.metrics.Handler().ServeHTTP(x, r)
+	held := heldAnswer{header: x.Header()}
+	s.metrics.Handler().ServeHTTP(&held, r)
+	if held.status == 0 { // nothing written
+		held.status = http.StatusOK
+	}
+	s.write(x, held.status, held.body.Bytes())
+}
+
+// heldAnswer is a ResponseWriter that keeps the answer (its headers go to
+// header), so that it can be sent whole with its length.
+type heldAnswer struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (h *heldAnswer) Header() http.Header { return h.header }
+
+func (h *heldAnswer) WriteHeader(code int) {
+	if h.status == 0 && code >= 200 {
+		h.status = code
+	}
+}
+
+func (h *heldAnswer) Write(p []byte) (int, error) {
+	if h.status == 0 {
+		h.status = http.StatusOK
+	}
+	return h.body.Write(p)
 }
 
 // ListModels lists the models the caller's key may use.
@@ -189,6 +221,9 @@ var apiPaths = map[string]string{
 }
 
 // notFound answers every request no route takes, in OpenAI's error shape.
+// Its error_type is its code, unknown_url, never not_found: that is harbor's
+// class of a vendor's 404 (a model the vendor does not know), which the
+// access log and the metrics must not count with callers' wrong URLs.
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	x := exchangeOf(w)
 	method, known := apiPaths[r.URL.Path]
@@ -203,7 +238,7 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	}
 	s.writeError(x, apiError{status: http.StatusNotFound, typ: typeInvalidRequest, code: "unknown_url",
 		message:   fmt.Sprintf("no route %s %s; the Harbor API has /v1/chat/completions and /v1/models", r.Method, r.URL.Path),
-		errorType: "not_found"})
+		errorType: "unknown_url"})
 }
 
 // writeJSON sends v as a JSON answer.
@@ -394,7 +429,7 @@ var gatewayErrorTypes = func() map[string]bool {
 	}
 	for _, t := range []string{"unauthenticated", "forbidden", "model_not_allowed", "budget_exceeded", "request_too_large",
 		"request_timeout", "client_closed", "write_failed", "too_many_streams", "shutting_down", "not_ready", "internal",
-		"limits_unavailable", "method_not_allowed"} {
+		"limits_unavailable", "method_not_allowed", "unknown_url"} {
 		m[t] = true
 	}
 	return m

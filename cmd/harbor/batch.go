@@ -58,12 +58,18 @@ time left, failures); otherwise a line every 10 seconds; a summary at the end.
 Which endpoint answers a line is chosen per vendor as for 'harbor chat': its base
 URL or key, or else its built-in mock (offline), with exit status 3 when a mock
 answered because no key was set and the results do not go to a terminal.
-
-For batch, status 1 means that at least one line failed (its error is in the
-output, the others were sent) or that the results could not be written; status 2
-that the input could not be read, has no request or repeats a custom_id, and
-nothing was sent.
 `,
+	exits: []exitStatus{
+		{exitOK, "every line succeeded"},
+		{exitFailed, "at least one line failed (its error is in the output, the others were\n" +
+			"sent), or the results could not be written"},
+		{exitUsage, "usage error: bad flags or arguments, or the input could not be read, has\n" +
+			"no request or repeats a custom_id; nothing was sent"},
+		{exitMockAnswer, "every line succeeded, but a built-in mock answered because no key was\n" +
+			"set, and the output is not a terminal (scripts cannot take it for real)"},
+		{exitInterrupted, "interrupted (Ctrl-C): the results so far are written; the same command\n" +
+			"with -o FILE sends the rest"},
+	},
 	define: func(fs *flag.FlagSet) runFunc {
 		o := &batchOptions{fs: fs}
 		fs.StringVar(&o.output, "o", "", "write the results to `FILE` (default: stdout); an existing FILE is resumed")

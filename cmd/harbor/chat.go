@@ -40,6 +40,17 @@ Which endpoint answers:
     a missing key an error instead (status 1); --mock picks the mock on purpose
     (status 0).
 `,
+	exits: []exitStatus{
+		exitsOK,
+		{exitFailed, "the call failed (network, vendor error, missing key with --no-mock)"},
+		{exitUsage, "usage error: bad flags or arguments (-m \"\", an unknown model), or the\n" +
+			"request or a setting was refused before anything was sent (a *_BASE_URL\n" +
+			"that is not an absolute URL, a key with a space or newline in it,\n" +
+			"--temperature 5)"},
+		{exitMockAnswer, "the answer came from the built-in mock because no key was set, and stdout\n" +
+			"is not a terminal (scripts cannot take it for real)"},
+		exitsInterrupted,
+	},
 	define: func(fs *flag.FlagSet) runFunc {
 		o := &chatOptions{fs: fs}
 		fs.StringVar(&o.model, "m", "deepseek-v4-flash", "model name, alias or vendor/model (see 'harbor models')")

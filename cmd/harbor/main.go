@@ -78,8 +78,23 @@ type command struct {
 	args    string // what follows "harbor NAME" in the usage line
 	summary string // one line for the overview
 	about   string // the help text between the usage line and the flags
+	exits   []exitStatus
 	define  func(fs *flag.FlagSet) runFunc
 }
+
+// exitStatus is one line of a command's Exit status section: a status the
+// command can return and what it means there. A meaning of several lines
+// has "\n" between them.
+type exitStatus struct {
+	code    int
+	meaning string
+}
+
+// The statuses every command's section has, worded the same everywhere.
+var (
+	exitsOK          = exitStatus{exitOK, "success"}
+	exitsInterrupted = exitStatus{exitInterrupted, "interrupted (Ctrl-C)"}
+)
 
 type runFunc func(ctx context.Context, rest []string, e env) int
 
@@ -169,7 +184,8 @@ func (c *command) flagSet() (*flag.FlagSet, runFunc) {
 }
 
 // help is the one help format of every command, in four sections: the usage line,
-// the text, the flags (-h at least) and the exit status. No line ends in a space.
+// the text, the flags (-h at least) and the exit statuses that command can return
+// (harbor's whole list is the overview's). No line ends in a space.
 func (c *command) help() string {
 	fs, _ := c.flagSet()
 	var b strings.Builder
@@ -178,7 +194,10 @@ func (c *command) help() string {
 	fs.SetOutput(&b)
 	fs.PrintDefaults()
 	b.WriteString("  -h, --help\n    \tprint this help\n")
-	b.WriteString("\n" + exitCodesHelp)
+	b.WriteString("\nExit status:\n")
+	for _, s := range c.exits {
+		fmt.Fprintf(&b, "  %-4d %s\n", s.code, strings.ReplaceAll(s.meaning, "\n", "\n       "))
+	}
 	return b.String()
 }
 
@@ -193,6 +212,7 @@ var versionCommand = &command{
 	args:    "",
 	summary: "print harbor's version (also: harbor --version)",
 	about:   "Prints the version of harbor this command was built from.\n",
+	exits:   []exitStatus{exitsOK, {exitUsage, "usage error: an argument was given"}},
 	define: func(fs *flag.FlagSet) runFunc {
 		return func(_ context.Context, rest []string, e env) int {
 			if len(rest) > 0 {
@@ -209,6 +229,7 @@ var helpCommand = &command{
 	args:    "[COMMAND]",
 	summary: "show the help of harbor or of one command",
 	about:   "Prints the overview, or with a command name the same help as 'harbor COMMAND -h'.\n",
+	exits:   []exitStatus{exitsOK, {exitUsage, "usage error: an unknown command, or more than one"}},
 	define: func(fs *flag.FlagSet) runFunc {
 		return func(_ context.Context, rest []string, e env) int {
 			switch len(rest) {

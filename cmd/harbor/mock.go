@@ -22,6 +22,14 @@ var mockCommand = &command{
 	args:    "[--addr 127.0.0.1:8700] [--vendor deepseek,doubao,…] [--check=false] [--exports]",
 	summary: "serve the mock vendors on loopback for other tools",
 	about:   mockAbout(),
+	exits: []exitStatus{
+		{exitOK, "--exports: the servers listen in the background"},
+		{exitFailed, "a port could not be listened on, or the background server of --exports\n" +
+			"did not start"},
+		{exitUsage, "usage error: bad flags or arguments (an unknown --vendor, an --addr that\n" +
+			"is not loopback)"},
+		{exitInterrupted, "stopped with Ctrl-C (without --exports, the only way it ends)"},
+	},
 	define: func(fs *flag.FlagSet) runFunc {
 		o := &mockOptions{}
 		fs.StringVar(&o.addr, "addr", net.JoinHostPort("127.0.0.1", strconv.Itoa(defaultMockPort)),

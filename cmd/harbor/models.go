@@ -22,6 +22,17 @@ the same exit status 3 for an unasked-for mock answer when stdout is not a termi
 --remote takes ` + remoteChoices() + `;
 asking a vendor without one is a usage error (status 2) and sends nothing.
 `,
+	exits: []exitStatus{
+		exitsOK,
+		{exitFailed, "--remote: the call failed (network, vendor error, missing key with\n" +
+			"--no-mock)"},
+		{exitUsage, "usage error: bad flags or arguments, a --remote provider that is unknown\n" +
+			"or has no listing, or a setting refused before anything was sent (a\n" +
+			"*_BASE_URL that is not an absolute URL)"},
+		{exitMockAnswer, "--remote: the list came from the built-in mock because no key was set,\n" +
+			"and stdout is not a terminal (scripts cannot take it for real)"},
+		exitsInterrupted,
+	},
 	define: func(fs *flag.FlagSet) runFunc {
 		o := &modelsOptions{}
 		fs.StringVar(&o.remote, "remote", "", "ask this provider's vendor for its list: "+remoteChoices())

@@ -48,10 +48,15 @@ built-in provider whose key is not set is answered by its built-in mock, offline
 One JSON access-log line per request goes to stdout (log.access in the file).
 
 Ctrl-C or SIGTERM stops it gracefully: streams under way may finish for up to
-server.shutdown_timeout (30s), then they are cut. A config that cannot be read or
-is refused is status 2; an address that cannot be listened on, status 1; SIGTERM
-ends with status 0, Ctrl-C with 130.
+server.shutdown_timeout (30s), then they are cut; a second one cuts them at once.
 `,
+	exits: []exitStatus{
+		{exitOK, "stopped by SIGTERM"},
+		{exitFailed, "the address could not be listened on, or the server failed"},
+		{exitUsage, "usage error: bad flags or arguments, or the config could not be read or\n" +
+			"was refused"},
+		{exitInterrupted, "stopped with Ctrl-C"},
+	},
 	define: func(fs *flag.FlagSet) runFunc {
 		o := &serveOptions{}
 		fs.StringVar(&o.config, "config", "", "the gateway's YAML config file (default: none, every setting at its default)")
@@ -271,6 +276,11 @@ models, rpm, tpm and budget_cny to the lines to restrict the key.
 'harbor keys hash' reads a key from stdin and prints its sha256 line, for a key
 made elsewhere.
 `,
+	exits: []exitStatus{
+		exitsOK,
+		{exitFailed, "no key could be made (the system's random source failed)"},
+		{exitUsage, "usage error: bad flags or arguments, or hash read no key from stdin"},
+	},
 	define: func(fs *flag.FlagSet) runFunc {
 		o := &keysOptions{}
 		fs.StringVar(&o.id, "id", "", "the key's id in logs and /stats (default: key- and 8 hex digits of its hash)")

@@ -97,7 +97,7 @@ type Delta = llm.Delta
 
 // ErrorObject defines model for ErrorObject.
 type ErrorObject struct {
-	// Code A stable code (model_not_found, rate_limit_exceeded, budget_exceeded…).
+	// Code A stable code (model_not_found, unknown_url, rate_limit_exceeded, budget_exceeded…).
 	Code    *string `json:"code"`
 	Message string  `json:"message"`
 
