@@ -40,7 +40,8 @@ const GatewayKey = "hk-bench-gateway-key-0123456789abcdef"
 // key with no limits, and everything else at its default — no cache, no
 // admission limits, no breaker; metrics on, the access log on stdout, its
 // lines written in batches every flush (log.access_flush; 0: each line at
-// once). With accessLog false the access log is off.
+// once, and the setting left out, as binaries before v0.3.0 do not know
+// it). With accessLog false the access log is off.
 func WriteGatewayConfig(dir, mockURL string, accessLog bool, flush time.Duration) (string, error) {
 	access := "stdout"
 	if !accessLog {
@@ -56,8 +57,10 @@ keys:
     sha256: %s
 log:
   access: %s
-  access_flush: %s
-`, mockURL, gateway.HashKey(GatewayKey), access, flush)
+`, mockURL, gateway.HashKey(GatewayKey), access)
+	if flush > 0 { // left out otherwise, for harbor binaries older than it
+		cfg += fmt.Sprintf("  access_flush: %s\n", flush)
+	}
 	path := filepath.Join(dir, "harbor-bench.yaml")
 	return path, os.WriteFile(path, []byte(cfg), 0o600)
 }

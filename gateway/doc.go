@@ -130,7 +130,9 @@
 // request, a goroutine reading the connection to learn when the caller hangs
 // up; this one starts that watch only for a request still running 5 ms after
 // its body was read (a vendor call always is), and cancels the request's
-// context the same way. It serves HTTP/1.1 and 1.0 (keep-alive, pipelining,
+// context the same way. Its sockets' reads and writes are raw system calls
+// (internal/rawconn), which do not wake the Go runtime's monitor thread as
+// net's do. It serves HTTP/1.1 and 1.0 (keep-alive, pipelining,
 // chunked bodies, Expect: 100-continue) in plain text: TLS and HTTP/2 end at
 // the load balancer in front (deploy/). Mounted in a server of your own as an
 // http.Handler, the gateway works the same, at net/http's cost.
@@ -152,5 +154,7 @@
 // not_found: the vendor answered 404) or the gateway's own reason
 // (unauthenticated, model_not_allowed, unknown_url, method_not_allowed…). So
 // both model 404s have the same body, and the log says who found the model
-// missing.
+// missing. Lines are written as their request ends, or, with Log.AccessFlush
+// (log.access_flush), in batches: at most that long after their request, and
+// all of them at Shutdown.
 package gateway

@@ -73,7 +73,9 @@
 // vendor's wire format, which goes out through one pooled transport
 // (internal/h1: HTTP/1.1 keep-alive, the request written and the answer read on
 // the calling goroutine, about half the CPU of net/http's Transport per call;
-// net/http's for proxied requests; yours with WithTransport) wrapped by
+// on Linux its sockets read and write with raw system calls, internal/rawconn,
+// which spare the Go runtime's monitor thread a wake-up per call in a process
+// that idles between calls; net/http's for proxied requests; yours with WithTransport) wrapped by
 // go-retryablehttp: 429/5xx and connection failures are retried with backoff,
 // Retry-After is honoured up to WithMaxRetryAfter, the context deadline covers
 // every attempt, and nothing is retried once a stream's first byte reached you.
