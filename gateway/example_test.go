@@ -15,7 +15,7 @@ import (
 
 // A Go program calls a harbor gateway with the typed client generated from
 // spec/harbor.yaml; its request and answer are harbor's own types. (Any OpenAI
-// SDK works as well: see README-gateway.md.)
+// SDK works as well: see the README, "Run harbor as a gateway".)
 func Example_client() {
 	g, err := gatewaytest.New(gateway.Config{}) // a gateway on the mock vendors; harbor serve in production
 	if err != nil {

@@ -163,7 +163,7 @@ type wantError struct {
 	messageHint string // a part of the message
 }
 
-// errorCases are the error classes of README-gateway.md's table, each as the
+// errorCases are the error classes of the README's gateway Errors table, each as the
 // SDKs see it. wrong_type is Node's only (openai-go's temperature is a float).
 var errorCases = map[string]wantError{
 	"bad_key":                 {401, "invalid_request_error", "invalid_api_key", "", "AuthenticationError", false, "not a key of this gateway"},
