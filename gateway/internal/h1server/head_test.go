@@ -2,11 +2,15 @@ package h1server
 
 import (
 	"bufio"
+	"context"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 // chatBody is the body the SDK heads below announce (67 bytes).
@@ -221,6 +225,70 @@ func TestPathBytes(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestServerReadsHeadFast proves that the server reads the SDKs' heads with
+// the fast path and hands its requests (with their bodies) to the handler,
+// and that it leaves the rest to http.ReadRequest on the same connection.
+func TestServerReadsHeadFast(t *testing.T) {
+	heads := make(chan bool, 100)
+	got := make(chan string, 100)
+	s := &Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b, err := io.ReadAll(r.Body)
+			got <- fmt.Sprintf("%s %s %s %q %v", r.Method, r.URL, r.Host, b, err)
+		}),
+		onHead: func(fast bool) { heads <- fast },
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(l) }()
+	defer func() {
+		_ = s.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = s.Shutdown(ctx)
+		<-served
+	}()
+	c, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	br := bufio.NewReader(c)
+	send := func(in string, fast bool, want string) {
+		t.Helper()
+		if _, err := io.WriteString(c, in); err != nil {
+			t.Fatal(err)
+		}
+		res, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("%d to %q", res.StatusCode, in)
+		}
+		if f := <-heads; f != fast {
+			t.Errorf("fast path %v for %q, want %v", f, in, fast)
+		}
+		if g := <-got; g != want {
+			t.Errorf("the handler saw %s, want %s", g, want)
+		}
+	}
+	for _, tc := range sdkHeads {
+		want := fmt.Sprintf("GET %s 127.0.0.1:8098 \"\" <nil>", tc.head[4:strings.Index(tc.head, " HTTP")])
+		if strings.HasPrefix(tc.head, "POST") {
+			want = fmt.Sprintf("POST /v1/chat/completions 127.0.0.1:8098 %q <nil>", chatBody)
+		}
+		send(sdkRequest(tc.head), true, want)
+	}
+	send("POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n", false, `POST /c x "hi" <nil>`)
+	send("GET /a%20b HTTP/1.1\r\nHost: x\r\n\r\n", false, `GET /a%20b x "" <nil>`)
 }
 
 // BenchmarkReadHead measures the fast path against http.ReadRequest on the
