@@ -155,7 +155,16 @@ func (c *conn) next() bool {
 	c.setReadDeadline(hdr, start)
 	c.skipEmptyLines(false)
 	raw := scanHeaders(c.br)
-	req, err := http.ReadRequest(c.br)
+	// The head is buffered whole now, if it fits: readHead reads the common
+	// one (head.go), http.ReadRequest any other, from the same bytes.
+	req := readHead(c.br)
+	if s.onHead != nil {
+		s.onHead(req != nil)
+	}
+	var err error
+	if req == nil {
+		req, err = http.ReadRequest(c.br)
+	}
 	hitLimit := c.cr.unlimit()
 	if err != nil {
 		c.badRequest(err, hitLimit)

@@ -14,7 +14,12 @@
 // What it serves: HTTP/1.1 and 1.0 (keep-alive, pipelining, chunked and
 // Content-Length bodies both ways, Expect: 100-continue, HEAD), with
 // net/http's own request parser (http.ReadRequest), header size bound, header
-// read, read and idle timeouts, and graceful Shutdown. It refuses what RFC
+// read, read and idle timeouts, and graceful Shutdown. The common request
+// head — HTTP/1.1, a usual method and path, plain headers, no body or a
+// Content-Length one, as the OpenAI SDKs and Go's client send it — is read by
+// a fast path of its own (head.go, readHead) into the request
+// http.ReadRequest would make of it, at a fraction of the cost; any other
+// head, framing or doubt is left to http.ReadRequest. It refuses what RFC
 // 9112 says a server must refuse and http.ReadRequest lets through (a header
 // name that is not a token, a missing or invalid Host) and closes the
 // connection after a request that had both a Content-Length and a chunked
@@ -70,6 +75,10 @@ type Server struct {
 	Refused func(w http.ResponseWriter, r *http.Request, code int, msg string)
 
 	watches countdowns // the connections whose watch is due (watch.go)
+
+	// onHead, set by tests, is told for each request head whether readHead
+	// read it (true) or http.ReadRequest was left to (false).
+	onHead func(fast bool)
 
 	mu        sync.Mutex
 	listeners map[*net.Listener]struct{}
