@@ -124,12 +124,17 @@ func (j *jsonLines) writeLocked() {
 	j.mu.Unlock()
 }
 
-// close writes the lines waiting; lines after it are written at once.
+// close writes the lines waiting; lines after it are written at once. The
+// batch leaves in the same hold of mu that sets closed: a line logged in
+// between would otherwise be written ahead of it.
 func (j *jsonLines) close() {
 	j.mu.Lock()
 	j.closed = true
-	j.mu.Unlock()
-	j.flush()
+	if len(j.pending) > 0 {
+		j.writeLocked() // unlocks j.mu
+	} else {
+		j.mu.Unlock()
+	}
 	j.writing.Lock() // a batch being written by the timer has left too
 	j.writing.Unlock()
 }

@@ -420,3 +420,31 @@ func BenchmarkAccessLog(b *testing.B) {
 		})
 	}
 }
+
+// TestJSONLinesCloseKeepsOrder proves that a line logged while close runs
+// leaves after the lines that waited before it: close must write the batch in
+// the same hold of the mutex that turns batching off, or a line coming in
+// between is written at once, ahead of the batch. The test queues close and
+// then a line on the mutex, and puts the mutex in starvation mode (close,
+// woken, loses it once after waiting over 1ms), in which it is handed to its
+// waiters in turn: close, then the line, then close again.
+func TestJSONLinesCloseKeepsOrder(t *testing.T) {
+	for range 3 {
+		w := &writes{}
+		j := newJSONLines(w, time.Hour)
+		j.emit(line(0))
+		j.mu.Lock()
+		var wg sync.WaitGroup
+		wg.Go(j.close)
+		time.Sleep(5 * time.Millisecond) // close waits for the mutex first
+		wg.Go(func() { j.emit(line(1)) })
+		time.Sleep(5 * time.Millisecond) // then the line
+		j.mu.Unlock()
+		j.mu.Lock() // taken back before close, woken, gets it: starvation
+		time.Sleep(5 * time.Millisecond)
+		j.mu.Unlock()
+		wg.Wait()
+		assert.Equal(t, string(slices.Concat(line(0), line(1))), string(bytes.Join(w.calls(), nil)),
+			"the line waiting before close leaves first")
+	}
+}

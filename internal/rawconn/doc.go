@@ -21,7 +21,9 @@
 // and cannot race a Close; a Write returns only once all of p is written or
 // an error stops it; errors are *net.OpError values as net's are (op "read"
 // or "write", errno in an *os.SyscallError, os.ErrDeadlineExceeded,
-// net.ErrClosed), and a read of nothing at end of stream is io.EOF.
+// net.ErrClosed), and a read of nothing at end of stream is io.EOF. Reads
+// and writes of zero bytes are net's own (a write of nothing still reports
+// a broken pipe).
 //
 // Only Linux: elsewhere Wrap returns the connection unchanged.
 package rawconn

@@ -75,7 +75,8 @@ func (c *Conn) read(fd uintptr) bool {
 // Read reads into p as net.TCPConn's Read does.
 func (c *Conn) Read(p []byte) (int, error) {
 	if len(p) == 0 {
-		return 0, nil
+		// net's own: no system call, but net.ErrClosed once closed.
+		return c.TCPConn.Read(p)
 	}
 	c.rmu.Lock()
 	c.rp, c.rn, c.rerrno = p, 0, 0
@@ -120,6 +121,11 @@ func (c *Conn) write(fd uintptr) bool {
 
 // Write writes all of p as net.TCPConn's Write does.
 func (c *Conn) Write(p []byte) (int, error) {
+	if len(p) == 0 {
+		// net's own, which still makes the write(2): its error (a broken
+		// pipe after CloseWrite, a reset) is the caller's to see.
+		return c.TCPConn.Write(p)
+	}
 	c.wmu.Lock()
 	c.wp, c.wn, c.werrno = p, 0, 0
 	err := c.rc.Write(c.writeFn)

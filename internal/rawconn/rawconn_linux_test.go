@@ -278,3 +278,25 @@ func TestOtherMethods(t *testing.T) {
 	assert.NoError(t, err)
 	assert.Equal(t, "still open the other way", got.String())
 }
+
+// TestZeroLength proves that reads and writes of nothing answer as net's
+// do: a write of nothing still asks the socket (broken pipe after
+// CloseWrite), and a read of nothing on a closed connection is
+// net.ErrClosed, not success.
+func TestZeroLength(t *testing.T) {
+	forBoth(t, func(t *testing.T, c net.Conn, peer *net.TCPConn) {
+		n, err := c.Write(nil)
+		assert.NoError(t, err, "a write of nothing on an open connection")
+		assert.Zero(t, n)
+
+		require.NoError(t, c.(interface{ CloseWrite() error }).CloseWrite())
+		_, err = c.Write(nil)
+		checkOpError(t, err, "write")
+		assert.ErrorIs(t, err, syscall.EPIPE, "a write of nothing after CloseWrite")
+
+		require.NoError(t, c.Close())
+		_, err = c.Read(nil)
+		checkOpError(t, err, "read")
+		assert.ErrorIs(t, err, net.ErrClosed, "a read of nothing after Close")
+	})
+}
