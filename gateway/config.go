@@ -335,7 +335,8 @@ type LogConfig struct {
 	// (benchmarks/results/gateway.md). Every line waiting is written when
 	// the gateway shuts down; a process killed outright (SIGKILL, out of
 	// memory) loses them. 0 (the default) writes each line as its request
-	// ends. At most a minute.
+	// ends. At most a minute; an error with Access off or a Config.AccessLog
+	// of your own (whose handler batches, if it will).
 	AccessFlush time.Duration `yaml:"access_flush"`
 	// Calls adds harbor's own log line per vendor call (harbor.WithLogger),
 	// on stderr.
@@ -485,6 +486,14 @@ func (c *Config) validate() error {
 	}
 	if f := c.Log.AccessFlush; f < 0 || f > time.Minute {
 		return bad("log.access_flush: %v is not between 0 (each line written at once) and 1m", f)
+	}
+	if c.Log.AccessFlush > 0 {
+		switch {
+		case c.Log.Access == "off":
+			return bad("log.access_flush: the access log is off (log.access: off)")
+		case c.AccessLog != nil:
+			return bad("log.access_flush: batches the gateway's own access log, and Config.AccessLog is a logger of yours (batch in its handler)")
+		}
 	}
 	for _, f := range c.PassthroughFields {
 		if strings.TrimSpace(f) == "" {

@@ -1,6 +1,8 @@
 package gateway_test
 
 import (
+	"io"
+	"log/slog"
 	"net/http"
 	"testing"
 	"time"
@@ -90,6 +92,8 @@ func TestNewRefuses(t *testing.T) {
 		{"bad access log", gateway.Config{Log: gateway.LogConfig{Access: "syslog"}}, "log.access"},
 		{"negative access flush", gateway.Config{Log: gateway.LogConfig{AccessFlush: -time.Second}}, "log.access_flush"},
 		{"access flush over a minute", gateway.Config{Log: gateway.LogConfig{AccessFlush: 2 * time.Minute}}, "log.access_flush"},
+		{"access flush with the access log off", gateway.Config{Log: gateway.LogConfig{Access: "off", AccessFlush: time.Second}}, "log.access_flush"},
+		{"access flush with a logger of one's own", gateway.Config{AccessLog: slog.New(slog.NewJSONHandler(io.Discard, nil)), Log: gateway.LogConfig{AccessFlush: time.Second}}, "log.access_flush"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.cfg.Getenv = env

@@ -48,7 +48,8 @@ type Gateway struct {
 // free loopback port is used); with no keys in cfg, one is added (Key); the
 // environment is not read unless cfg.Getenv is set; built-in vendors without
 // credentials are answered by their mocks (cfg.Mock is set); the access log
-// goes to AccessLog unless cfg.AccessLog is set. Faults enqueued on Mock(v)
+// goes to AccessLog unless cfg.AccessLog is set (each line at once:
+// log.access_flush is dropped then). Faults enqueued on Mock(v)
 // reach the gateway's calls.
 func Start(tb testing.TB, cfg gateway.Config) *Gateway {
 	tb.Helper()
@@ -100,6 +101,7 @@ func New(cfg gateway.Config) (*Gateway, error) {
 	}
 	if cfg.AccessLog == nil {
 		cfg.AccessLog = slog.New(slog.NewJSONHandler(g.log, nil))
+		cfg.Log.AccessFlush = 0 // the lines are AccessLog's at once, not batched
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
