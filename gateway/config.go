@@ -395,13 +395,14 @@ func LoadConfig(path string) (Config, error) {
 
 // ParseConfig reads a YAML config. A key it does not know is an error naming
 // its line, so that a typo does not silently leave a setting at its default.
-// An empty document is the zero Config.
+// Durations take a unit (30s, 100ms); a bare 0 is 0s. An empty document is
+// the zero Config.
 func ParseConfig(data []byte) (Config, error) {
 	var cfg Config
-	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec := yaml.NewDecoder(bytes.NewReader(zeroDurations(data)))
 	dec.KnownFields(true)
 	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
-		return Config{}, fmt.Errorf("config: %s", explainConfigError(strings.TrimPrefix(err.Error(), "yaml: ")))
+		return Config{}, fmt.Errorf("config: %s", explainDuration(explainConfigError(strings.TrimPrefix(err.Error(), "yaml: "))))
 	}
 	return cfg, nil
 }

@@ -4,6 +4,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"regexp"
 	"testing"
 	"time"
 
@@ -124,4 +126,42 @@ func TestConfigUnknownSettingExplained(t *testing.T) {
 		assert.Contains(t, err.Error(), tc.want)
 		assert.NotContains(t, err.Error(), "gateway.", "no Go type names")
 	}
+}
+
+// A duration is written with its unit; a bare 0 is read as 0s (the example
+// config's comments show defaults of 0), and any other bare number is an
+// error that says what to write, on its line.
+func TestConfigDurations(t *testing.T) {
+	cfg, err := gateway.ParseConfig([]byte("log:\n  access_flush: 0\nupstream:\n  request_timeout: 0 # none\n" +
+		"keys:\n  - id: a\n    budget_period: 0\n  - id: b\n    budget_period: 720h\nserver:\n  shutdown_delay: \"0\"\n"))
+	require.NoError(t, err)
+	assert.Zero(t, cfg.Log.AccessFlush)
+	assert.Zero(t, cfg.Upstream.RequestTimeout)
+	assert.Zero(t, cfg.Keys[0].BudgetPeriod)
+	assert.Equal(t, 720*time.Hour, cfg.Keys[1].BudgetPeriod)
+
+	for _, c := range []struct{ yaml, want string }{
+		{"log:\n  access_flush: 100\n", "line 2: 100 is not a duration: give it a unit, as 100s or 100ms"},
+		{"server:\n  shutdown_delay: 1.5\n", "line 2: 1.5 is not a duration: give it a unit, as 1.5s or 1.5ms"},
+		{"log:\n  access: 0\n", ""}, // not a duration: a string setting, left as it is
+	} {
+		_, err := gateway.ParseConfig([]byte(c.yaml))
+		if c.want == "" {
+			assert.NoError(t, err, c.yaml)
+			continue
+		}
+		assert.ErrorContains(t, err, c.want, c.yaml)
+	}
+}
+
+// Every commented-out setting of the example config, uncommented, still
+// parses: its comments show values a reader may copy as they are.
+func TestExampleConfigUncommented(t *testing.T) {
+	b, err := os.ReadFile("../deploy/harbor.example.yaml")
+	require.NoError(t, err)
+	commented := regexp.MustCompile(`(?m)^(\s*)# ([a-z_]+: [^#\n]*?)(\s+#.*)?$`)
+	out := commented.ReplaceAll(b, []byte("$1$2"))
+	require.NotEqual(t, string(b), string(out), "the example has commented-out settings")
+	_, err = gateway.ParseConfig(out)
+	assert.NoError(t, err)
 }
