@@ -23,6 +23,7 @@ import (
 	"github.com/harborai/harbor-go/gateway"
 	"github.com/harborai/harbor-go/gateway/gatewaytest"
 	"github.com/harborai/harbor-go/harbor"
+	"github.com/harborai/harbor-go/llm"
 )
 
 // The bad-input and fault cases of issue 14: each gets a clear OpenAI-shaped
@@ -332,8 +333,13 @@ func TestStreamCallerGoesAway(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the vendor stream was not closed")
 	}
-	// The status was 200 when the caller left; the log line says why it ended.
-	require.Eventually(t, func() bool { return strings.Contains(g.AccessLog(), `"error_type":"canceled"`) }, 5*time.Second, 10*time.Millisecond)
+	// The status was 200 when the caller left; the log line says why it ended:
+	// the hang-up watch (which starts 50 ms into the call) cancelled it, or a
+	// chunk written to the closed connection failed first.
+	require.Eventually(t, func() bool {
+		log := g.AccessLog()
+		return strings.Contains(log, `"error_type":"canceled"`) || strings.Contains(log, `"error_type":"write_failed"`)
+	}, 5*time.Second, 10*time.Millisecond)
 	http.DefaultClient.CloseIdleConnections()
 }
 
@@ -546,4 +552,53 @@ func TestUnknownModelMessage(t *testing.T) {
 	assert.Contains(t, e.Error.Message, `"nope-1"`)
 	assert.Contains(t, e.Error.Message, "GET /v1/models")
 	assert.NotContains(t, e.Error.Message, "Client.Models")
+}
+
+// hangingProvider answers no call until the call's context ends, and says
+// when it did and why.
+type hangingProvider struct{ ended chan error }
+
+func (h *hangingProvider) Name() string { return "hang" }
+
+func (h *hangingProvider) Chat(ctx context.Context, req *llm.ChatRequest, _ *llm.CallOptions) (*llm.ChatCompletion, error) {
+	<-ctx.Done()
+	h.ended <- ctx.Err()
+	// As llm.Provider's contract asks: an *Error, ErrCanceled for a cancelled context.
+	return nil, &llm.Error{Provider: "hang", Model: req.Model, Kind: llm.ErrCanceled, Err: ctx.Err(), Message: "canceled"}
+}
+
+func (h *hangingProvider) ChatStream(ctx context.Context, req *llm.ChatRequest, call *llm.CallOptions) (llm.ChunkSource, error) {
+	_, err := h.Chat(ctx, req, call)
+	return nil, err
+}
+
+// A caller that hangs up while its plain call waits on the vendor cancels
+// the call: the server's watch (from 50 ms into the call) sees the connection
+// close, the vendor call's context ends, and the access log says 499.
+func TestPlainCallerHangsUp(t *testing.T) {
+	h := &hangingProvider{ended: make(chan error, 1)}
+	g := gatewaytest.Start(t, gateway.Config{ClientOptions: []harbor.Option{harbor.WithProvider(llm.Descriptor{
+		Name: "hang", Prefixes: []string{"hang-"}, Models: []llm.Model{{ID: "hang-1", Object: "model", OwnedBy: "hang"}},
+		New: func(llm.Config) (llm.Provider, error) { return h, nil },
+	})}})
+	c, err := net.Dial("tcp", strings.TrimPrefix(g.URL, "http://"))
+	require.NoError(t, err)
+	body := `{"model":"hang-1","messages":[{"role":"user","content":"hi"}]}`
+	_, err = fmt.Fprintf(c, "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+		g.Key, len(body), body)
+	require.NoError(t, err)
+	time.Sleep(20 * time.Millisecond) // the call is under way
+	select {
+	case err := <-h.ended:
+		t.Fatalf("the vendor call ended (%v) before the caller left", err)
+	default:
+	}
+	require.NoError(t, c.Close())
+	select {
+	case err := <-h.ended:
+		assert.ErrorIs(t, err, context.Canceled)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the vendor call went on after its caller hung up")
+	}
+	require.Eventually(t, func() bool { return strings.Contains(g.AccessLog(), `"status":499`) }, 5*time.Second, 10*time.Millisecond, g.AccessLog())
 }

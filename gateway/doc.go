@@ -128,7 +128,7 @@
 // request parser, and a plain answer leaves as soon as it is whole, before
 // its access log line and metrics. net/http's server also starts, for every
 // request, a goroutine reading the connection to learn when the caller hangs
-// up; this one starts that watch only for a request still running 5 ms after
+// up; this one starts that watch only for a request still running 50 ms after
 // its body was read (a vendor call always is), and cancels the request's
 // context the same way. Its sockets' reads and writes are raw system calls
 // (internal/rawconn), which do not wake the Go runtime's monitor thread as

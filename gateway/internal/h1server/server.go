@@ -42,8 +42,14 @@ import (
 	"time"
 )
 
-// DefaultWatchAfter is WatchAfter's default.
-const DefaultWatchAfter = 5 * time.Millisecond
+// DefaultWatchAfter is WatchAfter's default: 50 ms, less than any vendor
+// takes to answer a model call, so every such call is watched. Each watch
+// due is a timer expiry, which wakes the runtime's network poller thread and
+// its monitor thread; at 5 ms (the default before) a gateway at 1000
+// requests/s had 3.7–4.0 context switches per plain request, at 50 ms 3.3
+// (perf stat; benchmarks/results/gateway-profile.md). A caller who hangs up
+// is noticed at most that much later.
+const DefaultWatchAfter = 50 * time.Millisecond
 
 // Server serves HTTP/1.1 with Handler. Its fields are read when Serve starts.
 type Server struct {
