@@ -301,7 +301,31 @@ func (c *Client) send(k *call) (*ChatCompletion, error) {
 	res, err := k.p.Chat(ctx, k.req, k.opts)
 	c.stats.inFlight.Add(-1)
 	k.st.inFlight.Add(-1)
+	if err != nil {
+		err = providerError(k, err)
+	}
 	return res, err
+}
+
+// providerError holds a provider that returned a bare context error — a
+// provider of the caller's (WithProvider) may, though llm.Provider's contract
+// asks for an *Error — to harbor's rule for calls the caller stopped: a
+// cancelled context is ErrCanceled, an expired deadline ErrTimeout. Without
+// it the call was counted a failure of type "other", and the gateway answered
+// a caller who had gone with a 500. Other errors are left as they are.
+func providerError(k *call, err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return err
+	}
+	switch {
+	case errors.Is(err, context.Canceled):
+		return llm.Canceled(k.name, k.asked, err)
+	case errors.Is(err, context.DeadlineExceeded):
+		return &Error{Provider: k.name, Model: k.asked, Kind: ErrTimeout, Transient: true, Err: err,
+			Message: "the call's deadline passed"}
+	}
+	return err
 }
 
 func (c *Client) admitCall(k *call) error {
@@ -426,7 +450,7 @@ func (c *Client) openStream(k *call) (llm.ChunkSource, error) {
 	c.stats.inFlight.Add(-1)
 	if err != nil {
 		k.st.inFlight.Add(-1)
-		return nil, err
+		return nil, providerError(k, err)
 	}
 	k.live = true
 	return src, nil
