@@ -279,8 +279,8 @@ type ServerConfig struct {
 	// 2s and needs 2 failures: deploy/fleet.yaml waits 5s). 0: close at once.
 	// It does not count in ShutdownTimeout.
 	ShutdownDelay time.Duration `yaml:"shutdown_delay"`
-	// ShutdownTimeout is how long Shutdown (SIGTERM, Ctrl-C for harbor serve)
-	// lets streams under way finish before it cuts them.
+	// ShutdownTimeout is how long Shutdown (SIGTERM, SIGHUP, Ctrl-C for
+	// harbor serve) lets streams under way finish before it cuts them.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 }
 

@@ -47,11 +47,13 @@ refuses any address but loopback. With --mock (or mock: true in the file) every
 built-in provider whose key is not set is answered by its built-in mock, offline.
 One JSON access-log line per request goes to stdout (log.access in the file).
 
-Ctrl-C or SIGTERM stops it gracefully: streams under way may finish for up to
-server.shutdown_timeout (30s), then they are cut; a second one cuts them at once.
+Ctrl-C, SIGTERM or SIGHUP (its terminal or SSH session closed; under nohup
+SIGHUP stays ignored) stops it gracefully: streams under way may finish for up
+to server.shutdown_timeout (30s), then they are cut; a second one cuts them at
+once.
 `,
 	exits: []exitStatus{
-		{exitOK, "stopped by SIGTERM"},
+		{exitOK, "stopped by SIGTERM or SIGHUP"},
 		{exitFailed, "the address could not be listened on, or the server failed"},
 		{exitUsage, "usage error: bad flags or arguments, or the config could not be read or\n" +
 			"was refused"},
@@ -164,8 +166,16 @@ func (o *serveOptions) run(ctx context.Context, rest []string, e env) int {
 	}
 	fmt.Fprintf(e.stderr, "harbor serve: listening on http://%s (%s). Ctrl-C stops.\n", listenAddr(l.Addr(), srv.Addr()), keys)
 
-	term, stopTerm := signal.NotifyContext(context.Background(), syscall.SIGTERM)
-	defer stopTerm()
+	// SIGTERM and SIGHUP (the terminal or SSH session closed) stop it as
+	// Ctrl-C does; under nohup, which starts it with SIGHUP ignored, SIGHUP
+	// stays ignored (signal.Notify would catch it again).
+	stopSignals := []os.Signal{syscall.SIGTERM}
+	if !signal.Ignored(syscall.SIGHUP) {
+		stopSignals = append(stopSignals, syscall.SIGHUP)
+	}
+	term := make(chan os.Signal, 1)
+	signal.Notify(term, stopSignals...)
+	defer signal.Stop(term)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()
 	select {
@@ -174,11 +184,11 @@ func (o *serveOptions) run(ctx context.Context, rest []string, e env) int {
 		fmt.Fprintf(e.stderr, "harbor serve: %v\n", err)
 		return exitFailed
 	case <-ctx.Done():
-	case <-term.Done():
+	case <-term:
 	}
-	// A second Ctrl-C or SIGTERM cuts what is left at once.
+	// A second Ctrl-C, SIGTERM or SIGHUP cuts what is left at once.
 	again := make(chan os.Signal, 1)
-	signal.Notify(again, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(again, append(stopSignals, os.Interrupt)...)
 	defer signal.Stop(again)
 	cut, cutNow := context.WithCancel(context.Background())
 	defer cutNow()

@@ -23,11 +23,22 @@ import (
 // URL it listens on.
 func serveInProcess(t *testing.T, vars map[string]string, args ...string) (url string, stdout, stderr *syncbuf.Buffer, stop func() int) {
 	t.Helper()
+	url, stdout, stderr, stop, _ = serveInProcessDone(t, vars, args...)
+	return url, stdout, stderr, stop
+}
+
+// serveInProcessDone is serveInProcess for a test that stops harbor serve
+// otherwise (a signal): done is closed when it has returned, and stop then
+// returns its exit status at once.
+func serveInProcessDone(t *testing.T, vars map[string]string, args ...string) (url string, stdout, stderr *syncbuf.Buffer, stop func() int, done <-chan struct{}) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout, stderr = &syncbuf.Buffer{}, &syncbuf.Buffer{}
-	code := make(chan int, 1)
+	exited := make(chan struct{})
+	var code int
 	go func() {
-		code <- run(ctx, append([]string{"serve"}, args...), env{
+		defer close(exited)
+		code = run(ctx, append([]string{"serve"}, args...), env{
 			getenv: func(k string) string { return vars[k] },
 			stdin:  strings.NewReader(""), stdout: stdout, stderr: stderr,
 		})
@@ -35,8 +46,7 @@ func serveInProcess(t *testing.T, vars map[string]string, args ...string) (url s
 	re := regexp.MustCompile(`listening on (http://\S+) `)
 	require.Eventually(t, func() bool {
 		select {
-		case c := <-code:
-			code <- c
+		case <-exited:
 			return true
 		default:
 		}
@@ -50,14 +60,15 @@ func serveInProcess(t *testing.T, vars map[string]string, args ...string) (url s
 			stopped = true
 			cancel()
 		}
-		return <-code
+		<-exited
+		return code
 	}
 	t.Cleanup(func() {
 		if !stopped {
 			stop()
 		}
 	})
-	return m[1], stdout, stderr, stop
+	return m[1], stdout, stderr, stop, exited
 }
 
 func TestServeAnswersWithTheExampleConfigOffline(t *testing.T) {
