@@ -178,13 +178,15 @@ func (o *serveOptions) run(ctx context.Context, rest []string, e env) int {
 	defer signal.Stop(term)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()
+	got := "Ctrl-C"
 	select {
 	case err := <-served:
 		_ = srv.Close()
 		fmt.Fprintf(e.stderr, "harbor serve: %v\n", err)
 		return exitFailed
 	case <-ctx.Done():
-	case <-term:
+	case sig := <-term:
+		got = signalName(sig)
 	}
 	// A second Ctrl-C, SIGTERM or SIGHUP cuts what is left at once.
 	again := make(chan os.Signal, 1)
@@ -199,8 +201,12 @@ func (o *serveOptions) run(ctx context.Context, rest []string, e env) int {
 		case <-cut.Done():
 		}
 	}()
-	fmt.Fprintf(e.stderr, "harbor serve: shutting down; %sstreams under way may finish for up to %s (Ctrl-C again cuts them)\n",
-		shutdownDelay(cfg), shutdownTimeout(cfg))
+	cutters := []string{"Ctrl-C"}
+	for _, sig := range stopSignals {
+		cutters = append(cutters, signalName(sig))
+	}
+	fmt.Fprintf(e.stderr, "harbor serve: shutting down on %s; %sstreams under way may finish for up to %s (a second %s cuts them)\n",
+		got, shutdownDelay(cfg), shutdownTimeout(cfg), orList(cutters))
 	err = srv.Shutdown(cut)
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		fmt.Fprintf(e.stderr, "harbor serve: %v\n", err)
@@ -216,6 +222,25 @@ func (o *serveOptions) run(ctx context.Context, rest []string, e env) int {
 		return exitInterrupted
 	}
 	return exitOK
+}
+
+// signalName is how harbor serve names a signal that stops it.
+func signalName(sig os.Signal) string {
+	switch sig {
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	case syscall.SIGHUP:
+		return "SIGHUP"
+	}
+	return sig.String()
+}
+
+// orList joins words as "a", "a or b", "a, b or c".
+func orList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
 }
 
 // listenAddr is the address to show for listener address a, asked for as

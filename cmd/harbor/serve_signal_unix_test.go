@@ -31,8 +31,10 @@ func TestServeSecondSignalCutsShutdown(t *testing.T) {
 			code := make(chan int, 1)
 			start := time.Now()
 			go func() { code <- stop() }() // the first Ctrl-C
-			require.Eventually(t, func() bool { return strings.Contains(stderr.String(), "Ctrl-C again cuts them") },
+			require.Eventually(t, func() bool { return strings.Contains(stderr.String(), "shutting down on Ctrl-C;") },
 				5*time.Second, 5*time.Millisecond, "%s", stderr)
+			assert.Contains(t, stderr.String(), "(a second Ctrl-C, SIGTERM or SIGHUP cuts them)",
+				"it names the signals that cut, not only Ctrl-C")
 			assert.Contains(t, stderr.String(), "serving for 10s more with /ready 503")
 			// The second signal, to this process: harbor serve has it caught (signal.Notify), so it does not kill the test.
 			require.NoError(t, syscall.Kill(os.Getpid(), sig))
@@ -79,7 +81,8 @@ func TestServeSIGHUPShutsDownGracefully(t *testing.T) {
 		t.Fatalf("harbor serve still running 5s after SIGHUP: %s", stderr)
 	}
 	assert.Equal(t, exitOK, stop(), "as SIGTERM: %s", stderr)
-	assert.Contains(t, stderr.String(), "shutting down")
+	assert.Contains(t, stderr.String(), "harbor serve: shutting down on SIGHUP; streams under way may finish for up to 30s "+
+		"(a second Ctrl-C, SIGTERM or SIGHUP cuts them)")
 	assert.Contains(t, stdout.String(), `"path":"/v1/chat/completions"`, "the waiting line is written")
 }
 
@@ -98,4 +101,5 @@ func TestServeKeepsSIGHUPIgnored(t *testing.T) {
 	assert.Equal(t, http.StatusOK, res.StatusCode)
 	assert.NotContains(t, stderr.String(), "shutting down")
 	assert.Equal(t, exitInterrupted, stop())
+	assert.Contains(t, stderr.String(), "(a second Ctrl-C or SIGTERM cuts them)", "SIGHUP is not one of them")
 }
