@@ -165,3 +165,27 @@ func TestExampleConfigUncommented(t *testing.T) {
 	_, err = gateway.ParseConfig(out)
 	assert.NoError(t, err)
 }
+
+// The example config's access_flush comment states the bounds the config
+// takes, 0 to 1m (found by a new-user trial: it said neither).
+func TestExampleConfigStatesAccessFlushBounds(t *testing.T) {
+	b, err := os.ReadFile("../deploy/harbor.example.yaml")
+	require.NoError(t, err)
+	line := regexp.MustCompile(`(?m)^\s*access_flush:.*$`).Find(b)
+	require.NotNil(t, line)
+	assert.Contains(t, string(line), "0 to 1m")
+	for flush, ok := range map[string]bool{"0s": true, "1m": true, "61s": false, "-1s": false} {
+		cfg, err := gateway.ParseConfig([]byte("log:\n  access_flush: " + flush + "\n"))
+		require.NoError(t, err, flush)
+		cfg.Getenv = func(string) string { return "" }
+		srv, err := gateway.New(cfg)
+		if err == nil {
+			_ = srv.Close()
+		}
+		if ok {
+			assert.NoError(t, err, flush)
+		} else {
+			assert.ErrorContains(t, err, "is not between 0 (each line written at once) and 1m", flush)
+		}
+	}
+}

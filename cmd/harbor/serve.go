@@ -45,12 +45,16 @@ from the environment only (DEEPSEEK_API_KEY…), never from callers. Without
 It listens on 127.0.0.1:8080 unless told otherwise; without virtual keys it
 refuses any address but loopback. With --mock (or mock: true in the file) every
 built-in provider whose key is not set is answered by its built-in mock, offline.
-One JSON access-log line per request goes to stdout (log.access in the file).
+One JSON access-log line per request goes to stdout (log.access in the file);
+with log.access_flush set, lines wait in memory up to that long and leave in
+batches, and all those waiting are written at shutdown.
 
 Ctrl-C, SIGTERM or SIGHUP (its terminal or SSH session closed; under nohup
-SIGHUP stays ignored) stops it gracefully: streams under way may finish for up
-to server.shutdown_timeout (30s), then they are cut; a second one cuts them at
-once.
+SIGHUP stays ignored) stops it gracefully: /ready answers 503 at once and it
+keeps serving for server.shutdown_delay (0s), so that a balancer takes it out
+of rotation, then it closes the listener; streams under way may finish for up
+to server.shutdown_timeout (30s), then they are cut; a second signal cuts them
+at once.
 `,
 	exits: []exitStatus{
 		{exitOK, "stopped by SIGTERM or SIGHUP"},
