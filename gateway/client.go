@@ -67,6 +67,7 @@ type built struct {
 	client   *harbor.Client
 	shared   *rediscache.Cache   // nil without a Redis tier
 	redisURL string              // the shared tier's URL
+	noRedis  string              // why there is no shared tier though cache.redis_url_env asks for one
 	redis    []*rediscache.Cache // every Redis client: the cache's, the shared limits' if another
 	closers  []func()
 	offered  map[string]bool // providers callers may reach; nil: every one
@@ -194,7 +195,9 @@ func (c *Config) buildClient(getenv func(string) string) (*built, error) {
 			SharedLock: cc.SharedLock, SharedLockWait: cc.SharedLockWait}
 		url := cc.RedisURL
 		if url == "" && cc.RedisURLEnv != "" {
-			url = getenv(cc.RedisURLEnv)
+			if url = getenv(cc.RedisURLEnv); url == "" {
+				b.noRedis = envUnset("cache.redis_url_env", cc.RedisURLEnv)
+			}
 		}
 		if url != "" {
 			shared, err := rediscache.Open(url, rediscache.Options{})
@@ -207,6 +210,9 @@ func (c *Config) buildClient(getenv func(string) string) (*built, error) {
 			hc.Shared = shared
 		}
 		if hc.SharedLock > 0 && hc.Shared == nil {
+			if b.noRedis != "" {
+				return fail(fmt.Errorf("cache.shared_lock needs the Redis tier: %s", b.noRedis))
+			}
 			return fail(fmt.Errorf("cache.shared_lock needs the Redis tier (cache.redis_url or redis_url_env)"))
 		}
 		opts = append(opts, harbor.WithCache(hc))
@@ -265,6 +271,13 @@ func (c *Config) buildClient(getenv func(string) string) (*built, error) {
 	}
 	b.client = client
 	return b, nil
+}
+
+// envUnset says that setting, a *_env one, names variable name, which is not
+// set (or empty): an error that only said the value is missing would send the
+// reader to a config that has the setting.
+func envUnset(setting, name string) string {
+	return fmt.Sprintf("%s names %s, which is not set", setting, name)
 }
 
 func (b *built) close() {

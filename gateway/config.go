@@ -175,7 +175,9 @@ type CacheConfig struct {
 	// misses, never failures.
 	RedisURL string `yaml:"redis_url"`
 	// RedisURLEnv names a variable holding the URL instead (it may carry a
-	// password); used when RedisURL is empty.
+	// password); used when RedisURL is empty. A variable not set leaves the
+	// cache without the shared tier, and is an error where the tier is
+	// needed (SharedLock, SharedLimits without a Redis of its own).
 	RedisURLEnv string `yaml:"redis_url_env"`
 	// SharedTimeout bounds each read and write of the shared tier; default 50ms.
 	SharedTimeout time.Duration `yaml:"shared_timeout"`
@@ -199,7 +201,8 @@ type SharedLimitsConfig struct {
 	// RedisURL names the Redis; empty: the cache's (cache.redis_url or
 	// redis_url_env).
 	RedisURL string `yaml:"redis_url"`
-	// RedisURLEnv names a variable holding the URL instead.
+	// RedisURLEnv names a variable holding the URL instead; one not set is
+	// an error, not the cache's Redis.
 	RedisURLEnv string `yaml:"redis_url_env"`
 	// Namespace separates fleets sharing one Redis; default the cache's
 	// namespace, else "harbor".

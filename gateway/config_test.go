@@ -96,6 +96,19 @@ func TestNewRefuses(t *testing.T) {
 		{"access flush over a minute", gateway.Config{Log: gateway.LogConfig{AccessFlush: 2 * time.Minute}}, "log.access_flush"},
 		{"access flush with the access log off", gateway.Config{Log: gateway.LogConfig{Access: "off", AccessFlush: time.Second}}, "log.access_flush"},
 		{"access flush with a logger of one's own", gateway.Config{AccessLog: slog.New(slog.NewJSONHandler(io.Discard, nil)), Log: gateway.LogConfig{AccessFlush: time.Second}}, "log.access_flush"},
+		// A *_env setting that names a variable not set is named, with the
+		// variable (found by a new-user trial: deploy/fleet.yaml without
+		// REDIS_URL said shared_lock needs cache.redis_url or redis_url_env,
+		// which it has).
+		{"shared lock, the cache's Redis variable not set", gateway.Config{Cache: &gateway.CacheConfig{MaxBytes: 10, TTL: time.Minute,
+			RedisURLEnv: "REDIS_URL", SharedLock: time.Second}},
+			"config: cache.shared_lock needs the Redis tier: cache.redis_url_env names REDIS_URL, which is not set"},
+		{"shared limits, the cache's Redis variable not set", gateway.Config{Cache: &gateway.CacheConfig{MaxBytes: 10, TTL: time.Minute,
+			RedisURLEnv: "REDIS_URL"}, SharedLimits: &gateway.SharedLimitsConfig{}},
+			"config: shared_limits: no Redis: cache.redis_url_env names REDIS_URL, which is not set"},
+		{"shared limits, its Redis variable not set", gateway.Config{Cache: &gateway.CacheConfig{MaxBytes: 10, TTL: time.Minute,
+			RedisURL: "redis://127.0.0.1:1/0"}, SharedLimits: &gateway.SharedLimitsConfig{RedisURLEnv: "LIMITS_REDIS_URL"}},
+			"config: shared_limits.redis_url_env names LIMITS_REDIS_URL, which is not set"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.cfg.Getenv = env

@@ -123,6 +123,7 @@ func TestServeRefusals(t *testing.T) {
 		{[]string{"--config", write("typo.yaml", "listen: 127.0.0.1:0\nlisen: x\n")}, exitUsage, `line 2: unknown setting "lisen" (did you mean "listen"?)`},
 		{[]string{"--listen", "0.0.0.0:0"}, exitUsage, "not a loopback address and no virtual keys"},
 		{[]string{"extra"}, exitUsage, "takes no arguments"},
+		{[]string{"--config", "../../deploy/fleet.yaml", "--mock"}, exitUsage, "cache.redis_url_env names REDIS_URL, which is not set"},
 	} {
 		code, _, errs := runCLI(t, nil, "", append([]string{"serve"}, tc.args...)...)
 		assert.Equal(t, tc.code, code, "%v: %s", tc.args, errs)
