@@ -164,11 +164,7 @@ func (o *serveOptions) run(ctx context.Context, rest []string, e env) int {
 	for _, p := range srv.Uncredentialed() {
 		fmt.Fprintf(e.stderr, "harbor serve: %s has no credentials: its models answer 503 until %s\n", p, credentialHint(p, cfg, e.getenv))
 	}
-	keys := "no virtual keys: callers need none (loopback only)"
-	if n := len(cfg.Keys); n > 0 {
-		keys = fmt.Sprintf("%d virtual keys", n)
-	}
-	fmt.Fprintf(e.stderr, "harbor serve: listening on http://%s (%s). Ctrl-C stops.\n", listenAddr(l.Addr(), srv.Addr()), keys)
+	fmt.Fprintf(e.stderr, "harbor serve: listening on http://%s (%s). Ctrl-C stops.\n", listenAddr(l.Addr(), srv.Addr()), keysNote(cfg))
 
 	// SIGTERM and SIGHUP (the terminal or SSH session closed) stop it as
 	// Ctrl-C does; under nohup, which starts it with SIGHUP ignored, SIGHUP
@@ -226,6 +222,19 @@ func (o *serveOptions) run(ctx context.Context, rest []string, e env) int {
 		return exitInterrupted
 	}
 	return exitOK
+}
+
+// keysNote says, for the start-up line, how callers authenticate.
+func keysNote(cfg gateway.Config) string {
+	switch n := len(cfg.Keys); {
+	case n == 1:
+		return "1 virtual key"
+	case n > 1:
+		return fmt.Sprintf("%d virtual keys", n)
+	case cfg.AllowAnonymous:
+		return "no virtual keys, so anyone who reaches it may call (allow_anonymous)"
+	}
+	return "no virtual keys, so callers need none; loopback only"
 }
 
 // signalName is how harbor serve names a signal that stops it.
@@ -330,8 +339,15 @@ made elsewhere.
 type keysOptions struct{ id string }
 
 func (o *keysOptions) run(_ context.Context, rest []string, e env) int {
-	if len(rest) != 1 || (rest[0] != "create" && rest[0] != "hash") {
+	if len(rest) == 0 || (rest[0] != "create" && rest[0] != "hash") {
 		return usageError(e, "keys", "say what to do: harbor keys create [--id NAME], or harbor keys hash < KEYFILE")
+	}
+	if len(rest) > 1 {
+		how := "the key's id is --id NAME"
+		if rest[0] == "hash" {
+			how = "it reads the key from stdin: harbor keys hash < KEYFILE"
+		}
+		return usageError(e, "keys", "%s takes no other argument, got %q (%s)", rest[0], rest[1], how)
 	}
 	if strings.ContainsAny(o.id, " \t\r\n\"'#:") {
 		return usageError(e, "keys", "--id %q: use letters, digits, - and _", o.id)

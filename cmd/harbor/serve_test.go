@@ -160,6 +160,17 @@ func TestKeysCommand(t *testing.T) {
 		code, _, _ = runCLI(t, nil, "", args...)
 		assert.Equal(t, exitUsage, code, args)
 	}
+	// An extra argument is named as such (found by a new-user trial: "say
+	// what to do" answered a command that had said it).
+	for args, want := range map[string]string{
+		"keys create --id team-a extra": `create takes no other argument, got "extra" (the key's id is --id NAME)`,
+		"keys hash KEYFILE":             `hash takes no other argument, got "KEYFILE" (it reads the key from stdin: harbor keys hash < KEYFILE)`,
+	} {
+		code, _, errs := runCLI(t, nil, "", strings.Fields(args)...)
+		assert.Equal(t, exitUsage, code, args)
+		assert.Contains(t, errs, want, args)
+		assert.NotContains(t, errs, "say what to do", args)
+	}
 	code, _, _ = runCLI(t, nil, "", "keys", "hash")
 	assert.Equal(t, exitUsage, code, "no key on stdin")
 }
@@ -172,6 +183,27 @@ func TestServeNamesProvidersWithoutCredentials(t *testing.T) {
 	assert.Contains(t, stderr.String(), "doubao has no credentials: its models answer 503 until ARK_API_KEY is set (or --mock answers them offline)")
 	assert.Contains(t, stderr.String(), "wenxin has no credentials: its models answer 503 until WENXIN_API_KEY and WENXIN_SECRET_KEY are set")
 	assert.Equal(t, exitInterrupted, stop())
+}
+
+// The start-up line says how callers authenticate, without parentheses in
+// parentheses (found by a new-user trial) and with the number's grammar.
+func TestServeKeysNote(t *testing.T) {
+	three := []gateway.KeyConfig{{ID: "a"}, {ID: "b"}, {ID: "c"}}
+	for _, tc := range []struct {
+		cfg  gateway.Config
+		want string
+	}{
+		{gateway.Config{}, "no virtual keys, so callers need none; loopback only"},
+		{gateway.Config{AllowAnonymous: true}, "no virtual keys, so anyone who reaches it may call (allow_anonymous)"},
+		{gateway.Config{Keys: three[:1]}, "1 virtual key"},
+		{gateway.Config{Keys: three}, "3 virtual keys"},
+	} {
+		assert.Equal(t, tc.want, keysNote(tc.cfg))
+	}
+	_, _, stderr, stop := serveInProcess(t, nil, "--listen", "127.0.0.1:0", "--mock")
+	assert.Regexp(t, `listening on http://127\.0\.0\.1:\d+ \(no virtual keys, so callers need none; loopback only\)\. Ctrl-C stops\.`,
+		stderr.String())
+	stop()
 }
 
 // A listener on every address is shown as the config asked for it, not as
