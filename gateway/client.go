@@ -122,13 +122,27 @@ func (c *Config) buildClient(getenv func(string) string) (*built, error) {
 		cfg := harbor.ProviderConfig{BaseURL: pc.BaseURL, AppID: pc.AppID}
 		bi, isBuiltin := findBuiltin(name)
 		keyEnv, secretEnv := bi.keyEnv, bi.secretEnv
+		var replaced []string // the vendor's own variables a *_env setting replaces
 		if pc.APIKeyEnv != "" {
 			keyEnv = pc.APIKeyEnv
 			cfg.APIKey = getenv(pc.APIKeyEnv)
+			replaced = append(replaced, bi.keyEnv)
 		}
 		if pc.SecretKeyEnv != "" {
 			secretEnv = pc.SecretKeyEnv
 			cfg.SecretKey = getenv(pc.SecretKeyEnv)
+			replaced = append(replaced, bi.secretEnv)
+		}
+		if len(replaced) > 0 {
+			// A key left empty because the named variable is not set must not
+			// become the key of the vendor's own variable (another account's,
+			// perhaps): the provider then has no credentials, and says so.
+			cfg.Getenv = func(k string) string {
+				if k != "" && slices.Contains(replaced, k) {
+					return ""
+				}
+				return getenv(k)
+			}
 		}
 		if c.Mock && isBuiltin && pc.BaseURL == "" && getenv(bi.baseEnv) == "" &&
 			(getenv(keyEnv) == "" || (secretEnv != "" && getenv(secretEnv) == "")) {

@@ -129,10 +129,12 @@ type Config struct {
 type ProviderConfig struct {
 	// APIKeyEnv names the variable holding the key; default the provider's
 	// own (DEEPSEEK_API_KEY, ARK_API_KEY, WENXIN_API_KEY, QIANFAN_API_KEY,
-	// OPENAI_API_KEY).
+	// OPENAI_API_KEY). When it is not set the provider has no credentials
+	// (503 provider_not_configured): the provider's own variable is not
+	// read instead.
 	APIKeyEnv string `yaml:"api_key_env"`
 	// SecretKeyEnv names the variable holding Wenxin v1's secret key; default
-	// WENXIN_SECRET_KEY.
+	// WENXIN_SECRET_KEY, which, as for APIKeyEnv, is not read instead.
 	SecretKeyEnv string `yaml:"secret_key_env"`
 	// BaseURL replaces the vendor's public endpoint (its *_BASE_URL variable
 	// does too).

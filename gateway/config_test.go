@@ -202,3 +202,27 @@ func TestExampleConfigStatesAccessFlushBounds(t *testing.T) {
 		}
 	}
 }
+
+// A provider's api_key_env names the one variable its key comes from: when
+// that variable is not set, the provider has no credentials, rather than the
+// key of the vendor's default variable (found while checking the *_env
+// settings after a new-user trial: DEEPSEEK_API_KEY was used in place of the
+// TEAM_DS_KEY the config named).
+func TestAPIKeyEnvDoesNotFallBackOnTheDefaultVariable(t *testing.T) {
+	vars := map[string]string{"DEEPSEEK_API_KEY": "sk-another-account", "WENXIN_API_KEY": "ak", "WENXIN_SECRET_KEY": "sk"}
+	cfg, err := gateway.ParseConfig([]byte("providers:\n  deepseek: {api_key_env: TEAM_DS_KEY}\n" +
+		"  wenxin: {secret_key_env: TEAM_WENXIN_SECRET}\n  doubao: {api_key_env: ARK_API_KEY}\nlog: {access: off}\n"))
+	require.NoError(t, err)
+	cfg.Getenv = func(k string) string { return vars[k] }
+	srv, err := gateway.New(cfg)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"deepseek", "doubao", "wenxin"}, srv.Uncredentialed(),
+		"deepseek and wenxin: their named variables are not set; doubao: ARK_API_KEY, its default, is not set")
+	require.NoError(t, srv.Close())
+
+	vars["TEAM_DS_KEY"], vars["TEAM_WENXIN_SECRET"], vars["ARK_API_KEY"] = "sk-team", "sk-team", "ark"
+	srv, err = gateway.New(cfg)
+	require.NoError(t, err)
+	assert.Empty(t, srv.Uncredentialed())
+	require.NoError(t, srv.Close())
+}

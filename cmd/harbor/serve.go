@@ -148,8 +148,7 @@ func (o *serveOptions) run(ctx context.Context, rest []string, e env) int {
 		return exitFailed
 	}
 	for _, p := range mocked {
-		v, _ := findVendor(p)
-		miss, verb := v.missing(e.getenv), "is"
+		miss, verb := missingKeys(p, cfg, e.getenv), "is"
 		if len(miss) > 1 {
 			verb = "are"
 		}
@@ -280,8 +279,8 @@ func placeholderHash(h string) bool {
 // credentialHint says what gives provider p credentials: the variables of a
 // built-in vendor (or --mock), an endpoint's api_key_env.
 func credentialHint(p string, cfg gateway.Config, getenv func(string) string) string {
-	if v, ok := findVendor(p); ok {
-		if miss := v.missing(getenv); len(miss) > 0 {
+	if _, ok := findVendor(p); ok {
+		if miss := missingKeys(p, cfg, getenv); len(miss) > 0 {
 			verb := "is"
 			if len(miss) > 1 {
 				verb = "are"
@@ -295,6 +294,21 @@ func credentialHint(p string, cfg gateway.Config, getenv func(string) string) st
 		}
 	}
 	return "it has a key"
+}
+
+// missingKeys returns the variables built-in provider p's credentials come
+// from that are not set: the vendor's own, or those the config's
+// api_key_env and secret_key_env name instead.
+func missingKeys(p string, cfg gateway.Config, getenv func(string) string) []string {
+	v, _ := findVendor(p)
+	pc := cfg.Providers[p]
+	if pc.APIKeyEnv != "" {
+		v.keyEnv = pc.APIKeyEnv
+	}
+	if pc.SecretKeyEnv != "" {
+		v.secretEnv = pc.SecretKeyEnv
+	}
+	return v.missing(getenv)
 }
 
 // shutdownDelay says how long the gateway keeps serving, when it does.

@@ -206,6 +206,24 @@ func TestServeKeysNote(t *testing.T) {
 	stop()
 }
 
+// The start-up lines name the variable a provider's api_key_env or
+// secret_key_env names, not the vendor's own: DEEPSEEK_API_KEY, set here,
+// is not deepseek's key when the config names TEAM_DS_KEY.
+func TestServeNamesTheConfiguredKeyVariables(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "harbor.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte("providers:\n  deepseek: {api_key_env: TEAM_DS_KEY}\n"+
+		"  wenxin: {secret_key_env: TEAM_WENXIN_SECRET}\n"), 0o600))
+	vars := map[string]string{"DEEPSEEK_API_KEY": "sk-another-account", "WENXIN_API_KEY": "ak", "WENXIN_SECRET_KEY": "sk"}
+	_, _, stderr, stop := serveInProcess(t, vars, "--config", cfg, "--listen", "127.0.0.1:0")
+	assert.Contains(t, stderr.String(), "deepseek has no credentials: its models answer 503 until TEAM_DS_KEY is set (or --mock answers them offline)")
+	assert.Contains(t, stderr.String(), "wenxin has no credentials: its models answer 503 until TEAM_WENXIN_SECRET is set (or --mock answers them offline)")
+	stop()
+	_, _, stderr, stop = serveInProcess(t, vars, "--config", cfg, "--listen", "127.0.0.1:0", "--mock")
+	assert.Contains(t, stderr.String(), "deepseek answers from the built-in mock (offline): TEAM_DS_KEY is not set")
+	assert.Contains(t, stderr.String(), "wenxin answers from the built-in mock (offline): TEAM_WENXIN_SECRET is not set")
+	stop()
+}
+
 // A listener on every address is shown as the config asked for it, not as
 // Go's [::].
 func TestListenAddrShownAsAsked(t *testing.T) {
