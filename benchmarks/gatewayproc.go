@@ -169,7 +169,7 @@ func startChild(cmd *exec.Cmd, env []string, gomaxprocs int) (*GatewayProc, erro
 				log.WriteString(line + "\n")
 			}
 			mu.Unlock()
-			// "harbor serve: listening on http://127.0.0.1:PORT (1 virtual keys). Ctrl-C stops."
+			// "harbor serve: listening on http://127.0.0.1:PORT (1 virtual key). Ctrl-C stops."
 			if _, rest, ok := strings.Cut(line, "listening on http://"); ok {
 				a, _, _ := strings.Cut(rest, " ")
 				select {

@@ -535,6 +535,9 @@ func TestMalformedHTTPRequests(t *testing.T) {
 			assert.True(t, res.Close, "the connection closes after a refusal")
 			e := decodeError(t, []byte(body))
 			assert.Equal(t, tc.code, *e.Error.Code, body)
+			if tc.status >= 500 { // the same request gets the same answer: the SDKs must not retry it
+				assert.Equal(t, "false", res.Header.Get("X-Should-Retry"))
+			}
 			assert.Contains(t, g.AccessLog(), `"status":`+strconv.Itoa(tc.status)+`,`)
 			assert.Contains(t, g.AccessLog(), res.Header.Get("X-Trace-Id"), "the refusal has its access log line")
 		})

@@ -360,6 +360,7 @@ func keyIDOf(k *vkey) string {
 
 var (
 	jsonContentType = []string{"application/json"}
+	shouldNotRetry  = []string{"false"}
 	sseContentType  = []string{"text/event-stream"}
 	noCache         = []string{"no-cache"}
 	noBuffering     = []string{"no"}
@@ -407,6 +408,9 @@ func (s *Server) writeError(x *exchange, e apiError) {
 	h["Content-Type"] = jsonContentType
 	if e.retryAfter > 0 {
 		h["Retry-After"] = []string{retryAfterSeconds(e.retryAfter)}
+	}
+	if e.final {
+		h["X-Should-Retry"] = shouldNotRetry
 	}
 	s.write(x, e.status, e.body())
 }

@@ -67,6 +67,7 @@ type built struct {
 	client   *harbor.Client
 	shared   *rediscache.Cache   // nil without a Redis tier
 	redisURL string              // the shared tier's URL
+	noRedis  string              // why there is no shared tier though cache.redis_url_env asks for one
 	redis    []*rediscache.Cache // every Redis client: the cache's, the shared limits' if another
 	closers  []func()
 	offered  map[string]bool // providers callers may reach; nil: every one
@@ -121,13 +122,27 @@ func (c *Config) buildClient(getenv func(string) string) (*built, error) {
 		cfg := harbor.ProviderConfig{BaseURL: pc.BaseURL, AppID: pc.AppID}
 		bi, isBuiltin := findBuiltin(name)
 		keyEnv, secretEnv := bi.keyEnv, bi.secretEnv
+		var replaced []string // the vendor's own variables a *_env setting replaces
 		if pc.APIKeyEnv != "" {
 			keyEnv = pc.APIKeyEnv
 			cfg.APIKey = getenv(pc.APIKeyEnv)
+			replaced = append(replaced, bi.keyEnv)
 		}
 		if pc.SecretKeyEnv != "" {
 			secretEnv = pc.SecretKeyEnv
 			cfg.SecretKey = getenv(pc.SecretKeyEnv)
+			replaced = append(replaced, bi.secretEnv)
+		}
+		if len(replaced) > 0 {
+			// A key left empty because the named variable is not set must not
+			// become the key of the vendor's own variable (another account's,
+			// perhaps): the provider then has no credentials, and says so.
+			cfg.Getenv = func(k string) string {
+				if k != "" && slices.Contains(replaced, k) {
+					return ""
+				}
+				return getenv(k)
+			}
 		}
 		if c.Mock && isBuiltin && pc.BaseURL == "" && getenv(bi.baseEnv) == "" &&
 			(getenv(keyEnv) == "" || (secretEnv != "" && getenv(secretEnv) == "")) {
@@ -194,7 +209,9 @@ func (c *Config) buildClient(getenv func(string) string) (*built, error) {
 			SharedLock: cc.SharedLock, SharedLockWait: cc.SharedLockWait}
 		url := cc.RedisURL
 		if url == "" && cc.RedisURLEnv != "" {
-			url = getenv(cc.RedisURLEnv)
+			if url = getenv(cc.RedisURLEnv); url == "" {
+				b.noRedis = envUnset("cache.redis_url_env", cc.RedisURLEnv)
+			}
 		}
 		if url != "" {
 			shared, err := rediscache.Open(url, rediscache.Options{})
@@ -207,6 +224,9 @@ func (c *Config) buildClient(getenv func(string) string) (*built, error) {
 			hc.Shared = shared
 		}
 		if hc.SharedLock > 0 && hc.Shared == nil {
+			if b.noRedis != "" {
+				return fail(fmt.Errorf("cache.shared_lock needs the Redis tier: %s", b.noRedis))
+			}
 			return fail(fmt.Errorf("cache.shared_lock needs the Redis tier (cache.redis_url or redis_url_env)"))
 		}
 		opts = append(opts, harbor.WithCache(hc))
@@ -265,6 +285,13 @@ func (c *Config) buildClient(getenv func(string) string) (*built, error) {
 	}
 	b.client = client
 	return b, nil
+}
+
+// envUnset says that setting, a *_env one, names variable name, which is not
+// set (or empty): an error that only said the value is missing would send the
+// reader to a config that has the setting.
+func envUnset(setting, name string) string {
+	return fmt.Sprintf("%s names %s, which is not set", setting, name)
 }
 
 func (b *built) close() {

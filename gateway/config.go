@@ -129,10 +129,12 @@ type Config struct {
 type ProviderConfig struct {
 	// APIKeyEnv names the variable holding the key; default the provider's
 	// own (DEEPSEEK_API_KEY, ARK_API_KEY, WENXIN_API_KEY, QIANFAN_API_KEY,
-	// OPENAI_API_KEY).
+	// OPENAI_API_KEY). When it is not set the provider has no credentials
+	// (503 provider_not_configured): the provider's own variable is not
+	// read instead.
 	APIKeyEnv string `yaml:"api_key_env"`
 	// SecretKeyEnv names the variable holding Wenxin v1's secret key; default
-	// WENXIN_SECRET_KEY.
+	// WENXIN_SECRET_KEY, which, as for APIKeyEnv, is not read instead.
 	SecretKeyEnv string `yaml:"secret_key_env"`
 	// BaseURL replaces the vendor's public endpoint (its *_BASE_URL variable
 	// does too).
@@ -175,7 +177,9 @@ type CacheConfig struct {
 	// misses, never failures.
 	RedisURL string `yaml:"redis_url"`
 	// RedisURLEnv names a variable holding the URL instead (it may carry a
-	// password); used when RedisURL is empty.
+	// password); used when RedisURL is empty. A variable not set leaves the
+	// cache without the shared tier, and is an error where the tier is
+	// needed (SharedLock, SharedLimits without a Redis of its own).
 	RedisURLEnv string `yaml:"redis_url_env"`
 	// SharedTimeout bounds each read and write of the shared tier; default 50ms.
 	SharedTimeout time.Duration `yaml:"shared_timeout"`
@@ -199,7 +203,8 @@ type SharedLimitsConfig struct {
 	// RedisURL names the Redis; empty: the cache's (cache.redis_url or
 	// redis_url_env).
 	RedisURL string `yaml:"redis_url"`
-	// RedisURLEnv names a variable holding the URL instead.
+	// RedisURLEnv names a variable holding the URL instead; one not set is
+	// an error, not the cache's Redis.
 	RedisURLEnv string `yaml:"redis_url_env"`
 	// Namespace separates fleets sharing one Redis; default the cache's
 	// namespace, else "harbor".
@@ -279,8 +284,8 @@ type ServerConfig struct {
 	// 2s and needs 2 failures: deploy/fleet.yaml waits 5s). 0: close at once.
 	// It does not count in ShutdownTimeout.
 	ShutdownDelay time.Duration `yaml:"shutdown_delay"`
-	// ShutdownTimeout is how long Shutdown (SIGTERM, Ctrl-C for harbor serve)
-	// lets streams under way finish before it cuts them.
+	// ShutdownTimeout is how long Shutdown (SIGTERM, SIGHUP, Ctrl-C for
+	// harbor serve) lets streams under way finish before it cuts them.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 }
 

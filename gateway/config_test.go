@@ -96,6 +96,19 @@ func TestNewRefuses(t *testing.T) {
 		{"access flush over a minute", gateway.Config{Log: gateway.LogConfig{AccessFlush: 2 * time.Minute}}, "log.access_flush"},
 		{"access flush with the access log off", gateway.Config{Log: gateway.LogConfig{Access: "off", AccessFlush: time.Second}}, "log.access_flush"},
 		{"access flush with a logger of one's own", gateway.Config{AccessLog: slog.New(slog.NewJSONHandler(io.Discard, nil)), Log: gateway.LogConfig{AccessFlush: time.Second}}, "log.access_flush"},
+		// A *_env setting that names a variable not set is named, with the
+		// variable (found by a new-user trial: deploy/fleet.yaml without
+		// REDIS_URL said shared_lock needs cache.redis_url or redis_url_env,
+		// which it has).
+		{"shared lock, the cache's Redis variable not set", gateway.Config{Cache: &gateway.CacheConfig{MaxBytes: 10, TTL: time.Minute,
+			RedisURLEnv: "REDIS_URL", SharedLock: time.Second}},
+			"config: cache.shared_lock needs the Redis tier: cache.redis_url_env names REDIS_URL, which is not set"},
+		{"shared limits, the cache's Redis variable not set", gateway.Config{Cache: &gateway.CacheConfig{MaxBytes: 10, TTL: time.Minute,
+			RedisURLEnv: "REDIS_URL"}, SharedLimits: &gateway.SharedLimitsConfig{}},
+			"config: shared_limits: no Redis: cache.redis_url_env names REDIS_URL, which is not set"},
+		{"shared limits, its Redis variable not set", gateway.Config{Cache: &gateway.CacheConfig{MaxBytes: 10, TTL: time.Minute,
+			RedisURL: "redis://127.0.0.1:1/0"}, SharedLimits: &gateway.SharedLimitsConfig{RedisURLEnv: "LIMITS_REDIS_URL"}},
+			"config: shared_limits.redis_url_env names LIMITS_REDIS_URL, which is not set"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.cfg.Getenv = env
@@ -164,4 +177,52 @@ func TestExampleConfigUncommented(t *testing.T) {
 	require.NotEqual(t, string(b), string(out), "the example has commented-out settings")
 	_, err = gateway.ParseConfig(out)
 	assert.NoError(t, err)
+}
+
+// The example config's access_flush comment states the bounds the config
+// takes, 0 to 1m (found by a new-user trial: it said neither).
+func TestExampleConfigStatesAccessFlushBounds(t *testing.T) {
+	b, err := os.ReadFile("../deploy/harbor.example.yaml")
+	require.NoError(t, err)
+	line := regexp.MustCompile(`(?m)^\s*access_flush:.*$`).Find(b)
+	require.NotNil(t, line)
+	assert.Contains(t, string(line), "0 to 1m")
+	for flush, ok := range map[string]bool{"0s": true, "1m": true, "61s": false, "-1s": false} {
+		cfg, err := gateway.ParseConfig([]byte("log:\n  access_flush: " + flush + "\n"))
+		require.NoError(t, err, flush)
+		cfg.Getenv = func(string) string { return "" }
+		srv, err := gateway.New(cfg)
+		if err == nil {
+			_ = srv.Close()
+		}
+		if ok {
+			assert.NoError(t, err, flush)
+		} else {
+			assert.ErrorContains(t, err, "is not between 0 (each line written at once) and 1m", flush)
+		}
+	}
+}
+
+// A provider's api_key_env names the one variable its key comes from: when
+// that variable is not set, the provider has no credentials, rather than the
+// key of the vendor's default variable (found while checking the *_env
+// settings after a new-user trial: DEEPSEEK_API_KEY was used in place of the
+// TEAM_DS_KEY the config named).
+func TestAPIKeyEnvDoesNotFallBackOnTheDefaultVariable(t *testing.T) {
+	vars := map[string]string{"DEEPSEEK_API_KEY": "sk-another-account", "WENXIN_API_KEY": "ak", "WENXIN_SECRET_KEY": "sk"}
+	cfg, err := gateway.ParseConfig([]byte("providers:\n  deepseek: {api_key_env: TEAM_DS_KEY}\n" +
+		"  wenxin: {secret_key_env: TEAM_WENXIN_SECRET}\n  doubao: {api_key_env: ARK_API_KEY}\nlog: {access: off}\n"))
+	require.NoError(t, err)
+	cfg.Getenv = func(k string) string { return vars[k] }
+	srv, err := gateway.New(cfg)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"deepseek", "doubao", "wenxin"}, srv.Uncredentialed(),
+		"deepseek and wenxin: their named variables are not set; doubao: ARK_API_KEY, its default, is not set")
+	require.NoError(t, srv.Close())
+
+	vars["TEAM_DS_KEY"], vars["TEAM_WENXIN_SECRET"], vars["ARK_API_KEY"] = "sk-team", "sk-team", "ark"
+	srv, err = gateway.New(cfg)
+	require.NoError(t, err)
+	assert.Empty(t, srv.Uncredentialed())
+	require.NoError(t, srv.Close())
 }

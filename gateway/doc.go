@@ -91,6 +91,12 @@
 //	    limits_unavailable (shared_limits with on_redis_down: closed); Retry-After when known
 //	504 upstream_timeout
 //
+// The official OpenAI SDKs retry 408, 409, 429 and 5xx unless the answer
+// says X-Should-Retry: false, which they obey first. The gateway sends it
+// with the errors no retry can change before the operator acts: 503
+// provider_not_configured, 502 upstream_authentication, upstream_permission
+// and upstream_insufficient_balance, and the HTTP server's 501 and 505.
+//
 // A stream that fails after its first chunk cannot change its status: it
 // ends with one "data: {"error": …}" event and no [DONE].
 //

@@ -26,6 +26,13 @@ type apiError struct {
 	message    string
 	retryAfter time.Duration // Retry-After, when > 0
 	errorType  string        // for the access log: harbor.ErrorType, or the gateway's own reason
+	// final marks an error no retry can change, sent with X-Should-Retry:
+	// false: the official OpenAI SDKs obey it before the status, and would
+	// otherwise retry a 5xx twice. Only for what the operator must fix (a
+	// provider without credentials, the vendor refusing the gateway's
+	// account) and the HTTP server's 5xx refusals of a request (501, 505): a
+	// 429, a circuit or queue, a vendor's 5xx keep their retries.
+	final bool
 }
 
 // Error types (OpenAI's "type" field).
@@ -97,19 +104,19 @@ func fromHarbor(err error) apiError {
 		e.status, e.typ, e.code = http.StatusServiceUnavailable, typeUnavailable, "circuit_open"
 		e.retryAfter = max(retry, time.Second)
 	case errors.Is(err, harbor.ErrNoCredentials):
-		e.status, e.typ, e.code = http.StatusServiceUnavailable, typeUnavailable, "provider_not_configured"
+		e.status, e.typ, e.code, e.final = http.StatusServiceUnavailable, typeUnavailable, "provider_not_configured", true
 		e.message, e.param = providerOf(he)+"the provider of this model has no credentials on this gateway", ""
 	case errors.Is(err, harbor.ErrTimeout):
 		e.status, e.typ, e.code = http.StatusGatewayTimeout, typeUpstream, "upstream_timeout"
 		e.message, e.param = providerOf(he)+upstreamFailure(he, err), ""
 	case errors.Is(err, harbor.ErrAuthentication):
-		e.status, e.typ, e.code = http.StatusBadGateway, typeUpstream, "upstream_authentication"
+		e.status, e.typ, e.code, e.final = http.StatusBadGateway, typeUpstream, "upstream_authentication", true
 		e.message, e.param = providerOf(he)+"the vendor refused this gateway's credentials", ""
 	case errors.Is(err, harbor.ErrPermission):
-		e.status, e.typ, e.code = http.StatusBadGateway, typeUpstream, "upstream_permission"
+		e.status, e.typ, e.code, e.final = http.StatusBadGateway, typeUpstream, "upstream_permission", true
 		e.message, e.param = providerOf(he)+"the vendor does not allow this gateway's account this call", ""
 	case errors.Is(err, harbor.ErrInsufficientBalance):
-		e.status, e.typ, e.code = http.StatusBadGateway, typeUpstream, "upstream_insufficient_balance"
+		e.status, e.typ, e.code, e.final = http.StatusBadGateway, typeUpstream, "upstream_insufficient_balance", true
 		e.message, e.param = providerOf(he)+"this gateway's vendor account is out of credit", ""
 	case errors.Is(err, harbor.ErrServer), errors.Is(err, harbor.ErrConnection),
 		errors.Is(err, harbor.ErrStreamTruncated), errors.Is(err, harbor.ErrBadResponse):

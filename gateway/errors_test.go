@@ -70,6 +70,64 @@ func TestVendorErrorsMapToStatuses(t *testing.T) {
 	}
 }
 
+// An error that no retry can change is sent with X-Should-Retry: false, which
+// the official OpenAI SDKs obey before the status (they retry 408, 409, 429
+// and 5xx): a provider without credentials on the gateway, and the vendor
+// refusing the gateway's own account. An error a later try may get past
+// keeps the SDKs' retries: no header. Regression (found by a new-user trial):
+// the Node SDK sent a 503 provider_not_configured three times.
+func TestPermanentErrorsSayNotToRetry(t *testing.T) {
+	key, sum, _ := gateway.NewKey()
+	limited, lsum, _ := gateway.NewKey()
+	g := gatewaytest.Start(t, gateway.Config{
+		Upstream:  noRetries(),
+		Endpoints: []gateway.EndpointConfig{{Name: "keyless", BaseURL: "http://127.0.0.1:1/v1", APIKeyEnv: "NO_SUCH_KEY", Prefixes: []string{"keyless-"}}},
+		Keys:      []gateway.KeyConfig{{ID: "any", SHA256: sum}, {ID: "limited", SHA256: lsum, RPM: 1}},
+	})
+	g.Key = key
+	c := newCaller(t, g)
+	const ds = "deepseek-v4-flash"
+	res, body := c.chat(`{"model":"deepseek-v4-flash","messages":[{"role":"user","content":"hi"}]}`, "Authorization", "Bearer "+limited)
+	require.Equal(t, http.StatusOK, res.StatusCode, "the limited key's one call a minute: %s", body)
+	fault := func(f harbortest.Fault) *harbortest.Fault { return &f }
+	for _, tc := range []struct {
+		model  string
+		fault  *harbortest.Fault
+		key    string
+		status int
+		code   string
+		final  bool
+	}{
+		{"keyless-1", nil, "", 503, "provider_not_configured", true},
+		{ds, fault(harbortest.Unauthorized()), "", 502, "upstream_authentication", true},
+		{ds, fault(harbortest.Fault{Status: http.StatusForbidden}), "", 502, "upstream_permission", true},
+		{ds, fault(harbortest.InsufficientBalance()), "", 502, "upstream_insufficient_balance", true},
+		{ds, fault(harbortest.ServerError()), "", 502, "upstream_error", false},
+		{ds, fault(harbortest.RateLimited("1")), "", 429, "upstream_rate_limited", false},
+		{ds, nil, limited, 429, "rate_limit_exceeded", false}, // the key's rpm, used up above
+	} {
+		for _, stream := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/stream=%t", tc.code, stream), func(t *testing.T) {
+				if tc.fault != nil {
+					g.Mock(harbortest.DeepSeek).Enqueue(*tc.fault)
+				}
+				var header []string
+				if tc.key != "" {
+					header = []string{"Authorization", "Bearer " + tc.key}
+				}
+				res, body := c.chat(fmt.Sprintf(`{"model":%q,"stream":%t,"messages":[{"role":"user","content":"hi"}]}`, tc.model, stream), header...)
+				require.Equal(t, tc.status, res.StatusCode, "%s", body)
+				assert.Equal(t, tc.code, *decodeError(t, body).Error.Code)
+				if tc.final {
+					assert.Equal(t, []string{"false"}, res.Header.Values("X-Should-Retry"), "%s", tc.code)
+				} else {
+					assert.Empty(t, res.Header.Values("X-Should-Retry"), "%s: the SDKs may retry it", tc.code)
+				}
+			})
+		}
+	}
+}
+
 func TestGatewayErrors(t *testing.T) {
 	g := gatewaytest.Start(t, gateway.Config{
 		Endpoints: []gateway.EndpointConfig{{Name: "keyless", BaseURL: "http://127.0.0.1:1/v1", APIKeyEnv: "NO_SUCH_KEY", Prefixes: []string{"keyless-"}}},

@@ -197,8 +197,10 @@ func (s *Server) refused(w http.ResponseWriter, r *http.Request, code int, msg s
 		s.underWay.Add(-1)
 	}()
 	x.Header().Set("Connection", "close")
+	// The request itself is at fault, even where the status is a 5xx (501,
+	// 505), which the SDKs would retry: the same request gets the same answer.
 	s.writeError(x, apiError{status: code, typ: typeInvalidRequest, code: refusalCodes[code], message: msg,
-		errorType: "invalid_request"})
+		errorType: "invalid_request", final: code >= 500})
 }
 
 // refusalCodes are the error codes of the HTTP server's refusals.

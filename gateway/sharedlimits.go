@@ -558,10 +558,17 @@ func (c *Config) buildSharedLimits(b *built, getenv func(string) string) (*share
 	}
 	url := sl.RedisURL
 	if url == "" && sl.RedisURLEnv != "" {
-		url = getenv(sl.RedisURLEnv)
+		// Not the cache's Redis instead: instances of a fleet that differ in
+		// this variable would count in different places.
+		if url = getenv(sl.RedisURLEnv); url == "" {
+			return nil, errors.New(envUnset("shared_limits.redis_url_env", sl.RedisURLEnv))
+		}
 	}
 	if url == "" {
 		url = b.redisURL
+	}
+	if url == "" && b.noRedis != "" {
+		return nil, fmt.Errorf("shared_limits: no Redis: %s", b.noRedis)
 	}
 	if url == "" {
 		return nil, fmt.Errorf("shared_limits: no Redis: set shared_limits.redis_url (or redis_url_env), or cache.redis_url")

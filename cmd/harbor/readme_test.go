@@ -74,3 +74,24 @@ func TestREADMEBatchExampleRuns(t *testing.T) {
 	assert.Equal(t, "Hello! You said: 你好", got["ernie"].answer())
 	assert.Contains(t, s, `"custom_id":"go","response":{"status_code":200,`, "the README shows a result line")
 }
+
+// The README's gateway section on limits, shutdown and logs says what harbor
+// serve -h says: which signals stop it, and that access log lines may wait for
+// log.access_flush but are all written at shutdown. Regression (found by a
+// new-user trial): both said one line per request goes to stdout, and neither
+// mentioned the batching deploy/harbor.example.yaml turns on.
+func TestREADMEAndServeHelpExplainShutdownAndBatching(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	_, s, ok := strings.Cut(string(b), "\n### Limits, shutdown, logs\n")
+	require.True(t, ok, "README has a ### Limits, shutdown, logs section")
+	s, _, _ = strings.Cut(s, "\n#")
+	code, help, errs := runCLI(t, nil, "", "serve", "-h")
+	require.Equal(t, exitOK, code, errs)
+	for what, text := range map[string]string{"README": s, "serve -h": help} {
+		flat := strings.Join(strings.Fields(text), " ")
+		for _, want := range []string{"SIGTERM", "SIGHUP", "access_flush", "written at shutdown", "shutdown_delay", "/ready", "503"} {
+			assert.Contains(t, flat, want, what)
+		}
+	}
+}

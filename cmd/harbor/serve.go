@@ -45,13 +45,19 @@ from the environment only (DEEPSEEK_API_KEY…), never from callers. Without
 It listens on 127.0.0.1:8080 unless told otherwise; without virtual keys it
 refuses any address but loopback. With --mock (or mock: true in the file) every
 built-in provider whose key is not set is answered by its built-in mock, offline.
-One JSON access-log line per request goes to stdout (log.access in the file).
+One JSON access-log line per request goes to stdout (log.access in the file);
+with log.access_flush set, lines wait in memory up to that long and leave in
+batches, and all those waiting are written at shutdown.
 
-Ctrl-C or SIGTERM stops it gracefully: streams under way may finish for up to
-server.shutdown_timeout (30s), then they are cut; a second one cuts them at once.
+Ctrl-C, SIGTERM or SIGHUP (its terminal or SSH session closed; under nohup
+SIGHUP stays ignored) stops it gracefully: /ready answers 503 at once and it
+keeps serving for server.shutdown_delay (0s), so that a balancer takes it out
+of rotation, then it closes the listener; streams under way may finish for up
+to server.shutdown_timeout (30s), then they are cut; a second signal cuts them
+at once.
 `,
 	exits: []exitStatus{
-		{exitOK, "stopped by SIGTERM"},
+		{exitOK, "stopped by SIGTERM or SIGHUP"},
 		{exitFailed, "the address could not be listened on, or the server failed"},
 		{exitUsage, "usage error: bad flags or arguments, or the config could not be read or\n" +
 			"was refused"},
@@ -142,8 +148,7 @@ func (o *serveOptions) run(ctx context.Context, rest []string, e env) int {
 		return exitFailed
 	}
 	for _, p := range mocked {
-		v, _ := findVendor(p)
-		miss, verb := v.missing(e.getenv), "is"
+		miss, verb := missingKeys(p, cfg, e.getenv), "is"
 		if len(miss) > 1 {
 			verb = "are"
 		}
@@ -158,27 +163,33 @@ func (o *serveOptions) run(ctx context.Context, rest []string, e env) int {
 	for _, p := range srv.Uncredentialed() {
 		fmt.Fprintf(e.stderr, "harbor serve: %s has no credentials: its models answer 503 until %s\n", p, credentialHint(p, cfg, e.getenv))
 	}
-	keys := "no virtual keys: callers need none (loopback only)"
-	if n := len(cfg.Keys); n > 0 {
-		keys = fmt.Sprintf("%d virtual keys", n)
-	}
-	fmt.Fprintf(e.stderr, "harbor serve: listening on http://%s (%s). Ctrl-C stops.\n", listenAddr(l.Addr(), srv.Addr()), keys)
+	fmt.Fprintf(e.stderr, "harbor serve: listening on http://%s (%s). Ctrl-C stops.\n", listenAddr(l.Addr(), srv.Addr()), keysNote(cfg))
 
-	term, stopTerm := signal.NotifyContext(context.Background(), syscall.SIGTERM)
-	defer stopTerm()
+	// SIGTERM and SIGHUP (the terminal or SSH session closed) stop it as
+	// Ctrl-C does; under nohup, which starts it with SIGHUP ignored, SIGHUP
+	// stays ignored (signal.Notify would catch it again).
+	stopSignals := []os.Signal{syscall.SIGTERM}
+	if !signal.Ignored(syscall.SIGHUP) {
+		stopSignals = append(stopSignals, syscall.SIGHUP)
+	}
+	term := make(chan os.Signal, 1)
+	signal.Notify(term, stopSignals...)
+	defer signal.Stop(term)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()
+	got := "Ctrl-C"
 	select {
 	case err := <-served:
 		_ = srv.Close()
 		fmt.Fprintf(e.stderr, "harbor serve: %v\n", err)
 		return exitFailed
 	case <-ctx.Done():
-	case <-term.Done():
+	case sig := <-term:
+		got = signalName(sig)
 	}
-	// A second Ctrl-C or SIGTERM cuts what is left at once.
+	// A second Ctrl-C, SIGTERM or SIGHUP cuts what is left at once.
 	again := make(chan os.Signal, 1)
-	signal.Notify(again, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(again, append(stopSignals, os.Interrupt)...)
 	defer signal.Stop(again)
 	cut, cutNow := context.WithCancel(context.Background())
 	defer cutNow()
@@ -189,8 +200,12 @@ func (o *serveOptions) run(ctx context.Context, rest []string, e env) int {
 		case <-cut.Done():
 		}
 	}()
-	fmt.Fprintf(e.stderr, "harbor serve: shutting down; %sstreams under way may finish for up to %s (Ctrl-C again cuts them)\n",
-		shutdownDelay(cfg), shutdownTimeout(cfg))
+	cutters := []string{"Ctrl-C"}
+	for _, sig := range stopSignals {
+		cutters = append(cutters, signalName(sig))
+	}
+	fmt.Fprintf(e.stderr, "harbor serve: shutting down on %s; %sstreams under way may finish for up to %s (a second %s cuts them)\n",
+		got, shutdownDelay(cfg), shutdownTimeout(cfg), orList(cutters))
 	err = srv.Shutdown(cut)
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		fmt.Fprintf(e.stderr, "harbor serve: %v\n", err)
@@ -206,6 +221,38 @@ func (o *serveOptions) run(ctx context.Context, rest []string, e env) int {
 		return exitInterrupted
 	}
 	return exitOK
+}
+
+// keysNote says, for the start-up line, how callers authenticate.
+func keysNote(cfg gateway.Config) string {
+	switch n := len(cfg.Keys); {
+	case n == 1:
+		return "1 virtual key"
+	case n > 1:
+		return fmt.Sprintf("%d virtual keys", n)
+	case cfg.AllowAnonymous:
+		return "no virtual keys, so anyone who reaches it may call (allow_anonymous)"
+	}
+	return "no virtual keys, so callers need none; loopback only"
+}
+
+// signalName is how harbor serve names a signal that stops it.
+func signalName(sig os.Signal) string {
+	switch sig {
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	case syscall.SIGHUP:
+		return "SIGHUP"
+	}
+	return sig.String()
+}
+
+// orList joins words as "a", "a or b", "a, b or c".
+func orList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
 }
 
 // listenAddr is the address to show for listener address a, asked for as
@@ -232,8 +279,8 @@ func placeholderHash(h string) bool {
 // credentialHint says what gives provider p credentials: the variables of a
 // built-in vendor (or --mock), an endpoint's api_key_env.
 func credentialHint(p string, cfg gateway.Config, getenv func(string) string) string {
-	if v, ok := findVendor(p); ok {
-		if miss := v.missing(getenv); len(miss) > 0 {
+	if _, ok := findVendor(p); ok {
+		if miss := missingKeys(p, cfg, getenv); len(miss) > 0 {
 			verb := "is"
 			if len(miss) > 1 {
 				verb = "are"
@@ -247,6 +294,21 @@ func credentialHint(p string, cfg gateway.Config, getenv func(string) string) st
 		}
 	}
 	return "it has a key"
+}
+
+// missingKeys returns the variables built-in provider p's credentials come
+// from that are not set: the vendor's own, or those the config's
+// api_key_env and secret_key_env name instead.
+func missingKeys(p string, cfg gateway.Config, getenv func(string) string) []string {
+	v, _ := findVendor(p)
+	pc := cfg.Providers[p]
+	if pc.APIKeyEnv != "" {
+		v.keyEnv = pc.APIKeyEnv
+	}
+	if pc.SecretKeyEnv != "" {
+		v.secretEnv = pc.SecretKeyEnv
+	}
+	return v.missing(getenv)
 }
 
 // shutdownDelay says how long the gateway keeps serving, when it does.
@@ -291,8 +353,15 @@ made elsewhere.
 type keysOptions struct{ id string }
 
 func (o *keysOptions) run(_ context.Context, rest []string, e env) int {
-	if len(rest) != 1 || (rest[0] != "create" && rest[0] != "hash") {
+	if len(rest) == 0 || (rest[0] != "create" && rest[0] != "hash") {
 		return usageError(e, "keys", "say what to do: harbor keys create [--id NAME], or harbor keys hash < KEYFILE")
+	}
+	if len(rest) > 1 {
+		how := "the key's id is --id NAME"
+		if rest[0] == "hash" {
+			how = "it reads the key from stdin: harbor keys hash < KEYFILE"
+		}
+		return usageError(e, "keys", "%s takes no other argument, got %q (%s)", rest[0], rest[1], how)
 	}
 	if strings.ContainsAny(o.id, " \t\r\n\"'#:") {
 		return usageError(e, "keys", "--id %q: use letters, digits, - and _", o.id)

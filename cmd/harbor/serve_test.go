@@ -23,11 +23,22 @@ import (
 // URL it listens on.
 func serveInProcess(t *testing.T, vars map[string]string, args ...string) (url string, stdout, stderr *syncbuf.Buffer, stop func() int) {
 	t.Helper()
+	url, stdout, stderr, stop, _ = serveInProcessDone(t, vars, args...)
+	return url, stdout, stderr, stop
+}
+
+// serveInProcessDone is serveInProcess for a test that stops harbor serve
+// otherwise (a signal): done is closed when it has returned, and stop then
+// returns its exit status at once.
+func serveInProcessDone(t *testing.T, vars map[string]string, args ...string) (url string, stdout, stderr *syncbuf.Buffer, stop func() int, done <-chan struct{}) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout, stderr = &syncbuf.Buffer{}, &syncbuf.Buffer{}
-	code := make(chan int, 1)
+	exited := make(chan struct{})
+	var code int
 	go func() {
-		code <- run(ctx, append([]string{"serve"}, args...), env{
+		defer close(exited)
+		code = run(ctx, append([]string{"serve"}, args...), env{
 			getenv: func(k string) string { return vars[k] },
 			stdin:  strings.NewReader(""), stdout: stdout, stderr: stderr,
 		})
@@ -35,8 +46,7 @@ func serveInProcess(t *testing.T, vars map[string]string, args ...string) (url s
 	re := regexp.MustCompile(`listening on (http://\S+) `)
 	require.Eventually(t, func() bool {
 		select {
-		case c := <-code:
-			code <- c
+		case <-exited:
 			return true
 		default:
 		}
@@ -50,14 +60,15 @@ func serveInProcess(t *testing.T, vars map[string]string, args ...string) (url s
 			stopped = true
 			cancel()
 		}
-		return <-code
+		<-exited
+		return code
 	}
 	t.Cleanup(func() {
 		if !stopped {
 			stop()
 		}
 	})
-	return m[1], stdout, stderr, stop
+	return m[1], stdout, stderr, stop, exited
 }
 
 func TestServeAnswersWithTheExampleConfigOffline(t *testing.T) {
@@ -112,6 +123,7 @@ func TestServeRefusals(t *testing.T) {
 		{[]string{"--config", write("typo.yaml", "listen: 127.0.0.1:0\nlisen: x\n")}, exitUsage, `line 2: unknown setting "lisen" (did you mean "listen"?)`},
 		{[]string{"--listen", "0.0.0.0:0"}, exitUsage, "not a loopback address and no virtual keys"},
 		{[]string{"extra"}, exitUsage, "takes no arguments"},
+		{[]string{"--config", "../../deploy/fleet.yaml", "--mock"}, exitUsage, "cache.redis_url_env names REDIS_URL, which is not set"},
 	} {
 		code, _, errs := runCLI(t, nil, "", append([]string{"serve"}, tc.args...)...)
 		assert.Equal(t, tc.code, code, "%v: %s", tc.args, errs)
@@ -148,6 +160,17 @@ func TestKeysCommand(t *testing.T) {
 		code, _, _ = runCLI(t, nil, "", args...)
 		assert.Equal(t, exitUsage, code, args)
 	}
+	// An extra argument is named as such (found by a new-user trial: "say
+	// what to do" answered a command that had said it).
+	for args, want := range map[string]string{
+		"keys create --id team-a extra": `create takes no other argument, got "extra" (the key's id is --id NAME)`,
+		"keys hash KEYFILE":             `hash takes no other argument, got "KEYFILE" (it reads the key from stdin: harbor keys hash < KEYFILE)`,
+	} {
+		code, _, errs := runCLI(t, nil, "", strings.Fields(args)...)
+		assert.Equal(t, exitUsage, code, args)
+		assert.Contains(t, errs, want, args)
+		assert.NotContains(t, errs, "say what to do", args)
+	}
 	code, _, _ = runCLI(t, nil, "", "keys", "hash")
 	assert.Equal(t, exitUsage, code, "no key on stdin")
 }
@@ -160,6 +183,45 @@ func TestServeNamesProvidersWithoutCredentials(t *testing.T) {
 	assert.Contains(t, stderr.String(), "doubao has no credentials: its models answer 503 until ARK_API_KEY is set (or --mock answers them offline)")
 	assert.Contains(t, stderr.String(), "wenxin has no credentials: its models answer 503 until WENXIN_API_KEY and WENXIN_SECRET_KEY are set")
 	assert.Equal(t, exitInterrupted, stop())
+}
+
+// The start-up line says how callers authenticate, without parentheses in
+// parentheses (found by a new-user trial) and with the number's grammar.
+func TestServeKeysNote(t *testing.T) {
+	three := []gateway.KeyConfig{{ID: "a"}, {ID: "b"}, {ID: "c"}}
+	for _, tc := range []struct {
+		cfg  gateway.Config
+		want string
+	}{
+		{gateway.Config{}, "no virtual keys, so callers need none; loopback only"},
+		{gateway.Config{AllowAnonymous: true}, "no virtual keys, so anyone who reaches it may call (allow_anonymous)"},
+		{gateway.Config{Keys: three[:1]}, "1 virtual key"},
+		{gateway.Config{Keys: three}, "3 virtual keys"},
+	} {
+		assert.Equal(t, tc.want, keysNote(tc.cfg))
+	}
+	_, _, stderr, stop := serveInProcess(t, nil, "--listen", "127.0.0.1:0", "--mock")
+	assert.Regexp(t, `listening on http://127\.0\.0\.1:\d+ \(no virtual keys, so callers need none; loopback only\)\. Ctrl-C stops\.`,
+		stderr.String())
+	stop()
+}
+
+// The start-up lines name the variable a provider's api_key_env or
+// secret_key_env names, not the vendor's own: DEEPSEEK_API_KEY, set here,
+// is not deepseek's key when the config names TEAM_DS_KEY.
+func TestServeNamesTheConfiguredKeyVariables(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "harbor.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte("providers:\n  deepseek: {api_key_env: TEAM_DS_KEY}\n"+
+		"  wenxin: {secret_key_env: TEAM_WENXIN_SECRET}\n"), 0o600))
+	vars := map[string]string{"DEEPSEEK_API_KEY": "sk-another-account", "WENXIN_API_KEY": "ak", "WENXIN_SECRET_KEY": "sk"}
+	_, _, stderr, stop := serveInProcess(t, vars, "--config", cfg, "--listen", "127.0.0.1:0")
+	assert.Contains(t, stderr.String(), "deepseek has no credentials: its models answer 503 until TEAM_DS_KEY is set (or --mock answers them offline)")
+	assert.Contains(t, stderr.String(), "wenxin has no credentials: its models answer 503 until TEAM_WENXIN_SECRET is set (or --mock answers them offline)")
+	stop()
+	_, _, stderr, stop = serveInProcess(t, vars, "--config", cfg, "--listen", "127.0.0.1:0", "--mock")
+	assert.Contains(t, stderr.String(), "deepseek answers from the built-in mock (offline): TEAM_DS_KEY is not set")
+	assert.Contains(t, stderr.String(), "wenxin answers from the built-in mock (offline): TEAM_WENXIN_SECRET is not set")
+	stop()
 }
 
 // A listener on every address is shown as the config asked for it, not as

@@ -205,6 +205,18 @@ const cases = {
     return once().chat.completions.create({ model: "moonshot-v1-8k", messages: user("hi") });
   },
 
+  // With the SDK's retries (2 by default): the gateway's x-should-retry: false stops them.
+  async not_configured_retried() {
+    let requests = 0;
+    const c = new OpenAI({ baseURL, apiKey: keys.example, fetch: (url, init) => { requests++; return fetch(url, init); } });
+    try {
+      await c.chat.completions.create({ model: "moonshot-v1-8k", messages: user("hi") });
+      return { requests };
+    } catch (err) {
+      return { requests, ...errorOutcome(err) };
+    }
+  },
+
   async vendor_server_error() {
     return once().chat.completions.create({ model: "doubao-seed-1-6-251015", messages: user("the vendor fails") });
   },

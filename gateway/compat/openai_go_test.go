@@ -275,6 +275,17 @@ func TestOpenAIGo(t *testing.T) {
 		{"provider_not_configured", func() (outcome, error) {
 			return create(ctx, once(keys.Example), openai.ChatCompletionNewParams{Model: "moonshot-v1-8k", Messages: user("hi")})
 		}},
+		// With the SDK's retries: the gateway's X-Should-Retry: false stops them.
+		{"not_configured_retried", func() (outcome, error) {
+			requests := 0
+			c := newClient(keys.Example, option.WithMiddleware(func(r *http.Request, next option.MiddlewareNext) (*http.Response, error) {
+				requests++
+				return next(r)
+			}))
+			o, err := create(ctx, c, openai.ChatCompletionNewParams{Model: "moonshot-v1-8k", Messages: user("hi")})
+			o.Requests = requests
+			return o, err
+		}},
 		{"vendor_server_error", func() (outcome, error) {
 			return create(ctx, once(keys.Example), openai.ChatCompletionNewParams{Model: "doubao-seed-1-6-251015", Messages: user("the vendor fails")})
 		}},
