@@ -1,10 +1,10 @@
 package gateway
 
 import (
-	"bytes"
 	"reflect"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -90,8 +90,7 @@ func walkDurations(n *yaml.Node, t reflect.Type, f func(*yaml.Node)) {
 func fieldType(t reflect.Type, key string) (reflect.Type, bool) {
 	for i := range t.NumField() {
 		sf := t.Field(i)
-		name, _, _ := bytes.Cut([]byte(sf.Tag.Get("yaml")), []byte(","))
-		if string(name) == key {
+		if name, _, _ := strings.Cut(sf.Tag.Get("yaml"), ","); name == key {
 			return sf.Type, true
 		}
 	}
