@@ -198,6 +198,11 @@ func TestSlowRedis(t *testing.T) {
 	assert.GreaterOrEqual(t, ms.Shared.Errors, int64(4), "each slow read is an error")
 	assert.True(t, ms.Shared.Failing)
 	assert.Equal(t, vendor+4, len(m.ChatRequests()))
+	// The four answers' writes to Redis run in the background, and fail too
+	// once their timeout passes: waited for here, since one that failed after
+	// the read below would mark the tier failing again.
+	require.Eventually(t, func() bool { return c.MemoryStats().Cache.Shared.Errors >= 8 }, 5*time.Second, 5*time.Millisecond,
+		"4 slow reads and their 4 writes fail")
 
 	slow.SetLatency(0)
 	res, back := ask("fast again")
