@@ -72,7 +72,12 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 // emit writes line, or adds it to the batch.
 func (j *jsonLines) emit(line []byte) {
 	j.mu.Lock()
-	if j.every <= 0 || j.closed {
+	if j.every <= 0 { // no batches: each line at once
+		_, _ = j.w.Write(line)
+		j.mu.Unlock()
+		return
+	}
+	if j.closed {
 		j.writing.Lock() // after a batch still being written, if any
 		_, _ = j.w.Write(line)
 		j.writing.Unlock()
