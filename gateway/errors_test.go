@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"github.com/harborai/harbor-go/conformance/harbortest"
 	"github.com/harborai/harbor-go/gateway"
 	"github.com/harborai/harbor-go/gateway/gatewaytest"
+	"github.com/harborai/harbor-go/harbor"
 )
 
 func noRetries() gateway.UpstreamConfig {
@@ -126,6 +128,37 @@ func TestPermanentErrorsSayNotToRetry(t *testing.T) {
 			})
 		}
 	}
+}
+
+// harbor's own client obeys the header too: a harbor openai provider pointed at
+// a gateway sends a provider_not_configured call once, not once per retry, and
+// still retries an error the gateway leaves open (a vendor's 5xx).
+func TestHarborClientObeysShouldRetry(t *testing.T) {
+	g := gatewaytest.Start(t, gateway.Config{
+		Upstream:  noRetries(),
+		Endpoints: []gateway.EndpointConfig{{Name: "keyless", BaseURL: "http://127.0.0.1:1/v1", APIKeyEnv: "NO_SUCH_KEY", Prefixes: []string{"keyless-"}}},
+	})
+	c := harbor.Must(harbor.New(
+		harbor.WithGetenv(func(string) string { return "" }),
+		harbor.WithAPIKey("openai", g.Key),
+		harbor.WithBaseURL("openai", g.BaseURL()),
+		harbor.WithMaxRetries(2),
+		harbor.WithRetryWait(time.Millisecond, 2*time.Millisecond),
+	))
+	defer c.Close()
+	ask := func(model string) error {
+		_, err := c.Chat.Completions.Create(context.Background(), &harbor.ChatRequest{
+			Model: "openai/" + model, Messages: []harbor.Message{harbor.UserMessage("hi")}})
+		return err
+	}
+	lines := func() int { return strings.Count(g.AccessLog(), "\n") }
+
+	require.ErrorIs(t, ask("keyless-1"), harbor.ErrServer)
+	assert.Equal(t, 1, lines(), "a 503 provider_not_configured was resent:\n%s", g.AccessLog())
+
+	g.Mock(harbortest.DeepSeek).Enqueue(harbortest.ServerError())
+	require.NoError(t, ask("deepseek-v4-flash"), "the gateway's 502 upstream_error is worth a retry")
+	assert.Equal(t, 3, lines(), "one retry after the 502:\n%s", g.AccessLog())
 }
 
 func TestGatewayErrors(t *testing.T) {

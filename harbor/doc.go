@@ -76,7 +76,8 @@
 // on Linux its sockets read and write with raw system calls, internal/rawconn,
 // which spare the Go runtime's monitor thread a wake-up per call in a process
 // that idles between calls; net/http's for proxied requests; yours with WithTransport) wrapped by
-// go-retryablehttp: 429/5xx and connection failures are retried with backoff,
+// go-retryablehttp: 429/5xx and connection failures are retried with backoff
+// (an answer's X-Should-Retry header, true or false, overrules its status),
 // Retry-After is honoured up to WithMaxRetryAfter, the context deadline covers
 // every attempt, and nothing is retried once a stream's first byte reached you.
 // Client.Stats counts requests, failures, cancellations, retries and open streams.

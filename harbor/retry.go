@@ -68,7 +68,16 @@ func newRetryClient(o *Options, rt http.RoundTripper, st *stats, rule llm.RetryR
 					return false, nil
 				}
 			}
-			retry, perr := retryablehttp.DefaultRetryPolicy(ctx, resp, err)
+			var retry bool
+			var perr error
+			switch shouldRetry(resp) {
+			case llm.RetryNow:
+				retry = true
+			case llm.RetryNever:
+				return false, nil
+			default:
+				retry, perr = retryablehttp.DefaultRetryPolicy(ctx, resp, err)
+			}
 			if retry && resp != nil && vendorerr.RetryAfter(resp.Header) > maxAfter {
 				// The vendor wants a longer pause than we are allowed to wait: hand the
 				// response back so the caller sees the 429 and its RetryAfter.
@@ -114,6 +123,30 @@ func newRetryClient(o *Options, rt http.RoundTripper, st *stats, rule llm.RetryR
 			return nil
 		},
 	}
+}
+
+// shouldRetry reads the X-Should-Retry header of an error answer: a server that
+// knows a retry cannot help (harbor serve's provider_not_configured, a spent
+// balance) says "false", one that knows it will (a lock it is about to release)
+// says "true", and the official OpenAI SDKs obey it before looking at the status.
+// harbor does the same, so a harbor client in front of a harbor gateway (or any
+// OpenAI-compatible server that sends it) does not resend what cannot succeed.
+// Any other value, or none, leaves the decision to the status.
+func shouldRetry(resp *http.Response) llm.RetryVerdict {
+	if resp == nil {
+		return llm.RetryByPolicy
+	}
+	v, ok := resp.Header["X-Should-Retry"]
+	if !ok || len(v) == 0 {
+		return llm.RetryByPolicy
+	}
+	switch v[0] {
+	case "true":
+		return llm.RetryNow
+	case "false":
+		return llm.RetryNever
+	}
+	return llm.RetryByPolicy
 }
 
 // withRule returns a Doer that consults rule on every response before the

@@ -224,6 +224,45 @@ func TestClientErrorsAreNotRetried(t *testing.T) {
 	assert.EqualValues(t, 1, v.hits.Load())
 }
 
+// X-Should-Retry overrules the status, as in the official OpenAI SDKs: harbor
+// serve sends "false" on answers no retry can change (provider_not_configured).
+func TestShouldRetryHeaderOverrulesTheStatus(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		status int
+		header string
+		hits   int64
+		want   error
+	}{
+		{"false on a 503 is final", 503, "false", 1, harbor.ErrServer},
+		{"true on a 409 is retried", 409, "true", 2, nil}, // the second attempt succeeds
+		{"an unknown value leaves the 503 to the policy", 503, "maybe", 2, nil},
+		{"none: a 400 is not retried", 400, "", 1, harbor.ErrInvalidRequest},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := newVendor(t, func(n int64, w http.ResponseWriter, r *http.Request) {
+				if n == 1 {
+					if tc.header != "" {
+						w.Header().Set("X-Should-Retry", tc.header)
+					}
+					vendorError(w, tc.status, "server_error", "first attempt")
+					return
+				}
+				w.Header().Set("Content-Type", "application/json")
+				io.WriteString(w, okBody)
+			})
+			c := client(t, v.URL, harbor.WithMaxRetries(3))
+			_, err := c.Chat.Completions.Create(context.Background(), hello)
+			if tc.want != nil {
+				require.ErrorIs(t, err, tc.want)
+			} else {
+				require.NoError(t, err)
+			}
+			assert.Equal(t, tc.hits, v.hits.Load())
+		})
+	}
+}
+
 func TestFailedRequestDoesNotEmptyThePool(t *testing.T) {
 	v := newVendor(t, func(n int64, w http.ResponseWriter, r *http.Request) {
 		if n >= 2 && n <= 4 { // the second call fails on every attempt
