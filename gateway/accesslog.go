@@ -1,12 +1,14 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
 	"math"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 )
@@ -48,6 +50,14 @@ type jsonLines struct {
 	// writing is held while a batch is written, taken before mu is let go,
 	// so that batches leave in the order they were made.
 	writing sync.Mutex
+
+	// lost counts the lines whose write failed (harbor_gateway_access_log_lost_lines_total).
+	lost atomic.Uint64
+	// failing is set by a failed write and cleared by the next one that
+	// succeeds, so that a streak of failures is reported once. Only write
+	// touches it, and writes are serialised (by mu without batches, by
+	// writing with them).
+	failing bool
 }
 
 // accessBatch is how many bytes of lines may wait before they are written
@@ -73,13 +83,13 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 func (j *jsonLines) emit(line []byte) {
 	j.mu.Lock()
 	if j.every <= 0 { // no batches: each line at once
-		_, _ = j.w.Write(line)
+		j.write(line)
 		j.mu.Unlock()
 		return
 	}
 	if j.closed {
 		j.writing.Lock() // after a batch still being written, if any
-		_, _ = j.w.Write(line)
+		j.write(line)
 		j.writing.Unlock()
 		j.mu.Unlock()
 		return
@@ -120,13 +130,35 @@ func (j *jsonLines) writeLocked() {
 	}
 	j.writing.Lock()
 	j.mu.Unlock()
-	_, _ = j.w.Write(out)
+	j.write(out)
 	j.writing.Unlock()
 	j.mu.Lock()
 	if j.spare == nil && cap(out) <= 4*accessBatch {
 		j.spare = out[:0]
 	}
 	j.mu.Unlock()
+}
+
+// write writes whole lines. A log that cannot be written (a full disk, a
+// pipe whose reader is gone: `harbor serve | tee` after its session closed)
+// costs its lines, never a request: they are counted as lost, and each streak
+// of failures is reported once on the gateway's own log (slog's default,
+// standard error for harbor serve), then its end.
+func (j *jsonLines) write(p []byte) {
+	n, err := j.w.Write(p)
+	if err == nil {
+		if j.failing {
+			j.failing = false
+			slog.Info("gateway: the access log is written again", "lost_lines", j.lost.Load())
+		}
+		return
+	}
+	j.lost.Add(uint64(max(bytes.Count(p[n:], []byte{'\n'}), 1)))
+	if !j.failing {
+		j.failing = true
+		slog.Error("gateway: the access log cannot be written; its lines are lost until it can (harbor_gateway_access_log_lost_lines_total)",
+			"error", err)
+	}
 }
 
 // close writes the lines waiting; lines after it are written at once. The

@@ -448,3 +448,53 @@ func TestJSONLinesCloseKeepsOrder(t *testing.T) {
 			"the line waiting before close leaves first")
 	}
 }
+
+// failingWriter fails every Write while broken is set, after writing the
+// first partial bytes of it.
+type failingWriter struct {
+	writes
+	broken  bool
+	partial int
+}
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	if w.broken {
+		return min(w.partial, len(p)), errors.New("write |1: broken pipe")
+	}
+	return w.writes.Write(p)
+}
+
+// A log that cannot be written costs its lines, counted, and says so once
+// per streak on the gateway's own log; the lines after it are written again.
+func TestJSONLinesCountsLostLines(t *testing.T) {
+	var own bytes.Buffer
+	defer slog.SetDefault(slog.Default())
+	slog.SetDefault(slog.New(slog.NewTextHandler(&own, nil)))
+
+	for _, every := range []time.Duration{0, time.Hour} {
+		t.Run(fmt.Sprint("flush=", every), func(t *testing.T) {
+			own.Reset()
+			w := &failingWriter{broken: true, partial: 3}
+			j := newJSONLines(w, every)
+			for i := range 3 {
+				j.emit(line(i))
+				j.flush()
+			}
+			assert.Equal(t, uint64(3), j.lost.Load(), "a partly written line is lost too")
+			assert.Equal(t, 1, strings.Count(own.String(), "the access log cannot be written"), "once per streak:\n%s", own.String())
+			assert.Contains(t, own.String(), "broken pipe")
+			if every > 0 { // a batch of several lines
+				j.emit(line(3))
+				j.emit(line(4))
+				j.flush()
+				assert.Equal(t, uint64(5), j.lost.Load())
+			}
+			w.broken = false
+			j.emit(line(9))
+			j.close()
+			assert.Equal(t, [][]byte{line(9)}, w.calls())
+			assert.Contains(t, own.String(), "the access log is written again")
+			assert.Regexp(t, `lost_lines=[35]\b`, own.String())
+		})
+	}
+}

@@ -315,7 +315,10 @@ type gatewayMetrics struct {
 	duration *prometheus.HistogramVec
 	streams  prometheus.GaugeFunc
 	budgets  *budgetCollector
-	redis    []prometheus.Collector // only with a Redis tier
+	// accessLost counts the gateway's own access log lines that failed to
+	// be written (0 with Config.AccessLog or the log off).
+	accessLost prometheus.CounterFunc
+	redis      []prometheus.Collector // only with a Redis tier
 }
 
 func newGatewayMetrics(s *Server) *gatewayMetrics {
@@ -337,6 +340,15 @@ func newGatewayMetrics(s *Server) *gatewayMetrics {
 			"What each virtual key with a budget has spent in its current period, as a fraction of its budget_cny (1: spent).",
 			[]string{"key"}, nil)},
 	}
+	g.accessLost = prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "harbor_gateway_access_log_lost_lines_total",
+		Help: "Access log lines that could not be written (a full disk, a closed pipe); the requests were answered.",
+	}, func() float64 {
+		if j := s.accessJSON; j != nil {
+			return float64(j.lost.Load())
+		}
+		return 0
+	})
 	if len(s.b.redis) > 0 {
 		g.redis = append(g.redis, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "harbor_gateway_redis_up",
@@ -397,7 +409,7 @@ func (b *budgetCollector) Collect(ch chan<- prometheus.Metric) {
 }
 
 func (g *gatewayMetrics) register(r prometheus.Registerer) error {
-	for _, c := range append([]prometheus.Collector{g.requests, g.duration, g.streams, g.budgets}, g.redis...) {
+	for _, c := range append([]prometheus.Collector{g.requests, g.duration, g.streams, g.budgets, g.accessLost}, g.redis...) {
 		if err := r.Register(c); err != nil {
 			return err
 		}

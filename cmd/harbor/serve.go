@@ -172,6 +172,12 @@ func (o *serveOptions) run(ctx context.Context, rest []string, e env) int {
 	if !signal.Ignored(syscall.SIGHUP) {
 		stopSignals = append(stopSignals, syscall.SIGHUP)
 	}
+	// A write to a closed pipe (stdout into `| tee` after the session closed)
+	// fails with EPIPE instead of killing the process: Go's default for
+	// standard output and error is to die of SIGPIPE, which would cut the
+	// requests under way in the middle of the graceful shutdown that SIGHUP
+	// has just started. The access log counts and reports the lines it loses.
+	signal.Ignore(syscall.SIGPIPE)
 	term := make(chan os.Signal, 1)
 	signal.Notify(term, stopSignals...)
 	defer signal.Stop(term)

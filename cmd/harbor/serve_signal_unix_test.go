@@ -6,8 +6,10 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -15,6 +17,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/harborai/harbor-go/internal/syncbuf"
 )
 
 // A second Ctrl-C, SIGTERM or SIGHUP during shutdown cuts it short: here it
@@ -102,4 +106,71 @@ func TestServeKeepsSIGHUPIgnored(t *testing.T) {
 	assert.NotContains(t, stderr.String(), "shutting down")
 	assert.Equal(t, exitInterrupted, stop())
 	assert.Contains(t, stderr.String(), "(a second Ctrl-C or SIGTERM cuts them)", "SIGHUP is not one of them")
+}
+
+// `harbor serve | tee log` after the session closed: tee is gone, so every
+// access log line meets a closed pipe. harbor serve keeps answering, counts the
+// lines it loses, says so once on standard error, and a SIGHUP still shuts it
+// down gracefully. Regression: Go's default for a write to a closed pipe on
+// standard output is to die of SIGPIPE, which ended harbor serve at its first
+// request's line (and cut a graceful shutdown's requests under way).
+func TestServeSurvivesAClosedStdoutPipe(t *testing.T) {
+	// The child must start with SIGHUP and SIGPIPE at their defaults, as from
+	// a shell: a signal this process ignores (other tests here ignore both,
+	// in-process) stays ignored across exec, one it catches does not.
+	caught := make(chan os.Signal, 1)
+	signal.Notify(caught, syscall.SIGHUP, syscall.SIGPIPE)
+	defer signal.Stop(caught)
+	self, err := os.Executable()
+	require.NoError(t, err)
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	require.NoError(t, r.Close()) // the reader is gone before the first line
+	var stderr syncbuf.Buffer
+	cmd := exec.Command(self, "serve", "--mock", "--listen", "127.0.0.1:0")
+	cmd.Env = append(os.Environ(), asCLIEnv+"=1", "DEEPSEEK_API_KEY=")
+	cmd.Stdout, cmd.Stderr = w, &stderr
+	require.NoError(t, cmd.Start())
+	w.Close()
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		_ = cmd.Process.Kill()
+		<-exited
+	}()
+	re := regexp.MustCompile(`listening on (http://\S+) `)
+	require.Eventually(t, func() bool { return re.MatchString(stderr.String()) }, 10*time.Second, 10*time.Millisecond, "%s", &stderr)
+	url := re.FindStringSubmatch(stderr.String())[1]
+
+	c := &http.Client{Timeout: 5 * time.Second}
+	for i := range 3 {
+		res, err := c.Post(url+"/v1/chat/completions", "application/json",
+			strings.NewReader(`{"model":"deepseek-v4-flash","messages":[{"role":"user","content":"Hello"}]}`))
+		require.NoError(t, err, "request %d: %s", i, &stderr)
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		require.Equal(t, http.StatusOK, res.StatusCode)
+	}
+	require.Eventually(t, func() bool {
+		res, err := c.Get(url + "/metrics")
+		if err != nil {
+			return false
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		return strings.Contains(string(body), "\nharbor_gateway_access_log_lost_lines_total 3\n")
+	}, 5*time.Second, 10*time.Millisecond, "the three lines are counted as lost")
+	assert.Equal(t, 1, strings.Count(stderr.String(), "the access log cannot be written"), "%s", &stderr)
+	assert.Contains(t, stderr.String(), "broken pipe")
+
+	c.CloseIdleConnections()
+	require.NoError(t, cmd.Process.Signal(syscall.SIGHUP))
+	select {
+	case err := <-exited:
+		exited <- err // for the deferred wait
+		require.NoError(t, err, "a graceful exit, not a signal: %s", &stderr)
+	case <-time.After(10 * time.Second):
+		t.Fatalf("harbor serve still running 10s after SIGHUP: %s", &stderr)
+	}
+	assert.Contains(t, stderr.String(), "shutting down on SIGHUP")
 }
