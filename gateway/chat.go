@@ -384,7 +384,9 @@ func (s *Server) write(x *exchange, status int, body []byte) {
 	x.writeDeadline(s.cfg.Server.WriteTimeout)
 	x.Header()["Content-Length"] = []string{strconv.Itoa(len(body))}
 	x.WriteHeader(status)
-	_, _ = x.Write(body)
+	if _, err := x.Write(body); err != nil && x.errorType == "" {
+		x.errorType = writeFailure(err)
+	}
 }
 
 // writeError sends e in OpenAI's error shape — nothing for a caller that

@@ -3,10 +3,14 @@ package gateway
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/http"
+	"os"
+	"syscall"
 	"time"
 
 	"github.com/harborai/harbor-go/gateway/wire"
+	"github.com/harborai/harbor-go/harbor"
 	"github.com/harborai/harbor-go/llm"
 )
 
@@ -76,7 +80,7 @@ func (s *Server) streamAnswer(x *exchange, ctx context.Context, req *llm.ChatReq
 		last = c
 		turn.add(&c)
 		if err := w.event(&c, st.Buffered()); err != nil {
-			x.errorType = "write_failed"
+			x.errorType = writeFailure(err)
 			return
 		}
 	}
@@ -103,17 +107,32 @@ func (s *Server) streamAnswer(x *exchange, ctx context.Context, req *llm.ChatReq
 				final.Object = "chat.completion.chunk"
 			}
 			if err := w.event(&final, true); err != nil {
-				x.errorType = "write_failed"
+				x.errorType = writeFailure(err)
 				return
 			}
 		}
 	}
 	if err := w.raw(done); err != nil {
-		x.errorType = "write_failed"
+		x.errorType = writeFailure(err)
 	}
 }
 
 var done = []byte("[DONE]")
+
+// writeFailure names a failed write to the caller for the access log and the
+// metrics' error_type: "canceled" for a caller who hung up (the connection
+// reset or closed by its end), as when the hang-up watch finds it first;
+// "write_timeout" for one that stopped reading for server.write_timeout;
+// "write_failed" for anything else.
+func writeFailure(err error) string {
+	switch {
+	case errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNRESET):
+		return harbor.ErrorType(harbor.ErrCanceled)
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return "write_timeout"
+	}
+	return "write_failed"
+}
 
 // maxPending bounds the events held back while more are ready: past it they
 // go out even in the middle of a burst, so that a fast vendor cannot make the
