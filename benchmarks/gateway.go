@@ -674,22 +674,39 @@ func (r *GatewayReport) Markdown(command string) string {
 func (r *GatewayReport) goalsMarkdown() string {
 	var b strings.Builder
 	g := GatewayGoals
-	b.WriteString("## Goals (issue 14)\n\n| goal | measured (gateway) | met? |\n|---|---|---|\n")
+	// The proxy floor beside each goal: what the least a Go proxy does reached
+	// in the same run, so that a goal missed by machine noise reads as such.
+	proxy := slices.Contains(r.Targets, TargetProxy)
+	col := func(s string) string {
+		if !proxy {
+			return ""
+		}
+		return " " + s + " |"
+	}
+	b.WriteString("## Goals (issue 14)\n\n| goal | measured (gateway) |" + col("the do-nothing proxy, same run") + " met? |\n")
+	if proxy {
+		b.WriteString("|---|---|---|---|\n")
+	} else {
+		b.WriteString("|---|---|---|\n")
+	}
 	if p := r.Point("plain", GatewayLoad{Concurrency: 1}); p != nil {
-		a := p.Added(TargetGateway, func(s RunStats) time.Duration { return s.P50 })
-		fmt.Fprintf(&b, "| added p50 at c=1, plain, <= %s | %s | %s |\n", msf(g.AddedP50C1), msf(a), metOrNot(a <= g.AddedP50C1))
+		p50 := func(s RunStats) time.Duration { return s.P50 }
+		a := p.Added(TargetGateway, p50)
+		fmt.Fprintf(&b, "| added p50 at c=1, plain, <= %s | %s |%s %s |\n", msf(g.AddedP50C1), msf(a),
+			col(msf(p.Added(TargetProxy, p50))), metOrNot(a <= g.AddedP50C1))
 	}
 	for _, s := range []struct {
 		name string
 		goal time.Duration
 	}{{"plain", g.CPUPlain}, {"stream", g.CPUStream}} {
-		var parts []string
+		var parts, floor []string
 		worst, best := time.Duration(0), time.Duration(1<<62)
 		for _, p := range r.Points {
 			if p.Scenario == s.name {
 				c := p.CPUPerRequest(TargetGateway)
 				worst, best = max(worst, c), min(best, c)
 				parts = append(parts, fmt.Sprintf("%.0f µs at %s", us(c), p.Load))
+				floor = append(floor, fmt.Sprintf("%.0f µs", us(p.CPUPerRequest(TargetProxy))))
 			}
 		}
 		what := "per plain request"
@@ -700,9 +717,17 @@ func (r *GatewayReport) goalsMarkdown() string {
 		if worst > s.goal && best <= s.goal {
 			verdict = "**partly**: not at every load"
 		}
-		fmt.Fprintf(&b, "| gateway CPU %s <= %.0f µs | %s | %s |\n", what, us(s.goal), strings.Join(parts, "; "), verdict)
+		fmt.Fprintf(&b, "| gateway CPU %s <= %.0f µs | %s |%s %s |\n", what, us(s.goal), strings.Join(parts, "; "),
+			col(strings.Join(floor, "; ")), verdict)
 	}
-	fmt.Fprintf(&b, "| RSS under load <= %s | peak %s | %s |\n\n", mib(g.RSSUnderLoad), mib(r.End.HWM), metOrNot(r.End.HWM <= g.RSSUnderLoad))
+	var proxyRSS int64
+	for _, p := range r.Points {
+		for _, run := range p.Runs[TargetProxy] {
+			proxyRSS = max(proxyRSS, run.RSS)
+		}
+	}
+	fmt.Fprintf(&b, "| RSS under load <= %s | peak %s |%s %s |\n\n", mib(g.RSSUnderLoad), mib(r.End.HWM),
+		col("largest after a run "+mib(proxyRSS)), metOrNot(r.End.HWM <= g.RSSUnderLoad))
 	return b.String()
 }
 

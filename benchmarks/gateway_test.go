@@ -71,7 +71,7 @@ func TestGatewayBench(t *testing.T) {
 	}
 	md := r.Markdown("go run ./cmd/gateway -test")
 	for _, want := range []string{"    go run ./cmd/gateway -test", "## plain", "## stream", "| c=1 | gateway |", "| open 200/s | proxy |",
-		"## Goals (issue 14)", "added p50 at c=1", "per 20-chunk stream", "RSS under load"} {
+		"## Goals (issue 14)", "added p50 at c=1", "per 20-chunk stream", "RSS under load", "| the do-nothing proxy, same run |"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("the report has no %q", want)
 		}
