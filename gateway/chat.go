@@ -269,7 +269,11 @@ func decodeError(err error) apiError {
 	case errors.As(err, &te):
 		// Fields of the embedded llm.ChatRequest are named after it.
 		field := strings.TrimPrefix(te.Field, "ChatRequest.")
-		return invalid(field, "invalid_type", fmt.Sprintf("%s must be %s, not %s", field, jsonKind(te.Type), te.Value))
+		want := jsonKind(te.Type)
+		if field == "messages.content" { // llm.Message reads three forms
+			want = "a string, an array of content parts or null"
+		}
+		return invalid(field, "invalid_type", fmt.Sprintf("%s must be %s, not %s", field, want, te.Value))
 	}
 	return invalid("", "invalid_value", "the request body is not a valid chat completion request: "+strings.TrimPrefix(err.Error(), "json: "))
 }

@@ -3,7 +3,7 @@ package llm
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
+	"reflect"
 
 	"github.com/harborai/harbor-go/internal/jsonx"
 )
@@ -183,7 +183,17 @@ func (m *Message) UnmarshalJSON(b []byte) error {
 	case c[0] == '[':
 		return json.Unmarshal(c, &m.Parts)
 	default:
-		return fmt.Errorf("message content must be a string, null or an array of parts, got %.20s", c)
+		// encoding/json's own error for a wrong type, so that a decoder of a
+		// whole request names the field ("messages.content"), as it does for
+		// every other field of a message.
+		kind := "number"
+		switch c[0] {
+		case '{':
+			kind = "object"
+		case 't', 'f':
+			kind = "bool"
+		}
+		return &json.UnmarshalTypeError{Value: kind, Type: reflect.TypeFor[string](), Field: "content"}
 	}
 	return nil
 }
