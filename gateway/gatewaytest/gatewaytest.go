@@ -6,8 +6,12 @@
 //	func TestMyClient(t *testing.T) {
 //		g := gatewaytest.Start(t, gateway.Config{})   // shut down when t ends
 //		// point an OpenAI SDK at g.BaseURL() with API key g.Key
-//		g.Mock(harbortest.DeepSeek).Enqueue(harbortest.RateLimited("2")) // script the vendor
+//		g.Mock(harbortest.DeepSeek).Enqueue(harbortest.ServerError()) // script the vendor's next answer
 //	}
+//
+// The gateway's own client retries a vendor's 429 and 5xx (twice, by
+// default), so a single scripted failure is retried past: to see it reach the
+// caller, set cfg.Upstream.MaxRetries to 0, or enqueue one per attempt.
 //
 // The environment is not read (no real vendor key is ever used): every
 // built-in vendor is answered by its mock (package conformance/harbortest),
