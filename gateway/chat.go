@@ -56,7 +56,7 @@ func (s *Server) chat(x *exchange, r *http.Request) {
 		s.writeError(x, invalid("model", "invalid_value", "model is required"))
 		return
 	}
-	if key != nil && !key.allows(req.Model) {
+	if key != nil && !key.allows(req.Model, s.routing) {
 		s.writeError(x, apiError{status: http.StatusForbidden, typ: typePermission, code: "model_not_allowed", param: "model",
 			message: fmt.Sprintf("this key (%s) may not use the model %q", key.id, req.Model), errorType: "model_not_allowed"})
 		return

@@ -297,7 +297,10 @@ type KeyConfig struct {
 	// SHA256 is hex(sha256(key)).
 	SHA256 string `yaml:"sha256"`
 	// Models the key may use: names or globs where * matches any run of
-	// characters ("deepseek-*", "doubao/*", "fast"); empty: every model.
+	// characters ("deepseek-*", "doubao/*", "fast"); empty: every model. A
+	// pattern matches the name sent or where it routes ("doubao/*" allows
+	// "doubao-seed-1-6-251015" and an alias of it); a fallback chain is
+	// allowed by its name or when every model in it is (keymodels.go).
 	Models []string `yaml:"models"`
 	// RPM and TPM are requests and tokens per minute (token buckets in this
 	// process; 0: no limit). Tokens are counted from each answer's usage, so

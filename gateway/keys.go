@@ -127,44 +127,6 @@ func (kr *keyring) lookup(presented string) *vkey {
 	return found
 }
 
-// allows reports whether the key may use model (as the caller named it).
-func (k *vkey) allows(model string) bool {
-	if len(k.models) == 0 {
-		return true
-	}
-	for _, p := range k.models {
-		if globMatch(p, model) {
-			return true
-		}
-	}
-	return false
-}
-
-// globMatch matches name against a pattern in which * stands for any run of
-// characters, "/" included.
-func globMatch(pattern, name string) bool {
-	for {
-		star := strings.IndexByte(pattern, '*')
-		if star < 0 {
-			return pattern == name
-		}
-		if !strings.HasPrefix(name, pattern[:star]) {
-			return false
-		}
-		name, pattern = name[star:], pattern[star+1:]
-		if pattern == "" {
-			return true
-		}
-		// Try every place the rest of the pattern could start.
-		for i := 0; i <= len(name); i++ {
-			if globMatch(pattern, name[i:]) {
-				return true
-			}
-		}
-		return false
-	}
-}
-
 // refusal says why a key may not call now.
 type refusal int
 

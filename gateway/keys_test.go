@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/harborai/harbor-go/gateway"
 	"github.com/harborai/harbor-go/gateway/gatewaytest"
+	"github.com/harborai/harbor-go/llm"
 )
 
 const hi = `{"model":"deepseek-v4-flash","messages":[{"role":"user","content":"hi"}]}`
@@ -65,6 +67,66 @@ func TestKeyModels(t *testing.T) {
 	e := decodeError(t, body)
 	assert.Equal(t, "model_not_allowed", *e.Error.Code)
 	assert.Equal(t, "model", *e.Error.Param)
+}
+
+// A key's patterns are written in any of the names routing uses, and a
+// caller may send any name for the same model: "doubao/*" allows doubao's
+// models by their bare names and an alias of one, "deepseek-*" allows
+// "deepseek/deepseek-v4-pro"; a name that routes elsewhere stays refused,
+// and /v1/models lists what the key may call.
+func TestKeyModelsMatchTheRoutedName(t *testing.T) {
+	key, sum, _ := gateway.NewKey()
+	g := gatewaytest.Start(t, gateway.Config{
+		Aliases: map[string]string{"cheap": "doubao/doubao-seed-1-6-251015", "fast": "deepseek/deepseek-v4-flash"},
+		Fallbacks: map[string][]string{
+			"sturdy": {"doubao-seed-1-6-251015", "doubao/doubao-seed-1-6-flash-250828"},
+			"mixed":  {"doubao-seed-1-6-251015", "deepseek-v4-flash"},
+		},
+		Keys: []gateway.KeyConfig{{ID: "doubao-only", SHA256: sum, Models: []string{"doubao/*"}}},
+	})
+	g.Key = key
+	c := newCaller(t, g)
+	call := func(model string) int {
+		res, body := c.chat(`{"model":"` + model + `","messages":[{"role":"user","content":"hi"}]}`)
+		if res.StatusCode == http.StatusForbidden {
+			assert.Equal(t, "model_not_allowed", *decodeError(t, body).Error.Code, model)
+		}
+		return res.StatusCode
+	}
+	for _, m := range []string{"doubao/doubao-seed-1-6-251015", "doubao-seed-1-6-251015", "cheap", "sturdy"} {
+		assert.Equal(t, http.StatusOK, call(m), "%s routes to doubao", m)
+	}
+	for _, m := range []string{"deepseek-v4-flash", "fast", "mixed", "gpt-4o"} {
+		assert.Equal(t, http.StatusForbidden, call(m), "%s does not (all of it) go to doubao", m)
+	}
+
+	res, body := c.do(http.MethodGet, "/v1/models", "")
+	require.Equal(t, http.StatusOK, res.StatusCode, "%s", body)
+	var list struct {
+		Data []llm.Model `json:"data"`
+	}
+	require.NoError(t, json.Unmarshal(body, &list))
+	var ids []string
+	for _, m := range list.Data {
+		ids = append(ids, m.ID)
+	}
+	assert.Contains(t, ids, "doubao-seed-1-6-251015")
+	assert.Contains(t, ids, "cheap")
+	assert.Contains(t, ids, "sturdy")
+	assert.NotContains(t, ids, "deepseek-v4-flash")
+	assert.NotContains(t, ids, "fast")
+	assert.NotContains(t, ids, "mixed")
+	res, _ = c.do(http.MethodGet, "/v1/models/doubao-seed-1-6-251015", "")
+	assert.Equal(t, http.StatusOK, res.StatusCode, "what the list shows, the key may retrieve")
+
+	// The other way round: a bare-name pattern allows the explicit
+	// "provider/model" of the same model, not one sent to another provider.
+	key2, sum2, _ := gateway.NewKey()
+	g2 := gatewaytest.Start(t, gateway.Config{Keys: []gateway.KeyConfig{{ID: "ds", SHA256: sum2, Models: []string{"deepseek-*"}}}})
+	g2.Key = key2
+	c = newCaller(t, g2)
+	assert.Equal(t, http.StatusOK, call("deepseek/deepseek-v4-pro"))
+	assert.Equal(t, http.StatusForbidden, call("doubao/deepseek-v4-pro"), "the same name at another provider")
 }
 
 func TestKeyRateLimits(t *testing.T) {

@@ -183,7 +183,7 @@ func (s routes) ListModels(w http.ResponseWriter, r *http.Request) {
 	}
 	list := harborapi.ModelList{Object: "list", Data: make([]llm.Model, 0, len(s.models))}
 	for _, m := range s.models {
-		if k == nil || k.allows(m.ID) {
+		if k == nil || k.allows(m.ID, s.routing) {
 			list.Data = append(list.Data, m)
 		}
 	}
@@ -202,7 +202,7 @@ func (s routes) RetrieveModel(w http.ResponseWriter, r *http.Request, model stri
 	case i < 0:
 		s.writeError(x, apiError{status: http.StatusNotFound, typ: typeInvalidRequest, code: "model_not_found", param: "model",
 			message: fmt.Sprintf("the model %q does not exist on this gateway", model), errorType: "unknown_model"})
-	case k != nil && !k.allows(model):
+	case k != nil && !k.allows(model, s.routing):
 		s.writeError(x, apiError{status: http.StatusForbidden, typ: typePermission, code: "model_not_allowed", param: "model",
 			message: fmt.Sprintf("this key (%s) may not use the model %q", k.id, model), errorType: "model_not_allowed"})
 	default:

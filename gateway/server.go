@@ -44,6 +44,7 @@ type Server struct {
 	accessJSON   *jsonLines   // the gateway's own, when accessLog is nil; both nil: off
 	models       []llm.Model  // what /v1/models lists (before per-key filtering)
 	chains       map[string]bool
+	routing      routing         // where names go, for the keys' models
 	pass         map[string]bool // passthrough fields; nil: none
 	passAll      bool
 	reasoning    *reasoningMemo // tool turns' reasoning, for SDKs that drop it (reasoning.go)
@@ -99,6 +100,7 @@ func New(cfg Config) (*Server, error) {
 	for _, c := range b.chains {
 		s.chains[c] = true
 	}
+	s.routing = routing{client: b.client, chains: cfg.Fallbacks}
 	for _, f := range cfg.PassthroughFields {
 		if f == "*" {
 			s.passAll = true
