@@ -1,8 +1,10 @@
 package gateway
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"slices"
 	"sort"
@@ -72,6 +74,7 @@ type built struct {
 	closers  []func()
 	offered  map[string]bool // providers callers may reach; nil: every one
 	mocked   []string
+	keyless  []string // notes on the providers called without a key (Server.Notes)
 	chains   []string
 	observer *observer
 }
@@ -148,6 +151,18 @@ func (c *Config) buildClient(getenv func(string) string) (*built, error) {
 			(getenv(keyEnv) == "" || (secretEnv != "" && getenv(secretEnv) == "")) {
 			needMock = append(needMock, name)
 			continue // the mock's options configure it
+		}
+		if name == openaicompat.Name && cfg.APIKey == "" && pc.APIKeyEnv == "" && getenv(keyEnv) == "" {
+			if base := cmp.Or(pc.BaseURL, getenv(bi.baseEnv)); base != "" {
+				// A base URL of its own and no key: a local server (vLLM,
+				// Ollama) that needs none, as the CLI reads it. It is sent no
+				// Authorization header.
+				e := openaicompat.OpenAI()
+				e.KeyOptional = true
+				opts = append(opts, harbor.WithProvider(e.Descriptor()))
+				b.keyless = append(b.keyless, fmt.Sprintf("%s has no key (%s is not set): its calls go to %s without one, "+
+					"as to a local server that needs none", name, keyEnv, redactURL(base)))
+			}
 		}
 		opts = append(opts, harbor.WithProviderConfig(name, cfg))
 	}
@@ -290,6 +305,16 @@ func (c *Config) buildClient(getenv func(string) string) (*built, error) {
 // envUnset says that setting, a *_env one, names variable name, which is not
 // set (or empty): an error that only said the value is missing would send the
 // reader to a config that has the setting.
+// redactURL is u without its password, for notes and errors; a URL that
+// does not parse is not shown at all (it may hold one anywhere).
+func redactURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "(a base URL that does not parse)"
+	}
+	return p.Redacted()
+}
+
 func envUnset(setting, name string) string {
 	return fmt.Sprintf("%s names %s, which is not set", setting, name)
 }

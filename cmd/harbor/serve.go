@@ -160,6 +160,9 @@ func (o *serveOptions) run(ctx context.Context, rest []string, e env) int {
 			fmt.Fprintf(e.stderr, "harbor serve: key %s has a placeholder sha256 that no key matches: make its key with `harbor keys create --id %s` and put the sha256 it prints in place\n", k.ID, k.ID)
 		}
 	}
+	for _, n := range srv.Notes() {
+		fmt.Fprintf(e.stderr, "harbor serve: %s\n", n)
+	}
 	for _, p := range srv.Uncredentialed() {
 		fmt.Fprintf(e.stderr, "harbor serve: %s has no credentials: its models answer 503 until %s\n", p, credentialHint(p, cfg, e.getenv))
 	}
@@ -291,6 +294,11 @@ func credentialHint(p string, cfg gateway.Config, getenv func(string) string) st
 			if len(miss) > 1 {
 				verb = "are"
 			}
+			if base := baseURLSetting(p, cfg, getenv); base != "" {
+				// --mock answers only the vendors harbor would call at their
+				// own address: a base URL of the operator's stays the target.
+				return fmt.Sprintf("%s %s set (%s is set, so --mock does not replace it)", strings.Join(miss, " and "), verb, base)
+			}
 			return fmt.Sprintf("%s %s set (or --mock answers them offline)", strings.Join(miss, " and "), verb)
 		}
 	}
@@ -300,6 +308,19 @@ func credentialHint(p string, cfg gateway.Config, getenv func(string) string) st
 		}
 	}
 	return "it has a key"
+}
+
+// baseURLSetting names what gives built-in provider p a base URL of the
+// operator's, the config's base_url or the vendor's variable; "" when neither.
+func baseURLSetting(p string, cfg gateway.Config, getenv func(string) string) string {
+	v, _ := findVendor(p)
+	switch {
+	case cfg.Providers[p].BaseURL != "":
+		return "providers." + p + ".base_url"
+	case getenv(v.baseEnv) != "":
+		return v.baseEnv
+	}
+	return ""
 }
 
 // missingKeys returns the variables built-in provider p's credentials come

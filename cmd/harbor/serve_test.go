@@ -185,6 +185,20 @@ func TestServeNamesProvidersWithoutCredentials(t *testing.T) {
 	assert.Equal(t, exitInterrupted, stop())
 }
 
+// A vendor whose base URL is set is called there, --mock or not: the hint
+// does not offer --mock for it, and the openai provider with a base URL and
+// no key (a local vLLM or Ollama) is called without one, as a note says.
+func TestServeWithABaseURLOfItsOwn(t *testing.T) {
+	vars := map[string]string{"DEEPSEEK_BASE_URL": "http://127.0.0.1:1", "OPENAI_BASE_URL": "http://127.0.0.1:1/v1"}
+	_, _, stderr, stop := serveInProcess(t, vars, "--listen", "127.0.0.1:0", "--mock")
+	assert.Contains(t, stderr.String(), "deepseek has no credentials: its models answer 503 until DEEPSEEK_API_KEY is set "+
+		"(DEEPSEEK_BASE_URL is set, so --mock does not replace it)")
+	assert.Contains(t, stderr.String(), "openai has no key (OPENAI_API_KEY is not set): its calls go to http://127.0.0.1:1/v1 without one")
+	assert.NotContains(t, stderr.String(), "openai has no credentials")
+	assert.Contains(t, stderr.String(), "doubao answers from the built-in mock (offline)")
+	stop()
+}
+
 // The start-up line says how callers authenticate, without parentheses in
 // parentheses (found by a new-user trial) and with the number's grammar.
 func TestServeKeysNote(t *testing.T) {

@@ -1,0 +1,80 @@
+package gateway_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/harborai/harbor-go/gateway"
+	"github.com/harborai/harbor-go/gateway/gatewaytest"
+)
+
+// Notes name what a valid config does that its author may not have meant.
+func TestNotes(t *testing.T) {
+	g := gatewaytest.Start(t, gateway.Config{
+		Cache:     &gateway.CacheConfig{MaxBytes: 1 << 20, TTL: time.Minute, RedisURLEnv: "HARBOR_NOTES_TEST_REDIS"},
+		Aliases:   map[string]string{"deepseek-v4-flash": "doubao/doubao-seed-1-6-251015", "fast": "deepseek/deepseek-v4-flash"},
+		Fallbacks: map[string][]string{"deepseek-v4-pro": {"deepseek/deepseek-v4-pro", "doubao-seed-1-6-251015"}, "smart": {"deepseek-v4-pro"}},
+	})
+	assert.Equal(t, []string{
+		"cache.redis_url_env names HARBOR_NOTES_TEST_REDIS, which is not set: the cache has no shared Redis tier, so instances do not share answers",
+		"alias deepseek-v4-flash has the name of a model deepseek serves: its calls go to doubao/doubao-seed-1-6-251015 instead",
+		"fallback chain deepseek-v4-pro has the name of a model deepseek serves: its calls try deepseek/deepseek-v4-pro, doubao-seed-1-6-251015 instead",
+	}, g.Server.Notes())
+
+	quiet := gatewaytest.Start(t, gateway.Config{Aliases: map[string]string{"fast": "deepseek/deepseek-v4-flash"}})
+	assert.Empty(t, quiet.Server.Notes(), "nothing to say about a plain config")
+}
+
+// The openai provider with a base URL (OPENAI_BASE_URL or base_url) and no
+// key calls it without one, as the CLI does: a local vLLM or Ollama needs
+// none. A note says so, without the URL's password.
+func TestKeylessOpenAIBaseURL(t *testing.T) {
+	var mu sync.Mutex
+	var auth []string
+	vendor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		mu.Lock()
+		auth = append(auth, r.Header.Get("Authorization"))
+		mu.Unlock()
+		if r.URL.Path != "/v1/chat/completions" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"id":"c1","object":"chat.completion","created":1,"model":"llama3",`+
+			`"choices":[{"index":0,"message":{"role":"assistant","content":"local hello"},"finish_reason":"stop"}],`+
+			`"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}`)
+	}))
+	t.Cleanup(vendor.Close)
+	base := "http://user:s3cret@" + vendor.Listener.Addr().String() + "/v1"
+	g := gatewaytest.Start(t, gateway.Config{
+		Getenv:  func(k string) string { return map[string]string{"OPENAI_BASE_URL": base}[k] },
+		Aliases: map[string]string{"local": "openai/llama3"},
+	})
+	notes := g.Server.Notes()
+	require.Len(t, notes, 1)
+	assert.Contains(t, notes[0], "openai has no key (OPENAI_API_KEY is not set)")
+	assert.Contains(t, notes[0], "user:xxxxx@"+vendor.Listener.Addr().String())
+	assert.NotContains(t, notes[0], "s3cret")
+	assert.Empty(t, g.Server.Uncredentialed())
+
+	c := newCaller(t, g)
+	res, body := c.chat(`{"model":"local","messages":[{"role":"user","content":"hi"}]}`)
+	require.Equal(t, http.StatusOK, res.StatusCode, "%s", body)
+	assert.Contains(t, string(body), "local hello")
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, auth, 1)
+	// No key, no Bearer (not even an empty one); the URL's own user and
+	// password go as net/http sends them, Basic.
+	assert.NotContains(t, auth[0], "Bearer")
+	assert.True(t, strings.HasPrefix(auth[0], "Basic "), auth[0])
+}
