@@ -355,21 +355,23 @@ type LogConfig struct {
 // 512KiB, 4MiB, 1GiB (also KB, MB, GB as powers of 1000).
 type ByteSize int64
 
-// UnmarshalYAML reads a number or a number with a unit.
+// UnmarshalYAML reads a number or a number with a unit. Its errors are
+// *yaml.TypeError, as the YAML library's own, so that decoding goes on to
+// report the rest of a document's errors too.
 func (b *ByteSize) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("line %d: a size is a number of bytes or a string such as 4MiB", n.Line)
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: a size is a number of bytes or a string such as 4MiB", n.Line)}}
 	}
 	v, err := parseByteSize(n.Value)
 	if err != nil {
-		return fmt.Errorf("line %d: %w", n.Line, err)
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %v", n.Line, err)}}
 	}
 	*b = ByteSize(v)
 	return nil
 }
 
-func parseByteSize(s string) (int64, error) {
-	s = strings.TrimSpace(s)
+func parseByteSize(in string) (int64, error) {
+	s := strings.TrimSpace(in)
 	units := []struct {
 		suffix string
 		mult   int64
@@ -383,7 +385,7 @@ func parseByteSize(s string) (int64, error) {
 	}
 	v, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || v < 0 || v > (1<<62)/mult {
-		return 0, fmt.Errorf("%q is not a size (a number of bytes, or a number with KiB, MiB, GiB, KB, MB or GB)", s)
+		return 0, fmt.Errorf("%q is not a size (a whole number of bytes, or one with KiB, MiB, GiB, KB, MB or GB)", strings.TrimSpace(in))
 	}
 	return v * mult, nil
 }
@@ -402,15 +404,26 @@ func LoadConfig(path string) (Config, error) {
 }
 
 // ParseConfig reads a YAML config. A key it does not know is an error naming
-// its line, so that a typo does not silently leave a setting at its default.
-// Durations take a unit (30s, 100ms); a bare 0 is 0s. An empty document is
-// the zero Config.
+// its line, so that a typo does not silently leave a setting at its default;
+// so is a value of the wrong kind, with its line and setting (keys[0].rpm):
+// a fraction for a whole number included, which the YAML library would
+// truncate (0.5 rpm to 0: no limit). Durations take a unit (30s, 100ms); a
+// bare 0 is 0s. An empty document is the zero Config.
 func ParseConfig(data []byte) (Config, error) {
+	var problems []configProblem
+	var root yaml.Node
+	if yaml.Unmarshal(data, &root) == nil {
+		problems = checkConfig(&root)
+	}
 	var cfg Config
 	dec := yaml.NewDecoder(bytes.NewReader(zeroDurations(data)))
 	dec.KnownFields(true)
-	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
-		return Config{}, fmt.Errorf("config: %s", explainDuration(explainConfigError(strings.TrimPrefix(err.Error(), "yaml: "))))
+	err := dec.Decode(&cfg)
+	if errors.Is(err, io.EOF) {
+		err = nil
+	}
+	if err != nil || len(problems) > 0 {
+		return Config{}, fmt.Errorf("config: %s", explainDecodeError(err, problems))
 	}
 	return cfg, nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/harborai/harbor-go/gateway"
 	"github.com/harborai/harbor-go/gateway/gatewaytest"
@@ -165,6 +166,98 @@ func TestConfigDurations(t *testing.T) {
 		}
 		assert.ErrorContains(t, err, c.want, c.yaml)
 	}
+}
+
+// A value of the wrong kind is an error naming its line and setting in the
+// file's terms, never the YAML library's Go wording; a fraction given to a
+// whole number included, which the library truncated (rpm: 0.5 was 0: no
+// limit) (found by a new-user trial).
+func TestConfigValueErrors(t *testing.T) {
+	for _, tc := range []struct{ name, yaml, want string }{
+		{"fraction rpm", "keys:\n  - id: a\n    rpm: 0.5\n",
+			"line 3: keys[0].rpm: 0.5 is not a whole number (requests per minute)"},
+		{"fraction tpm, second key", "keys:\n  - id: a\n  - id: b\n    tpm: 2.7\n",
+			"line 4: keys[1].tpm: 2.7 is not a whole number (tokens per minute)"},
+		{"fraction limit", "limits:\n  max_concurrent: 2.5\n",
+			"line 2: limits.max_concurrent: 2.5 is not a whole number (calls at once, all providers together)"},
+		{"fraction in a map", "limits:\n  per_provider: {deepseek: 1.5}\n",
+			"line 2: limits.per_provider.deepseek: 1.5 is not a whole number (calls at once to that provider)"},
+		{"fraction behind a pointer", "upstream:\n  max_retries: 0.5\n",
+			"line 2: upstream.max_retries: 0.5 is not a whole number (retries after the first attempt)"},
+		{"fraction server limit", "server:\n  max_streams: 10.5\n",
+			"line 2: server.max_streams: 10.5 is not a whole number (streams open at once)"},
+		{"negative fraction", "breaker:\n  failures: -0.5\n",
+			"line 2: breaker.failures: -0.5 is not a whole number (consecutive vendor failures)"},
+		{"string for a whole number", "keys:\n  - id: a\n    rpm: lots\n",
+			`line 3: keys[0].rpm: "lots" is not a whole number (requests per minute)`},
+		{"quoted number", "keys:\n  - id: a\n    rpm: \"600\"\n",
+			`line 3: keys[0].rpm: "600" is in quotes: write it without them`},
+		{"too large", "keys:\n  - id: a\n    rpm: 1e30\n", "line 3: keys[0].rpm: 1e30 is out of range"},
+		{"string for a number", "keys:\n  - id: a\n    budget_cny: lots\n", `line 3: keys[0].budget_cny: "lots" is not a number`},
+		{"string for a bool", "keys:\n  - id: a\n    admin: maybe\n", `line 3: keys[0].admin: "maybe" is not true or false`},
+		{"list for a whole number", "keys:\n  - id: a\n    rpm: [1]\n",
+			"line 3: keys[0].rpm: expected a whole number (requests per minute), found a list"},
+		{"list for a section", "listen: 127.0.0.1:0\nlimits:\n  - max_concurrent: 1\n",
+			"line 3: limits: expected a section (key: value lines), found a list"},
+		{"value for a section", "cache: 64MiB\n", `line 1: cache: expected a section (key: value lines), found "64MiB"`},
+		{"section for a list", "keys: {id: x}\n", `line 1: keys: expected a list ("- item" lines), found a section`},
+		{"section for a list of names", "keys:\n  - id: a\n    models: {a: b}\n",
+			`line 3: keys[0].models: expected a list ("- item" lines), found a section`},
+		{"value for a list", "fallbacks:\n  smart: deepseek-v4-pro\n",
+			`line 2: fallbacks.smart: expected a list ("- item" lines), found "deepseek-v4-pro"`},
+		{"list for a value", "listen: [a, b]\n", "line 1: listen: expected a single value, found a list"},
+		{"list for the file", "- listen: x\n", "line 1: expected a section (key: value lines), found a list"},
+		{"days", "keys:\n  - id: a\n    budget_period: 30d\n",
+			`line 3: keys[0].budget_period: "30d" is not a duration; use h, m, s (30 days = 720h)`},
+		{"a week", "keys:\n  - id: a\n    budget_period: 1w\n",
+			`line 3: keys[0].budget_period: "1w" is not a duration; use h, m, s (1 week = 168h)`},
+		{"no unit Go knows", "upstream:\n  connect_timeout: soon\n",
+			`line 2: upstream.connect_timeout: "soon" is not a duration; use h, m, s (as 90s, 1m30s or 720h)`},
+		{"list for a duration", "cache:\n  ttl: [1h]\n", "line 2: cache.ttl: expected a duration such as 30s, found a list"},
+		{"size", "cache:\n  max_bytes: lots\n", `line 2: cache.max_bytes: "lots" is not a size`},
+		{"fraction of a size", "server:\n  max_body_bytes: 1.5MiB\n", `line 2: server.max_body_bytes: "1.5MiB" is not a size`},
+		{"list for a size", "server:\n  max_body_bytes: [1]\n",
+			"line 2: server.max_body_bytes: expected a size such as 4MiB, found a list"},
+		{"every fault, in line order", "cache:\n  max_bytes: lots\nlimits:\n  max_concurent: 1\n  queue_size: 0.5\nlog:\n  access_flush: 100\n",
+			`config: line 2: cache.max_bytes: "lots" is not a size (a whole number of bytes, or one with KiB, MiB, GiB, KB, MB or GB); ` +
+				`line 4: unknown setting "max_concurent" in limits (did you mean "max_concurrent"?); ` +
+				`line 5: limits.queue_size: 0.5 is not a whole number (calls that may wait for a slot); ` +
+				`line 7: 100 is not a duration: give it a unit, as 100s or 100ms`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := gateway.ParseConfig([]byte(tc.yaml))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+			for _, goWords := range []string{"unmarshal", "!!", "gateway.", "into "} {
+				assert.NotContains(t, err.Error(), goWords, "no Go wording")
+			}
+		})
+	}
+}
+
+// The checks take what they should: a whole number written as 1e3, an empty
+// value, YAML's yes; and the example config loads as the YAML library alone
+// reads it.
+func TestConfigValuesAccepted(t *testing.T) {
+	cfg, err := gateway.ParseConfig([]byte("keys:\n  - id: a\n    rpm: 1e3\n    tpm: 2_000\n    admin: yes\n    budget_cny: 12\n" +
+		"limits:\n  max_concurrent: 4.0\n  per_provider:\nupstream:\n  max_retries: 0\ncache: {max_bytes: 1KiB, ttl: \"1h\"}\n"))
+	require.NoError(t, err)
+	assert.Equal(t, 1000, cfg.Keys[0].RPM)
+	assert.Equal(t, 2000, cfg.Keys[0].TPM)
+	assert.True(t, cfg.Keys[0].Admin)
+	assert.Equal(t, 12.0, cfg.Keys[0].BudgetCNY)
+	assert.Equal(t, 4, cfg.Limits.MaxConcurrent)
+	require.NotNil(t, cfg.Upstream.MaxRetries)
+	assert.Zero(t, *cfg.Upstream.MaxRetries)
+	assert.Equal(t, time.Hour, cfg.Cache.TTL)
+
+	b, err := os.ReadFile("../deploy/harbor.example.yaml")
+	require.NoError(t, err)
+	var want gateway.Config
+	require.NoError(t, yaml.Unmarshal(b, &want))
+	got, err := gateway.ParseConfig(b)
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
 }
 
 // Every commented-out setting of the example config, uncommented, still

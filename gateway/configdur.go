@@ -32,13 +32,14 @@ func zeroDurations(data []byte) []byte {
 		}
 	}
 	var after []int // offsets just after each bare 0
-	walkDurations(&root, reflect.TypeOf(Config{}), func(n *yaml.Node) {
-		if n.Kind != yaml.ScalarNode || n.Tag != "!!int" || n.Value != "0" || n.Style != 0 || n.Line < 1 || n.Line > len(starts) {
-			return
+	walkConfig(&root, reflect.TypeOf(Config{}), "", "", func(n *yaml.Node, t reflect.Type, _, _ string) bool {
+		if t != durationType || n.Kind != yaml.ScalarNode || n.Tag != "!!int" || n.Value != "0" || n.Style != 0 || n.Line < 1 || n.Line > len(starts) {
+			return true
 		}
 		if off := starts[n.Line-1] + n.Column - 1; off < len(data) && data[off] == '0' {
 			after = append(after, off+1)
 		}
+		return true
 	})
 	if len(after) == 0 {
 		return data
@@ -56,41 +57,11 @@ func zeroDurations(data []byte) []byte {
 
 var durationType = reflect.TypeOf(time.Duration(0))
 
-// walkDurations calls f for each node that n, decoded into a t, gives to a
-// time.Duration, in document order.
-func walkDurations(n *yaml.Node, t reflect.Type, f func(*yaml.Node)) {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch {
-	case n.Kind == yaml.DocumentNode:
-		for _, c := range n.Content {
-			walkDurations(c, t, f)
-		}
-	case t == durationType:
-		f(n)
-	case n.Kind == yaml.MappingNode && t.Kind() == reflect.Struct:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if ft, ok := fieldType(t, n.Content[i].Value); ok {
-				walkDurations(n.Content[i+1], ft, f)
-			}
-		}
-	case n.Kind == yaml.MappingNode && t.Kind() == reflect.Map:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			walkDurations(n.Content[i+1], t.Elem(), f)
-		}
-	case n.Kind == yaml.SequenceNode && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array):
-		for _, c := range n.Content {
-			walkDurations(c, t.Elem(), f)
-		}
-	}
-}
-
 // fieldType is the type of t's field whose YAML key is key.
 func fieldType(t reflect.Type, key string) (reflect.Type, bool) {
 	for i := range t.NumField() {
 		sf := t.Field(i)
-		if name, _, _ := strings.Cut(sf.Tag.Get("yaml"), ","); name == key {
+		if name, _, _ := strings.Cut(sf.Tag.Get("yaml"), ","); name == key && name != "-" {
 			return sf.Type, true
 		}
 	}

@@ -1,16 +1,60 @@
 package gateway
 
 import (
+	"cmp"
+	"errors"
 	"fmt"
 	"reflect"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // unknownField is yaml.v3's error for a setting the Config does not have
 // (KnownFields): it names a Go type, which a reader of the YAML file has
 // never seen.
 var unknownField = regexp.MustCompile(`field (\S+) not found in type gateway\.(\w+)`)
+
+// explainDecodeError is the error of a config file the decoder refused with
+// err (nil if it did not) and checkConfig found problems in: one "line N: …"
+// per fault, in line order, each in the file's terms. A type error of the
+// decoder's on a line checkConfig explained is left out: it is the same
+// fault in Go's terms.
+func explainDecodeError(err error, problems []configProblem) string {
+	all := slices.Clone(problems)
+	if err != nil {
+		explained := map[int]bool{}
+		for _, p := range problems {
+			explained[p.line] = true
+		}
+		faults := []string{strings.TrimPrefix(err.Error(), "yaml: ")}
+		if te := (*yaml.TypeError)(nil); errors.As(err, &te) {
+			faults = te.Errors
+		}
+		for _, f := range faults {
+			line := 0
+			if m := errorLine.FindStringSubmatch(f); m != nil {
+				line, _ = strconv.Atoi(m[1])
+			}
+			if explained[line] && !unknownField.MatchString(f) {
+				continue
+			}
+			all = append(all, configProblem{line, explainDuration(explainConfigError(f))})
+		}
+	}
+	slices.SortStableFunc(all, func(a, b configProblem) int { return cmp.Compare(a.line, b.line) })
+	msgs := make([]string, len(all))
+	for i, p := range all {
+		msgs[i] = p.msg
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// errorLine is the line a YAML library error names.
+var errorLine = regexp.MustCompile(`^line (\d+): `)
 
 // explainConfigError rewrites yaml.v3's unknown-field errors in the config
 // file's own terms — the setting, the section it sits in, the setting meant
@@ -19,11 +63,6 @@ var unknownField = regexp.MustCompile(`field (\S+) not found in type gateway\.(\
 //	line 102: field max_concurent not found in type gateway.LimitsConfig
 //	line 102: unknown setting "max_concurent" in limits (did you mean "max_concurrent"?)
 func explainConfigError(msg string) string {
-	// "unmarshal errors:\n  line 2: …\n  line 5: …" on one line, without the
-	// YAML library's word for it.
-	if rest, ok := strings.CutPrefix(msg, "unmarshal errors:\n  "); ok {
-		msg = strings.ReplaceAll(rest, "\n  ", "; ")
-	}
 	return unknownField.ReplaceAllStringFunc(msg, func(m string) string {
 		sub := unknownField.FindStringSubmatch(m)
 		name, typ := sub[1], sub[2]
