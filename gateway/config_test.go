@@ -155,8 +155,8 @@ func TestConfigDurations(t *testing.T) {
 	assert.Equal(t, 720*time.Hour, cfg.Keys[1].BudgetPeriod)
 
 	for _, c := range []struct{ yaml, want string }{
-		{"log:\n  access_flush: 100\n", "line 2: 100 is not a duration: give it a unit, as 100s or 100ms"},
-		{"server:\n  shutdown_delay: 1.5\n", "line 2: 1.5 is not a duration: give it a unit, as 1.5s or 1.5ms"},
+		{"log:\n  access_flush: 100\n", "line 2: log.access_flush: 100 is not a duration: give it a unit, as 100s or 100ms"},
+		{"server:\n  shutdown_delay: 1.5\n", "line 2: server.shutdown_delay: 1.5 is not a duration: give it a unit, as 1.5s or 1.5ms"},
 		{"log:\n  access: 0\n", ""}, // not a duration: a string setting, left as it is
 	} {
 		_, err := gateway.ParseConfig([]byte(c.yaml))
@@ -222,7 +222,7 @@ func TestConfigValueErrors(t *testing.T) {
 			`config: line 2: cache.max_bytes: "lots" is not a size (a whole number of bytes, or one with KiB, MiB, GiB, KB, MB or GB); ` +
 				`line 4: unknown setting "max_concurent" in limits (did you mean "max_concurrent"?); ` +
 				`line 5: limits.queue_size: 0.5 is not a whole number (calls that may wait for a slot); ` +
-				`line 7: 100 is not a duration: give it a unit, as 100s or 100ms`},
+				`line 7: log.access_flush: 100 is not a duration: give it a unit, as 100s or 100ms`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := gateway.ParseConfig([]byte(tc.yaml))

@@ -49,8 +49,7 @@ var byteSizeType = reflect.TypeOf(ByteSize(0))
 
 // checkConfig returns the problems of the values in root, a parsed config
 // file, in document order. Settings the Config does not have are left to the
-// decoder (unknown setting …), and so are bare numbers given to a duration
-// (explainDuration).
+// decoder (unknown setting …).
 func checkConfig(root *yaml.Node) []configProblem {
 	if root.Kind == 0 {
 		return nil // an empty document: the zero Config
@@ -117,8 +116,15 @@ func scalarProblem(n *yaml.Node, t reflect.Type, key string) string {
 	v := found(n)
 	switch {
 	case t == durationType:
+		if n.ShortTag() == "!!int" && n.Value == "0" {
+			return "" // a bare 0 is read as 0s (zeroDurations)
+		}
+		if n.ShortTag() == "!!int" || n.ShortTag() == "!!float" {
+			// Any other number needs its unit.
+			return fmt.Sprintf("%s is not a duration: give it a unit, as %ss or %sms", v, n.Value, n.Value)
+		}
 		if n.ShortTag() != "!!str" || n.Decode(new(time.Duration)) == nil {
-			return "" // a bare number: explainDuration
+			return ""
 		}
 		return fmt.Sprintf("%s is not a duration; use h, m, s (%s)", v, durationHint(n.Value))
 	case t == byteSizeType:

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"reflect"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -14,7 +13,8 @@ import (
 // YAML library reads a bare number as an integer and refuses it for a
 // time.Duration. A bare 0, though, has one meaning whatever the unit, and the
 // example config's comments show defaults of 0; so zeroDurations reads it as
-// 0s, and any other bare number gets an error that says what to write.
+// 0s, and any other bare number gets an error that says what to write
+// (checkConfig).
 
 // zeroDurations returns data with an "s" after every bare 0 that is the value
 // of a duration setting, so that it decodes as 0s; line and column numbers
@@ -66,13 +66,4 @@ func fieldType(t reflect.Type, key string) (reflect.Type, bool) {
 		}
 	}
 	return nil, false
-}
-
-// bareDuration is the YAML library's error for a number without a unit
-// given to a duration.
-var bareDuration = regexp.MustCompile("cannot unmarshal !!(?:int|float) `([^`]*)` into time.Duration")
-
-// explainDuration rewrites bareDuration errors: what to write instead.
-func explainDuration(msg string) string {
-	return bareDuration.ReplaceAllString(msg, "$1 is not a duration: give it a unit, as ${1}s or ${1}ms")
 }

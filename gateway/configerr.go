@@ -42,7 +42,7 @@ func explainDecodeError(err error, problems []configProblem) string {
 			if explained[line] && !unknownField.MatchString(f) {
 				continue
 			}
-			all = append(all, configProblem{line, explainDuration(explainConfigError(f))})
+			all = append(all, configProblem{line, explainConfigError(f)})
 		}
 	}
 	slices.SortStableFunc(all, func(a, b configProblem) int { return cmp.Compare(a.line, b.line) })
