@@ -330,6 +330,12 @@ type ManagementConfig struct {
 	ReadyIgnoresRedis bool `yaml:"ready_ignores_redis"`
 	// NoMetrics turns /metrics off (404).
 	NoMetrics bool `yaml:"no_metrics"`
+	// MetricsRequireAdminKey makes /metrics need a key with admin: true, as
+	// Prometheus sends it (authorization: {credentials_file: …} in its
+	// scrape config). Off by default, as Prometheus's targets are: the
+	// metrics carry key ids, never keys, and a fleet's balancer does not
+	// route /metrics (deploy/haproxy.cfg).
+	MetricsRequireAdminKey bool `yaml:"metrics_require_admin_key"`
 }
 
 // LogConfig configures logging.

@@ -449,6 +449,31 @@ func TestStatsNeedsAnAdminKey(t *testing.T) {
 	assert.Equal(t, http.StatusForbidden, res.StatusCode)
 	res, _ = c.do(http.MethodGet, "/stats", "", "Authorization", "Bearer "+admin)
 	assert.Equal(t, http.StatusOK, res.StatusCode)
+	res, _ = c.do(http.MethodGet, "/metrics", "")
+	assert.Equal(t, http.StatusOK, res.StatusCode, "/metrics stays open without metrics_require_admin_key")
+}
+
+// With metrics_require_admin_key, /metrics is an admin's, as /stats is with
+// require_admin_key: Prometheus sends the key (found by a new-user trial:
+// the metrics name every key id).
+func TestMetricsCanNeedAnAdminKey(t *testing.T) {
+	user, userSum, _ := gateway.NewKey()
+	admin, adminSum, _ := gateway.NewKey()
+	g := gatewaytest.Start(t, gateway.Config{
+		Management: gateway.ManagementConfig{MetricsRequireAdminKey: true},
+		Keys:       []gateway.KeyConfig{{ID: "user", SHA256: userSum}, {ID: "ops", SHA256: adminSum, Admin: true}},
+	})
+	c := newBadCaller(t, g)
+	res, body := c.do(http.MethodGet, "/metrics", "")
+	assert.Equal(t, http.StatusUnauthorized, res.StatusCode, "%s", body)
+	res, body = c.do(http.MethodGet, "/metrics", "", "Authorization", "Bearer "+user)
+	require.Equal(t, http.StatusForbidden, res.StatusCode, "%s", body)
+	assert.Contains(t, string(body), "/metrics needs a key with admin: true")
+	res, body = c.do(http.MethodGet, "/metrics", "", "Authorization", "Bearer "+admin)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, string(body), "harbor_gateway_http_requests_total")
+	res, _ = c.do(http.MethodGet, "/stats", "")
+	assert.Equal(t, http.StatusOK, res.StatusCode, "/stats stays open without require_admin_key")
 }
 
 func TestTraceIDs(t *testing.T) {

@@ -98,16 +98,8 @@ func (s routes) Ready(w http.ResponseWriter, r *http.Request) {
 // Stats is the management figures of the harbor client and the gateway's own.
 func (s routes) Stats(w http.ResponseWriter, r *http.Request) {
 	x := exchangeOf(w)
-	if s.cfg.Management.RequireAdminKey {
-		k, ok := s.authenticate(x, r)
-		if !ok {
-			return
-		}
-		if k == nil || !k.admin {
-			s.writeError(x, apiError{status: http.StatusForbidden, typ: typePermission, code: "admin_key_required",
-				message: "/stats needs a key with admin: true", errorType: "forbidden"})
-			return
-		}
+	if s.cfg.Management.RequireAdminKey && !s.admin(x, r, "/stats") {
+		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.Management.ReadyTimeout)
 	defer cancel()
@@ -132,6 +124,21 @@ func (s routes) Stats(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// admin reports whether the caller of route presented a key with admin:
+// true; when not, it has answered 401 (no key or an unknown one) or 403.
+func (s routes) admin(x *exchange, r *http.Request, route string) bool {
+	k, ok := s.authenticate(x, r)
+	if !ok {
+		return false
+	}
+	if k == nil || !k.admin {
+		s.writeError(x, apiError{status: http.StatusForbidden, typ: typePermission, code: "admin_key_required",
+			message: route + " needs a key with admin: true", errorType: "forbidden"})
+		return false
+	}
+	return true
+}
+
 // Metrics serves Prometheus's exposition of prommetrics and the gateway's own.
 // It is sent whole, with its Content-Length, like every answer but a stream:
 // promhttp writes it in pieces with no length, so one longer than the HTTP
@@ -141,6 +148,9 @@ func (s routes) Metrics(w http.ResponseWriter, r *http.Request) {
 	x := exchangeOf(w)
 	if s.metrics == nil {
 		s.notFound(w, r)
+		return
+	}
+	if s.cfg.Management.MetricsRequireAdminKey && !s.admin(x, r, "/metrics") {
 		return
 	}
 	held := heldAnswer{header: x.Header()}

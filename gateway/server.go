@@ -165,6 +165,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.requests.Add(1)
 	s.underWay.Add(1)
 	x := newExchange(w)
+	if s.draining.Load() {
+		// Shutdown has begun: each answer closes its connection, so that
+		// no caller keeps one idle for the end of shutdown_delay to close
+		// under its next request (found by a new-user trial).
+		x.Header().Set("Connection", "close")
+	}
 	defer func() {
 		s.gm.observe(x, r)
 		s.logLine(x, r)
@@ -272,16 +278,18 @@ func (s *Server) Serve(l net.Listener) error {
 }
 
 // Shutdown stops the gateway gracefully: /ready turns 503 and, after the
-// Config's ShutdownDelay (serving as before meanwhile; cut short if ctx
-// ends), listeners close, idle connections close, and requests under way —
+// Config's ShutdownDelay (serving as before meanwhile, but each answer closes
+// its connection; cut short if ctx ends, not waited again by a second
+// Shutdown), listeners close, idle connections close, and requests under way —
 // streams included — may finish for up to its ShutdownTimeout (or until ctx
 // ends, if sooner). Then the calls still running are cancelled and their
 // connections closed. It returns once every handler has returned and the
 // harbor client, the Redis tier and the mocks are closed; the error is ctx's
 // or the timeout's when streams had to be cut.
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.draining.Store(true)
-	if d := s.cfg.Server.ShutdownDelay; d > 0 {
+	// Only the first Shutdown waits the delay: a second one (a test's
+	// cleanup, a program's own deadline) goes on to close at once.
+	if d := s.cfg.Server.ShutdownDelay; s.draining.CompareAndSwap(false, true) && d > 0 {
 		t := time.NewTimer(d)
 		select {
 		case <-t.C:

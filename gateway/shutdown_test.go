@@ -124,3 +124,41 @@ func TestShutdownDelayKeepsServing(t *testing.T) {
 	_, err = http.Get(g.URL + "/health")
 	assert.Error(t, err, "no longer listening")
 }
+
+// Once Shutdown has begun, every answer closes its connection (Connection:
+// close), so that callers reconnect — to another instance, behind a balancer
+// — rather than keep a connection idle that the end of the delay closes under
+// their next request; before, connections are kept.
+func TestDrainingClosesConnections(t *testing.T) {
+	g := gatewaytest.Start(t, gateway.Config{Server: gateway.ServerConfig{ShutdownDelay: time.Minute}})
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr}
+	call := func() *http.Response {
+		req, _ := http.NewRequest(http.MethodPost, g.URL+"/v1/chat/completions", strings.NewReader(hi))
+		req.Header.Set("Authorization", "Bearer "+g.Key)
+		res, err := client.Do(req)
+		require.NoError(t, err)
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		return res
+	}
+	assert.False(t, call().Close, "kept alive while serving")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	shut := make(chan error, 1)
+	go func() { shut <- g.Server.Shutdown(ctx) }()
+	require.Eventually(t, func() bool {
+		res, err := client.Get(g.URL + "/ready")
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == http.StatusServiceUnavailable && res.Close
+	}, 5*time.Second, 5*time.Millisecond, "/ready turns 503 and closes its connection")
+	res := call()
+	assert.True(t, res.Close, "a call answered while draining closes its connection")
+	cancel()
+	<-shut
+}
