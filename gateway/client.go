@@ -305,14 +305,16 @@ func (c *Config) buildClient(getenv func(string) string) (*built, error) {
 // envUnset says that setting, a *_env one, names variable name, which is not
 // set (or empty): an error that only said the value is missing would send the
 // reader to a config that has the setting.
-// redactURL is u without its password, for notes and errors; a URL that
-// does not parse is not shown at all (it may hold one anywhere).
+// redactURL is u as scheme://host/path, for notes: no user or password, no
+// query (a key may ride in one: ?api-key=…). A URL without a scheme and a
+// host is not shown at all: url.Parse reads "admin:s3cret@host/v1" as the
+// scheme "admin" and keeps the rest whole.
 func redactURL(u string) string {
 	p, err := url.Parse(u)
-	if err != nil {
-		return "(a base URL that does not parse)"
+	if err != nil || p.Scheme == "" || p.Host == "" {
+		return "(a base URL without scheme://host, not shown)"
 	}
-	return p.Redacted()
+	return (&url.URL{Scheme: p.Scheme, Host: p.Host, Path: p.Path}).String()
 }
 
 func envUnset(setting, name string) string {

@@ -123,7 +123,10 @@ func scalarProblem(n *yaml.Node, t reflect.Type, key string) string {
 			// Any other number needs its unit.
 			return fmt.Sprintf("%s is not a duration: give it a unit, as %ss or %sms", v, n.Value, n.Value)
 		}
-		if n.ShortTag() != "!!str" || n.Decode(new(time.Duration)) == nil {
+		if n.ShortTag() != "!!str" {
+			return fmt.Sprintf("%s is not a duration; use h, m, s (as 90s, 1m30s or 720h)", v)
+		}
+		if n.Decode(new(time.Duration)) == nil {
 			return ""
 		}
 		return fmt.Sprintf("%s is not a duration; use h, m, s (%s)", v, durationHint(n.Value))
@@ -225,6 +228,15 @@ func walkConfig(n *yaml.Node, t reflect.Type, path, key string, visit func(n *ya
 		for _, c := range n.Content {
 			walkConfig(c, t, path, key, visit)
 		}
+		return
+	}
+	if n.Kind == yaml.AliasNode && n.Alias != nil && n.Alias.Kind == yaml.ScalarNode {
+		// A scalar alias (rpm: *x) is checked as what it stands for, where
+		// it is used; a section's or a list's is checked where its anchor
+		// is (and cannot loop).
+		a := *n.Alias
+		a.Line, a.Column = n.Line, n.Column
+		visit(&a, t, path, key)
 		return
 	}
 	if !visit(n, t, path, key) {

@@ -275,7 +275,7 @@ func TestModels(t *testing.T) {
 	key, sum, err := gateway.NewKey()
 	require.NoError(t, err)
 	g := gatewaytest.Start(t, gateway.Config{
-		Aliases:   map[string]string{"fast": "deepseek/deepseek-v4-flash"},
+		Aliases:   map[string]string{"fast": "deepseek/deepseek-v4-flash", "cheap": "doubao/doubao-seed-1-6-251015"},
 		Fallbacks: map[string][]string{"smart": {"deepseek-v4-pro", "doubao-seed-1-6-251015"}},
 		Keys:      []gateway.KeyConfig{{ID: "narrow", SHA256: sum, Models: []string{"deepseek-*", "smart"}}},
 	})
@@ -293,7 +293,7 @@ func TestModels(t *testing.T) {
 	var created int64
 	for _, m := range list.Data {
 		ids = append(ids, m.ID)
-		assert.True(t, strings.HasPrefix(m.ID, "deepseek-") || m.ID == "smart", m.ID)
+		assert.True(t, strings.HasPrefix(m.ID, "deepseek-") || m.ID == "smart" || m.ID == "fast", m.ID)
 		// OpenAI's model object has created; some clients require it. harbor's
 		// local table has no dates: every entry says when the gateway started.
 		assert.Positive(t, m.Created, "%s: created", m.ID)
@@ -304,14 +304,15 @@ func TestModels(t *testing.T) {
 	}
 	assert.Contains(t, ids, "deepseek-v4-flash")
 	assert.Contains(t, ids, "smart")
-	assert.NotContains(t, ids, "fast", "the key's models do not allow it")
+	assert.Contains(t, ids, "fast", "an alias of a model the key may use")
+	assert.NotContains(t, ids, "cheap", "the key's models do not allow where it goes")
 
 	res, body = c.do(http.MethodGet, "/v1/models/deepseek-v4-pro", "")
 	require.Equal(t, http.StatusOK, res.StatusCode, "%s", body)
 	var one llm.Model
 	require.NoError(t, json.Unmarshal(body, &one))
 	assert.Equal(t, created, one.Created, "%s", body)
-	res, body = c.do(http.MethodGet, "/v1/models/fast", "")
+	res, body = c.do(http.MethodGet, "/v1/models/cheap", "")
 	require.Equal(t, http.StatusForbidden, res.StatusCode, "%s", body)
 	assert.Equal(t, "model_not_allowed", *decodeError(t, body).Error.Code)
 	res, body = c.do(http.MethodGet, "/v1/models/nope", "")

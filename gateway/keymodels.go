@@ -10,10 +10,10 @@ import (
 // names harbor's routing uses: a model's own name ("deepseek-*"), an alias
 // ("fast"), a chain ("smart") or a provider's "provider/model" form
 // ("doubao/*"). Callers send any of these names for the same model, so a
-// pattern is matched against the name sent and against the routed forms that
-// say no more than it: where the name goes, and the bare name of an explicit
-// "provider/model" that goes to the same place. A pattern never reaches a
-// model through a name that would route elsewhere.
+// pattern is matched against the name sent and against where it routes — but
+// a pattern never reaches a model through a name that would route elsewhere:
+// "deepseek-*" does not allow "openai/deepseek-v4-pro", and "gpt-4o", when a
+// chain has that name, does not allow "openai/gpt-4o".
 
 // routing is where model names go, as a key's models see them: harbor's
 // routing and the gateway's fallback chains, which harbor walks before it
@@ -25,31 +25,31 @@ type routing struct {
 
 // allows reports whether the key may use model, the name as the caller sent
 // it. A key with no models may use every model; otherwise one of its
-// patterns must match:
-//
-//   - the name as sent ("doubao/*" allows "doubao/doubao-seed-1-6-251015");
-//   - for a name harbor routes (harbor.Client.Route): "<provider>/<model>", the
-//     provider and the model id it sends the vendor ("doubao/*" allows
-//     "doubao-seed-1-6-251015", and an alias of a doubao model);
-//   - for a "provider/model" name, model alone when it routes to exactly the
-//     same provider and model id ("deepseek-*" allows "deepseek/deepseek-v4-pro",
-//     not "openai/deepseek-v4-pro": a bare "deepseek-v4-pro" goes to deepseek).
+// patterns must match. A pattern with a "/" ("doubao/*") is matched against
+// the name sent and against "<provider>/<model id>" where the name routes
+// (harbor.Client.Route): "doubao/*" allows "doubao-seed-1-6-251015" and an
+// alias of it. A pattern without one ("deepseek-*", "fast") is matched
+// against a name sent without a provider, and against the model id where the
+// name routes when that id, sent bare, routes to the same place and names no
+// chain: "deepseek-*" allows "deepseek/deepseek-v4-pro" and an alias of it,
+// not "openai/deepseek-v4-pro" (a bare "deepseek-v4-pro" goes to deepseek).
+// A pattern of stars alone allows every name.
 //
 // A fallback chain's name is allowed when a pattern matches it, or when the
 // key allows every model of the chain by the rules above: a chain may end at
 // any of its models, so one refused model refuses the chain. A name harbor
-// does not route has no routed form and is matched as sent only: an unknown
-// model no pattern names is refused (403) before it is found unknown (404).
+// does not route is matched as sent only: an unknown model no pattern names
+// is refused (403) before it is found unknown (404).
 //
 // The name as sent is tried first: a key's calls by its allowed names cost
 // no route lookup and allocate nothing.
 func (k *vkey) allows(model string, rt routing) bool {
-	if len(k.models) == 0 || k.matches(model) {
+	if len(k.models) == 0 || k.matchesSent(model) {
 		return true
 	}
 	if members, ok := rt.chains[model]; ok {
 		for _, m := range members {
-			if !k.matches(m) && !k.allowsRouted(m, rt) {
+			if !k.matchesSent(m) && !k.allowsRouted(m, rt) {
 				return false
 			}
 		}
@@ -58,29 +58,43 @@ func (k *vkey) allows(model string, rt routing) bool {
 	return k.allowsRouted(model, rt)
 }
 
-// allowsRouted reports whether a pattern matches model's routed forms
+// matchesSent reports whether a pattern matches name as the caller (or a
+// chain) names it.
+func (k *vkey) matchesSent(name string) bool {
+	explicit := strings.Contains(name, "/")
+	for _, p := range k.models {
+		if (!explicit || strings.Contains(p, "/") || strings.Trim(p, "*") == "") && globMatch(p, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// allowsRouted reports whether a pattern matches where model routes
 // (allows, after the name as sent).
 func (k *vkey) allowsRouted(model string, rt routing) bool {
 	r, err := rt.client.Route(model)
 	if err != nil {
 		return false
 	}
-	// Short enough (32 bytes), the joined name lives on the stack.
-	if k.matches(r.Provider + "/" + r.Model) {
-		return true
-	}
-	provider, bare, explicit := strings.Cut(model, "/")
-	if !explicit || provider != r.Provider || !k.matches(bare) {
-		return false
-	}
-	same, err := rt.client.Route(bare)
-	return err == nil && same == r
-}
-
-// matches reports whether one of the key's patterns matches name.
-func (k *vkey) matches(name string) bool {
+	var sameBare *bool // whether r.Model, sent bare, goes where model goes: looked up once, if needed
 	for _, p := range k.models {
-		if globMatch(p, name) {
+		if provider, rest, ok := strings.Cut(p, "/"); ok {
+			if globMatch(provider, r.Provider) && globMatch(rest, r.Model) {
+				return true
+			}
+			continue
+		}
+		if !globMatch(p, r.Model) {
+			continue
+		}
+		if sameBare == nil {
+			_, chain := rt.chains[r.Model]
+			bare, err := rt.client.Route(r.Model)
+			same := !chain && err == nil && bare == r
+			sameBare = &same
+		}
+		if *sameBare {
 			return true
 		}
 	}

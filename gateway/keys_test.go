@@ -129,6 +129,41 @@ func TestKeyModelsMatchTheRoutedName(t *testing.T) {
 	assert.Equal(t, http.StatusForbidden, call("doubao/deepseek-v4-pro"), "the same name at another provider")
 }
 
+// A pattern reaches no model through a name that routes elsewhere (found by
+// a review): "gpt-4o", when a chain has that name, does not allow
+// "openai/gpt-4o"; a pattern without "/" is not matched across the provider
+// ("o*" is not "openai/gpt-5"); stars alone allow every name.
+func TestKeyModelsNeverReachAModelThroughAnotherName(t *testing.T) {
+	cheap, cheapSum, _ := gateway.NewKey()
+	oseries, oSum, _ := gateway.NewKey()
+	all, allSum, _ := gateway.NewKey()
+	g := gatewaytest.Start(t, gateway.Config{
+		Aliases:   map[string]string{"deepseek-v4-pro": "doubao/doubao-seed-1-6-251015"},
+		Fallbacks: map[string][]string{"gpt-4o": {"deepseek-v4-flash", "doubao-seed-1-6-251015"}},
+		Keys: []gateway.KeyConfig{
+			{ID: "cheap", SHA256: cheapSum, Models: []string{"gpt-4o", "deepseek-*"}},
+			{ID: "o-series", SHA256: oSum, Models: []string{"o*"}},
+			{ID: "all", SHA256: allSum, Models: []string{"*"}},
+		},
+	})
+	c := newCaller(t, g)
+	status := func(key, model string) int {
+		res, _ := c.chat(`{"model":"`+model+`","messages":[{"role":"user","content":"hi"}]}`, "Authorization", "Bearer "+key)
+		return res.StatusCode
+	}
+	assert.Equal(t, http.StatusOK, status(cheap, "gpt-4o"), "the chain, by its name")
+	assert.Equal(t, http.StatusForbidden, status(cheap, "openai/gpt-4o"), "OpenAI's gpt-4o is not the chain")
+	assert.Equal(t, http.StatusOK, status(cheap, "deepseek/deepseek-v4-flash"))
+	assert.Equal(t, http.StatusForbidden, status(cheap, "deepseek/deepseek-v4-pro"),
+		"a bare deepseek-v4-pro is the alias to doubao here: the pattern names that, not deepseek's model")
+	for _, m := range []string{"gpt-5", "openai/gpt-5", "deepseek-v4-flash"} {
+		assert.Equal(t, http.StatusForbidden, status(oseries, m), "o* does not match %s through its provider", m)
+	}
+	for _, m := range []string{"gpt-4o", "openai/gpt-4o", "deepseek/deepseek-v4-flash", "deepseek-v4-pro"} {
+		assert.NotEqual(t, http.StatusForbidden, status(all, m), "* allows %s", m)
+	}
+}
+
 func TestKeyRateLimits(t *testing.T) {
 	rk, rsum, _ := gateway.NewKey()
 	tk, tsum, _ := gateway.NewKey()

@@ -16,21 +16,43 @@ import (
 	"github.com/harborai/harbor-go/gateway/gatewaytest"
 )
 
+// A base URL in a note shows no secret, whatever its shape (found by a
+// review: url.Parse reads "admin:s3cret@host" as a scheme).
+func TestNotesHideTheBaseURLsSecrets(t *testing.T) {
+	for _, base := range []string{"admin:s3cret@127.0.0.1:8000/v1", "http://127.0.0.1:8000/v1?api-key=s3cret",
+		"http://u:s3cret@127.0.0.1:8000/v1", "127.0.0.1:8000/s3cret", "http://[::1/s3cret"} {
+		g := gatewaytest.Start(t, gateway.Config{Getenv: func(k string) string {
+			return map[string]string{"OPENAI_BASE_URL": base}[k]
+		}})
+		notes := strings.Join(g.Server.Notes(), "\n")
+		assert.Contains(t, notes, "openai has no key", base)
+		assert.NotContains(t, notes, "s3cret", base)
+	}
+}
+
 // Notes name what a valid config does that its author may not have meant.
 func TestNotes(t *testing.T) {
 	g := gatewaytest.Start(t, gateway.Config{
 		Cache:     &gateway.CacheConfig{MaxBytes: 1 << 20, TTL: time.Minute, RedisURLEnv: "HARBOR_NOTES_TEST_REDIS"},
 		Aliases:   map[string]string{"deepseek-v4-flash": "doubao/doubao-seed-1-6-251015", "fast": "deepseek/deepseek-v4-flash"},
-		Fallbacks: map[string][]string{"deepseek-v4-pro": {"deepseek/deepseek-v4-pro", "doubao-seed-1-6-251015"}, "smart": {"deepseek-v4-pro"}},
+		Fallbacks: map[string][]string{"deepseek-v4-pro": {"doubao-seed-1-6-251015", "deepseek/deepseek-v4-pro"}, "smart": {"deepseek-v4-pro"}},
 	})
 	assert.Equal(t, []string{
 		"cache.redis_url_env names HARBOR_NOTES_TEST_REDIS, which is not set: the cache has no shared Redis tier, so instances do not share answers",
 		"alias deepseek-v4-flash has the name of a model deepseek serves: its calls go to doubao/doubao-seed-1-6-251015 instead",
-		"fallback chain deepseek-v4-pro has the name of a model deepseek serves: its calls try deepseek/deepseek-v4-pro, doubao-seed-1-6-251015 instead",
+		"fallback chain deepseek-v4-pro has the name of a model deepseek serves: its calls try doubao-seed-1-6-251015, deepseek/deepseek-v4-pro instead",
 	}, g.Server.Notes())
 
-	quiet := gatewaytest.Start(t, gateway.Config{Aliases: map[string]string{"fast": "deepseek/deepseek-v4-flash"}})
-	assert.Empty(t, quiet.Server.Notes(), "nothing to say about a plain config")
+	// Nothing to say (found by a review): a plain alias; one to the model
+	// of its own name; a chain that tries that model first; the name of a
+	// model of a provider the gateway does not offer.
+	quiet := gatewaytest.Start(t, gateway.Config{
+		Providers: map[string]gateway.ProviderConfig{"deepseek": {}, "doubao": {}},
+		Aliases: map[string]string{"fast": "deepseek/deepseek-v4-flash", "deepseek-v4-pro": "deepseek/deepseek-v4-pro",
+			"gpt-4o": "deepseek/deepseek-v4-flash"},
+		Fallbacks: map[string][]string{"deepseek-v4-flash": {"deepseek/deepseek-v4-flash", "doubao-seed-1-6-251015"}},
+	})
+	assert.Empty(t, quiet.Server.Notes())
 }
 
 // The openai provider with a base URL (OPENAI_BASE_URL or base_url) and no
@@ -62,7 +84,7 @@ func TestKeylessOpenAIBaseURL(t *testing.T) {
 	notes := g.Server.Notes()
 	require.Len(t, notes, 1)
 	assert.Contains(t, notes[0], "openai has no key (OPENAI_API_KEY is not set)")
-	assert.Contains(t, notes[0], "user:xxxxx@"+vendor.Listener.Addr().String())
+	assert.Contains(t, notes[0], "its calls go to http://"+vendor.Listener.Addr().String()+"/v1 without one")
 	assert.NotContains(t, notes[0], "s3cret")
 	assert.Empty(t, g.Server.Uncredentialed())
 
