@@ -17,7 +17,11 @@ import (
 //     without one (a local vLLM or Ollama);
 //   - an alias or a fallback chain has the name of a model an offered
 //     provider serves and leads elsewhere (a chain: first): calls for that
-//     name no longer reach the model (first).
+//     name no longer reach the model (first);
+//   - an openai_compatible endpoint's prefix is claimed by another
+//     provider: names with it go there, not to the endpoint;
+//   - a key's models pattern matches nothing /v1/models lists, nor names an
+//     offered provider ("provider/…"): a typo, most likely.
 func (s *Server) Notes() []string {
 	var out []string
 	if s.b.noRedis != "" {
@@ -54,5 +58,39 @@ func (s *Server) Notes() []string {
 		}
 	}
 	sort.Strings(shadow)
-	return append(out, shadow...)
+	out = append(out, shadow...)
+	for _, e := range s.cfg.Endpoints {
+		for _, prefix := range e.Prefixes {
+			if r, err := s.client.Route(prefix + "x"); err == nil && r.Provider != e.Name {
+				out = append(out, fmt.Sprintf("openai_compatible %s: names starting %q go to %s, which claims them too; "+
+					"callers reach %s with %s/<model>", e.Name, prefix, r.Provider, e.Name, e.Name))
+			}
+		}
+	}
+	for _, k := range s.keys.keys {
+		for _, p := range k.models {
+			if !s.patternMatchesSomething(p) {
+				out = append(out, fmt.Sprintf("key %s: models pattern %q matches no model, alias or chain /v1/models lists, "+
+					"nor an offered provider", k.id, p))
+			}
+		}
+	}
+	return out
+}
+
+// patternMatchesSomething reports whether a key's models pattern p allows
+// a name /v1/models lists, or a name an offered provider takes with its stars
+// made letters ("doubao/ep-*": Doubao's endpoint ids are outside harbor's
+// table; "myco-*": an endpoint's prefix, which lists nothing).
+func (s *Server) patternMatchesSomething(p string) bool {
+	if r, err := s.client.Route(strings.ReplaceAll(p, "*", "x")); err == nil && s.offered(r.Provider) {
+		return true
+	}
+	one := &vkey{models: []string{p}}
+	for _, m := range s.models {
+		if one.allows(m.ID, s.routing) {
+			return true
+		}
+	}
+	return false
 }

@@ -100,3 +100,22 @@ func TestKeylessOpenAIBaseURL(t *testing.T) {
 	assert.NotContains(t, auth[0], "Bearer")
 	assert.True(t, strings.HasPrefix(auth[0], "Basic "), auth[0])
 }
+
+// A key's pattern that matches nothing is most likely a typo; an endpoint's
+// prefix that another provider claims is never reached bare (both found by a
+// new-user trial).
+func TestNotesNamePatternsAndPrefixesThatReachNothing(t *testing.T) {
+	_, sum, _ := gateway.NewKey()
+	g := gatewaytest.Start(t, gateway.Config{
+		Endpoints: []gateway.EndpointConfig{{Name: "myco", BaseURL: "http://127.0.0.1:1/v1", KeyOptional: true,
+			Prefixes: []string{"deepseek-", "myco-"}}},
+		Fallbacks: map[string][]string{"smart": {"deepseek-v4-pro"}},
+		Keys: []gateway.KeyConfig{{ID: "team", SHA256: sum,
+			Models: []string{"nosuch-*", "deepsek-v4-pro", "doubao/ep-*", "deepseek-*", "smart", "myco-*", "myco/*"}}},
+	})
+	assert.Equal(t, []string{
+		`openai_compatible myco: names starting "deepseek-" go to deepseek, which claims them too; callers reach myco with myco/<model>`,
+		`key team: models pattern "nosuch-*" matches no model, alias or chain /v1/models lists, nor an offered provider`,
+		`key team: models pattern "deepsek-v4-pro" matches no model, alias or chain /v1/models lists, nor an offered provider`,
+	}, g.Server.Notes())
+}
