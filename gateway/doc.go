@@ -17,7 +17,8 @@
 //	POST /v1/chat/completions   OpenAI's chat completions, JSON or text/event-stream
 //	GET  /v1/models             the models, aliases and chains the key may use (created: when the gateway started,
 //	                            harbor's model table having no dates)
-//	GET  /v1/models/{model}     one of them
+//	GET  /v1/models/{model}     any name the chat route takes, with its id as asked: "deepseek/deepseek-v4-pro"
+//	                            too, its slash sent raw or as %2F (the OpenAI SDKs send either)
 //	GET  /health                liveness (always 200 while serving)
 //	GET  /ready                 readiness: a provider with credentials, Redis if configured, not shutting down
 //	GET  /stats                 harbor's MemoryStats, ConcurrencyStats, HealthCheck, CostStats and the gateway's
@@ -81,7 +82,7 @@
 //	403 model_not_allowed (the key's models), admin_key_required (/stats)
 //	404 model_not_found (param model): no provider serves the model, or its vendor answered 404 for it;
 //	    unknown_url: no such route
-//	405 method_not_allowed
+//	405 method_not_allowed: Allow and the message name the methods the route takes
 //	408 request_timeout: the body did not arrive within server.read_timeout
 //	413 request_too_large: the body is over server.max_body_bytes (refused unread when announced)
 //	429 rate_limit_exceeded (the key's rpm/tpm), upstream_rate_limited (the vendor's, after harbor's retries); Retry-After
