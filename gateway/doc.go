@@ -76,7 +76,8 @@
 //
 // Every error is OpenAI's body {"error": {"message", "type", "param", "code"}}:
 //
-//	400 invalid_json, invalid_type, invalid_value (param names the field), content_filter
+//	400 invalid_json, invalid_type, invalid_value (param names the field), content_filter;
+//	    malformed_request (the HTTP server could not read the request line or a header)
 //	401 missing_api_key, invalid_api_key
 //	402 budget_exceeded (type insufficient_quota): not 429, so that SDKs do not retry it
 //	403 model_not_allowed (the key's models), admin_key_required (/stats)
@@ -85,12 +86,19 @@
 //	405 method_not_allowed: Allow and the message name the methods the route takes
 //	408 request_timeout: the body did not arrive within server.read_timeout
 //	413 request_too_large: the body is over server.max_body_bytes (refused unread when announced)
+//	417 expectation_failed: an Expect other than 100-continue
 //	429 rate_limit_exceeded (the key's rpm/tpm), upstream_rate_limited (the vendor's, after harbor's retries); Retry-After
+//	431 headers_too_large: the request line and headers are over server.max_header_bytes
+//	501 not_implemented: CONNECT, a Transfer-Encoding other than chunked
 //	502 upstream_error (5xx, reset, cut or undecodable answer), upstream_authentication,
 //	    upstream_permission, upstream_insufficient_balance (the gateway's own vendor account)
 //	503 circuit_open, queue_full, too_many_streams, shutting_down, provider_not_configured,
 //	    limits_unavailable (shared_limits with on_redis_down: closed); Retry-After when known
 //	504 upstream_timeout
+//	505 http_version_not_supported: not HTTP/1.x
+//
+// 499 is never sent: it is what the access log and the metrics record for a
+// caller that hung up before an answer had started (error type canceled).
 //
 // The official OpenAI SDKs retry 408, 409, 429 and 5xx unless the answer
 // says X-Should-Retry: false, which they obey first. The gateway sends it
