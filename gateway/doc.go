@@ -81,7 +81,8 @@
 //	401 missing_api_key, invalid_api_key
 //	402 budget_exceeded (type insufficient_quota): not 429, so that SDKs do not retry it
 //	403 model_not_allowed (the key's models), admin_key_required (/stats)
-//	404 model_not_found (param model): no provider serves the model, or its vendor answered 404 for it;
+//	404 model_not_found (param model): no provider serves the model, or its vendor does not know it (its 404,
+//	    or its own documented answer: DeepSeek's 400 for a retired name, Qianfan's 400 invalid_model);
 //	    unknown_url: no such route
 //	405 method_not_allowed: Allow and the message name the methods the route takes
 //	408 request_timeout: the body did not arrive within server.read_timeout
@@ -166,7 +167,7 @@
 // and addresses kept, for the operator). The error type — also the error_type
 // label of harbor_gateway_http_requests_total — is harbor.ErrorType of a failed
 // call (unknown_model: no provider serves the model, nothing was sent;
-// not_found: the vendor answered 404) or the gateway's own reason
+// not_found: the vendor does not know it) or the gateway's own reason
 // (unauthenticated, model_not_allowed, unknown_url, method_not_allowed…). So
 // both model 404s have the same body, and the log says who found the model
 // missing. Lines are written as their request ends, or, with Log.AccessFlush
