@@ -363,10 +363,10 @@ var deepseekCases = []deepseekCase{
 		req:    harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi")}, only: "stream", err: harbor.ErrStreamTruncated, requests: 1,
 	},
 	{
-		name: "retired name sent as-is when aliases are disabled", quirk: "vendor's 400 for retired names surfaces as ErrInvalidRequest",
-		only: "create",
-		req:  harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi"), ExtraBody: map[string]any{"model": "deepseek-chat"}},
-		err:  harbor.ErrInvalidRequest, status: 400, typ: "invalid_request_error", requests: 1,
+		name:  "retired name sent as-is when aliases are disabled",
+		quirk: "400 \"The supported API model names are …, but you passed deepseek-chat.\": the vendor does not know the model, ErrNotFound as OpenAI's 404",
+		req:   harbor.ChatRequest{Model: "deepseek-v4-flash", Messages: user("hi"), ExtraBody: map[string]any{"model": "deepseek-chat"}},
+		err:   harbor.ErrNotFound, status: 400, typ: "invalid_request_error", param: "model", msgHas: "but you passed deepseek-chat", requests: 1,
 	},
 	{
 		name: "400 context too long", quirk: "400 \"This model's maximum context length is 131072 tokens…\" (invalid_request_error): not retried",

@@ -258,7 +258,7 @@ func prismVendors() []prismVendor {
 				prismReasoning(harbor.ChatRequest{Model: "ernie-x1-32k", Messages: user("why")}),
 				[]prismCall{
 					prismFault("401", mockvendor.Unauthorized(), qf, false, harbor.ErrAuthentication, 401, ""),
-					prismFault("400 invalid_model", mockvendor.Fault{Status: 400, Code: "invalid_model"}, qf, false, harbor.ErrInvalidRequest, 400, "invalid_model"),
+					prismFault("400 invalid_model", mockvendor.Fault{Status: 400, Code: "invalid_model"}, qf, false, harbor.ErrNotFound, 400, "invalid_model"),
 					prismFault("429", mockvendor.QianfanV2RateLimited("1"), qf, false, harbor.ErrRateLimited, 429, "rpm_rate_limit_exceeded"),
 					prismFault("429 stream", mockvendor.QianfanV2TPMLimited(), qf, true, harbor.ErrRateLimited, 429, "tpm_rate_limit_exceeded"),
 					prismFault("500", mockvendor.ServerError(), qf, false, harbor.ErrServer, 500, ""),

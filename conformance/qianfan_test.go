@@ -434,9 +434,9 @@ var qianfanCases = []qianfanCase{
 		err:  harbor.ErrPermission, code: "no_parameter_permission", requests: 1,
 	},
 	{
-		name: "400 invalid_model", quirk: "invalid_model with top-level id; hint about lower-case v2 names",
+		name: "400 invalid_model", quirk: "invalid_model with top-level id: the vendor does not know the model, ErrNotFound as OpenAI's 404; hint about lower-case v2 names",
 		req: harbor.ChatRequest{Model: "ernie-9.9-8k", Messages: user("hi")},
-		err: harbor.ErrInvalidRequest, code: "invalid_model", typ: "invalid_request_error", requestID: qf2ID, msgHas: "lower-case", requests: 1,
+		err: harbor.ErrNotFound, status: 400, code: "invalid_model", typ: "invalid_request_error", param: "model", requestID: qf2ID, msgHas: "lower-case", requests: 1,
 	},
 	{
 		name: "400 tokens_too_long", quirk: "tokens_too_long with a hint",
@@ -447,7 +447,7 @@ var qianfanCases = []qianfanCase{
 		name: "error id in the body vs X-Request-Id", quirk: "the header wins over the body's top-level id",
 		req:  harbor.ChatRequest{Model: "ernie-9.9-8k", Messages: user("hi")},
 		opts: []harbor.CallOption{harbor.WithHeader("X-Request-Id", "rid-conformance-2")},
-		err:  harbor.ErrInvalidRequest, code: "invalid_model", requestID: "^rid-conformance-2$", requests: 1,
+		err:  harbor.ErrNotFound, code: "invalid_model", requestID: "^rid-conformance-2$", requests: 1,
 	},
 	{
 		name: "429 rpm then success", quirk: "rpm_rate_limit_exceeded retried",

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -24,6 +26,7 @@ import (
 	"github.com/harborai/harbor-go/gateway/gatewaytest"
 	"github.com/harborai/harbor-go/harbor"
 	"github.com/harborai/harbor-go/llm"
+	"github.com/harborai/harbor-go/spec"
 )
 
 // The bad-input and fault cases of issue 14: each gets a clear OpenAI-shaped
@@ -79,25 +82,84 @@ func TestMalformedRequests(t *testing.T) {
 	}
 }
 
+// A path no route has is 404 unknown_url; a route asked with a method it
+// does not take is 405 method_not_allowed, whose Allow header and message name
+// the methods it does take.
+//
+// Regression (found by a new-user trial): a GET that reached no route under
+// /v1/models/ ("/v1/models/a/b") was answered 405 "GET …: this route takes
+// GET"; so was GET /metrics with metrics off, which is documented as a 404.
 func TestUnknownRoutes(t *testing.T) {
 	g := gatewaytest.Start(t, gateway.Config{})
+	off := gatewaytest.Start(t, gateway.Config{Management: gateway.ManagementConfig{NoMetrics: true}})
 	for _, tc := range []struct {
+		g            *gatewaytest.Gateway
 		method, path string
 		status       int
-		code         string
+		code, allow  string
 	}{
-		{http.MethodGet, "/v1/chat/completions", 405, "method_not_allowed"},
-		{http.MethodPost, "/v1/models", 405, "method_not_allowed"},
-		{http.MethodGet, "/v1/completions", 404, "unknown_url"},
-		{http.MethodGet, "/", 404, "unknown_url"},
+		{g, http.MethodGet, "/v1/chat/completions", 405, "method_not_allowed", "POST"},
+		{g, http.MethodHead, "/v1/chat/completions", 405, "method_not_allowed", "POST"},
+		{g, http.MethodPost, "/v1/models", 405, "method_not_allowed", "GET, HEAD"},
+		{g, http.MethodPut, "/v1/models/deepseek-v4-pro", 405, "method_not_allowed", "GET, HEAD"},
+		{g, http.MethodGet, "/v1/completions", 404, "unknown_url", ""},
+		{g, http.MethodGet, "/", 404, "unknown_url", ""},
+		{g, http.MethodGet, "/v1/models/", 404, "unknown_url", ""},
+		{off, http.MethodGet, "/metrics", 404, "unknown_url", ""},
+		{off, http.MethodPost, "/metrics", 404, "unknown_url", ""},
 	} {
-		req, _ := http.NewRequest(tc.method, g.URL+tc.path, nil)
+		req, _ := http.NewRequest(tc.method, tc.g.URL+tc.path, nil)
+		req.Header.Set("Authorization", "Bearer "+tc.g.Key)
 		res, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)
 		body, _ := io.ReadAll(res.Body)
 		res.Body.Close()
-		assert.Equal(t, tc.status, res.StatusCode, "%s %s", tc.method, tc.path)
-		assert.Equal(t, tc.code, *decodeError(t, body).Error.Code)
+		assert.Equal(t, tc.status, res.StatusCode, "%s %s: %s", tc.method, tc.path, body)
+		assert.Equal(t, tc.allow, res.Header.Get("Allow"), "%s %s", tc.method, tc.path)
+		if tc.method == http.MethodHead {
+			continue // no body
+		}
+		e := decodeError(t, body)
+		assert.Equal(t, tc.code, *e.Error.Code, "%s %s", tc.method, tc.path)
+		if tc.status == http.StatusMethodNotAllowed {
+			takes, _, _ := strings.Cut(tc.allow, ",")
+			assert.Equal(t, tc.method+" "+tc.path+": this route takes "+takes, e.Error.Message)
+		} else {
+			assert.NotContains(t, e.Error.Message, "this route takes", "%s %s", tc.method, tc.path)
+		}
+	}
+	http.DefaultClient.CloseIdleConnections()
+}
+
+// Every route of spec/harbor.yaml asked with a method it does not take is a
+// 405 whose Allow header lists the spec's methods (with HEAD beside GET, which
+// the gateway answers as GET without the body): the gateway's table of routes
+// cannot drift from the spec.
+func TestWrongMethodAllowsTheSpecsMethods(t *testing.T) {
+	data, err := spec.Read("harbor")
+	require.NoError(t, err)
+	doc, err := openapi3.NewLoader().LoadFromData(data)
+	require.NoError(t, err)
+	g := gatewaytest.Start(t, gateway.Config{})
+	for path, item := range doc.Paths.Map() {
+		var methods []string
+		for m := range item.Operations() {
+			methods = append(methods, m)
+			if m == http.MethodGet {
+				methods = append(methods, http.MethodHead)
+			}
+		}
+		slices.Sort(methods)
+		url := g.URL + strings.ReplaceAll(path, "{model}", "deepseek%2Fdeepseek-v4-pro")
+		req, _ := http.NewRequest(http.MethodPatch, url, nil)
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		require.Equal(t, http.StatusMethodNotAllowed, res.StatusCode, "PATCH %s: %s", path, body)
+		allow := strings.Split(res.Header.Get("Allow"), ", ")
+		slices.Sort(allow)
+		assert.Equal(t, methods, allow, "PATCH %s: Allow", path)
 	}
 	http.DefaultClient.CloseIdleConnections()
 }

@@ -17,7 +17,8 @@
 //	POST /v1/chat/completions   OpenAI's chat completions, JSON or text/event-stream
 //	GET  /v1/models             the models, aliases and chains the key may use (created: when the gateway started,
 //	                            harbor's model table having no dates)
-//	GET  /v1/models/{model}     one of them
+//	GET  /v1/models/{model}     any name the chat route takes, with its id as asked: "deepseek/deepseek-v4-pro"
+//	                            too, its slash sent raw or as %2F (the OpenAI SDKs send either)
 //	GET  /health                liveness (always 200 while serving)
 //	GET  /ready                 readiness: a provider with credentials, Redis if configured, not shutting down
 //	GET  /stats                 harbor's MemoryStats, ConcurrencyStats, HealthCheck, CostStats and the gateway's
@@ -75,21 +76,30 @@
 //
 // Every error is OpenAI's body {"error": {"message", "type", "param", "code"}}:
 //
-//	400 invalid_json, invalid_type, invalid_value (param names the field), content_filter
+//	400 invalid_json, invalid_type, invalid_value (param names the field), content_filter;
+//	    malformed_request (the HTTP server could not read the request line or a header)
 //	401 missing_api_key, invalid_api_key
 //	402 budget_exceeded (type insufficient_quota): not 429, so that SDKs do not retry it
 //	403 model_not_allowed (the key's models), admin_key_required (/stats)
-//	404 model_not_found (param model): no provider serves the model, or its vendor answered 404 for it;
+//	404 model_not_found (param model): no provider serves the model, or its vendor does not know it (its 404,
+//	    or its own documented answer: DeepSeek's 400 for a retired name, Qianfan's 400 invalid_model);
 //	    unknown_url: no such route
-//	405 method_not_allowed
+//	405 method_not_allowed: Allow and the message name the methods the route takes
 //	408 request_timeout: the body did not arrive within server.read_timeout
 //	413 request_too_large: the body is over server.max_body_bytes (refused unread when announced)
+//	417 expectation_failed: an Expect other than 100-continue
 //	429 rate_limit_exceeded (the key's rpm/tpm), upstream_rate_limited (the vendor's, after harbor's retries); Retry-After
+//	431 headers_too_large: the request line and headers are over server.max_header_bytes
+//	501 not_implemented: CONNECT, a Transfer-Encoding other than chunked
 //	502 upstream_error (5xx, reset, cut or undecodable answer), upstream_authentication,
 //	    upstream_permission, upstream_insufficient_balance (the gateway's own vendor account)
 //	503 circuit_open, queue_full, too_many_streams, shutting_down, provider_not_configured,
 //	    limits_unavailable (shared_limits with on_redis_down: closed); Retry-After when known
 //	504 upstream_timeout
+//	505 http_version_not_supported: not HTTP/1.x
+//
+// 499 is never sent: it is what the access log and the metrics record for a
+// caller that hung up before an answer had started (error type canceled).
 //
 // The official OpenAI SDKs retry 408, 409, 429 and 5xx unless the answer
 // says X-Should-Retry: false, which they obey first. The gateway sends it
@@ -157,7 +167,7 @@
 // and addresses kept, for the operator). The error type — also the error_type
 // label of harbor_gateway_http_requests_total — is harbor.ErrorType of a failed
 // call (unknown_model: no provider serves the model, nothing was sent;
-// not_found: the vendor answered 404) or the gateway's own reason
+// not_found: the vendor does not know it) or the gateway's own reason
 // (unauthenticated, model_not_allowed, unknown_url, method_not_allowed…). So
 // both model 404s have the same body, and the log says who found the model
 // missing. Lines are written as their request ends, or, with Log.AccessFlush

@@ -7,10 +7,13 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/harborai/harbor-go/llm"
 )
@@ -62,4 +65,51 @@ func TestUpstreamFailureMessages(t *testing.T) {
 			assert.NotContains(t, string(e.body()), "10.0.0.7")
 		})
 	}
+}
+
+// The README's table of the gateway's errors ("Run harbor as a gateway",
+// "Errors") has a row for every refusal of the HTTP server, with its status
+// and code, and says under the table that 499 is the access log's status for
+// a caller that hung up, never an answer.
+//
+// Regression (found by a new-user trial): the table had no 431 (headers over
+// server.max_header_bytes), 417, 501 or 505 row, and did not say what the 499
+// of the access log is.
+func TestREADMEErrorsTableHasEveryStatus(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	require.NoError(t, err)
+	_, s, ok := strings.Cut(string(b), "\n## Run harbor as a gateway\n")
+	require.True(t, ok)
+	_, s, ok = strings.Cut(s, "\n### Errors\n")
+	require.True(t, ok, "the gateway section has an Errors subsection")
+	s, _, _ = strings.Cut(s, "\n### ")
+	rows := map[string]string{} // status -> row
+	var after strings.Builder   // the text after the table
+	inTable := false
+	for _, line := range strings.Split(s, "\n") {
+		if strings.HasPrefix(line, "|") {
+			inTable = true
+			if cells := strings.Split(line, "|"); len(cells) > 2 {
+				rows[strings.TrimSpace(cells[1])] = line
+			}
+			continue
+		}
+		if inTable {
+			after.WriteString(line + "\n")
+		}
+	}
+	for status, code := range refusalCodes {
+		row, ok := rows[strconv.Itoa(status)]
+		if assert.True(t, ok, "a row for %d (%s)", status, code) {
+			assert.Contains(t, row, "`"+code+"`", "the %d row", status)
+		}
+	}
+	assert.Contains(t, rows["431"], "server.max_header_bytes")
+	assert.Contains(t, rows["405"], "`method_not_allowed`")
+	assert.Contains(t, rows["405"], "`Allow`")
+	_, ok = rows[strconv.Itoa(statusClientClosed)]
+	assert.False(t, ok, "499 is never sent: not a row")
+	assert.Contains(t, after.String(), strconv.Itoa(statusClientClosed)+" is never sent",
+		"the text under the table says what 499 is")
+	assert.Contains(t, after.String(), "`canceled`")
 }

@@ -368,8 +368,13 @@ func TestMockedGatewayReadsEndpointKeys(t *testing.T) {
 // missing: the gateway (no provider serves the name; nothing is sent) or the
 // vendor (it answered 404 for a model the gateway routes). The access log and
 // the metrics keep who said so, in harbor's class names (those of harbor.ErrorType,
-// harbor_requests_total and fallback_on): unknown_model and not_found. A URL
-// without a route is not a model: 404 unknown_url with no param.
+// harbor_requests_total and fallback_on): unknown_model and not_found. A
+// vendor's own documented answer to a model it does not know is a 404 too,
+// whatever its status: DeepSeek's 400 "The supported API model names are …,
+// but you passed …" and Qianfan v2's 400 invalid_model (found by a new-user
+// trial: they reached the caller as 400 invalid_value, so the OpenAI SDKs
+// raised BadRequestError where OpenAI's own answer raises NotFoundError). A
+// URL without a route is not a model: 404 unknown_url with no param.
 //
 // Regression (found by a new-user trial): the route 404's error_type was
 // not_found, harbor's class of a vendor's 404, so error_type="not_found"
@@ -378,9 +383,12 @@ func TestNotFoundAnswers(t *testing.T) {
 	g := gatewaytest.Start(t, gateway.Config{Upstream: noRetries()})
 	c := newBadCaller(t, g)
 	const vendor404 = `{"error":{"message":"The model does not exist","type":"invalid_request_error","param":null,"code":"model_not_found"}}`
+	const deepseekRetired = `{"error":{"message":"The supported API model names are deepseek-v4-pro or deepseek-v4-flash, but you passed deepseek-chat.","type":"invalid_request_error","param":null,"code":"invalid_request_error"}}`
 	for _, tc := range []struct {
 		name, method, path, body string
 		fault                    bool // the OpenAI mock answers vendor404
+		vendor                   harbortest.Vendor
+		reply                    string // vendor's next answer, a 400
 		code, param, errorType   string
 		route                    string // the metric's label
 	}{
@@ -395,12 +403,22 @@ func TestNotFoundAnswers(t *testing.T) {
 		{name: "the vendor does not know the model (stream)", method: http.MethodPost, path: "/v1/chat/completions",
 			body: `{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"hi"}]}`, fault: true,
 			code: "model_not_found", param: "model", errorType: "not_found", route: "chat"},
+		{name: "DeepSeek's 400 for a model name it does not serve", method: http.MethodPost, path: "/v1/chat/completions",
+			body:   `{"model":"deepseek-v4-flash","messages":[{"role":"user","content":"hi"}]}`,
+			vendor: harbortest.DeepSeek, reply: deepseekRetired,
+			code: "model_not_found", param: "model", errorType: "not_found", route: "chat"},
+		{name: "Qianfan's 400 invalid_model", method: http.MethodPost, path: "/v1/chat/completions",
+			body: `{"model":"ernie-9.9-8k","messages":[{"role":"user","content":"hi"}]}`, // the mock's own answer
+			code: "model_not_found", param: "model", errorType: "not_found", route: "chat"},
 		{name: "no such route", method: http.MethodGet, path: "/v1/completions",
 			code: "unknown_url", errorType: "unknown_url", route: "other"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.fault {
 				g.Mock(harbortest.OpenAI).Enqueue(harbortest.ReplyJSON(404, vendor404))
+			}
+			if tc.reply != "" {
+				g.Mock(tc.vendor).Enqueue(harbortest.ReplyJSON(400, tc.reply))
 			}
 			res, body := c.do(tc.method, tc.path, tc.body)
 			require.Equal(t, http.StatusNotFound, res.StatusCode, "%s", body)
@@ -430,7 +448,7 @@ func TestNotFoundAnswers(t *testing.T) {
 	for _, want := range []string{
 		`harbor_gateway_http_requests_total{code="404",error_type="unknown_model",route="chat"} 1`,
 		`harbor_gateway_http_requests_total{code="404",error_type="unknown_model",route="model"} 1`,
-		`harbor_gateway_http_requests_total{code="404",error_type="not_found",route="chat"} 2`,
+		`harbor_gateway_http_requests_total{code="404",error_type="not_found",route="chat"} 4`,
 		`harbor_gateway_http_requests_total{code="404",error_type="unknown_url",route="other"} 1`,
 	} {
 		assert.Contains(t, metrics, want)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,6 +25,7 @@ import (
 	"github.com/harborai/harbor-go/conformance/speccheck"
 	"github.com/harborai/harbor-go/gateway"
 	"github.com/harborai/harbor-go/gateway/gatewaytest"
+	"github.com/harborai/harbor-go/generated/harborapi"
 	"github.com/harborai/harbor-go/harbor"
 	"github.com/harborai/harbor-go/llm"
 )
@@ -318,6 +320,141 @@ func TestModels(t *testing.T) {
 	res, body = c.do(http.MethodGet, "/v1/models/nope", "")
 	require.Equal(t, http.StatusNotFound, res.StatusCode, "%s", body)
 	assert.Equal(t, "model_not_found", *decodeError(t, body).Error.Code)
+}
+
+// GET /v1/models/{model} finds every name the chat route routes, with its id
+// as the caller named it: a "provider/model" name as well, whose slash the
+// OpenAI SDKs send raw (/models/a/b) or percent-encoded (/models/a%2Fb)
+// depending on the SDK and its version. 404 model_not_found is for names
+// that route nowhere; 403 model_not_allowed for what the key's models refuse.
+//
+// Regression (found by a new-user trial): GET
+// /v1/models/deepseek/deepseek-v4-pro answered 405 "GET …: this route takes
+// GET", and /v1/models/deepseek%2Fdeepseek-v4-pro 404 model_not_found,
+// though POST /v1/chat/completions takes that name.
+func TestRetrieveModelByAnyRoutedName(t *testing.T) {
+	key, sum, err := gateway.NewKey()
+	require.NoError(t, err)
+	g := gatewaytest.Start(t, gateway.Config{
+		Fallbacks: map[string][]string{"smart": {"deepseek-v4-pro", "doubao-seed-1-6-251015"}},
+		Keys:      []gateway.KeyConfig{{ID: "narrow", SHA256: sum, Models: []string{"deepseek-*", "smart"}}},
+	})
+	g.Key = key
+	c := newCaller(t, g)
+	res, body := c.do(http.MethodGet, "/v1/models", "")
+	require.Equal(t, http.StatusOK, res.StatusCode, "%s", body)
+	var list struct{ Data []llm.Model }
+	require.NoError(t, json.Unmarshal(body, &list))
+	require.NotEmpty(t, list.Data)
+	created := list.Data[0].Created
+
+	for _, tc := range []struct {
+		path, id, aliasOf string
+	}{
+		{"/v1/models/deepseek/deepseek-v4-pro", "deepseek/deepseek-v4-pro", ""},
+		{"/v1/models/deepseek%2Fdeepseek-v4-pro", "deepseek/deepseek-v4-pro", ""},
+		{"/v1/models/deepseek%2fdeepseek-v4-pro", "deepseek/deepseek-v4-pro", ""},
+		{"/v1/models/deepseek-v4-pro", "deepseek-v4-pro", ""},
+		// The same model by another name is described as the listed one is.
+		{"/v1/models/deepseek/deepseek-chat", "deepseek/deepseek-chat", "deepseek-v4-flash"},
+		{"/v1/models/smart", "smart", "deepseek-v4-pro,doubao-seed-1-6-251015"},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			res, body := c.do(http.MethodGet, tc.path, "")
+			require.Equal(t, http.StatusOK, res.StatusCode, "%s", body)
+			var m llm.Model
+			require.NoError(t, json.Unmarshal(body, &m))
+			assert.Equal(t, tc.id, m.ID, "the id as the caller named it")
+			assert.Equal(t, "model", m.Object)
+			assert.Equal(t, created, m.Created, "created: when the gateway started, as in the list")
+			assert.Equal(t, tc.aliasOf, m.AliasOf)
+			if tc.id != "smart" {
+				assert.Equal(t, "deepseek", m.Provider)
+				assert.Equal(t, "deepseek", m.OwnedBy)
+			}
+			// The chat route takes the same name.
+			res, body = c.chat(`{"model":"` + tc.id + `","messages":[{"role":"user","content":"hi"}]}`)
+			assert.Equal(t, http.StatusOK, res.StatusCode, "chat with %q: %s", tc.id, body)
+		})
+	}
+
+	// The typed client generated from spec/harbor.yaml sends the slash as %2F.
+	auth := func(_ context.Context, r *http.Request) error {
+		r.Header.Set("Authorization", "Bearer "+g.Key)
+		return nil
+	}
+	typed, err := harborapi.NewClientWithResponses(g.URL, harborapi.WithRequestEditorFn(auth))
+	require.NoError(t, err)
+	got, err := typed.RetrieveModelWithResponse(context.Background(), "deepseek/deepseek-v4-pro")
+	require.NoError(t, err)
+	require.NotNil(t, got.JSON200, "%d %s", got.StatusCode(), got.Body)
+	assert.Equal(t, "deepseek/deepseek-v4-pro", got.JSON200.ID)
+
+	bad := newBadCaller(t, g)
+	for _, tc := range []struct {
+		method, path string
+		status       int
+		code, param  string
+	}{
+		{http.MethodGet, "/v1/models/doubao/doubao-seed-1-6-251015", http.StatusForbidden, "model_not_allowed", "model"},
+		{http.MethodGet, "/v1/models/doubao%2Fdoubao-seed-1-6-251015", http.StatusForbidden, "model_not_allowed", "model"},
+		{http.MethodGet, "/v1/models/nope/nothing", http.StatusNotFound, "model_not_found", "model"},
+		{http.MethodGet, "/v1/models/nope%2Fnothing", http.StatusNotFound, "model_not_found", "model"},
+		{http.MethodPost, "/v1/models/deepseek/deepseek-v4-pro", http.StatusMethodNotAllowed, "method_not_allowed", ""},
+		{http.MethodDelete, "/v1/models/deepseek%2Fdeepseek-v4-pro", http.StatusMethodNotAllowed, "method_not_allowed", ""},
+	} {
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			res, body := bad.do(tc.method, tc.path, "")
+			require.Equal(t, tc.status, res.StatusCode, "%s", body)
+			e := decodeError(t, body)
+			assert.Equal(t, tc.code, *e.Error.Code, "%s", body)
+			if tc.param == "" {
+				assert.Nil(t, e.Error.Param, "%s", body)
+			} else if assert.NotNil(t, e.Error.Param, "%s", body) {
+				assert.Equal(t, tc.param, *e.Error.Param)
+			}
+			if tc.status == http.StatusMethodNotAllowed {
+				assert.Equal(t, "GET, HEAD", res.Header.Get("Allow"))
+				assert.Contains(t, e.Error.Message, ": this route takes GET")
+			}
+		})
+	}
+}
+
+// A name that routes to a provider without credentials on this gateway is
+// neither listed nor unknown: GET /v1/models/{model} answers what the chat
+// route answers for it, 503 provider_not_configured with X-Should-Retry:
+// false, whichever way it is named.
+func TestRetrieveModelOfAProviderWithoutCredentials(t *testing.T) {
+	key, sum, err := gateway.NewKey()
+	require.NoError(t, err)
+	srv, err := gateway.New(gateway.Config{
+		Getenv: func(string) string { return "" }, // no vendor key, no mock
+		Keys:   []gateway.KeyConfig{{ID: "k", SHA256: sum}},
+		Log:    gateway.LogConfig{Access: "off"},
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = srv.Close() })
+	for _, tc := range []struct {
+		path   string
+		status int
+		code   string
+	}{
+		{"/v1/models/deepseek-v4-pro", http.StatusServiceUnavailable, "provider_not_configured"},
+		{"/v1/models/deepseek/deepseek-v4-pro", http.StatusServiceUnavailable, "provider_not_configured"},
+		{"/v1/models/deepseek%2Fdeepseek-v4-pro", http.StatusServiceUnavailable, "provider_not_configured"},
+		{"/v1/models/no-such-model", http.StatusNotFound, "model_not_found"},
+	} {
+		r := httptest.NewRequest(http.MethodGet, tc.path, nil)
+		r.Header.Set("Authorization", "Bearer "+key)
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, r)
+		require.Equal(t, tc.status, w.Code, "%s: %s", tc.path, w.Body.String())
+		assert.Equal(t, tc.code, *decodeError(t, w.Body.Bytes()).Error.Code, tc.path)
+		if tc.status == http.StatusServiceUnavailable {
+			assert.Equal(t, "false", w.Header().Get("X-Should-Retry"), tc.path)
+		}
+	}
 }
 
 func TestManagementRoutes(t *testing.T) {

@@ -30,9 +30,11 @@ type routing struct {
 // (harbor.Client.Route): "doubao/*" allows "doubao-seed-1-6-251015" and an
 // alias of it. A pattern without one ("deepseek-*", "fast") is matched
 // against a name sent without a provider, and against the model id where the
-// name routes when that id, sent bare, routes to the same place and names no
-// chain: "deepseek-*" allows "deepseek/deepseek-v4-pro" and an alias of it,
-// not "openai/deepseek-v4-pro" (a bare "deepseek-v4-pro" goes to deepseek).
+// name routes and the name of an explicit "provider/name", each when, sent
+// bare, it routes to the same place and names no chain: "deepseek-*" allows
+// "deepseek/deepseek-v4-pro", "deepseek/deepseek-chat" and an alias of
+// either, not "openai/deepseek-v4-pro" (a bare "deepseek-v4-pro" goes to
+// deepseek).
 // A pattern of stars alone allows every name.
 //
 // A fallback chain's name is allowed when a pattern matches it, or when the
@@ -77,7 +79,21 @@ func (k *vkey) allowsRouted(model string, rt routing) bool {
 	if err != nil {
 		return false
 	}
-	var sameBare *bool // whether r.Model, sent bare, goes where model goes: looked up once, if needed
+	// The bare names that say no more than model: the model id it routes to
+	// and, for an explicit "provider/name", the name — each only if, sent
+	// bare, it goes to the same place and is no chain's name. Looked up once,
+	// when a pattern without "/" matches it.
+	_, name, explicit := strings.Cut(model, "/")
+	var idSame, nameSame *bool
+	same := func(bare string, memo **bool) bool {
+		if *memo == nil {
+			_, chain := rt.chains[bare]
+			to, err := rt.client.Route(bare)
+			ok := !chain && err == nil && to == r
+			*memo = &ok
+		}
+		return **memo
+	}
 	for _, p := range k.models {
 		if provider, rest, ok := strings.Cut(p, "/"); ok {
 			if globMatch(provider, r.Provider) && globMatch(rest, r.Model) {
@@ -85,16 +101,8 @@ func (k *vkey) allowsRouted(model string, rt routing) bool {
 			}
 			continue
 		}
-		if !globMatch(p, r.Model) {
-			continue
-		}
-		if sameBare == nil {
-			_, chain := rt.chains[r.Model]
-			bare, err := rt.client.Route(r.Model)
-			same := !chain && err == nil && bare == r
-			sameBare = &same
-		}
-		if *sameBare {
+		if globMatch(p, r.Model) && same(r.Model, &idSame) ||
+			explicit && globMatch(p, name) && same(name, &nameSame) {
 			return true
 		}
 	}

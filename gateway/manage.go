@@ -200,27 +200,72 @@ func (s routes) ListModels(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(x, http.StatusOK, list)
 }
 
-// RetrieveModel describes one model.
+// RetrieveModel describes one model: any name the chat route routes (a
+// model id, an alias, a chain, a "provider/model" name), its id as the caller
+// named it. It asks no vendor: a name that routes to a provider is found even
+// if the vendor does not know it, as the chat route sends it. 404 for a name
+// that routes nowhere, 403 for one the key's models refuse, 503 for one whose
+// provider has no credentials here (what the chat route answers for it).
 func (s routes) RetrieveModel(w http.ResponseWriter, r *http.Request, model string) {
 	x := exchangeOf(w)
 	k, ok := s.authenticate(x, r)
 	if !ok {
 		return
 	}
-	i := slices.IndexFunc(s.models, func(m llm.Model) bool { return m.ID == model })
+	m, found := s.describe(model)
 	switch {
-	case i < 0:
+	case !found:
 		s.writeError(x, apiError{status: http.StatusNotFound, typ: typeInvalidRequest, code: "model_not_found", param: "model",
 			message: fmt.Sprintf("the model %q does not exist on this gateway", model), errorType: "unknown_model"})
 	case k != nil && !k.allows(model, s.routing):
 		s.writeError(x, apiError{status: http.StatusForbidden, typ: typePermission, code: "model_not_allowed", param: "model",
 			message: fmt.Sprintf("this key (%s) may not use the model %q", k.id, model), errorType: "model_not_allowed"})
+	case s.noCreds[m.Provider]:
+		s.writeError(x, apiError{status: http.StatusServiceUnavailable, typ: typeUnavailable, code: "provider_not_configured",
+			message:   m.Provider + ": the provider of this model has no credentials on this gateway",
+			errorType: harbor.ErrorType(harbor.ErrNoCredentials), final: true})
 	default:
-		s.writeJSON(x, http.StatusOK, s.models[i])
+		s.writeJSON(x, http.StatusOK, m)
 	}
 }
 
+// describe is the model object of a name the chat route routes, found false
+// for a name that routes nowhere (or to a provider the gateway does not
+// offer). A listed name is its entry in /v1/models. Another name of a listed
+// model ("deepseek/deepseek-chat" for "deepseek-chat": it routes to the same
+// place) is that entry under the name asked. Any other name harbor routes
+// ("deepseek-v9", which goes to DeepSeek by its prefix) is described by its
+// route: its provider, and in alias_of the "provider/model" it is sent as when
+// the model sent is not the name's own.
+func (s *Server) describe(name string) (llm.Model, bool) {
+	if i := slices.IndexFunc(s.models, func(m llm.Model) bool { return m.ID == name }); i >= 0 {
+		return s.models[i], true
+	}
+	r, err := s.client.Route(name)
+	if err != nil || !s.offered(r.Provider) {
+		return llm.Model{}, false
+	}
+	bare := name
+	if p, b, ok := strings.Cut(name, "/"); ok && p == r.Provider {
+		bare = b
+	}
+	if bare != name {
+		i := slices.IndexFunc(s.models, func(m llm.Model) bool { return m.ID == bare && m.Provider == r.Provider })
+		if same, err := s.client.Route(bare); i >= 0 && err == nil && same == r {
+			m := s.models[i]
+			m.ID = name
+			return m, true
+		}
+	}
+	m := llm.Model{ID: name, Object: "model", Created: s.started.Unix(), OwnedBy: r.Provider, Provider: r.Provider}
+	if r.Model != bare {
+		m.AliasOf = r.Provider + "/" + r.Model
+	}
+	return m, true
+}
+
 // apiPaths are the routes of spec/harbor.yaml and their methods, for 405s.
+// /v1/models/{model} is every path under /v1/models/ (methodOf).
 var apiPaths = map[string]string{
 	"/v1/chat/completions": http.MethodPost,
 	"/v1/models":           http.MethodGet,
@@ -230,18 +275,37 @@ var apiPaths = map[string]string{
 	"/metrics":             http.MethodGet,
 }
 
-// notFound answers every request no route takes, in OpenAI's error shape.
-// Its error_type is its code, unknown_url, never not_found: that is harbor's
+// methodOf is the method of the route that has path, "" when none has it:
+// then any method gets a 404. /metrics has no route with metrics off.
+func (s *Server) methodOf(path string) string {
+	if m, ok := apiPaths[path]; ok {
+		if path == "/metrics" && s.metrics == nil {
+			return ""
+		}
+		return m
+	}
+	if id, ok := strings.CutPrefix(path, "/v1/models/"); ok && id != "" {
+		return http.MethodGet
+	}
+	return ""
+}
+
+// notFound answers every request no route takes, in OpenAI's error shape:
+// 405 when the path is a route's and the method is not one it takes (Allow
+// and the message name those it takes), 404 otherwise. The 404's
+// error_type is its code, unknown_url, never not_found: that is harbor's
 // class of a vendor's 404 (a model the vendor does not know), which the
 // access log and the metrics must not count with callers' wrong URLs.
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	x := exchangeOf(w)
-	method, known := apiPaths[r.URL.Path]
-	if !known && strings.HasPrefix(r.URL.Path, "/v1/models/") {
-		method, known = http.MethodGet, true
-	}
-	if known {
-		x.Header().Set("Allow", method)
+	method := s.methodOf(r.URL.Path)
+	takes := r.Method == method || (method == http.MethodGet && r.Method == http.MethodHead)
+	if method != "" && !takes {
+		allow := method
+		if method == http.MethodGet { // GET routes answer HEAD too (net/http's ServeMux)
+			allow += ", " + http.MethodHead
+		}
+		x.Header().Set("Allow", allow)
 		s.writeError(x, apiError{status: http.StatusMethodNotAllowed, typ: typeInvalidRequest, code: "method_not_allowed",
 			message: fmt.Sprintf("%s %s: this route takes %s", r.Method, r.URL.Path, method), errorType: "method_not_allowed"})
 		return
@@ -282,22 +346,26 @@ func (s *Server) offered(provider string) bool {
 }
 
 // listModels is what /v1/models lists: harbor's models of the offered
-// providers that have credentials, and the fallback chains.
+// providers that have credentials, and the fallback chains. It also returns
+// the offered providers without credentials, whose models it leaves out.
 //
 // Each has OpenAI's created, which some clients require: harbor's local
 // table has no dates, and one made up per model would be read as a release
 // date, so every entry says honestly when this gateway built its list — its
 // start (spec/harbor.yaml's Model.created says so).
-func (s *Server) listModels(started time.Time) []llm.Model {
+func (s *Server) listModels(started time.Time) (models []llm.Model, noCreds map[string]bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	health := s.client.HealthCheck(ctx).Providers
+	noCreds = map[string]bool{}
+	for name, p := range health {
+		if s.offered(name) && !p.Credentials {
+			noCreds[name] = true
+		}
+	}
 	var out []llm.Model
 	for _, m := range s.client.Models() {
-		if !s.offered(m.Provider) {
-			continue
-		}
-		if p, ok := health[m.Provider]; ok && !p.Credentials {
+		if !s.offered(m.Provider) || noCreds[m.Provider] {
 			continue
 		}
 		if m.Object == "" {
@@ -315,7 +383,7 @@ func (s *Server) listModels(started time.Time) []llm.Model {
 		out = append(out, llm.Model{ID: c, Object: "model", Created: started.Unix(), OwnedBy: "harbor", Provider: "harbor",
 			AliasOf: strings.Join(s.cfg.Fallbacks[c], ",")})
 	}
-	return out
+	return out, noCreds
 }
 
 // gatewayMetrics are the gateway's own Prometheus metrics, next to

@@ -40,9 +40,11 @@ type Server struct {
 	api          http.Handler     // the generated router, for every route but chat
 	metrics      *prommetrics.Metrics
 	gm           *gatewayMetrics
-	accessLog    *slog.Logger // Config.AccessLog, the caller's
-	accessJSON   *jsonLines   // the gateway's own, when accessLog is nil; both nil: off
-	models       []llm.Model  // what /v1/models lists (before per-key filtering)
+	accessLog    *slog.Logger    // Config.AccessLog, the caller's
+	accessJSON   *jsonLines      // the gateway's own, when accessLog is nil; both nil: off
+	models       []llm.Model     // what /v1/models lists (before per-key filtering)
+	started      time.Time       // when New listed them: each one's created
+	noCreds      map[string]bool // the offered providers without credentials at start: not listed
 	chains       map[string]bool
 	routing      routing         // where names go, for the keys' models
 	pass         map[string]bool // passthrough fields; nil: none
@@ -111,7 +113,8 @@ func New(cfg Config) (*Server, error) {
 		}
 		s.pass[f] = true
 	}
-	s.models = s.listModels(now)
+	s.started = now
+	s.models, s.noCreds = s.listModels(now)
 	s.gm = newGatewayMetrics(s)
 	if !cfg.Management.NoMetrics {
 		ids := prommetrics.ModelIDs(b.client.Models())
@@ -146,6 +149,18 @@ func New(cfg Config) (*Server, error) {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/", s.notFound)
+	// A model id may hold a "/" ("deepseek/deepseek-v4-pro"), which the OpenAI
+	// SDKs send raw or as %2F depending on the SDK and its version. The
+	// generated route's {model} is one path segment (all OpenAPI 3.0 can say):
+	// it takes the %2F form (net/http's ServeMux matches the escaped path and
+	// unescapes the value); this one, less specific, takes the rest.
+	mux.HandleFunc("GET /v1/models/{model...}", func(w http.ResponseWriter, r *http.Request) {
+		if model := r.PathValue("model"); model != "" {
+			routes{s}.RetrieveModel(w, r, model)
+			return
+		}
+		s.notFound(w, r) // "/v1/models/": no id
+	})
 	s.api = harborapi.HandlerWithOptions(routes{s}, harborapi.StdHTTPServerOptions{
 		BaseRouter: mux,
 		ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {

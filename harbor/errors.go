@@ -58,7 +58,8 @@ var (
 	// OpenAI's insufficient_quota, Ark's AccountOverdueError); not retried.
 	ErrInsufficientBalance = llm.ErrInsufficientBalance
 	// ErrNotFound: the vendor does not know the model or endpoint (HTTP 404, Ark's
-	// InvalidEndpointOrModel, a model not activated).
+	// InvalidEndpointOrModel, a model not activated, Wenxin's 336005, Qianfan v2's
+	// 400 invalid_model, DeepSeek's 400 "The supported API model names are …").
 	ErrNotFound = llm.ErrNotFound
 	// ErrRateLimited: a rate or concurrency limit was hit (HTTP 429 or the vendor's
 	// code) and harbor's retries did not get through; Error.RetryAfter says how

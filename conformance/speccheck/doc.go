@@ -33,4 +33,15 @@
 // at mocks, proxies and gateways as well as the vendors' own hosts, so the
 // host and any base-path prefix in front of the spec's paths are not checked
 // (the conformance tables check the exact path harbor uses).
+//
+// A path parameter whose value may hold "/" (a "provider/model" id), which
+// OpenAPI 3.0 cannot say, is marked on the parameter:
+//
+//	parameters:
+//	  - name: model
+//	    in: path
+//	    x-harbor-slashes: true   # the path's last segment takes the rest of the path
+//
+// A request whose path is that route's up to the parameter, with slashes in
+// the rest (sent raw or as %2F), is matched to it with the rest as the value.
 package speccheck

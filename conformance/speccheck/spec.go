@@ -21,6 +21,15 @@ type Spec struct {
 	name   string
 	doc    *openapi3.T
 	router routers.Router
+	// slashed are the paths whose last segment is a parameter marked
+	// x-harbor-slashes: its value may hold "/" (see the package doc).
+	slashed []slashedPath
+}
+
+// slashedPath is a path ending in a parameter whose value may hold "/":
+// prefix is the path up to it ("/v1/models/"), param its name.
+type slashedPath struct {
+	prefix, param string
 }
 
 // Load returns one of the specs embedded in package spec: "deepseek", "ark",
@@ -78,7 +87,37 @@ func Parse(name string, data []byte) (*Spec, error) {
 	if err := s.checkSSEExtensions(); err != nil {
 		return nil, err
 	}
+	if s.slashed, err = slashedPaths(doc); err != nil {
+		return nil, fmt.Errorf("speccheck: %s: %w", name, err)
+	}
 	return s, nil
+}
+
+// slashedPaths finds the paths whose last segment is a path parameter
+// marked `x-harbor-slashes: true`, on the path or on an operation.
+func slashedPaths(doc *openapi3.T) ([]slashedPath, error) {
+	var out []slashedPath
+	for path, item := range doc.Paths.Map() {
+		params := append(openapi3.Parameters(nil), item.Parameters...)
+		for _, op := range item.Operations() {
+			params = append(params, op.Parameters...)
+		}
+		for _, ref := range params {
+			p := ref.Value
+			if p == nil || p.Extensions["x-harbor-slashes"] == nil {
+				continue
+			}
+			if on, ok := p.Extensions["x-harbor-slashes"].(bool); !ok || !on {
+				return nil, fmt.Errorf("%s: x-harbor-slashes must be true", path)
+			}
+			prefix, ok := strings.CutSuffix(path, "{"+p.Name+"}")
+			if p.In != openapi3.ParameterInPath || !ok || !strings.HasSuffix(prefix, "/") {
+				return nil, fmt.Errorf("%s: x-harbor-slashes is for a path parameter that is the path's last segment, not %q", path, p.Name)
+			}
+			out = append(out, slashedPath{prefix: prefix, param: p.Name})
+		}
+	}
+	return out, nil
 }
 
 // Name is the name the spec was loaded under.
@@ -102,6 +141,9 @@ func (s *Spec) route(r *http.Request) (*routers.Route, map[string]string, error)
 		if err == nil {
 			return route, params, nil
 		}
+		if route, params, ok := s.routeSlashed(probe); ok {
+			return route, params, nil
+		}
 		var re *routers.RouteError
 		if errors.As(err, &re) && re.Reason == routers.ErrMethodNotAllowed.Error() {
 			return nil, nil, fmt.Errorf("%s %s: the spec has the path but not the method", r.Method, p)
@@ -111,6 +153,31 @@ func (s *Spec) route(r *http.Request) (*routers.Route, map[string]string, error)
 		}
 	}
 	return nil, nil, fmt.Errorf("%s %s: no operation in the spec matches this path", r.Method, p)
+}
+
+// routeSlashed finds the operation of a path whose last parameter holds
+// "/" ("/v1/models/deepseek/deepseek-v4-pro", sent raw or with %2F: the
+// request's Path is unescaped either way), which the spec's router splits
+// into segments: it routes the path with that parameter as one segment, then
+// gives the parameter the whole rest of the path.
+func (s *Spec) routeSlashed(r *http.Request) (*routers.Route, map[string]string, bool) {
+	for _, sp := range s.slashed {
+		rest, ok := strings.CutPrefix(r.URL.Path, sp.prefix)
+		if !ok || !strings.Contains(rest, "/") || strings.HasSuffix(rest, "/") {
+			continue
+		}
+		u := *r.URL
+		u.Path, u.RawPath = sp.prefix+"_", ""
+		probe := r.Clone(r.Context())
+		probe.URL = &u
+		route, params, err := s.router.FindRoute(probe)
+		if err != nil {
+			continue
+		}
+		params[sp.param] = rest
+		return route, params, true
+	}
+	return nil, nil, false
 }
 
 // schema resolves a component schema by name.

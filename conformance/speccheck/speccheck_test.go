@@ -61,6 +61,46 @@ func TestRequests(t *testing.T) {
 	assert.Contains(t, details(ds.CheckRequest(get, nil)), "not the method")
 }
 
+// The Harbor API's model id may hold "/", sent raw or as %2F: a parameter
+// marked x-harbor-slashes takes the rest of the path, and the answer is
+// checked against that operation. Without the mark the path matches nothing.
+func TestSlashedPathParameter(t *testing.T) {
+	hb := MustLoad("harbor")
+	h := http.Header{"Content-Type": {"application/json"}}
+	model := []byte(`{"id":"deepseek/deepseek-v4-pro","object":"model","created":1,"owned_by":"deepseek","provider":"deepseek"}`)
+	for _, path := range []string{"/v1/models/deepseek/deepseek-v4-pro", "/v1/models/deepseek%2Fdeepseek-v4-pro"} {
+		r := httptest.NewRequest(http.MethodGet, "http://gw"+path, nil)
+		r.Header.Set("Authorization", "Bearer hk-test")
+		route, params, err := hb.route(r)
+		require.NoError(t, err, path)
+		assert.Equal(t, "retrieveModel", route.Operation.OperationID, path)
+		assert.Equal(t, "deepseek/deepseek-v4-pro", params["model"], path)
+		assert.Empty(t, details(hb.CheckRequest(r, nil)), path)
+		assert.Empty(t, details(hb.CheckResponse(r, 200, h, model, true)), path)
+		assert.Contains(t, details(hb.CheckResponse(r, 200, h, []byte(`{"id":1}`), true)), "response 200", path)
+	}
+	for _, path := range []string{"/v1/other/a/b", "/v1/model/a/b"} {
+		r := httptest.NewRequest(http.MethodGet, "http://gw"+path, nil)
+		_, _, err := hb.route(r)
+		assert.Error(t, err, path)
+	}
+
+	plain, err := Parse("plain", []byte(strings.ReplaceAll(string(mustRead(t, "harbor")), "x-harbor-slashes: true", "")))
+	require.NoError(t, err)
+	_, _, err = plain.route(httptest.NewRequest(http.MethodGet, "http://gw/v1/models/deepseek/deepseek-v4-pro", nil))
+	assert.ErrorContains(t, err, "no operation")
+
+	_, err = Parse("bad", []byte(strings.ReplaceAll(string(mustRead(t, "harbor")), "x-harbor-slashes: true", "x-harbor-slashes: yes please")))
+	assert.ErrorContains(t, err, "x-harbor-slashes must be true")
+}
+
+func mustRead(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := harborspec.Read(name)
+	require.NoError(t, err)
+	return b
+}
+
 func TestResponses(t *testing.T) {
 	ds := MustLoad("deepseek")
 	req := chatReq(t, "/chat/completions", "{}")

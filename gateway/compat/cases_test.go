@@ -134,6 +134,8 @@ type outcome struct {
 	// Models.
 	Models    []string `json:"models"`
 	Retrieved string   `json:"retrieved"`
+	// A "provider/model" id retrieved, as the SDK sends its slash.
+	RetrievedSlashed string `json:"retrieved_slashed"`
 	// The HTTP requests the SDK made for a case run with its retries on.
 	Requests int `json:"requests"`
 
@@ -216,6 +218,7 @@ func checkOutcomes(t *testing.T, g *gatewaytest.Gateway, got map[string]outcome,
 	o := success("models")
 	assert.Subset(t, o.Models, []string{"deepseek-v4-flash", "doubao-seed-1-6-251015", "gpt-4o-mini", "fast", "smart"}, "models")
 	assert.Equal(t, "fast", o.Retrieved, "models: retrieve")
+	assert.Equal(t, "deepseek/deepseek-v4-pro", o.RetrievedSlashed, "models: retrieve a provider/model id")
 
 	o = success("plain")
 	assert.Equal(t, "chat.completion", o.Object, "plain")

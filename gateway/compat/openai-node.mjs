@@ -79,7 +79,8 @@ const cases = {
     const ids = [];
     for await (const m of client.models.list()) ids.push(m.id);
     const one = await client.models.retrieve("fast");
-    return { models: ids, retrieved: one.id };
+    const slashed = await client.models.retrieve("deepseek/deepseek-v4-pro");
+    return { models: ids, retrieved: one.id, retrieved_slashed: slashed.id };
   },
 
   async plain() {

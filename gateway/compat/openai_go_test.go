@@ -71,6 +71,10 @@ func TestOpenAIGo(t *testing.T) {
 				return o, err
 			}
 			o.Retrieved = m.ID
+			if m, err = client.Models.Get(ctx, "deepseek/deepseek-v4-pro"); err != nil {
+				return o, err
+			}
+			o.RetrievedSlashed = m.ID
 			return o, nil
 		}},
 		{"plain", func() (outcome, error) {

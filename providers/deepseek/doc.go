@@ -10,6 +10,11 @@
 //   - ChatRequest.User is sent as user_id; MaxCompletionTokens as max_tokens.
 //   - Streams always ask for include_usage; usage arrives on the finish chunk.
 //
+// Errors keep the class of their status (DeepSeek's body is OpenAI's shape), but
+// for one: the 400 "The supported API model names are …, but you passed <name>."
+// that answers a model DeepSeek does not serve (a retired name sent as it is) is
+// llm.ErrNotFound with Param "model", as OpenAI's 404 model_not_found (errors.go).
+//
 // Rejected before I/O, in this order (rules.go, one rule a bullet):
 //   - thinkingMode: thinking other than enabled or disabled.
 //   - oneChoice: n > 1 (one choice per request).

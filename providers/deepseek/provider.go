@@ -132,6 +132,7 @@ func New(cfg llm.Config) (*Provider, error) {
 		Encode: p.encode,
 		Decode: engine.Completions(fromReply, fromCompletion),
 		Chunks: engine.Chunks(fromReplyChunk, fromChunk),
+		Refine: refine,
 		Models: engine.Models(listed),
 	}, conn)
 	if err != nil {

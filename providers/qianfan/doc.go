@@ -35,9 +35,11 @@
 //   - Errors keep the vendor's code and type. The request id comes from the
 //     X-Request-Id header or, failing that, the body's top-level "id" (also the
 //     completion id on success, the "as-…" id Baidu support asks for).
-//     invalid_model stays ErrInvalidRequest (its status) with a hint that the name
-//     is unknown or not enabled; no_parameter_permission is ErrPermission, since
-//     the key itself is valid; rpm/tpm_rate_limit_exceeded are ErrRateLimited.
+//     invalid_model (a 400) is ErrNotFound with Param "model" and a hint that the
+//     name is unknown or not enabled: the vendor does not know the model, as in
+//     OpenAI's 404 model_not_found; no_parameter_permission is ErrPermission,
+//     since the key itself is valid; rpm/tpm_rate_limit_exceeded are
+//     ErrRateLimited.
 //
 // # Rejected before I/O, in this order (rules.go, one rule a bullet)
 //

@@ -34,13 +34,21 @@ func refine(e *llm.Error, body []byte) *llm.Error {
 	}
 	switch e.Code {
 	case CodeInvalidModel:
-		// Kept as ErrInvalidRequest (the status), but say which name to fix.
+		// The vendor does not know the model: say which name to fix.
 		e.Message = withHint(e.Message, "Qianfan v2 does not know model "+strconv.Quote(e.Model)+
 			" or it is not enabled for this account; v2 model names are lower-case (ernie-4.0-8k), the upper-case ones are v1 (wenxin)")
 	case CodeCharactersTooLong, CodeTokensTooLong:
 		e.Message = withHint(e.Message, "the conversation is longer than the model's input limit; drop early turns or pick a longer-context model")
 	}
 	switch kind, known := codeKind(e.Code); {
+	case e.Code == CodeInvalidModel:
+		// A 400, but what OpenAI's 404 model_not_found says: ErrNotFound, so
+		// that callers and the gateway (404 model_not_found) see every
+		// vendor's unknown model alike.
+		e.Kind, e.Transient = llm.ErrNotFound, false
+		if e.Param == "" {
+			e.Param = "model"
+		}
 	case e.Code == CodeNoParameterPermission:
 		// The key is valid; the account may not use a parameter (or the appid).
 		e.Kind, e.Transient = llm.ErrPermission, false
@@ -60,8 +68,10 @@ func refine(e *llm.Error, body []byte) *llm.Error {
 // package init.)
 func codeKind(code string) (error, bool) {
 	switch code {
-	case CodeMalformedJSON, CodeInvalidModel, CodeInvalidMessages, CodeCharactersTooLong, CodeTokensTooLong, CodeInvalidArgument:
+	case CodeMalformedJSON, CodeInvalidMessages, CodeCharactersTooLong, CodeTokensTooLong, CodeInvalidArgument:
 		return llm.ErrInvalidRequest, true
+	case CodeInvalidModel:
+		return llm.ErrNotFound, true
 	case CodeAccessDenied:
 		return llm.ErrAuthentication, true
 	case CodeNoParameterPermission:

@@ -133,7 +133,7 @@ func TestMockErrors(t *testing.T) {
 	}{
 		{"wrong key", mockvendor.QianfanV2Config{APIKey: "bce-v3/ALTAK-other/1"}, "", nil, ask("ernie-4.0-8k", "hi"), llm.ErrAuthentication, "access_denied"},
 		{"wrong appid", mockvendor.QianfanV2Config{AppID: "app-1"}, "app-2", nil, ask("ernie-4.0-8k", "hi"), llm.ErrPermission, "no_parameter_permission"},
-		{"unknown model", mockvendor.QianfanV2Config{}, "", nil, ask("ernie-9.9-1k", "hi"), llm.ErrInvalidRequest, "invalid_model"},
+		{"unknown model", mockvendor.QianfanV2Config{}, "", nil, ask("ernie-9.9-1k", "hi"), llm.ErrNotFound, "invalid_model"},
 		{"rpm", mockvendor.QianfanV2Config{}, "", ptr(mockvendor.QianfanV2RateLimited("1")), ask("ernie-4.0-8k", "hi"), llm.ErrRateLimited, "rpm_rate_limit_exceeded"},
 		{"tpm", mockvendor.QianfanV2Config{}, "", ptr(mockvendor.QianfanV2TPMLimited()), ask("ernie-4.0-8k", "hi"), llm.ErrRateLimited, "tpm_rate_limit_exceeded"},
 		{"server", mockvendor.QianfanV2Config{}, "", ptr(mockvendor.ServerError()), ask("ernie-4.0-8k", "hi"), llm.ErrServer, ""},

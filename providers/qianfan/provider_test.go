@@ -346,8 +346,8 @@ func TestErrors(t *testing.T) {
 	}{
 		{"malformed json", 400, errBody("malformed_json", "Invalid Argument", "invalid_request_error"), nil,
 			llm.ErrInvalidRequest, "malformed_json", "invalid_request_error", false, "Invalid Argument", "as-err123"},
-		{"invalid model says the name is unknown", 400, errBody("invalid_model", "Invalid model", "invalid_request_error"), nil,
-			llm.ErrInvalidRequest, "invalid_model", "invalid_request_error", false, `does not know model "ernie-4.0-8k"`, "as-err123"},
+		{"invalid model is not found and says the name is unknown", 400, errBody("invalid_model", "Invalid model", "invalid_request_error"), nil,
+			llm.ErrNotFound, "invalid_model", "invalid_request_error", false, `does not know model "ernie-4.0-8k"`, "as-err123"},
 		{"invalid messages", 400, errBody("invalid_messages", "Invalid messages", "invalid_request_error"), nil,
 			llm.ErrInvalidRequest, "invalid_messages", "invalid_request_error", false, "Invalid messages", "as-err123"},
 		{"characters too long", 400, errBody("characters_too_long", "too long", "invalid_request_error"), nil,
