@@ -100,6 +100,9 @@ func fromHarbor(err error) apiError {
 	case errors.Is(err, harbor.ErrQueueFull):
 		e.status, e.typ, e.code = http.StatusServiceUnavailable, typeUnavailable, "queue_full"
 		e.retryAfter = max(retry, time.Second)
+		// harbor's message counts the slots and the queue, the gateway's
+		// capacity: the log line keeps it, the caller needs what to do.
+		e.message, e.param = providerOf(he)+"this gateway is at its limit of calls at once and its queue is full; retry in the seconds Retry-After gives", ""
 	case errors.Is(err, harbor.ErrCircuitOpen):
 		e.status, e.typ, e.code = http.StatusServiceUnavailable, typeUnavailable, "circuit_open"
 		e.retryAfter = max(retry, time.Second)

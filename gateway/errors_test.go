@@ -222,7 +222,10 @@ func TestCircuitOpenAndQueueFull(t *testing.T) {
 	res, body = c.chat(`{"model":"doubao-seed-1-6-251015","messages":[{"role":"user","content":"hi"}]}`)
 	<-done
 	require.Equal(t, http.StatusServiceUnavailable, res.StatusCode, "%s", body)
-	assert.Equal(t, "queue_full", *decodeError(t, body).Error.Code)
+	e := decodeError(t, body)
+	assert.Equal(t, "queue_full", *e.Error.Code)
+	assert.Equal(t, "doubao: this gateway is at its limit of calls at once and its queue is full; retry in the seconds Retry-After gives", e.Error.Message,
+		"the gateway's capacity is not the caller's business")
 	assert.Equal(t, "1", res.Header.Get("Retry-After"))
 }
 
