@@ -166,12 +166,12 @@ func (c *Config) buildClient(getenv func(string) string) (*built, error) {
 		}
 		opts = append(opts, harbor.WithProviderConfig(name, cfg))
 	}
-	for _, e := range c.Endpoints {
+	for i, e := range c.Endpoints {
 		ep := openaicompat.Endpoint{Name: e.Name, BaseURL: e.BaseURL, EnvAPIKey: e.APIKeyEnv, Models: e.Models,
 			Prefixes: e.Prefixes, Aliases: e.Aliases, KeyOptional: e.KeyOptional, PassThinking: e.PassThinking,
 			NoJSONSchema: e.NoJSONSchema}
 		if err := ep.Validate(); err != nil {
-			return fail(fmt.Errorf("openai_compatible %q: %w", e.Name, err))
+			return fail(fmt.Errorf("openai_compatible[%d] (%s): %w", i, e.Name, err))
 		}
 		// A config of its own (empty: the Endpoint's settings stand) makes it
 		// "configured", so that HealthCheck reports it before its first call.

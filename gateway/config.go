@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -145,7 +146,12 @@ type ProviderConfig struct {
 
 // EndpointConfig is an OpenAI-compatible server (openaicompat.Endpoint).
 type EndpointConfig struct {
-	Name      string            `yaml:"name"`
+	// Name routes "name/model" here; required, one per endpoint, and not a
+	// built-in provider's (to point a built-in elsewhere, set its
+	// ProviderConfig.BaseURL instead).
+	Name string `yaml:"name"`
+	// BaseURL is the absolute http(s) URL /chat/completions is appended to;
+	// required.
 	BaseURL   string            `yaml:"base_url"`
 	APIKeyEnv string            `yaml:"api_key_env"`
 	Models    []string          `yaml:"models"`
@@ -522,7 +528,61 @@ func (c *Config) validate() error {
 			return bad("passthrough_fields: an empty name")
 		}
 	}
+	if err := c.checkEndpoints(); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
 	return nil
+}
+
+// checkEndpoints refuses openai_compatible entries that could never be
+// called: one named as a built-in provider (it would replace the built-in,
+// whose models would then not be found, and be called under its name by
+// nobody), two of one name (the second replaces the first), one without a
+// base URL, or with one that is not an absolute http(s) URL (every call
+// would fail).
+func (c *Config) checkEndpoints() error {
+	seen := map[string]int{}
+	for i, e := range c.Endpoints {
+		at := fmt.Sprintf("openai_compatible[%d]", i)
+		if e.Name == "" {
+			return fmt.Errorf("%s.name is required: it routes \"name/model\" to the endpoint", at)
+		}
+		if _, ok := findBuiltin(e.Name); ok {
+			return fmt.Errorf("%s.name: %q is a built-in provider; give the endpoint a name of its own "+
+				"(or set providers.%s.base_url to point %s elsewhere)", at, e.Name, e.Name, e.Name)
+		}
+		if j, ok := seen[e.Name]; ok {
+			return fmt.Errorf("%s.name: %q is openai_compatible[%d]'s name too; give each endpoint a name of its own", at, e.Name, j)
+		}
+		seen[e.Name] = i
+		at += " (" + e.Name + ")"
+		if e.BaseURL == "" {
+			return fmt.Errorf("%s: base_url is required (the URL /chat/completions is appended to, as http://127.0.0.1:8000/v1)", at)
+		}
+		if why := baseURLProblem(e.BaseURL); why != "" {
+			return fmt.Errorf("%s: base_url %s", at, why)
+		}
+	}
+	return nil
+}
+
+// baseURLProblem says what is wrong with u as a vendor's base URL, or "":
+// it must be an absolute http(s) URL with a host. The URL is shown without
+// its password, and not at all when it does not parse (the password could be
+// anywhere in it).
+func baseURLProblem(u string) string {
+	p, err := url.Parse(u)
+	switch {
+	case strings.TrimSpace(u) != u:
+		return "has leading or trailing white space"
+	case err != nil:
+		return "is not an absolute http:// or https:// URL: it does not parse (it is not shown, as it may hold a password)"
+	case p.Scheme != "http" && p.Scheme != "https":
+		return fmt.Sprintf("%q is not an absolute http:// or https:// URL", p.Redacted())
+	case p.Host == "":
+		return fmt.Sprintf("%q has no host", p.Redacted())
+	}
+	return ""
 }
 
 // isLoopback reports whether host (an IP or a name) is this machine only.

@@ -125,6 +125,48 @@ func TestNewRefuses(t *testing.T) {
 	require.NoError(t, s.Close())
 }
 
+// An openai_compatible entry that could never be called is refused at start,
+// naming its setting, rather than accepted and blamed on callers (found by a
+// new-user trial): one named as a built-in provider took the built-in's place
+// and was never called; one without base_url answered every call 400.
+func TestNewRefusesEndpoints(t *testing.T) {
+	ep := func(name, base string) gateway.EndpointConfig {
+		return gateway.EndpointConfig{Name: name, BaseURL: base, KeyOptional: true, Prefixes: []string{name + "-"}}
+	}
+	for _, tc := range []struct {
+		name      string
+		endpoints []gateway.EndpointConfig
+		want      string
+		notWant   string
+	}{
+		{"a built-in's name", []gateway.EndpointConfig{ep("deepseek", "http://127.0.0.1:1/v1")},
+			`config: openai_compatible[0].name: "deepseek" is a built-in provider; give the endpoint a name of its own ` +
+				`(or set providers.deepseek.base_url to point deepseek elsewhere)`, ""},
+		{"openai's name", []gateway.EndpointConfig{ep("local", "http://127.0.0.1:1/v1"), ep("openai", "http://127.0.0.1:2/v1")},
+			`openai_compatible[1].name: "openai" is a built-in provider`, ""},
+		{"two of one name", []gateway.EndpointConfig{ep("local", "http://127.0.0.1:1/v1"), ep("local", "http://127.0.0.1:2/v1")},
+			`config: openai_compatible[1].name: "local" is openai_compatible[0]'s name too`, ""},
+		{"no name", []gateway.EndpointConfig{ep("", "http://127.0.0.1:1/v1")}, "config: openai_compatible[0].name is required", ""},
+		{"no base_url", []gateway.EndpointConfig{ep("x", "")}, "config: openai_compatible[0] (x): base_url is required", ""},
+		{"base_url without a scheme", []gateway.EndpointConfig{ep("x", "127.0.0.1:9102/v1")},
+			"config: openai_compatible[0] (x): base_url is not an absolute http:// or https:// URL", "9102"},
+		{"base_url of another scheme", []gateway.EndpointConfig{ep("x", "ftp://user:s3cret@host/v1")},
+			`openai_compatible[0] (x): base_url "ftp://user:xxxxx@host/v1" is not an absolute http:// or https:// URL`, "s3cret"},
+		{"base_url without a host", []gateway.EndpointConfig{ep("x", "http:///v1")}, `base_url "http:///v1" has no host`, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := gateway.New(gateway.Config{Endpoints: tc.endpoints, Getenv: func(string) string { return "" }})
+			if s != nil {
+				s.Close()
+			}
+			require.ErrorContains(t, err, tc.want)
+			if tc.notWant != "" {
+				assert.NotContains(t, err.Error(), tc.notWant)
+			}
+		})
+	}
+}
+
 // A misspelt setting is named in the file's terms — the section, the setting
 // meant — not by the Go type that holds it.
 func TestConfigUnknownSettingExplained(t *testing.T) {
