@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -11,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/harborai/harbor-go/harbor"
+	"github.com/harborai/harbor-go/internal/setup"
 	"github.com/harborai/harbor-go/providers/deepseek"
 	"github.com/harborai/harbor-go/providers/doubao"
 	"github.com/harborai/harbor-go/providers/openaicompat"
@@ -124,6 +126,13 @@ func (c *Config) buildClient(getenv func(string) string) (*built, error) {
 		pc := c.Providers[name]
 		cfg := harbor.ProviderConfig{BaseURL: pc.BaseURL, AppID: pc.AppID}
 		bi, isBuiltin := findBuiltin(name)
+		if isBuiltin && pc.BaseURL == "" && getenv(bi.baseEnv) != "" && baseURLProblem(getenv(bi.baseEnv)) != "" {
+			// Checked here, not only when the provider is built: without a key
+			// it never is, and the start-up lines would only say the key is
+			// missing.
+			return fail(fmt.Errorf("provider %s: %s must be an absolute http:// or https:// URL "+
+				"(as http://127.0.0.1:8000/v1); the value is not shown", name, bi.baseEnv))
+		}
 		keyEnv, secretEnv := bi.keyEnv, bi.secretEnv
 		var replaced []string // the vendor's own variables a *_env setting replaces
 		if pc.APIKeyEnv != "" {
@@ -135,6 +144,13 @@ func (c *Config) buildClient(getenv func(string) string) (*built, error) {
 			secretEnv = pc.SecretKeyEnv
 			cfg.SecretKey = getenv(pc.SecretKeyEnv)
 			replaced = append(replaced, bi.secretEnv)
+		}
+		// A key read here is checked here, so that the error names its
+		// variable: harbor.New would name the option it was given in.
+		for _, k := range [][2]string{{pc.APIKeyEnv, cfg.APIKey}, {pc.SecretKeyEnv, cfg.SecretKey}} {
+			if err := setup.CheckSecret(name, k[0], k[1]); k[1] != "" && err != nil {
+				return fail(fmt.Errorf("provider %s: %s", name, err.Message))
+			}
 		}
 		if len(replaced) > 0 {
 			// A key left empty because the named variable is not set must not
@@ -299,7 +315,61 @@ func (c *Config) buildClient(getenv func(string) string) (*built, error) {
 		return fail(err)
 	}
 	b.client = client
+	if err := c.bindOffered(client, names); err != nil {
+		return fail(err)
+	}
 	return b, nil
+}
+
+// bindOffered builds each provider the gateway offers (names, and the
+// endpoints) now, so that a setting that is there but malformed — a key with
+// a pasted newline, a base URL without its scheme — stops the start with the
+// variable's name, rather than answering every call to the provider with the
+// operator's error. A provider without its keys is no error: it answers 503
+// provider_not_configured, and harbor serve names it at start.
+func (c *Config) bindOffered(client *harbor.Client, names []string) error {
+	for _, name := range names {
+		if err := client.Bind(name); err != nil && !errors.Is(err, harbor.ErrNoCredentials) {
+			return bindProblem("provider "+name, "providers."+name, c.Providers[name], err)
+		}
+	}
+	for i, e := range c.Endpoints {
+		if err := client.Bind(e.Name); err != nil && !errors.Is(err, harbor.ErrNoCredentials) {
+			return bindProblem(fmt.Sprintf("openai_compatible[%d] (%s)", i, e.Name), fmt.Sprintf("openai_compatible[%d]", i),
+				c.Providers[e.Name], err)
+		}
+	}
+	return nil
+}
+
+// bindProblem is the start-up error of a provider that could not be built
+// (where names it), in the config's terms: harbor names the setting it was
+// given (APIKey for the key the gateway read from api_key_env) or the
+// variable it read. A value is never shown: a malformed one may be a key.
+func bindProblem(where, setting string, pc ProviderConfig, err error) error {
+	var he *harbor.Error
+	if !errors.As(err, &he) || he.Message == "" {
+		return fmt.Errorf("%s: %w", where, err)
+	}
+	msg := he.Message
+	if he.Param != "" && strings.HasPrefix(msg, he.Param) {
+		source := he.Param
+		switch {
+		case he.Param == "APIKey" && pc.APIKeyEnv != "":
+			source = pc.APIKeyEnv
+		case he.Param == "SecretKey" && pc.SecretKeyEnv != "":
+			source = pc.SecretKeyEnv
+		case he.Param == "AppID":
+			source = setting + ".app_id"
+		case he.Param == "BaseURL", he.Param == "the default base URL":
+			source = setting + ".base_url"
+		}
+		msg = source + msg[len(he.Param):]
+	}
+	if i := strings.Index(msg, ", got "); i >= 0 { // a base URL's error quotes it
+		msg = msg[:i] + "; the value is not shown"
+	}
+	return fmt.Errorf("%s: %s", where, msg)
 }
 
 // envUnset says that setting, a *_env one, names variable name, which is not

@@ -528,6 +528,13 @@ func (c *Config) validate() error {
 			return bad("passthrough_fields: an empty name")
 		}
 	}
+	for _, name := range sortedKeys(c.Providers) {
+		if u := c.Providers[name].BaseURL; u != "" {
+			if why := baseURLProblem(u); why != "" {
+				return bad("providers.%s.base_url %s", name, why)
+			}
+		}
+	}
 	if err := c.checkEndpoints(); err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
@@ -568,19 +575,24 @@ func (c *Config) checkEndpoints() error {
 
 // baseURLProblem says what is wrong with u as a vendor's base URL, or "":
 // it must be an absolute http(s) URL with a host. The URL is shown without
-// its password, and not at all when it does not parse (the password could be
-// anywhere in it).
+// its password (url.URL.Redacted), and not at all when it has an @ that the
+// URL parser did not read as user:password@ (without a scheme it does not):
+// the password could be anywhere in it.
 func baseURLProblem(u string) string {
 	p, err := url.Parse(u)
+	shown := "it is not shown, as it may hold a password"
+	if err == nil && (p.User != nil || !strings.Contains(u, "@")) {
+		shown = fmt.Sprintf("got %q", p.Redacted())
+	}
 	switch {
 	case strings.TrimSpace(u) != u:
 		return "has leading or trailing white space"
 	case err != nil:
-		return "is not an absolute http:// or https:// URL: it does not parse (it is not shown, as it may hold a password)"
+		return "is not an absolute http:// or https:// URL (as http://127.0.0.1:8000/v1): it does not parse (" + shown + ")"
 	case p.Scheme != "http" && p.Scheme != "https":
-		return fmt.Sprintf("%q is not an absolute http:// or https:// URL", p.Redacted())
+		return "is not an absolute http:// or https:// URL (as http://127.0.0.1:8000/v1; " + shown + ")"
 	case p.Host == "":
-		return fmt.Sprintf("%q has no host", p.Redacted())
+		return "has no host (" + shown + ")"
 	}
 	return ""
 }

@@ -151,8 +151,10 @@ func TestNewRefusesEndpoints(t *testing.T) {
 		{"base_url without a scheme", []gateway.EndpointConfig{ep("x", "127.0.0.1:9102/v1")},
 			"config: openai_compatible[0] (x): base_url is not an absolute http:// or https:// URL", "9102"},
 		{"base_url of another scheme", []gateway.EndpointConfig{ep("x", "ftp://user:s3cret@host/v1")},
-			`openai_compatible[0] (x): base_url "ftp://user:xxxxx@host/v1" is not an absolute http:// or https:// URL`, "s3cret"},
-		{"base_url without a host", []gateway.EndpointConfig{ep("x", "http:///v1")}, `base_url "http:///v1" has no host`, ""},
+			`openai_compatible[0] (x): base_url is not an absolute http:// or https:// URL (as http://127.0.0.1:8000/v1; got "ftp://user:xxxxx@host/v1")`, "s3cret"},
+		{"base_url without a scheme, with a password", []gateway.EndpointConfig{ep("x", "user:s3cret@host/v1")},
+			"openai_compatible[0] (x): base_url is not an absolute http:// or https:// URL", "s3cret"},
+		{"base_url without a host", []gateway.EndpointConfig{ep("x", "http:///v1")}, `base_url has no host (got "http:///v1")`, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, err := gateway.New(gateway.Config{Endpoints: tc.endpoints, Getenv: func(string) string { return "" }})
