@@ -238,8 +238,9 @@ func (c *Config) buildClient(getenv func(string) string) (*built, error) {
 	if cc := c.Cache; cc != nil {
 		hc := harbor.CacheConfig{MaxBytes: int64(cc.MaxBytes), TTL: cc.TTL, Namespace: cc.Namespace, SharedTimeout: cc.SharedTimeout,
 			SharedLock: cc.SharedLock, SharedLockWait: cc.SharedLockWait}
-		url := cc.RedisURL
+		url, setting := cc.RedisURL, "cache.redis_url"
 		if url == "" && cc.RedisURLEnv != "" {
+			setting = envSetting("cache.redis_url_env", cc.RedisURLEnv)
 			if url = getenv(cc.RedisURLEnv); url == "" {
 				b.noRedis = envUnset("cache.redis_url_env", cc.RedisURLEnv)
 			}
@@ -247,7 +248,7 @@ func (c *Config) buildClient(getenv func(string) string) (*built, error) {
 		if url != "" {
 			shared, err := rediscache.Open(url, rediscache.Options{})
 			if err != nil {
-				return fail(fmt.Errorf("cache.redis_url: %w", err))
+				return fail(fmt.Errorf("%s: %w", setting, err))
 			}
 			b.shared, b.redisURL = shared, url
 			b.redis = append(b.redis, shared)
@@ -372,9 +373,6 @@ func bindProblem(where, setting string, pc ProviderConfig, err error) error {
 	return fmt.Errorf("%s: %s", where, msg)
 }
 
-// envUnset says that setting, a *_env one, names variable name, which is not
-// set (or empty): an error that only said the value is missing would send the
-// reader to a config that has the setting.
 // redactURL is u without its password, for notes and errors; a URL that
 // does not parse is not shown at all (it may hold one anywhere).
 func redactURL(u string) string {
@@ -385,8 +383,17 @@ func redactURL(u string) string {
 	return p.Redacted()
 }
 
+// envUnset says that setting, a *_env one, names variable name, which is not
+// set (or empty): an error that only said the value is missing would send the
+// reader to a config that has the setting.
 func envUnset(setting, name string) string {
 	return fmt.Sprintf("%s names %s, which is not set", setting, name)
+}
+
+// envSetting names a value read from variable name, which setting (a *_env
+// one) names, for an error about the value: cache.redis_url_env (REDIS_URL).
+func envSetting(setting, name string) string {
+	return fmt.Sprintf("%s (%s)", setting, name)
 }
 
 func (b *built) close() {

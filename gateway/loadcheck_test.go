@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -113,4 +114,40 @@ func TestMalformedAtCallTimeIsNotTheCallersFault(t *testing.T) {
 	res, body := newBadCaller(t, g).chat(`{"model":"deepseek-v4-flash","temperature":5,"messages":[{"role":"user","content":"hi"}]}`)
 	require.Equal(t, http.StatusBadRequest, res.StatusCode, "%s", body)
 	assert.True(t, strings.Contains(string(body), "temperature"), "%s", body)
+}
+
+// A Redis URL read from a variable that does not parse is an error naming the
+// *_env setting and the variable, not cache.redis_url, which the config does
+// not have (found by a new-user trial), and never the URL's password.
+func TestRedisURLFromAVariableIsNamedSo(t *testing.T) {
+	cache := func(env string) *gateway.CacheConfig {
+		return &gateway.CacheConfig{MaxBytes: 1 << 20, TTL: time.Minute, RedisURLEnv: env}
+	}
+	for _, tc := range []struct {
+		name string
+		cfg  gateway.Config
+		vars map[string]string
+		want string
+	}{
+		{"the cache's", gateway.Config{Cache: cache("REDIS_URL")}, map[string]string{"REDIS_URL": "redis//oops"},
+			"config: cache.redis_url_env (REDIS_URL): rediscache:"},
+		{"the cache's, with a password", gateway.Config{Cache: cache("REDIS_URL")}, map[string]string{"REDIS_URL": "redis://:s3cret@host:port/0"},
+			"config: cache.redis_url_env (REDIS_URL): rediscache:"},
+		{"the cache's, in the file", gateway.Config{Cache: &gateway.CacheConfig{MaxBytes: 1 << 20, TTL: time.Minute, RedisURL: "redis//oops"}}, nil,
+			"config: cache.redis_url: rediscache:"},
+		{"shared_limits'", gateway.Config{SharedLimits: &gateway.SharedLimitsConfig{RedisURLEnv: "LIMITS_REDIS_URL"}},
+			map[string]string{"LIMITS_REDIS_URL": "http://:s3cret@host/0"}, "config: shared_limits.redis_url_env (LIMITS_REDIS_URL): rediscache:"},
+		{"shared_limits', in the file", gateway.Config{SharedLimits: &gateway.SharedLimitsConfig{RedisURL: "redis//oops"}}, nil,
+			"config: shared_limits.redis_url: rediscache:"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.cfg.Getenv = func(k string) string { return tc.vars[k] }
+			s, err := gateway.New(tc.cfg)
+			if s != nil {
+				_ = s.Close()
+			}
+			require.ErrorContains(t, err, tc.want)
+			assert.NotContains(t, err.Error(), "s3cret")
+		})
+	}
 }
