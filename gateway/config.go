@@ -413,7 +413,7 @@ func LoadConfig(path string) (Config, error) {
 // its line, so that a typo does not silently leave a setting at its default;
 // so is a value of the wrong kind, with its line and setting (keys[0].rpm):
 // a fraction for a whole number included, which the YAML library would
-// truncate (0.5 rpm to 0: no limit). Durations take a unit (30s, 100ms); a
+// truncate (0.5 rpm to 0: no limit), and a negative count. Durations take a unit (30s, 100ms); a
 // bare 0 is 0s. An empty document is the zero Config.
 func ParseConfig(data []byte) (Config, error) {
 	var problems []configProblem

@@ -232,6 +232,18 @@ func TestConfigValueErrors(t *testing.T) {
 			"line 2: server.max_streams: 10.5 is not a whole number (streams open at once)"},
 		{"negative fraction", "breaker:\n  failures: -0.5\n",
 			"line 2: breaker.failures: -0.5 is not a whole number (consecutive vendor failures)"},
+		// A negative count is refused with its line too (found by a new-user
+		// trial: keys[0] (a): rpm and tpm must not be negative, with no line).
+		{"negative rpm", "listen: 127.0.0.1:0\nkeys:\n  - id: a\n    sha256: x\n    rpm: -5\n",
+			"line 5: keys[0].rpm: -5 is negative (requests per minute): it must be 0 or more"},
+		{"negative in a map", "limits:\n  per_provider: {deepseek: -1}\n",
+			"line 2: limits.per_provider.deepseek: -1 is negative (calls at once to that provider): it must be 0 or more"},
+		{"negative behind a pointer", "upstream:\n  max_retries: -1\n",
+			"line 2: upstream.max_retries: -1 is negative (retries after the first attempt): it must be 0 or more"},
+		{"negative whole float", "limits:\n  queue_size: -2.0\n",
+			"line 2: limits.queue_size: -2.0 is negative (calls that may wait for a slot): it must be 0 or more"},
+		{"negative server limit", "server:\n  max_connections: -3\n",
+			"line 2: server.max_connections: -3 is negative (connections accepted at once): it must be 0 or more"},
 		{"string for a whole number", "keys:\n  - id: a\n    rpm: lots\n",
 			`line 3: keys[0].rpm: "lots" is not a whole number (requests per minute)`},
 		{"quoted number", "keys:\n  - id: a\n    rpm: \"600\"\n",
