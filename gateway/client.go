@@ -198,7 +198,9 @@ func (c *Config) buildClient(getenv func(string) string) (*built, error) {
 	}
 	if len(needMock) > 0 {
 		if c.MockBackend == nil {
-			return fail(fmt.Errorf("mock: true needs Config.MockBackend (harbor serve and gateway/gatewaytest set it)"))
+			return fail(fmt.Errorf("mock: true needs Config.MockBackend to start the mock vendors, which package gateway " +
+				"does not import: in Go, start the gateway with gatewaytest.New(cfg) (gatewaytest.Start(t, cfg) in a test), " +
+				"which sets it, or set Config.MockBackend yourself (harbor serve sets it)"))
 		}
 		mopts, stop, err := c.MockBackend(needMock)
 		if err != nil {

@@ -47,8 +47,9 @@ type Config struct {
 	Listen string `yaml:"listen"`
 	// Mock answers from the built-in mock vendors for every built-in provider
 	// whose credentials are not in the environment, as `harbor chat` does;
-	// for demos and tests. It needs MockBackend (harbor serve and
-	// gateway/gatewaytest set it).
+	// for demos and tests. It needs MockBackend: harbor serve sets it, and so
+	// does gatewaytest.New (Start in a test), which is how a program runs a
+	// Config with Mock (one LoadConfig read, say).
 	Mock bool `yaml:"mock"`
 	// AllowAnonymous lets callers in without a virtual key when Keys is empty
 	// on a non-loopback Listen address. Without keys on loopback, callers are

@@ -84,7 +84,7 @@ func TestNewRefuses(t *testing.T) {
 	}{
 		{"exposed without keys", gateway.Config{Listen: "0.0.0.0:8080"}, "not a loopback address and no virtual keys"},
 		{"bad listen", gateway.Config{Listen: "8080"}, "is not host:port"},
-		{"mock without a backend", gateway.Config{Mock: true}, "MockBackend"},
+		{"mock without a backend", gateway.Config{Mock: true}, "config: mock: true needs Config.MockBackend"},
 		{"cache without ttl", gateway.Config{Cache: &gateway.CacheConfig{MaxBytes: 10}}, "max_bytes and ttl are required"},
 		{"bad fallback class", gateway.Config{Fallbacks: map[string][]string{"c": {"deepseek-v4-flash"}}, FallbackOn: []string{"oops"}}, `fallback_on: "oops"`},
 		{"chain to nowhere", gateway.Config{Fallbacks: map[string][]string{"c": {"no-such-model"}}}, "no-such-model"},

@@ -3,6 +3,8 @@ package gateway_test
 import (
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -150,4 +152,28 @@ func TestRedisURLFromAVariableIsNamedSo(t *testing.T) {
 			assert.NotContains(t, err.Error(), "s3cret")
 		})
 	}
+}
+
+// A Go program that loads a config file with mock: true and calls New is
+// told how to run it: with gatewaytest.New, which starts the mocks, or a
+// MockBackend of its own (found by a new-user trial: the error said only
+// that harbor serve and gatewaytest set MockBackend).
+func TestMockConfigTellsAnEmbedderWhatToDo(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "harbor.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("mock: true\nlog: {access: off}\n"), 0o600))
+	cfg, err := gateway.LoadConfig(path)
+	require.NoError(t, err)
+	cfg.Getenv = func(string) string { return "" }
+	s, err := gateway.New(cfg)
+	if s != nil {
+		_ = s.Close()
+	}
+	require.Error(t, err)
+	for _, want := range []string{"gatewaytest.New(cfg)", "set Config.MockBackend yourself"} {
+		assert.Contains(t, err.Error(), want)
+	}
+
+	g, err := gatewaytest.New(cfg)
+	require.NoError(t, err, "what the error says to do works")
+	require.NoError(t, g.Close())
 }
