@@ -414,8 +414,8 @@ func LoadConfig(path string) (Config, error) {
 // its line, so that a typo does not silently leave a setting at its default;
 // so is a value of the wrong kind, with its line and setting (keys[0].rpm):
 // a fraction for a whole number included, which the YAML library would
-// truncate (0.5 rpm to 0: no limit), and a negative count. Durations take a unit (30s, 100ms); a
-// bare 0 is 0s. An empty document is the zero Config.
+// truncate (0.5 rpm to 0: no limit), and a negative count. Durations take a
+// unit (30s, 100ms); a bare 0 is 0s. An empty document is the zero Config.
 func ParseConfig(data []byte) (Config, error) {
 	var problems []configProblem
 	var root yaml.Node
@@ -542,12 +542,11 @@ func (c *Config) validate() error {
 	return nil
 }
 
-// checkEndpoints refuses openai_compatible entries that could never be
-// called: one named as a built-in provider (it would replace the built-in,
-// whose models would then not be found, and be called under its name by
-// nobody), two of one name (the second replaces the first), one without a
-// base URL, or with one that is not an absolute http(s) URL (every call
-// would fail).
+// checkEndpoints refuses openai_compatible entries that would not work: one
+// named as a built-in provider (it took the built-in's place: the built-in's
+// models were not found, and the endpoint was not called), two of one name
+// (the second replaced the first), one without a name, without a base URL or
+// with one that is not an absolute http(s) URL (every call failed).
 func (c *Config) checkEndpoints() error {
 	seen := map[string]int{}
 	for i, e := range c.Endpoints {
