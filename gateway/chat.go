@@ -337,7 +337,7 @@ func (s *Server) complete(x *exchange, ctx context.Context, req *llm.ChatRequest
 	res, err := s.client.Chat.Completions.Create(ctx, req)
 	s.charge(ctx, x)
 	if err != nil {
-		s.writeError(x, fromHarbor(err))
+		s.writeError(x, s.callError(x, err))
 		return nil
 	}
 	b := getBuffer()

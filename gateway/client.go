@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -11,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/harborai/harbor-go/harbor"
+	"github.com/harborai/harbor-go/internal/setup"
 	"github.com/harborai/harbor-go/providers/deepseek"
 	"github.com/harborai/harbor-go/providers/doubao"
 	"github.com/harborai/harbor-go/providers/openaicompat"
@@ -124,6 +126,13 @@ func (c *Config) buildClient(getenv func(string) string) (*built, error) {
 		pc := c.Providers[name]
 		cfg := harbor.ProviderConfig{BaseURL: pc.BaseURL, AppID: pc.AppID}
 		bi, isBuiltin := findBuiltin(name)
+		if isBuiltin && pc.BaseURL == "" && getenv(bi.baseEnv) != "" && baseURLProblem(getenv(bi.baseEnv)) != "" {
+			// Checked here, not only when the provider is built: without a key
+			// it never is, and the start-up lines would only say the key is
+			// missing.
+			return fail(fmt.Errorf("provider %s: %s must be an absolute http:// or https:// URL "+
+				"(as http://127.0.0.1:8000/v1); the value is not shown", name, bi.baseEnv))
+		}
 		keyEnv, secretEnv := bi.keyEnv, bi.secretEnv
 		var replaced []string // the vendor's own variables a *_env setting replaces
 		if pc.APIKeyEnv != "" {
@@ -135,6 +144,13 @@ func (c *Config) buildClient(getenv func(string) string) (*built, error) {
 			secretEnv = pc.SecretKeyEnv
 			cfg.SecretKey = getenv(pc.SecretKeyEnv)
 			replaced = append(replaced, bi.secretEnv)
+		}
+		// A key read here is checked here, so that the error names its
+		// variable: harbor.New would name the option it was given in.
+		for _, k := range [][2]string{{pc.APIKeyEnv, cfg.APIKey}, {pc.SecretKeyEnv, cfg.SecretKey}} {
+			if err := setup.CheckSecret(name, k[0], k[1]); k[1] != "" && err != nil {
+				return fail(fmt.Errorf("provider %s: %s", name, err.Message))
+			}
 		}
 		if len(replaced) > 0 {
 			// A key left empty because the named variable is not set must not
@@ -166,12 +182,12 @@ func (c *Config) buildClient(getenv func(string) string) (*built, error) {
 		}
 		opts = append(opts, harbor.WithProviderConfig(name, cfg))
 	}
-	for _, e := range c.Endpoints {
+	for i, e := range c.Endpoints {
 		ep := openaicompat.Endpoint{Name: e.Name, BaseURL: e.BaseURL, EnvAPIKey: e.APIKeyEnv, Models: e.Models,
 			Prefixes: e.Prefixes, Aliases: e.Aliases, KeyOptional: e.KeyOptional, PassThinking: e.PassThinking,
 			NoJSONSchema: e.NoJSONSchema}
 		if err := ep.Validate(); err != nil {
-			return fail(fmt.Errorf("openai_compatible %q: %w", e.Name, err))
+			return fail(fmt.Errorf("openai_compatible[%d] (%s): %w", i, e.Name, err))
 		}
 		// A config of its own (empty: the Endpoint's settings stand) makes it
 		// "configured", so that HealthCheck reports it before its first call.
@@ -182,7 +198,9 @@ func (c *Config) buildClient(getenv func(string) string) (*built, error) {
 	}
 	if len(needMock) > 0 {
 		if c.MockBackend == nil {
-			return fail(fmt.Errorf("mock: true needs Config.MockBackend (harbor serve and gateway/gatewaytest set it)"))
+			return fail(fmt.Errorf("mock: true needs Config.MockBackend to start the mock vendors, which package gateway " +
+				"does not import: in Go, start the gateway with gatewaytest.New(cfg) (gatewaytest.Start(t, cfg) in a test), " +
+				"which sets it, or set Config.MockBackend yourself (harbor serve sets it)"))
 		}
 		mopts, stop, err := c.MockBackend(needMock)
 		if err != nil {
@@ -222,8 +240,9 @@ func (c *Config) buildClient(getenv func(string) string) (*built, error) {
 	if cc := c.Cache; cc != nil {
 		hc := harbor.CacheConfig{MaxBytes: int64(cc.MaxBytes), TTL: cc.TTL, Namespace: cc.Namespace, SharedTimeout: cc.SharedTimeout,
 			SharedLock: cc.SharedLock, SharedLockWait: cc.SharedLockWait}
-		url := cc.RedisURL
+		url, setting := cc.RedisURL, "cache.redis_url"
 		if url == "" && cc.RedisURLEnv != "" {
+			setting = envSetting("cache.redis_url_env", cc.RedisURLEnv)
 			if url = getenv(cc.RedisURLEnv); url == "" {
 				b.noRedis = envUnset("cache.redis_url_env", cc.RedisURLEnv)
 			}
@@ -231,7 +250,7 @@ func (c *Config) buildClient(getenv func(string) string) (*built, error) {
 		if url != "" {
 			shared, err := rediscache.Open(url, rediscache.Options{})
 			if err != nil {
-				return fail(fmt.Errorf("cache.redis_url: %w", err))
+				return fail(fmt.Errorf("%s: %w", setting, err))
 			}
 			b.shared, b.redisURL = shared, url
 			b.redis = append(b.redis, shared)
@@ -299,12 +318,63 @@ func (c *Config) buildClient(getenv func(string) string) (*built, error) {
 		return fail(err)
 	}
 	b.client = client
+	if err := c.bindOffered(client, names); err != nil {
+		return fail(err)
+	}
 	return b, nil
 }
 
-// envUnset says that setting, a *_env one, names variable name, which is not
-// set (or empty): an error that only said the value is missing would send the
-// reader to a config that has the setting.
+// bindOffered builds each provider the gateway offers (names, and the
+// endpoints) now, so that a setting that is there but malformed — a key with
+// a pasted newline, a base URL without its scheme — stops the start with the
+// variable's name, rather than answering every call to the provider with the
+// operator's error. A provider without its keys is no error: it answers 503
+// provider_not_configured, and harbor serve names it at start.
+func (c *Config) bindOffered(client *harbor.Client, names []string) error {
+	for _, name := range names {
+		if err := client.Bind(name); err != nil && !errors.Is(err, harbor.ErrNoCredentials) {
+			return bindProblem("provider "+name, "providers."+name, c.Providers[name], err)
+		}
+	}
+	for i, e := range c.Endpoints {
+		if err := client.Bind(e.Name); err != nil && !errors.Is(err, harbor.ErrNoCredentials) {
+			return bindProblem(fmt.Sprintf("openai_compatible[%d] (%s)", i, e.Name), fmt.Sprintf("openai_compatible[%d]", i),
+				c.Providers[e.Name], err)
+		}
+	}
+	return nil
+}
+
+// bindProblem is the start-up error of a provider that could not be built
+// (where names it), in the config's terms: harbor names the setting it was
+// given (APIKey for the key the gateway read from api_key_env) or the
+// variable it read. A value is never shown: a malformed one may be a key.
+func bindProblem(where, setting string, pc ProviderConfig, err error) error {
+	var he *harbor.Error
+	if !errors.As(err, &he) || he.Message == "" {
+		return fmt.Errorf("%s: %w", where, err)
+	}
+	msg := he.Message
+	if he.Param != "" && strings.HasPrefix(msg, he.Param) {
+		source := he.Param
+		switch {
+		case he.Param == "APIKey" && pc.APIKeyEnv != "":
+			source = pc.APIKeyEnv
+		case he.Param == "SecretKey" && pc.SecretKeyEnv != "":
+			source = pc.SecretKeyEnv
+		case he.Param == "AppID":
+			source = setting + ".app_id"
+		case he.Param == "BaseURL", he.Param == "the default base URL":
+			source = setting + ".base_url"
+		}
+		msg = source + msg[len(he.Param):]
+	}
+	if i := strings.Index(msg, ", got "); i >= 0 { // a base URL's error quotes it
+		msg = msg[:i] + "; the value is not shown"
+	}
+	return fmt.Errorf("%s: %s", where, msg)
+}
+
 // redactURL is u as scheme://host/path, for notes: no user or password, no
 // query (a key may ride in one: ?api-key=…). A URL without a scheme and a
 // host is not shown at all: url.Parse reads "admin:s3cret@host/v1" as the
@@ -317,8 +387,17 @@ func redactURL(u string) string {
 	return (&url.URL{Scheme: p.Scheme, Host: p.Host, Path: p.Path}).String()
 }
 
+// envUnset says that setting, a *_env one, names variable name, which is not
+// set (or empty): an error that only said the value is missing would send the
+// reader to a config that has the setting.
 func envUnset(setting, name string) string {
 	return fmt.Sprintf("%s names %s, which is not set", setting, name)
+}
+
+// envSetting names a value read from variable name, which setting (a *_env
+// one) names, for an error about the value: cache.redis_url_env (REDIS_URL).
+func envSetting(setting, name string) string {
+	return fmt.Sprintf("%s (%s)", setting, name)
 }
 
 func (b *built) close() {

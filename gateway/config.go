@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -46,8 +47,9 @@ type Config struct {
 	Listen string `yaml:"listen"`
 	// Mock answers from the built-in mock vendors for every built-in provider
 	// whose credentials are not in the environment, as `harbor chat` does;
-	// for demos and tests. It needs MockBackend (harbor serve and
-	// gateway/gatewaytest set it).
+	// for demos and tests. It needs MockBackend: harbor serve sets it, and so
+	// does gatewaytest.New (Start in a test), which is how a program runs a
+	// Config with Mock (one LoadConfig read, say).
 	Mock bool `yaml:"mock"`
 	// AllowAnonymous lets callers in without a virtual key when Keys is empty
 	// on a non-loopback Listen address. Without keys on loopback, callers are
@@ -145,7 +147,12 @@ type ProviderConfig struct {
 
 // EndpointConfig is an OpenAI-compatible server (openaicompat.Endpoint).
 type EndpointConfig struct {
-	Name      string            `yaml:"name"`
+	// Name routes "name/model" here; required, one per endpoint, and not a
+	// built-in provider's (to point a built-in elsewhere, set its
+	// ProviderConfig.BaseURL instead).
+	Name string `yaml:"name"`
+	// BaseURL is the absolute http(s) URL /chat/completions is appended to;
+	// required.
 	BaseURL   string            `yaml:"base_url"`
 	APIKeyEnv string            `yaml:"api_key_env"`
 	Models    []string          `yaml:"models"`
@@ -413,8 +420,8 @@ func LoadConfig(path string) (Config, error) {
 // its line, so that a typo does not silently leave a setting at its default;
 // so is a value of the wrong kind, with its line and setting (keys[0].rpm):
 // a fraction for a whole number included, which the YAML library would
-// truncate (0.5 rpm to 0: no limit). Durations take a unit (30s, 100ms); a
-// bare 0 is 0s. An empty document is the zero Config.
+// truncate (0.5 rpm to 0: no limit), and a negative count. Durations take a
+// unit (30s, 100ms); a bare 0 is 0s. An empty document is the zero Config.
 func ParseConfig(data []byte) (Config, error) {
 	var problems []configProblem
 	var root yaml.Node
@@ -528,7 +535,72 @@ func (c *Config) validate() error {
 			return bad("passthrough_fields: an empty name")
 		}
 	}
+	for _, name := range sortedKeys(c.Providers) {
+		if u := c.Providers[name].BaseURL; u != "" {
+			if why := baseURLProblem(u); why != "" {
+				return bad("providers.%s.base_url %s", name, why)
+			}
+		}
+	}
+	if err := c.checkEndpoints(); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
 	return nil
+}
+
+// checkEndpoints refuses openai_compatible entries that would not work: one
+// named as a built-in provider (it took the built-in's place: the built-in's
+// models were not found, and the endpoint was not called), two of one name
+// (the second replaced the first), one without a name, without a base URL or
+// with one that is not an absolute http(s) URL (every call failed).
+func (c *Config) checkEndpoints() error {
+	seen := map[string]int{}
+	for i, e := range c.Endpoints {
+		at := fmt.Sprintf("openai_compatible[%d]", i)
+		if e.Name == "" {
+			return fmt.Errorf("%s.name is required: it routes \"name/model\" to the endpoint", at)
+		}
+		if _, ok := findBuiltin(e.Name); ok {
+			return fmt.Errorf("%s.name: %q is a built-in provider; give the endpoint a name of its own "+
+				"(or set providers.%s.base_url to point %s elsewhere)", at, e.Name, e.Name, e.Name)
+		}
+		if j, ok := seen[e.Name]; ok {
+			return fmt.Errorf("%s.name: %q is openai_compatible[%d]'s name too; give each endpoint a name of its own", at, e.Name, j)
+		}
+		seen[e.Name] = i
+		at += " (" + e.Name + ")"
+		if e.BaseURL == "" {
+			return fmt.Errorf("%s: base_url is required (the URL /chat/completions is appended to, as http://127.0.0.1:8000/v1)", at)
+		}
+		if why := baseURLProblem(e.BaseURL); why != "" {
+			return fmt.Errorf("%s: base_url %s", at, why)
+		}
+	}
+	return nil
+}
+
+// baseURLProblem says what is wrong with u as a vendor's base URL, or "":
+// it must be an absolute http(s) URL with a host. The URL is shown without
+// its password (url.URL.Redacted), and not at all when it has an @ that the
+// URL parser did not read as user:password@ (without a scheme it does not):
+// the password could be anywhere in it.
+func baseURLProblem(u string) string {
+	p, err := url.Parse(u)
+	shown := "it is not shown, as it may hold a password"
+	if err == nil && (p.User != nil || !strings.Contains(u, "@")) {
+		shown = fmt.Sprintf("got %q", p.Redacted())
+	}
+	switch {
+	case strings.TrimSpace(u) != u:
+		return "has leading or trailing white space"
+	case err != nil:
+		return "is not an absolute http:// or https:// URL (as http://127.0.0.1:8000/v1): it does not parse (" + shown + ")"
+	case p.Scheme != "http" && p.Scheme != "https":
+		return "is not an absolute http:// or https:// URL (as http://127.0.0.1:8000/v1; " + shown + ")"
+	case p.Host == "":
+		return "has no host (" + shown + ")"
+	}
+	return ""
 }
 
 // isLoopback reports whether host (an IP or a name) is this machine only.

@@ -84,7 +84,7 @@ func TestNewRefuses(t *testing.T) {
 	}{
 		{"exposed without keys", gateway.Config{Listen: "0.0.0.0:8080"}, "not a loopback address and no virtual keys"},
 		{"bad listen", gateway.Config{Listen: "8080"}, "is not host:port"},
-		{"mock without a backend", gateway.Config{Mock: true}, "MockBackend"},
+		{"mock without a backend", gateway.Config{Mock: true}, "config: mock: true needs Config.MockBackend"},
 		{"cache without ttl", gateway.Config{Cache: &gateway.CacheConfig{MaxBytes: 10}}, "max_bytes and ttl are required"},
 		{"bad fallback class", gateway.Config{Fallbacks: map[string][]string{"c": {"deepseek-v4-flash"}}, FallbackOn: []string{"oops"}}, `fallback_on: "oops"`},
 		{"chain to nowhere", gateway.Config{Fallbacks: map[string][]string{"c": {"no-such-model"}}}, "no-such-model"},
@@ -123,6 +123,50 @@ func TestNewRefuses(t *testing.T) {
 	s, err := gateway.New(gateway.Config{Listen: "0.0.0.0:8080", AllowAnonymous: true, Getenv: env, Log: gateway.LogConfig{Access: "off"}})
 	require.NoError(t, err, "allow_anonymous opens it on purpose")
 	require.NoError(t, s.Close())
+}
+
+// An openai_compatible entry that could never be called is refused at start,
+// naming its setting, rather than accepted and blamed on callers (found by a
+// new-user trial): one named as a built-in provider took the built-in's place
+// and was never called; one without base_url answered every call 400.
+func TestNewRefusesEndpoints(t *testing.T) {
+	ep := func(name, base string) gateway.EndpointConfig {
+		return gateway.EndpointConfig{Name: name, BaseURL: base, KeyOptional: true, Prefixes: []string{name + "-"}}
+	}
+	for _, tc := range []struct {
+		name      string
+		endpoints []gateway.EndpointConfig
+		want      string
+		notWant   string
+	}{
+		{"a built-in's name", []gateway.EndpointConfig{ep("deepseek", "http://127.0.0.1:1/v1")},
+			`config: openai_compatible[0].name: "deepseek" is a built-in provider; give the endpoint a name of its own ` +
+				`(or set providers.deepseek.base_url to point deepseek elsewhere)`, ""},
+		{"openai's name", []gateway.EndpointConfig{ep("local", "http://127.0.0.1:1/v1"), ep("openai", "http://127.0.0.1:2/v1")},
+			`openai_compatible[1].name: "openai" is a built-in provider`, ""},
+		{"two of one name", []gateway.EndpointConfig{ep("local", "http://127.0.0.1:1/v1"), ep("local", "http://127.0.0.1:2/v1")},
+			`config: openai_compatible[1].name: "local" is openai_compatible[0]'s name too`, ""},
+		{"no name", []gateway.EndpointConfig{ep("", "http://127.0.0.1:1/v1")}, "config: openai_compatible[0].name is required", ""},
+		{"no base_url", []gateway.EndpointConfig{ep("x", "")}, "config: openai_compatible[0] (x): base_url is required", ""},
+		{"base_url without a scheme", []gateway.EndpointConfig{ep("x", "127.0.0.1:9102/v1")},
+			"config: openai_compatible[0] (x): base_url is not an absolute http:// or https:// URL", "9102"},
+		{"base_url of another scheme", []gateway.EndpointConfig{ep("x", "ftp://user:s3cret@host/v1")},
+			`openai_compatible[0] (x): base_url is not an absolute http:// or https:// URL (as http://127.0.0.1:8000/v1; got "ftp://user:xxxxx@host/v1")`, "s3cret"},
+		{"base_url without a scheme, with a password", []gateway.EndpointConfig{ep("x", "user:s3cret@host/v1")},
+			"openai_compatible[0] (x): base_url is not an absolute http:// or https:// URL", "s3cret"},
+		{"base_url without a host", []gateway.EndpointConfig{ep("x", "http:///v1")}, `base_url has no host (got "http:///v1")`, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := gateway.New(gateway.Config{Endpoints: tc.endpoints, Getenv: func(string) string { return "" }})
+			if s != nil {
+				s.Close()
+			}
+			require.ErrorContains(t, err, tc.want)
+			if tc.notWant != "" {
+				assert.NotContains(t, err.Error(), tc.notWant)
+			}
+		})
+	}
 }
 
 // A misspelt setting is named in the file's terms — the section, the setting
@@ -194,6 +238,18 @@ func TestConfigValueErrors(t *testing.T) {
 			"line 3: cache.ttl: true is not a duration; use h, m, s (as 90s, 1m30s or 720h)"},
 		{"date for a duration", "cache:\n  max_bytes: 1MiB\n  ttl: 2001-12-14\n",
 			"line 3: cache.ttl: 2001-12-14 is not a duration; use h, m, s"},
+		// A negative count is refused with its line too (found by a new-user
+		// trial: keys[0] (a): rpm and tpm must not be negative, with no line).
+		{"negative rpm", "listen: 127.0.0.1:0\nkeys:\n  - id: a\n    sha256: x\n    rpm: -5\n",
+			"line 5: keys[0].rpm: -5 is negative (requests per minute): it must be 0 or more"},
+		{"negative in a map", "limits:\n  per_provider: {deepseek: -1}\n",
+			"line 2: limits.per_provider.deepseek: -1 is negative (calls at once to that provider): it must be 0 or more"},
+		{"negative behind a pointer", "upstream:\n  max_retries: -1\n",
+			"line 2: upstream.max_retries: -1 is negative (retries after the first attempt): it must be 0 or more"},
+		{"negative whole float", "limits:\n  queue_size: -2.0\n",
+			"line 2: limits.queue_size: -2.0 is negative (calls that may wait for a slot): it must be 0 or more"},
+		{"negative server limit", "server:\n  max_connections: -3\n",
+			"line 2: server.max_connections: -3 is negative (connections accepted at once): it must be 0 or more"},
 		{"string for a whole number", "keys:\n  - id: a\n    rpm: lots\n",
 			`line 3: keys[0].rpm: "lots" is not a whole number (requests per minute)`},
 		{"quoted number", "keys:\n  - id: a\n    rpm: \"600\"\n",

@@ -20,10 +20,12 @@ import (
 // the decoder does, and says what is wrong with a value where it is:
 //
 //	line 12: keys[0].rpm: 0.5 is not a whole number (requests per minute)
+//	line 5: keys[0].rpm: -5 is negative (requests per minute): it must be 0 or more
 //	line 30: limits: expected a section (key: value lines), found a list
 
 // wholeNumbers says what each integer setting counts, by its YAML key, for
-// the errors that refuse anything but a whole number there.
+// the errors that refuse anything but a whole number there, or a negative
+// one: each is 0 or more.
 var wholeNumbers = map[string]string{
 	"rpm":                     "requests per minute",
 	"tpm":                     "tokens per minute",
@@ -143,6 +145,12 @@ func scalarProblem(n *yaml.Node, t reflect.Type, key string) string {
 		}
 	}
 	if n.Decode(reflect.New(t).Interface()) == nil {
+		var f float64
+		if isInteger(t) && wholeNumbers[key] != "" && n.Decode(&f) == nil && f < 0 {
+			// Every count is 0 or more; Config.validate and harbor.New would
+			// refuse it too, without its line.
+			return fmt.Sprintf("%s is negative%s: it must be 0 or more", v, counts(key))
+		}
 		return ""
 	}
 	if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 {

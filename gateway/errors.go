@@ -132,6 +132,41 @@ func fromHarbor(err error) apiError {
 	return e
 }
 
+// callError is the answer to a call harbor failed with err: fromHarbor's,
+// but a provider whose configuration is malformed (a key with a pasted
+// newline set after the start, when the provider had none) is the gateway's
+// fault, not the caller's bad request: 503 provider_not_configured, final, as
+// for a provider without credentials, without the variable's name (that is
+// for the operator: x's access log line has the whole error).
+func (s *Server) callError(x *exchange, err error) apiError {
+	e := fromHarbor(err)
+	if e.status == http.StatusBadRequest && s.misconfigured(err) {
+		var he *harbor.Error
+		errors.As(err, &he)
+		x.mu.Lock()
+		if x.cause == nil {
+			x.cause = err
+		}
+		x.mu.Unlock()
+		e.status, e.typ, e.code, e.final = http.StatusServiceUnavailable, typeUnavailable, "provider_not_configured", true
+		e.message, e.param = providerOf(he)+"the provider of this model is not configured correctly on this gateway", ""
+		e.errorType = "provider_misconfigured"
+	}
+	return e
+}
+
+// misconfigured reports whether err is the error building its provider fails
+// with: harbor returns it from the call that needed the provider, in the
+// class of a bad request (the setting is invalid), with no vendor status.
+// Building it again (no I/O; a provider built returns at once) tells.
+func (s *Server) misconfigured(err error) bool {
+	var he, be *harbor.Error
+	if !errors.As(err, &he) || he.Provider == "" || he.StatusCode != 0 || !errors.Is(err, harbor.ErrInvalidRequest) {
+		return false
+	}
+	return errors.As(s.client.Bind(he.Provider), &be) && be.Param == he.Param && be.Message == he.Message
+}
+
 // upstreamFailure says what went wrong between the gateway and the vendor,
 // from the error's class, the vendor's HTTP status and the network cause —
 // never from harbor's message: a transport error's text is net/http's

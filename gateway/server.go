@@ -69,9 +69,12 @@ type Server struct {
 }
 
 // New builds a gateway from cfg: it checks the whole Config, builds the
-// harbor.Client (no I/O: providers are built on first use, Redis is not
-// dialled) and, with Mock, starts the mock vendors. Errors name the setting at
-// fault.
+// harbor.Client and every provider it offers (no I/O: Redis is not dialled,
+// no vendor is called) and, with Mock, starts the mock vendors. Errors name
+// the setting or variable at fault, never a key: a vendor variable that is
+// set but malformed (a key with a pasted newline, a base URL without its
+// scheme) is one; a provider without its keys is not (its calls answer 503
+// provider_not_configured, and Uncredentialed names it).
 func New(cfg Config) (*Server, error) {
 	cfg.applyDefaults()
 	if err := cfg.validate(); err != nil {

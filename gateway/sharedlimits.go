@@ -556,10 +556,11 @@ func (c *Config) buildSharedLimits(b *built, getenv func(string) string) (*share
 	if sl == nil {
 		return nil, nil
 	}
-	url := sl.RedisURL
+	url, setting := sl.RedisURL, "shared_limits.redis_url"
 	if url == "" && sl.RedisURLEnv != "" {
 		// Not the cache's Redis instead: instances of a fleet that differ in
 		// this variable would count in different places.
+		setting = envSetting("shared_limits.redis_url_env", sl.RedisURLEnv)
 		if url = getenv(sl.RedisURLEnv); url == "" {
 			return nil, errors.New(envUnset("shared_limits.redis_url_env", sl.RedisURLEnv))
 		}
@@ -595,7 +596,7 @@ func (c *Config) buildSharedLimits(b *built, getenv func(string) string) (*share
 	}
 	rc, err := rediscache.Open(url, rediscache.Options{})
 	if err != nil {
-		return nil, fmt.Errorf("shared_limits.redis_url: %w", err)
+		return nil, fmt.Errorf("%s: %w", setting, err)
 	}
 	b.closers = append(b.closers, func() { _ = rc.Close() })
 	b.redis = append(b.redis, rc)

@@ -50,14 +50,14 @@ func (s *Server) streamAnswer(x *exchange, ctx context.Context, req *llm.ChatReq
 	defer s.streams.Add(-1)
 	st, err := s.client.Chat.Completions.Stream(ctx, req)
 	if err != nil {
-		s.writeError(x, fromHarbor(err))
+		s.writeError(x, s.callError(x, err))
 		return
 	}
 	defer st.Close()
 	more := st.Next()
 	if !more {
 		if err := st.Err(); err != nil {
-			s.writeError(x, fromHarbor(err))
+			s.writeError(x, s.callError(x, err))
 			return
 		}
 	}

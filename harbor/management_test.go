@@ -3,6 +3,7 @@ package harbor_test
 import (
 	"context"
 	"encoding/json"
+	"sync"
 	"testing"
 	"time"
 
@@ -123,6 +124,37 @@ func TestPreload(t *testing.T) {
 	require.ErrorIs(t, err, harbor.ErrNoCredentials)
 	_, err = harbor.New(noEnv(t), harbor.WithPreload("nobody"))
 	requireInvalid(t, err, "unknown provider", "WithPreload", "nobody")
+}
+
+// Bind builds one provider now and returns its build's error: none once
+// built, ErrNoCredentials without a key, ErrInvalidRequest naming the variable
+// (never its value) for a malformed one; a failed build is not kept.
+func TestBind(t *testing.T) {
+	vars := map[string]string{}
+	var mu sync.Mutex
+	c, err := harbor.New(harbor.WithGetenv(func(k string) string { mu.Lock(); defer mu.Unlock(); return vars[k] }))
+	require.NoError(t, err)
+	set := func(k, v string) { mu.Lock(); defer mu.Unlock(); vars[k] = v }
+
+	require.ErrorIs(t, c.Bind("deepseek"), harbor.ErrNoCredentials)
+	set("DEEPSEEK_API_KEY", "sk-pasted\n")
+	err = c.Bind("deepseek")
+	requireInvalid(t, err, "malformed key", "DEEPSEEK_API_KEY", "control character")
+	assert.NotContains(t, err.Error(), "sk-pasted")
+	var he *harbor.Error
+	require.ErrorAs(t, err, &he)
+	assert.Equal(t, "DEEPSEEK_API_KEY", he.Param)
+	assert.Empty(t, c.BoundProviders(), "a failed build is not kept")
+
+	set("DEEPSEEK_API_KEY", "sk-fixed")
+	require.NoError(t, c.Bind("deepseek"))
+	assert.Equal(t, []string{"deepseek"}, c.BoundProviders())
+
+	set("OPENAI_API_KEY", "sk-o")
+	set("OPENAI_BASE_URL", "127.0.0.1:9102/v1")
+	requireInvalid(t, c.Bind("openai"), "base URL without a scheme", "OPENAI_BASE_URL")
+
+	requireInvalid(t, c.Bind("nobody"), "unknown provider", "Bind", "nobody")
 }
 
 // CostStats keeps running totals per provider and model; DeepSeek's cache-hit

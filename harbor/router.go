@@ -263,6 +263,30 @@ func (c *Client) provider(s *slot) (llm.Provider, error) {
 	return p, nil
 }
 
+// Bind builds the provider called name now, as its first call would, and
+// returns what that build returns: nil once it is built (later calls find it
+// built); an *Error of class ErrNoCredentials when its keys are set nowhere;
+// ErrInvalidRequest naming the option or environment variable at fault when a
+// setting is malformed (a key with a control character, a base URL that is not
+// an absolute http(s) URL), never its value. It does no I/O. A failed build is
+// not kept, as on a call: Bind again after fixing the environment. A program
+// that must not start with a malformed setting, yet may start without some
+// provider's key, binds each provider it offers and stops on any error but
+// ErrNoCredentials (harbor serve does). An unknown name is ErrInvalidRequest.
+func (c *Client) Bind(name string) error {
+	t, err := c.table()
+	if err != nil {
+		return err
+	}
+	s, ok := t.byName[name]
+	if !ok {
+		return invalidOption("Bind", "Bind: provider %q is not registered (known: %s)",
+			name, strings.Join(c.opts.providerNames(), ", "))
+	}
+	_, err = c.provider(s)
+	return err
+}
+
 // BoundProviders lists the providers this Client has built so far, in registration
 // order. Right after New it is empty: binding is lazy.
 func (c *Client) BoundProviders() []string {

@@ -286,8 +286,12 @@ func placeholderHash(h string) bool {
 }
 
 // credentialHint says what gives provider p credentials: the variables of a
-// built-in vendor (or --mock), an endpoint's api_key_env.
+// built-in vendor (or --mock), an endpoint's api_key_env. A variable that is
+// set is not said to need setting: its value is what the provider cannot use
+// (gateway.New refuses a value it can tell is malformed; one that turns so
+// after the start, through a Config.Getenv of a program's, ends up here).
 func credentialHint(p string, cfg gateway.Config, getenv func(string) string) string {
+	var set []string
 	if _, ok := findVendor(p); ok {
 		if miss := missingKeys(p, cfg, getenv); len(miss) > 0 {
 			verb := "is"
@@ -301,13 +305,23 @@ func credentialHint(p string, cfg gateway.Config, getenv func(string) string) st
 			}
 			return fmt.Sprintf("%s %s set (or --mock answers them offline)", strings.Join(miss, " and "), verb)
 		}
+		set = keyVariables(p, cfg)
 	}
 	for _, ep := range cfg.Endpoints {
 		if ep.Name == p && ep.APIKeyEnv != "" {
-			return ep.APIKeyEnv + " is set (openai_compatible endpoints have no mock)"
+			if getenv(ep.APIKeyEnv) == "" {
+				return ep.APIKeyEnv + " is set (openai_compatible endpoints have no mock)"
+			}
+			set = []string{ep.APIKeyEnv}
 		}
 	}
-	return "it has a key"
+	switch len(set) {
+	case 0:
+		return "it has a key"
+	case 1:
+		return set[0] + " holds a key it can use (it is set, but not to one: look for a pasted newline or spaces)"
+	}
+	return strings.Join(set, " and ") + " hold keys it can use (they are set, but not to ones: look for a pasted newline or spaces)"
 }
 
 // baseURLSetting names what gives built-in provider p a base URL of the
@@ -327,6 +341,19 @@ func baseURLSetting(p string, cfg gateway.Config, getenv func(string) string) st
 // from that are not set: the vendor's own, or those the config's
 // api_key_env and secret_key_env name instead.
 func missingKeys(p string, cfg gateway.Config, getenv func(string) string) []string {
+	return configuredVendor(p, cfg).missing(getenv)
+}
+
+// keyVariables returns the variables built-in provider p's credentials come
+// from, as missingKeys reads them.
+func keyVariables(p string, cfg gateway.Config) []string {
+	v := configuredVendor(p, cfg)
+	return v.missing(func(string) string { return "" })
+}
+
+// configuredVendor is built-in provider p with the variables the config's
+// api_key_env and secret_key_env name in place of the vendor's own.
+func configuredVendor(p string, cfg gateway.Config) vendor {
 	v, _ := findVendor(p)
 	pc := cfg.Providers[p]
 	if pc.APIKeyEnv != "" {
@@ -335,7 +362,7 @@ func missingKeys(p string, cfg gateway.Config, getenv func(string) string) []str
 	if pc.SecretKeyEnv != "" {
 		v.secretEnv = pc.SecretKeyEnv
 	}
-	return v.missing(getenv)
+	return v
 }
 
 // shutdownDelay says how long the gateway keeps serving, when it does.

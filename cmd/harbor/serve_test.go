@@ -137,6 +137,77 @@ func TestServeRefusals(t *testing.T) {
 	stop()
 }
 
+// Operator mistakes that the gateway used to accept at start and then blame
+// on callers stop harbor serve with status 2 and a message naming the setting
+// or variable, never a key (found by a new-user trial).
+func TestServeRefusesOperatorMistakes(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, []byte(text), 0o644))
+		return p
+	}
+	fake := write("fake.yaml", "openai_compatible:\n  - {name: fake, base_url: \"http://127.0.0.1:1/v1\", api_key_env: FAKE_KEY, prefixes: [fake-]}\n")
+	for _, tc := range []struct {
+		name   string
+		vars   map[string]string
+		args   []string
+		want   string
+		secret string
+	}{
+		{"an endpoint named as a built-in", nil,
+			[]string{"--config", write("builtin.yaml", "openai_compatible:\n  - {name: deepseek, base_url: \"http://127.0.0.1:1/v1\"}\n")},
+			`openai_compatible[0].name: "deepseek" is a built-in provider; give the endpoint a name of its own`, ""},
+		{"an endpoint without base_url", nil,
+			[]string{"--config", write("nobase.yaml", "openai_compatible:\n  - {name: x, key_optional: true}\n")},
+			"openai_compatible[0] (x): base_url is required", ""},
+		{"an endpoint's key with a newline", map[string]string{"FAKE_KEY": "fk-pasted-1234\n"}, []string{"--config", fake},
+			"openai_compatible[0] (fake): FAKE_KEY contains a control character", "fk-pasted-1234"},
+		{"a vendor's key with a newline, --mock", map[string]string{"DEEPSEEK_API_KEY": "sk-pasted-1234\n"}, []string{"--mock"},
+			"provider deepseek: DEEPSEEK_API_KEY contains a control character", "sk-pasted-1234"},
+		{"a base URL without its scheme", map[string]string{"OPENAI_BASE_URL": "127.0.0.1:9102/v1"}, nil,
+			"provider openai: OPENAI_BASE_URL must be an absolute http:// or https:// URL", "9102"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// A serve that starts is stopped (status 130) rather than left running.
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			code, out, errs := cli{ctx: ctx, vars: tc.vars}.run(t, append([]string{"serve", "--listen", "127.0.0.1:0"}, tc.args...)...)
+			assert.Equal(t, exitUsage, code, "%s", errs)
+			assert.Contains(t, errs, tc.want)
+			assert.NotContains(t, errs, "listening on")
+			if tc.secret != "" {
+				assert.NotContains(t, errs+out, tc.secret)
+			}
+		})
+	}
+}
+
+// The start-up hint of a provider without credentials does not ask for a
+// variable that is set: its value is what the provider cannot use.
+func TestCredentialHintOfAVariableThatIsSet(t *testing.T) {
+	cfg := gateway.Config{
+		Providers: map[string]gateway.ProviderConfig{"deepseek": {APIKeyEnv: "TEAM_DS_KEY"}, "wenxin": {}},
+		Endpoints: []gateway.EndpointConfig{{Name: "fake", BaseURL: "http://127.0.0.1:1/v1", APIKeyEnv: "FAKE_KEY"}},
+	}
+	for _, tc := range []struct {
+		provider string
+		vars     map[string]string
+		want     string
+	}{
+		{"fake", nil, "FAKE_KEY is set (openai_compatible endpoints have no mock)"},
+		{"fake", map[string]string{"FAKE_KEY": "fk\n"}, "FAKE_KEY holds a key it can use (it is set, but not to one: look for a pasted newline or spaces)"},
+		{"deepseek", nil, "TEAM_DS_KEY is set (or --mock answers them offline)"},
+		{"deepseek", map[string]string{"TEAM_DS_KEY": "sk\n"}, "TEAM_DS_KEY holds a key it can use (it is set, but not to one: look for a pasted newline or spaces)"},
+		{"wenxin", map[string]string{"WENXIN_API_KEY": "a", "WENXIN_SECRET_KEY": "s\n"},
+			"WENXIN_API_KEY and WENXIN_SECRET_KEY hold keys it can use (they are set, but not to ones: look for a pasted newline or spaces)"},
+	} {
+		got := credentialHint(tc.provider, cfg, func(k string) string { return tc.vars[k] })
+		assert.Equal(t, tc.want, got, "%s %v", tc.provider, tc.vars)
+		assert.NotContains(t, got, "until")
+	}
+}
+
 func TestKeysCommand(t *testing.T) {
 	code, out, errs := runCLI(t, nil, "", "keys", "create", "--id", "team-a")
 	require.Equal(t, exitOK, code, errs)
