@@ -369,6 +369,12 @@ var deepseekCases = []deepseekCase{
 		err:   harbor.ErrNotFound, status: 400, typ: "invalid_request_error", param: "model", msgHas: "but you passed deepseek-chat", requests: 1,
 	},
 	{
+		name:  "unknown model name",
+		quirk: "400 \"Model Not Exist\" (the mock's and the real API's answer to a name DeepSeek does not serve): ErrNotFound as OpenAI's 404",
+		req:   harbor.ChatRequest{Model: "deepseek-v9", Messages: user("hi")},
+		err:   harbor.ErrNotFound, status: 400, typ: "invalid_request_error", param: "model", msgHas: "Model Not Exist", requests: 1,
+	},
+	{
 		name: "400 context too long", quirk: "400 \"This model's maximum context length is 131072 tokens…\" (invalid_request_error): not retried",
 		only:   "create",
 		faults: []mockvendor.Fault{{Status: 400, Message: "This model's maximum context length is 131072 tokens. However, you requested 140000 tokens (140000 in the messages, 0 in the completion). Please reduce the length of the messages or completion."}},

@@ -11,9 +11,10 @@
 //   - Streams always ask for include_usage; usage arrives on the finish chunk.
 //
 // Errors keep the class of their status (DeepSeek's body is OpenAI's shape), but
-// for one: the 400 "The supported API model names are …, but you passed <name>."
-// that answers a model DeepSeek does not serve (a retired name sent as it is) is
-// llm.ErrNotFound with Param "model", as OpenAI's 404 model_not_found (errors.go).
+// for DeepSeek's answers to a model it does not serve: the 400 "The supported API
+// model names are …, but you passed <name>." (a retired name sent as it is) and
+// the 400 "Model Not Exist" (any other name) are llm.ErrNotFound with Param
+// "model", as OpenAI's 404 model_not_found (errors.go).
 //
 // Rejected before I/O, in this order (rules.go, one rule a bullet):
 //   - thinkingMode: thinking other than enabled or disabled.

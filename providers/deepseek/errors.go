@@ -14,11 +14,18 @@ import (
 //
 //	The supported API model names are deepseek-v4-pro or deepseek-v4-flash, but you passed deepseek-chat.
 //
-// which says what OpenAI's 404 model_not_found says: the vendor does not know the
-// model. It is llm.ErrNotFound (param "model"), so that callers, fallback_on and
-// the gateway (404 model_not_found) treat it as every vendor's unknown model.
-// Other answers to an unknown name are not in vendors.md and keep their status's
-// class.
+// and any other name it does not know is a 400 whose message is only
+//
+//	Model Not Exist
+//
+// (type and code invalid_request_error, param null). vendors.md does not quote
+// the second; the mock vendor answers it, and so does the real API, as users'
+// reports of it show word for word (github.com/langbot-app/LangBot/issues/1643,
+// github.com/ConardLi/easy-dataset/issues/9, both for names such as "deepseek-r1"
+// sent to api.deepseek.com). Both say what OpenAI's 404 model_not_found says: the
+// vendor does not know the model. They are llm.ErrNotFound (param "model"), so
+// that callers, fallback_on and the gateway (404 model_not_found) treat them as
+// every vendor's unknown model.
 
 // refine is the engine's Refiner: the documented unknown-model answer becomes
 // llm.ErrNotFound.
@@ -32,9 +39,13 @@ func refine(e *llm.Error, _ []byte) *llm.Error {
 	return e
 }
 
-// unknownModel reports whether msg is DeepSeek's answer to a model name it does
-// not serve: "The supported API model names are …, but you passed <name>."
+// unknownModel reports whether msg is one of DeepSeek's answers to a model name
+// it does not serve: "The supported API model names are …, but you passed
+// <name>.", or "Model Not Exist".
 func unknownModel(msg string) bool {
+	if msg == "Model Not Exist" {
+		return true
+	}
 	rest, ok := strings.CutPrefix(msg, "The supported API model names are ")
 	return ok && strings.Contains(rest, ", but you passed ")
 }

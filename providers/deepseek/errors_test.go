@@ -9,8 +9,9 @@ import (
 	"github.com/harborai/harbor-go/llm"
 )
 
-// Only DeepSeek's documented answer to a model name it does not serve (shared/
-// vendors.md §1) is ErrNotFound; every other 400 keeps its status's class.
+// Only DeepSeek's answers to a model name it does not serve (the retired names'
+// of shared/vendors.md §1, and "Model Not Exist") are ErrNotFound; every other
+// 400 keeps its status's class.
 func TestRefineUnknownModel(t *testing.T) {
 	for _, tc := range []struct {
 		status int
@@ -20,7 +21,9 @@ func TestRefineUnknownModel(t *testing.T) {
 		{400, "The supported API model names are deepseek-v4-pro or deepseek-v4-flash, but you passed deepseek-chat.", llm.ErrNotFound},
 		{400, "The supported API model names are deepseek-v4-pro or deepseek-v4-flash, but you passed deepseek-reasoner.", llm.ErrNotFound},
 		{400, "This model's maximum context length is 131072 tokens. However, you requested 140000 tokens.", llm.ErrInvalidRequest},
-		{400, "Model Not Exist", llm.ErrInvalidRequest}, // not in vendors.md
+		{400, "Model Not Exist", llm.ErrNotFound},        // the real API's answer to any other unknown name
+		{400, "Model Not Exist.", llm.ErrInvalidRequest}, // only the exact answer
+		{500, "Model Not Exist", llm.ErrServer},
 		{422, "The supported API model names are deepseek-v4-pro or deepseek-v4-flash, but you passed x.", llm.ErrInvalidRequest},
 	} {
 		kind, transient := llm.KindForStatus(tc.status)
