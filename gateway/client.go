@@ -126,7 +126,15 @@ func (c *Config) buildClient(getenv func(string) string) (*built, error) {
 		pc := c.Providers[name]
 		cfg := harbor.ProviderConfig{BaseURL: pc.BaseURL, AppID: pc.AppID}
 		bi, isBuiltin := findBuiltin(name)
-		if isBuiltin && pc.BaseURL == "" && getenv(bi.baseEnv) != "" && baseURLProblem(getenv(bi.baseEnv)) != "" {
+		if isBuiltin && slices.ContainsFunc(c.Endpoints, func(e EndpointConfig) bool { return e.Name == name }) {
+			// An openai_compatible endpoint of this name replaces the
+			// built-in (registered below): none of the built-in's
+			// variables, its mock or its keyless default apply to it.
+			bi, isBuiltin = builtin{}, false
+		}
+		// A program's ClientOptions may set the base URL (harbor.WithBaseURL),
+		// which harbor prefers to the variable: the variable is left to harbor.
+		if isBuiltin && pc.BaseURL == "" && len(c.ClientOptions) == 0 && getenv(bi.baseEnv) != "" && baseURLProblem(getenv(bi.baseEnv)) != "" {
 			// Checked here, not only when the provider is built: without a key
 			// it never is, and the start-up lines would only say the key is
 			// missing.
@@ -168,7 +176,7 @@ func (c *Config) buildClient(getenv func(string) string) (*built, error) {
 			needMock = append(needMock, name)
 			continue // the mock's options configure it
 		}
-		if name == openaicompat.Name && cfg.APIKey == "" && pc.APIKeyEnv == "" && getenv(keyEnv) == "" {
+		if isBuiltin && name == openaicompat.Name && cfg.APIKey == "" && pc.APIKeyEnv == "" && getenv(keyEnv) == "" {
 			if base := cmp.Or(pc.BaseURL, getenv(bi.baseEnv)); base != "" {
 				// A base URL of its own and no key: a local server (vLLM,
 				// Ollama) that needs none, as the CLI reads it. It is sent no

@@ -16,6 +16,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/harborai/harbor-go/harbor"
+	"github.com/harborai/harbor-go/internal/setup"
 )
 
 // Defaults of the settings a Config leaves at zero.
@@ -548,11 +549,11 @@ func (c *Config) validate() error {
 	return nil
 }
 
-// checkEndpoints refuses openai_compatible entries that would not work: one
-// named as a built-in provider (it took the built-in's place: the built-in's
-// models were not found, and the endpoint was not called), two of one name
-// (the second replaced the first), one without a name, without a base URL or
-// with one that is not an absolute http(s) URL (every call failed).
+// checkEndpoints refuses openai_compatible entries that would not work: two
+// of one name (the second replaced the first), one without a name, without a
+// base URL (its own base_url, or providers.<name>.base_url) or with one that
+// is not an absolute http(s) URL (every call failed). One named as a built-in
+// provider replaces it (Server.Notes says so).
 func (c *Config) checkEndpoints() error {
 	seen := map[string]int{}
 	for i, e := range c.Endpoints {
@@ -560,20 +561,20 @@ func (c *Config) checkEndpoints() error {
 		if e.Name == "" {
 			return fmt.Errorf("%s.name is required: it routes \"name/model\" to the endpoint", at)
 		}
-		if _, ok := findBuiltin(e.Name); ok {
-			return fmt.Errorf("%s.name: %q is a built-in provider; give the endpoint a name of its own "+
-				"(or set providers.%s.base_url to point %s elsewhere)", at, e.Name, e.Name, e.Name)
-		}
 		if j, ok := seen[e.Name]; ok {
 			return fmt.Errorf("%s.name: %q is openai_compatible[%d]'s name too; give each endpoint a name of its own", at, e.Name, j)
 		}
 		seen[e.Name] = i
 		at += " (" + e.Name + ")"
-		if e.BaseURL == "" {
+		setting, base := "base_url", e.BaseURL
+		if base == "" {
+			setting, base = "providers."+e.Name+".base_url", c.Providers[e.Name].BaseURL
+		}
+		if base == "" {
 			return fmt.Errorf("%s: base_url is required (the URL /chat/completions is appended to, as http://127.0.0.1:8000/v1)", at)
 		}
-		if why := baseURLProblem(e.BaseURL); why != "" {
-			return fmt.Errorf("%s: base_url %s", at, why)
+		if why := baseURLProblem(base); why != "" {
+			return fmt.Errorf("%s: %s %s", at, setting, why)
 		}
 	}
 	return nil
@@ -586,10 +587,10 @@ func (c *Config) checkEndpoints() error {
 // the password could be anywhere in it.
 func baseURLProblem(u string) string {
 	p, err := url.Parse(u)
-	shown := "it is not shown, as it may hold a password"
-	if err == nil && (p.User != nil || !strings.Contains(u, "@")) {
-		shown = fmt.Sprintf("got %q", p.Redacted())
-	}
+	// scheme://host/path at most: a key may ride in the user, the password,
+	// the query or the fragment.
+	shown := strings.TrimPrefix(strings.TrimPrefix(setup.ShownURL(u), ", "), " (")
+	shown = strings.TrimSuffix(shown, ")")
 	switch {
 	case strings.TrimSpace(u) != u:
 		return "has leading or trailing white space"

@@ -4,8 +4,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"regexp"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -127,8 +130,8 @@ func TestNewRefuses(t *testing.T) {
 
 // An openai_compatible entry that could never be called is refused at start,
 // naming its setting, rather than accepted and blamed on callers (found by a
-// new-user trial): one named as a built-in provider took the built-in's place
-// and was never called; one without base_url answered every call 400.
+// new-user trial): two of one name (the second replaced the first); one
+// without base_url answered every call 400.
 func TestNewRefusesEndpoints(t *testing.T) {
 	ep := func(name, base string) gateway.EndpointConfig {
 		return gateway.EndpointConfig{Name: name, BaseURL: base, KeyOptional: true, Prefixes: []string{name + "-"}}
@@ -139,11 +142,6 @@ func TestNewRefusesEndpoints(t *testing.T) {
 		want      string
 		notWant   string
 	}{
-		{"a built-in's name", []gateway.EndpointConfig{ep("deepseek", "http://127.0.0.1:1/v1")},
-			`config: openai_compatible[0].name: "deepseek" is a built-in provider; give the endpoint a name of its own ` +
-				`(or set providers.deepseek.base_url to point deepseek elsewhere)`, ""},
-		{"openai's name", []gateway.EndpointConfig{ep("local", "http://127.0.0.1:1/v1"), ep("openai", "http://127.0.0.1:2/v1")},
-			`openai_compatible[1].name: "openai" is a built-in provider`, ""},
 		{"two of one name", []gateway.EndpointConfig{ep("local", "http://127.0.0.1:1/v1"), ep("local", "http://127.0.0.1:2/v1")},
 			`config: openai_compatible[1].name: "local" is openai_compatible[0]'s name too`, ""},
 		{"no name", []gateway.EndpointConfig{ep("", "http://127.0.0.1:1/v1")}, "config: openai_compatible[0].name is required", ""},
@@ -151,10 +149,10 @@ func TestNewRefusesEndpoints(t *testing.T) {
 		{"base_url without a scheme", []gateway.EndpointConfig{ep("x", "127.0.0.1:9102/v1")},
 			"config: openai_compatible[0] (x): base_url is not an absolute http:// or https:// URL", "9102"},
 		{"base_url of another scheme", []gateway.EndpointConfig{ep("x", "ftp://user:s3cret@host/v1")},
-			`openai_compatible[0] (x): base_url is not an absolute http:// or https:// URL (as http://127.0.0.1:8000/v1; got "ftp://user:xxxxx@host/v1")`, "s3cret"},
+			`openai_compatible[0] (x): base_url is not an absolute http:// or https:// URL (as http://127.0.0.1:8000/v1; got "ftp://host/v1")`, "s3cret"},
 		{"base_url without a scheme, with a password", []gateway.EndpointConfig{ep("x", "user:s3cret@host/v1")},
 			"openai_compatible[0] (x): base_url is not an absolute http:// or https:// URL", "s3cret"},
-		{"base_url without a host", []gateway.EndpointConfig{ep("x", "http:///v1")}, `base_url has no host (got "http:///v1")`, ""},
+		{"base_url without a host", []gateway.EndpointConfig{ep("x", "http:///v1")}, `base_url has no host (the value is not shown: it may hold a secret)`, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, err := gateway.New(gateway.Config{Endpoints: tc.endpoints, Getenv: func(string) string { return "" }})
@@ -380,4 +378,46 @@ func TestAPIKeyEnvDoesNotFallBackOnTheDefaultVariable(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, srv.Uncredentialed())
 	require.NoError(t, srv.Close())
+}
+
+// An endpoint named as a built-in provider replaces it, --mock or not, and
+// takes its base URL from providers.<name>.base_url when it has none of its
+// own (found by a review: refusing them broke configs that worked).
+func TestEndpointReplacesABuiltin(t *testing.T) {
+	var mu sync.Mutex
+	var paths []string
+	vendor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		paths = append(paths, r.URL.Path)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"id":"c1","object":"chat.completion","created":1,"model":"m1",`+
+			`"choices":[{"index":0,"message":{"role":"assistant","content":"from the endpoint"},"finish_reason":"stop"}]}`)
+	}))
+	t.Cleanup(vendor.Close)
+	for _, tc := range []struct {
+		name string
+		cfg  gateway.Config
+	}{
+		{"a built-in's name, mocks on", gateway.Config{
+			Endpoints: []gateway.EndpointConfig{{Name: "deepseek", BaseURL: vendor.URL + "/a", KeyOptional: true, Models: []string{"m1"}}}}},
+		{"the base URL under providers", gateway.Config{
+			Providers: map[string]gateway.ProviderConfig{"corp": {BaseURL: vendor.URL + "/a"}},
+			Endpoints: []gateway.EndpointConfig{{Name: "corp", KeyOptional: true, Models: []string{"m1"}}}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := gatewaytest.Start(t, tc.cfg) // gatewaytest turns the mocks on
+			c := newCaller(t, g)
+			name := tc.cfg.Endpoints[0].Name
+			res, body := c.chat(`{"model":"` + name + `/m1","messages":[{"role":"user","content":"hi"}]}`)
+			require.Equal(t, http.StatusOK, res.StatusCode, "%s", body)
+			assert.Contains(t, string(body), "from the endpoint")
+			mu.Lock()
+			assert.Equal(t, "/a/chat/completions", paths[len(paths)-1])
+			mu.Unlock()
+			if name == "deepseek" {
+				assert.Contains(t, strings.Join(g.Server.Notes(), "\n"), "openai_compatible[0] (deepseek) replaces the built-in provider deepseek")
+			}
+		})
+	}
 }

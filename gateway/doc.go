@@ -80,7 +80,7 @@
 //	    malformed_request (the HTTP server could not read the request line or a header)
 //	401 missing_api_key, invalid_api_key
 //	402 budget_exceeded (type insufficient_quota): not 429, so that SDKs do not retry it
-//	403 model_not_allowed (the key's models), admin_key_required (/stats)
+//	403 model_not_allowed (the key's models), admin_key_required (/stats, /metrics)
 //	404 model_not_found (param model): no provider serves the model, or its vendor does not know it (its 404,
 //	    or its own documented answer: DeepSeek's 400 for a retired name, Qianfan's 400 invalid_model);
 //	    unknown_url: no such route

@@ -109,6 +109,9 @@ func TestMalformedAtCallTimeIsNotTheCallersFault(t *testing.T) {
 	}
 	log := g.AccessLog()
 	assert.Contains(t, log, `"error_type":"provider_misconfigured"`)
+	_, metrics := c.do(http.MethodGet, "/metrics", "")
+	assert.Contains(t, string(metrics), `harbor_gateway_http_requests_total{code="503",error_type="provider_misconfigured",route="chat"}`,
+		"the metric's label too, not other (found by a review)")
 	assert.Contains(t, log, "FAKE_KEY contains a control character", "the operator learns why from the log")
 	assert.NotContains(t, log, "fk-pasted")
 

@@ -519,7 +519,7 @@ var gatewayErrorTypes = func() map[string]bool {
 	}
 	for _, t := range []string{"unauthenticated", "forbidden", "model_not_allowed", "budget_exceeded", "request_too_large",
 		"request_timeout", "client_closed", "write_failed", "write_timeout", "too_many_streams", "shutting_down", "not_ready", "internal",
-		"limits_unavailable", "method_not_allowed", "unknown_url"} {
+		"limits_unavailable", "method_not_allowed", "unknown_url", "provider_misconfigured"} {
 		m[t] = true
 	}
 	return m

@@ -59,7 +59,11 @@ func (s *Server) Notes() []string {
 	}
 	sort.Strings(shadow)
 	out = append(out, shadow...)
-	for _, e := range s.cfg.Endpoints {
+	for i, e := range s.cfg.Endpoints {
+		if _, ok := findBuiltin(e.Name); ok {
+			out = append(out, fmt.Sprintf("openai_compatible[%d] (%s) replaces the built-in provider %s: "+
+				"%s's models are the endpoint's, called at its base URL", i, e.Name, e.Name, e.Name))
+		}
 		for _, prefix := range e.Prefixes {
 			if r, err := s.client.Route(prefix + "x"); err == nil && r.Provider != e.Name {
 				out = append(out, fmt.Sprintf("openai_compatible %s: names starting %q go to %s, which claims them too; "+

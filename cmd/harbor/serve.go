@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -292,7 +293,10 @@ func placeholderHash(h string) bool {
 // after the start, through a Config.Getenv of a program's, ends up here).
 func credentialHint(p string, cfg gateway.Config, getenv func(string) string) string {
 	var set []string
-	if _, ok := findVendor(p); ok {
+	// An openai_compatible endpoint of a built-in's name replaces it: the
+	// built-in's variables and mock are not its.
+	endpoint := slices.ContainsFunc(cfg.Endpoints, func(e gateway.EndpointConfig) bool { return e.Name == p })
+	if _, ok := findVendor(p); ok && !endpoint {
 		if miss := missingKeys(p, cfg, getenv); len(miss) > 0 {
 			verb := "is"
 			if len(miss) > 1 {

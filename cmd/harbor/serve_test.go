@@ -155,9 +155,6 @@ func TestServeRefusesOperatorMistakes(t *testing.T) {
 		want   string
 		secret string
 	}{
-		{"an endpoint named as a built-in", nil,
-			[]string{"--config", write("builtin.yaml", "openai_compatible:\n  - {name: deepseek, base_url: \"http://127.0.0.1:1/v1\"}\n")},
-			`openai_compatible[0].name: "deepseek" is a built-in provider; give the endpoint a name of its own`, ""},
 		{"an endpoint without base_url", nil,
 			[]string{"--config", write("nobase.yaml", "openai_compatible:\n  - {name: x, key_optional: true}\n")},
 			"openai_compatible[0] (x): base_url is required", ""},

@@ -33,12 +33,12 @@ func CheckSecret(provider, source, v string) *llm.Error {
 }
 
 // CheckBaseURL reports a base URL that is not an absolute http(s) URL with a host,
-// or that has surrounding white space. secrets are redacted from the error, in case
-// a key was pasted into the URL.
+// or that has surrounding white space. The error shows the URL as ShownURL does,
+// with secrets redacted too, in case a key was pasted into its path.
 func CheckBaseURL(provider, source, v string, secrets ...string) *llm.Error {
 	bad := func(why string) *llm.Error {
 		return &llm.Error{Provider: provider, Param: source, Kind: llm.ErrInvalidRequest,
-			Message: source + " " + why + ", got " + strconv.Quote(llm.Redact(v, secrets...))}
+			Message: source + " " + why + ShownURL(llm.Redact(v, secrets...))}
 	}
 	if strings.TrimSpace(v) != v {
 		return bad("has leading or trailing white space")
@@ -53,6 +53,19 @@ func CheckBaseURL(provider, source, v string, secrets ...string) *llm.Error {
 		return bad("has no host")
 	}
 	return nil
+}
+
+// ShownURL is how an error may show base URL v: ", got scheme://host/path" —
+// never its user, password, query or fragment (a key may ride in any of them:
+// "http://u:KEY@host", "?api-key=KEY") — or "" (not shown) when v has no scheme
+// and host: url.Parse reads "admin:KEY@host/v1" as the scheme "admin" and keeps
+// the rest whole.
+func ShownURL(v string) string {
+	u, err := url.Parse(strings.TrimSpace(v))
+	if err != nil || u.Scheme == "" || u.Host == "" || strings.Contains(u.Scheme, "@") {
+		return " (the value is not shown: it may hold a secret)"
+	}
+	return ", got " + strconv.Quote((&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String())
 }
 
 // Secret returns explicit when set, else the environment variable env, checked

@@ -3,6 +3,7 @@ package setup
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/harborai/harbor-go/llm"
@@ -29,5 +30,32 @@ func TestAsProvider(t *testing.T) {
 	want := &nilProvider{}
 	if p, err := AsProvider(want, nil); p != want || err != nil {
 		t.Errorf("on success: got (%#v, %v)", p, err)
+	}
+}
+
+// A base URL's error never shows a secret it may hold, whatever its shape
+// (found by a review: "admin:s3cret@host/v1" parses as the scheme "admin").
+func TestCheckBaseURLShowsNoSecret(t *testing.T) {
+	for v, shown := range map[string]string{
+		"admin:s3cret@proxy.corp/v1":              "",
+		"proxy.corp/v1?token=s3cret":              "",
+		"ftp://u:s3cret@proxy/v1?k=s3cret#s3cret": `"ftp://proxy/v1"`,
+		"http//proxy.corp/v1#s3cret":              "",
+		" http://u:s3cret@h/v1":                   `"http://h/v1"`,
+		"http:///v1?api-key=s3cret":               "",
+	} {
+		err := CheckBaseURL("p", "BASE", v)
+		if err == nil {
+			t.Fatalf("%q: no error", v)
+		}
+		if strings.Contains(err.Message, "s3cret") {
+			t.Errorf("%q: %s", v, err.Message)
+		}
+		if shown != "" && !strings.Contains(err.Message, "got "+shown) {
+			t.Errorf("%q: %s, want it to show %s", v, err.Message, shown)
+		}
+	}
+	if err := CheckBaseURL("p", "BASE", "https://api.example.com/v1"); err != nil {
+		t.Errorf("a good URL: %v", err)
 	}
 }
