@@ -15,6 +15,7 @@ import (
 
 	"github.com/harborai/harbor-go/gateway"
 	"github.com/harborai/harbor-go/gateway/gatewaytest"
+	"github.com/harborai/harbor-go/harbor"
 )
 
 // A vendor variable that is set but malformed stops the start, naming the
@@ -179,4 +180,18 @@ func TestMockConfigTellsAnEmbedderWhatToDo(t *testing.T) {
 	g, err := gatewaytest.New(cfg)
 	require.NoError(t, err, "what the error says to do works")
 	require.NoError(t, g.Close())
+}
+
+// A program that sets a provider's base URL in ClientOptions is not refused
+// for the variable harbor would not read (found by a review: it started
+// before the start-up checks).
+func TestClientOptionsBaseURLWinsOverTheVariable(t *testing.T) {
+	s, err := gateway.New(gateway.Config{
+		Getenv: func(k string) string {
+			return map[string]string{"OPENAI_API_KEY": "sk-o", "OPENAI_BASE_URL": "localhost:11434/v1"}[k]
+		},
+		ClientOptions: []harbor.Option{harbor.WithBaseURL("openai", "http://127.0.0.1:1/v1")},
+	})
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
 }
