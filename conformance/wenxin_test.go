@@ -306,7 +306,7 @@ var wenxinCases = []wenxinCase{
 	{
 		name: "unknown model is refused before I/O", quirk: "no endpoint, no request",
 		req: harbor.ChatRequest{Model: "ERNIE-9.9-8K", Messages: user("hi")},
-		err: harbor.ErrInvalidRequest, param: "model", msgHas: "Endpoints",
+		err: harbor.ErrNotFound, param: "model", msgHas: "Endpoints",
 	},
 
 	// Messages: no system role, odd count, strict alternation, string content.

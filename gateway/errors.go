@@ -90,6 +90,13 @@ func fromHarbor(err error) apiError {
 		}
 	case errors.Is(err, harbor.ErrNotFound):
 		e.status, e.typ, e.code, e.param = http.StatusNotFound, typeInvalidRequest, "model_not_found", "model"
+		if he != nil && he.StatusCode == 0 && he.Model != "" {
+			// Found out before anything was sent (Wenxin's model without an
+			// endpoint): harbor's message tells a Go program which option
+			// maps one; the caller gets what an unknown model gets.
+			e.message = fmt.Sprintf("the model %q does not exist on this gateway; GET /v1/models lists them", he.Model)
+			e.errorType = "unknown_model"
+		}
 	case errors.Is(err, harbor.ErrInvalidRequest):
 		e.status, e.typ, e.code = http.StatusBadRequest, typeInvalidRequest, "invalid_value"
 	case errors.Is(err, harbor.ErrContentFilter):

@@ -410,6 +410,9 @@ func TestNotFoundAnswers(t *testing.T) {
 			body:   `{"model":"deepseek-v4-flash","messages":[{"role":"user","content":"hi"}]}`,
 			vendor: harbortest.DeepSeek, reply: deepseekRetired,
 			code: "model_not_found", param: "model", errorType: "not_found", route: "chat"},
+		{name: "Wenxin's model without an endpoint (nothing sent)", method: http.MethodPost, path: "/v1/chat/completions",
+			body: `{"model":"ERNIE-Nonexistent-8K","messages":[{"role":"user","content":"hi"}]}`,
+			code: "model_not_found", param: "model", errorType: "unknown_model", route: "chat"},
 		{name: "DeepSeek's 400 Model Not Exist", method: http.MethodPost, path: "/v1/chat/completions",
 			body: `{"model":"deepseek-v9","messages":[{"role":"user","content":"hi"}]}`, // the mock's own answer
 			code: "model_not_found", param: "model", errorType: "not_found", route: "chat"},
@@ -452,7 +455,7 @@ func TestNotFoundAnswers(t *testing.T) {
 	}
 	metrics := strings.Join(counts, "\n")
 	for _, want := range []string{
-		`harbor_gateway_http_requests_total{code="404",error_type="unknown_model",route="chat"} 1`,
+		`harbor_gateway_http_requests_total{code="404",error_type="unknown_model",route="chat"} 2`,
 		`harbor_gateway_http_requests_total{code="404",error_type="unknown_model",route="model"} 1`,
 		`harbor_gateway_http_requests_total{code="404",error_type="not_found",route="chat"} 5`,
 		`harbor_gateway_http_requests_total{code="404",error_type="unknown_url",route="other"} 1`,

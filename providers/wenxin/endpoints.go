@@ -122,9 +122,13 @@ func (p *Provider) endpoint(model string) (string, error) {
 		known = append(known, o.name)
 	}
 	slices.Sort(known)
-	return "", llm.InvalidRequest(Name, model, "model",
+	// Not found, as OpenAI's 404 model_not_found: without an endpoint the
+	// model does not exist for this provider (the gateway answers 404).
+	e := llm.InvalidRequest(Name, model, "model",
 		"Wenxin v1 has no endpoint for model %q; known models: %s. For a model you deployed on Qianfan, map its name to the endpoint "+
 			"(the last part of its chat URL) in the provider's Options: harbor.WithProviderConfig(\"wenxin\", harbor.ProviderConfig{APIKey: …, SecretKey: …, "+
 			"Options: wenxin.Options{Endpoints: map[string]string{%q: \"your_endpoint\"}}})",
 		model, strings.Join(known, ", "), model)
+	e.Kind = llm.ErrNotFound
+	return "", e
 }

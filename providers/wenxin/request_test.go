@@ -33,6 +33,7 @@ func TestEncode(t *testing.T) {
 		want string // JSON body, compared exactly (keys and values)
 		ep   string // endpoint, when not completions_pro
 		err  string // substring of the error; param checked via errParam
+		kind error  // the error's class; nil: ErrInvalidRequest
 	}{
 		{name: "minimal: no model field, string content",
 			req:  userReq("ERNIE-4.0-8K"),
@@ -193,7 +194,7 @@ func TestEncode(t *testing.T) {
 			err: "tools[0].function.parameters"},
 		{name: "unknown model says how to add an endpoint",
 			req: userReq("ERNIE-Made-Up"),
-			err: "wenxin.Options{Endpoints:"},
+			err: "wenxin.Options{Endpoints:", kind: llm.ErrNotFound},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -208,7 +209,11 @@ func TestEncode(t *testing.T) {
 				assert.Contains(t, err.Error(), tt.err)
 				var le *llm.Error
 				require.True(t, errors.As(err, &le))
-				assert.True(t, errors.Is(err, llm.ErrInvalidRequest))
+				kind := tt.kind
+				if kind == nil {
+					kind = llm.ErrInvalidRequest
+				}
+				assert.True(t, errors.Is(err, kind), "%v", le.Kind)
 				assert.Equal(t, Name, le.Provider)
 				assert.Equal(t, tt.req.Model, le.Model)
 				return
