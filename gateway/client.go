@@ -98,7 +98,8 @@ func (c *Config) offeredProviders() map[string]bool {
 }
 
 // buildClient makes the harbor.Client the Config describes. Only a Redis URL
-// that does not parse, a price file that cannot be read, or options harbor
+// that does not parse, a price file that cannot be read, a provider, alias or
+// chain that names nothing harbor knows (checkRouting), or options harbor
 // refuses fail it; nothing is dialled.
 func (c *Config) buildClient(getenv func(string) string) (*built, error) {
 	b := &built{observer: &observer{}, offered: c.offeredProviders()}
@@ -190,6 +191,7 @@ func (c *Config) buildClient(getenv func(string) string) (*built, error) {
 		}
 		opts = append(opts, harbor.WithProviderConfig(name, cfg))
 	}
+	probeOpts := []harbor.Option{harbor.WithGetenv(getenv)}
 	for i, e := range c.Endpoints {
 		ep := openaicompat.Endpoint{Name: e.Name, BaseURL: e.BaseURL, EnvAPIKey: e.APIKeyEnv, Models: e.Models,
 			Prefixes: e.Prefixes, Aliases: e.Aliases, KeyOptional: e.KeyOptional, PassThinking: e.PassThinking,
@@ -200,9 +202,13 @@ func (c *Config) buildClient(getenv func(string) string) (*built, error) {
 		// A config of its own (empty: the Endpoint's settings stand) makes it
 		// "configured", so that HealthCheck reports it before its first call.
 		opts = append(opts, harbor.WithProvider(ep.Descriptor()))
+		probeOpts = append(probeOpts, harbor.WithProvider(ep.Descriptor()))
 		if _, listed := c.Providers[e.Name]; !listed {
 			opts = append(opts, harbor.WithProviderConfig(e.Name, harbor.ProviderConfig{}))
 		}
+	}
+	if err := c.checkRouting(probeOpts); err != nil {
+		return fail(err)
 	}
 	if len(needMock) > 0 {
 		if c.MockBackend == nil {

@@ -305,10 +305,13 @@ type KeyConfig struct {
 	// SHA256 is hex(sha256(key)).
 	SHA256 string `yaml:"sha256"`
 	// Models the key may use: names or globs where * matches any run of
-	// characters ("deepseek-*", "doubao/*", "fast"); empty: every model. A
+	// characters ("deepseek-*", "doubao/*", "fast"); nil: every model. A
 	// pattern matches the name sent or where it routes ("doubao/*" allows
 	// "doubao-seed-1-6-251015" and an alias of it); a fallback chain is
 	// allowed by its name or when every model in it is (keymodels.go).
+	// Only nil (models left out) allows every model: an empty list that is
+	// not nil (models: [] in YAML, []string{} in Go) is refused, since it
+	// reads as "no model yet".
 	Models []string `yaml:"models"`
 	// RPM and TPM are requests and tokens per minute (token buckets in this
 	// process; 0: no limit). Tokens are counted from each answer's usage, so
@@ -544,6 +547,9 @@ func (c *Config) validate() error {
 		}
 	}
 	if err := c.checkEndpoints(); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	if err := c.checkNames(); err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
 	return nil

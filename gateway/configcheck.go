@@ -60,6 +60,9 @@ func checkConfig(root *yaml.Node) []configProblem {
 	walkConfig(root, reflect.TypeOf(Config{}), "", "", func(n *yaml.Node, t reflect.Type, path, key string) bool {
 		msg := valueProblem(n, t, key)
 		if msg == "" {
+			msg = keyModelsProblem(n, path)
+		}
+		if msg == "" {
 			return true
 		}
 		if path != "" {
@@ -69,6 +72,26 @@ func checkConfig(root *yaml.Node) []configProblem {
 		return false
 	})
 	return out
+}
+
+// keyModels is the path of a key's models.
+var keyModels = regexp.MustCompile(`^keys\[\d+\]\.models$`)
+
+// keyModelsProblem refuses a key's models given as an empty list or as no
+// value at all: either decodes to no patterns, which allows every model,
+// when what its writer meant is most likely "none yet" (found by a new-user
+// trial). Every model is what models left out means.
+func keyModelsProblem(n *yaml.Node, path string) string {
+	if !keyModels.MatchString(path) {
+		return ""
+	}
+	switch {
+	case n.Kind == yaml.SequenceNode && len(n.Content) == 0:
+		return "an empty list would allow every model; leave models out for every model, or list some"
+	case n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null":
+		return "no value would allow every model; leave models out for every model, or list some"
+	}
+	return ""
 }
 
 // valueProblem is what is wrong with n as a value of type t for the setting

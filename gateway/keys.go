@@ -94,6 +94,9 @@ func newKeyring(cfgs []KeyConfig, now time.Time) (*keyring, error) {
 			return nil, fmt.Errorf("%s: the same key as %s", where, other)
 		}
 		sums[k.sum] = c.ID
+		if c.Models != nil && len(c.Models) == 0 {
+			return nil, fmt.Errorf("%s: models: an empty list would allow every model; leave models out (nil) for every model, or list some", where)
+		}
 		for _, m := range c.Models {
 			if strings.TrimSpace(m) == "" {
 				return nil, fmt.Errorf("%s: models: an empty pattern", where)
