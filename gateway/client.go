@@ -134,7 +134,9 @@ func (c *Config) buildClient(getenv func(string) string) (*built, error) {
 			bi, isBuiltin = builtin{}, false
 		}
 		// A program's ClientOptions may set the base URL (harbor.WithBaseURL),
-		// which harbor prefers to the variable: the variable is left to harbor.
+		// which harbor prefers to the variable, and the gateway cannot see
+		// which they set: with any, the variable is left to harbor (checked
+		// when the provider is built, if it has a key).
 		if isBuiltin && pc.BaseURL == "" && len(c.ClientOptions) == 0 && getenv(bi.baseEnv) != "" && baseURLProblem(getenv(bi.baseEnv)) != "" {
 			// Checked here, not only when the provider is built: without a key
 			// it never is, and the start-up lines would only say the key is
@@ -206,9 +208,6 @@ func (c *Config) buildClient(getenv func(string) string) (*built, error) {
 		if _, listed := c.Providers[e.Name]; !listed {
 			opts = append(opts, harbor.WithProviderConfig(e.Name, harbor.ProviderConfig{}))
 		}
-	}
-	if err := c.checkRouting(probeOpts); err != nil {
-		return fail(err)
 	}
 	if len(needMock) > 0 {
 		if c.MockBackend == nil {
@@ -329,9 +328,15 @@ func (c *Config) buildClient(getenv func(string) string) (*built, error) {
 
 	client, err := harbor.New(opts...)
 	if err != nil {
-		return fail(err)
+		// When the config is why (a provider, an alias or a chain that
+		// routes nowhere), say so in its terms: a client of the providers
+		// alone is asked where its names go.
+		return fail(c.explainNew(err, append(probeOpts, c.ClientOptions...)))
 	}
 	b.client = client
+	if err := c.checkRouting(client); err != nil {
+		return fail(err) // what harbor accepts but the config did not mean (an alias to an alias)
+	}
 	if err := c.bindOffered(client, names); err != nil {
 		return fail(err)
 	}

@@ -587,10 +587,8 @@ func (c *Config) checkEndpoints() error {
 }
 
 // baseURLProblem says what is wrong with u as a vendor's base URL, or "":
-// it must be an absolute http(s) URL with a host. The URL is shown without
-// its password (url.URL.Redacted), and not at all when it has an @ that the
-// URL parser did not read as user:password@ (without a scheme it does not):
-// the password could be anywhere in it.
+// it must be an absolute http(s) URL with a host. The URL is shown as
+// setup.ShownURL shows it: scheme://host/path, or not at all.
 func baseURLProblem(u string) string {
 	p, err := url.Parse(u)
 	// scheme://host/path at most: a key may ride in the user, the password,

@@ -14,74 +14,80 @@ import (
 // (`WithAlias("fast", "nothing/abc"): …`), and it takes a name defined twice
 // as it comes: /v1/models listed both and calls went to one of them.
 
-// checkNames refuses a model name defined twice among the top-level aliases,
-// each endpoint's models and aliases and the fallback chains: /v1/models
-// listed it twice, with one owner, while calls went to the other. Built-in
-// models are not counted: an alias may stand for one.
+// checkNames refuses a name defined twice among the top-level aliases, each
+// endpoint's aliases and the fallback chains — /v1/models listed it twice,
+// with one owner, while calls went to the other — and a model an endpoint's
+// models list twice. Models are not counted against the others: an alias or
+// a chain may take a model's name, built-in or an endpoint's (Server.Notes
+// says so when it leads elsewhere), and two endpoints may serve one model.
 func (c *Config) checkNames() error {
-	type definition struct {
-		where    string
-		endpoint int // the endpoint whose models list it, or -1
-	}
-	defined := map[string]definition{}
-	define := func(name, where string, endpoint int) error {
+	defined := map[string]string{} // name → where it is defined
+	define := func(name, where string) error {
 		if name == "" {
 			return nil // refused where empty names are (Endpoint.Validate, checkRouting)
 		}
-		first, ok := defined[name]
-		switch {
-		case !ok:
-			defined[name] = definition{where, endpoint}
-			return nil
-		case endpoint >= 0 && first.endpoint == endpoint:
-			e := c.Endpoints[endpoint]
-			return fmt.Errorf("openai_compatible[%d] (%s).models lists %q twice (%s and %s); list it once",
-				endpoint, e.Name, name, first.where[strings.LastIndex(first.where, ".")+1:], where[strings.LastIndex(where, ".")+1:])
+		if first, ok := defined[name]; ok {
+			return fmt.Errorf("%s and %s both define %q; give each a name of its own (calls to it would reach only one of them)",
+				first, where, name)
 		}
-		return fmt.Errorf("%s and %s both define %q; give each a name of its own (calls to it would reach only one of them)",
-			first.where, where, name)
+		defined[name] = where
+		return nil
 	}
 	for _, name := range sortedKeys(c.Aliases) {
-		if err := define(name, "aliases."+name, -1); err != nil {
+		if err := define(name, "aliases."+name); err != nil {
 			return err
 		}
 	}
 	for i, e := range c.Endpoints {
 		at := fmt.Sprintf("openai_compatible[%d] (%s)", i, e.Name)
+		listed := map[string]int{}
 		for j, m := range e.Models {
-			if err := define(m, fmt.Sprintf("%s.models[%d]", at, j), i); err != nil {
-				return err
+			if k, ok := listed[m]; ok {
+				return fmt.Errorf("%s.models lists %q twice (models[%d] and models[%d]); list it once", at, m, k, j)
 			}
+			listed[m] = j
 		}
 		for _, name := range sortedKeys(e.Aliases) {
-			if err := define(name, at+".aliases."+name, -1); err != nil {
+			if err := define(name, at+".aliases."+name); err != nil {
 				return err
 			}
 		}
 	}
 	for _, name := range sortedKeys(c.Fallbacks) {
-		if err := define(name, "fallbacks."+name, -1); err != nil {
+		if err := define(name, "fallbacks."+name); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// checkRouting checks, before harbor.New does in its Go API's terms, that
-// every provider the config configures exists and that every alias and every
-// model of a fallback chain routes somewhere. Whether a name routes is
-// harbor's to say: opts are the options that register the config's
-// endpoints, to which ClientOptions (providers of a program's own) are added
-// for a client that is only asked (Client.Route) and closed.
-func (c *Config) checkRouting(opts []harbor.Option) error {
+// explainNew is the error for harbor.New's err: the config's own words when
+// checkRouting finds why on a client built from opts alone (the providers: the
+// config's endpoints and the program's ClientOptions; no aliases or chains),
+// else err as it is. The probe is only asked (Client.Route) and closed.
+func (c *Config) explainNew(err error, opts []harbor.Option) error {
+	probe, perr := harbor.New(opts...)
+	if perr != nil {
+		return err
+	}
+	defer probe.Close()
+	if why := c.checkRouting(probe); why != nil {
+		return why
+	}
+	return err
+}
+
+// checkRouting checks that every provider the config configures exists on
+// client and that every alias and every model of a fallback chain routes
+// somewhere, in the config's terms — harbor.New checks most of it too, but in
+// its Go API's (`WithAlias("fast", "nothing/abc"): …`) — and what harbor
+// accepts but cannot mean: an alias to an alias (resolved in no set order),
+// an empty chain, a chain that lists itself. Whether a name routes is
+// harbor's to say (Client.Route, read-only).
+func (c *Config) checkRouting(probe *harbor.Client) error {
 	if len(c.Providers) == 0 && len(c.Aliases) == 0 && len(c.Fallbacks) == 0 {
 		return nil
 	}
-	probe, err := harbor.New(append(opts[:len(opts):len(opts)], c.ClientOptions...)...)
-	if err != nil {
-		return err // ClientOptions of the program's, which harbor.New refuses anyway
-	}
-	defer probe.Close()
 
 	for _, name := range sortedKeys(c.Providers) {
 		if !isProvider(probe, name) {

@@ -48,23 +48,44 @@ func TestNewRefusesNamesDefinedTwice(t *testing.T) {
 			`config: aliases.fast and fallbacks.fast both define "fast"`},
 		{"a chain named as an endpoint's alias", endpoints + "fallbacks: {fast: [deepseek-v4-pro]}\n",
 			`config: openai_compatible[1] (local2).aliases.fast and fallbacks.fast both define "fast"`},
-		{"a chain named as an endpoint's model", endpoints + "fallbacks: {qwen: [deepseek-v4-pro]}\n",
-			`config: openai_compatible[0] (local).models[0] and fallbacks.qwen both define "qwen"`},
-		{"an alias named as an endpoint's model", endpoints + "aliases: {qwen: deepseek-v4-pro}\n",
-			`config: aliases.qwen and openai_compatible[0] (local).models[0] both define "qwen"`},
-		{"an endpoint's alias named as its own model", "openai_compatible:\n" +
-			"  - {name: a, base_url: \"http://127.0.0.1:1/v1\", key_optional: true, models: [m1], aliases: {m1: m2}}\n",
-			`config: openai_compatible[0] (a).models[0] and openai_compatible[0] (a).aliases.m1 both define "m1"`},
-		{"one model in two endpoints", "openai_compatible:\n" +
-			"  - {name: a, base_url: \"http://127.0.0.1:1/v1\", key_optional: true, models: [m1]}\n" +
-			"  - {name: b, base_url: \"http://127.0.0.1:2/v1\", key_optional: true, models: [m0, m1]}\n",
-			`config: openai_compatible[0] (a).models[0] and openai_compatible[1] (b).models[1] both define "m1"`},
 		{"one model twice in an endpoint", "openai_compatible:\n" +
 			"  - {name: a, base_url: \"http://127.0.0.1:1/v1\", key_optional: true, models: [m1, m2, m1]}\n",
 			`config: openai_compatible[0] (a).models lists "m1" twice (models[0] and models[2]); list it once`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			assert.ErrorContains(t, newFromYAML(t, tc.yaml), tc.want)
+		})
+	}
+
+	// A model's name may be taken by an alias or a chain, and two endpoints
+	// may serve one model (found by a review: refusing them broke configs
+	// that worked); /v1/models lists the name once, as what a call reaches.
+	for _, tc := range []struct{ name, yaml, owner string }{
+		{"a chain named as an endpoint's model", endpoints + "fallbacks: {qwen: [local/qwen, deepseek-v4-pro]}\n", "harbor"},
+		{"an alias named as an endpoint's model", endpoints + "aliases: {qwen: deepseek/deepseek-v4-pro}\n", "deepseek"},
+		{"one model in two endpoints", "openai_compatible:\n" +
+			"  - {name: a, base_url: \"http://127.0.0.1:1/v1\", key_optional: true, models: [qwen]}\n" +
+			"  - {name: b, base_url: \"http://127.0.0.1:2/v1\", key_optional: true, models: [m0, qwen]}\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := gateway.ParseConfig([]byte(tc.yaml))
+			require.NoError(t, err)
+			c := newCaller(t, gatewaytest.Start(t, cfg))
+			_, body := c.do(http.MethodGet, "/v1/models", "")
+			var list struct {
+				Data []struct{ ID, Provider string } `json:"data"`
+			}
+			require.NoError(t, json.Unmarshal(body, &list))
+			n := 0
+			for _, m := range list.Data {
+				if m.ID == "qwen" {
+					n++
+					if tc.owner != "" {
+						assert.Equal(t, tc.owner, m.Provider, "the entry says where a call goes")
+					}
+				}
+			}
+			assert.Equal(t, 1, n, "%s", body)
 		})
 	}
 

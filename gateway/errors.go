@@ -15,6 +15,7 @@ import (
 
 	"github.com/harborai/harbor-go/generated/harborapi"
 	"github.com/harborai/harbor-go/harbor"
+	"github.com/harborai/harbor-go/providers/wenxin"
 )
 
 // apiError is one error answer: its HTTP status and OpenAI's error object.
@@ -90,13 +91,7 @@ func fromHarbor(err error) apiError {
 		}
 	case errors.Is(err, harbor.ErrNotFound):
 		e.status, e.typ, e.code, e.param = http.StatusNotFound, typeInvalidRequest, "model_not_found", "model"
-		if he != nil && he.StatusCode == 0 && he.Model != "" {
-			// Found out before anything was sent (Wenxin's model without an
-			// endpoint): harbor's message tells a Go program which option
-			// maps one; the caller gets what an unknown model gets.
-			e.message = fmt.Sprintf("the model %q does not exist on this gateway; GET /v1/models lists them", he.Model)
-			e.errorType = "unknown_model"
-		}
+
 	case errors.Is(err, harbor.ErrInvalidRequest):
 		e.status, e.typ, e.code = http.StatusBadRequest, typeInvalidRequest, "invalid_value"
 	case errors.Is(err, harbor.ErrContentFilter):
@@ -147,6 +142,18 @@ func fromHarbor(err error) apiError {
 // for the operator: x's access log line has the whole error).
 func (s *Server) callError(x *exchange, err error) apiError {
 	e := fromHarbor(err)
+	if he := (*harbor.Error)(nil); errors.As(err, &he) && he.Code == wenxin.CodeNoEndpoint {
+		// Wenxin has no endpoint for the model, found before anything was
+		// sent: harbor's message tells a Go program which option maps one.
+		// The caller's name is the caller's unknown model; one reached
+		// through an alias or a chain is the operator's, and its target is
+		// not the caller's to see.
+		e.message, e.errorType = fmt.Sprintf("the model %q is not available on this gateway", x.model), "not_found"
+		if he.Model == x.model {
+			e.message = fmt.Sprintf("the model %q does not exist on this gateway; GET /v1/models lists them", x.model)
+			e.errorType = "unknown_model"
+		}
+	}
 	if e.status == http.StatusBadRequest && s.misconfigured(err) {
 		var he *harbor.Error
 		errors.As(err, &he)

@@ -477,3 +477,32 @@ func accessLine(t *testing.T, g *gatewaytest.Gateway, id string) map[string]any 
 	require.Failf(t, "no access log line", "trace id %s", id)
 	return nil
 }
+
+// Only Wenxin's own "no endpoint" (nothing sent) is answered as an unknown
+// model: the vendor's 336005 keeps its words, and a name reached through an
+// alias does not show its target (found by a review).
+func TestWenxinNoEndpointIsTheCallersUnknownModel(t *testing.T) {
+	g := gatewaytest.Start(t, gateway.Config{Upstream: noRetries(), Aliases: map[string]string{"ernie-typo": "wenxin/ERNIE-Made-Up"}})
+	c := newBadCaller(t, g)
+	chat := func(model string) (int, openAIError) {
+		res, body := c.do(http.MethodPost, "/v1/chat/completions", `{"model":"`+model+`","messages":[{"role":"user","content":"hi"}]}`)
+		return res.StatusCode, decodeError(t, body)
+	}
+	status, e := chat("ERNIE-Nonexistent-8K")
+	assert.Equal(t, http.StatusNotFound, status)
+	assert.Equal(t, `the model "ERNIE-Nonexistent-8K" does not exist on this gateway; GET /v1/models lists them`, e.Error.Message)
+
+	status, e = chat("ernie-typo")
+	assert.Equal(t, http.StatusNotFound, status)
+	assert.Equal(t, `the model "ernie-typo" is not available on this gateway`, e.Error.Message)
+	assert.NotContains(t, e.Error.Message, "Made-Up", "the alias's target is the operator's")
+
+	g.Mock(harbortest.Wenxin).Enqueue(harbortest.ReplyJSON(200, `{"error_code":336005,"error_msg":"API name not exist"}`))
+	status, e = chat("ERNIE-4.0-8K")
+	assert.Equal(t, http.StatusNotFound, status)
+	assert.Equal(t, "wenxin: API name not exist", e.Error.Message, "the vendor's own answer keeps its words")
+
+	log := g.AccessLog()
+	assert.Contains(t, log, `"error_type":"unknown_model"`)
+	assert.Contains(t, log, `"error_type":"not_found"`)
+}

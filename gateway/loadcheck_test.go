@@ -195,3 +195,31 @@ func TestClientOptionsBaseURLWinsOverTheVariable(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
 }
+
+// A program's ClientOptions may lean on the config — a chain over its alias,
+// a preload of a provider whose key comes from api_key_env or the mock — as
+// harbor.New sees them all together (found by a review: a client of the
+// providers alone, asked first, refused them).
+func TestClientOptionsMayLeanOnTheConfig(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  gateway.Config
+	}{
+		{"a chain over the config's alias", gateway.Config{Aliases: map[string]string{"fast": "deepseek/deepseek-v4-flash"},
+			ClientOptions: []harbor.Option{harbor.WithFallback("sturdy", "fast", "doubao-seed-1-6-251015")}}},
+		{"a preload of a mocked provider", gateway.Config{ClientOptions: []harbor.Option{harbor.WithPreload("deepseek")}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g, err := gatewaytest.New(tc.cfg)
+			require.NoError(t, err)
+			require.NoError(t, g.Close())
+		})
+	}
+	s, err := gateway.New(gateway.Config{
+		Providers:     map[string]gateway.ProviderConfig{"deepseek": {APIKeyEnv: "DS_PROD_KEY"}},
+		Getenv:        func(k string) string { return map[string]string{"DS_PROD_KEY": "sk-prod"}[k] },
+		ClientOptions: []harbor.Option{harbor.WithPreload("deepseek")},
+	})
+	require.NoError(t, err, "a preload of a provider whose key is the config's")
+	require.NoError(t, s.Close())
+}

@@ -383,7 +383,36 @@ func (s *Server) listModels(started time.Time) (models []llm.Model, noCreds map[
 		out = append(out, llm.Model{ID: c, Object: "model", Created: started.Unix(), OwnedBy: "harbor", Provider: "harbor",
 			AliasOf: strings.Join(s.cfg.Fallbacks[c], ",")})
 	}
-	return out, noCreds
+	return listedOnce(out), noCreds
+}
+
+// listedOnce keeps one entry per id, the one a call by that name reaches: a
+// chain (harbor walks chains before it routes), else an alias, else the
+// model — an alias or a chain may take a model's name (Server.Notes), and
+// /v1/models listed both, the model's entry saying where calls did not go.
+func listedOnce(models []llm.Model) []llm.Model {
+	rank := func(m llm.Model) int {
+		switch {
+		case m.Provider == "harbor":
+			return 2
+		case m.AliasOf != "":
+			return 1
+		}
+		return 0
+	}
+	at := map[string]int{}
+	out := models[:0]
+	for _, m := range models {
+		if i, ok := at[m.ID]; ok {
+			if rank(m) > rank(out[i]) {
+				out[i] = m
+			}
+			continue
+		}
+		at[m.ID] = len(out)
+		out = append(out, m)
+	}
+	return out
 }
 
 // gatewayMetrics are the gateway's own Prometheus metrics, next to

@@ -81,19 +81,28 @@ func New(opts ...Option) (*Client, error) {
 	if err := c.buildStages(); err != nil {
 		return nil, err
 	}
-	if len(c.opts.aliases) > 0 || len(c.opts.descriptors) > 0 || len(c.opts.Preload) > 0 || len(c.opts.Fallbacks) > 0 {
-		if _, err := c.table(); err != nil {
-			return nil, err
-		}
-	}
-	if err := c.preload(); err != nil {
-		return nil, err
-	}
-	if err := c.checkChains(); err != nil {
+	if err := c.checkRouting(); err != nil {
+		// The stages built may run goroutines (the cache's clean-up):
+		// a Client refused is closed, not left running.
+		_ = c.Close()
 		return nil, err
 	}
 	c.cleaner = startCleaner(c, c.opts.Cleanup)
 	return c, nil
+}
+
+// checkRouting builds the routing table when the options need one, preloads
+// and checks the fallback chains (New's last checks).
+func (c *Client) checkRouting() error {
+	if len(c.opts.aliases) > 0 || len(c.opts.descriptors) > 0 || len(c.opts.Preload) > 0 || len(c.opts.Fallbacks) > 0 {
+		if _, err := c.table(); err != nil {
+			return err
+		}
+	}
+	if err := c.preload(); err != nil {
+		return err
+	}
+	return c.checkChains()
 }
 
 // buildStages builds the managed stages the options turn on.

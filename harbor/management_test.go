@@ -258,3 +258,12 @@ func TestMemoryStatsCountThePools(t *testing.T) {
 	assert.Positive(t, ms.SystemMemory.RSSMB)
 	assert.GreaterOrEqual(t, ms.SystemMemory.VMSMB, ms.SystemMemory.RSSMB)
 }
+
+// A New refused after its stages were built (an alias no provider serves)
+// leaves no cache goroutine behind (found by a review).
+func TestRefusedNewLeavesNothingRunning(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	_, err := harbor.New(noEnv(t), harbor.WithCache(harbor.CacheConfig{MaxBytes: 1 << 20, TTL: time.Minute}),
+		harbor.WithAlias("fast", "nothing/abc"))
+	require.Error(t, err)
+}

@@ -129,6 +129,11 @@ func (p *Provider) endpoint(model string) (string, error) {
 			"(the last part of its chat URL) in the provider's Options: harbor.WithProviderConfig(\"wenxin\", harbor.ProviderConfig{APIKey: …, SecretKey: …, "+
 			"Options: wenxin.Options{Endpoints: map[string]string{%q: \"your_endpoint\"}}})",
 		model, strings.Join(known, ", "), model)
-	e.Kind = llm.ErrNotFound
+	e.Kind, e.Code = llm.ErrNotFound, CodeNoEndpoint
 	return "", e
 }
+
+// CodeNoEndpoint is the Code of the error for a model Wenxin has no endpoint
+// for (ErrNotFound, found before anything is sent): the gateway answers it as
+// an unknown model rather than with its Go hint.
+const CodeNoEndpoint = "no_endpoint"
