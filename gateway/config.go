@@ -148,12 +148,13 @@ type ProviderConfig struct {
 
 // EndpointConfig is an OpenAI-compatible server (openaicompat.Endpoint).
 type EndpointConfig struct {
-	// Name routes "name/model" here; required, one per endpoint, and not a
-	// built-in provider's (to point a built-in elsewhere, set its
-	// ProviderConfig.BaseURL instead).
+	// Name routes "name/model" here; required, one per endpoint. One named
+	// as a built-in provider replaces it, keys included: its key is
+	// APIKeyEnv's, not the built-in's variable (to point a built-in
+	// elsewhere, its ProviderConfig.BaseURL is enough).
 	Name string `yaml:"name"`
 	// BaseURL is the absolute http(s) URL /chat/completions is appended to;
-	// required.
+	// required, here or as Providers[Name].BaseURL.
 	BaseURL   string            `yaml:"base_url"`
 	APIKeyEnv string            `yaml:"api_key_env"`
 	Models    []string          `yaml:"models"`

@@ -66,6 +66,11 @@ func (s *Server) streamAnswer(x *exchange, ctx context.Context, req *llm.ChatReq
 	h["Cache-Control"] = noCache
 	h["X-Accel-Buffering"] = noBuffering // nginx: do not buffer the events
 	s.answerHeaders(h, x)
+	if st.Cached() {
+		// How the cache took part is known at the stream's end (the access
+		// log has it); a replay is known now.
+		h["X-Harbor-Cache"] = cacheHit
+	}
 
 	w := &sseWriter{x: x, timeout: s.cfg.Server.WriteTimeout}
 	defer w.release()

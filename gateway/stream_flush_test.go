@@ -318,3 +318,18 @@ func TestStreamEventsAreNotHeldBack(t *testing.T) {
 	assert.Equal(t, 20, chunks)
 	assert.True(t, done, "the stream reached [DONE]")
 }
+
+// A stream replayed from the cache says so in X-Harbor-Cache, as a plain
+// answer does (found by a new-user trial: only the access log said it).
+func TestCachedStreamSaysHit(t *testing.T) {
+	g := gatewaytest.Start(t, gateway.Config{Cache: &gateway.CacheConfig{MaxBytes: 1 << 20, TTL: time.Minute}})
+	c := newCaller(t, g)
+	const body = `{"model":"deepseek-v4-flash","stream":true,"temperature":0,"messages":[{"role":"user","content":"cache me"}]}`
+	res, first := c.chat(body)
+	require.Equal(t, http.StatusOK, res.StatusCode, "%s", first)
+	assert.Empty(t, res.Header.Get("X-Harbor-Cache"), "a miss is known only at the stream's end")
+	res, again := c.chat(body)
+	require.Equal(t, http.StatusOK, res.StatusCode, "%s", again)
+	assert.Equal(t, "hit", res.Header.Get("X-Harbor-Cache"))
+	assert.Contains(t, string(again), "[DONE]")
+}

@@ -311,11 +311,17 @@ func credentialHint(p string, cfg gateway.Config, getenv func(string) string) st
 		}
 		set = keyVariables(p, cfg)
 	}
-	for _, ep := range cfg.Endpoints {
-		if ep.Name == p && ep.APIKeyEnv != "" {
-			if getenv(ep.APIKeyEnv) == "" {
-				return ep.APIKeyEnv + " is set (openai_compatible endpoints have no mock)"
-			}
+	for i, ep := range cfg.Endpoints {
+		switch {
+		case ep.Name != p:
+		case ep.APIKeyEnv == "":
+			// An endpoint reads no variable of its own unless told which
+			// (not even the built-in's it replaces).
+			return fmt.Sprintf("openai_compatible[%d].api_key_env names the variable holding its key "+
+				"(or key_optional: true, for a server that needs none)", i)
+		case getenv(ep.APIKeyEnv) == "":
+			return ep.APIKeyEnv + " is set (openai_compatible endpoints have no mock)"
+		default:
 			set = []string{ep.APIKeyEnv}
 		}
 	}

@@ -332,3 +332,12 @@ func TestListenAddrShownAsAsked(t *testing.T) {
 		assert.Equal(t, tc.want, listenAddr(tc.addr, tc.asked), tc.asked)
 	}
 }
+
+// An endpoint without api_key_env is told to get one (or key_optional), not
+// "until it has a key" (found by a new-user trial: named as a built-in, it
+// does not read the built-in's variable).
+func TestServeTellsAnEndpointWhereItsKeyComesFrom(t *testing.T) {
+	cfg := gateway.Config{Endpoints: []gateway.EndpointConfig{{Name: "deepseek", BaseURL: "http://127.0.0.1:1/v1"}}}
+	assert.Equal(t, "openai_compatible[0].api_key_env names the variable holding its key (or key_optional: true, for a server that needs none)",
+		credentialHint("deepseek", cfg, func(string) string { return "sk-of-the-built-in" }))
+}
