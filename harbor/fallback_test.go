@@ -173,6 +173,9 @@ func TestCircuitBreaker(t *testing.T) {
 	require.ErrorAs(t, err, &he)
 	assert.Positive(t, he.RetryAfter)
 	assert.Len(t, ds.ChatRequests(), 2, "the open breaker sent nothing")
+	h := c.HealthCheck(ctx).Providers["deepseek"]
+	assert.EqualValues(t, 2, h.ConsecutiveFailures, "a call the breaker refused is no failure of the vendor's (found by a new-user trial)")
+	assert.Equal(t, "server", h.LastErrorType)
 
 	res, err := c.Chat.Completions.Create(ctx, fastReq())
 	require.NoError(t, err)

@@ -69,9 +69,10 @@ func (st *providerState) end(now time.Time, latency time.Duration, err error) {
 
 // vendorSide reports whether err says something about the vendor's health (its
 // availability, our credentials with it), rather than about the request or the
-// caller.
+// caller. A call the open circuit breaker refused was not sent: it says nothing
+// new (the breaker's own state is in ProviderHealth.Circuit).
 func vendorSide(err error) bool {
-	for _, k := range [...]error{ErrInvalidRequest, ErrUnknownModel, ErrQueueFull, ErrContentFilter, ErrNotFound} {
+	for _, k := range [...]error{ErrInvalidRequest, ErrUnknownModel, ErrQueueFull, ErrContentFilter, ErrNotFound, ErrCircuitOpen} {
 		if errors.Is(err, k) {
 			return false
 		}
