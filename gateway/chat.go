@@ -368,7 +368,6 @@ var (
 	sseContentType  = []string{"text/event-stream"}
 	noCache         = []string{"no-cache"}
 	noBuffering     = []string{"no"}
-	cacheHit        = []string{"hit"}
 )
 
 // answerHeaders says who answered (provider, cache).

@@ -65,12 +65,21 @@ func TestNewRefusesNamesDefinedTwice(t *testing.T) {
 		{"an alias named as an endpoint's model", endpoints + "aliases: {qwen: deepseek/deepseek-v4-pro}\n", "deepseek"},
 		{"one model in two endpoints", "openai_compatible:\n" +
 			"  - {name: a, base_url: \"http://127.0.0.1:1/v1\", key_optional: true, models: [qwen]}\n" +
-			"  - {name: b, base_url: \"http://127.0.0.1:2/v1\", key_optional: true, models: [m0, qwen]}\n", ""},
+			"  - {name: b, base_url: \"http://127.0.0.1:2/v1\", key_optional: true, models: [m0, qwen]}\n", "route"},
+		{"an endpoint's alias and another's model", "openai_compatible:\n" +
+			"  - {name: a, base_url: \"http://127.0.0.1:1/v1\", key_optional: true, models: [qwen2.5], aliases: {qwen: qwen2.5}}\n" +
+			"  - {name: b, base_url: \"http://127.0.0.1:2/v1\", key_optional: true, models: [qwen]}\n", "route"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, err := gateway.ParseConfig([]byte(tc.yaml))
 			require.NoError(t, err)
-			c := newCaller(t, gatewaytest.Start(t, cfg))
+			g := gatewaytest.Start(t, cfg)
+			c := newCaller(t, g)
+			if tc.owner == "route" { // the entry names the provider a call reaches (found by a review)
+				r, err := g.Server.Client().Route("qwen")
+				require.NoError(t, err)
+				tc.owner = r.Provider
+			}
 			_, body := c.do(http.MethodGet, "/v1/models", "")
 			var list struct {
 				Data []struct{ ID, Provider string } `json:"data"`

@@ -142,14 +142,15 @@ func fromHarbor(err error) apiError {
 // for the operator: x's access log line has the whole error).
 func (s *Server) callError(x *exchange, err error) apiError {
 	e := fromHarbor(err)
-	if he := (*harbor.Error)(nil); errors.As(err, &he) && he.Code == wenxin.CodeNoEndpoint {
+	if he := (*harbor.Error)(nil); errors.As(err, &he) && he.Code == wenxin.CodeNoEndpoint && he.Provider == wenxin.Name &&
+		he.StatusCode == 0 && errors.Is(err, harbor.ErrNotFound) {
 		// Wenxin has no endpoint for the model, found before anything was
 		// sent: harbor's message tells a Go program which option maps one.
 		// The caller's name is the caller's unknown model; one reached
 		// through an alias or a chain is the operator's, and its target is
 		// not the caller's to see.
 		e.message, e.errorType = fmt.Sprintf("the model %q is not available on this gateway", x.model), "not_found"
-		if he.Model == x.model {
+		if x.model == he.Model || x.model == he.Provider+"/"+he.Model {
 			e.message = fmt.Sprintf("the model %q does not exist on this gateway; GET /v1/models lists them", x.model)
 			e.errorType = "unknown_model"
 		}

@@ -492,6 +492,11 @@ func TestWenxinNoEndpointIsTheCallersUnknownModel(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, status)
 	assert.Equal(t, `the model "ERNIE-Nonexistent-8K" does not exist on this gateway; GET /v1/models lists them`, e.Error.Message)
 
+	status, e = chat("wenxin/ERNIE-Nonexistent-8K")
+	assert.Equal(t, http.StatusNotFound, status)
+	assert.Equal(t, `the model "wenxin/ERNIE-Nonexistent-8K" does not exist on this gateway; GET /v1/models lists them`, e.Error.Message,
+		"the provider/model form is the caller's name too")
+
 	status, e = chat("ernie-typo")
 	assert.Equal(t, http.StatusNotFound, status)
 	assert.Equal(t, `the model "ernie-typo" is not available on this gateway`, e.Error.Message)
@@ -505,4 +510,11 @@ func TestWenxinNoEndpointIsTheCallersUnknownModel(t *testing.T) {
 	log := g.AccessLog()
 	assert.Contains(t, log, `"error_type":"unknown_model"`)
 	assert.Contains(t, log, `"error_type":"not_found"`)
+
+	// Another provider's vendor code "no_endpoint" is the vendor's answer,
+	// not Wenxin's model without an endpoint (found by a review).
+	g.Mock(harbortest.DeepSeek).Enqueue(harbortest.ReplyJSON(503, `{"error":{"code":"no_endpoint","message":"no healthy upstream endpoint, try later"}}`))
+	status, e = chat("deepseek-v4-flash")
+	assert.Equal(t, http.StatusBadGateway, status, "a vendor's 5xx")
+	assert.NotContains(t, e.Error.Message, "does not exist")
 }

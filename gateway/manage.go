@@ -365,7 +365,7 @@ func (s *Server) listModels(started time.Time) (models []llm.Model, noCreds map[
 	}
 	var out []llm.Model
 	for _, m := range s.client.Models() {
-		if !s.offered(m.Provider) || noCreds[m.Provider] {
+		if !s.offered(m.Provider) {
 			continue
 		}
 		if m.Object == "" {
@@ -383,28 +383,30 @@ func (s *Server) listModels(started time.Time) (models []llm.Model, noCreds map[
 		out = append(out, llm.Model{ID: c, Object: "model", Created: started.Unix(), OwnedBy: "harbor", Provider: "harbor",
 			AliasOf: strings.Join(s.cfg.Fallbacks[c], ",")})
 	}
-	return listedOnce(out), noCreds
+	// One entry per name, then only what can answer: a name whose provider
+	// has no credentials is not listed, even when another provider also
+	// lists it (calls do not go there).
+	out = listedOnce(out, func(id string) string {
+		r, err := s.client.Route(id)
+		if err != nil {
+			return ""
+		}
+		return r.Provider
+	})
+	return slices.DeleteFunc(out, func(m llm.Model) bool { return noCreds[m.Provider] }), noCreds
 }
 
 // listedOnce keeps one entry per id, the one a call by that name reaches: a
-// chain (harbor walks chains before it routes), else an alias, else the
-// model — an alias or a chain may take a model's name (Server.Notes), and
-// /v1/models listed both, the model's entry saying where calls did not go.
-func listedOnce(models []llm.Model) []llm.Model {
-	rank := func(m llm.Model) int {
-		switch {
-		case m.Provider == "harbor":
-			return 2
-		case m.AliasOf != "":
-			return 1
-		}
-		return 0
-	}
+// chain (harbor walks chains before it routes), else the entry of the
+// provider the name routes to (routeOf; harbor's routing picks among models,
+// aliases and endpoints of one name) — /v1/models listed every one, with
+// owners calls did not reach.
+func listedOnce(models []llm.Model, routeOf func(id string) string) []llm.Model {
 	at := map[string]int{}
 	out := models[:0]
 	for _, m := range models {
 		if i, ok := at[m.ID]; ok {
-			if rank(m) > rank(out[i]) {
+			if out[i].Provider != "harbor" && (m.Provider == "harbor" || m.Provider == routeOf(m.ID)) {
 				out[i] = m
 			}
 			continue

@@ -66,10 +66,10 @@ func (s *Server) streamAnswer(x *exchange, ctx context.Context, req *llm.ChatReq
 	h["Cache-Control"] = noCache
 	h["X-Accel-Buffering"] = noBuffering // nginx: do not buffer the events
 	s.answerHeaders(h, x)
-	if st.Cached() {
+	if c := st.CacheStatus(); c != "" {
 		// How the cache took part is known at the stream's end (the access
 		// log has it); a replay is known now.
-		h["X-Harbor-Cache"] = cacheHit
+		h["X-Harbor-Cache"] = []string{c}
 	}
 
 	w := &sseWriter{x: x, timeout: s.cfg.Server.WriteTimeout}

@@ -293,6 +293,7 @@ func (cs *chainSource) Fallback() *Fallback {
 // Next move on to the next model, which waits on the network.
 func (cs *chainSource) Buffered() bool { return cs.delivered && cs.cur.Load().Buffered() }
 
-func (cs *chainSource) Cached() bool      { return cs.cur.Load().Cached() }
-func (cs *chainSource) TraceID() string   { return cs.cur.Load().TraceID() }
-func (cs *chainSource) RequestID() string { return cs.cur.Load().RequestID() }
+func (cs *chainSource) Cached() bool        { return cs.cur.Load().Cached() }
+func (cs *chainSource) CacheStatus() string { return cs.cur.Load().CacheStatus() }
+func (cs *chainSource) TraceID() string     { return cs.cur.Load().TraceID() }
+func (cs *chainSource) RequestID() string   { return cs.cur.Load().RequestID() }

@@ -31,6 +31,15 @@ type trackedSource struct {
 // llm.Stream.Cached).
 func (t *trackedSource) Cached() bool { return t.k.cache.Hit() }
 
+// CacheStatus is how the cache answered the stream, CacheResult's name, ""
+// when it was not replayed from it (read by llm.Stream.CacheStatus).
+func (t *trackedSource) CacheStatus() string {
+	if !t.k.cache.Hit() {
+		return ""
+	}
+	return t.k.cache.String()
+}
+
 // TraceID is the call's trace id (read by llm.Stream.TraceID).
 func (t *trackedSource) TraceID() string { return t.k.trace.id() }
 

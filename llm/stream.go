@@ -156,6 +156,18 @@ func (s *Stream) Cached() bool {
 	return ok && c.Cached()
 }
 
+// CacheStatus says how harbor's response cache answered a replayed stream —
+// "hit", "shared_hit" (another process's answer) or "coalesced" (an identical
+// call in flight) — and is "" for a stream the vendor sends, or a source that
+// does not tell.
+func (s *Stream) CacheStatus() string {
+	c, ok := s.src.(interface{ CacheStatus() string })
+	if !ok {
+		return ""
+	}
+	return c.CacheStatus()
+}
+
 // Buffered reports whether Next would return at once, without waiting for the
 // vendor: the next chunk (or the stream's end) has already arrived, as when a
 // vendor sends a burst of events, or the stream is replayed from harbor's

@@ -65,6 +65,15 @@ func TestTwoClientsShareAHit(t *testing.T) {
 	s, err := b.Chat.Completions.Stream(ctx, question(m, "shared"))
 	require.NoError(t, err)
 	assert.True(t, s.Cached())
+	assert.Equal(t, "hit", s.CacheStatus())
+	s.Close()
+	// Another process streams it from Redis: the stream says so.
+	tierS, err := rediscache.Open(srv.URL(), rediscache.Options{})
+	require.NoError(t, err)
+	defer tierS.Close()
+	s, err = sharedClient(t, m, tierS, nil).Chat.Completions.Stream(ctx, question(m, "shared"))
+	require.NoError(t, err)
+	assert.Equal(t, "shared_hit", s.CacheStatus())
 	s.Close()
 
 	// Nothing secret in Redis: keys are digests, values the answer.

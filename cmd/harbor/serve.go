@@ -312,6 +312,9 @@ func credentialHint(p string, cfg gateway.Config, getenv func(string) string) st
 		set = keyVariables(p, cfg)
 	}
 	for i, ep := range cfg.Endpoints {
+		if ep.Name == p && ep.APIKeyEnv == "" {
+			ep.APIKeyEnv = cfg.Providers[p].APIKeyEnv // providers.<name>.api_key_env gives it one too
+		}
 		switch {
 		case ep.Name != p:
 		case ep.APIKeyEnv == "":

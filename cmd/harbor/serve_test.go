@@ -340,4 +340,7 @@ func TestServeTellsAnEndpointWhereItsKeyComesFrom(t *testing.T) {
 	cfg := gateway.Config{Endpoints: []gateway.EndpointConfig{{Name: "deepseek", BaseURL: "http://127.0.0.1:1/v1"}}}
 	assert.Equal(t, "openai_compatible[0].api_key_env names the variable holding its key (or key_optional: true, for a server that needs none)",
 		credentialHint("deepseek", cfg, func(string) string { return "sk-of-the-built-in" }))
+	cfg.Providers = map[string]gateway.ProviderConfig{"deepseek": {APIKeyEnv: "DS_KEY"}}
+	assert.Equal(t, "DS_KEY is set (openai_compatible endpoints have no mock)",
+		credentialHint("deepseek", cfg, func(string) string { return "" }), "providers.<name>.api_key_env is its variable too")
 }
