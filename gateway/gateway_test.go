@@ -573,45 +573,34 @@ func TestHEADIsFramedAsGET(t *testing.T) {
 	}
 }
 
-func TestStatsNeedsAnAdminKey(t *testing.T) {
+// /stats with require_admin_key, and /metrics with metrics_require_admin_key
+// (found by a new-user trial: the metrics name every key id), are an admin
+// key's: 401 without a key, 403 with another; the other route stays open.
+func TestManagementRoutesCanNeedAnAdminKey(t *testing.T) {
 	user, userSum, _ := gateway.NewKey()
 	admin, adminSum, _ := gateway.NewKey()
-	g := gatewaytest.Start(t, gateway.Config{
-		Management: gateway.ManagementConfig{RequireAdminKey: true},
-		Keys:       []gateway.KeyConfig{{ID: "user", SHA256: userSum}, {ID: "ops", SHA256: adminSum, Admin: true}},
-	})
-	c := newBadCaller(t, g)
-	res, _ := c.do(http.MethodGet, "/stats", "")
-	assert.Equal(t, http.StatusUnauthorized, res.StatusCode)
-	res, _ = c.do(http.MethodGet, "/stats", "", "Authorization", "Bearer "+user)
-	assert.Equal(t, http.StatusForbidden, res.StatusCode)
-	res, _ = c.do(http.MethodGet, "/stats", "", "Authorization", "Bearer "+admin)
-	assert.Equal(t, http.StatusOK, res.StatusCode)
-	res, _ = c.do(http.MethodGet, "/metrics", "")
-	assert.Equal(t, http.StatusOK, res.StatusCode, "/metrics stays open without metrics_require_admin_key")
-}
-
-// With metrics_require_admin_key, /metrics is an admin's, as /stats is with
-// require_admin_key: Prometheus sends the key (found by a new-user trial:
-// the metrics name every key id).
-func TestMetricsCanNeedAnAdminKey(t *testing.T) {
-	user, userSum, _ := gateway.NewKey()
-	admin, adminSum, _ := gateway.NewKey()
-	g := gatewaytest.Start(t, gateway.Config{
-		Management: gateway.ManagementConfig{MetricsRequireAdminKey: true},
-		Keys:       []gateway.KeyConfig{{ID: "user", SHA256: userSum}, {ID: "ops", SHA256: adminSum, Admin: true}},
-	})
-	c := newBadCaller(t, g)
-	res, body := c.do(http.MethodGet, "/metrics", "")
-	assert.Equal(t, http.StatusUnauthorized, res.StatusCode, "%s", body)
-	res, body = c.do(http.MethodGet, "/metrics", "", "Authorization", "Bearer "+user)
-	require.Equal(t, http.StatusForbidden, res.StatusCode, "%s", body)
-	assert.Contains(t, string(body), "/metrics needs a key with admin: true")
-	res, body = c.do(http.MethodGet, "/metrics", "", "Authorization", "Bearer "+admin)
-	require.Equal(t, http.StatusOK, res.StatusCode)
-	assert.Contains(t, string(body), "harbor_gateway_http_requests_total")
-	res, _ = c.do(http.MethodGet, "/stats", "")
-	assert.Equal(t, http.StatusOK, res.StatusCode, "/stats stays open without require_admin_key")
+	keys := []gateway.KeyConfig{{ID: "user", SHA256: userSum}, {ID: "ops", SHA256: adminSum, Admin: true}}
+	for _, tc := range []struct {
+		route, open, says string
+		mgmt              gateway.ManagementConfig
+	}{
+		{"/stats", "/metrics", `"gateway"`, gateway.ManagementConfig{RequireAdminKey: true}},
+		{"/metrics", "/stats", "harbor_gateway_http_requests_total", gateway.ManagementConfig{MetricsRequireAdminKey: true}},
+	} {
+		t.Run(tc.route, func(t *testing.T) {
+			c := newBadCaller(t, gatewaytest.Start(t, gateway.Config{Management: tc.mgmt, Keys: keys}))
+			res, body := c.do(http.MethodGet, tc.route, "")
+			assert.Equal(t, http.StatusUnauthorized, res.StatusCode, "%s", body)
+			res, body = c.do(http.MethodGet, tc.route, "", "Authorization", "Bearer "+user)
+			require.Equal(t, http.StatusForbidden, res.StatusCode, "%s", body)
+			assert.Contains(t, string(body), tc.route+" needs a key with admin: true")
+			res, body = c.do(http.MethodGet, tc.route, "", "Authorization", "Bearer "+admin)
+			require.Equal(t, http.StatusOK, res.StatusCode)
+			assert.Contains(t, string(body), tc.says)
+			res, _ = c.do(http.MethodGet, tc.open, "")
+			assert.Equal(t, http.StatusOK, res.StatusCode, "%s stays open", tc.open)
+		})
+	}
 }
 
 func TestTraceIDs(t *testing.T) {
