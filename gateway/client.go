@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
 	"slices"
 	"sort"
@@ -394,16 +393,13 @@ func bindProblem(where, setting string, pc ProviderConfig, err error) error {
 	return fmt.Errorf("%s: %s", where, msg)
 }
 
-// redactURL is u as scheme://host/path, for notes: no user or password, no
-// query (a key may ride in one: ?api-key=…). A URL without a scheme and a
-// host is not shown at all: url.Parse reads "admin:s3cret@host/v1" as the
-// scheme "admin" and keeps the rest whole.
+// redactURL is u as notes show it: scheme://host/path (setup.SafeURL), or
+// not at all.
 func redactURL(u string) string {
-	p, err := url.Parse(u)
-	if err != nil || p.Scheme == "" || p.Host == "" {
-		return "(a base URL without scheme://host, not shown)"
+	if safe, ok := setup.SafeURL(u); ok {
+		return safe
 	}
-	return (&url.URL{Scheme: p.Scheme, Host: p.Host, Path: p.Path}).String()
+	return "(a base URL without scheme://host, not shown)"
 }
 
 // envUnset says that setting, a *_env one, names variable name, which is not

@@ -594,8 +594,10 @@ func baseURLProblem(u string) string {
 	p, err := url.Parse(u)
 	// scheme://host/path at most: a key may ride in the user, the password,
 	// the query or the fragment.
-	shown := strings.TrimPrefix(strings.TrimPrefix(setup.ShownURL(u), ", "), " (")
-	shown = strings.TrimSuffix(shown, ")")
+	shown := "the value is not shown: it may hold a secret"
+	if safe, ok := setup.SafeURL(u); ok {
+		shown = fmt.Sprintf("got %q", safe)
+	}
 	switch {
 	case strings.TrimSpace(u) != u:
 		return "has leading or trailing white space"

@@ -61,11 +61,21 @@ func CheckBaseURL(provider, source, v string, secrets ...string) *llm.Error {
 // and host: url.Parse reads "admin:KEY@host/v1" as the scheme "admin" and keeps
 // the rest whole.
 func ShownURL(v string) string {
-	u, err := url.Parse(strings.TrimSpace(v))
-	if err != nil || u.Scheme == "" || u.Host == "" || strings.Contains(u.Scheme, "@") {
+	safe, ok := SafeURL(v)
+	if !ok {
 		return " (the value is not shown: it may hold a secret)"
 	}
-	return ", got " + strconv.Quote((&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String())
+	return ", got " + strconv.Quote(safe)
+}
+
+// SafeURL is v as scheme://host/path, the most of a URL that may be shown
+// (ShownURL), and false when v has no scheme and host to show.
+func SafeURL(v string) (string, bool) {
+	u, err := url.Parse(strings.TrimSpace(v))
+	if err != nil || u.Scheme == "" || u.Host == "" || strings.Contains(u.Scheme, "@") {
+		return "", false
+	}
+	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String(), true
 }
 
 // Secret returns explicit when set, else the environment variable env, checked
