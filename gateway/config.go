@@ -115,6 +115,9 @@ type Config struct {
 	MockBackend func(providers []string) ([]harbor.Option, func(), error) `yaml:"-"`
 	// Getenv reads the environment; nil means os.Getenv.
 	Getenv func(string) string `yaml:"-"`
+	// lines are where each setting of the file ParseConfig read sits, for
+	// New's errors (configlines.go); nil for a Config built in Go.
+	lines settingLines
 	// AccessLog receives the access log line of every request; nil: the
 	// gateway writes the lines itself to the writer Log.Access names (stdout
 	// by default): the bytes slog.NewJSONHandler(w, nil) would write, for a
@@ -443,6 +446,7 @@ func ParseConfig(data []byte) (Config, error) {
 	if err != nil || len(problems) > 0 {
 		return Config{}, fmt.Errorf("config: %s", explainDecodeError(err, problems))
 	}
+	cfg.lines = linesOf(&root)
 	return cfg, nil
 }
 

@@ -39,18 +39,18 @@ func TestNewRefusesNamesDefinedTwice(t *testing.T) {
 		"  - {name: local2, base_url: \"http://127.0.0.1:2/v1\", key_optional: true, aliases: {fast: qwen}}\n"
 	for _, tc := range []struct{ name, yaml, want string }{
 		{"an alias and an endpoint's alias", endpoints + "aliases: {fast: deepseek/deepseek-v4-flash}\n",
-			`config: aliases.fast and openai_compatible[1] (local2).aliases.fast both define "fast"; give each a name of its own`},
+			`config: line 4: aliases.fast and openai_compatible[1] (local2).aliases.fast both define "fast"; give each a name of its own`},
 		{"two endpoints' aliases", "openai_compatible:\n" +
 			"  - {name: a, base_url: \"http://127.0.0.1:1/v1\", key_optional: true, aliases: {fast: m1}}\n" +
 			"  - {name: b, base_url: \"http://127.0.0.1:2/v1\", key_optional: true, aliases: {fast: m2}}\n",
-			`config: openai_compatible[0] (a).aliases.fast and openai_compatible[1] (b).aliases.fast both define "fast"`},
+			`config: line 2: openai_compatible[0] (a).aliases.fast and openai_compatible[1] (b).aliases.fast both define "fast"`},
 		{"a chain named as an alias", "aliases: {fast: deepseek/deepseek-v4-flash}\nfallbacks: {fast: [deepseek-v4-pro]}\n",
-			`config: aliases.fast and fallbacks.fast both define "fast"`},
+			`config: line 1: aliases.fast and fallbacks.fast both define "fast"`},
 		{"a chain named as an endpoint's alias", endpoints + "fallbacks: {fast: [deepseek-v4-pro]}\n",
-			`config: openai_compatible[1] (local2).aliases.fast and fallbacks.fast both define "fast"`},
+			`config: line 3: openai_compatible[1] (local2).aliases.fast and fallbacks.fast both define "fast"`},
 		{"one model twice in an endpoint", "openai_compatible:\n" +
 			"  - {name: a, base_url: \"http://127.0.0.1:1/v1\", key_optional: true, models: [m1, m2, m1]}\n",
-			`config: openai_compatible[0] (a).models lists "m1" twice (models[0] and models[2]); list it once`},
+			`config: line 2: openai_compatible[0] (a).models lists "m1" twice (models[0] and models[2]); list it once`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			assert.ErrorContains(t, newFromYAML(t, tc.yaml), tc.want)
@@ -175,35 +175,35 @@ func TestNewSaysRoutingMistakesInConfigTerms(t *testing.T) {
 	const local = "openai_compatible:\n  - {name: local, base_url: \"http://127.0.0.1:1/v1\", key_optional: true, prefixes: [local-]}\n"
 	for _, tc := range []struct{ name, yaml, want string }{
 		{"a misspelt provider", "providers: {deepsek: {}}\n",
-			`config: providers.deepsek: no such provider (` + builtins + `) — did you mean "deepseek"?`},
+			`config: line 1: providers.deepsek: no such provider (` + builtins + `) — did you mean "deepseek"?`},
 		{"a misspelt endpoint", local + "providers: {lokal: {}}\n",
-			`config: providers.lokal: no such provider (` + builtins + `; endpoints: local) — did you mean "local"?`},
+			`config: line 3: providers.lokal: no such provider (` + builtins + `; endpoints: local) — did you mean "local"?`},
 		{"a provider nothing is near", "providers: {moonshot: {}}\n",
-			`config: providers.moonshot: no such provider (` + builtins + `); an OpenAI-compatible server of your own goes under openai_compatible`},
+			`config: line 1: providers.moonshot: no such provider (` + builtins + `); an OpenAI-compatible server of your own goes under openai_compatible`},
 		{"a chain's unknown model", "fallbacks:\n  smart: [deepseek-v4-pro, nothing-model]\n",
-			`config: fallbacks.smart[1]: no provider serves the model "nothing-model" (harbor models lists them; ` +
+			`config: line 2: fallbacks.smart[1]: no provider serves the model "nothing-model" (harbor models lists them; ` +
 				`or use the provider/model form: deepseek/…, doubao/…, wenxin/…, qianfan/…, openai/…)`},
 		{"a chain's unknown model, with an endpoint", local + "fallbacks:\n  smart: [nothing-model]\n",
-			`config: fallbacks.smart[0]: no provider serves the model "nothing-model" (harbor models lists them; ` +
+			`config: line 4: fallbacks.smart[0]: no provider serves the model "nothing-model" (harbor models lists them; ` +
 				`or use the provider/model form: deepseek/…, doubao/…, wenxin/…, qianfan/…, openai/…, local/…)`},
 		{"an alias to an unknown provider", "aliases: {fast: nothing/abc}\n",
-			`config: aliases.fast: no provider serves the model "nothing/abc": there is no provider "nothing" (` + builtins +
+			`config: line 1: aliases.fast: no provider serves the model "nothing/abc": there is no provider "nothing" (` + builtins +
 				`); an OpenAI-compatible server of your own goes under openai_compatible`},
 		{"an alias to a misspelt provider", "aliases: {fast: deepsek/deepseek-v4-flash}\n",
-			`config: aliases.fast: no provider serves the model "deepsek/deepseek-v4-flash": there is no provider "deepsek" (` +
+			`config: line 1: aliases.fast: no provider serves the model "deepsek/deepseek-v4-flash": there is no provider "deepsek" (` +
 				builtins + `) — did you mean "deepseek"?`},
 		{"an alias to an unknown model", "aliases: {fast: nothing-model}\n",
-			`config: aliases.fast: no provider serves the model "nothing-model" (harbor models lists them;`},
-		{"an alias to nothing", "aliases: {fast: }\n", `config: aliases.fast: no model given`},
+			`config: line 1: aliases.fast: no provider serves the model "nothing-model" (harbor models lists them;`},
+		{"an alias to nothing", "aliases: {fast: }\n", `config: line 1: aliases.fast: no model given`},
 		{"an alias to an alias", "aliases: {fast: quick, quick: deepseek-v4-flash}\n",
-			`config: aliases.fast: "quick" is an alias too (aliases.quick); point fast at its model, "deepseek-v4-flash"`},
+			`config: line 1: aliases.fast: "quick" is an alias too (aliases.quick); point fast at its model, "deepseek-v4-flash"`},
 		{"an alias to a chain", "aliases: {fast: smart}\nfallbacks: {smart: [deepseek-v4-pro]}\n",
-			`config: aliases.fast: "smart" is a fallback chain (fallbacks.smart); an alias stands for one model`},
-		{"an empty chain", "fallbacks: {smart: []}\n", `config: fallbacks.smart: an empty chain; list the models it tries, in order`},
-		{"a chain's empty model", "fallbacks: {smart: [deepseek-v4-pro, \"\"]}\n", `config: fallbacks.smart[1]: no model given`},
-		{"a chain in itself", "fallbacks: {smart: [deepseek-v4-pro, smart]}\n", `config: fallbacks.smart[1]: "smart" is the chain itself`},
+			`config: line 1: aliases.fast: "smart" is a fallback chain (fallbacks.smart); an alias stands for one model`},
+		{"an empty chain", "fallbacks: {smart: []}\n", `config: line 1: fallbacks.smart: an empty chain; list the models it tries, in order`},
+		{"a chain's empty model", "fallbacks: {smart: [deepseek-v4-pro, \"\"]}\n", `config: line 1: fallbacks.smart[1]: no model given`},
+		{"a chain in itself", "fallbacks: {smart: [deepseek-v4-pro, smart]}\n", `config: line 1: fallbacks.smart[1]: "smart" is the chain itself`},
 		{"a chain in a chain", "fallbacks: {smart: [deepseek-v4-pro], wise: [smart]}\n",
-			`config: fallbacks.wise[0]: "smart" is a fallback chain too (fallbacks.smart); a chain lists models`},
+			`config: line 1: fallbacks.wise[0]: "smart" is a fallback chain too (fallbacks.smart); a chain lists models`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := newFromYAML(t, tc.yaml)

@@ -69,3 +69,10 @@ func SetAccessLogOutput(s *Server, w io.Writer) bool {
 	s.accessJSON = newJSONLines(w, s.accessJSON.every)
 	return true
 }
+
+// WithoutLines is c without where ParseConfig found its settings, for
+// comparing a parsed Config with one decoded by the YAML library alone.
+func WithoutLines(c Config) Config {
+	c.lines = nil
+	return c
+}

@@ -51,7 +51,7 @@ func TestNewRefusesMalformedVariables(t *testing.T) {
 		{"a built-in's base URL, unset key", map[string]string{"DEEPSEEK_BASE_URL": "api.deepseek.com"}, "", true,
 			"config: provider deepseek: DEEPSEEK_BASE_URL must be an absolute http:// or https:// URL", "api.deepseek.com"},
 		{"a provider's base_url", nil, "providers:\n  deepseek: {base_url: \"http//u:pw@oops\"}\n", false,
-			"config: providers.deepseek.base_url", "pw"},
+			"config: line 2: providers.deepseek.base_url", "pw"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, err := gateway.ParseConfig([]byte(tc.yaml + "log: {access: off}\n"))

@@ -76,6 +76,14 @@ type Server struct {
 // scheme) is one; a provider without its keys is not (its calls answer 503
 // provider_not_configured, and Uncredentialed names it).
 func New(cfg Config) (*Server, error) {
+	s, err := newServer(cfg)
+	if err != nil {
+		return nil, cfg.lines.locate(err)
+	}
+	return s, nil
+}
+
+func newServer(cfg Config) (*Server, error) {
 	cfg.applyDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err

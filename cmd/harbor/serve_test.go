@@ -167,10 +167,10 @@ func TestServeRefusesOperatorMistakes(t *testing.T) {
 		// Names the routing cannot use, in the config's terms (found by a
 		// new-user trial: harbor's WithProviderConfig("deepsek", …)).
 		{"a misspelt provider", nil, []string{"--config", write("deepsek.yaml", "providers: {deepsek: {}}\n")},
-			`config: providers.deepsek: no such provider (built-in: deepseek, doubao, wenxin, qianfan, openai) — did you mean "deepseek"?`, ""},
+			`config: line 1: providers.deepsek: no such provider (built-in: deepseek, doubao, wenxin, qianfan, openai) — did you mean "deepseek"?`, ""},
 		{"a name defined twice", nil, []string{"--config", write("twice.yaml", "aliases: {fast: deepseek/deepseek-v4-flash}\n"+
 			"openai_compatible:\n  - {name: local2, base_url: \"http://127.0.0.1:1/v1\", key_optional: true, aliases: {fast: qwen}}\n")},
-			`config: aliases.fast and openai_compatible[0] (local2).aliases.fast both define "fast"`, ""},
+			`config: line 1: aliases.fast and openai_compatible[0] (local2).aliases.fast both define "fast"`, ""},
 		{"a key's empty models", nil, []string{"--config", write("nomodels.yaml", "keys:\n  - id: a\n"+
 			"    sha256: 0000000000000000000000000000000000000000000000000000000000000000\n    models: []\n")},
 			"line 4: keys[0].models: an empty list would allow every model", ""},
