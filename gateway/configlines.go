@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -16,34 +17,17 @@ import (
 // openai_compatible[0].base_url) to its line in the file.
 type settingLines map[string]int
 
-// linesOf records the line of every setting under root, a parsed config.
+// linesOf records the line of every setting under root, a parsed config, as
+// checkConfig walks it (walkConfig): the settings the Config has, by the paths
+// its errors use.
 func linesOf(root *yaml.Node) settingLines {
 	lines := settingLines{}
-	var walk func(n *yaml.Node, path string)
-	walk = func(n *yaml.Node, path string) {
-		switch n.Kind {
-		case yaml.DocumentNode:
-			for _, c := range n.Content {
-				walk(c, path)
-			}
-		case yaml.MappingNode:
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				p := n.Content[i].Value
-				if path != "" {
-					p = path + "." + p
-				}
-				lines[p] = n.Content[i].Line
-				walk(n.Content[i+1], p)
-			}
-		case yaml.SequenceNode:
-			for i, c := range n.Content {
-				p := fmt.Sprintf("%s[%d]", path, i)
-				lines[p] = c.Line
-				walk(c, p)
-			}
+	walkConfig(root, reflect.TypeOf(Config{}), "", "", func(n *yaml.Node, _ reflect.Type, path, _ string) bool {
+		if path != "" {
+			lines[path] = n.Line
 		}
-	}
-	walk(root, "")
+		return true
+	})
 	return lines
 }
 
