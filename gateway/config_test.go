@@ -4,11 +4,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -384,17 +382,7 @@ func TestAPIKeyEnvDoesNotFallBackOnTheDefaultVariable(t *testing.T) {
 // takes its base URL from providers.<name>.base_url when it has none of its
 // own (found by a review: refusing them broke configs that worked).
 func TestEndpointReplacesABuiltin(t *testing.T) {
-	var mu sync.Mutex
-	var paths []string
-	vendor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		paths = append(paths, r.URL.Path)
-		mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"id":"c1","object":"chat.completion","created":1,"model":"m1",`+
-			`"choices":[{"index":0,"message":{"role":"assistant","content":"from the endpoint"},"finish_reason":"stop"}]}`)
-	}))
-	t.Cleanup(vendor.Close)
+	vendor, seen := fakeVendor(t, "from the endpoint")
 	for _, tc := range []struct {
 		name string
 		cfg  gateway.Config
@@ -412,9 +400,9 @@ func TestEndpointReplacesABuiltin(t *testing.T) {
 			res, body := c.chat(`{"model":"` + name + `/m1","messages":[{"role":"user","content":"hi"}]}`)
 			require.Equal(t, http.StatusOK, res.StatusCode, "%s", body)
 			assert.Contains(t, string(body), "from the endpoint")
-			mu.Lock()
-			assert.Equal(t, "/a/chat/completions", paths[len(paths)-1])
-			mu.Unlock()
+			got := seen()
+			require.NotEmpty(t, got)
+			assert.Equal(t, "/a/chat/completions", got[len(got)-1].URL.Path)
 			if name == "deepseek" {
 				assert.Contains(t, strings.Join(g.Server.Notes(), "\n"), "openai_compatible[0] (deepseek) replaces the built-in provider deepseek")
 			}

@@ -1,9 +1,11 @@
 package gateway_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -65,23 +67,7 @@ func TestNotes(t *testing.T) {
 // key calls it without one, as the CLI does: a local vLLM or Ollama needs
 // none. A note says so, without the URL's password.
 func TestKeylessOpenAIBaseURL(t *testing.T) {
-	var mu sync.Mutex
-	var auth []string
-	vendor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		mu.Lock()
-		auth = append(auth, r.Header.Get("Authorization"))
-		mu.Unlock()
-		if r.URL.Path != "/v1/chat/completions" {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"id":"c1","object":"chat.completion","created":1,"model":"llama3",`+
-			`"choices":[{"index":0,"message":{"role":"assistant","content":"local hello"},"finish_reason":"stop"}],`+
-			`"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}`)
-	}))
-	t.Cleanup(vendor.Close)
+	vendor, seen := fakeVendor(t, "local hello")
 	base := "http://user:s3cret@" + vendor.Listener.Addr().String() + "/v1"
 	g := gatewaytest.Start(t, gateway.Config{
 		Getenv:  func(k string) string { return map[string]string{"OPENAI_BASE_URL": base}[k] },
@@ -98,13 +84,14 @@ func TestKeylessOpenAIBaseURL(t *testing.T) {
 	res, body := c.chat(`{"model":"local","messages":[{"role":"user","content":"hi"}]}`)
 	require.Equal(t, http.StatusOK, res.StatusCode, "%s", body)
 	assert.Contains(t, string(body), "local hello")
-	mu.Lock()
-	defer mu.Unlock()
-	require.Len(t, auth, 1)
+	got := seen()
+	require.Len(t, got, 1)
+	assert.Equal(t, "/v1/chat/completions", got[0].URL.Path)
 	// No key, no Bearer (not even an empty one); the URL's own user and
 	// password go as net/http sends them, Basic.
-	assert.NotContains(t, auth[0], "Bearer")
-	assert.True(t, strings.HasPrefix(auth[0], "Basic "), auth[0])
+	auth := got[0].Header.Get("Authorization")
+	assert.NotContains(t, auth, "Bearer")
+	assert.True(t, strings.HasPrefix(auth, "Basic "), auth)
 }
 
 // A key's pattern that matches nothing is most likely a typo; an endpoint's
@@ -124,4 +111,28 @@ func TestNotesNamePatternsAndPrefixesThatReachNothing(t *testing.T) {
 		`key team: models pattern "nosuch-*" matches no model, alias or chain /v1/models lists, nor an offered provider`,
 		`key team: models pattern "deepsek-v4-pro" matches no model, alias or chain /v1/models lists, nor an offered provider`,
 	}, g.Server.Notes())
+}
+
+// fakeVendor is an OpenAI-compatible server answering every chat with
+// content; seen returns the requests it got (their path and Authorization).
+func fakeVendor(t *testing.T, content string) (srv *httptest.Server, seen func() []*http.Request) {
+	t.Helper()
+	var mu sync.Mutex
+	var got []*http.Request
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		mu.Lock()
+		got = append(got, r.Clone(context.Background()))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"id":"c1","object":"chat.completion","created":1,"model":"m1",`+
+			`"choices":[{"index":0,"message":{"role":"assistant","content":"`+content+`"},"finish_reason":"stop"}],`+
+			`"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}`)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, func() []*http.Request {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(got)
+	}
 }
